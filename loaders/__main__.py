@@ -1,0 +1,69 @@
+"""Command line: `python -m loaders ozon [--resources ...] [--destination duckdb|postgres] [--full-refresh]`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from loaders import config
+from loaders.http import ApiAuthError, ApiError
+from loaders.ozon import RESOURCES as OZON_RESOURCES
+from loaders.pipeline import DESTINATIONS, run_ozon
+from loaders.secrets import install_log_masking, mask
+
+log = logging.getLogger("loaders")
+
+EXIT_FAILED, EXIT_CONFIG, EXIT_AUTH = 1, 2, 3
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m loaders", description=__doc__)
+    parser.add_argument("marketplace", choices=("ozon",))
+    parser.add_argument("--resources", nargs="+", choices=OZON_RESOURCES, help="load only these resources")
+    parser.add_argument("--destination", choices=DESTINATIONS, default=os.environ.get("DESTINATION", "duckdb"))
+    parser.add_argument("--full-refresh", action="store_true", help="drop this source's tables and state first")
+    return parser.parse_args(argv)
+
+
+def api_error_in(exc: BaseException) -> ApiError | None:
+    """dlt wraps resource errors several times; find ours in the chain."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, ApiError):
+            return exc
+        seen.add(id(exc))
+        exc = getattr(exc, "exception", None) or exc.__cause__ or exc.__context__
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_log_masking()
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        accounts = config.ozon_accounts()
+    except config.ConfigError as exc:
+        log.error("%s", exc)
+        return EXIT_CONFIG
+    status = 0
+    for account in accounts:
+        try:
+            result = run_ozon(account, args.destination, tuple(args.resources or ()), args.full_refresh)
+        except Exception as exc:  # noqa: BLE001 - reported per account, then the exit code says it failed
+            api_error = api_error_in(exc)
+            log.error("load failed: %s", api_error or mask(f"{type(exc).__name__}: {exc}"))
+            status = max(status, EXIT_AUTH if isinstance(api_error, ApiAuthError) else EXIT_FAILED)
+            continue
+        for table, rows in sorted(result.rows.items()):
+            log.info("ozon account %s: %s: %d rows", result.account, table, rows)
+        log.info(
+            "ozon account %s: loaded in %.1fs with %d requests (%d retries) into %s",
+            result.account, result.seconds, result.requests, result.retries, args.destination,
+        )
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

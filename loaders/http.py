@@ -1,0 +1,188 @@
+"""HTTP behaviour shared by every marketplace: pacing, retries, clear errors.
+
+A `ApiClient` is bound to one marketplace account. It paces requests so the
+account stays under its documented rate, retries what is worth retrying (429,
+5xx, timeouts, dropped connections) with exponential back-off and jitter while
+honouring `Retry-After`, and never retries an authentication or permission
+error: those end the run at once with a message that names the marketplace,
+account and endpoint, and says what to do. Secrets never reach a message.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import requests
+
+from loaders.secrets import mask, register_secret
+
+log = logging.getLogger(__name__)
+
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class ApiError(Exception):
+    """A request to a marketplace API failed; the message says where and what to do."""
+
+    def __init__(self, marketplace: str, account: str, endpoint: str, detail: str, hint: str = ""):
+        self.marketplace, self.account, self.endpoint = marketplace, account, endpoint
+        text = f"{marketplace} account {account}: {endpoint}: {detail}"
+        super().__init__(mask(f"{text}. {hint}" if hint else text))
+
+
+class ApiAuthError(ApiError):
+    """The marketplace rejected the credentials or the key lacks a permission."""
+
+
+class ApiRequestError(ApiError):
+    """The marketplace rejected the request itself (a bug or an API change on our side)."""
+
+
+class ApiUnavailableError(ApiError):
+    """The endpoint kept failing after every retry."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 6
+    base_delay: float = 0.5
+    max_delay: float = 60.0
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        """Seconds to wait before retry number `attempt` (1-based)."""
+        if retry_after is not None:
+            return min(retry_after, self.max_delay)
+        ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        return random.uniform(ceiling / 2, ceiling)
+
+
+class Pacer:
+    """Spaces calls at least `interval` seconds apart (thread-safe)."""
+
+    def __init__(self, per_second: float | None):
+        self.interval = 1.0 / per_second if per_second else 0.0
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + self.interval
+        if start > now:
+            time.sleep(start - now)
+
+
+# Given the status and parsed body of a non-2xx answer, says whether it is an auth failure.
+AuthErrorTest = Callable[[int, Any], bool]
+
+
+@dataclass
+class ApiClient:
+    marketplace: str
+    account: str
+    base_url: str
+    headers: dict[str, str]
+    secrets: tuple[str, ...]
+    is_auth_error: AuthErrorTest
+    auth_hint: str
+    requests_per_second: float | None = None
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    timeout: float = 60.0
+    session: requests.Session = field(default_factory=requests.Session)
+    stats: dict[str, int] = field(default_factory=lambda: {"requests": 0, "retries": 0, "throttled": 0})
+
+    def __post_init__(self) -> None:
+        for secret in self.secrets:
+            register_secret(secret)
+        self.session.headers.update(self.headers)
+        self._pacer = Pacer(self.requests_per_second)
+
+    def post(self, endpoint: str, body: dict[str, Any]) -> Any:
+        """POST a JSON body and return the parsed JSON answer."""
+        return self._call("POST", endpoint, json=body)
+
+    def get(self, endpoint: str, params: dict[str, Any] | None = None) -> Any:
+        return self._call("GET", endpoint, params=params)
+
+    def _call(self, method: str, endpoint: str, **kwargs: Any) -> Any:
+        url = self.base_url.rstrip("/") + endpoint
+        for attempt in range(1, self.retry.attempts + 1):
+            self._pacer.wait()
+            self.stats["requests"] += 1
+            try:
+                response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+            except (requests.Timeout, requests.ConnectionError) as exc:
+                failure, retry_after = f"{type(exc).__name__}", None
+            else:
+                if response.ok:
+                    return self._json(endpoint, response)
+                self._raise_if_final(endpoint, response)
+                failure, retry_after = f"HTTP {response.status_code}", _retry_after(response)
+                if response.status_code == 429:
+                    self.stats["throttled"] += 1
+            if attempt == self.retry.attempts:
+                raise ApiUnavailableError(
+                    self.marketplace, self.account, endpoint,
+                    f"still failing after {attempt} attempts (last: {failure})",
+                    "The marketplace is overloaded or down; the next scheduled run will retry.",
+                )
+            delay = self.retry.delay(attempt, retry_after)
+            self.stats["retries"] += 1
+            log.warning(
+                "%s account %s: %s: %s, retry %d/%d in %.1fs",
+                self.marketplace, self.account, endpoint, failure, attempt,
+                self.retry.attempts - 1, delay,
+            )
+            time.sleep(delay)
+        raise AssertionError("unreachable")
+
+    def _raise_if_final(self, endpoint: str, response: requests.Response) -> None:
+        if response.status_code in RETRYABLE_STATUSES:
+            return
+        body = _parse(response)
+        detail = f"HTTP {response.status_code} {_describe(body)}"
+        if self.is_auth_error(response.status_code, body):
+            raise ApiAuthError(self.marketplace, self.account, endpoint, detail, self.auth_hint)
+        raise ApiRequestError(
+            self.marketplace, self.account, endpoint, detail,
+            "The request was rejected as invalid; check the endpoint version against the API notes.",
+        )
+
+    def _json(self, endpoint: str, response: requests.Response) -> Any:
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ApiRequestError(
+                self.marketplace, self.account, endpoint,
+                f"answer is not JSON ({len(response.content)} bytes)",
+            ) from exc
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _parse(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return response.text[:200]
+
+
+def _describe(body: Any) -> str:
+    if isinstance(body, dict):
+        parts = [f"{key} {body[key]}" for key in ("code", "message", "title", "detail") if key in body]
+        return "(" + ", ".join(str(p) for p in parts) + ")" if parts else ""
+    return f"({body})" if body else ""

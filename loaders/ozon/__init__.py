@@ -1,0 +1,63 @@
+"""dlt source for the Ozon Seller API: catalogue and stock, copied as sent into `raw_ozon`."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Iterator
+
+import dlt
+
+from loaders.config import OzonAccount
+from loaders.http import ApiClient
+from loaders.ozon import helpers, settings
+
+RESOURCES = ("product_list_items", "products", "product_stocks", "analytics_stocks")
+
+
+@dlt.source(name="ozon", max_table_nesting=2)
+def ozon_source(account: OzonAccount, client: ApiClient | None = None, synced_at: datetime | None = None):
+    """Catalogue and stock of one Ozon seller account.
+
+    Args:
+        account: the seller account (credentials and name) to read.
+        client: the HTTP client to use; by default one made for `account`.
+        synced_at: the time stamped on every row of this run; defaults to now (UTC).
+
+    Every root row carries `account` and `synced_at`. The catalogue merges on
+    (account, product id); stock appends one snapshot per run.
+    """
+    # API timestamps stay text in raw; staging parses them.
+    dlt.current.source_schema().remove_type_detection("iso_timestamp")
+    client = client or helpers.make_client(account)
+    stamp = {"account": account.name, "synced_at": synced_at or datetime.now(timezone.utc)}
+    columns = {"account": {"data_type": "text", "nullable": False},
+               "synced_at": {"data_type": "timestamp", "nullable": False}}
+
+    def stamped(items: list[dict]) -> list[dict]:
+        return [{**item, **stamp} for item in items]
+
+    @dlt.resource(write_disposition="merge", primary_key=("account", "product_id"), columns=columns)
+    def product_list_items() -> Iterator[list[dict]]:
+        for visibility in settings.CATALOGUE_VISIBILITIES:
+            for page in helpers.product_list_pages(client, visibility):
+                yield stamped(page)
+
+    @dlt.transformer(
+        data_from=product_list_items, write_disposition="merge", primary_key=("account", "id"), columns=columns
+    )
+    def products(page: list[dict]) -> Iterator[list[dict]]:
+        yield stamped(helpers.product_info(client, [item["product_id"] for item in page]))
+
+    @dlt.resource(write_disposition="append", columns=columns)
+    def product_stocks() -> Iterator[list[dict]]:
+        for page in helpers.product_stock_pages(client):
+            yield stamped(page)
+
+    @dlt.transformer(data_from=product_list_items, write_disposition="append", columns=columns)
+    def analytics_stocks(page: list[dict]) -> Iterator[list[dict]]:
+        skus = [item["sku"] for item in page if item.get("sku")]
+        for start in range(0, len(skus), settings.ANALYTICS_STOCKS_SKUS_PER_CALL):
+            batch = skus[start : start + settings.ANALYTICS_STOCKS_SKUS_PER_CALL]
+            yield stamped(helpers.analytics_stocks(client, batch))
+
+    return product_list_items, products, product_stocks, analytics_stocks

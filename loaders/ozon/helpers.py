@@ -1,0 +1,80 @@
+"""Ozon API client: authentication, error recognition and pagination."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from loaders.config import OzonAccount
+from loaders.http import ApiClient
+from loaders.ozon import settings
+
+_PERMISSION_DENIED, _UNAUTHENTICATED = 7, 16
+
+
+def is_auth_error(status: int, body: Any) -> bool:
+    """Ozon answers a wrong key with HTTP 404 code 5 and a bad Client-Id with 400 code 3."""
+    if status in (401, 403):
+        return True
+    if not isinstance(body, dict):
+        return False
+    code, message = body.get("code"), str(body.get("message", "")).lower()
+    return (
+        code in (_PERMISSION_DENIED, _UNAUTHENTICATED)
+        or (code == 5 and "api-key" in message)
+        or (code == 3 and "client-id" in message)
+    )
+
+
+def make_client(account: OzonAccount) -> ApiClient:
+    return ApiClient(
+        marketplace="Ozon",
+        account=account.name,
+        base_url=account.base_url or settings.DEFAULT_BASE_URL,
+        headers={"Client-Id": account.client_id, "Api-Key": account.api_key},
+        secrets=(account.api_key,),
+        is_auth_error=is_auth_error,
+        auth_hint=(
+            f"Ozon rejected Client-Id {account.client_id} with this Api-Key: check OZON_CLIENT_ID and "
+            "OZON_API_KEY (keys expire after 6 months; a new one is made in the seller cabinet)."
+        ),
+        requests_per_second=settings.REQUESTS_PER_SECOND,
+    )
+
+
+def product_list_pages(client: ApiClient, visibility: str) -> Iterator[list[dict]]:
+    """Pages of /v3/product/list, following the `last_id` keyset cursor."""
+    last_id = ""
+    while True:
+        body = {"filter": {"visibility": visibility}, "last_id": last_id, "limit": settings.PRODUCT_LIST_PAGE_SIZE}
+        result = client.post(settings.PRODUCT_LIST, body)["result"]
+        items = result["items"]
+        if items:
+            yield items
+        if len(items) < settings.PRODUCT_LIST_PAGE_SIZE or not result.get("last_id"):
+            return
+        last_id = result["last_id"]
+
+
+def product_info(client: ApiClient, product_ids: list[int]) -> list[dict]:
+    """Details of up to 1000 products from /v3/product/info/list."""
+    body = {"product_id": [str(product_id) for product_id in product_ids]}
+    return client.post(settings.PRODUCT_INFO_LIST, body)["items"]
+
+
+def product_stock_pages(client: ApiClient) -> Iterator[list[dict]]:
+    """Pages of /v4/product/info/stocks, following its cursor until it is empty."""
+    cursor = ""
+    while True:
+        body = {"cursor": cursor, "limit": settings.PRODUCT_STOCKS_PAGE_SIZE, "filter": {"visibility": "ALL"}}
+        answer = client.post(settings.PRODUCT_STOCKS, body)
+        items = answer.get("items") or []
+        if items:
+            yield items
+        cursor = answer.get("cursor") or ""
+        if not items or not cursor:
+            return
+
+
+def analytics_stocks(client: ApiClient, skus: list[int]) -> list[dict]:
+    """Stock per Ozon warehouse for at most 100 SKUs from /v1/analytics/stocks."""
+    return client.post(settings.ANALYTICS_STOCKS, {"skus": [str(sku) for sku in skus]})["items"]

@@ -1,0 +1,51 @@
+"""`python -m loaders.sandbox`: serve the fake APIs until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+
+from loaders.sandbox import Sandbox, SandboxConfig
+
+
+def parse_args(argv: list[str] | None = None) -> SandboxConfig:
+    defaults = SandboxConfig()
+    parser = argparse.ArgumentParser(prog="python -m loaders.sandbox", description=__doc__)
+    parser.add_argument("--host", default=defaults.host)
+    parser.add_argument("--port", type=int, default=defaults.ozon_port, help="Ozon API port (0: a free one)")
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--products", type=int, default=defaults.products, help="per account")
+    parser.add_argument("--warehouses", type=int, default=defaults.warehouses, help="first N Ozon FBO warehouses")
+    parser.add_argument("--archived-share", type=float, default=defaults.archived_share)
+    parser.add_argument("--accounts", type=int, default=defaults.accounts)
+    parser.add_argument("--rate-limit-rps", type=float, default=defaults.rate_limit_rps, help="0: no limit")
+    parser.add_argument("--unknown-warehouses", type=int, default=defaults.unknown_warehouses)
+    args = parser.parse_args(argv)
+    return SandboxConfig(
+        seed=args.seed, products=args.products, warehouses=args.warehouses, archived_share=args.archived_share,
+        accounts=args.accounts, rate_limit_rps=args.rate_limit_rps, unknown_warehouses=args.unknown_warehouses,
+        host=args.host, ozon_port=args.port,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    config = parse_args(argv)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    with Sandbox(config) as sandbox:
+        ozon = sandbox.ozon
+        print(f"Ozon sandbox at {ozon.base_url} (seed {config.seed}, {config.products} products per account, "
+              f"{config.warehouses} warehouses); these credentials are fake:")
+        for account in ozon.accounts:
+            print(f"  Client-Id {account.client_id}  Api-Key {account.api_key}")
+        first = ozon.accounts[0]
+        print(f"OZON_API_BASE_URL={ozon.base_url}\nOZON_CLIENT_ID={first.client_id}\nOZON_API_KEY={first.api_key}",
+              flush=True)
+        stop.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,42 @@
+"""Knobs of the sandbox: how big the fake seller is and how the server behaves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from loaders.sandbox.ozon_warehouses import CANONICAL_WAREHOUSES
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """Everything that shapes the served data; the same config always serves the same bytes.
+
+    `products` is per account. `warehouses` takes the first N Ozon FBO warehouses of the
+    canonical catalogue; `unknown_warehouses` adds warehouses in no dbt seed. `rate_limit_rps`
+    is requests per second per Client-Id (0 or None switches the limit off). `ozon_port` 0
+    picks a free port.
+    """
+
+    seed: int = 42
+    products: int = 300
+    warehouses: int = 12
+    archived_share: float = 0.1
+    accounts: int = 1
+    rate_limit_rps: float | None = 50
+    unknown_warehouses: int = 0
+    host: str = "127.0.0.1"
+    ozon_port: int = 0
+
+    def __post_init__(self) -> None:
+        if self.products < 0:
+            raise ValueError("products must be >= 0")
+        if not 1 <= self.warehouses <= len(CANONICAL_WAREHOUSES):
+            raise ValueError(f"warehouses must be between 1 and {len(CANONICAL_WAREHOUSES)}")
+        if not 0 <= self.archived_share <= 1:
+            raise ValueError("archived_share must be between 0 and 1")
+        if self.accounts < 1:
+            raise ValueError("accounts must be >= 1")
+        if self.unknown_warehouses < 0:
+            raise ValueError("unknown_warehouses must be >= 0")
+        if self.rate_limit_rps is not None and self.rate_limit_rps < 0:
+            raise ValueError("rate_limit_rps must be >= 0")

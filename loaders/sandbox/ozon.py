@@ -1,0 +1,419 @@
+"""The Ozon Seller API endpoints the loaders use, served from a generated seller (see ozon_data).
+
+Shapes follow /work/shared/api/ozon.md §2–4: bare or `result`-wrapped envelopes per method,
+base64-JSON keyset cursors, gRPC-style error bodies `{"code", "message", "details"}`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from loaders.sandbox.config import SandboxConfig
+from loaders.sandbox.ozon_data import (
+    STOCK_COUNTS,
+    Listing,
+    OzonAccount,
+    OzonSeller,
+    OzonTruth,
+    Product,
+    WarehouseStock,
+    generate_sellers,
+    page_after,
+)
+from loaders.sandbox.server import ApiCall, ApiError, MarketplaceApi
+
+PRODUCT_LIST = "/v3/product/list"
+PRODUCT_INFO_LIST = "/v3/product/info/list"
+PRODUCT_STOCKS = "/v4/product/info/stocks"
+ANALYTICS_STOCKS = "/v1/analytics/stocks"
+
+MAX_PAGE = 1000
+MAX_INFO_IDS = 1000
+MAX_ANALYTICS_SKUS = 100
+
+PRODUCT_LIST_VISIBILITIES = frozenset((
+    "ALL", "VISIBLE", "INVISIBLE", "EMPTY_STOCK", "NOT_MODERATED", "MODERATED", "DISABLED", "STATE_FAILED",
+    "READY_TO_SUPPLY", "VALIDATION_STATE_PENDING", "VALIDATION_STATE_FAIL", "VALIDATION_STATE_SUCCESS",
+    "TO_SUPPLY", "IN_SALE", "REMOVED_FROM_SALE", "OVERPRICED", "CRITICALLY_OVERPRICED", "EMPTY_BARCODE",
+    "BARCODE_EXISTS", "QUARANTINE", "ARCHIVED", "OVERPRICED_WITH_STOCK", "PARTIAL_APPROVED", "AUTO_ARCHIVED",
+    "MANUAL_ARCHIVED", "SEASONAL_AUTO_ARCHIVED", "VISIBLE_WITH_FBO_STOCK",
+))
+PRODUCT_STOCKS_VISIBILITIES = PRODUCT_LIST_VISIBILITIES | {"BANNED"}
+
+
+def ozon_error(status: int, code: int, message: str) -> ApiError:
+    return ApiError(status, {"code": code, "message": message, "details": []})
+
+
+def invalid_argument(message: str) -> ApiError:
+    return ozon_error(400, 3, message)
+
+
+class OzonApi(MarketplaceApi):
+    """The fake Ozon Seller API of one sandbox: its accounts, endpoints and ground truth."""
+
+    def __init__(self, config: SandboxConfig) -> None:
+        super().__init__(config.rate_limit_rps)
+        self._sellers = {seller.account.client_id: seller for seller in generate_sellers(config)}
+        self.route("POST", PRODUCT_LIST, _product_list)
+        self.route("POST", PRODUCT_INFO_LIST, _product_info_list)
+        self.route("POST", PRODUCT_STOCKS, _product_stocks)
+        self.route("POST", ANALYTICS_STOCKS, _analytics_stocks)
+
+    @property
+    def accounts(self) -> list[OzonAccount]:
+        return [seller.account for seller in self._sellers.values()]
+
+    def truth(self, client_id: str) -> OzonTruth:
+        """Ground truth of one account; see `OzonTruth`."""
+        return self._sellers[str(client_id)].truth()
+
+    # --- MarketplaceApi hooks ----------------------------------------------------------------
+
+    def client_label(self, headers: Mapping[str, str]) -> str | None:
+        return headers.get("Client-Id")
+
+    def authenticate(self, headers: Mapping[str, str]) -> OzonSeller:
+        client_id = (headers.get("Client-Id") or "").strip()
+        if not (client_id.isascii() and client_id.isdigit() and int(client_id) > 0):
+            raise invalid_argument("Client-Id header value should be positive integer")
+        seller = self._sellers.get(str(int(client_id)))
+        if seller is None or headers.get("Api-Key") != seller.account.api_key:
+            raise ozon_error(404, 5, "Invalid Api-Key, please check the key and try again")
+        return seller
+
+    def not_found(self) -> ApiError:
+        return ozon_error(404, 5, "Not Found")
+
+    def method_not_allowed(self) -> ApiError:
+        return ozon_error(405, 12, "Method Not Allowed")
+
+    def malformed_body(self) -> ApiError:
+        return invalid_argument("request body is not a valid JSON object")
+
+    def rate_limited(self) -> ApiError:
+        return ozon_error(429, 8, "You have reached request rate limit per second")
+
+    def server_failure(self, status: int) -> ApiError:
+        return ozon_error(status, 13, "Internal error")
+
+
+# --- handlers ------------------------------------------------------------------------------------
+
+
+def _product_list(call: ApiCall) -> dict:
+    seller: OzonSeller = call.account
+    filters = _object(call.body.get("filter"), "filter")
+    limit = _limit(call.body.get("limit"))
+    after = _decode_cursor(call.body.get("last_id"), "last_id", lambda value: value[0])
+    matches = _matching(seller, filters, PRODUCT_LIST_VISIBILITIES, id_fields=("product_id", "offer_id", "skus"))
+    page = page_after(matches, after, limit)
+    last_id = _encode_cursor([page[-1].product_id, page[-1].product_id]) if page else ""
+    return {"result": {"items": [_list_item(seller.product(listing)) for listing in page],
+                       "total": len(matches), "last_id": last_id}}
+
+
+def _product_info_list(call: ApiCall) -> dict:
+    seller: OzonSeller = call.account
+    product_ids = _id_list(call.body.get("product_id"), "product_id")
+    offer_ids = _string_list(call.body.get("offer_id"), "offer_id")
+    skus = _id_list(call.body.get("sku"), "sku")
+    if len(product_ids) + len(offer_ids) + len(skus) > MAX_INFO_IDS:
+        raise invalid_argument(f"too many ids: at most {MAX_INFO_IDS} product_id, offer_id and sku in total")
+    found = _lookup(seller, {"product_id": product_ids, "offer_id": offer_ids, "skus": skus})
+    return {"items": [_info_item(seller.product(listing)) for listing in found]}
+
+
+def _product_stocks(call: ApiCall) -> dict:
+    seller: OzonSeller = call.account
+    if not isinstance(call.body.get("filter"), dict):
+        raise invalid_argument("filter is required")
+    limit = _limit(call.body.get("limit"))
+    after = _decode_cursor(call.body.get("cursor"), "cursor", lambda value: value["after_product_id"])
+    matches = _matching(seller, call.body["filter"], PRODUCT_STOCKS_VISIBILITIES, id_fields=("product_id", "offer_id"))
+    page = page_after(matches, after, limit)
+    more = bool(page) and page[-1].product_id != matches[-1].product_id
+    return {
+        "cursor": _encode_cursor({"after_product_id": page[-1].product_id}) if more else "",
+        "total": len(matches),
+        "items": [_stock_item(seller.product(listing)) for listing in page],
+    }
+
+
+def _analytics_stocks(call: ApiCall) -> dict:
+    seller: OzonSeller = call.account
+    skus = _id_list(call.body.get("skus"), "skus")
+    if not 1 <= len(skus) <= MAX_ANALYTICS_SKUS:
+        raise invalid_argument(f"skus: from 1 to {MAX_ANALYTICS_SKUS} SKUs are required")
+    if call.body.get("cluster_ids") and call.body.get("macrolocal_cluster_ids"):
+        raise invalid_argument("use either cluster_ids or macrolocal_cluster_ids")
+    wanted = {
+        "cluster_id": set(_id_list(call.body.get("cluster_ids"), "cluster_ids")),
+        "macrolocal_cluster_id": set(_id_list(call.body.get("macrolocal_cluster_ids"), "macrolocal_cluster_ids")),
+        "warehouse_id": set(_id_list(call.body.get("warehouse_ids"), "warehouse_ids")),
+        "turnover_grade": set(_string_list(call.body.get("turnover_grades"), "turnover_grades")),
+    }
+    tags = set(_string_list(call.body.get("item_tags"), "item_tags"))
+    rows = []
+    for sku in dict.fromkeys(skus):
+        listing = seller.by_sku.get(sku)
+        if listing is None:
+            continue
+        product = seller.product(listing)
+        for stock in product.fbo:
+            row = _analytics_row(product, stock)
+            if all(not values or row[key] in values for key, values in wanted.items()) and (
+                not tags or tags & set(row["item_tags"])
+            ):
+                rows.append(row)
+    return {"items": rows}
+
+
+# --- selection -----------------------------------------------------------------------------------
+
+
+def _matching(seller: OzonSeller, filters: dict, visibilities: frozenset[str],
+              id_fields: tuple[str, ...]) -> list[Listing]:
+    """Listings a list filter selects, ordered by product_id. Ids select regardless of visibility."""
+    visibility = filters.get("visibility") or "ALL"
+    if visibility not in visibilities:
+        raise invalid_argument(f"unknown filter.visibility {visibility!r}")
+    ids = {}
+    for name in id_fields:
+        parse = _string_list if name == "offer_id" else _id_list
+        ids[name] = parse(filters.get(name), f"filter.{name}")
+        if len(ids[name]) > MAX_INFO_IDS:
+            raise invalid_argument(f"filter.{name}: at most {MAX_INFO_IDS} ids")
+    if any(ids.values()):
+        return _lookup(seller, ids)
+    # Every other visibility is served like ALL, which leaves archived products out.
+    return seller.archived if visibility == "ARCHIVED" else seller.active
+
+
+def _lookup(seller: OzonSeller, ids: dict[str, list]) -> list[Listing]:
+    indexes = {"product_id": seller.by_product_id, "offer_id": seller.by_offer_id, "skus": seller.by_sku}
+    found = {listing.product_id: listing
+             for name, values in ids.items() for value in values
+             if (listing := indexes[name].get(value)) is not None}
+    return [found[product_id] for product_id in sorted(found)]
+
+
+# --- request parsing -----------------------------------------------------------------------------
+
+
+def _object(value: Any, name: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise invalid_argument(f"{name} must be an object")
+    return value
+
+
+def _limit(value: Any) -> int:
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PAGE:
+        raise invalid_argument(f"limit must be between 1 and {MAX_PAGE}")
+    return value
+
+
+def _id_list(value: Any, name: str) -> list[int]:
+    """An array of int64 ids, sent as strings or numbers."""
+    ids = []
+    for item in _array(value, name):
+        text = str(item).strip() if isinstance(item, int | str) and not isinstance(item, bool) else ""
+        if not (text.isascii() and text.isdigit()):
+            raise invalid_argument(f"{name}: {item!r} is not a valid id")
+        ids.append(int(text))
+    return ids
+
+
+def _string_list(value: Any, name: str) -> list[str]:
+    items = _array(value, name)
+    if not all(isinstance(item, str | int) and not isinstance(item, bool) for item in items):
+        raise invalid_argument(f"{name} must be an array of strings")
+    return [str(item) for item in items]
+
+
+def _array(value: Any, name: str) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise invalid_argument(f"{name} must be an array")
+    return value
+
+
+def _encode_cursor(value: Any) -> str:
+    return base64.b64encode(json.dumps(value, separators=(",", ":")).encode()).decode()
+
+
+def _decode_cursor(value: Any, name: str, product_id_of: Callable[[Any], Any]) -> int:
+    """The product_id a cursor points after; 0 for the first page."""
+    if value in (None, ""):
+        return 0
+    try:
+        product_id = product_id_of(json.loads(base64.b64decode(str(value), validate=True)))
+    except (binascii.Error, ValueError, TypeError, LookupError):
+        raise invalid_argument(f"invalid {name}") from None
+    if isinstance(product_id, bool) or not isinstance(product_id, int):
+        raise invalid_argument(f"invalid {name}")
+    return product_id
+
+
+# --- rendering -----------------------------------------------------------------------------------
+
+
+def _timestamp(moment: datetime) -> str:
+    """RFC 3339 in UTC with microseconds and `Z`, as Ozon writes it."""
+    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _money(amount: float) -> str:
+    return f"{amount:.2f}"
+
+
+def _list_item(product: Product) -> dict:
+    listing = product.listing
+    return {
+        "product_id": listing.product_id,
+        "offer_id": listing.offer_id,
+        "sku": listing.sku,
+        "archived": listing.archived,
+        "has_fbo_stocks": product.has_fbo_stock,
+        "has_fbs_stocks": product.has_seller_stock,
+        "is_discounted": product.is_discounted,
+        "quants": [],
+    }
+
+
+def _info_item(product: Product) -> dict:
+    listing = product.listing
+    created_at, updated_at = _timestamp(product.created_at), _timestamp(product.updated_at)
+    has_stock = product.has_fbo_stock or product.has_seller_stock
+    status, status_name = (
+        ("archived", "В архиве") if listing.archived
+        else ("price_sent", "Продается") if has_stock
+        else ("price_sent", "Готов к продаже")
+    )
+    empty_index = {"minimal_price": "", "minimal_price_currency": "RUB", "price_index_value": 0}
+    return {
+        "id": listing.product_id,
+        "offer_id": listing.offer_id,
+        "sku": listing.sku,
+        "name": product.name,
+        "barcodes": list(product.barcodes),
+        "description_category_id": product.description_category_id,
+        "type_id": product.type_id,
+        "created_at": created_at,
+        "updated_at": updated_at,
+        "currency_code": "RUB",
+        "price": _money(product.price),
+        "old_price": _money(product.old_price),
+        "min_price": _money(product.min_price),
+        "vat": product.vat,
+        "volume_weight": product.volume_weight,
+        "is_archived": listing.archived,
+        "is_autoarchived": product.is_autoarchived,
+        "is_discounted": product.is_discounted,
+        "is_kgt": product.is_kgt,
+        "is_super": product.is_super,
+        "has_discounted_fbo_item": False,
+        "discounted_fbo_stocks": 0,
+        "images": list(product.images),
+        "primary_image": list(product.images[:1]),
+        "color_image": [],
+        "sources": [{"sku": listing.sku, "source": "sds", "created_at": created_at,
+                     "shipment_type": "SHIPMENT_TYPE_GENERAL", "quant_code": ""}],
+        "stocks": {
+            "has_stock": has_stock,
+            "stocks": [{"sku": listing.sku, "source": "fbo", "present": product.fbo_present,
+                        "reserved": product.fbo_reserved}]
+            + [{"sku": listing.sku, "source": stock.type, "present": stock.present, "reserved": stock.reserved}
+               for stock in product.seller_stock],
+        },
+        "statuses": {
+            "status": status, "status_name": status_name, "moderate_status": "approved",
+            "validation_status": "success", "status_failed": "", "status_description": "", "status_tooltip": "",
+            "is_created": True, "status_updated_at": updated_at,
+        },
+        "visibility_details": {"has_price": True, "has_stock": has_stock},
+        "commissions": _commissions(product),
+        "price_indexes": {
+            "color_index": "COLOR_INDEX_WITHOUT_INDEX",
+            "external_index_data": empty_index,
+            "ozon_index_data": empty_index,
+            "self_marketplaces_index_data": empty_index,
+        },
+        "model_info": {"model_id": product.model_id, "count": product.model_count},
+        "promotions": [{"is_enabled": True, "type": "REVIEWS_PROMO"}] if product.has_reviews_promo else [],
+        "availabilities": [],
+        "errors": [],
+    }
+
+
+def _commissions(product: Product) -> list[dict]:
+    delivery = round(30 + product.volume_weight * 5, 2)
+    rows = []
+    for schema, extra_percent in (("FBO", 0), ("FBS", 1), ("RFBS", 2), ("FBP", 0)):
+        percent = product.commission_percent + extra_percent
+        rows.append({
+            "sale_schema": schema,
+            "percent": percent,
+            "value": round(product.price * percent / 100, 2),
+            "delivery_amount": delivery,
+            "return_amount": round(delivery * 1.2, 2),
+        })
+    return rows
+
+
+def _stock_item(product: Product) -> dict:
+    listing = product.listing
+
+    def entry(kind: str, present: int, reserved: int) -> dict:
+        return {"sku": listing.sku, "type": kind, "present": present, "reserved": reserved,
+                "shipment_type": "SHIPMENT_TYPE_GENERAL", "warehouse_ids": []}
+
+    return {
+        "offer_id": listing.offer_id,
+        "product_id": listing.product_id,
+        "stocks": [entry("fbo", product.fbo_present, product.fbo_reserved)]
+        + [entry(stock.type, stock.present, stock.reserved) for stock in product.seller_stock],
+    }
+
+
+def _analytics_row(product: Product, stock: WarehouseStock) -> dict:
+    listing, warehouse, available = product.listing, stock.warehouse, stock.counts["available"]
+    return {
+        "sku": listing.sku,
+        "offer_id": listing.offer_id,
+        "name": product.name,
+        "warehouse_id": warehouse.warehouse_id,
+        "warehouse_name": stock.served_name,
+        "cluster_id": warehouse.cluster_id,
+        "cluster_name": warehouse.cluster_name,
+        "macrolocal_cluster_id": warehouse.macrolocal_cluster_id,
+        **{f"{name}_stock_count": stock.counts[name] for name in STOCK_COUNTS},
+        "ads": stock.ads,
+        "ads_cluster": stock.ads_cluster,
+        "idc": round(available / stock.ads, 1) if stock.ads else 0.0,
+        "idc_cluster": round(available / stock.ads_cluster, 1) if stock.ads_cluster else 0.0,
+        "days_without_sales": stock.days_without_sales,
+        "days_without_sales_cluster": stock.days_without_sales_cluster,
+        "turnover_grade": _turnover_grade(available, stock.ads),
+        "turnover_grade_cluster": _turnover_grade(available, stock.ads_cluster),
+        "item_tags": list(product.item_tags),
+    }
+
+
+def _turnover_grade(available: int, average_daily_sales: float) -> str:
+    if not average_daily_sales:
+        return "NO_SALES"
+    if not available:
+        return "DEFICIT"
+    days_of_cover = available / average_daily_sales
+    return "POPULAR" if days_of_cover < 30 else "ACTUAL" if days_of_cover < 90 else "SURPLUS"

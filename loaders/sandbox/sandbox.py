@@ -1,0 +1,37 @@
+"""`Sandbox`: every fake marketplace API of one config, each on its own local port."""
+
+from __future__ import annotations
+
+from loaders.sandbox.config import SandboxConfig
+from loaders.sandbox.ozon import OzonApi
+from loaders.sandbox.server import ApiServer
+
+
+class Sandbox:
+    """Fake marketplace APIs for tests, the demo and benchmarks.
+
+    with Sandbox(SandboxConfig(seed=42, products=300)) as sb:
+        sb.ozon.base_url, sb.ozon.accounts[0].client_id, sb.ozon.truth(client_id), ...
+    """
+
+    def __init__(self, config: SandboxConfig | None = None) -> None:
+        self.config = config or SandboxConfig()
+        self.ozon = OzonApi(self.config)
+        self._servers: list[ApiServer] = []
+
+    def start(self) -> Sandbox:
+        server = ApiServer(self.ozon, self.config.host, self.config.ozon_port)
+        server.start()
+        self.ozon.base_url = server.base_url
+        self._servers.append(server)
+        return self
+
+    def stop(self) -> None:
+        while self._servers:
+            self._servers.pop().stop()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

@@ -1,0 +1,270 @@
+"""The marketplace-neutral HTTP layer: routing, JSON in and out, an auth hook, rate limits,
+fault injection and a request log.
+
+A marketplace subclasses `MarketplaceApi`, registers its handlers with `route()` and says how
+it authenticates and how its error bodies look; `ApiServer` puts it on a port.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, NamedTuple
+from urllib.parse import urlsplit
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class ApiError(Exception):
+    """Raised anywhere in request handling to answer with an error status and body."""
+
+    def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        super().__init__(f"HTTP {status}: {body}")
+        self.response = Response(status, body, dict(headers or {}))
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    """An authenticated request as a handler sees it."""
+
+    account: Any
+    path: str
+    body: dict
+
+
+Handler = Callable[[ApiCall], Any]
+
+
+class LoggedRequest(NamedTuple):
+    client_id: str | None
+    path: str
+    status: int
+
+
+class _Bucket:
+    def __init__(self, capacity: float, per_second: float, now: float) -> None:
+        self.capacity, self.per_second = capacity, per_second
+        self.tokens, self.stamp = capacity, now
+
+    def refill(self, now: float) -> float:
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.per_second)
+        self.stamp = now
+        return self.tokens
+
+
+class RateLimiter:
+    """Token buckets per client: one shared by all paths, plus one per path given its own limit."""
+
+    _ALL_PATHS = "*"
+
+    def __init__(self, requests_per_second: float | None) -> None:
+        self._rules: dict[str, tuple[float, float]] = {}
+        if requests_per_second:
+            self._rules[self._ALL_PATHS] = (requests_per_second, 1.0)
+        self._buckets: dict[tuple[str | None, str], _Bucket] = {}
+        self._lock = threading.Lock()
+
+    def limit_path(self, path: str, requests: float, per_seconds: float) -> None:
+        """At most `requests` calls to `path` per `per_seconds` for each client, on top of the global limit."""
+        with self._lock:
+            self._rules[path] = (requests, per_seconds)
+
+    def allow(self, client: str | None, path: str) -> bool:
+        with self._lock:
+            now = time.monotonic()
+            buckets = [self._bucket(client, scope, now) for scope in (self._ALL_PATHS, path) if scope in self._rules]
+            if any(bucket.refill(now) < 1 for bucket in buckets):
+                return False
+            for bucket in buckets:
+                bucket.tokens -= 1
+            return True
+
+    def _bucket(self, client: str | None, scope: str, now: float) -> _Bucket:
+        bucket = self._buckets.get((client, scope))
+        if bucket is None:
+            requests, per_seconds = self._rules[scope]
+            bucket = self._buckets[(client, scope)] = _Bucket(max(1.0, requests), requests / per_seconds, now)
+        return bucket
+
+
+@dataclass(frozen=True)
+class Fault:
+    status: int
+    retry_after: float | None
+
+
+class FaultInjector:
+    """Queued failures per path, consumed one per request in the order they were injected."""
+
+    def __init__(self) -> None:
+        self._queued: dict[str, deque[Fault]] = {}
+        self._lock = threading.Lock()
+
+    def inject(self, path: str, fault: Fault, times: int) -> None:
+        with self._lock:
+            self._queued.setdefault(path, deque()).extend([fault] * times)
+
+    def take(self, path: str) -> Fault | None:
+        with self._lock:
+            queue = self._queued.get(path)
+            return queue.popleft() if queue else None
+
+
+class MarketplaceApi(ABC):
+    """One marketplace's API surface. Request pipeline, in order: route (404), method (405),
+    authentication, injected fault, rate limit, JSON body (400), handler."""
+
+    def __init__(self, requests_per_second: float | None) -> None:
+        self.base_url = ""
+        self.limiter = RateLimiter(requests_per_second)
+        self._routes: dict[str, dict[str, Handler]] = {}
+        self._faults = FaultInjector()
+        self._log: list[LoggedRequest] = []
+        self._log_lock = threading.Lock()
+
+    # --- what a marketplace provides ---------------------------------------------------------
+
+    @abstractmethod
+    def client_label(self, headers: Mapping[str, str]) -> str | None:
+        """Who is calling, as the request log and the rate limiter name them (before auth)."""
+
+    @abstractmethod
+    def authenticate(self, headers: Mapping[str, str]) -> Any:
+        """The account the headers identify; raises ApiError when they do not."""
+
+    @abstractmethod
+    def not_found(self) -> ApiError: ...
+
+    @abstractmethod
+    def method_not_allowed(self) -> ApiError: ...
+
+    @abstractmethod
+    def malformed_body(self) -> ApiError: ...
+
+    @abstractmethod
+    def rate_limited(self) -> ApiError: ...
+
+    @abstractmethod
+    def server_failure(self, status: int) -> ApiError: ...
+
+    # --- what tests and the server use -------------------------------------------------------
+
+    def route(self, method: str, path: str, handler: Handler) -> None:
+        self._routes.setdefault(path, {})[method] = handler
+
+    def inject_fault(self, path: str, status: int = 500, times: int = 1, retry_after: float | None = None) -> None:
+        """Make the next `times` authenticated requests to `path` fail with `status` (429 or 5xx),
+        with a `Retry-After` header when `retry_after` is given."""
+        if status != 429 and not 500 <= status <= 599:
+            raise ValueError(f"an injected fault is a 429 or a 5xx, not {status}")
+        self._faults.inject(path, Fault(status, retry_after), times)
+
+    @property
+    def requests(self) -> list[LoggedRequest]:
+        """Every request answered so far, failures included: (client_id, path, status)."""
+        with self._log_lock:
+            return list(self._log)
+
+    def handle(self, method: str, path: str, headers: Mapping[str, str], raw_body: bytes) -> Response:
+        client = self.client_label(headers)
+        try:
+            response = self._respond(method, path, headers, raw_body, client)
+        except ApiError as error:
+            response = error.response
+        with self._log_lock:
+            self._log.append(LoggedRequest(client, path, response.status))
+        return response
+
+    def _respond(self, method: str, path: str, headers: Mapping[str, str], raw_body: bytes,
+                 client: str | None) -> Response:
+        methods = self._routes.get(path)
+        if methods is None:
+            raise self.not_found()
+        handler = methods.get(method)
+        if handler is None:
+            raise self.method_not_allowed()
+        account = self.authenticate(headers)
+        fault = self._faults.take(path)
+        if fault:
+            raise self._fault_error(fault)
+        if not self.limiter.allow(client, path):
+            raise self.rate_limited()
+        return Response(200, handler(ApiCall(account=account, path=path, body=self._parse(raw_body))))
+
+    def _fault_error(self, fault: Fault) -> ApiError:
+        error = self.rate_limited() if fault.status == 429 else self.server_failure(fault.status)
+        if fault.retry_after is not None:
+            error.response.headers["Retry-After"] = f"{fault.retry_after:g}"
+        return error
+
+    def _parse(self, raw_body: bytes) -> dict:
+        if not raw_body.strip():
+            return {}
+        try:
+            body = json.loads(raw_body)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise self.malformed_body() from None
+        if not isinstance(body, dict):
+            raise self.malformed_body()
+        return body
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive
+    disable_nagle_algorithm = True  # headers and body go out in two writes; don't wait for an ACK between
+    api: MarketplaceApi
+
+    def _serve(self) -> None:
+        raw_body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        response = self.api.handle(self.command, urlsplit(self.path).path, self.headers, raw_body)
+        payload = json.dumps(response.body, ensure_ascii=False).encode()
+        self.send_response(response.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent: `MarketplaceApi.requests` is the log."""
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+
+class ApiServer:
+    """Serves one `MarketplaceApi` from a daemon thread; port 0 picks a free port."""
+
+    def __init__(self, api: MarketplaceApi, host: str, port: int) -> None:
+        handler = type(f"{type(api).__name__}Handler", (_RequestHandler,), {"api": api})
+        self._httpd = _Server((host, port), handler)
+        # A short poll interval makes stop() (and so every test's teardown) quick.
+        serve = functools.partial(self._httpd.serve_forever, poll_interval=0.02)
+        self._thread = threading.Thread(target=serve, name=handler.__name__, daemon=True)
+        reachable_host = "127.0.0.1" if host in ("", "0.0.0.0") else host  # noqa: S104 (only compared)
+        self.base_url = f"http://{reachable_host}:{self._httpd.server_port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join()

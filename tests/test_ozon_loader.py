@@ -1,0 +1,126 @@
+"""The Ozon loader against the sandbox: paging, reruns, auth failures, throttling, secrets."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import duckdb
+import pytest
+
+from loaders import config
+from loaders.config import OzonAccount
+from loaders.ozon import settings
+from loaders.pipeline import run_ozon
+from scripts.steps import PROJECT_DIR
+
+
+def account_of(sandbox, **overrides) -> OzonAccount:
+    acc = sandbox.ozon.accounts[0]
+    fields = {"name": acc.client_id, "client_id": acc.client_id, "api_key": acc.api_key,
+              "base_url": sandbox.ozon.base_url, **overrides}
+    return OzonAccount(**fields)
+
+
+def raw_scalar(sql: str):
+    with duckdb.connect(str(config.duckdb_path()), read_only=True) as db:
+        return db.sql(sql).fetchone()[0]
+
+
+def served(sandbox, path: str) -> list:
+    return [r for r in sandbox.ozon.requests if r[1] == path]
+
+
+def test_catalogue_is_paged_through_every_page(ozon_sandbox, workdir, monkeypatch):
+    monkeypatch.setattr(settings, "PRODUCT_LIST_PAGE_SIZE", 25)
+    truth = ozon_sandbox.ozon.truth(ozon_sandbox.ozon.accounts[0].client_id)
+    archived = sum(1 for p in truth.products if p["archived"])
+    assert 0 < archived < len(truth.products) > 50, "the fixture must span several pages and both passes"
+
+    run_ozon(account_of(ozon_sandbox), resources=("product_list_items", "products"))
+
+    assert raw_scalar("select count(*) from raw_ozon.product_list_items") == len(truth.products)
+    assert raw_scalar("select count(distinct product_id) from raw_ozon.product_list_items") == len(truth.products)
+    assert raw_scalar("select count(*) from raw_ozon.product_list_items where archived") == archived
+    assert raw_scalar("select count(*) from raw_ozon.products") == len(truth.products)
+    pages = len(served(ozon_sandbox, settings.PRODUCT_LIST))
+    expected_pages = (len(truth.products) - archived) // 25 + 1 + archived // 25 + 1
+    assert pages == expected_pages
+
+
+def test_rerun_does_not_duplicate_the_catalogue_but_adds_a_stock_snapshot(ozon_sandbox, workdir):
+    account = account_of(ozon_sandbox)
+    run_ozon(account)
+    first = {t: raw_scalar(f"select count(*) from raw_ozon.{t}") for t in ("products", "product_stocks")}
+    run_ozon(account)
+
+    assert raw_scalar("select count(*) from raw_ozon.products") == first["products"]
+    assert raw_scalar("select count(*) from raw_ozon.product_list_items") == first["products"]
+    assert raw_scalar("select count(*) from raw_ozon.product_stocks") == 2 * first["product_stocks"]
+    assert raw_scalar("select count(distinct synced_at) from raw_ozon.analytics_stocks") == 2
+
+
+def test_every_row_carries_its_account(ozon_sandbox, workdir):
+    run_ozon(account_of(ozon_sandbox, name="main-shop"))
+    for table in ("product_list_items", "products", "product_stocks", "analytics_stocks"):
+        assert raw_scalar(f"select count(*) from raw_ozon.{table} where account is distinct from 'main-shop'") == 0
+        assert raw_scalar(f"select count(*) from raw_ozon.{table}") > 0
+
+
+def test_throttled_and_failing_calls_are_retried_and_the_load_completes(ozon_sandbox, workdir):
+    ozon_sandbox.ozon.inject_fault(settings.PRODUCT_STOCKS, status=429, times=2)
+    ozon_sandbox.ozon.inject_fault(settings.ANALYTICS_STOCKS, status=503, times=1)
+    truth = ozon_sandbox.ozon.truth(ozon_sandbox.ozon.accounts[0].client_id)
+
+    result = run_ozon(account_of(ozon_sandbox))
+
+    statuses = [r[2] for r in served(ozon_sandbox, settings.PRODUCT_STOCKS)]
+    assert statuses[:3] == [429, 429, 200]
+    assert result.retries == 3
+    active = sum(1 for p in truth.products if not p["archived"])
+    assert raw_scalar("select count(*) from raw_ozon.product_stocks") == active
+    assert raw_scalar("select sum(available_stock_count) from raw_ozon.analytics_stocks") == sum(
+        truth.fbo_available_by_warehouse().values()
+    )
+
+
+def run_cli(env_overrides: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "loaders", "ozon"],
+        cwd=PROJECT_DIR, env={**os.environ, **env_overrides},
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+def test_wrong_key_fails_fast_naming_the_client_id_but_never_the_key(ozon_sandbox, workdir):
+    client_id = ozon_sandbox.ozon.accounts[0].client_id
+    wrong_key = "0badc0de-1111-2222-3333-444455556666"
+
+    completed = run_cli({"OZON_API_BASE_URL": ozon_sandbox.ozon.base_url,
+                         "OZON_CLIENT_ID": client_id, "OZON_API_KEY": wrong_key})
+
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 3, output
+    assert f"Client-Id {client_id}" in output
+    assert "Invalid Api-Key" in output and "OZON_API_KEY" in output
+    assert wrong_key not in output
+    assert len(ozon_sandbox.ozon.requests) == 1, "an auth error must not be retried"
+
+
+@pytest.mark.parametrize("client_id", ["not-a-number", "999999999"])
+def test_bad_client_id_is_reported_without_retries(ozon_sandbox, workdir, client_id):
+    completed = run_cli({"OZON_API_BASE_URL": ozon_sandbox.ozon.base_url,
+                         "OZON_CLIENT_ID": client_id, "OZON_API_KEY": ozon_sandbox.ozon.accounts[0].api_key})
+
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 3, output
+    assert client_id in output
+    assert ozon_sandbox.ozon.accounts[0].api_key not in output
+    assert len(ozon_sandbox.ozon.requests) == 1
+
+
+def test_missing_credentials_are_a_configuration_error(workdir, monkeypatch):
+    completed = run_cli({"OZON_CLIENT_ID": "", "OZON_API_KEY": ""})
+    assert completed.returncode == 2
+    assert "OZON_CLIENT_ID" in completed.stderr
