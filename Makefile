@@ -66,12 +66,12 @@ test-postgres: setup ## Only the PostgreSQL path: loaders and dbt build against 
 lint: setup ## ruff on Python, sqlfluff on the dbt models
 	$(BIN)/ruff check loaders scripts tests
 	$(BIN)/ruff format --check loaders scripts tests
-	$(BIN)/sqlfluff lint dbt_project/models
+	DUCKDB_PATH=:memory: $(BIN)/sqlfluff lint dbt_project/models dbt_project/tests
 
 fmt: setup ## Format Python (ruff) and fix SQL style (sqlfluff)
 	$(BIN)/ruff format loaders scripts tests
 	$(BIN)/ruff check --fix loaders scripts tests
-	$(BIN)/sqlfluff fix dbt_project/models
+	DUCKDB_PATH=:memory: $(BIN)/sqlfluff fix dbt_project/models dbt_project/tests
 
 clean: ## Remove data/, dbt's target/ and logs/ (keeps .venv)
 	rm -rf data target logs

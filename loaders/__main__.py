@@ -60,7 +60,11 @@ def main(argv: list[str] | None = None) -> int:
             log.info("ozon account %s: %s: %d rows", result.account, table, rows)
         log.info(
             "ozon account %s: loaded in %.1fs with %d requests (%d retries) into %s",
-            result.account, result.seconds, result.requests, result.retries, args.destination,
+            result.account,
+            result.seconds,
+            result.requests,
+            result.retries,
+            args.destination,
         )
     return status
 

@@ -14,8 +14,9 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import requests
 
@@ -58,7 +59,7 @@ class RetryPolicy:
         if retry_after is not None:
             return min(retry_after, self.max_delay)
         ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
-        return random.uniform(ceiling / 2, ceiling)
+        return random.uniform(ceiling / 2, ceiling)  # noqa: S311 (jitter, not security)
 
 
 class Pacer:
@@ -130,7 +131,9 @@ class ApiClient:
                     self.stats["throttled"] += 1
             if attempt == self.retry.attempts:
                 raise ApiUnavailableError(
-                    self.marketplace, self.account, endpoint,
+                    self.marketplace,
+                    self.account,
+                    endpoint,
                     f"still failing after {attempt} attempts (last: {failure})",
                     "The marketplace is overloaded or down; the next scheduled run will retry.",
                 )
@@ -138,8 +141,13 @@ class ApiClient:
             self.stats["retries"] += 1
             log.warning(
                 "%s account %s: %s: %s, retry %d/%d in %.1fs",
-                self.marketplace, self.account, endpoint, failure, attempt,
-                self.retry.attempts - 1, delay,
+                self.marketplace,
+                self.account,
+                endpoint,
+                failure,
+                attempt,
+                self.retry.attempts - 1,
+                delay,
             )
             time.sleep(delay)
         raise AssertionError("unreachable")
@@ -152,7 +160,10 @@ class ApiClient:
         if self.is_auth_error(response.status_code, body):
             raise ApiAuthError(self.marketplace, self.account, endpoint, detail, self.auth_hint)
         raise ApiRequestError(
-            self.marketplace, self.account, endpoint, detail,
+            self.marketplace,
+            self.account,
+            endpoint,
+            detail,
             "The request was rejected as invalid; check the endpoint version against the API notes.",
         )
 
@@ -161,7 +172,9 @@ class ApiClient:
             return response.json()
         except ValueError as exc:
             raise ApiRequestError(
-                self.marketplace, self.account, endpoint,
+                self.marketplace,
+                self.account,
+                endpoint,
                 f"answer is not JSON ({len(response.content)} bytes)",
             ) from exc
 

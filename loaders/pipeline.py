@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 import dlt
@@ -39,6 +40,21 @@ def destination(name: str):
     raise config.ConfigError(f"unknown destination {name!r}: use one of {', '.join(DESTINATIONS)}")
 
 
+def extracted_rows(trace) -> dict[str, int]:
+    """Rows the API returned per root table in this run.
+
+    Taken from the extract step: dlt 1.31's csv writer (our PostgreSQL format) counts cells, not
+    rows, in the normalize step's row counts.
+    """
+    counts: Counter[str] = Counter()
+    for load_metrics in trace.last_extract_info.metrics.values():
+        for metrics in load_metrics:
+            for table, table_metrics in metrics["table_metrics"].items():
+                if not table.startswith("_dlt"):
+                    counts[table] += table_metrics.items_count
+    return dict(counts)
+
+
 def run_ozon(
     account: OzonAccount,
     destination_name: str = "duckdb",
@@ -62,10 +78,9 @@ def run_ozon(
         loader_file_format=LOADER_FILE_FORMATS[destination_name],
         refresh="drop_sources" if full_refresh else None,
     )
-    row_counts = pipeline.last_trace.last_normalize_info.row_counts
     return LoadResult(
         account=account.name,
-        rows={table: count for table, count in row_counts.items() if not table.startswith("_dlt")},
+        rows=extracted_rows(pipeline.last_trace),
         seconds=time.monotonic() - started,
         requests=client.stats["requests"],
         retries=client.stats["retries"],

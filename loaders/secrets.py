@@ -13,9 +13,7 @@ import threading
 
 MASK = "***"
 _MIN_SECRET_LENGTH = 4
-_HEADER_PATTERN = re.compile(
-    r"(?i)\b(api-key|authorization|token|password)(\s*[:=]\s*)(bearer\s+)?[^\s,;'\"}]+"
-)
+_HEADER_PATTERN = re.compile(r"(?i)\b(api-key|authorization|token|password)(\s*[:=]\s*)(bearer\s+)?[^\s,;'\"}]+")
 
 _lock = threading.Lock()
 _secrets: set[str] = set()

@@ -21,8 +21,16 @@ def query(destination: str, sql: str) -> list[tuple]:
         with duckdb.connect(str(config.duckdb_path()), read_only=True) as db:
             return db.sql(sql).fetchall()
     creds = config.postgres_credentials()
-    with psycopg2.connect(host=creds["host"], port=creds["port"], user=creds["username"],
-                          password=creds["password"], dbname=creds["database"]) as db, db.cursor() as cursor:
+    with (
+        psycopg2.connect(
+            host=creds["host"],
+            port=creds["port"],
+            user=creds["username"],
+            password=creds["password"],
+            dbname=creds["database"],
+        ) as db,
+        db.cursor() as cursor,
+    ):
         cursor.execute(sql)
         return cursor.fetchall()
 
@@ -37,31 +45,50 @@ def destination(request, workdir):
 def test_marts_match_what_the_sandbox_served(destination):
     with Sandbox(SELLER) as sandbox:
         account = sandbox.ozon.accounts[0]
-        steps.load("ozon", destination, {"OZON_API_BASE_URL": sandbox.ozon.base_url,
-                                         "OZON_CLIENT_ID": account.client_id, "OZON_API_KEY": account.api_key})
+        steps.load(
+            "ozon",
+            destination,
+            {
+                "OZON_API_BASE_URL": sandbox.ozon.base_url,
+                "OZON_CLIENT_ID": account.client_id,
+                "OZON_API_KEY": account.api_key,
+            },
+        )
         truth = sandbox.ozon.truth(account.client_id)
     steps.dbt("build", destination, {"DBT_TARGET_PATH": os.environ["DBT_TARGET_PATH"]})
 
     products = dict(query(destination, "select product_id, is_archived from marts.dim_products"))
     assert products == {p["product_id"]: p["archived"] for p in truth.products}
 
-    fbo = dict(query(destination, """
-        select w.canonical_name, sum(i.available_quantity)
+    fbo = dict(
+        query(
+            destination,
+            """
+        select w.warehouse_name, sum(i.available_quantity)
         from marts.inventory as i
         inner join marts.dim_warehouses as w on i.warehouse_key = w.warehouse_key
-        where i.stock_type = 'fbo'
-        group by w.canonical_name"""))
+        where i.stock_type = 'fbo' and w.is_resolved
+        group by w.warehouse_name""",
+        )
+    )
     expected_fbo = {name: units for name, units in truth.fbo_available_by_warehouse().items() if units}
     assert {name: int(units) for name, units in fbo.items() if units} == expected_fbo
 
     seller_stock = Counter()
     for row in truth.fbs_stock:
         seller_stock[row["type"]] += row["present"] - row["reserved"]
-    stocked = dict(query(destination, """
+    stocked = dict(
+        query(
+            destination,
+            """
         select stock_type, sum(available_quantity) from marts.inventory
-        where stock_type <> 'fbo' group by stock_type"""))
+        where stock_type <> 'fbo' group by stock_type""",
+        )
+    )
     assert {k: int(v) for k, v in stocked.items()} == {k: v for k, v in seller_stock.items() if v or k in stocked}
 
-    unresolved = [name for (name,) in query(destination, "select raw_warehouse_name from marts.warehouse_names_unresolved")]
-    assert len(unresolved) == SELLER.unknown_warehouses
-    assert all(name not in expected_fbo for name in unresolved)
+    unresolved = query(destination, "select raw_warehouse_name from marts.warehouse_names_unresolved")
+    assert unresolved == [("ТЕСТОВЫЙ_НОВЫЙ_СКЛАД_1",)]
+    # The unknown warehouse's units are kept, under a warehouse of its own.
+    (all_fbo,) = query(destination, "select sum(available_quantity) from marts.inventory where stock_type = 'fbo'")
+    assert int(all_fbo[0]) == sum(truth.fbo_available_by_warehouse(include_unknown=True).values())

@@ -18,8 +18,13 @@ from scripts.steps import PROJECT_DIR
 
 def account_of(sandbox, **overrides) -> OzonAccount:
     acc = sandbox.ozon.accounts[0]
-    fields = {"name": acc.client_id, "client_id": acc.client_id, "api_key": acc.api_key,
-              "base_url": sandbox.ozon.base_url, **overrides}
+    fields = {
+        "name": acc.client_id,
+        "client_id": acc.client_id,
+        "api_key": acc.api_key,
+        "base_url": sandbox.ozon.base_url,
+        **overrides,
+    }
     return OzonAccount(**fields)
 
 
@@ -88,8 +93,12 @@ def test_throttled_and_failing_calls_are_retried_and_the_load_completes(ozon_san
 def run_cli(env_overrides: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "loaders", "ozon"],
-        cwd=PROJECT_DIR, env={**os.environ, **env_overrides},
-        capture_output=True, text=True, timeout=120, check=False,
+        cwd=PROJECT_DIR,
+        env={**os.environ, **env_overrides},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -97,8 +106,9 @@ def test_wrong_key_fails_fast_naming_the_client_id_but_never_the_key(ozon_sandbo
     client_id = ozon_sandbox.ozon.accounts[0].client_id
     wrong_key = "0badc0de-1111-2222-3333-444455556666"
 
-    completed = run_cli({"OZON_API_BASE_URL": ozon_sandbox.ozon.base_url,
-                         "OZON_CLIENT_ID": client_id, "OZON_API_KEY": wrong_key})
+    completed = run_cli(
+        {"OZON_API_BASE_URL": ozon_sandbox.ozon.base_url, "OZON_CLIENT_ID": client_id, "OZON_API_KEY": wrong_key}
+    )
 
     output = completed.stdout + completed.stderr
     assert completed.returncode == 3, output
@@ -110,8 +120,13 @@ def test_wrong_key_fails_fast_naming_the_client_id_but_never_the_key(ozon_sandbo
 
 @pytest.mark.parametrize("client_id", ["not-a-number", "999999999"])
 def test_bad_client_id_is_reported_without_retries(ozon_sandbox, workdir, client_id):
-    completed = run_cli({"OZON_API_BASE_URL": ozon_sandbox.ozon.base_url,
-                         "OZON_CLIENT_ID": client_id, "OZON_API_KEY": ozon_sandbox.ozon.accounts[0].api_key})
+    completed = run_cli(
+        {
+            "OZON_API_BASE_URL": ozon_sandbox.ozon.base_url,
+            "OZON_CLIENT_ID": client_id,
+            "OZON_API_KEY": ozon_sandbox.ozon.accounts[0].api_key,
+        }
+    )
 
     output = completed.stdout + completed.stderr
     assert completed.returncode == 3, output

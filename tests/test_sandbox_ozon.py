@@ -48,8 +48,9 @@ def truth_of(sandbox: Sandbox, account=None):
 def list_pages(sandbox: Sandbox, visibility: str, limit: int) -> tuple[list[list[dict]], list[int]]:
     pages, totals, last_id = [], [], ""
     while True:
-        result = ok(post(sandbox, PRODUCT_LIST, {"filter": {"visibility": visibility}, "last_id": last_id,
-                                                 "limit": limit}))["result"]
+        result = ok(
+            post(sandbox, PRODUCT_LIST, {"filter": {"visibility": visibility}, "last_id": last_id, "limit": limit})
+        )["result"]
         pages.append(result["items"])
         totals.append(result["total"])
         if not result["items"]:
@@ -80,8 +81,16 @@ def test_product_list_pages_through_every_active_product_once_in_order(ozon_sand
     assert len(pages) == len(active) // 50 + 1 + (1 if len(active) % 50 else 0)
     assert set(totals) == {len(active)}
     first = pages[0][0]
-    assert set(first) == {"product_id", "offer_id", "sku", "archived", "has_fbo_stocks", "has_fbs_stocks",
-                          "is_discounted", "quants"}
+    assert set(first) == {
+        "product_id",
+        "offer_id",
+        "sku",
+        "archived",
+        "has_fbo_stocks",
+        "has_fbs_stocks",
+        "is_discounted",
+        "quants",
+    }
     assert 100_000_000 <= first["product_id"] < 10**10 and 100_000_000 <= first["sku"] < 10**10
 
 
@@ -113,8 +122,16 @@ def test_product_list_filters_by_ids_regardless_of_visibility(ozon_sandbox):
     assert [i["product_id"] for i in by_offer["result"]["items"]] == [active["product_id"]]
 
 
-@pytest.mark.parametrize("body", [{"limit": 0}, {"limit": 1001}, {}, {"limit": 10, "last_id": "not base64!"},
-                                  {"limit": 10, "filter": {"visibility": "SOMETIMES"}}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"limit": 0},
+        {"limit": 1001},
+        {},
+        {"limit": 10, "last_id": "not base64!"},
+        {"limit": 10, "filter": {"visibility": "SOMETIMES"}},
+    ],
+)
 def test_product_list_rejects_bad_arguments_with_code_3(ozon_sandbox, body):
     response = post(ozon_sandbox, PRODUCT_LIST, body)
     assert response.status_code == 400
@@ -124,14 +141,17 @@ def test_product_list_rejects_bad_arguments_with_code_3(ozon_sandbox, body):
 def test_product_info_list_returns_the_requested_batch(ozon_sandbox):
     truth = truth_of(ozon_sandbox)
     wanted = truth.products[:30]
-    body = {"product_id": [str(p["product_id"]) for p in wanted[:10]],
-            "sku": [p["sku"] for p in wanted[10:20]],
-            "offer_id": [p["offer_id"] for p in wanted[20:]]}
+    body = {
+        "product_id": [str(p["product_id"]) for p in wanted[:10]],
+        "sku": [p["sku"] for p in wanted[10:20]],
+        "offer_id": [p["offer_id"] for p in wanted[20:]],
+    }
 
     items = ok(post(ozon_sandbox, PRODUCT_INFO_LIST, body))["items"]
 
     assert {i["id"]: (i["offer_id"], i["sku"], i["name"], i["is_archived"]) for i in items} == {
-        p["product_id"]: (p["offer_id"], p["sku"], p["name"], p["archived"]) for p in wanted}
+        p["product_id"]: (p["offer_id"], p["sku"], p["name"], p["archived"]) for p in wanted
+    }
     for item in items:
         assert RFC3339_MICROS.match(item["created_at"]) and RFC3339_MICROS.match(item["updated_at"])
         assert re.fullmatch(r"\d+\.\d\d", item["price"]) and float(item["old_price"]) >= float(item["price"])
@@ -178,13 +198,17 @@ def test_product_stocks_page_with_a_cursor_until_it_is_empty(ozon_sandbox):
         assert fbo["present"] - fbo["reserved"] == available[item["product_id"]]
         assert fbo["reserved"] == active[item["product_id"]]["fbo_reserved"]
         assert {t: (s["present"], s["reserved"]) for t, s in stocks.items()} == {
-            t: v for (pid, t), v in seller_stock.items() if pid == item["product_id"]}
-        assert all(s["reserved"] <= s["present"] and s["shipment_type"] == "SHIPMENT_TYPE_GENERAL"
-                   for s in item["stocks"])
+            t: v for (pid, t), v in seller_stock.items() if pid == item["product_id"]
+        }
+        assert all(
+            s["reserved"] <= s["present"] and s["shipment_type"] == "SHIPMENT_TYPE_GENERAL" for s in item["stocks"]
+        )
 
 
-@pytest.mark.parametrize("body", [{"limit": 10}, {"filter": {}}, {"filter": {}, "limit": 1001},
-                                  {"filter": {}, "limit": 10, "cursor": "e30="}])
+@pytest.mark.parametrize(
+    "body",
+    [{"limit": 10}, {"filter": {}}, {"filter": {}, "limit": 1001}, {"filter": {}, "limit": 10, "cursor": "e30="}],
+)
 def test_product_stocks_rejects_bad_arguments_with_code_3(ozon_sandbox, body):
     response = post(ozon_sandbox, PRODUCT_STOCKS, body)
     assert response.status_code == 400
@@ -231,8 +255,17 @@ def test_analytics_rows_carry_warehouse_name_variants_that_resolve(ozon_sandbox)
     served_names = {r["warehouse_name"] for r in rows}
     assert served_names & set(canonical_of.values()), "the canonical spelling is served too"
     assert len(served_names - set(canonical_of.values())) >= 5, "and misspellings"
-    assert set(rows[0]) >= {"available_stock_count", "cluster_id", "cluster_name", "macrolocal_cluster_id",
-                            "turnover_grade", "item_tags", "ads", "idc", "waiting_docs_stock_count"}
+    assert set(rows[0]) >= {
+        "available_stock_count",
+        "cluster_id",
+        "cluster_name",
+        "macrolocal_cluster_id",
+        "turnover_grade",
+        "item_tags",
+        "ads",
+        "idc",
+        "waiting_docs_stock_count",
+    }
 
 
 def test_a_default_dataset_serves_every_spelling_kind():
@@ -253,8 +286,9 @@ def test_served_fbo_stock_adds_up_to_the_truth(ozon_sandbox):
 
     assert dict(served) == truth.fbo_available_by_warehouse()
     archived_skus = {p["sku"] for p in truth.products if p["archived"]}
-    assert any(row["sku"] in archived_skus and row["available_stock_count"] for row in rows), \
+    assert any(row["sku"] in archived_skus and row["available_stock_count"] for row in rows), (
         "archived products keep FBO stock, and the truth counts it"
+    )
 
 
 def test_unknown_warehouses_are_served_verbatim_and_kept_apart_in_the_truth():
@@ -273,15 +307,18 @@ def test_unknown_warehouses_are_served_verbatim_and_kept_apart_in_the_truth():
 # --- auth, limits, faults -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("headers", "status", "body"), [
-    ({}, 400, BAD_CLIENT_ID),
-    ({"Client-Id": "abc", "Api-Key": "k"}, 400, BAD_CLIENT_ID),
-    ({"Client-Id": "0", "Api-Key": "k"}, 400, BAD_CLIENT_ID),
-    ({"Client-Id": "-5", "Api-Key": "k"}, 400, BAD_CLIENT_ID),
-    ({"Client-Id": "999999"}, 404, BAD_KEY),
-    ({"Client-Id": "100001", "Api-Key": "0badc0de-1111-2222-3333-444455556666"}, 404, BAD_KEY),
-    ({"Client-Id": "100001"}, 404, BAD_KEY),
-])
+@pytest.mark.parametrize(
+    ("headers", "status", "body"),
+    [
+        ({}, 400, BAD_CLIENT_ID),
+        ({"Client-Id": "abc", "Api-Key": "k"}, 400, BAD_CLIENT_ID),
+        ({"Client-Id": "0", "Api-Key": "k"}, 400, BAD_CLIENT_ID),
+        ({"Client-Id": "-5", "Api-Key": "k"}, 400, BAD_CLIENT_ID),
+        ({"Client-Id": "999999"}, 404, BAD_KEY),
+        ({"Client-Id": "100001", "Api-Key": "0badc0de-1111-2222-3333-444455556666"}, 404, BAD_KEY),
+        ({"Client-Id": "100001"}, 404, BAD_KEY),
+    ],
+)
 def test_auth_failures_have_ozons_status_and_body(ozon_sandbox, headers, status, body):
     response = post(ozon_sandbox, PRODUCT_LIST, {"limit": 10}, headers=headers)
     assert (response.status_code, response.json()) == (status, body)
@@ -293,8 +330,9 @@ def test_each_account_sees_only_its_own_catalogue():
         first, second = sandbox.ozon.accounts
         mine = ok(post(sandbox, PRODUCT_LIST, {"limit": 100}, account=first))["result"]["items"]
         theirs = ok(post(sandbox, PRODUCT_LIST, {"limit": 100}, account=second))["result"]["items"]
-        crossed = post(sandbox, PRODUCT_LIST, {"limit": 100},
-                       headers={"Client-Id": second.client_id, "Api-Key": first.api_key})
+        crossed = post(
+            sandbox, PRODUCT_LIST, {"limit": 100}, headers={"Client-Id": second.client_id, "Api-Key": first.api_key}
+        )
 
     assert (first.client_id, second.client_id) == ("100001", "100002") and first.api_key != second.api_key
     assert mine and theirs and not {i["product_id"] for i in mine} & {i["product_id"] for i in theirs}
@@ -366,10 +404,12 @@ def served_bytes(config: SandboxConfig) -> bytes:
     with Sandbox(config) as sandbox:
         truth = truth_of(sandbox)
         skus = [p["sku"] for p in truth.products]
-        answers = [post(sandbox, PRODUCT_LIST, {"limit": 1000}),
-                   post(sandbox, PRODUCT_INFO_LIST, {"sku": skus}),
-                   post(sandbox, PRODUCT_STOCKS, {"filter": {"visibility": "ARCHIVED"}, "limit": 1000}),
-                   post(sandbox, ANALYTICS_STOCKS, {"skus": skus[:100]})]
+        answers = [
+            post(sandbox, PRODUCT_LIST, {"limit": 1000}),
+            post(sandbox, PRODUCT_INFO_LIST, {"sku": skus}),
+            post(sandbox, PRODUCT_STOCKS, {"filter": {"visibility": "ARCHIVED"}, "limit": 1000}),
+            post(sandbox, ANALYTICS_STOCKS, {"skus": skus[:100]}),
+        ]
         return sandbox.ozon.accounts[0].api_key.encode() + b"".join(ok(a) and a.content for a in answers)
 
 
@@ -395,15 +435,33 @@ def test_a_large_catalogue_starts_fast_and_pages_cheaply():
 
 def test_the_command_line_prints_credentials_and_stops_on_sigterm():
     process = subprocess.Popen(
-        [sys.executable, "-m", "loaders.sandbox", "--port", "0", "--seed", "4", "--products", "20",
-         "--warehouses", "3", "--accounts", "2"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "loaders.sandbox",
+            "--port",
+            "0",
+            "--seed",
+            "4",
+            "--products",
+            "20",
+            "--warehouses",
+            "3",
+            "--accounts",
+            "2",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         lines = [process.stdout.readline() for _ in range(6)]
         env = dict(line.strip().split("=", 1) for line in lines if "=" in line)
-        response = requests.post(env["OZON_API_BASE_URL"] + PRODUCT_LIST, json={"limit": 5}, timeout=10,
-                                 headers={"Client-Id": env["OZON_CLIENT_ID"], "Api-Key": env["OZON_API_KEY"]})
+        response = requests.post(
+            env["OZON_API_BASE_URL"] + PRODUCT_LIST,
+            json={"limit": 5},
+            timeout=10,
+            headers={"Client-Id": env["OZON_CLIENT_ID"], "Api-Key": env["OZON_API_KEY"]},
+        )
     finally:
         process.send_signal(signal.SIGTERM)
         exit_code = process.wait(timeout=10)

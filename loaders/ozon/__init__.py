@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import dlt
 
@@ -29,9 +29,11 @@ def ozon_source(account: OzonAccount, client: ApiClient | None = None, synced_at
     # API timestamps stay text in raw; staging parses them.
     dlt.current.source_schema().remove_type_detection("iso_timestamp")
     client = client or helpers.make_client(account)
-    stamp = {"account": account.name, "synced_at": synced_at or datetime.now(timezone.utc)}
-    columns = {"account": {"data_type": "text", "nullable": False},
-               "synced_at": {"data_type": "timestamp", "nullable": False}}
+    stamp = {"account": account.name, "synced_at": synced_at or datetime.now(UTC)}
+    columns = {
+        "account": {"data_type": "text", "nullable": False},
+        "synced_at": {"data_type": "timestamp", "nullable": False},
+    }
 
     def stamped(items: list[dict]) -> list[dict]:
         return [{**item, **stamp} for item in items]

@@ -23,9 +23,15 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
     parser.add_argument("--unknown-warehouses", type=int, default=defaults.unknown_warehouses)
     args = parser.parse_args(argv)
     return SandboxConfig(
-        seed=args.seed, products=args.products, warehouses=args.warehouses, archived_share=args.archived_share,
-        accounts=args.accounts, rate_limit_rps=args.rate_limit_rps, unknown_warehouses=args.unknown_warehouses,
-        host=args.host, ozon_port=args.port,
+        seed=args.seed,
+        products=args.products,
+        warehouses=args.warehouses,
+        archived_share=args.archived_share,
+        accounts=args.accounts,
+        rate_limit_rps=args.rate_limit_rps,
+        unknown_warehouses=args.unknown_warehouses,
+        host=args.host,
+        ozon_port=args.port,
     )
 
 
@@ -36,13 +42,17 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signum, lambda *_: stop.set())
     with Sandbox(config) as sandbox:
         ozon = sandbox.ozon
-        print(f"Ozon sandbox at {ozon.base_url} (seed {config.seed}, {config.products} products per account, "
-              f"{config.warehouses} warehouses); these credentials are fake:")
+        print(
+            f"Ozon sandbox at {ozon.base_url} (seed {config.seed}, {config.products} products per account, "
+            f"{config.warehouses} warehouses); these credentials are fake:"
+        )
         for account in ozon.accounts:
             print(f"  Client-Id {account.client_id}  Api-Key {account.api_key}")
         first = ozon.accounts[0]
-        print(f"OZON_API_BASE_URL={ozon.base_url}\nOZON_CLIENT_ID={first.client_id}\nOZON_API_KEY={first.api_key}",
-              flush=True)
+        print(
+            f"OZON_API_BASE_URL={ozon.base_url}\nOZON_CLIENT_ID={first.client_id}\nOZON_API_KEY={first.api_key}",
+            flush=True,
+        )
         stop.wait()
     return 0
 

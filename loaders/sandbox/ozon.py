@@ -36,13 +36,37 @@ MAX_PAGE = 1000
 MAX_INFO_IDS = 1000
 MAX_ANALYTICS_SKUS = 100
 
-PRODUCT_LIST_VISIBILITIES = frozenset((
-    "ALL", "VISIBLE", "INVISIBLE", "EMPTY_STOCK", "NOT_MODERATED", "MODERATED", "DISABLED", "STATE_FAILED",
-    "READY_TO_SUPPLY", "VALIDATION_STATE_PENDING", "VALIDATION_STATE_FAIL", "VALIDATION_STATE_SUCCESS",
-    "TO_SUPPLY", "IN_SALE", "REMOVED_FROM_SALE", "OVERPRICED", "CRITICALLY_OVERPRICED", "EMPTY_BARCODE",
-    "BARCODE_EXISTS", "QUARANTINE", "ARCHIVED", "OVERPRICED_WITH_STOCK", "PARTIAL_APPROVED", "AUTO_ARCHIVED",
-    "MANUAL_ARCHIVED", "SEASONAL_AUTO_ARCHIVED", "VISIBLE_WITH_FBO_STOCK",
-))
+PRODUCT_LIST_VISIBILITIES = frozenset(
+    (
+        "ALL",
+        "VISIBLE",
+        "INVISIBLE",
+        "EMPTY_STOCK",
+        "NOT_MODERATED",
+        "MODERATED",
+        "DISABLED",
+        "STATE_FAILED",
+        "READY_TO_SUPPLY",
+        "VALIDATION_STATE_PENDING",
+        "VALIDATION_STATE_FAIL",
+        "VALIDATION_STATE_SUCCESS",
+        "TO_SUPPLY",
+        "IN_SALE",
+        "REMOVED_FROM_SALE",
+        "OVERPRICED",
+        "CRITICALLY_OVERPRICED",
+        "EMPTY_BARCODE",
+        "BARCODE_EXISTS",
+        "QUARANTINE",
+        "ARCHIVED",
+        "OVERPRICED_WITH_STOCK",
+        "PARTIAL_APPROVED",
+        "AUTO_ARCHIVED",
+        "MANUAL_ARCHIVED",
+        "SEASONAL_AUTO_ARCHIVED",
+        "VISIBLE_WITH_FBO_STOCK",
+    )
+)
 PRODUCT_STOCKS_VISIBILITIES = PRODUCT_LIST_VISIBILITIES | {"BANNED"}
 
 
@@ -114,8 +138,13 @@ def _product_list(call: ApiCall) -> dict:
     matches = _matching(seller, filters, PRODUCT_LIST_VISIBILITIES, id_fields=("product_id", "offer_id", "skus"))
     page = page_after(matches, after, limit)
     last_id = _encode_cursor([page[-1].product_id, page[-1].product_id]) if page else ""
-    return {"result": {"items": [_list_item(seller.product(listing)) for listing in page],
-                       "total": len(matches), "last_id": last_id}}
+    return {
+        "result": {
+            "items": [_list_item(seller.product(listing)) for listing in page],
+            "total": len(matches),
+            "last_id": last_id,
+        }
+    }
 
 
 def _product_info_list(call: ApiCall) -> dict:
@@ -177,8 +206,9 @@ def _analytics_stocks(call: ApiCall) -> dict:
 # --- selection -----------------------------------------------------------------------------------
 
 
-def _matching(seller: OzonSeller, filters: dict, visibilities: frozenset[str],
-              id_fields: tuple[str, ...]) -> list[Listing]:
+def _matching(
+    seller: OzonSeller, filters: dict, visibilities: frozenset[str], id_fields: tuple[str, ...]
+) -> list[Listing]:
     """Listings a list filter selects, ordered by product_id. Ids select regardless of visibility."""
     visibility = filters.get("visibility") or "ALL"
     if visibility not in visibilities:
@@ -197,9 +227,12 @@ def _matching(seller: OzonSeller, filters: dict, visibilities: frozenset[str],
 
 def _lookup(seller: OzonSeller, ids: dict[str, list]) -> list[Listing]:
     indexes = {"product_id": seller.by_product_id, "offer_id": seller.by_offer_id, "skus": seller.by_sku}
-    found = {listing.product_id: listing
-             for name, values in ids.items() for value in values
-             if (listing := indexes[name].get(value)) is not None}
+    found = {
+        listing.product_id: listing
+        for name, values in ids.items()
+        for value in values
+        if (listing := indexes[name].get(value)) is not None
+    }
     return [found[product_id] for product_id in sorted(found)]
 
 
@@ -296,8 +329,10 @@ def _info_item(product: Product) -> dict:
     created_at, updated_at = _timestamp(product.created_at), _timestamp(product.updated_at)
     has_stock = product.has_fbo_stock or product.has_seller_stock
     status, status_name = (
-        ("archived", "В архиве") if listing.archived
-        else ("price_sent", "Продается") if has_stock
+        ("archived", "В архиве")
+        if listing.archived
+        else ("price_sent", "Продается")
+        if has_stock
         else ("price_sent", "Готов к продаже")
     )
     empty_index = {"minimal_price": "", "minimal_price_currency": "RUB", "price_index_value": 0}
@@ -327,19 +362,35 @@ def _info_item(product: Product) -> dict:
         "images": list(product.images),
         "primary_image": list(product.images[:1]),
         "color_image": [],
-        "sources": [{"sku": listing.sku, "source": "sds", "created_at": created_at,
-                     "shipment_type": "SHIPMENT_TYPE_GENERAL", "quant_code": ""}],
+        "sources": [
+            {
+                "sku": listing.sku,
+                "source": "sds",
+                "created_at": created_at,
+                "shipment_type": "SHIPMENT_TYPE_GENERAL",
+                "quant_code": "",
+            }
+        ],
         "stocks": {
             "has_stock": has_stock,
-            "stocks": [{"sku": listing.sku, "source": "fbo", "present": product.fbo_present,
-                        "reserved": product.fbo_reserved}]
-            + [{"sku": listing.sku, "source": stock.type, "present": stock.present, "reserved": stock.reserved}
-               for stock in product.seller_stock],
+            "stocks": [
+                {"sku": listing.sku, "source": "fbo", "present": product.fbo_present, "reserved": product.fbo_reserved}
+            ]
+            + [
+                {"sku": listing.sku, "source": stock.type, "present": stock.present, "reserved": stock.reserved}
+                for stock in product.seller_stock
+            ],
         },
         "statuses": {
-            "status": status, "status_name": status_name, "moderate_status": "approved",
-            "validation_status": "success", "status_failed": "", "status_description": "", "status_tooltip": "",
-            "is_created": True, "status_updated_at": updated_at,
+            "status": status,
+            "status_name": status_name,
+            "moderate_status": "approved",
+            "validation_status": "success",
+            "status_failed": "",
+            "status_description": "",
+            "status_tooltip": "",
+            "is_created": True,
+            "status_updated_at": updated_at,
         },
         "visibility_details": {"has_price": True, "has_stock": has_stock},
         "commissions": _commissions(product),
@@ -361,13 +412,15 @@ def _commissions(product: Product) -> list[dict]:
     rows = []
     for schema, extra_percent in (("FBO", 0), ("FBS", 1), ("RFBS", 2), ("FBP", 0)):
         percent = product.commission_percent + extra_percent
-        rows.append({
-            "sale_schema": schema,
-            "percent": percent,
-            "value": round(product.price * percent / 100, 2),
-            "delivery_amount": delivery,
-            "return_amount": round(delivery * 1.2, 2),
-        })
+        rows.append(
+            {
+                "sale_schema": schema,
+                "percent": percent,
+                "value": round(product.price * percent / 100, 2),
+                "delivery_amount": delivery,
+                "return_amount": round(delivery * 1.2, 2),
+            }
+        )
     return rows
 
 
@@ -375,8 +428,14 @@ def _stock_item(product: Product) -> dict:
     listing = product.listing
 
     def entry(kind: str, present: int, reserved: int) -> dict:
-        return {"sku": listing.sku, "type": kind, "present": present, "reserved": reserved,
-                "shipment_type": "SHIPMENT_TYPE_GENERAL", "warehouse_ids": []}
+        return {
+            "sku": listing.sku,
+            "type": kind,
+            "present": present,
+            "reserved": reserved,
+            "shipment_type": "SHIPMENT_TYPE_GENERAL",
+            "warehouse_ids": [],
+        }
 
     return {
         "offer_id": listing.offer_id,

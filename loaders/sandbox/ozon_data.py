@@ -38,14 +38,32 @@ CATALOGUE_START = datetime(2021, 3, 1, tzinfo=UTC)
 DATA_NOW = datetime(2025, 11, 20, tzinfo=UTC)
 
 STOCK_COUNTS = (
-    "available", "valid", "requested", "transit", "return_from_customer", "return_to_seller",
-    "stock_defect", "transit_defect", "expiring", "excess", "other", "waiting_docs",
+    "available",
+    "valid",
+    "requested",
+    "transit",
+    "return_from_customer",
+    "return_to_seller",
+    "stock_defect",
+    "transit_defect",
+    "expiring",
+    "excess",
+    "other",
+    "waiting_docs",
 )
 # (count, share of warehouse rows where it is non-zero, mean of the non-zero values)
 _COUNT_PROFILE = (
-    ("available", 0.85, 40), ("valid", 0.2, 5), ("requested", 0.15, 15), ("transit", 0.25, 20),
-    ("return_from_customer", 0.1, 2), ("return_to_seller", 0.05, 2), ("stock_defect", 0.05, 1),
-    ("transit_defect", 0.03, 1), ("expiring", 0.05, 3), ("excess", 0.05, 10), ("other", 0.05, 2),
+    ("available", 0.85, 40),
+    ("valid", 0.2, 5),
+    ("requested", 0.15, 15),
+    ("transit", 0.25, 20),
+    ("return_from_customer", 0.1, 2),
+    ("return_to_seller", 0.05, 2),
+    ("stock_defect", 0.05, 1),
+    ("transit_defect", 0.03, 1),
+    ("expiring", 0.05, 3),
+    ("excess", 0.05, 10),
+    ("other", 0.05, 2),
     ("waiting_docs", 0.05, 3),
 )
 _PRICES = (199, 299, 399, 499, 699, 899, 999, 1299, 1499, 1999, 2499, 3499, 4999, 7999)
@@ -175,8 +193,14 @@ class OzonTruth:
 class OzonSeller:
     """One seller account: its credentials, catalogue indexes and lazily built products."""
 
-    def __init__(self, account: OzonAccount, listings: list[Listing], block_seeds: list[int],
-                 warehouses: tuple[Warehouse, ...], unknown_placements: dict[int, list[Warehouse]]) -> None:
+    def __init__(
+        self,
+        account: OzonAccount,
+        listings: list[Listing],
+        block_seeds: list[int],
+        warehouses: tuple[Warehouse, ...],
+        unknown_placements: dict[int, list[Warehouse]],
+    ) -> None:
         self.account = account
         self.listings = listings
         self._block_seeds = block_seeds
@@ -204,22 +228,43 @@ class OzonSeller:
         products, fbo_stock, fbs_stock = [], [], []
         for listing in self.listings:
             product = self.product(listing)
-            products.append({
-                "product_id": listing.product_id, "offer_id": listing.offer_id, "sku": listing.sku,
-                "name": product.name, "archived": listing.archived,
-                "fbo_present": product.fbo_present, "fbo_reserved": product.fbo_reserved,
-            })
+            products.append(
+                {
+                    "product_id": listing.product_id,
+                    "offer_id": listing.offer_id,
+                    "sku": listing.sku,
+                    "name": product.name,
+                    "archived": listing.archived,
+                    "fbo_present": product.fbo_present,
+                    "fbo_reserved": product.fbo_reserved,
+                }
+            )
             for row in product.fbo:
-                fbo_stock.append({
-                    "product_id": listing.product_id, "sku": listing.sku, "offer_id": listing.offer_id,
-                    "warehouse_id": row.warehouse.warehouse_id, "canonical_warehouse": row.warehouse.canonical_name,
-                    "warehouse_name": row.served_name, "name_variant": row.name_variant,
-                    "cluster": row.warehouse.cluster_name, "cluster_id": row.warehouse.cluster_id,
-                    "known": row.warehouse.known, **row.counts,
-                })
+                fbo_stock.append(
+                    {
+                        "product_id": listing.product_id,
+                        "sku": listing.sku,
+                        "offer_id": listing.offer_id,
+                        "warehouse_id": row.warehouse.warehouse_id,
+                        "canonical_warehouse": row.warehouse.canonical_name,
+                        "warehouse_name": row.served_name,
+                        "name_variant": row.name_variant,
+                        "cluster": row.warehouse.cluster_name,
+                        "cluster_id": row.warehouse.cluster_id,
+                        "known": row.warehouse.known,
+                        **row.counts,
+                    }
+                )
             for stock in product.seller_stock:
-                fbs_stock.append({"product_id": listing.product_id, "sku": listing.sku, "type": stock.type,
-                                  "present": stock.present, "reserved": stock.reserved})
+                fbs_stock.append(
+                    {
+                        "product_id": listing.product_id,
+                        "sku": listing.sku,
+                        "type": stock.type,
+                        "present": stock.present,
+                        "reserved": stock.reserved,
+                    }
+                )
         return OzonTruth(products=products, fbo_stock=fbo_stock, fbs_stock=fbs_stock)
 
     def _build_block(self, block: int) -> None:
@@ -368,8 +413,7 @@ def _listings(rng: random.Random, config: SandboxConfig) -> list[Listing]:
     skus = rng.sample(range(100_000_000, 10_000_000_000), n)
     archived = set(rng.sample(range(n), round(n * config.archived_share)))
     return [
-        Listing(index=i, product_id=product_ids[i], sku=skus[i], offer_id=article(rng, i + 1),
-                archived=i in archived)
+        Listing(index=i, product_id=product_ids[i], sku=skus[i], offer_id=article(rng, i + 1), archived=i in archived)
         for i in range(n)
     ]
 

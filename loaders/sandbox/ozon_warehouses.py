@@ -8,51 +8,23 @@ canonical name through the dbt macro `normalize_warehouse_name` or the seed `war
 
 from __future__ import annotations
 
+import csv
 import random
 from dataclasses import dataclass
+from pathlib import Path
 
-_CATALOGUE = """
-ХОРУГВИНО_РФЦ;Москва, МО и Дальние регионы;Москва
-ПУШКИНО_1_РФЦ;Москва, МО и Дальние регионы;Москва
-ПУШКИНО_2_РФЦ;Москва, МО и Дальние регионы;Москва
-НОГИНСК_РФЦ;Москва, МО и Дальние регионы;Москва
-ГРИВНО_РФЦ;Москва, МО и Дальние регионы;Москва
-ПЕТРОВСКОЕ_РФЦ;Москва, МО и Дальние регионы;Москва
-ЖУКОВСКИЙ_РФЦ;Москва, МО и Дальние регионы;Москва
-СОФЬИНО_РФЦ;Москва, МО и Дальние регионы;Москва
-ЧЕХОВ_РФЦ_НОВЫЙ;Москва, МО и Дальние регионы;Москва
-ТВЕРЬ_РФЦ;Тверь;Тверь
-САНКТ_ПЕТЕРБУРГ_РФЦ;Санкт-Петербург и СЗО;Санкт-Петербург
-СПБ_БУГРЫ_РФЦ;Санкт-Петербург и СЗО;Санкт-Петербург
-СПБ_ШУШАРЫ_РФЦ;Санкт-Петербург и СЗО;Санкт-Петербург
-КАЗАНЬ_РФЦ_НОВЫЙ;Казань;Казань
-САМАРА_РФЦ;Самара;Самара
-ЕКАТЕРИНБУРГ_РФЦ_НОВЫЙ;Екатеринбург;Екатеринбург
-НОВОСИБИРСК_РФЦ_НОВЫЙ;Новосибирск;Новосибирск
-РОСТОВ_НА_ДОНУ_РФЦ;Ростов;Ростов-на-Дону
-АДЫГЕЙСК_РФЦ;Краснодар;Краснодар
-КРАСНОДАР_РФЦ;Краснодар;Краснодар
-ВОРОНЕЖ_2_РФЦ;Воронеж;Воронеж
-ОМСК_РФЦ;Омск;Омск
-КРАСНОЯРСК_МРФЦ;Красноярск;Красноярск
-ХАБАРОВСК_2_РФЦ;Дальний Восток;Хабаровск
-УФА_РФЦ;Уфа;Уфа
-ПЕРМЬ_РФЦ;Пермь;Пермь
-ТЮМЕНЬ_РФЦ;Тюмень;Тюмень
-САРАТОВ_РФЦ;Саратов;Саратов
-ЯРОСЛАВЛЬ_РФЦ;Ярославль;Ярославль
-НЕВИННОМЫССК_РФЦ;Ставрополь;Невинномысск
-КАЛИНИНГРАД_МРФЦ;Калининград;Калининград
-ИРКУТСК_РФЦ;Иркутск;Иркутск
-ОРЕНБУРГ_РФЦ;Оренбург;Оренбург
-МАХАЧКАЛА_РФЦ;Махачкала;Махачкала
-НИЖНИЙ_НОВГОРОД_РФЦ;Нижний Новгород;Нижний Новгород
-ЧЕЛЯБИНСК_РФЦ;Челябинск;Челябинск
-ВОЛГОГРАД_РФЦ;Волгоград;Волгоград
-МИНСК_МПСЦ;Беларусь;Минск
-АЛМАТЫ_МРФЦ;Казахстан;Алматы
-АСТАНА_РФЦ;Казахстан;Астана
-"""
+# The dbt seed is the one list of Ozon FBO warehouses; the sandbox serves exactly those.
+WAREHOUSE_SEED = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "warehouses.csv"
+
+
+def _seed_rows() -> list[tuple[str, str, str]]:
+    with WAREHOUSE_SEED.open(encoding="utf-8", newline="") as seed:
+        return [
+            (row["warehouse_name"], row["cluster_name"], row["city"])
+            for row in csv.DictReader(seed)
+            if row["marketplace"] == "ozon" and row["warehouse_type"] == "fbo"
+        ]
+
 
 UNKNOWN_CLUSTER = "Новые склады"
 
@@ -71,7 +43,7 @@ class Warehouse:
 def _build_catalogue() -> tuple[Warehouse, ...]:
     # Fixed ids, independent of the data seed: a real warehouse keeps its id across sellers.
     ids = random.Random("ozon-fbo-warehouses")  # noqa: S311 (fake data)
-    rows = [line.split(";") for line in _CATALOGUE.strip().splitlines()]
+    rows = _seed_rows()
     clusters = list(dict.fromkeys(cluster for _, cluster, _ in rows))
     cluster_ids = dict(zip(clusters, ids.sample(range(2, 200), len(clusters)), strict=True))
     macrolocal_ids = dict(zip(clusters, ids.sample(range(1000, 9999), len(clusters)), strict=True))

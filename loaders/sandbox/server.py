@@ -187,8 +187,9 @@ class MarketplaceApi(ABC):
             self._log.append(LoggedRequest(client, path, response.status))
         return response
 
-    def _respond(self, method: str, path: str, headers: Mapping[str, str], raw_body: bytes,
-                 client: str | None) -> Response:
+    def _respond(
+        self, method: str, path: str, headers: Mapping[str, str], raw_body: bytes, client: str | None
+    ) -> Response:
         methods = self._routes.get(path)
         if methods is None:
             raise self.not_found()

@@ -1,0 +1,11 @@
+select
+    account,
+    product_id,
+    offer_id,
+    sku,
+    archived as is_archived,
+    has_fbo_stocks,
+    has_fbs_stocks,
+    synced_at,
+    _dlt_load_id as load_id
+from {{ source('ozon', 'product_list_items') }}
