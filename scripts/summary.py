@@ -9,11 +9,11 @@ import duckdb
 from loaders import config
 
 LEAST_STOCKED = """
-    select p.offer_id, p.name, sum(i.available_quantity) as available
-    from marts.inventory as i
-    inner join marts.dim_products as p on i.product_key = p.product_key
+    select p.offer_id, p.product_name, coalesce(sum(i.available_quantity), 0) as available
+    from marts.dim_products as p
+    left join marts.inventory as i on i.product_key = p.product_key
     where not p.is_archived
-    group by p.offer_id, p.name
+    group by p.offer_id, p.product_name
     order by available, p.offer_id
     limit 10
 """
