@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import socket
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -17,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 
 @dataclass(frozen=True)
@@ -37,13 +38,21 @@ class ApiError(Exception):
 
 @dataclass(frozen=True)
 class ApiCall:
-    """An authenticated request as a handler sees it."""
+    """An authenticated request as a handler sees it.
+
+    `body` is the parsed JSON body ({} when empty), `query` the URL query parameters (last value
+    wins), `params` the values of `{name}` segments of the route's path template.
+    """
 
     account: Any
     path: str
     body: dict
+    query: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)
 
 
+# A handler returns a JSON-serialisable body (answered with 200) or a whole `Response`, whose body
+# may be `bytes` (sent as is, e.g. a CSV report file; set Content-Type in its headers).
 Handler = Callable[[ApiCall], Any]
 
 
@@ -101,8 +110,18 @@ class RateLimiter:
 
 @dataclass(frozen=True)
 class Fault:
-    status: int
-    retry_after: float | None
+    """One injected failure: an error `status` (with optional headers), or, with status 0, a reply
+    delayed by `delay` seconds, or a connection closed without any reply (`reset`)."""
+
+    status: int = 0
+    retry_after: float | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    delay: float = 0.0
+    reset: bool = False
+
+
+class ConnectionReset(Exception):
+    """Raised by request handling to drop the connection without answering."""
 
 
 class FaultInjector:
@@ -162,14 +181,31 @@ class MarketplaceApi(ABC):
     # --- what tests and the server use -------------------------------------------------------
 
     def route(self, method: str, path: str, handler: Handler) -> None:
+        """Register `handler` for `method` on `path`; `{name}` segments match any one segment."""
         self._routes.setdefault(path, {})[method] = handler
 
-    def inject_fault(self, path: str, status: int = 500, times: int = 1, retry_after: float | None = None) -> None:
-        """Make the next `times` authenticated requests to `path` fail with `status` (429 or 5xx),
-        with a `Retry-After` header when `retry_after` is given."""
+    def inject_fault(
+        self,
+        path: str,
+        status: int = 500,
+        times: int = 1,
+        retry_after: float | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Make the next `times` authenticated requests to `path` (a route template) fail with
+        `status` (429 or 5xx), with `Retry-After` when `retry_after` is given and extra `headers`."""
         if status != 429 and not 500 <= status <= 599:
             raise ValueError(f"an injected fault is a 429 or a 5xx, not {status}")
-        self._faults.inject(path, Fault(status, retry_after), times)
+        self._faults.inject(path, Fault(status, retry_after, tuple((headers or {}).items())), times)
+
+    def inject_delay(self, path: str, seconds: float, times: int = 1) -> None:
+        """Answer the next `times` requests to `path` normally, but only after `seconds`
+        (longer than the client's timeout: a timeout)."""
+        self._faults.inject(path, Fault(delay=seconds), times)
+
+    def inject_reset(self, path: str, times: int = 1) -> None:
+        """Close the connection of the next `times` requests to `path` without answering."""
+        self._faults.inject(path, Fault(reset=True), times)
 
     @property
     def requests(self) -> list[LoggedRequest]:
@@ -177,37 +213,80 @@ class MarketplaceApi(ABC):
         with self._log_lock:
             return list(self._log)
 
-    def handle(self, method: str, path: str, headers: Mapping[str, str], raw_body: bytes) -> Response:
+    def handle(
+        self,
+        method: str,
+        path: str,
+        headers: Mapping[str, str],
+        raw_body: bytes,
+        query: Mapping[str, str] | None = None,
+    ) -> Response:
+        """Answer one request; raises ConnectionReset when the connection must drop unanswered."""
         client = self.client_label(headers)
         try:
-            response = self._respond(method, path, headers, raw_body, client)
+            response = self._respond(method, path, headers, raw_body, client, query)
         except ApiError as error:
             response = error.response
+        except ConnectionReset:
+            with self._log_lock:
+                self._log.append(LoggedRequest(client, path, 0))
+            raise
         with self._log_lock:
             self._log.append(LoggedRequest(client, path, response.status))
         return response
 
     def _respond(
-        self, method: str, path: str, headers: Mapping[str, str], raw_body: bytes, client: str | None
+        self,
+        method: str,
+        path: str,
+        headers: Mapping[str, str],
+        raw_body: bytes,
+        client: str | None,
+        query: Mapping[str, str] | None,
     ) -> Response:
-        methods = self._routes.get(path)
-        if methods is None:
+        template, params = self._match(path)
+        if template is None:
             raise self.not_found()
-        handler = methods.get(method)
+        handler = self._routes[template].get(method)
         if handler is None:
             raise self.method_not_allowed()
         account = self.authenticate(headers)
-        fault = self._faults.take(path)
-        if fault:
+        fault = self._faults.take(template)
+        if fault and fault.reset:
+            raise ConnectionReset(path)
+        if fault and fault.delay:
+            time.sleep(fault.delay)
+        elif fault:
             raise self._fault_error(fault)
-        if not self.limiter.allow(client, path):
+        if not self.limiter.allow(client, template):
             raise self.rate_limited()
-        return Response(200, handler(ApiCall(account=account, path=path, body=self._parse(raw_body))))
+        body = self._parse(raw_body) if method != "GET" else {}
+        result = handler(ApiCall(account=account, path=path, body=body, query=dict(query or {}), params=params))
+        return result if isinstance(result, Response) else Response(200, result)
+
+    def _match(self, path: str) -> tuple[str | None, dict[str, str]]:
+        if path in self._routes:
+            return path, {}
+        segments = path.strip("/").split("/")
+        for template in self._routes:
+            parts = template.strip("/").split("/")
+            if len(parts) != len(segments) or "{" not in template:
+                continue
+            params = {}
+            for part, segment in zip(parts, segments, strict=True):
+                if part.startswith("{") and part.endswith("}"):
+                    params[part[1:-1]] = segment
+                elif part != segment:
+                    break
+            else:
+                return template, params
+        return None, {}
 
     def _fault_error(self, fault: Fault) -> ApiError:
         error = self.rate_limited() if fault.status == 429 else self.server_failure(fault.status)
         if fault.retry_after is not None:
             error.response.headers["Retry-After"] = f"{fault.retry_after:g}"
+        error.response.headers.update(dict(fault.headers))
         return error
 
     def _parse(self, raw_body: bytes) -> dict:
@@ -229,12 +308,22 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         raw_body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        response = self.api.handle(self.command, urlsplit(self.path).path, self.headers, raw_body)
-        payload = json.dumps(response.body, ensure_ascii=False).encode()
+        url = urlsplit(self.path)
+        query = dict(parse_qsl(url.query, keep_blank_values=True))
+        try:
+            response = self.api.handle(self.command, url.path, self.headers, raw_body, query)
+        except ConnectionReset:
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        headers = {"Content-Type": "application/json", **response.headers}
+        if isinstance(response.body, bytes):
+            payload = response.body
+        else:
+            payload = json.dumps(response.body, ensure_ascii=False).encode()
         self.send_response(response.status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in response.headers.items():
+        headers["Content-Length"] = str(len(payload))
+        for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(payload)
