@@ -1,4 +1,9 @@
-"""Command line: `python -m loaders ozon [--resources ...] [--destination duckdb|postgres] [--full-refresh]`."""
+"""Command line: `python -m loaders <marketplace> [--resources ...] [--account ...]
+[--destination duckdb|postgres] [--full-refresh]`.
+
+Loads every configured account of the marketplace (or those named with --account). One account's
+failure is reported and the others still load; the exit code is that of the worst failure.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,8 @@ import sys
 
 from loaders import config
 from loaders.http import ApiAuthError, ApiError
-from loaders.ozon import RESOURCES as OZON_RESOURCES
-from loaders.pipeline import DESTINATIONS, run_ozon
+from loaders.marketplaces import MARKETPLACES
+from loaders.pipeline import DESTINATIONS, run
 from loaders.secrets import install_log_masking, mask
 
 log = logging.getLogger("loaders")
@@ -20,11 +25,17 @@ EXIT_FAILED, EXIT_CONFIG, EXIT_AUTH = 1, 2, 3
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m loaders", description=__doc__)
-    parser.add_argument("marketplace", choices=("ozon",))
-    parser.add_argument("--resources", nargs="+", choices=OZON_RESOURCES, help="load only these resources")
+    parser.add_argument("marketplace", choices=tuple(MARKETPLACES))
+    parser.add_argument("--resources", nargs="+", metavar="RESOURCE", help="load only these resources")
+    parser.add_argument("--account", nargs="+", metavar="NAME", help="load only these accounts")
     parser.add_argument("--destination", choices=DESTINATIONS, default=os.environ.get("DESTINATION", "duckdb"))
     parser.add_argument("--full-refresh", action="store_true", help="drop this source's tables and state first")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    known = MARKETPLACES[args.marketplace].resources
+    unknown = [name for name in args.resources or () if name not in known]
+    if unknown:
+        parser.error(f"unknown resource(s) {', '.join(unknown)} for {args.marketplace}; choose from {', '.join(known)}")
+    return args
 
 
 def api_error_in(exc: BaseException) -> ApiError | None:
@@ -42,25 +53,27 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     install_log_masking()
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    marketplace = MARKETPLACES[args.marketplace]
     try:
-        accounts = config.ozon_accounts()
+        accounts = config.select_accounts(marketplace.accounts(), args.account)
     except config.ConfigError as exc:
         log.error("%s", exc)
         return EXIT_CONFIG
     status = 0
     for account in accounts:
+        label = f"{marketplace.name} account {account.name}"
         try:
-            result = run_ozon(account, args.destination, tuple(args.resources or ()), args.full_refresh)
+            result = run(marketplace, account, args.destination, tuple(args.resources or ()), args.full_refresh)
         except Exception as exc:  # noqa: BLE001 - reported per account, then the exit code says it failed
             api_error = api_error_in(exc)
-            log.error("load failed: %s", api_error or mask(f"{type(exc).__name__}: {exc}"))
+            log.error("%s: load failed: %s", label, api_error or mask(f"{type(exc).__name__}: {exc}"))
             status = max(status, EXIT_AUTH if isinstance(api_error, ApiAuthError) else EXIT_FAILED)
             continue
         for table, rows in sorted(result.rows.items()):
-            log.info("ozon account %s: %s: %d rows", result.account, table, rows)
+            log.info("%s: %s: %d rows", label, table, rows)
         log.info(
-            "ozon account %s: loaded in %.1fs with %d requests (%d retries) into %s",
-            result.account,
+            "%s: loaded in %.1fs with %d requests (%d retries) into %s",
+            label,
             result.seconds,
             result.requests,
             result.retries,

@@ -28,20 +28,74 @@ class OzonAccount:
         return f"OzonAccount(name={self.name!r}, client_id={self.client_id!r}, base_url={self.base_url!r})"
 
 
+@dataclass(frozen=True)
+class WildberriesAccount:
+    name: str
+    token: str
+    base_url: str  # empty: the real hosts (content-api, statistics-api, ...); else one host for all
+
+    def __repr__(self) -> str:  # keeps the token out of tracebacks and debug output
+        return f"WildberriesAccount(name={self.name!r}, base_url={self.base_url!r})"
+
+
+def _account_settings(prefix: str, fields: tuple[str, ...]) -> list[tuple[str, dict[str, str]]]:
+    """(name, {field: value}) per configured account of one marketplace.
+
+    One account: `<PREFIX>_<FIELD>` (name from `<PREFIX>_ACCOUNT_NAME`, default ""). Several:
+    `<PREFIX>_ACCOUNTS=shop,outlet` and `<PREFIX>_SHOP_<FIELD>`, `<PREFIX>_OUTLET_<FIELD>`, ...
+    `<PREFIX>_API_BASE_URL` (or `<PREFIX>_<NAME>_API_BASE_URL`) points accounts at another host.
+    """
+    names = [name.strip() for name in os.environ.get(f"{prefix}_ACCOUNTS", "").split(",") if name.strip()]
+    if not names:
+        values = {field: os.environ.get(f"{prefix}_{field}", "").strip() for field in (*fields, "API_BASE_URL")}
+        return [(os.environ.get(f"{prefix}_ACCOUNT_NAME", "").strip(), values)]
+    accounts = []
+    for name in names:
+        if not name.replace("_", "").isalnum():
+            raise ConfigError(f"{prefix}_ACCOUNTS: account name {name!r} may hold only letters, digits and _")
+        scoped = f"{prefix}_{name.upper()}"
+        values = {field: os.environ.get(f"{scoped}_{field}", "").strip() for field in fields}
+        values["API_BASE_URL"] = (
+            os.environ.get(f"{scoped}_API_BASE_URL", "") or os.environ.get(f"{prefix}_API_BASE_URL", "")
+        ).strip()
+        missing = [f"{scoped}_{field}" for field in fields if not values[field]]
+        if missing:
+            raise ConfigError(f"account {name!r} is listed in {prefix}_ACCOUNTS but {', '.join(missing)} is not set")
+        accounts.append((name, values))
+    return accounts
+
+
 def ozon_accounts() -> list[OzonAccount]:
-    """The Ozon account configured by OZON_CLIENT_ID / OZON_API_KEY (+ optional name and base URL)."""
-    client_id = os.environ.get("OZON_CLIENT_ID", "").strip()
-    api_key = os.environ.get("OZON_API_KEY", "").strip()
-    if not client_id or not api_key:
-        raise ConfigError("Ozon credentials are not set: export OZON_CLIENT_ID and OZON_API_KEY (see README).")
-    return [
-        OzonAccount(
-            name=os.environ.get("OZON_ACCOUNT_NAME", "").strip() or client_id,
-            client_id=client_id,
-            api_key=api_key,
-            base_url=os.environ.get("OZON_API_BASE_URL", "").strip(),
+    """Every configured Ozon account (see `_account_settings`); the name defaults to the Client-Id."""
+    accounts = []
+    for name, values in _account_settings("OZON", ("CLIENT_ID", "API_KEY")):
+        if not values["CLIENT_ID"] or not values["API_KEY"]:
+            raise ConfigError("Ozon credentials are not set: export OZON_CLIENT_ID and OZON_API_KEY (see README).")
+        accounts.append(
+            OzonAccount(name or values["CLIENT_ID"], values["CLIENT_ID"], values["API_KEY"], values["API_BASE_URL"])
         )
-    ]
+    return accounts
+
+
+def wildberries_accounts() -> list[WildberriesAccount]:
+    """Every configured Wildberries account (see `_account_settings`); the name defaults to `main`."""
+    accounts = []
+    for name, values in _account_settings("WB", ("API_TOKEN",)):
+        if not values["API_TOKEN"]:
+            raise ConfigError("the Wildberries token is not set: export WB_API_TOKEN (see README).")
+        accounts.append(WildberriesAccount(name or "main", values["API_TOKEN"], values["API_BASE_URL"]))
+    return accounts
+
+
+def select_accounts(accounts: list, names: list[str] | None) -> list:
+    """The accounts named in `names` (all when empty); an unknown name is a ConfigError."""
+    if not names:
+        return accounts
+    known = {account.name: account for account in accounts}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ConfigError(f"no configured account named {', '.join(unknown)}; configured: {', '.join(known)}")
+    return [known[name] for name in names]
 
 
 def duckdb_path() -> Path:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import dlt
 
 from loaders import config
-from loaders.config import OzonAccount
-from loaders.ozon import helpers as ozon_helpers
-from loaders.ozon import ozon_source
+from loaders.http import ApiClient
 
 log = logging.getLogger(__name__)
 
@@ -21,8 +21,23 @@ DESTINATIONS = ("duckdb", "postgres")
 LOADER_FILE_FORMATS = {"duckdb": "parquet", "postgres": "csv"}
 
 
+@dataclass(frozen=True)
+class Marketplace:
+    """How to load one marketplace: its accounts, its dlt source and where the rows go.
+
+    `source(account)` returns the dlt source and the HTTP client(s) it uses (for request counts).
+    """
+
+    name: str
+    dataset: str
+    resources: tuple[str, ...]
+    accounts: Callable[[], list]
+    source: Callable[[Any], tuple[Any, list[ApiClient]]]
+
+
 @dataclass
 class LoadResult:
+    marketplace: str
     account: str
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
@@ -55,22 +70,22 @@ def extracted_rows(trace) -> dict[str, int]:
     return dict(counts)
 
 
-def run_ozon(
-    account: OzonAccount,
+def run(
+    marketplace: Marketplace,
+    account: Any,
     destination_name: str = "duckdb",
     resources: tuple[str, ...] | None = None,
     full_refresh: bool = False,
 ) -> LoadResult:
-    """Load one Ozon account into `raw_ozon`; raises the API's error when a resource fails."""
+    """Load one account of `marketplace` into its raw dataset; raises the API's error when a resource fails."""
     started = time.monotonic()
     pipeline = dlt.pipeline(
-        pipeline_name=f"ozon__{account.name}",
+        pipeline_name=f"{marketplace.name}__{account.name}",
         destination=destination(destination_name),
-        dataset_name="raw_ozon",
+        dataset_name=marketplace.dataset,
         pipelines_dir=str(config.pipelines_dir()),
     )
-    client = ozon_helpers.make_client(account)
-    source = ozon_source(account, client=client)
+    source, clients = marketplace.source(account)
     if resources:
         source = source.with_resources(*resources)
     pipeline.run(
@@ -79,9 +94,10 @@ def run_ozon(
         refresh="drop_sources" if full_refresh else None,
     )
     return LoadResult(
+        marketplace=marketplace.name,
         account=account.name,
         rows=extracted_rows(pipeline.last_trace),
         seconds=time.monotonic() - started,
-        requests=client.stats["requests"],
-        retries=client.stats["retries"],
+        requests=sum(client.stats["requests"] for client in clients),
+        retries=sum(client.stats["retries"] for client in clients),
     )

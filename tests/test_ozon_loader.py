@@ -11,8 +11,9 @@ import pytest
 
 from loaders import config
 from loaders.config import OzonAccount
+from loaders.marketplaces import MARKETPLACES
 from loaders.ozon import settings
-from loaders.pipeline import run_ozon
+from loaders.pipeline import run
 from scripts.steps import PROJECT_DIR
 
 
@@ -26,6 +27,10 @@ def account_of(sandbox, **overrides) -> OzonAccount:
         **overrides,
     }
     return OzonAccount(**fields)
+
+
+def run_ozon(account: OzonAccount, **options):
+    return run(MARKETPLACES["ozon"], account, **options)
 
 
 def raw_scalar(sql: str):
