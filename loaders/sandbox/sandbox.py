@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from loaders.sandbox.clock import SandboxClock
 from loaders.sandbox.config import SandboxConfig
 from loaders.sandbox.ozon import OzonApi
 from loaders.sandbox.server import ApiServer
@@ -12,10 +13,12 @@ class Sandbox:
 
     with Sandbox(SandboxConfig(seed=42, products=300)) as sb:
         sb.ozon.base_url, sb.ozon.accounts[0].client_id, sb.ozon.truth(client_id), ...
+        sb.clock.advance(timedelta(days=1))  # simulated time, shared by every marketplace
     """
 
     def __init__(self, config: SandboxConfig | None = None) -> None:
         self.config = config or SandboxConfig()
+        self.clock = SandboxClock(self.config.start)
         self.ozon = OzonApi(self.config)
         self._servers: list[ApiServer] = []
 
