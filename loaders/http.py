@@ -45,7 +45,7 @@ class ApiRequestError(ApiError):
 
 
 class ApiUnavailableError(ApiError):
-    """The endpoint kept failing after every retry."""
+    """The endpoint kept failing after every retry, or its circuit is open."""
 
 
 @dataclass(frozen=True)
@@ -65,8 +65,8 @@ class RetryPolicy:
 class Pacer:
     """Spaces calls at least `interval` seconds apart (thread-safe)."""
 
-    def __init__(self, per_second: float | None):
-        self.interval = 1.0 / per_second if per_second else 0.0
+    def __init__(self, per_second: float | None = None, interval: float = 0.0):
+        self.interval = 1.0 / per_second if per_second else interval
         self._next = 0.0
         self._lock = threading.Lock()
 
@@ -87,6 +87,14 @@ AuthErrorTest = Callable[[int, Any], bool]
 
 @dataclass
 class ApiClient:
+    """HTTP client of one marketplace account.
+
+    `requests_per_second` paces every call of the account; `endpoint_intervals` adds a minimum
+    spacing in seconds per endpoint (e.g. 60 for an endpoint limited to one request a minute).
+    After `breaker_threshold` consecutive calls to one endpoint have failed every retry, the
+    endpoint's circuit opens: further calls fail at once, without a request, for this client's life.
+    """
+
     marketplace: str
     account: str
     base_url: str
@@ -95,28 +103,59 @@ class ApiClient:
     is_auth_error: AuthErrorTest
     auth_hint: str
     requests_per_second: float | None = None
+    endpoint_intervals: dict[str, float] = field(default_factory=dict)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    breaker_threshold: int = 2
     timeout: float = 60.0
     session: requests.Session = field(default_factory=requests.Session)
-    stats: dict[str, int] = field(default_factory=lambda: {"requests": 0, "retries": 0, "throttled": 0})
+    stats: dict[str, int] = field(default_factory=lambda: {"requests": 0, "failed": 0, "retries": 0, "throttled": 0})
 
     def __post_init__(self) -> None:
         for secret in self.secrets:
             register_secret(secret)
         self.session.headers.update(self.headers)
         self._pacer = Pacer(self.requests_per_second)
+        self._endpoint_pacers = {
+            endpoint: Pacer(interval=interval) for endpoint, interval in self.endpoint_intervals.items()
+        }
+        self._consecutive_failures: dict[str, int] = {}
 
     def post(self, endpoint: str, body: dict[str, Any]) -> Any:
         """POST a JSON body and return the parsed JSON answer."""
-        return self._call("POST", endpoint, json=body)
+        return self._json(endpoint, self._call("POST", endpoint, json=body))
 
     def get(self, endpoint: str, params: dict[str, Any] | None = None) -> Any:
-        return self._call("GET", endpoint, params=params)
+        """GET with query parameters and return the parsed JSON answer."""
+        return self._json(endpoint, self._call("GET", endpoint, params=params))
 
-    def _call(self, method: str, endpoint: str, **kwargs: Any) -> Any:
-        url = self.base_url.rstrip("/") + endpoint
+    def download(self, endpoint_or_url: str, params: dict[str, Any] | None = None) -> bytes:
+        """GET a file (a report): an endpoint of this API or an absolute URL; returns the raw bytes."""
+        return self._call("GET", endpoint_or_url, params=params).content
+
+    def _call(self, method: str, endpoint: str, **kwargs: Any) -> requests.Response:
+        if self._consecutive_failures.get(endpoint, 0) >= self.breaker_threshold:
+            raise ApiUnavailableError(
+                self.marketplace,
+                self.account,
+                endpoint,
+                f"circuit open after {self.breaker_threshold} calls failed every retry; no request sent",
+                "The endpoint is down for this account; the next scheduled run will try again.",
+            )
+        try:
+            response = self._call_with_retries(method, endpoint, **kwargs)
+        except ApiUnavailableError:
+            self._consecutive_failures[endpoint] = self._consecutive_failures.get(endpoint, 0) + 1
+            raise
+        self._consecutive_failures[endpoint] = 0
+        return response
+
+    def _call_with_retries(self, method: str, endpoint: str, **kwargs: Any) -> requests.Response:
+        url = endpoint if endpoint.startswith(("http://", "https://")) else self.base_url.rstrip("/") + endpoint
+        endpoint_pacer = self._endpoint_pacers.get(endpoint)
         for attempt in range(1, self.retry.attempts + 1):
             self._pacer.wait()
+            if endpoint_pacer:
+                endpoint_pacer.wait()
             self.stats["requests"] += 1
             try:
                 response = self.session.request(method, url, timeout=self.timeout, **kwargs)
@@ -124,7 +163,8 @@ class ApiClient:
                 failure, retry_after = f"{type(exc).__name__}", None
             else:
                 if response.ok:
-                    return self._json(endpoint, response)
+                    return response
+                self.stats["failed"] += 1
                 self._raise_if_final(endpoint, response)
                 failure, retry_after = f"HTTP {response.status_code}", _retry_after(response)
                 if response.status_code == 429:
@@ -179,12 +219,17 @@ class ApiClient:
             ) from exc
 
 
+# Seconds to wait, as Ozon (`Retry-After`) and Wildberries (`X-Ratelimit-Retry`) say it.
+RETRY_HEADERS = ("Retry-After", "X-Ratelimit-Retry")
+
+
 def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
+    for header in RETRY_HEADERS:
+        try:
+            return max(0.0, float(response.headers[header]))
+        except (KeyError, ValueError):
+            continue
+    return None
 
 
 def _parse(response: requests.Response) -> Any:

@@ -1,0 +1,92 @@
+"""The shared HTTP client against a real local server: retries, retry headers, pacing, circuit breaker."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import pytest
+
+from loaders.http import ApiClient, ApiUnavailableError, RetryPolicy
+from loaders.ozon import helpers
+
+PRODUCT_LIST = "/v3/product/list"
+LIST_BODY = {"filter": {"visibility": "ALL"}, "last_id": "", "limit": 10}
+
+
+def client_for(sandbox, **options) -> ApiClient:
+    account = sandbox.ozon.accounts[0]
+    defaults = {"retry": RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05), "timeout": 0.5}
+    return ApiClient(
+        marketplace="Ozon",
+        account=account.client_id,
+        base_url=sandbox.ozon.base_url,
+        headers={"Client-Id": account.client_id, "Api-Key": account.api_key},
+        secrets=(account.api_key,),
+        is_auth_error=helpers.is_auth_error,
+        auth_hint="check the key",
+        **{**defaults, **options},
+    )
+
+
+def calls_to(sandbox, path: str) -> list:
+    return [request for request in sandbox.ozon.requests if request.path == path]
+
+
+def test_a_dropped_connection_and_a_timeout_are_retried(ozon_sandbox):
+    ozon_sandbox.ozon.inject_reset(PRODUCT_LIST)
+    ozon_sandbox.ozon.inject_delay(PRODUCT_LIST, seconds=1.5)
+    client = client_for(ozon_sandbox)
+
+    answer = client.post(PRODUCT_LIST, LIST_BODY)
+
+    assert len(answer["result"]["items"]) == 10
+    assert client.stats["retries"] == 2
+    assert [request.status for request in calls_to(ozon_sandbox, PRODUCT_LIST)][0] == 0  # the reset one
+
+
+def test_wildberries_retry_header_sets_the_wait(ozon_sandbox, caplog):
+    ozon_sandbox.ozon.inject_fault(PRODUCT_LIST, status=429, headers={"X-Ratelimit-Retry": "0.2"})
+    client = client_for(ozon_sandbox, retry=RetryPolicy(attempts=3, base_delay=0.01, max_delay=1.0))
+
+    with caplog.at_level(logging.WARNING, logger="loaders.http"):
+        client.post(PRODUCT_LIST, LIST_BODY)
+
+    assert "HTTP 429, retry 1/2 in 0.2s" in caplog.text
+    assert client.stats["throttled"] == 1
+
+
+def test_endpoint_interval_spaces_calls_to_that_endpoint(ozon_sandbox):
+    client = client_for(ozon_sandbox, endpoint_intervals={PRODUCT_LIST: 0.25})
+    started = time.monotonic()
+    for _ in range(3):
+        client.post(PRODUCT_LIST, LIST_BODY)
+    assert time.monotonic() - started >= 0.5  # two full intervals between three calls
+
+
+def test_circuit_opens_after_repeated_failures_and_sends_nothing_more(ozon_sandbox):
+    ozon_sandbox.ozon.inject_fault(PRODUCT_LIST, status=503, times=100)
+    client = client_for(ozon_sandbox, breaker_threshold=2)
+
+    for _ in range(2):
+        with pytest.raises(ApiUnavailableError, match="still failing after 3 attempts"):
+            client.post(PRODUCT_LIST, LIST_BODY)
+    sent = len(calls_to(ozon_sandbox, PRODUCT_LIST))
+    with pytest.raises(ApiUnavailableError, match="circuit open"):
+        client.post(PRODUCT_LIST, LIST_BODY)
+
+    assert sent == 6
+    assert len(calls_to(ozon_sandbox, PRODUCT_LIST)) == sent, "an open circuit must not send requests"
+    assert client.stats["failed"] == 6
+
+
+def test_a_success_closes_the_count_of_consecutive_failures(ozon_sandbox):
+    ozon_sandbox.ozon.inject_fault(PRODUCT_LIST, status=503, times=3)
+    client = client_for(ozon_sandbox, breaker_threshold=2)
+    with pytest.raises(ApiUnavailableError):
+        client.post(PRODUCT_LIST, LIST_BODY)
+    client.post(PRODUCT_LIST, LIST_BODY)  # the fourth request succeeds and resets the count
+    ozon_sandbox.ozon.inject_fault(PRODUCT_LIST, status=503, times=3)
+    with pytest.raises(ApiUnavailableError, match="still failing"):
+        client.post(PRODUCT_LIST, LIST_BODY)
+    assert client.post(PRODUCT_LIST, LIST_BODY)["result"]["items"]
