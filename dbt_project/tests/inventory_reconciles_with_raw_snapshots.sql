@@ -1,20 +1,51 @@
--- No unit is lost or invented between the newest raw snapshot and the inventory mart:
+-- No unit is lost or invented between the newest completed raw snapshot and the inventory mart:
 -- per account and stock type, inventory available = analytics available (fbo) or
--- present - reserved (seller stock). Returns the accounts and stock types that disagree.
-with raw_totals as (
+-- present - reserved (seller stock). Computed from the staging models on purpose, not from the
+-- intermediate models the mart is built from. Returns the accounts and stock types that disagree.
+with completed_loads as (
+    select load_id
+    from {{ ref('stg_ozon__loads') }}
+    where is_completed
+),
+
+analytics as (
+    select stocks.*
+    from {{ ref('stg_ozon__analytics_stocks') }} as stocks
+    inner join completed_loads
+        on stocks.load_id = completed_loads.load_id
+),
+
+product_stocks as (
+    select stocks.*
+    from {{ ref('stg_ozon__product_stocks') }} as stocks
+    inner join completed_loads
+        on stocks.load_id = completed_loads.load_id
+),
+
+raw_totals as (
     select
         account,
         'fbo' as stock_type,
         sum(available_quantity) as available_quantity
-    from ({{ latest_completed_snapshot(ref('stg_ozon__analytics_stocks'), ref('stg_ozon__loads')) }}) as fbo_stock
+    from analytics
+    where
+        load_id = (
+            select max(newest.load_id) from analytics as newest
+            where newest.account = analytics.account
+        )
     group by account
     union all
     select
         account,
         stock_type,
         sum(present_quantity - reserved_quantity) as available_quantity
-    from ({{ latest_completed_snapshot(ref('stg_ozon__product_stocks'), ref('stg_ozon__loads')) }}) as seller_stock
-    where stock_type <> 'fbo'
+    from product_stocks
+    where
+        stock_type <> 'fbo'
+        and load_id = (
+            select max(newest.load_id) from product_stocks as newest
+            where newest.account = product_stocks.account
+        )
     group by account, stock_type
 ),
 
@@ -24,6 +55,7 @@ mart_totals as (
         stock_type,
         sum(available_quantity) as available_quantity
     from {{ ref('inventory') }}
+    where marketplace = 'ozon'
     group by account, stock_type
 )
 

@@ -1,0 +1,85 @@
+-- Every completed Ozon stock snapshot, one row per product, warehouse and stock type:
+--   * fbo: per Ozon warehouse from /v1/analytics/stocks (available, in transit; Ozon gives no
+--     per-warehouse reserve), warehouse spelling resolved;
+--   * fbs, rfbs, ...: the seller's own stock from /v4/product/info/stocks, which Ozon reports per
+--     product, not per warehouse: it sits on the pseudo-warehouse СКЛАДЫ_ПРОДАВЦА.
+--     Available there is present minus reserved. The v4 fbo totals are not used: the analytics
+--     rows split the same units by warehouse.
+-- Rows of loads that dlt did not finish (no _dlt_loads row with status 0) never get here.
+with completed_loads as (
+    select load_id
+    from {{ ref('stg_ozon__loads') }}
+    where is_completed
+),
+
+products as (
+    select
+        account,
+        sku,
+        product_id
+    from {{ ref('stg_ozon__products') }}
+),
+
+fbo as (
+    select
+        stocks.account,
+        products.product_id,
+        warehouse_names.warehouse_key,
+        'fbo' as stock_type,
+        'analytics_stocks' as snapshot_source,
+        stocks.available_quantity,
+        cast(null as bigint) as reserved_quantity,
+        stocks.in_transit_quantity,
+        stocks.synced_at as snapshot_at,
+        stocks.load_id
+    from {{ ref('stg_ozon__analytics_stocks') }} as stocks
+    inner join completed_loads
+        on stocks.load_id = completed_loads.load_id
+    inner join {{ ref('int_warehouse_names_resolved') }} as warehouse_names
+        on
+            warehouse_names.marketplace = 'ozon'
+            and stocks.raw_warehouse_name = warehouse_names.raw_warehouse_name
+    left join products
+        on
+            stocks.account = products.account
+            and stocks.sku = products.sku
+),
+
+seller_warehouses as (
+    select
+        stocks.account,
+        stocks.product_id,
+        {{ warehouse_key("'ozon'", "'СКЛАДЫ_ПРОДАВЦА'") }} as warehouse_key,
+        stocks.stock_type,
+        'product_stocks' as snapshot_source,
+        stocks.present_quantity - stocks.reserved_quantity as available_quantity,
+        stocks.reserved_quantity,
+        cast(null as bigint) as in_transit_quantity,
+        stocks.synced_at as snapshot_at,
+        stocks.load_id
+    from {{ ref('stg_ozon__product_stocks') }} as stocks
+    inner join completed_loads
+        on stocks.load_id = completed_loads.load_id
+    where stocks.stock_type <> 'fbo'
+),
+
+unioned as (
+    select * from fbo
+    union all
+    select * from seller_warehouses
+)
+
+select
+    'ozon' as marketplace,
+    account,
+    {{ product_key("'ozon'", 'account', 'product_id') }} as product_key,
+    product_id,
+    warehouse_key,
+    stock_type,
+    snapshot_source,
+    available_quantity,
+    reserved_quantity,
+    in_transit_quantity,
+    snapshot_at,
+    load_id
+from unioned

@@ -1,0 +1,56 @@
+-- Every product × warehouse × stock type at every snapshot of its account and source since it first
+-- appeared, with 0 where a snapshot no longer lists it: the APIs omit empty rows, so a row that
+-- disappears means the stock ran out, and history must say so.
+with snapshots as (
+    select * from {{ ref('int_stock_snapshots_unioned') }}
+),
+
+snapshot_runs as (
+    select distinct
+        marketplace,
+        account,
+        snapshot_source,
+        load_id,
+        snapshot_at
+    from snapshots
+),
+
+series as (
+    select
+        marketplace,
+        account,
+        snapshot_source,
+        product_key,
+        warehouse_key,
+        stock_type,
+        min(snapshot_at) as first_snapshot_at
+    from snapshots
+    group by marketplace, account, snapshot_source, product_key, warehouse_key, stock_type
+)
+
+select
+    series.marketplace,
+    series.account,
+    series.snapshot_source,
+    series.product_key,
+    series.warehouse_key,
+    series.stock_type,
+    snapshot_runs.load_id,
+    snapshot_runs.snapshot_at,
+    snapshots.load_id is not null as is_listed,
+    coalesce(snapshots.available_quantity, 0) as available_quantity,
+    coalesce(snapshots.reserved_quantity, 0) as reserved_quantity,
+    coalesce(snapshots.in_transit_quantity, 0) as in_transit_quantity
+from series
+inner join snapshot_runs
+    on
+        series.marketplace = snapshot_runs.marketplace
+        and series.account = snapshot_runs.account
+        and series.snapshot_source = snapshot_runs.snapshot_source
+        and series.first_snapshot_at <= snapshot_runs.snapshot_at
+left join snapshots
+    on
+        series.product_key = snapshots.product_key
+        and series.warehouse_key = snapshots.warehouse_key
+        and series.stock_type = snapshots.stock_type
+        and snapshot_runs.load_id = snapshots.load_id
