@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from loaders import config, ozon
 from loaders.ozon import helpers as ozon_helpers
-from loaders.pipeline import Marketplace
+from loaders.pipeline import Marketplace, PreparedSource
 
 
-def _ozon_source(account: config.OzonAccount):
+def _prepare_ozon(account: config.OzonAccount) -> PreparedSource:
     client = ozon_helpers.make_client(account)
-    return ozon.ozon_source(account, client=client), [client]
+    report_failures: list = []
+    source = ozon.ozon_source(account, client=client, report_failures=report_failures)
+    return PreparedSource(source, [client], report_failures)
 
 
 MARKETPLACES: dict[str, Marketplace] = {
@@ -18,6 +20,6 @@ MARKETPLACES: dict[str, Marketplace] = {
         dataset="raw_ozon",
         resources=ozon.RESOURCES,
         accounts=config.ozon_accounts,
-        source=_ozon_source,
+        prepare=_prepare_ozon,
     ),
 }

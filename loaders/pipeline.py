@@ -21,18 +21,26 @@ DESTINATIONS = ("duckdb", "postgres")
 LOADER_FILE_FORMATS = {"duckdb": "parquet", "postgres": "csv"}
 
 
+@dataclass
+class PreparedSource:
+    """A dlt source for one account, the HTTP clients it uses (for request counts), and the errors
+    its resources recorded instead of raising (dlt drops a whole run when a resource raises; a
+    failed report must still leave its `report_requests` row). `run` raises them after the load."""
+
+    source: Any
+    clients: list[ApiClient]
+    deferred_errors: list[Exception] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class Marketplace:
-    """How to load one marketplace: its accounts, its dlt source and where the rows go.
-
-    `source(account)` returns the dlt source and the HTTP client(s) it uses (for request counts).
-    """
+    """How to load one marketplace: its accounts, its dlt source and where the rows go."""
 
     name: str
     dataset: str
     resources: tuple[str, ...]
     accounts: Callable[[], list]
-    source: Callable[[Any], tuple[Any, list[ApiClient]]]
+    prepare: Callable[[Any], PreparedSource]
 
 
 @dataclass
@@ -85,14 +93,16 @@ def run(
         dataset_name=marketplace.dataset,
         pipelines_dir=str(config.pipelines_dir()),
     )
-    source, clients = marketplace.source(account)
-    if resources:
-        source = source.with_resources(*resources)
+    prepared = marketplace.prepare(account)
+    source = prepared.source.with_resources(*resources) if resources else prepared.source
     pipeline.run(
         source,
         loader_file_format=LOADER_FILE_FORMATS[destination_name],
         refresh="drop_sources" if full_refresh else None,
     )
+    if prepared.deferred_errors:
+        raise prepared.deferred_errors[0]
+    clients = prepared.clients
     return LoadResult(
         marketplace=marketplace.name,
         account=account.name,

@@ -1,4 +1,4 @@
-"""dlt source for the Ozon Seller API: catalogue and stock, copied as sent into `raw_ozon`."""
+"""dlt source for the Ozon Seller API: catalogue, stock and warehouses, copied as sent into `raw_ozon`."""
 
 from __future__ import annotations
 
@@ -9,19 +9,35 @@ import dlt
 
 from loaders.config import OzonAccount
 from loaders.http import ApiClient
-from loaders.ozon import helpers, settings
+from loaders.ozon import helpers, reports, settings
 
-RESOURCES = ("product_list_items", "products", "product_stocks", "analytics_stocks")
+RESOURCES = (
+    "product_list_items",
+    "products",
+    "product_stocks",
+    "analytics_stocks",
+    "warehouses",
+    "clusters",
+    "warehouse_stock_report",
+)
 
 
 @dlt.source(name="ozon", max_table_nesting=2)
-def ozon_source(account: OzonAccount, client: ApiClient | None = None, synced_at: datetime | None = None):
+def ozon_source(
+    account: OzonAccount,
+    client: ApiClient | None = None,
+    synced_at: datetime | None = None,
+    report_failures: list[reports.ReportFailedError] | None = None,
+):
     """Catalogue and stock of one Ozon seller account.
 
     Args:
         account: the seller account (credentials and name) to read.
         client: the HTTP client to use; by default one made for `account`.
         synced_at: the time stamped on every row of this run; defaults to now (UTC).
+        report_failures: where a failed warehouse stock report's error goes, for the caller to raise
+            after the load. dlt loads nothing of a run whose resource raised, so raising at once
+            (what happens without this list) would lose the `report_requests` row saying why.
 
     Every root row carries `account` and `synced_at`. The catalogue merges on
     (account, product id); stock appends one snapshot per run.
@@ -62,4 +78,32 @@ def ozon_source(account: OzonAccount, client: ApiClient | None = None, synced_at
             batch = skus[start : start + settings.ANALYTICS_STOCKS_SKUS_PER_CALL]
             yield stamped(helpers.analytics_stocks(client, batch))
 
-    return product_list_items, products, product_stocks, analytics_stocks
+    # `pause_at` is null for every warehouse that is not paused: declare it, or dlt leaves it out.
+    warehouse_columns = {**columns, "pause_at": {"data_type": "text", "nullable": True}}
+
+    @dlt.resource(write_disposition="merge", primary_key=("account", "warehouse_id"), columns=warehouse_columns)
+    def warehouses() -> Iterator[list[dict]]:
+        for page in reports.warehouse_pages(client):
+            yield stamped(page)
+
+    @dlt.resource(write_disposition="merge", primary_key=("account", "id"), columns=columns)
+    def clusters() -> Iterator[list[dict]]:
+        for page in reports.cluster_pages(client):
+            yield stamped(page)
+
+    @dlt.resource(write_disposition="append", columns=columns)
+    def warehouse_stock_report() -> Iterator:
+        """Stock rows, quarantined rows and report requests, each to its own table."""
+        report = reports.StockReport(client, reports.report_timeout(), report_failures)
+        for table, rows in report.tables():
+            yield dlt.mark.with_table_name(stamped(rows), table)
+
+    return (
+        product_list_items,
+        products,
+        product_stocks,
+        analytics_stocks,
+        warehouses,
+        clusters,
+        warehouse_stock_report,
+    )

@@ -20,3 +20,34 @@ CATALOGUE_VISIBILITIES = ("ALL", "ARCHIVED")
 
 # Ozon allows 50 requests a second per Client-Id; stay a little below it.
 REQUESTS_PER_SECOND = 40
+
+# --- warehouses, clusters and the FBS warehouse stock report -------------------------------------
+
+WAREHOUSE_LIST = "/v2/warehouse/list"
+CLUSTER_LIST = "/v1/cluster/list"
+WAREHOUSE_STOCK_REPORT = "/v1/report/warehouse/stock"
+REPORT_INFO = "/v1/report/info"
+
+WAREHOUSE_LIST_PAGE_SIZE = 200
+CLUSTER_TYPES = ("CLUSTER_TYPE_OZON", "CLUSTER_TYPE_CIS")
+REPORT_WAREHOUSES_PER_REQUEST = 50
+
+# Polling /v1/report/info: the first wait, doubled after each answer up to the cap, until the
+# deadline (OZON_REPORT_TIMEOUT_SECONDS overrides the default).
+REPORT_TIMEOUT_SECONDS = 600.0
+REPORT_POLL_FIRST_DELAY = 1.0
+REPORT_POLL_MAX_DELAY = 30.0
+
+# Columns of the FBS warehouse stock report file: Russian header as Ozon writes it -> raw column
+# name and how its cells are read ("text": the apostrophe Ozon puts before numeric-looking text is
+# dropped; "integer": a whole number, anything else makes the row malformed). Headers are matched
+# by name, so column order may change; `REPORT_REQUIRED_COLUMNS` must be present.
+WAREHOUSE_STOCK_REPORT_COLUMNS = {
+    "Идентификатор склада": ("warehouse_id", "integer"),
+    "Название склада": ("warehouse_name", "text"),
+    "Артикул": ("offer_id", "text"),
+    "Наименование товара": ("product_name", "text"),
+    "Доступно на моем складе, шт": ("available", "integer"),
+    "Зарезервировано на моем складе, шт": ("reserved", "integer"),
+}
+REPORT_REQUIRED_COLUMNS = ("warehouse_id", "offer_id", "available", "reserved")

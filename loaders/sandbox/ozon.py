@@ -25,6 +25,8 @@ from loaders.sandbox.ozon_data import (
     generate_sellers,
     page_after,
 )
+from loaders.sandbox.ozon_reference import register_reference_routes
+from loaders.sandbox.ozon_reports import register_report_routes
 from loaders.sandbox.server import ApiCall, ApiError, MarketplaceApi
 
 PRODUCT_LIST = "/v3/product/list"
@@ -88,6 +90,8 @@ class OzonApi(MarketplaceApi):
         self.route("POST", PRODUCT_INFO_LIST, _product_info_list)
         self.route("POST", PRODUCT_STOCKS, _product_stocks)
         self.route("POST", ANALYTICS_STOCKS, _analytics_stocks)
+        register_reference_routes(self, config)
+        self.reports = register_report_routes(self, now=lambda: config.start)
 
     @property
     def accounts(self) -> list[OzonAccount]:

@@ -1,0 +1,298 @@
+"""Ozon warehouses, clusters and the asynchronous FBS warehouse stock report.
+
+The report flow: `POST /v1/report/warehouse/stock` (at most 50 warehouses a report) → a code;
+`POST /v1/report/info` with back-off until `success` or `failed`, or until the deadline; GET the
+`file` URL; parse the CSV (UTF-8 BOM, `;`, Russian headers mapped by name through
+`settings.WAREHOUSE_STOCK_REPORT_COLUMNS`, apostrophes before numeric-looking text).
+
+A stock snapshot is all or nothing: a row missing from it reads downstream as "no stock there".
+So every report of a run is downloaded and checked in full before the first stock row is
+yielded, and if any report failed, timed out or is malformed, no stock row of the run is yielded.
+Rows that cannot be read go to the quarantine table with the reason, and make their report
+malformed. Every report request is recorded with its outcome in `report_requests`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from loaders.config import ConfigError
+from loaders.http import ApiClient, ApiError, ApiRequestError, ApiUnavailableError
+from loaders.ozon import settings
+
+log = logging.getLogger(__name__)
+
+REPORT_TYPE = "warehouse_stock"
+# What `report_requests.outcome` says: the rows were loaded, or why nothing was (Ozon said
+# `failed`; still not ready at the deadline; the file cannot be read; polling or download broke).
+LOADED, FAILED, TIMED_OUT, MALFORMED, UNREACHABLE = "loaded", "failed", "timed_out", "malformed", "unreachable"
+
+
+class ReportFailedError(ApiError):
+    """A report failed, timed out or came back malformed; none of the run's stock rows were loaded."""
+
+
+def report_timeout() -> float:
+    """Seconds to wait for a report to be ready: OZON_REPORT_TIMEOUT_SECONDS, default 600."""
+    text = os.environ.get("OZON_REPORT_TIMEOUT_SECONDS", "").strip()
+    if not text:
+        return settings.REPORT_TIMEOUT_SECONDS
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if seconds <= 0:
+        raise ConfigError(f"OZON_REPORT_TIMEOUT_SECONDS must be a positive number of seconds, not {text!r}")
+    return seconds
+
+
+# --- warehouses and clusters ---------------------------------------------------------------------
+
+
+def warehouse_pages(client: ApiClient) -> Iterator[list[dict]]:
+    """Pages of /v2/warehouse/list (the seller's FBS and rFBS warehouses), following its cursor."""
+    cursor = ""
+    while True:
+        answer = client.post(settings.WAREHOUSE_LIST, {"limit": settings.WAREHOUSE_LIST_PAGE_SIZE, "cursor": cursor})
+        warehouses = answer.get("warehouses") or []
+        if warehouses:
+            yield warehouses
+        cursor = answer.get("cursor") or ""
+        if not answer.get("has_next") or not cursor:
+            return
+
+
+def cluster_pages(client: ApiClient) -> Iterator[list[dict]]:
+    """Ozon's clusters with their warehouses from /v1/cluster/list, one call per cluster type."""
+    for cluster_type in settings.CLUSTER_TYPES:
+        clusters = client.post(settings.CLUSTER_LIST, {"cluster_type": cluster_type}).get("clusters") or []
+        if clusters:
+            yield clusters
+
+
+# --- the warehouse stock report ------------------------------------------------------------------
+
+
+@dataclass
+class ReportRequest:
+    """One report request and its outcome: a row of `report_requests`."""
+
+    report_code: str
+    warehouse_ids: str
+    requested_at: datetime
+    report_type: str = REPORT_TYPE
+    status: str = ""  # the last status /v1/report/info gave
+    outcome: str = ""
+    error: str = ""
+    created_at: str = ""  # as the API sent it
+    finished_at: datetime | None = None
+    polls: int = 0
+    rows: int = 0
+    rows_quarantined: int = 0
+    unknown_columns: str = ""
+
+
+@dataclass
+class ReportFile:
+    """A downloaded report file, checked in full: what makes it unusable, if anything, the rows it
+    could not read and the columns it has beyond the known ones. `pages()` reads its rows again."""
+
+    report_code: str
+    text: str = ""
+    columns: list[tuple[str, str] | None] = field(default_factory=list)
+    problem: str = ""
+    rows: int = 0
+    quarantined: list[dict] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
+
+    def pages(self, size: int = 1000) -> Iterator[list[dict]]:
+        page = []
+        for _, row in self._records():
+            if isinstance(row, dict):
+                page.append(row)
+                if len(page) == size:
+                    yield page
+                    page = []
+        if page:
+            yield page
+
+    def _records(self) -> Iterator[tuple[int, dict | ValueError]]:
+        """(line number, row or why it cannot be read) for every line after the header."""
+        reader = csv.reader(io.StringIO(self.text), delimiter=";")
+        next(reader, None)
+        for cells in reader:
+            try:
+                yield reader.line_num, _row(cells, self.columns) | {"report_code": self.report_code}
+            except ValueError as exc:
+                yield reader.line_num, exc
+
+
+class StockReport:
+    """Runs the report flow for one account; `tables()` yields (table, rows) for the loader."""
+
+    def __init__(self, client: ApiClient, timeout: float, failures: list[ReportFailedError] | None = None) -> None:
+        self.client, self.timeout, self.failures = client, timeout, failures
+        # A report file sits on Ozon's CDN: the Api-Key goes only to the API's own host.
+        self._file_client = ApiClient(
+            marketplace=client.marketplace,
+            account=client.account,
+            base_url="",
+            headers={},
+            secrets=(),
+            is_auth_error=client.is_auth_error,
+            auth_hint=client.auth_hint,
+            retry=client.retry,
+            timeout=client.timeout,
+        )
+
+    def tables(self) -> Iterator[tuple[str, list[dict]]]:
+        """(table name, rows) to load: stock rows only if every report of the run is good, then
+        quarantined rows and one `report_requests` row per report. A failure is then raised, or
+        handed to `failures` when the caller raises it after the load (see `ozon_source`)."""
+        warehouse_ids = [str(w["warehouse_id"]) for page in warehouse_pages(self.client) for w in page]
+        if not warehouse_ids:
+            log.info("%s account %s: no FBS/rFBS warehouses, no report", self.client.marketplace, self.client.account)
+            return
+        size = settings.REPORT_WAREHOUSES_PER_REQUEST
+        requests = [self._create(warehouse_ids[start : start + size]) for start in range(0, len(warehouse_ids), size)]
+        files = [self._collect(request) for request in requests]
+        failed = [request for request in requests if request.outcome != LOADED]
+        for request, report in zip(requests, files, strict=True):
+            if report.quarantined:
+                yield "warehouse_stock_report_quarantine", report.quarantined
+            if failed:
+                request.rows = 0
+            else:
+                for page in report.pages():
+                    yield "warehouse_stock_report", page
+        yield "report_requests", [asdict(request) for request in requests]
+        if failed:
+            error = ReportFailedError(
+                self.client.marketplace,
+                self.client.account,
+                settings.WAREHOUSE_STOCK_REPORT,
+                "; ".join(f"report {r.report_code} {r.outcome}: {r.error}" for r in failed),
+                "No stock row of this run was loaded; report_requests says why. The next run tries again.",
+            )
+            if self.failures is None:
+                raise error
+            log.error("%s", error)
+            self.failures.append(error)
+
+    def _create(self, warehouse_ids: list[str]) -> ReportRequest:
+        requested_at = datetime.now(UTC)
+        answer = self.client.post(
+            settings.WAREHOUSE_STOCK_REPORT, {"warehouseId": warehouse_ids, "language": "DEFAULT"}
+        )
+        # The schema wraps the code in `result`; the docs example does not.
+        code = (answer.get("result") or answer)["code"]
+        return ReportRequest(report_code=code, warehouse_ids=",".join(warehouse_ids), requested_at=requested_at)
+
+    def _collect(self, request: ReportRequest) -> ReportFile:
+        """Poll until the report is ready, download and parse it; fills in `request`'s outcome.
+        Rejected credentials end the run at once, like in every other resource."""
+        try:
+            info = self._wait(request)
+            data = b"" if request.outcome else self._download(info["file"])
+        except (ApiRequestError, ApiUnavailableError) as exc:
+            request.outcome, request.error = UNREACHABLE, str(exc)
+        request.finished_at = datetime.now(UTC)
+        if request.outcome:
+            return ReportFile(request.report_code)
+        report = parse_report(data, request.report_code)
+        request.rows, request.rows_quarantined = report.rows, len(report.quarantined)
+        request.unknown_columns = "; ".join(report.unknown_columns)
+        if report.problem:
+            request.outcome, request.error = MALFORMED, report.problem
+        else:
+            request.outcome = LOADED
+        return report
+
+    def _wait(self, request: ReportRequest) -> dict:
+        deadline = time.monotonic() + self.timeout
+        delay = settings.REPORT_POLL_FIRST_DELAY
+        while True:
+            info = self.client.post(settings.REPORT_INFO, {"code": request.report_code})["result"]
+            request.polls += 1
+            request.status, request.created_at = info.get("status", ""), info.get("created_at", "")
+            if request.status == "success":
+                return info
+            if request.status == "failed":
+                request.outcome, request.error = FAILED, info.get("error") or "failed without an error code"
+                return info
+            if time.monotonic() + delay > deadline:
+                request.outcome = TIMED_OUT
+                request.error = f"still {request.status!r} after {self.timeout:g}s ({request.polls} polls)"
+                return info
+            time.sleep(delay)
+            delay = min(delay * 2, settings.REPORT_POLL_MAX_DELAY)
+
+    def _download(self, url: str) -> bytes:
+        same_host = urlsplit(url).netloc == urlsplit(self.client.base_url).netloc
+        return (self.client if same_host else self._file_client).download(url)
+
+
+def parse_report(data: bytes, report_code: str) -> ReportFile:
+    """Check a warehouse stock report file in full (see the module doc for what makes it malformed)."""
+    report = ReportFile(report_code)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        report.problem = f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})"
+        return report
+    complete, _, partial = text.rpartition("\n") if "\n" in text else ("", "", text)
+    report.text = complete + "\n" if complete else ""
+    header = next(csv.reader(io.StringIO(report.text), delimiter=";"), [])
+    report.columns = [settings.WAREHOUSE_STOCK_REPORT_COLUMNS.get(name) for name in header]
+    missing = set(settings.REPORT_REQUIRED_COLUMNS) - {column[0] for column in report.columns if column}
+    if missing:
+        report.problem = (
+            f"the header is not the expected ';'-separated columns (missing {', '.join(sorted(missing))}; "
+            f"read {header[:3]!r}...)"
+        )
+        return report
+    report.unknown_columns = [name for name, column in zip(header, report.columns, strict=True) if column is None]
+    lines = report.text.splitlines()
+    for line_number, row in report._records():
+        if isinstance(row, dict):
+            report.rows += 1
+        else:
+            report.quarantined.append(_quarantined(report_code, line_number, str(row), lines[line_number - 1]))
+    if partial:
+        report.quarantined.append(
+            _quarantined(report_code, len(lines) + 1, "incomplete last line: the file is truncated", partial)
+        )
+        report.problem = "the file is truncated: its last line is incomplete"
+    elif report.quarantined:
+        report.problem = f"{len(report.quarantined)} row(s) could not be read (see warehouse_stock_report_quarantine)"
+    return report
+
+
+def _quarantined(report_code: str, line_number: int, reason: str, raw_line: str) -> dict:
+    return {"report_code": report_code, "line_number": line_number, "reason": reason, "raw_line": raw_line}
+
+
+def _row(cells: list[str], columns: list[tuple[str, str] | None]) -> dict:
+    if len(cells) != len(columns):
+        raise ValueError(f"{len(cells)} fields instead of {len(columns)}")
+    row = {}
+    for cell, column in zip(cells, columns, strict=True):
+        if column is None:
+            continue
+        name, kind = column
+        value = cell.removeprefix("'")
+        if kind == "integer":
+            if not value.lstrip("-").isdigit():
+                raise ValueError(f"{name}: {cell!r} is not a whole number")
+            row[name] = int(value)
+        else:
+            row[name] = value
+    return row
