@@ -20,6 +20,7 @@ export
 endif
 
 .PHONY: help setup demo load-ozon build seed freshness docs summary test test-postgres lint fmt clean
+.PHONY: run run-catalogue run-orders run-stock transform health prune cron-install cron-remove cron-show
 
 help: ## List every target with one line each
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -55,6 +56,40 @@ docs: setup ## Generate the dbt docs site (open target/index.html, or run `dbt d
 
 summary: setup ## Print products, warehouses, units in stock and the lowest stock from DUCKDB_PATH
 	$(BIN)/python -m scripts.summary
+
+# Operations (scripts/run.py and friends; schedule, thresholds and retention in ops.toml).
+# DRY_RUN=1 prints what a run target would do; HEALTH_ARGS=--json or --alert for `make health`.
+RUN := $(BIN)/python -m scripts.run --target $(TARGET) $(if $(DRY_RUN),--dry-run)
+
+run: setup ## Load every configured source in order (catalogue, orders, stock), then dbt build; DRY_RUN=1 shows the plan
+	$(RUN)
+
+run-catalogue: setup ## Load the catalogue of every configured account, then dbt build
+	$(RUN) catalogue
+
+run-orders: setup ## Load orders (needs a successful catalogue load of the account), then dbt build
+	$(RUN) orders
+
+run-stock: setup ## Load stock (needs a successful catalogue load of the account), then dbt build
+	$(RUN) stock
+
+transform: setup ## dbt build only, recorded in the run log like a run
+	$(RUN) --transform-only
+
+health: setup ## Check database, freshness, last run, dbt tests, lock, log size; non-zero exit when unhealthy
+	$(BIN)/python -m scripts.health --target $(TARGET) $(HEALTH_ARGS)
+
+prune: setup ## Rotate big logs, delete logs and run-log rows older than the retention (ops.toml)
+	$(BIN)/python -m scripts.prune --target $(TARGET)
+
+cron-install: setup ## Install the ops.toml schedule into your crontab (backup first; DRY_RUN=1 to preview)
+	$(BIN)/python -m scripts.cron install $(if $(DRY_RUN),--dry-run)
+
+cron-remove: setup ## Remove the schedule from your crontab, keeping every other line (DRY_RUN=1 to preview)
+	$(BIN)/python -m scripts.cron remove $(if $(DRY_RUN),--dry-run)
+
+cron-show: setup ## Show the installed schedule and the one in ops.toml
+	$(BIN)/python -m scripts.cron show
 
 test: setup ## All tests: pytest (DuckDB and PostgreSQL, incl. dbt build over sandbox data) and lint
 	$(BIN)/pytest

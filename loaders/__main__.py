@@ -1,5 +1,5 @@
 """Command line: `python -m loaders <marketplace> [--resources ...] [--account ...]
-[--destination duckdb|postgres] [--full-refresh]`.
+[--destination duckdb|postgres] [--full-refresh] [--stats-file PATH]`.
 
 Loads every configured account of the marketplace (or those named with --account). One account's
 failure is reported and the others still load; the exit code is that of the worst failure.
@@ -8,6 +8,8 @@ failure is reported and the others still load; the exit code is that of the wors
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import logging
 import os
 import sys
@@ -30,6 +32,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--account", nargs="+", metavar="NAME", help="load only these accounts")
     parser.add_argument("--destination", choices=DESTINATIONS, default=os.environ.get("DESTINATION", "duckdb"))
     parser.add_argument("--full-refresh", action="store_true", help="drop this source's tables and state first")
+    parser.add_argument("--stats-file", metavar="PATH", help="write per-account results as JSON (for the run log)")
     args = parser.parse_args(argv)
     known = MARKETPLACES[args.marketplace].resources
     unknown = [name for name in args.resources or () if name not in known]
@@ -59,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     except config.ConfigError as exc:
         log.error("%s", exc)
         return EXIT_CONFIG
-    status = 0
+    status, stats = 0, []
     for account in accounts:
         label = f"{marketplace.name} account {account.name}"
         try:
@@ -68,7 +71,10 @@ def main(argv: list[str] | None = None) -> int:
             api_error = api_error_in(exc)
             log.error("%s: load failed: %s", label, api_error or mask(f"{type(exc).__name__}: {exc}"))
             status = max(status, EXIT_AUTH if isinstance(api_error, ApiAuthError) else EXIT_FAILED)
+            error = api_error or exc
+            stats.append({"account": account.name, "error_class": type(error).__name__, "error": mask(str(error))})
             continue
+        stats.append(dataclasses.asdict(result))
         for table, rows in sorted(result.rows.items()):
             log.info("%s: %s: %d rows", label, table, rows)
         log.info(
@@ -79,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
             result.retries,
             args.destination,
         )
+    if args.stats_file:
+        with open(args.stats_file, "w", encoding="utf-8") as file:
+            json.dump(stats, file, ensure_ascii=False)
     return status
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -96,6 +97,21 @@ def select_accounts(accounts: list, names: list[str] | None) -> list:
     if unknown:
         raise ConfigError(f"no configured account named {', '.join(unknown)}; configured: {', '.join(known)}")
     return [known[name] for name in names]
+
+
+def now() -> datetime:
+    """The time the loaders treat as now: the wall clock, or LOADER_NOW (an ISO time with offset)
+    when a run must see the sandbox's simulated time or replay a past moment."""
+    text = os.environ.get("LOADER_NOW", "").strip()
+    if not text:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"LOADER_NOW must be an ISO time such as 2026-01-31T12:00:00+00:00, not {text!r}") from None
+    if moment.tzinfo is None:
+        raise ConfigError("LOADER_NOW must carry a UTC offset, e.g. 2026-01-31T12:00:00+00:00")
+    return moment.astimezone(UTC)
 
 
 def duckdb_path() -> Path:

@@ -50,7 +50,9 @@ class LoadResult:
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     requests: int = 0
+    failed: int = 0
     retries: int = 0
+    throttled: int = 0
 
 
 def destination(name: str):
@@ -108,6 +110,8 @@ def run(
         account=account.name,
         rows=extracted_rows(pipeline.last_trace),
         seconds=time.monotonic() - started,
-        requests=sum(client.stats["requests"] for client in clients),
-        retries=sum(client.stats["retries"] for client in clients),
+        **{
+            stat: sum(client.stats[stat] for client in clients)
+            for stat in ("requests", "failed", "retries", "throttled")
+        },
     )

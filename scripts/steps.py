@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -22,19 +23,48 @@ class StepFailed(Exception):
         self.step, self.returncode = step, returncode
 
 
+@dataclass(frozen=True)
+class Finished:
+    returncode: int
+    peak_memory_mb: float  # the step process's maximum resident set size
+
+
+def environment(env: dict[str, str] | None = None) -> dict[str, str]:
+    return {**os.environ, **QUIET_TOOLS, **(env or {})}
+
+
+def load_command(marketplace: str, destination: str, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "loaders", marketplace, "--destination", destination, *extra]
+
+
+def dbt_command(command: str, target: str, *extra: str) -> list[str]:
+    return [DBT, command, "--profiles-dir", ".", "--project-dir", ".", "--target", target, *extra]
+
+
+def run_measured(command: list[str], env: dict[str, str] | None = None, started=None) -> Finished:
+    """Run `command` in its own session (a terminal's Ctrl-C reaches only the caller) and measure it.
+
+    `started(process)` is called with the running `Popen`, e.g. to terminate it on a second signal.
+    """
+    process = subprocess.Popen(command, cwd=PROJECT_DIR, env=environment(env), start_new_session=True)
+    if started:
+        started(process)
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return Finished(process.returncode, usage.ru_maxrss / 1024)  # Linux reports KiB
+
+
 def _run(step: str, command: list[str], env: dict[str, str] | None) -> None:
-    merged = {**os.environ, **QUIET_TOOLS, **(env or {})}
-    completed = subprocess.run(command, cwd=PROJECT_DIR, env=merged, check=False)
+    completed = subprocess.run(command, cwd=PROJECT_DIR, env=environment(env), check=False)
     if completed.returncode != 0:
         raise StepFailed(step, completed.returncode)
 
 
 def load(marketplace: str, destination: str, env: dict[str, str] | None = None, *extra: str) -> None:
     """`python -m loaders <marketplace> --destination <destination> ...`."""
-    command = [sys.executable, "-m", "loaders", marketplace, "--destination", destination, *extra]
-    _run(f"load {marketplace}", command, env)
+    _run(f"load {marketplace}", load_command(marketplace, destination, *extra), env)
 
 
 def dbt(command: str, target: str, env: dict[str, str] | None = None, *extra: str) -> None:
     """`dbt <command> --target <target>` with the project's profiles.yml."""
-    _run(f"dbt {command}", [DBT, command, "--profiles-dir", ".", "--project-dir", ".", "--target", target, *extra], env)
+    _run(f"dbt {command}", dbt_command(command, target, *extra), env)

@@ -9,12 +9,12 @@ import duckdb
 from loaders import config
 
 LEAST_STOCKED = """
-    select p.offer_id, p.product_name, coalesce(sum(i.available_quantity), 0) as available
+    select p.seller_article, p.product_name, coalesce(sum(i.available_quantity), 0) as available
     from marts.dim_products as p
     left join marts.inventory as i on i.product_key = p.product_key
     where not p.is_archived
-    group by p.offer_id, p.product_name
-    order by available, p.offer_id
+    group by p.seller_article, p.product_name
+    order by available, p.seller_article
     limit 10
 """
 
@@ -34,8 +34,8 @@ def main() -> int:
     print(f"  warehouses in stock: {warehouses}")
     print(f"  units available:     {units}")
     print("  ten active products with the least stock:")
-    for offer_id, name, available in least:
-        print(f"    {available:>6}  {offer_id:<20} {name[:50]}")
+    for article, name, available in least:
+        print(f"    {available:>6}  {article:<20} {name[:50]}")
     return 0
 
 

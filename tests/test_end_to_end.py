@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import duckdb
 import psycopg2
@@ -13,7 +15,8 @@ from loaders import config
 from loaders.sandbox import Sandbox, SandboxConfig
 from scripts import steps
 
-SELLER = SandboxConfig(seed=11, products=300, warehouses=14, archived_share=0.15, unknown_warehouses=1)
+SELLER = SandboxConfig(seed=11, products=150, warehouses=8, archived_share=0.15, unknown_warehouses=1, history_days=10)
+MOSCOW = ZoneInfo("Europe/Moscow")
 
 
 def query(destination: str, sql: str) -> list[tuple]:
@@ -42,22 +45,61 @@ def destination(request, workdir):
     return request.param
 
 
+DAYS_OF_SNAPSHOTS = 9  # daily stock: the day before a 7-day window gives its first opening stock
+DAILY_RESOURCES = ("product_stocks", "analytics_stocks", "postings_fbo", "postings_fbs")
+
+
+def load_days(sandbox: Sandbox, destination: str) -> None:
+    """A full load, then stock and orders once a simulated day, as cron would run them."""
+    account = sandbox.ozon.accounts[0]
+    for day in range(DAYS_OF_SNAPSHOTS):
+        env = {
+            "OZON_API_BASE_URL": sandbox.ozon.base_url,
+            "OZON_CLIENT_ID": account.client_id,
+            "OZON_API_KEY": account.api_key,
+            "LOADER_NOW": sandbox.clock.now().isoformat(),
+        }
+        steps.load("ozon", destination, env, *(() if day == 0 else ("--resources", *DAILY_RESOURCES)))
+        if day < DAYS_OF_SNAPSHOTS - 1:
+            sandbox.clock.advance(timedelta(days=1))
+
+
+def expected_ads(truth, order_lines: list[dict], as_of: date, window: int) -> dict[tuple[int, str], float]:
+    """ADS over in-stock days per (product_id, canonical warehouse) from what the sandbox served.
+
+    The sandbox's FBO stock does not move, so a day is in stock when the warehouse row holds
+    available units, or when something sold that day.
+    """
+    available = {
+        (row["product_id"], row["canonical_warehouse"]): row["available"] for row in truth.fbo_stock if row["known"]
+    }
+    units: Counter = Counter()
+    for line in order_lines:
+        days_ago = (as_of - line["business_date"]).days
+        if line["scheme"] == "fbo" and line["warehouse_known"] and line["order_status"] != "cancelled":
+            if 1 <= days_ago <= window:
+                units[(line["product_id"], line["canonical_warehouse"], days_ago)] += line["quantity"]
+    expected = {}
+    for pair, stock in available.items():
+        daily = [units[(*pair, days_ago)] for days_ago in range(1, window + 1)]
+        in_stock_days = sum(1 for sold in daily if stock > 0 or sold > 0)
+        if in_stock_days:
+            expected[pair] = sum(daily) / in_stock_days
+    return expected
+
+
 def test_marts_match_what_the_sandbox_served(destination):
     with Sandbox(SELLER) as sandbox:
+        load_days(sandbox, destination)
         account = sandbox.ozon.accounts[0]
-        steps.load(
-            "ozon",
-            destination,
-            {
-                "OZON_API_BASE_URL": sandbox.ozon.base_url,
-                "OZON_CLIENT_ID": account.client_id,
-                "OZON_API_KEY": account.api_key,
-            },
-        )
         truth = sandbox.ozon.truth(account.client_id)
+        order_lines = sandbox.ozon.order_lines(account.client_id)
+        as_of = sandbox.clock.now().astimezone(MOSCOW).date()
     steps.dbt("build", destination, {"DBT_TARGET_PATH": os.environ["DBT_TARGET_PATH"]})
 
-    products = dict(query(destination, "select product_id, is_archived from marts.dim_products"))
+    products = dict(
+        query(destination, "select cast(marketplace_product_id as bigint), is_archived from marts.dim_products")
+    )
     assert products == {p["product_id"]: p["archived"] for p in truth.products}
 
     fbo = dict(
@@ -92,3 +134,27 @@ def test_marts_match_what_the_sandbox_served(destination):
     # The unknown warehouse's units are kept, under a warehouse of its own.
     (all_fbo,) = query(destination, "select sum(available_quantity) from marts.inventory where stock_type = 'fbo'")
     assert int(all_fbo[0]) == sum(truth.fbo_available_by_warehouse(include_unknown=True).values())
+
+    statuses = dict(query(destination, "select order_status, sum(quantity) from marts.fact_orders group by 1"))
+    expected_statuses = Counter()
+    for line in order_lines:
+        expected_statuses[line["order_status"]] += line["quantity"]
+    assert {status: int(units) for status, units in statuses.items()} == dict(expected_statuses)
+    assert set(expected_statuses) == {"ordered", "delivered", "cancelled", "returned"}
+
+    ads = query(
+        destination,
+        """
+        select cast(p.marketplace_product_id as bigint), w.warehouse_name, v.ads_7d, v.as_of_date
+        from marts.sales_velocity as v
+        inner join marts.dim_products as p on v.product_key = p.product_key
+        inner join marts.dim_warehouses as w on v.location_key = w.warehouse_key
+        where v.location_level = 'warehouse' and w.warehouse_type = 'fbo' and w.is_resolved
+            and v.ads_7d is not null""",
+    )
+    assert {row[3] for row in ads} == {as_of}
+    expected = expected_ads(truth, order_lines, as_of, window=7)
+    assert {(pid, name): round(float(value), 6) for pid, name, value, _ in ads} == {
+        pair: round(value, 6) for pair, value in expected.items()
+    }
+    assert len(expected) > 50, "the check must cover many product × warehouse pairs"

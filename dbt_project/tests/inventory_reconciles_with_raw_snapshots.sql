@@ -1,3 +1,5 @@
+{{ config(enabled=marketplace_enabled("ozon")) }}
+
 -- No unit is lost or invented between the newest completed raw snapshot and the inventory mart:
 -- per account and stock type, inventory available = analytics available (fbo) or
 -- present - reserved (seller stock). Computed from the staging models on purpose, not from the

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 
 import dlt
 
+from loaders import config
 from loaders.config import OzonAccount
 from loaders.http import ApiClient
-from loaders.ozon import helpers, reports, settings
+from loaders.ozon import helpers, postings, reports, settings
 
 RESOURCES = (
     "product_list_items",
@@ -19,6 +20,8 @@ RESOURCES = (
     "warehouses",
     "clusters",
     "warehouse_stock_report",
+    "postings_fbo",
+    "postings_fbs",
 )
 
 
@@ -45,7 +48,8 @@ def ozon_source(
     # API timestamps stay text in raw; staging parses them.
     dlt.current.source_schema().remove_type_detection("iso_timestamp")
     client = client or helpers.make_client(account)
-    stamp = {"account": account.name, "synced_at": synced_at or datetime.now(UTC)}
+    now = synced_at or config.now()
+    stamp = {"account": account.name, "synced_at": now}
     columns = {
         "account": {"data_type": "text", "nullable": False},
         "synced_at": {"data_type": "timestamp", "nullable": False},
@@ -98,6 +102,24 @@ def ozon_source(
         for table, rows in report.tables():
             yield dlt.mark.with_table_name(stamped(rows), table)
 
+    def read_postings(endpoint: str) -> Iterator[list[dict]]:
+        """Postings created in this run's window, merged on their number: a re-read posting
+        replaces its older row with its current status."""
+        state = dlt.current.resource_state()
+        since, to = postings.window(state.get("newest_created_at"), now)
+        for page in postings.posting_pages(client, endpoint, since, to):
+            newest = max(posting.get("in_process_at") or "" for posting in page)
+            state["newest_created_at"] = max(state.get("newest_created_at") or "", newest)
+            yield stamped(page)
+
+    @dlt.resource(write_disposition="merge", primary_key=("account", "posting_number"), columns=columns)
+    def postings_fbo() -> Iterator[list[dict]]:
+        yield from read_postings(settings.POSTING_FBO_LIST)
+
+    @dlt.resource(write_disposition="merge", primary_key=("account", "posting_number"), columns=columns)
+    def postings_fbs() -> Iterator[list[dict]]:
+        yield from read_postings(settings.POSTING_FBS_LIST)
+
     return (
         product_list_items,
         products,
@@ -106,4 +128,6 @@ def ozon_source(
         warehouses,
         clusters,
         warehouse_stock_report,
+        postings_fbo,
+        postings_fbs,
     )

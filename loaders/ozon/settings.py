@@ -51,3 +51,15 @@ WAREHOUSE_STOCK_REPORT_COLUMNS = {
     "Зарезервировано на моем складе, шт": ("reserved", "integer"),
 }
 REPORT_REQUIRED_COLUMNS = ("warehouse_id", "offer_id", "available", "reserved")
+
+# --- orders (postings) ----------------------------------------------------------------------------
+
+POSTING_FBO_LIST = "/v3/posting/fbo/list"
+POSTING_FBS_LIST = "/v4/posting/fbs/list"
+POSTING_PAGE_SIZE = 100  # the most v3 FBO and v4 FBS lists allow
+# The first run reads this many days back; later runs re-read from the newest posting seen minus
+# the look-back, because postings change status (delivered, cancelled, returned) for days after
+# they are created and the lists filter on creation time. Env overrides: OZON_ORDERS_INITIAL_DAYS,
+# OZON_ORDERS_LOOKBACK_DAYS.
+ORDERS_INITIAL_DAYS = 90
+ORDERS_LOOKBACK_DAYS = 14

@@ -10,9 +10,11 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from loaders.sandbox.clock import SandboxClock
 from loaders.sandbox.config import SandboxConfig
 from loaders.sandbox.ozon_data import (
     STOCK_COUNTS,
@@ -25,6 +27,7 @@ from loaders.sandbox.ozon_data import (
     generate_sellers,
     page_after,
 )
+from loaders.sandbox.ozon_postings import register_posting_routes
 from loaders.sandbox.ozon_reference import register_reference_routes
 from loaders.sandbox.ozon_reports import register_report_routes
 from loaders.sandbox.server import ApiCall, ApiError, MarketplaceApi
@@ -83,15 +86,18 @@ def invalid_argument(message: str) -> ApiError:
 class OzonApi(MarketplaceApi):
     """The fake Ozon Seller API of one sandbox: its accounts, endpoints and ground truth."""
 
-    def __init__(self, config: SandboxConfig) -> None:
+    def __init__(self, config: SandboxConfig, clock: SandboxClock | None = None) -> None:
         super().__init__(config.rate_limit_rps)
+        self.clock = clock or SandboxClock(config.start)
         self._sellers = {seller.account.client_id: seller for seller in generate_sellers(config)}
         self.route("POST", PRODUCT_LIST, _product_list)
         self.route("POST", PRODUCT_INFO_LIST, _product_info_list)
         self.route("POST", PRODUCT_STOCKS, _product_stocks)
         self.route("POST", ANALYTICS_STOCKS, _analytics_stocks)
         register_reference_routes(self, config)
-        self.reports = register_report_routes(self, now=lambda: config.start)
+        self.reports = register_report_routes(self, now=self.clock.now)
+        first_day = (config.start - timedelta(days=config.history_days)).date()
+        self.postings = register_posting_routes(self, config.seed, first_day, self.clock.now)
 
     @property
     def accounts(self) -> list[OzonAccount]:
@@ -100,6 +106,28 @@ class OzonApi(MarketplaceApi):
     def truth(self, client_id: str) -> OzonTruth:
         """Ground truth of one account; see `OzonTruth`."""
         return self._sellers[str(client_id)].truth()
+
+    def order_lines(self, client_id: str) -> list[dict]:
+        """Ground truth of one account's orders: every line created up to the clock, status now."""
+        return self.postings.order_lines(self._sellers[str(client_id)])
+
+    def export_truth(self, directory: Path) -> list[Path]:
+        """Write every account's catalogue, stock and order lines as of the clock as JSON files."""
+        directory.mkdir(parents=True, exist_ok=True)
+        written = []
+        for client_id in self._sellers:
+            truth = self.truth(client_id)
+            content = {
+                "clock": self.clock.now(),
+                "products": truth.products,
+                "fbo_stock": truth.fbo_stock,
+                "fbs_stock": truth.fbs_stock,
+                "order_lines": self.order_lines(client_id),
+            }
+            path = directory / f"ozon_{client_id}.json"
+            path.write_text(json.dumps(content, ensure_ascii=False, default=str, indent=1), encoding="utf-8")
+            written.append(path)
+        return written
 
     # --- MarketplaceApi hooks ----------------------------------------------------------------
 

@@ -19,7 +19,7 @@ class Sandbox:
     def __init__(self, config: SandboxConfig | None = None) -> None:
         self.config = config or SandboxConfig()
         self.clock = SandboxClock(self.config.start)
-        self.ozon = OzonApi(self.config)
+        self.ozon = OzonApi(self.config, self.clock)
         self._servers: list[ApiServer] = []
 
     def start(self) -> Sandbox:

@@ -2,7 +2,7 @@
 -- (several spellings of one warehouse add up), with `is_latest` marking each account's newest
 -- completed snapshot of each source: that is the stock now.
 with unioned as (
-    select * from {{ ref('int_ozon_stock_snapshots') }}
+    {{ union_marketplaces({'ozon': 'int_ozon_stock_snapshots', 'wildberries': 'int_wildberries_stock_snapshots'}) }}
 ),
 
 summed as (

@@ -4,9 +4,9 @@
 -- in `warehouse_names_unresolved`.
 with spellings_seen as (
     select distinct
-        'ozon' as marketplace,
+        marketplace,
         raw_warehouse_name
-    from {{ ref('stg_ozon__analytics_stocks') }}
+    from {{ ref('int_warehouse_spellings_unioned') }}
 ),
 
 spellings_normalized as (

@@ -1,18 +1,2 @@
-select
-    {{ product_key("'ozon'", 'account', 'product_id') }} as product_key,
-    'ozon' as marketplace,
-    account,
-    product_id,
-    offer_id,
-    sku,
-    product_name,
-    is_archived,
-    status,
-    price,
-    old_price,
-    currency_code,
-    volume_weight,
-    created_at,
-    updated_at,
-    synced_at
-from {{ ref('stg_ozon__products') }}
+-- One row per product of every marketplace and seller account; archived products stay, flagged.
+{{ union_marketplaces({'ozon': 'int_ozon_products', 'wildberries': 'int_wildberries_products'}) }}

@@ -1,0 +1,119 @@
+-- One row per product × location × day over the longest velocity window, at two levels:
+-- each warehouse, and each cluster (the warehouses of a cluster pooled). A day is an in-stock
+-- day when the location opened it with stock (the previous day's closing stock > 0) or sold
+-- something that day; a day that opened with no stock and sold nothing is a stock-out day and
+-- does not count. Days before the first stock snapshot count only if they had sales: their
+-- stock is unknown, and the marketplaces keep no stock history.
+with as_of as (
+    select max(calendar_date) as as_of_date
+    from {{ ref('int_calendar_days') }}
+),
+
+warehouses as (
+    select
+        warehouse_key,
+        marketplace,
+        cluster_name
+    from {{ ref('dim_warehouses') }}
+),
+
+daily_sales as (
+    select
+        product_key,
+        warehouse_key,
+        business_date,
+        sum(quantity) as units_ordered
+    from {{ ref('fact_orders') }}
+    where order_status <> 'cancelled'
+    group by product_key, warehouse_key, business_date
+),
+
+daily_stock as (
+    select
+        product_key,
+        warehouse_key,
+        business_date,
+        sum(available_quantity) as closing_available
+    from {{ ref('inventory_daily') }}
+    group by product_key, warehouse_key, business_date
+),
+
+pairs as (
+    select
+        product_key,
+        warehouse_key
+    from daily_sales
+    union
+    select
+        product_key,
+        warehouse_key
+    from daily_stock
+),
+
+warehouse_days as (
+    select
+        pairs.product_key,
+        pairs.warehouse_key,
+        calendar.calendar_date as business_date,
+        coalesce(daily_sales.units_ordered, 0) as units_ordered,
+        opening.closing_available as opening_available
+    from pairs
+    cross join as_of
+    inner join {{ ref('int_calendar_days') }} as calendar
+        on
+            as_of.as_of_date - {{ var('velocity_windows') | max }} <= calendar.calendar_date
+            and as_of.as_of_date > calendar.calendar_date
+    left join daily_sales
+        on
+            pairs.product_key = daily_sales.product_key
+            and pairs.warehouse_key = daily_sales.warehouse_key
+            and calendar.calendar_date = daily_sales.business_date
+    left join daily_stock as opening
+        on
+            pairs.product_key = opening.product_key
+            and pairs.warehouse_key = opening.warehouse_key
+            and calendar.calendar_date = opening.business_date + 1
+),
+
+by_warehouse as (
+    select
+        warehouse_days.product_key,
+        'warehouse' as location_level,
+        warehouse_days.warehouse_key as location_key,
+        warehouse_days.business_date,
+        warehouse_days.units_ordered,
+        warehouse_days.opening_available
+    from warehouse_days
+),
+
+by_cluster as (
+    select
+        warehouse_days.product_key,
+        'cluster' as location_level,
+        warehouses.marketplace || ':cluster:' || warehouses.cluster_name as location_key,
+        warehouse_days.business_date,
+        sum(warehouse_days.units_ordered) as units_ordered,
+        sum(warehouse_days.opening_available) as opening_available
+    from warehouse_days
+    inner join warehouses
+        on warehouse_days.warehouse_key = warehouses.warehouse_key
+    where warehouses.cluster_name is not null
+    group by
+        warehouse_days.product_key,
+        warehouses.marketplace || ':cluster:' || warehouses.cluster_name,
+        warehouse_days.business_date
+),
+
+located_days as (
+    select * from by_warehouse
+    union all
+    select * from by_cluster
+)
+
+select
+    located_days.*,
+    as_of.as_of_date,
+    as_of.as_of_date - located_days.business_date as days_ago,
+    located_days.units_ordered > 0 or coalesce(located_days.opening_available, 0) > 0 as is_in_stock_day
+from located_days
+cross join as_of

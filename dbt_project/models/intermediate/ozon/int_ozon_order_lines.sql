@@ -1,0 +1,69 @@
+-- Ozon order lines of both schemes, keyed, with one status model:
+--   returned   ← substatus posting_returned_to_warehouse (shipped, the buyer did not take it;
+--                 Ozon sets status cancelled on these too)
+--   cancelled  ← status cancelled (or cancelled_from_split_pending, not_accepted)
+--   delivered  ← status delivered (bought out)
+--   ordered    ← every status on the way (awaiting_*, delivering, arbitration, ...)
+-- FBO lines ship from an Ozon warehouse (name resolved); FBS/rFBS lines from the seller's own
+-- warehouses, the pseudo-warehouse СКЛАДЫ_ПРОДАВЦА.
+with completed_loads as (
+    select load_id
+    from {{ ref('stg_ozon__loads') }}
+    where is_completed
+),
+
+products as (
+    select
+        account,
+        sku,
+        product_id
+    from {{ ref('stg_ozon__products') }}
+),
+
+lines as (
+    select
+        fbo.*,
+        'fbo' as fulfilment_scheme,
+        warehouse_names.warehouse_key
+    from {{ ref('stg_ozon__posting_lines_fbo') }} as fbo
+    left join {{ ref('int_warehouse_names_resolved') }} as warehouse_names
+        on
+            warehouse_names.marketplace = 'ozon'
+            and fbo.raw_warehouse_name = warehouse_names.raw_warehouse_name
+    union all
+    select
+        fbs.*,
+        'fbs' as fulfilment_scheme,
+        {{ warehouse_key("'ozon'", "'СКЛАДЫ_ПРОДАВЦА'") }} as warehouse_key
+    from {{ ref('stg_ozon__posting_lines_fbs') }} as fbs
+)
+
+select
+    'ozon' as marketplace,
+    lines.account,
+    'ozon:' || lines.account || ':' || lines.posting_number || ':' || cast(lines.line_number as varchar)
+        as order_line_key,
+    lines.posting_number as order_id,
+    {{ product_key("'ozon'", 'lines.account', 'products.product_id') }} as product_key,
+    lines.warehouse_key,
+    lines.fulfilment_scheme,
+    case
+        when lines.substatus = 'posting_returned_to_warehouse' then 'returned'
+        when lines.status in ('cancelled', 'cancelled_from_split_pending', 'not_accepted') then 'cancelled'
+        when lines.status = 'delivered' then 'delivered'
+        else 'ordered'
+    end as order_status,
+    lines.status as marketplace_status,
+    lines.quantity,
+    case when lines.currency_code = 'RUB' then lines.unit_price end as unit_price_rub,
+    lines.currency_code,
+    lines.created_at as ordered_at,
+    lines.synced_at,
+    lines.load_id
+from lines
+inner join completed_loads
+    on lines.load_id = completed_loads.load_id
+left join products
+    on
+        lines.account = products.account
+        and lines.sku = products.sku

@@ -1,0 +1,19 @@
+-- Every asynchronous report the loader requested and how it ended (loaded, failed, timed_out,
+-- malformed, unreachable), with timings and row counts.
+select
+    account,
+    report_code,
+    report_type,
+    warehouse_ids,
+    requested_at,
+    finished_at,
+    status as api_status,
+    outcome,
+    error,
+    polls,
+    rows as rows_loaded,
+    rows_quarantined,
+    unknown_columns,
+    synced_at,
+    _dlt_load_id as load_id
+from {{ source('ozon', 'report_requests') }}

@@ -1,0 +1,15 @@
+-- The seller's own (FBS/rFBS) warehouses from /v2/warehouse/list.
+select
+    account,
+    warehouse_id,
+    name as warehouse_name,
+    status,
+    is_rfbs,
+    is_kgt,
+    is_express,
+    address_info__address as address,
+    cast(nullif(created_at, '') as timestamp with time zone) as created_at,
+    cast(nullif(updated_at, '') as timestamp with time zone) as updated_at,
+    synced_at,
+    _dlt_load_id as load_id
+from {{ source('ozon', 'warehouses') }}

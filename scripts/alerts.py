@@ -1,0 +1,283 @@
+"""Alerts: a failed run, a stale source, a schema change, new critical stock (one message per run).
+
+Channels come from the environment; every configured one gets every alert:
+- ALERT_SLACK_WEBHOOK_URL: a Slack-compatible incoming webhook (JSON `{"text": ...}`; Mattermost,
+  Rocket.Chat and others accept the same);
+- ALERT_TELEGRAM_BOT_TOKEN + ALERT_TELEGRAM_CHAT_ID (ALERT_TELEGRAM_API_BASE_URL overrides
+  https://api.telegram.org): the bot API's sendMessage;
+- ALERT_SMTP_HOST (+ ALERT_SMTP_PORT 587, ALERT_SMTP_USER, ALERT_SMTP_PASSWORD, ALERT_SMTP_TLS =
+  starttls | ssl | none, ALERT_EMAIL_FROM, ALERT_EMAIL_TO comma-separated): e-mail.
+
+A condition that alerted stays quiet for `[alerts] cooldown_hours` (ops.toml); the times are kept
+in `alerts_state.json` beside the dlt state folder (`data/` by default).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import smtplib
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+
+import duckdb
+import psycopg2
+import requests
+
+from loaders import config
+from loaders.secrets import mask, register_secret
+from scripts import database, ops_config, runlog
+
+log = logging.getLogger("alerts")
+
+SUBJECT_PREFIX = "[marketplace-elt]"
+URGENT_SEVERITIES = ("out_of_stock", "critical")
+MAX_LINES_PER_WAREHOUSE = 10
+
+
+@dataclass(frozen=True)
+class Alert:
+    keys: tuple[str, ...]  # the conditions it reports; it is sent while any of them is out of cool-down
+    title: str
+    text: str
+
+
+# -- channels ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Webhook:
+    url: str
+
+    def send(self, alert: Alert) -> None:
+        response = requests.post(self.url, json={"text": f"*{alert.title}*\n{alert.text}"}, timeout=15)
+        response.raise_for_status()
+
+
+@dataclass(frozen=True)
+class Telegram:
+    token: str
+    chat_id: str
+    base_url: str
+
+    def send(self, alert: Alert) -> None:
+        response = requests.post(
+            f"{self.base_url.rstrip('/')}/bot{self.token}/sendMessage",
+            json={"chat_id": self.chat_id, "text": f"{alert.title}\n{alert.text}"},
+            timeout=15,
+        )
+        response.raise_for_status()
+
+
+@dataclass(frozen=True)
+class Email:
+    host: str
+    port: int
+    user: str
+    password: str
+    tls: str
+    sender: str
+    recipients: tuple[str, ...]
+
+    def send(self, alert: Alert) -> None:
+        message = EmailMessage()
+        message["Subject"] = f"{SUBJECT_PREFIX} {alert.title}"
+        message["From"], message["To"] = self.sender, ", ".join(self.recipients)
+        message.set_content(alert.text)
+        smtp_class = smtplib.SMTP_SSL if self.tls == "ssl" else smtplib.SMTP
+        with smtp_class(self.host, self.port, timeout=15) as smtp:
+            if self.tls == "starttls":
+                smtp.starttls()
+            if self.user:
+                smtp.login(self.user, self.password)
+            smtp.send_message(message)
+
+
+def channels() -> list[Webhook | Telegram | Email]:
+    env = os.environ
+    found: list[Webhook | Telegram | Email] = []
+    if env.get("ALERT_SLACK_WEBHOOK_URL"):
+        register_secret(env["ALERT_SLACK_WEBHOOK_URL"])  # the URL itself is the credential
+        found.append(Webhook(env["ALERT_SLACK_WEBHOOK_URL"]))
+    if env.get("ALERT_TELEGRAM_BOT_TOKEN"):
+        if not env.get("ALERT_TELEGRAM_CHAT_ID"):
+            raise config.ConfigError("ALERT_TELEGRAM_BOT_TOKEN is set but ALERT_TELEGRAM_CHAT_ID is not")
+        register_secret(env["ALERT_TELEGRAM_BOT_TOKEN"])
+        base_url = env.get("ALERT_TELEGRAM_API_BASE_URL", "https://api.telegram.org")
+        found.append(Telegram(env["ALERT_TELEGRAM_BOT_TOKEN"], env["ALERT_TELEGRAM_CHAT_ID"], base_url))
+    if env.get("ALERT_SMTP_HOST"):
+        recipients = tuple(a.strip() for a in env.get("ALERT_EMAIL_TO", "").split(",") if a.strip())
+        if not recipients or not env.get("ALERT_EMAIL_FROM"):
+            raise config.ConfigError("ALERT_SMTP_HOST is set: set ALERT_EMAIL_FROM and ALERT_EMAIL_TO too")
+        tls = env.get("ALERT_SMTP_TLS", "starttls")
+        if tls not in ("starttls", "ssl", "none"):
+            raise config.ConfigError(f"ALERT_SMTP_TLS={tls!r}: use starttls, ssl or none")
+        register_secret(env.get("ALERT_SMTP_PASSWORD"))
+        port = int(env.get("ALERT_SMTP_PORT", "465" if tls == "ssl" else "587"))
+        found.append(
+            Email(
+                env["ALERT_SMTP_HOST"],
+                port,
+                env.get("ALERT_SMTP_USER", ""),
+                env.get("ALERT_SMTP_PASSWORD", ""),
+                tls,
+                env["ALERT_EMAIL_FROM"],
+                recipients,
+            )
+        )
+    return found
+
+
+# -- cool-down --------------------------------------------------------------------------------
+
+
+def state_path() -> Path:
+    return config.pipelines_dir().parent / "alerts_state.json"
+
+
+class Cooldown:
+    """When each condition last alerted, persisted as JSON (written atomically)."""
+
+    def __init__(self, hours: float, path: Path | None = None, now: datetime | None = None):
+        self.path, self.now = path or state_path(), now or runlog.utcnow()
+        self.window = timedelta(hours=hours)
+        try:
+            sent = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            sent = {}
+        self.sent = {key: datetime.fromisoformat(at) for key, at in sent.items()}
+
+    def quiet(self, key: str) -> bool:
+        return key in self.sent and self.now - self.sent[key] < self.window
+
+    def record(self, keys: tuple[str, ...]) -> None:
+        self.sent.update(dict.fromkeys(keys, self.now))
+
+    def save(self) -> None:
+        current = {key: at.isoformat() for key, at in self.sent.items() if self.now - at < self.window}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        scratch = self.path.with_suffix(".tmp")
+        scratch.write_text(json.dumps(current, indent=1, sort_keys=True), encoding="utf-8")
+        scratch.replace(self.path)
+
+
+# -- conditions -------------------------------------------------------------------------------
+
+
+def failed_run(db: database.Database) -> list[Alert]:
+    """The latest finished run, when it did not succeed."""
+    if not db.relation_exists(runlog.SCHEMA, "run_log"):
+        return []
+    latest = db.execute(
+        f"select run_id, status, error_message from {runlog.SCHEMA}.run_log "
+        "where kind = 'run' and status <> 'running' order by started_at desc limit 1"
+    )
+    if not latest or latest[0][1] not in runlog.FINISHED_BAD:
+        return []
+    run_id, status, message = latest[0]
+    bad_steps = db.execute(
+        f"select step from {runlog.SCHEMA}.run_log where run_id = ? and kind <> 'run' "
+        "and status in ('failed', 'skipped', 'killed') order by step",
+        (run_id,),
+    )
+    key = f"run:{status}:" + ",".join(step for (step,) in bad_steps)
+    return [Alert((key,), f"Run {run_id} {status}", mask(message or "no step finished"))]
+
+
+def schema_changes(db: database.Database, since: datetime) -> list[Alert]:
+    if not db.relation_exists(runlog.SCHEMA, "schema_changes"):
+        return []
+    rows = db.execute(
+        f"select schema_name, version, table_name, column_name, change from {runlog.SCHEMA}.schema_changes "
+        "where seen_at >= ? order by schema_name, version, table_name, column_name",
+        (since,),
+    )
+    if not rows:
+        return []
+    keys = tuple(f"schema:{s}:{v}:{t}.{c}" for s, v, t, c, _ in rows)
+    lines = [f"{s} v{v}: {change.replace('_', ' ')} {t}{'.' + c if c else ''}" for s, v, t, c, change in rows]
+    title = f"Schema change: {len(rows)} new table(s)/column(s) in the raw data"
+    return [Alert(keys, title, "\n".join(lines))]
+
+
+def critical_stock(db: database.Database, cooldown: Cooldown) -> list[Alert]:
+    """Products newly out of stock or critical, in one message grouped by warehouse."""
+    if not all(db.relation_exists("marts", name) for name in ("stock_alerts", "dim_products", "dim_warehouses")):
+        return []
+    rows = db.execute(
+        """
+        select coalesce(w.warehouse_name, a.warehouse_key), a.product_key,
+               coalesce(p.offer_id, p.product_name, a.product_key), a.severity, a.available_quantity, a.days_of_cover
+        from marts.stock_alerts as a
+        left join marts.dim_warehouses as w on a.warehouse_key = w.warehouse_key
+        left join marts.dim_products as p on a.product_key = p.product_key
+        where a.severity in (?, ?)
+        order by 1, a.days_of_cover, 3""",
+        URGENT_SEVERITIES,
+    )
+    new = [row for row in rows if not cooldown.quiet(f"stock:{row[0]}:{row[1]}")]
+    if not new:
+        return []
+    by_warehouse: dict[str, list[tuple]] = defaultdict(list)
+    for row in new:
+        by_warehouse[row[0]].append(row)
+    lines = []
+    for warehouse, items in by_warehouse.items():
+        out = sum(1 for item in items if item[3] == "out_of_stock")
+        lines.append(f"{warehouse}: {len(items)} product(s), {out} out of stock")
+        for _, _, product, severity, available, cover in items[:MAX_LINES_PER_WAREHOUSE]:
+            days = f", {float(cover):.1f} days of cover" if cover is not None else ""
+            lines.append(f"  - {product}: {severity.replace('_', ' ')}, {available} available{days}")
+        if len(items) > MAX_LINES_PER_WAREHOUSE:
+            lines.append(f"  ... and {len(items) - MAX_LINES_PER_WAREHOUSE} more")
+    title = f"Critical stock: {len(new)} product(s) in {len(by_warehouse)} warehouse(s)"
+    return [Alert(tuple(f"stock:{row[0]}:{row[1]}" for row in new), title, "\n".join(lines))]
+
+
+# -- sending ----------------------------------------------------------------------------------
+
+
+def deliver(candidates: list[Alert], cooldown: Cooldown) -> list[Alert]:
+    """Send what is out of cool-down to every channel; returns what at least one channel took."""
+    targets = channels()
+    sent = []
+    for alert in candidates:
+        if all(cooldown.quiet(key) for key in alert.keys):
+            log.info("cool-down: not repeating %r", alert.title)
+            continue
+        delivered = False
+        for channel in targets:
+            try:
+                channel.send(alert)
+                delivered = True
+            except (OSError, requests.RequestException, smtplib.SMTPException) as exc:
+                log.error("alert %r via %s failed: %s", alert.title, type(channel).__name__, mask(str(exc)))
+        if delivered:
+            cooldown.record(alert.keys)
+            sent.append(alert)
+    cooldown.save()
+    return sent
+
+
+def notify(target: str, extra: list[Alert] | None = None) -> list[Alert]:
+    """Collect the conditions from the database (plus `extra`, e.g. from the health check) and send them."""
+    if not channels():
+        log.info("no alert channel configured (ALERT_SLACK_WEBHOOK_URL, ALERT_TELEGRAM_*, ALERT_SMTP_*)")
+        return []
+    settings = ops_config.load()
+    cooldown = Cooldown(settings.cooldown_hours)
+    candidates = list(extra or [])
+    try:
+        with database.connect(target, read_only=target == "duckdb") as db:
+            candidates += [
+                *failed_run(db),
+                *schema_changes(db, cooldown.now - cooldown.window),
+                *critical_stock(db, cooldown),
+            ]
+    except (duckdb.Error, psycopg2.Error) as exc:  # e.g. a run is writing the DuckDB file: next time
+        log.warning("database not readable now, only the health alerts go out: %s", mask(str(exc)))
+    return deliver(candidates, cooldown)

@@ -1,0 +1,206 @@
+"""`python -m scripts.cron show|install|remove [--dry-run]`: the schedule of ops.toml in the user's crontab.
+
+The schedule is one block between marker lines naming this project's folder; every other line
+of the crontab is kept byte for byte. Before writing, the current crontab is saved under
+`<logs>/crontab-backups/`, and after writing it is read back and compared.
+
+Times in ops.toml are in `[schedule] timezone` (Moscow). They are converted to the cron daemon's
+zone (`cron_timezone`, else this machine's local zone) instead of writing a `CRON_TZ=` line: not
+every cron supports CRON_TZ, and where it does, it applies to every line below it, including the
+user's own. The crontab program is `crontab`, or CRONTAB_COMMAND (tests use a file-backed fake).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shlex
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from loaders.config import PROJECT_DIR, ConfigError
+from scripts import ops_config
+
+FIELD_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
+FIELD_NAMES = ("minute", "hour", "day of month", "month", "day of week")
+_ITEM = re.compile(r"^(\*|\d+(?:-\d+)?)(?:/(\d+))?$")
+
+
+def markers(project_dir: Path = PROJECT_DIR) -> tuple[str, str]:
+    return (
+        f"# >>> marketplace-elt {project_dir} (managed by `make cron-install`; edit ops.toml, not here) >>>",
+        f"# <<< marketplace-elt {project_dir} <<<",
+    )
+
+
+# -- cron expressions -------------------------------------------------------------------------
+
+
+def _expand(field: str, low: int, high: int, what: str) -> set[int]:
+    values = set()
+    for item in field.split(","):
+        match = _ITEM.match(item)
+        if not match:
+            raise ConfigError(f"{what}: {item!r} is not a cron value (use *, N, N-M, */S, N-M/S, lists with ,)")
+        span, step = match.group(1), int(match.group(2) or 1)
+        first, last = (low, high) if span == "*" else map(int, (span.split("-") * 2)[:2])
+        if not (low <= first <= last <= high) or step < 1:
+            raise ConfigError(f"{what}: {item!r} is outside {low}-{high}")
+        values.update(range(first, last + 1, step))
+    return values
+
+
+def validate(expression: str, job: str) -> list[str]:
+    fields = expression.split()
+    if len(fields) != 5:
+        raise ConfigError(f"job {job!r}: {expression!r} needs 5 fields (minute hour day month weekday)")
+    for field, (low, high), name in zip(fields, FIELD_RANGES, FIELD_NAMES, strict=True):
+        _expand(field, low, high, f"job {job!r} {name}")
+    return fields
+
+
+def _offset(zone: ZoneInfo | None, moment: datetime) -> float:
+    """UTC offset in hours of `zone` (None: this machine's local zone) at `moment`."""
+    return moment.astimezone(zone).utcoffset() / timedelta(hours=1)
+
+
+def zone_shift(from_zone: str, to_zone: str | None, now: datetime) -> tuple[float, str | None]:
+    """Hours to add to a `from_zone` time to get the cron daemon's time, and a warning if that changes."""
+    source, target = ZoneInfo(from_zone), ZoneInfo(to_zone) if to_zone else None
+    shift = _offset(target, now) - _offset(source, now)
+    seasons = {_offset(target, now.replace(month=month, day=1)) - _offset(source, now) for month in (1, 7)}
+    warning = None
+    if len(seasons) > 1:
+        warning = f"{to_zone or 'the local zone'} has daylight saving: run `make cron-install` again when it changes"
+    return shift, warning
+
+
+def convert(expression: str, job: str, shift: float) -> str:
+    """`expression` with its hours moved by `shift` (whole hours; a job may not change its day)."""
+    fields = validate(expression, job)
+    if shift == 0:
+        return expression
+    if shift % 1:
+        raise ConfigError(f"job {job!r}: the zones differ by {shift:g} h, not whole hours; set cron_timezone")
+    if fields[1] == "*":
+        return expression
+    shifted = [hour + int(shift) for hour in sorted(_expand(fields[1], 0, 23, job))]
+    if any(not 0 <= hour <= 23 for hour in shifted) and (fields[2], fields[4]) != ("*", "*"):
+        raise ConfigError(f"job {job!r}: converting it to the cron zone moves it to another day; set cron_timezone")
+    fields[1] = ",".join(str(hour) for hour in sorted(hour % 24 for hour in shifted))
+    return " ".join(fields)
+
+
+# -- the crontab ------------------------------------------------------------------------------
+
+
+def crontab_command() -> list[str]:
+    return shlex.split(os.environ.get("CRONTAB_COMMAND", "crontab"))
+
+
+def read_crontab() -> str:
+    try:
+        done = subprocess.run([*crontab_command(), "-l"], capture_output=True, text=True, check=False)
+    except FileNotFoundError as exc:
+        raise ConfigError("no `crontab` program: install cron, or set CRONTAB_COMMAND") from exc
+    if done.returncode == 0:
+        return done.stdout
+    if "no crontab" in done.stderr.lower():
+        return ""
+    raise ConfigError(f"`crontab -l` failed (exit code {done.returncode}): {done.stderr.strip()}")
+
+
+def write_crontab(text: str) -> None:
+    done = subprocess.run([*crontab_command(), "-"], input=text, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise ConfigError(f"crontab refused the new schedule: {done.stderr.strip()}")
+
+
+def without_block(text: str, project_dir: Path = PROJECT_DIR) -> list[str]:
+    begin, end = markers(project_dir)
+    kept, inside = [], False
+    for line in text.splitlines():
+        if line == begin:
+            inside = True
+        elif line == end and inside:
+            inside = False
+        elif not inside:
+            kept.append(line)
+    return kept
+
+
+def block(settings: ops_config.OpsConfig, now: datetime, project_dir: Path = PROJECT_DIR) -> tuple[list[str], list]:
+    begin, end = markers(project_dir)
+    zone = settings.cron_timezone or "this machine's local time"
+    shift, warning = zone_shift(settings.timezone, settings.cron_timezone, now)
+    lines = [begin, f"# times converted from {settings.timezone} in ops.toml to {zone} ({shift:+g} h)"]
+    for job in settings.jobs:
+        expression = convert(job.cron, job.name, shift)
+        logs, log_file = (
+            shlex.quote(str(path)) for path in (settings.logs_dir, settings.logs_dir / f"cron-{job.name}.log")
+        )
+        # `make clean` removes the log folder; cron reads a bare % as a line break.
+        command = f"cd {shlex.quote(str(project_dir))} && mkdir -p {logs} && {job.command} >> {log_file} 2>&1"
+        lines.append(f"{expression} {command.replace('%', chr(92) + '%')}")
+    return [*lines, end], [warning] if warning else []
+
+
+def _joined(lines: list[str]) -> str:
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def backup(current: str, settings: ops_config.OpsConfig, now: datetime) -> Path:
+    folder = settings.logs_dir / "crontab-backups"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"crontab.{now:%Y%m%dT%H%M%S%f}"
+    path.write_text(current, encoding="utf-8")
+    return path
+
+
+def apply(new: str, current: str, settings: ops_config.OpsConfig, now: datetime, dry_run: bool) -> None:
+    if dry_run:
+        print("dry run: the crontab would become:\n" + new, end="")
+        return
+    saved = backup(current, settings, now)
+    write_crontab(new)
+    if read_crontab() != new:
+        raise ConfigError(f"the crontab read back differs from what was written; the previous one is in {saved}")
+    print(f"crontab updated (previous one saved to {saved})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.cron", description=__doc__.split("\n\n")[0])
+    parser.add_argument("action", choices=("show", "install", "remove"))
+    parser.add_argument("--dry-run", action="store_true", help="print the new crontab, change nothing")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    now = datetime.now().astimezone()
+    try:
+        settings = ops_config.load()
+        current = read_crontab()
+        others = without_block(current)
+        if args.action == "show":
+            installed = [line for line in current.splitlines() if line not in others]
+            print(_joined(installed) or "the schedule is not installed (make cron-install)\n", end="")
+            print("ops.toml schedule:")
+            for job in settings.jobs:
+                print(f"  {job.name:16} {job.cron:20} ({settings.timezone})  {job.command}")
+            return 0
+        if args.action == "install":
+            lines, warnings = block(settings, now)
+            for warning in warnings:
+                print(f"warning: {warning}")
+            apply(_joined([*others, *lines]), current, settings, now, args.dry_run)
+        else:
+            apply(_joined(others), current, settings, now, args.dry_run)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

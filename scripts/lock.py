@@ -1,0 +1,99 @@
+"""One run at a time: an exclusive `flock` on a lock file that also names its holder.
+
+The kernel releases a `flock` when its process dies, so a lock file that still names a holder
+but is not locked was left by a killed run: the next run reports it as stale and takes over.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from loaders import config
+
+
+class LockBusy(Exception):
+    """Another live run holds the lock."""
+
+
+@dataclass(frozen=True)
+class Holder:
+    run_id: str
+    pid: int
+    started_at: str
+
+    def describe(self) -> str:
+        return f"run {self.run_id} (pid {self.pid}, started {self.started_at})"
+
+
+def lock_path() -> Path:
+    """`run.lock` beside the dlt state folder (`data/` by default): runs sharing that state exclude each other."""
+    return config.pipelines_dir().parent / "run.lock"
+
+
+def _read_holder(text: str) -> Holder | None:
+    try:
+        return Holder(**json.loads(text))
+    except (ValueError, TypeError):
+        return None
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, but another user's process
+        return True
+    return True
+
+
+def recorded_holder(path: Path | None = None) -> Holder | None:
+    """Who the lock file names, without taking the lock (for `make health`)."""
+    try:
+        return _read_holder((path or lock_path()).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+
+
+class RunLock:
+    """`with RunLock(run_id, started_at) as lock:`; `lock.stale` names a dead run whose lock was cleared."""
+
+    def __init__(self, run_id: str, started_at: str, path: Path | None = None):
+        self.path = path or lock_path()
+        self.holder = Holder(run_id, os.getpid(), started_at)
+        self.stale: Holder | None = None
+        self._fd: int | None = None
+
+    def acquire(self) -> RunLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            holder = recorded_holder(self.path)
+            who = holder.describe() if holder else "another process"
+            raise LockBusy(f"another run is in progress: {who} holds {self.path}; not starting") from None
+        self.stale = _read_holder(os.pread(fd, 4096, 0).decode("utf-8", "replace"))
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(self.holder.__dict__).encode(), 0)
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        os.ftruncate(self._fd, 0)
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+        os.close(self._fd)
+        self._fd = None
+
+    def __enter__(self) -> RunLock:
+        return self.acquire()
+
+    def __exit__(self, *exc_info) -> None:
+        self.release()

@@ -1,0 +1,107 @@
+"""What a run loads and in which order: resource groups, their dependencies, and the steps they become.
+
+A new loader resource is one line in GROUPS (tests/test_operations_plan.py fails while a
+resource of a registered marketplace belongs to no group). Names a marketplace does not (yet)
+have are ignored, so a group may list resources that are still being built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from loaders.config import PROJECT_DIR
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    after: tuple[str, ...]  # groups whose load of the same account must have succeeded first
+    resources: dict[str, tuple[str, ...]]  # marketplace -> loader resources (= raw table names)
+
+
+GROUPS: tuple[Group, ...] = (
+    Group(
+        "catalogue",
+        after=(),
+        resources={
+            "ozon": ("product_list_items", "products", "warehouses", "clusters"),
+        },
+    ),
+    Group(
+        "orders",
+        after=("catalogue",),
+        resources={
+            "ozon": ("postings_fbo", "postings_fbs"),
+        },
+    ),
+    Group(
+        "stock",
+        after=("catalogue",),
+        resources={
+            "ozon": ("product_stocks", "analytics_stocks", "warehouse_stock_report"),
+        },
+    ),
+)
+GROUP_NAMES = tuple(group.name for group in GROUPS)
+
+
+@dataclass(frozen=True)
+class LoadStep:
+    group: Group
+    marketplace: str
+    account: str
+    resources: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return f"load {self.group.name} {self.marketplace}/{self.account}"
+
+
+def load_steps(selected: tuple[str, ...], marketplaces: dict[str, tuple[tuple[str, ...], list[str]]]) -> list[LoadStep]:
+    """Steps for the `selected` groups in dependency order.
+
+    `marketplaces`: name -> (its loader resources, its configured account names).
+    """
+    steps = []
+    for group in GROUPS:
+        if group.name not in selected:
+            continue
+        for marketplace, wanted in group.resources.items():
+            known, accounts = marketplaces.get(marketplace, ((), []))
+            resources = tuple(name for name in wanted if name in known)
+            if resources:
+                steps.extend(LoadStep(group, marketplace, account, resources) for account in accounts)
+    return steps
+
+
+def unplanned_resources(marketplace: str, resources: tuple[str, ...]) -> list[str]:
+    planned = {name for group in GROUPS for name in group.resources.get(marketplace, ())}
+    return [name for name in resources if name not in planned]
+
+
+def dbt_sources(models_dir: Path = PROJECT_DIR / "dbt_project" / "models") -> set[tuple[str, str]]:
+    """(source, table) declared in the dbt project's yml files."""
+    declared = set()
+    for path in models_dir.rglob("*.yml"):
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for source in document.get("sources") or ():
+            declared.update((source["name"], table["name"]) for table in source.get("tables") or ())
+    return declared
+
+
+def stale_data_exclusions(skipped: list[LoadStep], declared: set[tuple[str, str]]) -> list[str]:
+    """dbt selectors for everything built from the raw tables of skipped loads.
+
+    A load skipped because its catalogue failed leaves its account's stock (or orders) older than
+    the catalogue it would be joined to: the marts downstream of those tables keep their last build.
+    """
+    selectors = {
+        f"source:{step.marketplace}.{table}+"
+        for step in skipped
+        for table in step.resources
+        if (step.marketplace, table) in declared
+    }
+    return sorted(selectors)

@@ -1,0 +1,311 @@
+"""`python -m scripts.run [GROUP ...]`: load every configured source in dependency order, then `dbt build`.
+
+Each load is one subprocess per marketplace account (`python -m loaders ... --account`), so one
+account's failed catalogue skips only that account's stock and orders loads; the marts built
+from skipped tables are excluded from `dbt build` and keep their last build. A lock keeps runs
+from overlapping; SIGTERM or SIGINT stops the run after the current step (a second one also
+stops the step). Every run and step is recorded in the run log (`scripts/runlog.py`), then
+alerts are sent (`scripts/alerts.py`).
+
+Exit codes: 0 success, 1 a step failed or was skipped, 2 configuration, 75 another run holds the
+lock, 130 stopped by a signal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+from loaders import config
+from loaders.marketplaces import MARKETPLACES
+from loaders.secrets import install_log_masking, mask
+from scripts import alerts, database, plan, runlog, schema_changes, steps
+from scripts.lock import LockBusy, RunLock
+
+log = logging.getLogger("run")
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_BUSY, EXIT_STOPPED = 0, 1, 2, 75, 130
+LOADER_EXIT_MEANINGS = {1: "load failed", 2: "configuration error", 3: "authentication failed"}
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m scripts.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "groups", nargs="*", metavar="GROUP", help=f"any of {', '.join(plan.GROUP_NAMES)}; default: all"
+    )
+    parser.add_argument("--target", choices=database.TARGETS, default=os.environ.get("TARGET", "duckdb"))
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--no-transform", action="store_true", help="load only, no dbt build")
+    mode.add_argument("--transform-only", action="store_true", help="dbt build only, no loads")
+    parser.add_argument("--dry-run", action="store_true", help="print what would run and exit")
+    args = parser.parse_args(argv)
+    unknown = [group for group in args.groups if group not in plan.GROUP_NAMES]
+    if unknown:
+        parser.error(f"unknown group(s) {', '.join(unknown)}; choose from {', '.join(plan.GROUP_NAMES)}")
+    if args.transform_only and args.groups:
+        parser.error("--transform-only takes no groups")
+    return args
+
+
+def configured_marketplaces() -> tuple[dict[str, tuple[tuple[str, ...], list[str]]], list[str]]:
+    """name -> (resources, account names) of every configured marketplace, and why others are left out."""
+    configured, notes = {}, []
+    for name, marketplace in MARKETPLACES.items():
+        unplanned = plan.unplanned_resources(name, marketplace.resources)
+        if unplanned:
+            raise config.ConfigError(
+                f"{name}: resource(s) {', '.join(unplanned)} belong to no group in scripts/plan.py"
+            )
+        try:
+            configured[name] = (marketplace.resources, [account.name for account in marketplace.accounts()])
+        except config.ConfigError as exc:
+            notes.append(f"{name}: not loaded: {exc}")
+    return configured, notes
+
+
+def dbt_target_path() -> Path:
+    path = Path(os.environ.get("DBT_TARGET_PATH", "target"))
+    return path if path.is_absolute() else steps.PROJECT_DIR / path
+
+
+class Runner:
+    def __init__(self, run_id: str, target: str, groups: tuple[str, ...]):
+        self.run_id, self.target, self.groups = run_id, target, groups
+        self.stop_signal: str | None = None
+        self._process = None
+        self._outcomes: dict[tuple[str, str, str], str] = {}  # (group, marketplace, account) -> status
+        self._stale_skips: list[plan.LoadStep] = []
+
+    # -- signals ----------------------------------------------------------------------------
+    def _on_signal(self, signum, _frame) -> None:
+        if self.stop_signal and self._process and self._process.poll() is None:
+            log.warning("second %s: stopping the current step", signal.Signals(signum).name)
+            self._process.terminate()
+        self.stop_signal = signal.Signals(signum).name
+        log.warning("%s received: the run stops after the current step", self.stop_signal)
+
+    def _started(self, process) -> None:
+        self._process = process
+
+    # -- recording --------------------------------------------------------------------------
+    def _write(self, record: runlog.StepRecord) -> None:
+        with database.connect(self.target) as db:
+            runlog.write_step(db, record)
+
+    # -- steps ------------------------------------------------------------------------------
+    def _unmet_prerequisite(self, step: plan.LoadStep) -> str | None:
+        for group in step.group.after:
+            if group in self.groups:
+                status = self._outcomes.get((group, step.marketplace, step.account))
+                if status != "success":
+                    return f"{group} load of {step.marketplace}/{step.account} {status or 'did not run'} in this run"
+                continue
+            with database.connect(self.target) as db:
+                status = runlog.last_statuses(db, group, step.marketplace).get(step.account)
+            if status != "success":
+                latest = f"was {status}" if status else "never ran"
+                return f"the last {group} load of {step.marketplace}/{step.account} {latest}"
+        return None
+
+    def _load(self, step: plan.LoadStep) -> runlog.StepRecord:
+        record = runlog.StepRecord(self.run_id, step.name, "load", step.group.name, step.marketplace, step.account)
+        unmet = self._unmet_prerequisite(step)
+        if unmet:
+            record.finish("skipped", detail=f"skipped: {unmet}")
+            self._stale_skips.append(step)
+            return record
+        self._write(record)
+        dataset = MARKETPLACES[step.marketplace].dataset
+        with database.connect(self.target) as db:
+            before = schema_changes.baseline(db, dataset)
+        with tempfile.TemporaryDirectory(prefix="run-") as scratch:
+            stats_file = Path(scratch) / "stats.json"
+            command = steps.load_command(
+                step.marketplace,
+                self.target,
+                "--account",
+                step.account,
+                "--resources",
+                *step.resources,
+                "--stats-file",
+                str(stats_file),
+            )
+            finished = steps.run_measured(command, started=self._started)
+            stats = json.loads(stats_file.read_text(encoding="utf-8")) if stats_file.exists() else []
+        account_stats = next((entry for entry in stats if entry.get("account") == step.account), {})
+        values = {
+            "rows": account_stats.get("rows", {}),
+            "api_requests": account_stats.get("requests"),
+            "api_failed_requests": account_stats.get("failed"),
+            "api_retries": account_stats.get("retries"),
+            "api_throttled": account_stats.get("throttled"),
+            "peak_memory_mb": finished.peak_memory_mb,
+            "detail": f"resources: {', '.join(step.resources)}",
+        }
+        if finished.returncode == 0:
+            record.finish("success", **values)
+        else:
+            meaning = LOADER_EXIT_MEANINGS.get(finished.returncode, f"exit code {finished.returncode}")
+            record.finish(
+                "failed",
+                error_class=account_stats.get("error_class", "LoaderExit"),
+                error_message=account_stats.get("error") or f"{meaning} (exit code {finished.returncode})",
+                **values,
+            )
+        with database.connect(self.target) as db:
+            changes = schema_changes.changes_since(db, dataset, before)
+            runlog.write_schema_changes(db, self.run_id, step.name, changes)
+        for schema_name, version, table, column, change in changes:
+            log.warning("schema change in %s (v%s): %s %s %s", schema_name, version, change, table, column)
+        return record
+
+    def _transform(self, loads: list[runlog.StepRecord]) -> runlog.StepRecord:
+        """`dbt build`, minus the marts of loads skipped for a failed prerequisite; skipped if no load succeeded."""
+        record = runlog.StepRecord(self.run_id, "transform", "transform")
+        if loads and not any(load.status == "success" for load in loads):
+            record.finish("skipped", detail="skipped: no load succeeded; the marts keep their last build")
+            return record
+        exclusions = plan.stale_data_exclusions(self._stale_skips, plan.dbt_sources())
+        record.detail = f"excluded (stale inputs): {' '.join(exclusions)}" if exclusions else "full build"
+        self._write(record)
+        run_results = dbt_target_path() / "run_results.json"
+        run_results.unlink(missing_ok=True)
+        extra = ("--exclude", *exclusions) if exclusions else ()
+        finished = steps.run_measured(steps.dbt_command("build", self.target, *extra), started=self._started)
+        results = json.loads(run_results.read_text(encoding="utf-8"))["results"] if run_results.exists() else []
+        problems = [r for r in results if r["status"] in ("error", "fail", "runtime error")]
+        values = {"peak_memory_mb": finished.peak_memory_mb}
+        if finished.returncode == 0:
+            record.finish("success", **values)
+        else:
+            summary = "; ".join(f"{r['unique_id']}: {r['status']}" for r in problems[:10]) or "see the dbt log"
+            record.finish(
+                "failed",
+                error_class="DbtBuildFailed",
+                error_message=f"dbt build exit code {finished.returncode}, {len(problems)} failing: {summary}",
+                **values,
+            )
+        with database.connect(self.target) as db:
+            runlog.write_dbt_results(db, self.run_id, record.step, results)
+        return record
+
+    # -- the run ----------------------------------------------------------------------------
+    def stop_on_signals(self) -> None:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self._on_signal)
+
+    def _stopped(self, step: str, kind: str) -> runlog.StepRecord:
+        record = runlog.StepRecord(self.run_id, step, kind)
+        record.finish("skipped", detail=f"skipped: run stopped by {self.stop_signal}")
+        return record
+
+    def _steps(self, load_steps: list[plan.LoadStep], transform: bool) -> list[runlog.StepRecord]:
+        records = []
+        for step in load_steps:
+            if self.stop_signal:
+                record = self._stopped(step.name, "load")
+            else:
+                log.info("%s: %s", step.name, ", ".join(step.resources))
+                record = self._load(step)
+                self._outcomes[(step.group.name, step.marketplace, step.account)] = record.status
+            records.append(record)
+            self._finished(record)
+        if transform:
+            record = self._stopped("transform", "transform") if self.stop_signal else self._transform(records)
+            records.append(record)
+            self._finished(record)
+        return records
+
+    def _finished(self, record: runlog.StepRecord) -> None:
+        log.info("%s: %s%s", record.step, record.status, f" ({record.detail})" if record.detail else "")
+        self._write(record)
+
+    def execute(self, load_steps: list[plan.LoadStep], transform: bool, notes: list[str], lock: RunLock) -> str:
+        run = runlog.StepRecord(
+            self.run_id, "run", "run", detail="; ".join([f"groups: {' '.join(self.groups)}", *notes])
+        )
+        with database.connect(self.target) as db:
+            if lock.stale:
+                killed = runlog.mark_killed(db, lock.stale.run_id)
+                log.warning("cleared a stale lock of %s (%d steps marked killed)", lock.stale.describe(), killed)
+                run.detail += f"; cleared stale lock of {lock.stale.describe()}"
+            runlog.write_step(db, run)
+        try:
+            records = self._steps(load_steps, transform)
+        except Exception as exc:
+            run.finish("failed", error_class=type(exc).__name__, error_message=f"the runner failed: {exc}")
+            self._write(run)
+            raise
+        finally:
+            self._process = None
+        if self.stop_signal:
+            status = "interrupted"
+        elif any(record.status in ("failed", "skipped") for record in records):
+            status = "failed"
+        else:
+            status = "success"
+        problems = [f"{r.step}: {r.error_message or r.detail}" for r in records if r.status in ("failed", "skipped")]
+        run.finish(
+            status,
+            peak_memory_mb=max((r.peak_memory_mb or 0 for r in records), default=None),
+            error_message="; ".join(problems) or None,
+        )
+        self._write(run)
+        return status
+
+
+def dry_run(groups: tuple[str, ...], load_steps: list[plan.LoadStep], transform: bool, notes: list[str]) -> None:
+    print(f"would run groups: {' '.join(groups) or '(none)'}")
+    for note in notes:
+        print(f"  note: {note}")
+    for step in load_steps:
+        after = f" (after {', '.join(step.group.after)} of this account)" if step.group.after else ""
+        print(f"  {step.name}{after}: resources {', '.join(step.resources)}")
+    if transform:
+        print("  transform: dbt build (minus the marts of any load skipped for a failed prerequisite)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_log_masking()
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    groups = () if args.transform_only else tuple(g for g in plan.GROUP_NAMES if g in (args.groups or plan.GROUP_NAMES))
+    try:
+        marketplaces, notes = configured_marketplaces() if groups else ({}, [])
+    except config.ConfigError as exc:
+        log.error("%s", exc)
+        return EXIT_CONFIG
+    load_steps = plan.load_steps(groups, marketplaces)
+    if groups and not load_steps:
+        log.error("nothing to load: no marketplace is configured (%s)", "; ".join(notes))
+        return EXIT_CONFIG
+    transform = not args.no_transform
+    if args.dry_run:
+        dry_run(groups, load_steps, transform, notes)
+        return EXIT_OK
+    run_id = f"{runlog.utcnow():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    runner = Runner(run_id, args.target, groups)
+    runner.stop_on_signals()
+    try:
+        with RunLock(run_id, runlog.utcnow().isoformat()) as lock:
+            status = runner.execute(load_steps, transform, notes, lock)
+    except LockBusy as exc:
+        log.error("%s", exc)
+        return EXIT_BUSY
+    log.info("run %s: %s", run_id, status)
+    try:
+        alerts.notify(args.target)
+    except Exception as exc:  # noqa: BLE001 - a broken alert channel must not hide the run's own outcome
+        log.error("alerts not sent: %s", mask(f"{type(exc).__name__}: {exc}"))
+    return {"success": EXIT_OK, "interrupted": EXIT_STOPPED}.get(status, EXIT_FAILED)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

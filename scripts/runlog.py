@@ -1,0 +1,212 @@
+"""The run log: tables in schema `ops` of the marts' database, one row per run and per step.
+
+The runner writes them between steps, when no loader or dbt process holds the database (DuckDB
+admits one writer), and the monitoring marts (`dbt_project/models/monitoring/`) and `make health`
+read them. Every text that may carry a secret goes through `loaders.secrets.mask` first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from loaders.secrets import mask
+from scripts.database import Database
+
+SCHEMA = "ops"
+
+# Column types valid on DuckDB and PostgreSQL; dbt_project/models/monitoring/_ops__sources.yml documents them.
+TABLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "run_log": (
+        ("run_id", "text"),
+        ("step", "text"),  # 'run' for the run's own row
+        ("kind", "text"),  # run | load | transform
+        ("step_group", "text"),  # catalogue | orders | stock ...
+        ("marketplace", "text"),
+        ("account", "text"),
+        ("status", "text"),  # running | success | failed | skipped | interrupted | killed
+        ("started_at", "timestamp"),
+        ("finished_at", "timestamp"),
+        ("duration_seconds", "double precision"),
+        ("rows_loaded", "bigint"),
+        ("api_requests", "bigint"),
+        ("api_failed_requests", "bigint"),
+        ("api_retries", "bigint"),
+        ("api_throttled", "bigint"),
+        ("peak_memory_mb", "double precision"),
+        ("error_class", "text"),
+        ("error_message", "text"),
+        ("detail", "text"),
+    ),
+    "run_log_tables": (
+        ("run_id", "text"),
+        ("step", "text"),
+        ("table_name", "text"),
+        ("rows_loaded", "bigint"),
+    ),
+    "dbt_results": (
+        ("run_id", "text"),
+        ("step", "text"),
+        ("unique_id", "text"),
+        ("resource_type", "text"),
+        ("status", "text"),
+        ("failures", "bigint"),
+        ("execution_seconds", "double precision"),
+        ("message", "text"),
+        ("finished_at", "timestamp"),
+    ),
+    "schema_changes": (
+        ("run_id", "text"),
+        ("step", "text"),
+        ("schema_name", "text"),
+        ("version", "bigint"),
+        ("table_name", "text"),
+        ("column_name", "text"),  # empty for a new table
+        ("change", "text"),  # new_table | new_column
+        ("seen_at", "timestamp"),
+    ),
+}
+
+FINISHED_BAD = ("failed", "interrupted", "killed")
+
+
+def utcnow() -> datetime:
+    """Naive UTC, as stored in `timestamp` columns on both databases."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@dataclass
+class StepRecord:
+    run_id: str
+    step: str
+    kind: str
+    step_group: str | None = None
+    marketplace: str | None = None
+    account: str | None = None
+    status: str = "running"
+    started_at: datetime = field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    rows: dict[str, int] = field(default_factory=dict)
+    api_requests: int | None = None
+    api_failed_requests: int | None = None
+    api_retries: int | None = None
+    api_throttled: int | None = None
+    peak_memory_mb: float | None = None
+    error_class: str | None = None
+    error_message: str | None = None
+    detail: str | None = None
+
+    def finish(self, status: str, **values) -> None:
+        self.status, self.finished_at = status, utcnow()
+        for name, value in values.items():
+            setattr(self, name, value)
+
+    def row(self) -> tuple:
+        duration = (self.finished_at - self.started_at).total_seconds() if self.finished_at else None
+        return (
+            self.run_id,
+            self.step,
+            self.kind,
+            self.step_group,
+            self.marketplace,
+            self.account,
+            self.status,
+            self.started_at,
+            self.finished_at,
+            duration,
+            sum(self.rows.values()) if self.kind == "load" and self.status == "success" else None,
+            self.api_requests,
+            self.api_failed_requests,
+            self.api_retries,
+            self.api_throttled,
+            self.peak_memory_mb,
+            self.error_class,
+            mask(self.error_message) if self.error_message else None,
+            mask(self.detail) if self.detail else None,
+        )
+
+
+def _insert_sql(table: str) -> str:
+    columns = TABLES[table]
+    return (
+        f"insert into {SCHEMA}.{table} ({', '.join(name for name, _ in columns)}) "
+        f"values ({', '.join('?' for _ in columns)})"
+    )
+
+
+def ensure_tables(db: Database) -> None:
+    db.execute(f"create schema if not exists {SCHEMA}")
+    for table, columns in TABLES.items():
+        definition = ", ".join(f"{name} {kind}" for name, kind in columns)
+        db.execute(f"create table if not exists {SCHEMA}.{table} ({definition})")
+
+
+def write_step(db: Database, record: StepRecord) -> None:
+    """Insert or replace the row of (run_id, step), and its rows per table."""
+    ensure_tables(db)
+    db.execute(f"delete from {SCHEMA}.run_log where run_id = ? and step = ?", (record.run_id, record.step))
+    db.execute(_insert_sql("run_log"), record.row())
+    db.execute(f"delete from {SCHEMA}.run_log_tables where run_id = ? and step = ?", (record.run_id, record.step))
+    db.executemany(
+        _insert_sql("run_log_tables"),
+        [(record.run_id, record.step, table, rows) for table, rows in sorted(record.rows.items())],
+    )
+
+
+def write_dbt_results(db: Database, run_id: str, step: str, results: list[dict]) -> None:
+    ensure_tables(db)
+    finished = utcnow()
+    db.executemany(
+        _insert_sql("dbt_results"),
+        [
+            (
+                run_id,
+                step,
+                result["unique_id"],
+                result["unique_id"].split(".", 1)[0],
+                result["status"],
+                result.get("failures"),
+                result.get("execution_time"),
+                mask(result["message"]) if result.get("message") else None,
+                finished,
+            )
+            for result in results
+        ],
+    )
+
+
+def write_schema_changes(db: Database, run_id: str, step: str, changes: list[tuple[str, int, str, str, str]]) -> None:
+    """`changes`: (schema_name, version, table_name, column_name, change)."""
+    ensure_tables(db)
+    seen = utcnow()
+    db.executemany(_insert_sql("schema_changes"), [(run_id, step, *change, seen) for change in changes])
+
+
+def mark_killed(db: Database, run_id: str) -> int:
+    """A run whose process died leaves rows 'running': mark them 'killed'. Returns how many."""
+    ensure_tables(db)
+    rows = db.execute(f"select count(*) from {SCHEMA}.run_log where run_id = ? and status = 'running'", (run_id,))[0][0]
+    db.execute(
+        f"update {SCHEMA}.run_log set status = 'killed', error_message = 'the run process died (stale lock)' "
+        "where run_id = ? and status = 'running'",
+        (run_id,),
+    )
+    return rows
+
+
+def last_statuses(db: Database, step_group: str, marketplace: str) -> dict[str, str]:
+    """account -> status of the latest finished load of `step_group` for `marketplace`."""
+    if not db.relation_exists(SCHEMA, "run_log"):
+        return {}
+    rows = db.execute(
+        f"""
+        select account, status from (
+            select account, status,
+                   row_number() over (partition by account order by started_at desc) as recency
+            from {SCHEMA}.run_log
+            where kind = 'load' and step_group = ? and marketplace = ? and status <> 'running'
+        ) as latest
+        where recency = 1""",
+        (step_group, marketplace),
+    )
+    return dict(rows)

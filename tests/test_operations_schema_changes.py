@@ -1,0 +1,38 @@
+"""Schema changes found in dlt's schema history: new columns and nested tables, not a first load."""
+
+from __future__ import annotations
+
+import dlt
+
+from loaders import config
+from scripts import database, schema_changes
+
+
+def load(rows: list[dict], table: str) -> None:
+    pipeline = dlt.pipeline(
+        pipeline_name="schema_change_probe",
+        destination=dlt.destinations.duckdb(credentials=str(config.duckdb_path())),
+        dataset_name="raw_probe",
+        pipelines_dir=str(config.pipelines_dir()),
+    )
+    pipeline.run(rows, table_name=table)
+
+
+def changes_after(rows: list[dict], table: str) -> list[tuple]:
+    with database.connect("duckdb") as db:
+        before = schema_changes.baseline(db, "raw_probe")
+    load(rows, table)
+    with database.connect("duckdb") as db:
+        return [change[2:] for change in schema_changes.changes_since(db, "raw_probe", before)]
+
+
+def test_new_columns_and_nested_tables_are_changes_new_resources_are_not(workdir):
+    assert changes_after([{"id": 1, "name": "kettle"}], "products") == []  # the dataset's first load
+    assert changes_after([{"id": 1, "present": 3}], "stocks") == []  # a resource's first load
+    assert changes_after([{"id": 2, "name": "mug", "colour": "red"}], "products") == [
+        ("products", "colour", "new_column")
+    ]
+    assert changes_after([{"id": 3, "name": "lamp", "tags": [{"tag": "new"}]}], "products") == [
+        ("products__tags", "", "new_table")
+    ]
+    assert changes_after([{"id": 4, "name": "plate", "colour": "blue"}], "products") == []
