@@ -1,8 +1,10 @@
 """`make demo`: the whole job end to end against the local sandbox, on DuckDB.
 
-Starts the sandbox, loads Ozon catalogue and stock with the real loader CLI into a
-fresh `data/demo.duckdb`, runs `dbt build` (models and tests), stops the sandbox
-and prints a summary. Exits non-zero when any step or dbt test fails.
+Starts the sandbox (two Ozon seller accounts with 90 days of order history), loads everything with
+the real loader CLI into a fresh `data/demo.duckdb`, then, as cron would, loads stock and orders
+again once a simulated day for a week and a bit (the marketplaces keep no stock history, so
+velocity over in-stock days needs snapshots), runs `dbt build` (models and tests), stops the
+sandbox and prints a summary. Exits non-zero when any step or dbt test fails.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import os
 import shutil
 import sys
 import time
+from datetime import timedelta
 
 from loaders import config
 from loaders.sandbox import Sandbox, SandboxConfig
@@ -18,14 +21,25 @@ from scripts import steps, summary
 
 DEMO_DATABASE = "data/demo.duckdb"
 DEMO_PIPELINES = "data/demo_dlt"
-DEMO_SELLER = SandboxConfig(seed=42, products=600, warehouses=24, archived_share=0.1)
+DEMO_SELLER = SandboxConfig(seed=42, products=400, warehouses=20, archived_share=0.1, accounts=2, history_days=90)
+ACCOUNT_NAMES = ("shop", "outlet")
+DAILY_LOADS = 8
+DAILY_RESOURCES = ("product_stocks", "analytics_stocks", "postings_fbo", "postings_fbs")
 
 
 def fresh_demo_environment() -> dict[str, str]:
-    env = {"DUCKDB_PATH": DEMO_DATABASE, "DLT_PIPELINES_DIR": DEMO_PIPELINES}
+    env = {"DUCKDB_PATH": DEMO_DATABASE, "DLT_PIPELINES_DIR": DEMO_PIPELINES, "MARKETPLACES": "ozon"}
     os.environ.update(env)
     config.duckdb_path().unlink(missing_ok=True)
     shutil.rmtree(config.pipelines_dir(), ignore_errors=True)
+    return env
+
+
+def sandbox_accounts(sandbox: Sandbox) -> dict[str, str]:
+    env = {"OZON_ACCOUNTS": ",".join(ACCOUNT_NAMES), "OZON_API_BASE_URL": sandbox.ozon.base_url}
+    for name, account in zip(ACCOUNT_NAMES, sandbox.ozon.accounts, strict=True):
+        env[f"OZON_{name.upper()}_CLIENT_ID"] = account.client_id
+        env[f"OZON_{name.upper()}_API_KEY"] = account.api_key
     return env
 
 
@@ -34,14 +48,15 @@ def main() -> int:
     started = time.monotonic()
     try:
         with Sandbox(DEMO_SELLER) as sandbox:
-            account = sandbox.ozon.accounts[0]
-            print(f"sandbox: Ozon API at {sandbox.ozon.base_url}, Client-Id {account.client_id}")
-            ozon_env = {
-                "OZON_API_BASE_URL": sandbox.ozon.base_url,
-                "OZON_CLIENT_ID": account.client_id,
-                "OZON_API_KEY": account.api_key,
-            }
-            steps.load("ozon", "duckdb", {**env, **ozon_env})
+            print(f"sandbox: Ozon API at {sandbox.ozon.base_url}, accounts {', '.join(ACCOUNT_NAMES)}")
+            accounts = sandbox_accounts(sandbox)
+            for day in range(DAILY_LOADS + 1):
+                now = {"LOADER_NOW": sandbox.clock.now().isoformat()}
+                print(f"\nload at simulated {now['LOADER_NOW']}", flush=True)
+                daily = () if day == 0 else ("--resources", *DAILY_RESOURCES)
+                steps.load("ozon", "duckdb", {**env, **accounts, **now}, *daily)
+                if day < DAILY_LOADS:
+                    sandbox.clock.advance(timedelta(days=1))
         steps.dbt("build", "duckdb", env)
     except steps.StepFailed as exc:
         print(f"demo failed: {exc}", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""Print what the marts say: products, warehouses, units in stock and the lowest stock."""
+"""Print what the marts say: products, stock, orders, what runs out soon and what to ship."""
 
 from __future__ import annotations
 
@@ -7,6 +7,18 @@ import sys
 import duckdb
 
 from loaders import config
+
+SUMMARY = """
+    select
+        (select count(*) from marts.dim_products),
+        (select count(*) from marts.dim_products where is_archived),
+        (select count(distinct warehouse_key) from marts.inventory where available_quantity > 0),
+        (select coalesce(sum(available_quantity), 0) from marts.inventory),
+        (select count(*) from marts.fact_orders),
+        (select coalesce(sum(quantity), 0) from marts.fact_orders where order_status <> 'cancelled'),
+        (select count(*) from marts.stock_alerts where severity in ('out_of_stock', 'critical')),
+        (select coalesce(sum(recommended_quantity), 0) from marts.replenishment_plan)
+"""
 
 LEAST_STOCKED = """
     select p.seller_article, p.product_name, coalesce(sum(i.available_quantity), 0) as available
@@ -18,24 +30,37 @@ LEAST_STOCKED = """
     limit 10
 """
 
+TOP_SHIPMENTS = """
+    select p.seller_article, w.warehouse_name, r.recommended_quantity, r.days_of_cover, r.lost_revenue_per_day
+    from marts.replenishment_plan as r
+    inner join marts.dim_products as p on r.product_key = p.product_key
+    inner join marts.dim_warehouses as w on r.warehouse_key = w.warehouse_key
+    where r.recommended_quantity > 0
+    order by r.lost_revenue_per_day desc, p.seller_article
+    limit 10
+"""
+
 
 def main() -> int:
     path = config.duckdb_path()
     with duckdb.connect(str(path), read_only=True) as db:
-        products = db.sql("select count(*) from marts.dim_products").fetchone()[0]
-        archived = db.sql("select count(*) from marts.dim_products where is_archived").fetchone()[0]
-        warehouses = db.sql(
-            "select count(distinct warehouse_key) from marts.inventory where available_quantity > 0"
-        ).fetchone()[0]
-        units = db.sql("select coalesce(sum(available_quantity), 0) from marts.inventory").fetchone()[0]
+        products, archived, warehouses, units, lines, sold, alerts, to_ship = db.sql(SUMMARY).fetchone()
         least = db.sql(LEAST_STOCKED).fetchall()
+        shipments = db.sql(TOP_SHIPMENTS).fetchall()
     print(f"\nSummary of {path.name}")
-    print(f"  products:            {products} ({archived} archived)")
-    print(f"  warehouses in stock: {warehouses}")
-    print(f"  units available:     {units}")
+    print(f"  products:              {products} ({archived} archived)")
+    print(f"  warehouses in stock:   {warehouses}")
+    print(f"  units available:       {units}")
+    print(f"  order lines:           {lines} ({sold} units not cancelled)")
+    print(f"  critical stock alerts: {alerts}")
+    print(f"  units to ship:         {int(to_ship)}")
     print("  ten active products with the least stock:")
     for article, name, available in least:
-        print(f"    {available:>6}  {article:<20} {name[:50]}")
+        print(f"    {available:>6}  {article:<12} {name[:50]}")
+    print("  ten most urgent shipments (units, days of cover, revenue lost per day of stock-out):")
+    for article, warehouse, quantity, cover, lost in shipments:
+        cover_text = f"{float(cover):.1f}" if cover is not None else "-"
+        print(f"    {int(quantity):>6}  {article:<12} → {warehouse:<24} cover {cover_text:>5} d  {float(lost):>9.2f} ₽")
     return 0
 
 
