@@ -6,13 +6,9 @@
 --   ordered    ← every status on the way (awaiting_*, delivering, arbitration, ...)
 -- FBO lines ship from an Ozon warehouse (name resolved); FBS/rFBS lines from the seller's own
 -- warehouses, the pseudo-warehouse СКЛАДЫ_ПРОДАВЦА.
-with completed_loads as (
-    select load_id
-    from {{ ref('stg_ozon__loads') }}
-    where is_completed
-),
-
-products as (
+-- Postings are merged in raw (one row per posting, its latest state), so every row counts, even one
+-- written by a load that failed later: its older version is already gone.
+with products as (
     select
         account,
         sku,
@@ -61,8 +57,6 @@ select
     lines.synced_at,
     lines.load_id
 from lines
-inner join completed_loads
-    on lines.load_id = completed_loads.load_id
 left join products
     on
         lines.account = products.account
