@@ -21,6 +21,7 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
     parser.add_argument("--accounts", type=int, default=defaults.accounts)
     parser.add_argument("--rate-limit-rps", type=float, default=defaults.rate_limit_rps, help="0: no limit")
     parser.add_argument("--unknown-warehouses", type=int, default=defaults.unknown_warehouses)
+    parser.add_argument("--history-days", type=int, default=defaults.history_days, help="days of orders before now")
     args = parser.parse_args(argv)
     return SandboxConfig(
         seed=args.seed,
@@ -30,6 +31,7 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
         accounts=args.accounts,
         rate_limit_rps=args.rate_limit_rps,
         unknown_warehouses=args.unknown_warehouses,
+        history_days=args.history_days,
         host=args.host,
         ozon_port=args.port,
     )
@@ -50,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  Client-Id {account.client_id}  Api-Key {account.api_key}")
         first = ozon.accounts[0]
         print(
-            f"OZON_API_BASE_URL={ozon.base_url}\nOZON_CLIENT_ID={first.client_id}\nOZON_API_KEY={first.api_key}",
+            f"OZON_API_BASE_URL={ozon.base_url}\nOZON_CLIENT_ID={first.client_id}\nOZON_API_KEY={first.api_key}\n"
+            f"LOADER_NOW={sandbox.clock.now().isoformat()}",
             flush=True,
         )
         stop.wait()
