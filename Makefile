@@ -19,7 +19,7 @@ include .env
 export
 endif
 
-.PHONY: help setup demo load-ozon build seed freshness docs summary test test-postgres lint fmt clean
+.PHONY: help setup demo load-ozon build seed freshness docs bench summary test test-postgres lint fmt clean
 .PHONY: run run-catalogue run-orders run-stock transform health prune cron-install cron-remove cron-show
 
 help: ## List every target with one line each
@@ -53,6 +53,9 @@ freshness: setup ## Check source freshness of the raw tables on TARGET
 
 docs: setup ## Generate the dbt docs site (open target/index.html, or run `dbt docs serve`)
 	$(DBT) docs generate $(DBT_ARGS)
+
+bench: setup ## Benchmark floor, full and incremental load, dbt build at two sizes (BENCH_ARGS="--products 2000 8000 --destination duckdb")
+	$(BIN)/python -m scripts.bench $(BENCH_ARGS)
 
 summary: setup ## Print products, warehouses, units in stock and the lowest stock from DUCKDB_PATH
 	$(BIN)/python -m scripts.summary
