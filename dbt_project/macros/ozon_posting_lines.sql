@@ -1,0 +1,48 @@
+{#- One row per product line of the Ozon postings in raw table `postings_table`: the posting's
+    columns with each entry of its `products` list, which dlt keeps in a child table. FBO and FBS
+    postings differ only in where the warehouse is (`warehouse_prefix`: analytics_data__warehouse
+    or delivery_method__warehouse) and in which time stamps their creation. A seller without orders
+    yet has no posting tables: the rows stay empty until they appear. -#}
+{% macro ozon_posting_lines(postings_table, warehouse_id_column, warehouse_name_column, created_at_column) -%}
+with postings as (
+    {{ optional_source('ozon', postings_table, {
+        'account': 'varchar', 'posting_number': 'varchar', 'order_id': 'bigint', 'order_number': 'varchar',
+        'status': 'varchar', 'substatus': 'varchar', warehouse_id_column: 'bigint',
+        warehouse_name_column: 'varchar', 'financial_data__cluster_from': 'varchar',
+        'financial_data__cluster_to': 'varchar', created_at_column: 'varchar', 'in_process_at': 'varchar',
+        'synced_at': 'timestamp with time zone', '_dlt_load_id': 'varchar', '_dlt_id': 'varchar'
+    }) }}
+),
+
+lines as (
+    {{ optional_source('ozon', postings_table ~ '__products', {
+        'sku': 'bigint', 'offer_id': 'varchar', 'quantity': 'bigint', 'price__amount': 'varchar',
+        'price__currency': 'varchar', '_dlt_parent_id': 'varchar', '_dlt_list_idx': 'bigint'
+    }) }}
+)
+
+select
+    posting.account,
+    posting.posting_number,
+    posting.order_id,
+    posting.order_number,
+    product_line._dlt_list_idx as line_number,
+    posting.status,
+    posting.substatus,
+    product_line.sku,
+    product_line.offer_id,
+    product_line.quantity,
+    cast(nullif(product_line.price__amount, '') as decimal(18, 2)) as unit_price,
+    product_line.price__currency as currency_code,
+    posting.{{ warehouse_id_column }} as warehouse_id,
+    posting.{{ warehouse_name_column }} as raw_warehouse_name,
+    posting.financial_data__cluster_from as cluster_from,
+    posting.financial_data__cluster_to as cluster_to,
+    cast(posting.{{ created_at_column }} as timestamp with time zone) as created_at,
+    cast(posting.in_process_at as timestamp with time zone) as in_process_at,
+    posting.synced_at,
+    posting._dlt_load_id as load_id
+from postings as posting
+inner join lines as product_line
+    on posting._dlt_id = product_line._dlt_parent_id
+{%- endmacro %}
