@@ -7,35 +7,18 @@ from collections import Counter
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-import duckdb
-import psycopg2
 import pytest
 
-from loaders import config
 from loaders.sandbox import Sandbox, SandboxConfig
-from scripts import steps
+from scripts import database, steps
 
 SELLER = SandboxConfig(seed=11, products=150, warehouses=8, archived_share=0.15, unknown_warehouses=1, history_days=10)
 MOSCOW = ZoneInfo("Europe/Moscow")
 
 
 def query(destination: str, sql: str) -> list[tuple]:
-    if destination == "duckdb":
-        with duckdb.connect(str(config.duckdb_path()), read_only=True) as db:
-            return db.sql(sql).fetchall()
-    creds = config.postgres_credentials()
-    with (
-        psycopg2.connect(
-            host=creds["host"],
-            port=creds["port"],
-            user=creds["username"],
-            password=creds["password"],
-            dbname=creds["database"],
-        ) as db,
-        db.cursor() as cursor,
-    ):
-        cursor.execute(sql)
-        return cursor.fetchall()
+    with database.connect(destination, read_only=True) as db:
+        return db.execute(sql)
 
 
 @pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 
 import duckdb
-import psycopg2
 import pytest
 
 from loaders import config
@@ -17,6 +16,7 @@ from loaders.ozon import ozon_source, reports, settings
 from loaders.ozon.helpers import make_client
 from loaders.pipeline import Marketplace, PreparedSource, run
 from loaders.sandbox.ozon_reports import REPORT_FILE
+from scripts import database
 
 REPORT_RESOURCES = ("warehouse_stock_report",)
 
@@ -225,28 +225,17 @@ def test_postgres_gets_the_same_tables_and_types(ozon_sandbox, workdir, postgres
     ozon_sandbox.ozon.reports.inject("broken_row")
     load(ozon_sandbox, REPORT_RESOURCES, failures, destination="postgres")
 
-    creds = config.postgres_credentials()
-    with (
-        psycopg2.connect(
-            host=creds["host"],
-            port=creds["port"],
-            user=creds["username"],
-            password=creds["password"],
-            dbname=creds["database"],
-        ) as db,
-        db.cursor() as cursor,
-    ):
-        cursor.execute("select outcome, count(*) from raw_ozon.report_requests group by 1 order by 1")
-        outcomes = cursor.fetchall()
-        cursor.execute("select count(distinct report_code) from raw_ozon.warehouse_stock_report")
-        snapshots = cursor.fetchone()[0]
-        cursor.execute("select count(*) from raw_ozon.warehouse_stock_report_quarantine")
-        quarantined = cursor.fetchone()[0]
-        cursor.execute(
-            "select table_name, column_name, data_type from information_schema.columns where table_schema = 'raw_ozon'"
-            " and column_name in ('warehouse_id', 'available', 'requested_at', 'synced_at')"
+    with database.connect("postgres", read_only=True) as db:
+        outcomes = db.execute("select outcome, count(*) from raw_ozon.report_requests group by 1 order by 1")
+        ((snapshots,),) = db.execute("select count(distinct report_code) from raw_ozon.warehouse_stock_report")
+        ((quarantined,),) = db.execute("select count(*) from raw_ozon.warehouse_stock_report_quarantine")
+        types = set(
+            db.execute(
+                "select table_name, column_name, data_type from information_schema.columns"
+                " where table_schema = 'raw_ozon'"
+                " and column_name in ('warehouse_id', 'available', 'requested_at', 'synced_at')"
+            )
         )
-        types = set(cursor.fetchall())
     assert outcomes == [("loaded", 1), ("malformed", 1)] and snapshots == 1 and quarantined == 1
     assert ("warehouse_stock_report", "warehouse_id", "bigint") in types
     assert ("warehouse_stock_report", "available", "bigint") in types
