@@ -29,16 +29,6 @@ class OzonAccount:
         return f"OzonAccount(name={self.name!r}, client_id={self.client_id!r}, base_url={self.base_url!r})"
 
 
-@dataclass(frozen=True)
-class WildberriesAccount:
-    name: str
-    token: str
-    base_url: str  # empty: the real hosts (content-api, statistics-api, ...); else one host for all
-
-    def __repr__(self) -> str:  # keeps the token out of tracebacks and debug output
-        return f"WildberriesAccount(name={self.name!r}, base_url={self.base_url!r})"
-
-
 def _account_settings(prefix: str, fields: tuple[str, ...]) -> list[tuple[str, dict[str, str]]]:
     """(name, {field: value}) per configured account of one marketplace.
 
@@ -75,16 +65,6 @@ def ozon_accounts() -> list[OzonAccount]:
         accounts.append(
             OzonAccount(name or values["CLIENT_ID"], values["CLIENT_ID"], values["API_KEY"], values["API_BASE_URL"])
         )
-    return accounts
-
-
-def wildberries_accounts() -> list[WildberriesAccount]:
-    """Every configured Wildberries account (see `_account_settings`); the name defaults to `main`."""
-    accounts = []
-    for name, values in _account_settings("WB", ("API_TOKEN",)):
-        if not values["API_TOKEN"]:
-            raise ConfigError("the Wildberries token is not set: export WB_API_TOKEN (see README).")
-        accounts.append(WildberriesAccount(name or "main", values["API_TOKEN"], values["API_BASE_URL"]))
     return accounts
 
 
