@@ -1,4 +1,4 @@
-"""dlt source for the Ozon Seller API: catalogue, stock and warehouses, copied as sent into `raw_ozon`."""
+"""dlt source for the Ozon Seller API: catalogue, warehouses, stock and orders, copied as sent into `raw_ozon`."""
 
 from __future__ import annotations
 
@@ -32,18 +32,19 @@ def ozon_source(
     synced_at: datetime | None = None,
     report_failures: list[reports.ReportFailedError] | None = None,
 ):
-    """Catalogue and stock of one Ozon seller account.
+    """Catalogue, warehouses, stock and orders of one Ozon seller account.
 
     Args:
         account: the seller account (credentials and name) to read.
         client: the HTTP client to use; by default one made for `account`.
-        synced_at: the time stamped on every row of this run; defaults to now (UTC).
+        synced_at: the time stamped on every row of this run; defaults to `config.now()` (LOADER_NOW
+            or the wall clock), which also ends the orders window.
         report_failures: where a failed warehouse stock report's error goes, for the caller to raise
             after the load. dlt loads nothing of a run whose resource raised, so raising at once
             (what happens without this list) would lose the `report_requests` row saying why.
 
-    Every root row carries `account` and `synced_at`. The catalogue merges on
-    (account, product id); stock appends one snapshot per run.
+    Every root row carries `account` and `synced_at`. The catalogue, warehouses and orders merge
+    on their natural key plus account; stock appends one snapshot per run.
     """
     # API timestamps stay text in raw; staging parses them.
     dlt.current.source_schema().remove_type_detection("iso_timestamp")
