@@ -35,7 +35,7 @@ TOP_SHIPMENTS = """
     from marts.replenishment_plan as r
     inner join marts.dim_products as p on r.product_key = p.product_key
     inner join marts.dim_warehouses as w on r.warehouse_key = w.warehouse_key
-    where r.recommended_quantity > 0
+    where r.location_level = 'warehouse' and r.recommended_quantity > 0
     order by r.lost_revenue_per_day desc, p.seller_article
     limit 10
 """

@@ -1,7 +1,18 @@
--- Where each active product stands at each warehouse now: available and in-transit units summed
--- over stock types, next to its sales velocity over the planning window and its price. Covers
--- every pair that has stock now or sold in the velocity windows (a sold-out pair has no stock row).
-with stock_now as (
+-- Where each active product stands now, at two levels: each warehouse, and each Ozon cluster (its
+-- marketplace warehouses pooled, as the marketplaces plan delivery by cluster). Available and
+-- in-transit units summed over stock types, next to the sales velocity of the same location over
+-- the planning window and the product's price. Covers every product × location that has stock now
+-- or sold in the velocity windows (a sold-out location has no stock row).
+with warehouses as (
+    select
+        warehouse_key,
+        marketplace,
+        warehouse_type,
+        cluster_name
+    from {{ ref('dim_warehouses') }}
+),
+
+stock_by_warehouse as (
     select
         product_key,
         warehouse_key,
@@ -11,36 +22,70 @@ with stock_now as (
     group by product_key, warehouse_key
 ),
 
+stock_now as (
+    select
+        product_key,
+        'warehouse' as location_level,
+        warehouse_key as location_key,
+        available_quantity,
+        in_transit_quantity
+    from stock_by_warehouse
+    union all
+    select
+        stock.product_key,
+        'cluster' as location_level,
+        warehouses.marketplace || ':cluster:' || warehouses.cluster_name as location_key,
+        sum(stock.available_quantity) as available_quantity,
+        sum(stock.in_transit_quantity) as in_transit_quantity
+    from stock_by_warehouse as stock
+    inner join warehouses
+        on stock.warehouse_key = warehouses.warehouse_key
+    where warehouses.cluster_name is not null
+    group by stock.product_key, warehouses.marketplace || ':cluster:' || warehouses.cluster_name
+),
+
 velocity as (
     select
         product_key,
-        location_key as warehouse_key,
+        location_level,
+        location_key,
         ads_{{ var('planning_window_days') }}d as average_daily_sales,
         in_stock_days_{{ var('planning_window_days') }}d as in_stock_days,
         coalesce(daily_units_stddev, 0) as daily_units_stddev
     from {{ ref('sales_velocity') }}
-    where location_level = 'warehouse'
 ),
 
-pairs as (
+locations as (
     select
         product_key,
-        warehouse_key
+        location_level,
+        location_key
     from stock_now
     union
     select
         product_key,
-        warehouse_key
+        location_level,
+        location_key
     from velocity
+),
+
+clusters as (
+    select distinct
+        marketplace || ':cluster:' || cluster_name as location_key,
+        cluster_name
+    from warehouses
+    where cluster_name is not null
 )
 
 select
-    pairs.product_key,
-    pairs.warehouse_key,
+    locations.product_key,
+    locations.location_level,
+    locations.location_key,
+    warehouse_dim.warehouse_key,
     products.marketplace,
     products.account,
-    warehouse_dim.warehouse_type,
-    warehouse_dim.cluster_name,
+    coalesce(warehouse_dim.warehouse_type, 'fbo') as warehouse_type,
+    coalesce(warehouse_dim.cluster_name, clusters.cluster_name) as cluster_name,
     coalesce(stock_now.available_quantity, 0) as available_quantity,
     coalesce(stock_now.in_transit_quantity, 0) as in_transit_quantity,
     coalesce(velocity.average_daily_sales, 0) as average_daily_sales,
@@ -49,17 +94,25 @@ select
     products.price,
     coalesce(stock_now.available_quantity, 0)
     / nullif(velocity.average_daily_sales, 0) as days_of_cover
-from pairs
+from locations
 inner join {{ ref('dim_products') }} as products
-    on pairs.product_key = products.product_key
-inner join {{ ref('dim_warehouses') }} as warehouse_dim
-    on pairs.warehouse_key = warehouse_dim.warehouse_key
+    on locations.product_key = products.product_key
+left join warehouses as warehouse_dim
+    on
+        locations.location_level = 'warehouse'
+        and locations.location_key = warehouse_dim.warehouse_key
+left join clusters
+    on
+        locations.location_level = 'cluster'
+        and locations.location_key = clusters.location_key
 left join stock_now
     on
-        pairs.product_key = stock_now.product_key
-        and pairs.warehouse_key = stock_now.warehouse_key
+        locations.product_key = stock_now.product_key
+        and locations.location_level = stock_now.location_level
+        and locations.location_key = stock_now.location_key
 left join velocity
     on
-        pairs.product_key = velocity.product_key
-        and pairs.warehouse_key = velocity.warehouse_key
+        locations.product_key = velocity.product_key
+        and locations.location_level = velocity.location_level
+        and locations.location_key = velocity.location_key
 where not products.is_archived

@@ -1,4 +1,5 @@
--- What to ship where: per product × marketplace warehouse (fbo),
+-- What to ship where: per product × marketplace warehouse (fbo) and per product × cluster (its
+-- warehouses pooled: the quantity to send to the cluster, whichever warehouse takes it),
 --   recommended_quantity = max(0, ceil(ADS × (lead time + coverage days) + safety stock
 --                                      − (available + in transit)))
 --   safety stock = z(service level) × σ(daily sales over in-stock days) × √(lead time)
@@ -23,6 +24,8 @@ planned as (
 
 select
     product_key,
+    location_level,
+    location_key,
     warehouse_key,
     marketplace,
     account,

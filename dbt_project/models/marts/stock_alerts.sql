@@ -4,6 +4,7 @@
 -- no_sales marks stock that has not sold at all in the window (a different problem: dead stock).
 with positions as (
     select * from {{ ref('int_stock_positions') }}
+    where location_level = 'warehouse'
 ),
 
 classified as (
