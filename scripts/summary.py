@@ -17,7 +17,7 @@ SUMMARY = """
         (select count(*) from marts.fact_orders),
         (select coalesce(sum(quantity), 0) from marts.fact_orders where order_status <> 'cancelled'),
         (select count(*) from marts.stock_alerts where severity in ('out_of_stock', 'critical')),
-        (select coalesce(sum(recommended_quantity), 0) from marts.replenishment_plan)
+        (select coalesce(sum(recommended_quantity), 0) from marts.replenishment_plan where location_level = 'warehouse')
 """
 
 LEAST_STOCKED = """
