@@ -28,13 +28,9 @@ class SandboxConfig:
     unknown_warehouses: int = 0
     host: str = "127.0.0.1"
     ozon_port: int = 0
-    wildberries_port: int = 0
-    # Simulated time: the clock starts at `start`; `history_days` of history (orders, stock
-    # movements) are generated before it. `rate_limit_scale` divides every documented time window
-    # of a rate limit (60: "1 request a minute" becomes "1 request a second") so tests stay fast.
+    # Simulated time: the clock starts at `start`; `history_days` days of orders exist before it.
     start: datetime = DEFAULT_START
     history_days: int = 0
-    rate_limit_scale: float = 1.0
 
     def __post_init__(self) -> None:
         if self.products < 0:
@@ -51,7 +47,5 @@ class SandboxConfig:
             raise ValueError("rate_limit_rps must be >= 0")
         if self.history_days < 0:
             raise ValueError("history_days must be >= 0")
-        if self.rate_limit_scale <= 0:
-            raise ValueError("rate_limit_scale must be > 0")
         if self.start.tzinfo is None:
             raise ValueError("start must carry a time zone")
