@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -32,10 +32,13 @@ DAYS_OF_SNAPSHOTS = 9  # daily stock: the day before a 7-day window gives its fi
 DAILY_RESOURCES = ("product_stocks", "analytics_stocks", "postings_fbo", "postings_fbs")
 
 
-def load_days(sandbox: Sandbox, destination: str) -> None:
-    """A full load, then stock and orders once a simulated day, as cron would run them."""
+def load_days(sandbox: Sandbox, destination: str) -> list[datetime]:
+    """A full load, then stock and orders once a simulated day, as cron would run them; returns
+    the (simulated) times of the loads."""
     account = sandbox.ozon.accounts[0]
+    loaded_at = []
     for day in range(DAYS_OF_SNAPSHOTS):
+        loaded_at.append(sandbox.clock.now())
         env = {
             "OZON_API_BASE_URL": sandbox.ozon.base_url,
             "OZON_CLIENT_ID": account.client_id,
@@ -45,45 +48,66 @@ def load_days(sandbox: Sandbox, destination: str) -> None:
         steps.load("ozon", destination, env, *(() if day == 0 else ("--resources", *DAILY_RESOURCES)))
         if day < DAYS_OF_SNAPSHOTS - 1:
             sandbox.clock.advance(timedelta(days=1))
+    return loaded_at
 
 
-def expected_ads(truth, order_lines: list[dict], as_of: date, window: int) -> dict[tuple[int, str], float]:
+def expected_ads(snapshots: dict[date, object], order_lines: list[dict], as_of: date, window: int) -> dict:
     """ADS over in-stock days per (product_id, canonical warehouse) from what the sandbox served.
 
-    The sandbox's FBO stock does not move, so a day is in stock when the warehouse row holds
-    available units, or when something sold that day.
+    `snapshots` is the truth at each stock load, by business date (one load a day). A day is in
+    stock when it opened with available units (those of the day before's snapshot; 0 once a pair
+    seen before is no longer listed) or when something sold that day; before a pair's first
+    snapshot only days with sales count.
     """
     available = {
-        (row["product_id"], row["canonical_warehouse"]): row["available"] for row in truth.fbo_stock if row["known"]
+        day: {(row["product_id"], row["canonical_warehouse"]): row["available"] for row in truth.fbo_stock}
+        for day, truth in snapshots.items()
     }
+    first_seen: dict[tuple, date] = {}
+    for day in sorted(available):
+        for pair in available[day]:
+            first_seen.setdefault(pair, day)
     units: Counter = Counter()
     for line in order_lines:
         days_ago = (as_of - line["business_date"]).days
         if line["scheme"] == "fbo" and line["warehouse_known"] and line["order_status"] != "cancelled":
             if 1 <= days_ago <= window:
                 units[(line["product_id"], line["canonical_warehouse"], days_ago)] += line["quantity"]
+    known = {
+        (row["product_id"], row["canonical_warehouse"])
+        for t in snapshots.values()
+        for row in t.fbo_stock
+        if row["known"]
+    }
     expected = {}
-    for pair, stock in available.items():
-        daily = [units[(*pair, days_ago)] for days_ago in range(1, window + 1)]
-        in_stock_days = sum(1 for sold in daily if stock > 0 or sold > 0)
+    for pair in known | {(product_id, warehouse) for product_id, warehouse, _ in units}:
+        in_stock_days = sold = 0
+        for days_ago in range(1, window + 1):
+            day_before = as_of - timedelta(days=days_ago + 1)
+            seen = pair in first_seen and first_seen[pair] <= day_before
+            opening = available.get(day_before, {}).get(pair, 0) if seen else 0
+            sold += units[(*pair, days_ago)]
+            in_stock_days += opening > 0 or units[(*pair, days_ago)] > 0
         if in_stock_days:
-            expected[pair] = sum(daily) / in_stock_days
+            expected[pair] = sold / in_stock_days
     return expected
 
 
 def test_marts_match_what_the_sandbox_served(destination):
     with Sandbox(SELLER) as sandbox:
-        load_days(sandbox, destination)
+        loaded_at = load_days(sandbox, destination)
         account = sandbox.ozon.accounts[0]
         truth = sandbox.ozon.truth(account.client_id)
-        order_lines = sandbox.ozon.order_lines(account.client_id)
+        catalogue = sandbox.ozon.truth(account.client_id, at=loaded_at[0])  # only the first load reads it
+        snapshots = {at.astimezone(MOSCOW).date(): sandbox.ozon.truth(account.client_id, at=at) for at in loaded_at}
+        order_lines = truth.order_lines
         as_of = sandbox.clock.now().astimezone(MOSCOW).date()
     steps.dbt("build", destination, {"DBT_TARGET_PATH": os.environ["DBT_TARGET_PATH"]})
 
     products = dict(
         query(destination, "select cast(marketplace_product_id as bigint), is_archived from marts.dim_products")
     )
-    assert products == {p["product_id"]: p["archived"] for p in truth.products}
+    assert products == {p["product_id"]: p["archived"] for p in catalogue.products}
 
     fbo = dict(
         query(
@@ -136,7 +160,7 @@ def test_marts_match_what_the_sandbox_served(destination):
             and v.ads_7d is not null""",
     )
     assert {row[3] for row in ads} == {as_of}
-    expected = expected_ads(truth, order_lines, as_of, window=7)
+    expected = expected_ads(snapshots, order_lines, as_of, window=7)
     assert {(pid, name): round(float(value), 6) for pid, name, value, _ in ads} == {
         pair: round(value, 6) for pair, value in expected.items()
     }

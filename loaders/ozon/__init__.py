@@ -103,23 +103,34 @@ def ozon_source(
         for table, rows in report.tables():
             yield dlt.mark.with_table_name(stamped(rows), table)
 
-    def read_postings(endpoint: str) -> Iterator[list[dict]]:
-        """Postings created in this run's window, merged on their number: a re-read posting
-        replaces its older row with its current status."""
-        state = dlt.current.resource_state()
-        since, to = postings.window(state.get("newest_created_at"), now)
+    def read_postings(endpoint: str, cursor: dlt.sources.incremental) -> Iterator:
+        """Postings of this run's window, merged on their number: a re-read posting replaces its
+        older row with its current state. A posting that cannot be stored goes, whole and with the
+        reason, to `postings_quarantine` rather than failing the account's orders."""
+        since, to = postings.window(cursor.start_value, now)
         for page in postings.posting_pages(client, endpoint, since, to):
-            newest = max(posting.get("in_process_at") or "" for posting in page)
-            state["newest_created_at"] = max(state.get("newest_created_at") or "", newest)
-            yield stamped(page)
+            good, quarantined = [], []
+            for posting in page:
+                reason = postings.quarantine_reason(posting, cursor.cursor_path)
+                if reason:
+                    quarantined.append(postings.quarantine(endpoint, posting, reason))
+                else:
+                    good.append(posting)
+            if good:
+                yield stamped(good)
+            if quarantined:
+                yield postings.to_quarantine_table(stamped(quarantined))
+
+    fbo_cursor = postings.cursor(settings.POSTING_FBO_CURSOR, now)
+    fbs_cursor = postings.cursor(settings.POSTING_FBS_CURSOR, now)
 
     @dlt.resource(write_disposition="merge", primary_key=("account", "posting_number"), columns=columns)
-    def postings_fbo() -> Iterator[list[dict]]:
-        yield from read_postings(settings.POSTING_FBO_LIST)
+    def postings_fbo(created_at=fbo_cursor) -> Iterator:
+        yield from read_postings(settings.POSTING_FBO_LIST, created_at)
 
     @dlt.resource(write_disposition="merge", primary_key=("account", "posting_number"), columns=columns)
-    def postings_fbs() -> Iterator[list[dict]]:
-        yield from read_postings(settings.POSTING_FBS_LIST)
+    def postings_fbs(in_process_at=fbs_cursor) -> Iterator:
+        yield from read_postings(settings.POSTING_FBS_LIST, in_process_at)
 
     return (
         product_list_items,

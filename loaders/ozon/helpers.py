@@ -39,6 +39,10 @@ def make_client(account: OzonAccount) -> ApiClient:
             "OZON_API_KEY (keys expire after 6 months; a new one is made in the seller cabinet)."
         ),
         requests_per_second=settings.REQUESTS_PER_SECOND,
+        endpoint_intervals={
+            endpoint: 1 / settings.POSTING_LIST_REQUESTS_PER_SECOND
+            for endpoint in (settings.POSTING_FBO_LIST, settings.POSTING_FBS_LIST)
+        },
     )
 
 

@@ -1,14 +1,28 @@
-"""Ozon orders (postings): the window each run reads, and paging through the FBO and FBS lists."""
+"""Ozon orders (postings): the dlt cursor and window of each run, paging through the FBO and FBS
+lists, and setting aside postings that cannot be stored."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import dlt
 
 from loaders.config import ConfigError
 from loaders.http import ApiClient
 from loaders.ozon import settings
+
+MAX_PERIOD = timedelta(days=365)  # Ozon refuses longer periods (PERIOD_IS_TOO_LONG)
+# Declared, so that the table has every column even when no quarantined posting had a number.
+QUARANTINE_COLUMNS = {
+    "endpoint": {"data_type": "text", "nullable": False},
+    "posting_number": {"data_type": "text", "nullable": True},
+    "reason": {"data_type": "text", "nullable": False},
+    "raw_posting": {"data_type": "text", "nullable": False},
+}
 
 
 def days_setting(name: str, default: int) -> int:
@@ -20,26 +34,34 @@ def days_setting(name: str, default: int) -> int:
     return int(text)
 
 
-def window(newest_seen: str | None, now: datetime) -> tuple[datetime, datetime]:
-    """(since, to) for this run: from the newest creation time seen minus the look-back, or the
-    initial period on the first run; Ozon refuses periods over a year."""
-    if newest_seen:
-        lookback = timedelta(days=days_setting("OZON_ORDERS_LOOKBACK_DAYS", settings.ORDERS_LOOKBACK_DAYS))
-        since = datetime.fromisoformat(newest_seen.replace("Z", "+00:00")) - lookback
-    else:
-        since = now - timedelta(days=days_setting("OZON_ORDERS_INITIAL_DAYS", settings.ORDERS_INITIAL_DAYS))
-    return max(since, now - timedelta(days=365)), now
+def cursor(field: str, now: datetime) -> dlt.sources.incremental:
+    """A dlt cursor on the posting time `field`: the first run starts OZON_ORDERS_INITIAL_DAYS
+    before `now`; later runs start at the newest value seen minus OZON_ORDERS_LOOKBACK_DAYS (dlt's
+    `lag`), because postings change status for days after they are created and Ozon fills some
+    fields late, while the lists select by creation time. Rows without the field are the
+    quarantined ones (`quarantine`), which must pass."""
+    initial = now - timedelta(days=days_setting("OZON_ORDERS_INITIAL_DAYS", settings.ORDERS_INITIAL_DAYS))
+    lookback = timedelta(days=days_setting("OZON_ORDERS_LOOKBACK_DAYS", settings.ORDERS_LOOKBACK_DAYS))
+    return dlt.sources.incremental(
+        field, initial_value=rfc3339(initial), lag=lookback.total_seconds(), on_cursor_value_missing="include"
+    )
+
+
+def window(start_value: str, now: datetime) -> tuple[datetime, datetime]:
+    """(since, to) of this run: from the cursor's start (lag applied) to now, at most a year."""
+    since = datetime.fromisoformat(start_value.replace("Z", "+00:00"))
+    return max(since, now - MAX_PERIOD), now
 
 
 def posting_pages(client: ApiClient, endpoint: str, since: datetime, to: datetime) -> Iterator[list[dict]]:
-    """Pages of a posting list in creation order, following `cursor` while `has_next`."""
-    cursor = ""
+    """Pages of a posting list in list order, following `cursor` while `has_next`."""
+    page_cursor = ""
     while True:
         body = {
-            "cursor": cursor,
+            "cursor": page_cursor,
             "limit": settings.POSTING_PAGE_SIZE,
             "sort_dir": "ASC",
-            "filter": {"since": _rfc3339(since), "to": _rfc3339(to)},
+            "filter": {"since": rfc3339(since), "to": rfc3339(to)},
             "with": {"analytics_data": True, "financial_data": True},
         }
         answer = client.post(endpoint, body)
@@ -47,8 +69,57 @@ def posting_pages(client: ApiClient, endpoint: str, since: datetime, to: datetim
             yield answer["postings"]
         if not answer.get("has_next") or not answer.get("cursor"):
             return
-        cursor = answer["cursor"]
+        page_cursor = answer["cursor"]
 
 
-def _rfc3339(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def quarantine_reason(posting: Any, cursor_field: str) -> str | None:
+    """Why a posting cannot be stored, or None: without its number it cannot be merged, without
+    its time it cannot move the cursor, and without a products list it has no order lines."""
+    if not isinstance(posting, dict):
+        return "not a JSON object"
+    problems = []
+    if not isinstance(posting.get("posting_number"), str) or not posting["posting_number"]:
+        problems.append("no posting_number")
+    if not _is_rfc3339(posting.get(cursor_field)):
+        problems.append(f"no valid {cursor_field}")
+    if not isinstance(posting.get("products"), list):
+        problems.append("products is not a list")
+    return "; ".join(problems) or None
+
+
+def quarantine(endpoint: str, posting: Any, reason: str) -> dict:
+    """The row kept for a posting that cannot be stored: where it came from, why, and all of it."""
+    number = posting.get("posting_number") if isinstance(posting, dict) else None
+    return {
+        "endpoint": endpoint,
+        "posting_number": number if isinstance(number, str) else None,
+        "reason": reason,
+        "raw_posting": json.dumps(posting, ensure_ascii=False, sort_keys=True),
+    }
+
+
+def to_quarantine_table(rows: list[dict]) -> Any:
+    """Send `rows` to the append-only quarantine table (no key: a posting without a number is
+    what lands there) instead of the resource's merged table."""
+    hints = dlt.mark.make_hints(
+        table_name=settings.POSTINGS_QUARANTINE_TABLE,
+        write_disposition="append",
+        primary_key=(),
+        columns=QUARANTINE_COLUMNS,
+    )
+    return dlt.mark.with_hints(rows, hints, create_table_variant=True)
+
+
+def rfc3339(moment: datetime) -> str:
+    """UTC with microseconds and `Z`, as Ozon writes times: cursor values compare as text."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _is_rfc3339(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True

@@ -57,9 +57,19 @@ REPORT_REQUIRED_COLUMNS = ("warehouse_id", "offer_id", "available", "reserved")
 POSTING_FBO_LIST = "/v3/posting/fbo/list"
 POSTING_FBS_LIST = "/v4/posting/fbs/list"
 POSTING_PAGE_SIZE = 100  # the most v3 FBO and v4 FBS lists allow
+# Ozon publishes no per-method limit for the posting lists but throttles backfills well below the
+# 50 requests a second of a Client-Id; stay under the 20 a second the sandbox assumes.
+POSTING_LIST_REQUESTS_PER_SECOND = 16
+# The dlt cursor of each list: the time it selects and sorts by. FBO postings have created_at
+# (in_process_at is filled late); v4 FBS postings have no created_at, in_process_at is their start.
+POSTING_FBO_CURSOR = "created_at"
+POSTING_FBS_CURSOR = "in_process_at"
 # The first run reads this many days back; later runs re-read from the newest posting seen minus
 # the look-back, because postings change status (delivered, cancelled, returned) for days after
-# they are created and the lists filter on creation time. Env overrides: OZON_ORDERS_INITIAL_DAYS,
-# OZON_ORDERS_LOOKBACK_DAYS.
+# they are created, Ozon fills some fields late (in_process_at of FBO postings: 1-2 days), and the
+# lists select by creation time. Env overrides: OZON_ORDERS_INITIAL_DAYS, OZON_ORDERS_LOOKBACK_DAYS.
 ORDERS_INITIAL_DAYS = 90
 ORDERS_LOOKBACK_DAYS = 14
+# Postings that cannot be stored (no posting_number, no valid cursor time, no products list) go
+# here, whole and with the reason, instead of failing the load.
+POSTINGS_QUARANTINE_TABLE = "postings_quarantine"

@@ -20,6 +20,9 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
     parser.add_argument("--archived-share", type=float, default=defaults.archived_share)
     parser.add_argument("--accounts", type=int, default=defaults.accounts)
     parser.add_argument("--rate-limit-rps", type=float, default=defaults.rate_limit_rps, help="0: no limit")
+    parser.add_argument(
+        "--rate-limit-scale", type=float, default=defaults.rate_limit_scale, help="multiplies every limit"
+    )
     parser.add_argument("--unknown-warehouses", type=int, default=defaults.unknown_warehouses)
     parser.add_argument("--history-days", type=int, default=defaults.history_days, help="days of orders before now")
     args = parser.parse_args(argv)
@@ -30,6 +33,7 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
         archived_share=args.archived_share,
         accounts=args.accounts,
         rate_limit_rps=args.rate_limit_rps,
+        rate_limit_scale=args.rate_limit_scale,
         unknown_warehouses=args.unknown_warehouses,
         history_days=args.history_days,
         host=args.host,

@@ -15,8 +15,10 @@ class SandboxConfig:
 
     `products` is per account. `warehouses` takes the first N Ozon FBO warehouses of the
     canonical catalogue; `unknown_warehouses` adds warehouses in no dbt seed. `rate_limit_rps`
-    is requests per second per Client-Id (0 or None switches the limit off). `ozon_port` 0
-    picks a free port.
+    is requests per second per Client-Id (0 or None switches every limit off, the per-method ones
+    too). `rate_limit_scale` multiplies every limit: 0.1 makes them ten times stricter, so a test
+    meets them with a few requests; 60 turns a limit of one request a minute into one a second.
+    `ozon_port` 0 picks a free port.
     """
 
     seed: int = 42
@@ -25,6 +27,7 @@ class SandboxConfig:
     archived_share: float = 0.1
     accounts: int = 1
     rate_limit_rps: float | None = 50
+    rate_limit_scale: float = 1.0
     unknown_warehouses: int = 0
     host: str = "127.0.0.1"
     ozon_port: int = 0
@@ -45,6 +48,8 @@ class SandboxConfig:
             raise ValueError("unknown_warehouses must be >= 0")
         if self.rate_limit_rps is not None and self.rate_limit_rps < 0:
             raise ValueError("rate_limit_rps must be >= 0")
+        if self.rate_limit_scale <= 0:
+            raise ValueError("rate_limit_scale must be > 0")
         if self.history_days < 0:
             raise ValueError("history_days must be >= 0")
         if self.start.tzinfo is None:

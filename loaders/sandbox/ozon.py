@@ -10,7 +10,7 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +23,15 @@ from loaders.sandbox.ozon_data import (
     OzonSeller,
     OzonTruth,
     Product,
+    ProductStock,
     WarehouseStock,
     generate_sellers,
     page_after,
 )
-from loaders.sandbox.ozon_postings import register_posting_routes
+from loaders.sandbox.ozon_postings import METHOD_LIMITS, register_posting_routes
 from loaders.sandbox.ozon_reference import register_reference_routes
 from loaders.sandbox.ozon_reports import register_report_routes
+from loaders.sandbox.ozon_simulation import micros
 from loaders.sandbox.server import ApiCall, ApiError, MarketplaceApi
 
 PRODUCT_LIST = "/v3/product/list"
@@ -87,42 +89,52 @@ class OzonApi(MarketplaceApi):
     """The fake Ozon Seller API of one sandbox: its accounts, endpoints and ground truth."""
 
     def __init__(self, config: SandboxConfig, clock: SandboxClock | None = None) -> None:
-        super().__init__(config.rate_limit_rps)
+        limits_on = bool(config.rate_limit_rps)
+        super().__init__(config.rate_limit_rps * config.rate_limit_scale if limits_on else None)
+        for path, (requests, per_seconds) in METHOD_LIMITS.items() if limits_on else ():
+            self.limiter.limit_path(path, requests * config.rate_limit_scale, per_seconds)
         self.clock = clock or SandboxClock(config.start)
-        self._sellers = {seller.account.client_id: seller for seller in generate_sellers(config)}
+        self._sellers = {seller.account.client_id: seller for seller in generate_sellers(config, self.clock.now)}
         self.route("POST", PRODUCT_LIST, _product_list)
         self.route("POST", PRODUCT_INFO_LIST, _product_info_list)
         self.route("POST", PRODUCT_STOCKS, _product_stocks)
         self.route("POST", ANALYTICS_STOCKS, _analytics_stocks)
         register_reference_routes(self, config)
         self.reports = register_report_routes(self, now=self.clock.now)
-        first_day = (config.start - timedelta(days=config.history_days)).date()
-        self.postings = register_posting_routes(self, config.seed, first_day, self.clock.now)
+        self.postings = register_posting_routes(self)
 
     @property
     def accounts(self) -> list[OzonAccount]:
         return [seller.account for seller in self._sellers.values()]
 
-    def truth(self, client_id: str) -> OzonTruth:
-        """Ground truth of one account; see `OzonTruth`."""
-        return self._sellers[str(client_id)].truth()
+    def seller(self, client_id: str) -> OzonSeller:
+        return self._sellers[str(client_id)]
+
+    def truth(self, client_id: str, at: datetime | None = None) -> OzonTruth:
+        """Ground truth of one account as of `at` (the clock by default; any time since the history
+        started); see `OzonTruth`."""
+        return self.seller(client_id).truth(None if at is None else micros(at))
 
     def order_lines(self, client_id: str) -> list[dict]:
         """Ground truth of one account's orders: every line created up to the clock, status now."""
-        return self.postings.order_lines(self._sellers[str(client_id)])
+        return self.truth(client_id).order_lines
 
     def export_truth(self, directory: Path) -> list[Path]:
-        """Write every account's catalogue, stock and order lines as of the clock as JSON files."""
+        """Write every account's ground truth as of the clock, one JSON file per account
+        (`ozon_<client_id>.json`): `clock` and the lists of `OzonTruth` (products, fbo_stock,
+        fbs_stock, stock, order_lines, supplies); times are ISO 8601 strings."""
         directory.mkdir(parents=True, exist_ok=True)
         written = []
         for client_id in self._sellers:
             truth = self.truth(client_id)
             content = {
-                "clock": self.clock.now(),
+                "clock": truth.as_of,
                 "products": truth.products,
                 "fbo_stock": truth.fbo_stock,
                 "fbs_stock": truth.fbs_stock,
-                "order_lines": self.order_lines(client_id),
+                "stock": truth.stock,
+                "order_lines": truth.order_lines,
+                "supplies": truth.supplies,
             }
             path = directory / f"ozon_{client_id}.json"
             path.write_text(json.dumps(content, ensure_ascii=False, default=str, indent=1), encoding="utf-8")
@@ -164,15 +176,16 @@ class OzonApi(MarketplaceApi):
 
 def _product_list(call: ApiCall) -> dict:
     seller: OzonSeller = call.account
+    at = seller.now()
     filters = _object(call.body.get("filter"), "filter")
     limit = _limit(call.body.get("limit"))
     after = _decode_cursor(call.body.get("last_id"), "last_id", lambda value: value[0])
-    matches = _matching(seller, filters, PRODUCT_LIST_VISIBILITIES, id_fields=("product_id", "offer_id", "skus"))
+    matches = _matching(seller, at, filters, PRODUCT_LIST_VISIBILITIES, id_fields=("product_id", "offer_id", "skus"))
     page = page_after(matches, after, limit)
     last_id = _encode_cursor([page[-1].product_id, page[-1].product_id]) if page else ""
     return {
         "result": {
-            "items": [_list_item(seller.product(listing)) for listing in page],
+            "items": [_list_item(seller, listing, at) for listing in page],
             "total": len(matches),
             "last_id": last_id,
         }
@@ -187,27 +200,31 @@ def _product_info_list(call: ApiCall) -> dict:
     if len(product_ids) + len(offer_ids) + len(skus) > MAX_INFO_IDS:
         raise invalid_argument(f"too many ids: at most {MAX_INFO_IDS} product_id, offer_id and sku in total")
     found = _lookup(seller, {"product_id": product_ids, "offer_id": offer_ids, "skus": skus})
-    return {"items": [_info_item(seller.product(listing)) for listing in found]}
+    at = seller.now()
+    return {"items": [_info_item(seller, listing, at) for listing in found]}
 
 
 def _product_stocks(call: ApiCall) -> dict:
     seller: OzonSeller = call.account
+    at = seller.now()
     if not isinstance(call.body.get("filter"), dict):
         raise invalid_argument("filter is required")
     limit = _limit(call.body.get("limit"))
     after = _decode_cursor(call.body.get("cursor"), "cursor", lambda value: value["after_product_id"])
-    matches = _matching(seller, call.body["filter"], PRODUCT_STOCKS_VISIBILITIES, id_fields=("product_id", "offer_id"))
+    filters = call.body["filter"]
+    matches = _matching(seller, at, filters, PRODUCT_STOCKS_VISIBILITIES, id_fields=("product_id", "offer_id"))
     page = page_after(matches, after, limit)
     more = bool(page) and page[-1].product_id != matches[-1].product_id
     return {
         "cursor": _encode_cursor({"after_product_id": page[-1].product_id}) if more else "",
         "total": len(matches),
-        "items": [_stock_item(seller.product(listing)) for listing in page],
+        "items": [_stock_item(listing, seller.stock(listing, at)) for listing in page],
     }
 
 
 def _analytics_stocks(call: ApiCall) -> dict:
     seller: OzonSeller = call.account
+    at = seller.now()
     skus = _id_list(call.body.get("skus"), "skus")
     if not 1 <= len(skus) <= MAX_ANALYTICS_SKUS:
         raise invalid_argument(f"skus: from 1 to {MAX_ANALYTICS_SKUS} SKUs are required")
@@ -226,7 +243,7 @@ def _analytics_stocks(call: ApiCall) -> dict:
         if listing is None:
             continue
         product = seller.product(listing)
-        for stock in product.fbo:
+        for stock in seller.stock(listing, at).fbo:
             row = _analytics_row(product, stock)
             if all(not values or row[key] in values for key, values in wanted.items()) and (
                 not tags or tags & set(row["item_tags"])
@@ -239,7 +256,7 @@ def _analytics_stocks(call: ApiCall) -> dict:
 
 
 def _matching(
-    seller: OzonSeller, filters: dict, visibilities: frozenset[str], id_fields: tuple[str, ...]
+    seller: OzonSeller, at: int, filters: dict, visibilities: frozenset[str], id_fields: tuple[str, ...]
 ) -> list[Listing]:
     """Listings a list filter selects, ordered by product_id. Ids select regardless of visibility."""
     visibility = filters.get("visibility") or "ALL"
@@ -254,7 +271,8 @@ def _matching(
     if any(ids.values()):
         return _lookup(seller, ids)
     # Every other visibility is served like ALL, which leaves archived products out.
-    return seller.archived if visibility == "ARCHIVED" else seller.active
+    active, archived = seller.catalogue(at)
+    return archived if visibility == "ARCHIVED" else active
 
 
 def _lookup(seller: OzonSeller, ids: dict[str, list]) -> list[Listing]:
@@ -342,27 +360,27 @@ def _money(amount: float) -> str:
     return f"{amount:.2f}"
 
 
-def _list_item(product: Product) -> dict:
-    listing = product.listing
+def _list_item(seller: OzonSeller, listing: Listing, at: int) -> dict:
+    product, stock = seller.product(listing), seller.stock(listing, at)
     return {
         "product_id": listing.product_id,
         "offer_id": listing.offer_id,
         "sku": listing.sku,
-        "archived": listing.archived,
-        "has_fbo_stocks": product.has_fbo_stock,
-        "has_fbs_stocks": product.has_seller_stock,
+        "archived": seller.is_archived(listing, at),
+        "has_fbo_stocks": stock.has_fbo_stock,
+        "has_fbs_stocks": stock.has_seller_stock,
         "is_discounted": product.is_discounted,
         "quants": [],
     }
 
 
-def _info_item(product: Product) -> dict:
-    listing = product.listing
+def _info_item(seller: OzonSeller, listing: Listing, at: int) -> dict:
+    product, stock, archived = seller.product(listing), seller.stock(listing, at), seller.is_archived(listing, at)
     created_at, updated_at = _timestamp(product.created_at), _timestamp(product.updated_at)
-    has_stock = product.has_fbo_stock or product.has_seller_stock
+    has_stock = stock.has_fbo_stock or stock.has_seller_stock
     status, status_name = (
         ("archived", "В архиве")
-        if listing.archived
+        if archived
         else ("price_sent", "Продается")
         if has_stock
         else ("price_sent", "Готов к продаже")
@@ -384,7 +402,7 @@ def _info_item(product: Product) -> dict:
         "min_price": _money(product.min_price),
         "vat": product.vat,
         "volume_weight": product.volume_weight,
-        "is_archived": listing.archived,
+        "is_archived": archived,
         "is_autoarchived": product.is_autoarchived,
         "is_discounted": product.is_discounted,
         "is_kgt": product.is_kgt,
@@ -406,11 +424,16 @@ def _info_item(product: Product) -> dict:
         "stocks": {
             "has_stock": has_stock,
             "stocks": [
-                {"sku": listing.sku, "source": "fbo", "present": product.fbo_present, "reserved": product.fbo_reserved}
+                {"sku": listing.sku, "source": "fbo", "present": stock.fbo_present, "reserved": stock.fbo_reserved}
             ]
             + [
-                {"sku": listing.sku, "source": stock.type, "present": stock.present, "reserved": stock.reserved}
-                for stock in product.seller_stock
+                {
+                    "sku": listing.sku,
+                    "source": seller_stock.type,
+                    "present": seller_stock.present,
+                    "reserved": seller_stock.reserved,
+                }
+                for seller_stock in stock.seller_stock
             ],
         },
         "statuses": {
@@ -456,8 +479,7 @@ def _commissions(product: Product) -> list[dict]:
     return rows
 
 
-def _stock_item(product: Product) -> dict:
-    listing = product.listing
+def _stock_item(listing: Listing, stock: ProductStock) -> dict:
 
     def entry(kind: str, present: int, reserved: int) -> dict:
         return {
@@ -472,8 +494,8 @@ def _stock_item(product: Product) -> dict:
     return {
         "offer_id": listing.offer_id,
         "product_id": listing.product_id,
-        "stocks": [entry("fbo", product.fbo_present, product.fbo_reserved)]
-        + [entry(stock.type, stock.present, stock.reserved) for stock in product.seller_stock],
+        "stocks": [entry("fbo", stock.fbo_present, stock.fbo_reserved)]
+        + [entry(own.type, own.present, own.reserved) for own in stock.seller_stock],
     }
 
 

@@ -1,0 +1,178 @@
+"""The Ozon orders loader (`postings_fbo`, `postings_fbs`) against the sandbox's simulated seller:
+paging, merged reruns, the dlt cursor with its look-back, quarantine, schema drift and 429s."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from datetime import timedelta
+
+import duckdb
+import pytest
+
+from loaders import config
+from loaders.config import OzonAccount
+from loaders.marketplaces import MARKETPLACES
+from loaders.ozon import settings
+from loaders.pipeline import run
+from loaders.sandbox import Sandbox, SandboxConfig
+from loaders.sandbox.ozon_postings import FBO_LIST, FBS_LIST
+
+SELLER = SandboxConfig(seed=9, products=50, warehouses=5, history_days=8, rate_limit_rps=None)
+ORDER_RESOURCES = ("postings_fbo", "postings_fbs")
+PAGE = 25
+
+
+@pytest.fixture
+def sandbox(workdir, monkeypatch) -> Iterator[Sandbox]:
+    monkeypatch.setattr(settings, "POSTING_PAGE_SIZE", PAGE)
+    with Sandbox(SELLER) as running:
+        yield running
+
+
+def load_orders(sandbox: Sandbox, monkeypatch, account_number: int = 0) -> None:
+    monkeypatch.setenv("LOADER_NOW", sandbox.clock.now().isoformat())
+    account = sandbox.ozon.accounts[account_number]
+    ozon = OzonAccount(f"shop{account_number}", account.client_id, account.api_key, sandbox.ozon.base_url)
+    run(MARKETPLACES["ozon"], ozon, resources=ORDER_RESOURCES)
+
+
+def raw(sql: str) -> list[tuple]:
+    with duckdb.connect(str(config.duckdb_path()), read_only=True) as db:
+        return db.sql(sql).fetchall()
+
+
+def truth_lines(sandbox: Sandbox, scheme: str, account_number: int = 0) -> dict[str, dict]:
+    lines = sandbox.ozon.truth(sandbox.ozon.accounts[account_number].client_id).order_lines
+    return {line["posting_number"]: line for line in lines if line["scheme"] == scheme}
+
+
+def requests_to(sandbox: Sandbox, path: str) -> int:
+    return sum(1 for request in sandbox.ozon.requests if request.path == path)
+
+
+def test_postings_and_their_product_lines_land_in_raw(sandbox, monkeypatch):
+    load_orders(sandbox, monkeypatch)
+    for scheme, table in (("fbo", "postings_fbo"), ("fbs", "postings_fbs")):
+        expected = truth_lines(sandbox, scheme)
+        rows = raw(f"select posting_number, status, account, synced_at from raw_ozon.{table}")
+        assert {number: status for number, status, *_ in rows} == {n: line["status"] for n, line in expected.items()}
+        assert {(account, str(synced_at)) for *_, account, synced_at in rows} == {("shop0", str(sandbox.clock.now()))}
+        lines = raw(
+            f"select p.posting_number, l.sku, l.quantity, l.price__amount from raw_ozon.{table} as p "
+            f"join raw_ozon.{table}__products as l on l._dlt_parent_id = p._dlt_id"
+        )
+        assert {number: (sku, quantity, amount) for number, sku, quantity, amount in lines} == {
+            n: (line["sku"], line["quantity"], str(line["price"])) for n, line in expected.items()
+        }
+    assert requests_to(sandbox, FBO_LIST) == math.ceil(len(truth_lines(sandbox, "fbo")) / PAGE) > 3
+
+
+def test_a_rerun_changes_nothing_and_accounts_stay_apart(sandbox, monkeypatch):
+    load_orders(sandbox, monkeypatch)
+    snapshot = "select * exclude (_dlt_load_id, _dlt_id, synced_at) from raw_ozon.postings_fbo order by posting_number"
+    first = raw(snapshot)
+    load_orders(sandbox, monkeypatch)
+    assert raw(snapshot) == first
+
+    with Sandbox(SandboxConfig(seed=9, products=50, warehouses=5, history_days=8, accounts=2)) as two_accounts:
+        load_orders(two_accounts, monkeypatch, account_number=1)
+        second_shop = truth_lines(two_accounts, "fbo", account_number=1)
+    counts = dict(raw("select account, count(*) from raw_ozon.postings_fbo group by account"))
+    assert counts == {"shop0": len(first), "shop1": len(second_shop)}
+
+
+def test_later_runs_read_only_the_look_back_and_pick_up_late_changes(sandbox, monkeypatch):
+    monkeypatch.setenv("OZON_ORDERS_LOOKBACK_DAYS", "3")
+    load_orders(sandbox, monkeypatch)
+    newest = max(line["created_at"] for line in truth_lines(sandbox, "fbo").values())
+    before = dict(raw("select posting_number, status from raw_ozon.postings_fbo"))
+    late = {
+        n
+        for n, in_process_at in raw("select posting_number, in_process_at from raw_ozon.postings_fbo")
+        if not in_process_at
+    }
+    first_run = requests_to(sandbox, FBO_LIST)
+
+    sandbox.clock.advance(timedelta(days=2))
+    load_orders(sandbox, monkeypatch)
+
+    since = newest - timedelta(days=3)
+    now = truth_lines(sandbox, "fbo")
+    in_window = [line for line in now.values() if line["created_at"] >= since]
+    assert requests_to(sandbox, FBO_LIST) - first_run == math.ceil(len(in_window) / PAGE) < first_run
+    after = dict(raw("select posting_number, status from raw_ozon.postings_fbo"))
+    assert set(after) == set(now), "new postings arrived and nothing was lost"
+    assert all(after[line["posting_number"]] == line["status"] for line in in_window)
+    assert sum(1 for number, status in before.items() if after[number] != status) > 10, "statuses moved on"
+    assert late and not [
+        n
+        for n, value in raw("select posting_number, in_process_at from raw_ozon.postings_fbo")
+        if n in late and not value
+    ]
+
+
+def test_the_first_run_reads_the_initial_window_only(sandbox, monkeypatch):
+    monkeypatch.setenv("OZON_ORDERS_INITIAL_DAYS", "2")
+    load_orders(sandbox, monkeypatch)
+    since = sandbox.clock.now() - timedelta(days=2)
+    expected = {n for n, line in truth_lines(sandbox, "fbs").items() if line["created_at"] >= since}
+    assert {n for (n,) in raw("select posting_number from raw_ozon.postings_fbs")} == expected
+
+
+def test_duplicates_across_pages_do_not_duplicate_rows(sandbox, monkeypatch):
+    sandbox.ozon.postings.inject("duplicate_across_pages", times=3)
+    load_orders(sandbox, monkeypatch)
+    for table, scheme in (("postings_fbo", "fbo"), ("postings_fbs", "fbs")):
+        ((total, distinct),) = raw(f"select count(*), count(distinct posting_number) from raw_ozon.{table}")
+        assert total == distinct == len(truth_lines(sandbox, scheme))
+        ((lines,),) = raw(f"select count(*) from raw_ozon.{table}__products")
+        assert lines == total
+
+
+def test_a_malformed_posting_is_quarantined_with_its_reason_and_read_again_next_run(sandbox, monkeypatch):
+    sandbox.ozon.postings.inject("malformed_row", path=FBS_LIST)
+    load_orders(sandbox, monkeypatch)
+    ((endpoint, number, reason, raw_posting, account),) = raw(
+        "select endpoint, posting_number, reason, raw_posting, account from raw_ozon.postings_quarantine"
+    )
+    assert (endpoint, number, account) == (FBS_LIST, None, "shop0")
+    assert reason == "no posting_number; no valid in_process_at; products is not a list"
+    kept = json.loads(raw_posting)
+    assert kept["products"] is None and kept["order_id"] > 0
+    expected = truth_lines(sandbox, "fbs")
+    loaded = {n for (n,) in raw("select posting_number from raw_ozon.postings_fbs")}
+    (missing,) = set(expected) - loaded
+    assert missing.startswith(kept["order_number"])
+
+    load_orders(sandbox, monkeypatch)
+    assert {n for (n,) in raw("select posting_number from raw_ozon.postings_fbs")} == set(expected)
+    assert raw("select count(*) from raw_ozon.postings_quarantine") == [(1,)]
+
+
+def test_schema_drift_does_not_break_the_load(sandbox, monkeypatch):
+    load_orders(sandbox, monkeypatch)
+    sandbox.ozon.postings.inject("new_field", path=FBO_LIST)
+    sandbox.ozon.postings.inject("missing_field", path=FBO_LIST)
+    load_orders(sandbox, monkeypatch)
+    columns = {
+        name for (name,) in raw("select column_name from information_schema.columns where table_name = 'postings_fbo'")
+    }
+    assert "sandbox_new_field" in columns
+    ((with_field, without_substatus, total),) = raw(
+        "select count(sandbox_new_field), count(*) - count(substatus), count(*) from raw_ozon.postings_fbo"
+    )
+    assert (with_field, without_substatus) == (PAGE, PAGE) and total == len(truth_lines(sandbox, "fbo"))
+
+
+def test_a_429_storm_from_the_scaled_method_limit_is_survived(workdir, monkeypatch):
+    monkeypatch.setattr(settings, "POSTING_PAGE_SIZE", 10)
+    # The posting lists allow 4 requests a second here; the loader paces them at 16 a second.
+    strict = SandboxConfig(seed=9, products=30, warehouses=4, history_days=3, rate_limit_scale=0.2)
+    with Sandbox(strict) as sandbox:
+        load_orders(sandbox, monkeypatch)
+        statuses = [request.status for request in sandbox.ozon.requests if request.path == FBO_LIST]
+        expected = truth_lines(sandbox, "fbo")
+    assert statuses.count(429) > 0 and statuses.count(200) == math.ceil(len(expected) / 10)
+    assert raw("select count(*) from raw_ozon.postings_fbo") == [(len(expected),)]
