@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import duckdb
 import pytest
-import requests
 
 from loaders import config
 from loaders.config import OzonAccount
@@ -16,6 +15,7 @@ from loaders.ozon import settings
 from loaders.pipeline import run
 from loaders.sandbox import Sandbox, SandboxConfig
 from loaders.sandbox.ozon_postings import FBO_LIST, FBS_LIST
+from tests.ozon_requests import post
 
 # No rate limit: the contract tests page quickly with plain requests, which do not retry a 429.
 SELLER = SandboxConfig(seed=5, products=60, warehouses=5, archived_share=0.1, history_days=6, rate_limit_rps=None)
@@ -26,12 +26,6 @@ ORDER_RESOURCES = ("postings_fbo", "postings_fbs")
 def sandbox() -> Iterator[Sandbox]:
     with Sandbox(SELLER) as running:
         yield running
-
-
-def post(sandbox: Sandbox, path: str, body: dict) -> requests.Response:
-    account = sandbox.ozon.accounts[0]
-    headers = {"Client-Id": account.client_id, "Api-Key": account.api_key}
-    return requests.post(sandbox.ozon.base_url + path, json=body, headers=headers, timeout=10)
 
 
 def list_body(sandbox: Sandbox, **changes) -> dict:

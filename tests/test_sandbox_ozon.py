@@ -18,6 +18,7 @@ import requests
 from loaders.sandbox import Sandbox, SandboxConfig
 from loaders.sandbox.ozon import OzonApi
 from loaders.sandbox.ozon_warehouses import CANONICAL_WAREHOUSES, VARIANT_KINDS
+from tests.ozon_requests import ok, post
 
 PRODUCT_LIST = "/v3/product/list"
 PRODUCT_INFO_LIST = "/v3/product/info/list"
@@ -28,17 +29,6 @@ BAD_CLIENT_ID = {"code": 3, "message": "Client-Id header value should be positiv
 BAD_KEY = {"code": 5, "message": "Invalid Api-Key, please check the key and try again", "details": []}
 RATE_LIMITED = {"code": 8, "message": "You have reached request rate limit per second", "details": []}
 RFC3339_MICROS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
-
-
-def post(sandbox: Sandbox, path: str, body: dict, account=None, headers: dict | None = None) -> requests.Response:
-    account = account or sandbox.ozon.accounts[0]
-    auth = {"Client-Id": account.client_id, "Api-Key": account.api_key} if headers is None else headers
-    return requests.post(sandbox.ozon.base_url + path, json=body, headers=auth, timeout=10)
-
-
-def ok(response: requests.Response) -> dict:
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def truth_of(sandbox: Sandbox, account=None):

@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
-import requests
 
 from loaders.sandbox import Sandbox, SandboxConfig
 from loaders.sandbox.ozon_postings import FBO_LIST, FBS_LIST, METHOD_LIMITS
+from tests.ozon_requests import post
 
 SELLER = SandboxConfig(seed=5, products=60, warehouses=5, history_days=20, rate_limit_rps=None)
 RFC3339_MICROS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
@@ -25,12 +25,6 @@ AWAITING = ("awaiting_packaging", "awaiting_deliver")
 def sandbox() -> Iterator[Sandbox]:
     with Sandbox(SELLER) as running:
         yield running
-
-
-def post(sandbox: Sandbox, path: str, body: dict) -> requests.Response:
-    account = sandbox.ozon.accounts[0]
-    headers = {"Client-Id": account.client_id, "Api-Key": account.api_key}
-    return requests.post(sandbox.ozon.base_url + path, json=body, headers=headers, timeout=10)
 
 
 def rfc3339(moment: datetime) -> str:

@@ -13,23 +13,13 @@ import requests
 from loaders.sandbox import Sandbox, SandboxConfig
 from loaders.sandbox.ozon_reports import HEADER
 from loaders.sandbox.ozon_warehouses import CANONICAL_WAREHOUSES
+from tests.ozon_requests import ok, post
 
 WAREHOUSE_LIST = "/v2/warehouse/list"
 CLUSTER_LIST = "/v1/cluster/list"
 STOCK_REPORT = "/v1/report/warehouse/stock"
 REPORT_INFO = "/v1/report/info"
 BAD_KEY = {"code": 5, "message": "Invalid Api-Key, please check the key and try again", "details": []}
-
-
-def post(sandbox: Sandbox, path: str, body: dict, account=None) -> requests.Response:
-    account = account or sandbox.ozon.accounts[0]
-    headers = {"Client-Id": account.client_id, "Api-Key": account.api_key}
-    return requests.post(sandbox.ozon.base_url + path, json=body, headers=headers, timeout=10)
-
-
-def ok(response: requests.Response) -> dict:
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def seller_warehouses(sandbox: Sandbox, account=None) -> list[dict]:
