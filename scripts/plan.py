@@ -28,6 +28,7 @@ GROUPS: tuple[Group, ...] = (
         after=(),
         resources={
             "ozon": ("product_list_items", "products", "warehouses", "clusters"),
+            "wildberries": ("cards", "seller_warehouses", "offices"),
         },
     ),
     Group(
@@ -35,6 +36,7 @@ GROUPS: tuple[Group, ...] = (
         after=("catalogue",),
         resources={
             "ozon": ("postings_fbo", "postings_fbs"),
+            "wildberries": ("orders", "sales"),
         },
     ),
     Group(
@@ -42,6 +44,7 @@ GROUPS: tuple[Group, ...] = (
         after=("catalogue",),
         resources={
             "ozon": ("product_stocks", "analytics_stocks", "warehouse_stock_report"),
+            "wildberries": ("warehouse_remains", "wb_warehouse_stocks"),
         },
     ),
 )

@@ -9,19 +9,27 @@ import duckdb
 from loaders import config
 
 SUMMARY = """
+    with marketplaces as (select distinct marketplace from marts.dim_products)
     select
-        (select count(*) from marts.dim_products),
-        (select count(*) from marts.dim_products where is_archived),
-        (select count(distinct warehouse_key) from marts.inventory where available_quantity > 0),
-        (select coalesce(sum(available_quantity), 0) from marts.inventory),
-        (select count(*) from marts.fact_orders),
-        (select coalesce(sum(quantity), 0) from marts.fact_orders where order_status <> 'cancelled'),
-        (select count(*) from marts.stock_alerts where severity in ('out_of_stock', 'critical')),
-        (select coalesce(sum(recommended_quantity), 0) from marts.replenishment_plan where location_level = 'warehouse')
+        m.marketplace,
+        (select count(*) from marts.dim_products as x where x.marketplace = m.marketplace),
+        (select count(*) from marts.dim_products as x where x.marketplace = m.marketplace and x.is_archived),
+        (select count(distinct warehouse_key) from marts.inventory as x
+         where x.marketplace = m.marketplace and x.available_quantity > 0),
+        (select coalesce(sum(available_quantity), 0) from marts.inventory as x where x.marketplace = m.marketplace),
+        (select count(*) from marts.fact_orders as x where x.marketplace = m.marketplace),
+        (select coalesce(sum(quantity), 0) from marts.fact_orders as x
+         where x.marketplace = m.marketplace and x.order_status <> 'cancelled'),
+        (select count(*) from marts.stock_alerts as x
+         where x.marketplace = m.marketplace and x.severity in ('out_of_stock', 'critical')),
+        (select coalesce(sum(recommended_quantity), 0) from marts.replenishment_plan as x
+         where x.marketplace = m.marketplace and x.location_level = 'warehouse')
+    from marketplaces as m
+    order by m.marketplace
 """
 
 LEAST_STOCKED = """
-    select p.seller_article, p.product_name, coalesce(sum(i.available_quantity), 0) as available
+    select p.seller_article, coalesce(p.product_name, ''), coalesce(sum(i.available_quantity), 0) as available
     from marts.dim_products as p
     left join marts.inventory as i on i.product_key = p.product_key
     where not p.is_archived
@@ -44,16 +52,18 @@ TOP_SHIPMENTS = """
 def main() -> int:
     path = config.duckdb_path()
     with duckdb.connect(str(path), read_only=True) as db:
-        products, archived, warehouses, units, lines, sold, alerts, to_ship = db.sql(SUMMARY).fetchone()
+        per_marketplace = db.sql(SUMMARY).fetchall()
         least = db.sql(LEAST_STOCKED).fetchall()
         shipments = db.sql(TOP_SHIPMENTS).fetchall()
     print(f"\nSummary of {path.name}")
-    print(f"  products:              {products} ({archived} archived)")
-    print(f"  warehouses in stock:   {warehouses}")
-    print(f"  units available:       {units}")
-    print(f"  order lines:           {lines} ({sold} units not cancelled)")
-    print(f"  critical stock alerts: {alerts}")
-    print(f"  units to ship:         {int(to_ship)}")
+    for marketplace, products, archived, warehouses, units, lines, sold, alerts, to_ship in per_marketplace:
+        print(f"  {marketplace}")
+        print(f"    products:              {products} ({archived} archived)")
+        print(f"    warehouses in stock:   {warehouses}")
+        print(f"    units available:       {units}")
+        print(f"    order lines:           {lines} ({sold} units not cancelled)")
+        print(f"    critical stock alerts: {alerts}")
+        print(f"    units to ship:         {int(to_ship)}")
     print("  ten active products with the least stock:")
     for article, name, available in least:
         print(f"    {available:>6}  {article:<12} {name[:50]}")

@@ -4,10 +4,11 @@
     cast(({{ timestamp_expression }} at time zone '{{ var("business_timezone") }}') as date)
 {%- endmacro %}
 
-{#- A timestamp written in var('business_timezone') without an offset (Wildberries statistics send
-    Moscow time like that), as a UTC instant. -#}
-{% macro from_business_time(text_expression) -%}
-    (cast({{ text_expression }} as timestamp) at time zone '{{ var("business_timezone") }}')
+{#- A timestamp Wildberries statistics send as Moscow time without an offset ("2025-11-19T10:11:07",
+    "…T00:44:15.5"), as a UTC instant. The zone is WB's documented one, not the business zone.
+    The sentinel 0001-01-01T00:00:00 (e.g. cancelDate of an order not cancelled) is null. -#}
+{% macro from_moscow_time(text_expression) -%}
+    (cast(nullif({{ text_expression }}, '0001-01-01T00:00:00') as timestamp) at time zone 'Europe/Moscow')
 {%- endmacro %}
 
 {#- Integers 0 .. 10^digits - 1 as column `n`, from cross-joined digits: portable, no generate_series. -#}

@@ -1,5 +1,7 @@
 -- Every known warehouse (seed `warehouses`) and every unknown name the marketplaces sent, so that
 -- each inventory row has its warehouse here. Unknown ones have is_resolved = false and no cluster.
+-- is_aggregate marks the names Wildberries masks its warehouses with ("Склад WB РФ", ...): one
+-- row stands for many real warehouses, so stock and plans there are per marketplace, not per site.
 with spellings as (
     select
         warehouse_key,
@@ -16,6 +18,7 @@ known as (
         warehouse_type,
         cluster_name,
         city,
+        is_aggregate,
         true as is_resolved
     from {{ ref('warehouses') }}
 ),
@@ -28,6 +31,7 @@ unresolved as (
         'unknown' as warehouse_type,
         cast(null as varchar) as cluster_name,
         cast(null as varchar) as city,
+        false as is_aggregate,
         false as is_resolved
     from {{ ref('int_warehouse_names_resolved') }}
     where not is_resolved

@@ -73,7 +73,7 @@ select
     'ozon' as marketplace,
     account,
     {{ product_key("'ozon'", 'account', 'product_id') }} as product_key,
-    product_id,
+    cast(product_id as varchar) as product_id,
     warehouse_key,
     stock_type,
     snapshot_source,

@@ -1,0 +1,33 @@
+-- Every completed Wildberries stock snapshot from the warehouse_remains report, one row per
+-- product (card size) and warehouse, stock type fbw (WB's warehouses). The pseudo-warehouses of the
+-- report (in transit, total) are left out; names resolve through the seeds, masked ones ("Склад
+-- WB РФ", "Склад WB СГТ РФ") to WB's aggregate warehouses. The analytics wb-warehouses rows
+-- measure the same units and are not added here (they would count them twice).
+-- Rows of loads that dlt did not finish never get here.
+with completed_loads as (
+    select load_id
+    from {{ ref('stg_wildberries__loads') }}
+    where is_completed
+)
+
+select
+    'wildberries' as marketplace,
+    remains.account,
+    {{ wildberries_product_key('remains.account', 'remains.nm_id', 'remains.tech_size') }} as product_key,
+    {{ wildberries_product_id('remains.nm_id', 'remains.tech_size') }} as product_id,
+    warehouse_names.warehouse_key,
+    'fbw' as stock_type,
+    'warehouse_remains' as snapshot_source,
+    remains.quantity as available_quantity,
+    cast(null as bigint) as reserved_quantity,
+    cast(null as bigint) as in_transit_quantity,
+    remains.synced_at as snapshot_at,
+    remains.load_id
+from {{ ref('stg_wildberries__warehouse_remains') }} as remains
+inner join completed_loads
+    on remains.load_id = completed_loads.load_id
+inner join {{ ref('int_warehouse_names_resolved') }} as warehouse_names
+    on
+        warehouse_names.marketplace = 'wildberries'
+        and remains.raw_warehouse_name = warehouse_names.raw_warehouse_name
+where not remains.is_pseudo_warehouse

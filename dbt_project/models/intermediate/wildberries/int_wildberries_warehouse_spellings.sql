@@ -1,0 +1,26 @@
+-- Every Wildberries warehouse name as sent (stock report, orders and sales from WB warehouses),
+-- with where and when it was seen. The report's pseudo-warehouses and seller warehouses are not
+-- warehouse names to resolve.
+select
+    'wildberries' as marketplace,
+    account,
+    raw_warehouse_name,
+    synced_at as seen_at
+from {{ ref('stg_wildberries__warehouse_remains') }}
+where not is_pseudo_warehouse
+union all
+select
+    'wildberries' as marketplace,
+    account,
+    raw_warehouse_name,
+    synced_at as seen_at
+from {{ ref('stg_wildberries__orders') }}
+where not is_seller_warehouse and raw_warehouse_name is not null
+union all
+select
+    'wildberries' as marketplace,
+    account,
+    raw_warehouse_name,
+    synced_at as seen_at
+from {{ ref('stg_wildberries__sales') }}
+where not is_seller_warehouse and raw_warehouse_name is not null

@@ -1,0 +1,10 @@
+-- One row per barcode of every size of every card (statistics and reports name sizes by barcode).
+select
+    sizes.account,
+    sizes.nm_id,
+    sizes.chrt_id,
+    sizes.tech_size,
+    barcodes.value as barcode
+from {{ ref('stg_wildberries__card_sizes') }} as sizes
+inner join {{ source('wildberries', 'cards__sizes__skus') }} as barcodes
+    on sizes.size_row_id = barcodes._dlt_parent_id

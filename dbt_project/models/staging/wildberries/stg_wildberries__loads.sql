@@ -1,0 +1,6 @@
+select
+    load_id,
+    schema_name,
+    status = 0 as is_completed,
+    inserted_at as loaded_at
+from {{ source('wildberries', '_dlt_loads') }}

@@ -1,0 +1,45 @@
+-- Sales (saleID S…) and returns (R…) from the statistics API, latest state per saleID. Money
+-- fields can be 0 for up to 24 h after the row appears (WB fills them late). Times as in orders.
+with sales as (
+    {{ optional_source('wildberries', 'sales', {
+        'account': 'varchar', 'sale_id': 'varchar', 'srid': 'varchar', 'g_number': 'varchar',
+        'nm_id': 'bigint', 'barcode': 'varchar', 'supplier_article': 'varchar', 'tech_size': 'varchar',
+        'warehouse_name': 'varchar', 'warehouse_type': 'varchar', 'region_name': 'varchar',
+        'total_price': 'double precision', 'discount_percent': 'bigint', 'spp': 'double precision',
+        'finished_price': 'double precision', 'price_with_disc': 'double precision',
+        'for_pay': 'double precision', 'payment_sale_amount': 'double precision', 'date': 'varchar',
+        'last_change_date': 'varchar', 'synced_at': 'timestamp with time zone', '_dlt_load_id': 'varchar'
+    }) }}
+)
+
+select
+    account,
+    sale_id,
+    srid,
+    g_number as cart_id,
+    case
+        when sale_id like 'S%' then 'sale'
+        when sale_id like 'R%' then 'return'
+        else 'other'
+    end as sale_kind,
+    nm_id,
+    barcode,
+    supplier_article,
+    coalesce(tech_size, '0') as tech_size,
+    warehouse_name as raw_warehouse_name,
+    warehouse_type,
+    warehouse_type = 'Склад продавца' as is_seller_warehouse,
+    region_name,
+    cast(total_price as decimal(18, 2)) as total_price,
+    discount_percent,
+    cast(spp as decimal(9, 2)) as wb_discount_percent,
+    cast(finished_price as decimal(18, 2)) as finished_price,
+    cast(price_with_disc as decimal(18, 2)) as price_with_discount,
+    cast(for_pay as decimal(18, 2)) as for_pay,
+    cast(payment_sale_amount as decimal(18, 2)) as wallet_discount,
+    {{ from_moscow_time('"date"') }} as sold_at,
+    {{ from_moscow_time('last_change_date') }} as changed_at,
+    last_change_date as last_change_date_msk,
+    synced_at,
+    _dlt_load_id as load_id
+from sales

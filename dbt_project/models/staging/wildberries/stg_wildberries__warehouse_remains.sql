@@ -1,0 +1,22 @@
+-- The warehouse_remains report, one row per barcode × entry of its `warehouses` list. WB mixes
+-- three pseudo-warehouses into that list (units on the way to buyers, returns on the way back,
+-- the total over warehouses); is_pseudo_warehouse marks them so stock is not counted twice.
+select
+    remains.account,
+    remains.nm_id,
+    remains.barcode,
+    coalesce(remains.tech_size, '0') as tech_size,
+    remains.vendor_code,
+    remains.brand,
+    remains.subject_name,
+    remains.volume,
+    entries.warehouse_name as raw_warehouse_name,
+    entries.warehouse_name in (
+        'В пути до получателей', 'В пути возвраты на склад WB', 'Всего находится на складах'
+    ) as is_pseudo_warehouse,
+    entries.quantity,
+    remains.synced_at,
+    remains._dlt_load_id as load_id
+from {{ source('wildberries', 'warehouse_remains') }} as remains
+inner join {{ source('wildberries', 'warehouse_remains__warehouses') }} as entries
+    on remains._dlt_id = entries._dlt_parent_id

@@ -1,0 +1,46 @@
+{{ config(enabled=marketplace_enabled("wildberries")) }}
+
+-- No unit is lost or invented between the newest completed warehouse_remains report and the
+-- inventory mart: per account, inventory fbw available = the report's units over real warehouses
+-- (pseudo-warehouses left out). From staging on purpose, not from the models the mart uses.
+-- Returns the accounts that disagree.
+with completed as (
+    select remains.*
+    from {{ ref('stg_wildberries__warehouse_remains') }} as remains
+    inner join {{ ref('stg_wildberries__loads') }} as loads
+        on remains.load_id = loads.load_id
+    where loads.is_completed
+),
+
+raw_totals as (
+    select
+        account,
+        sum(quantity) as available_quantity
+    from completed
+    where
+        not is_pseudo_warehouse
+        and load_id = (
+            select max(newest.load_id) from completed as newest
+            where newest.account = completed.account
+        )
+    group by account
+),
+
+mart_totals as (
+    select
+        account,
+        sum(available_quantity) as available_quantity
+    from {{ ref('inventory') }}
+    where marketplace = 'wildberries'
+    group by account
+)
+
+select
+    coalesce(raw_totals.account, mart_totals.account) as seller_account,
+    raw_totals.available_quantity as raw_available,
+    mart_totals.available_quantity as mart_available
+from raw_totals
+full outer join mart_totals
+    on raw_totals.account = mart_totals.account
+where
+    coalesce(raw_totals.available_quantity, -1) <> coalesce(mart_totals.available_quantity, -1)

@@ -1,0 +1,19 @@
+{{ config(enabled=marketplace_enabled("wildberries"), severity="warn") }}
+
+-- WB's warehouse_remains report carries its own total ("Всего находится на складах") beside the
+-- warehouses: where they disagree, WB's data is inconsistent (or the report format changed) and
+-- the inventory of that barcode is in doubt. Returns the report rows that disagree.
+with entries as (
+    select
+        account,
+        load_id,
+        barcode,
+        sum(case when not is_pseudo_warehouse then quantity else 0 end) as warehouse_units,
+        max(case when raw_warehouse_name = 'Всего находится на складах' then quantity end) as reported_total
+    from {{ ref('stg_wildberries__warehouse_remains') }}
+    group by account, load_id, barcode
+)
+
+select *
+from entries
+where coalesce(reported_total, 0) <> warehouse_units
