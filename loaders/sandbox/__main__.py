@@ -14,6 +14,11 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
     parser = argparse.ArgumentParser(prog="python -m loaders.sandbox", description=__doc__)
     parser.add_argument("--host", default=defaults.host)
     parser.add_argument("--port", type=int, default=defaults.ozon_port, help="Ozon API port (0: a free one)")
+    parser.add_argument("--wb-port", type=int, default=defaults.wb_port, help="Wildberries API port (0: a free one)")
+    parser.add_argument("--wb-base-token-accounts", type=int, default=defaults.wb_base_token_accounts)
+    parser.add_argument(
+        "--wb-unmasked-warehouses", action="store_true", help="serve real WB warehouse names (WB masks them)"
+    )
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--products", type=int, default=defaults.products, help="per account")
     parser.add_argument("--warehouses", type=int, default=defaults.warehouses, help="first N Ozon FBO warehouses")
@@ -38,6 +43,9 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
         history_days=args.history_days,
         host=args.host,
         ozon_port=args.port,
+        wb_port=args.wb_port,
+        wb_base_token_accounts=args.wb_base_token_accounts,
+        wb_masked_warehouses=not args.wb_unmasked_warehouses,
     )
 
 
@@ -58,6 +66,14 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"OZON_API_BASE_URL={ozon.base_url}\nOZON_CLIENT_ID={first.client_id}\nOZON_API_KEY={first.api_key}\n"
             f"LOADER_NOW={sandbox.clock.now().isoformat()}",
+            flush=True,
+        )
+        wildberries = sandbox.wildberries
+        print(f"Wildberries sandbox at {wildberries.base_url} (all WB hosts' paths); these tokens are fake:")
+        for account in wildberries.accounts:
+            print(f"  {account.name} ({account.token_type}) {account.token}")
+        print(
+            f"WB_API_BASE_URL={wildberries.base_url}\nWB_API_TOKEN={wildberries.accounts[0].token}",
             flush=True,
         )
         stop.wait()

@@ -34,6 +34,12 @@ class SandboxConfig:
     # Simulated time: the clock starts at `start`; `history_days` days of orders exist before it.
     start: datetime = DEFAULT_START
     history_days: int = 0
+    # Wildberries: `wb_port` 0 picks a free port; the last `wb_base_token_accounts` accounts hold
+    # "base" tokens (403 on wb-warehouses, strict limits); `wb_masked_warehouses` serves WB's
+    # masked warehouse names ("Склад WB", "Склад WB РФ") as WB does since Aug 2026.
+    wb_port: int = 0
+    wb_base_token_accounts: int = 0
+    wb_masked_warehouses: bool = True
 
     def __post_init__(self) -> None:
         if self.products < 0:
@@ -52,5 +58,7 @@ class SandboxConfig:
             raise ValueError("rate_limit_scale must be > 0")
         if self.history_days < 0:
             raise ValueError("history_days must be >= 0")
+        if not 0 <= self.wb_base_token_accounts <= self.accounts:
+            raise ValueError("wb_base_token_accounts must be between 0 and accounts")
         if self.start.tzinfo is None:
             raise ValueError("start must carry a time zone")

@@ -1,4 +1,4 @@
-"""Pytest fixture `ozon_sandbox`: enable with `pytest_plugins = ["loaders.sandbox.pytest_plugin"]`."""
+"""Pytest fixtures `ozon_sandbox` and `wb_sandbox`: enable with `pytest_plugins = ["loaders.sandbox.pytest_plugin"]`."""
 
 from __future__ import annotations
 
@@ -16,4 +16,17 @@ OZON_FIXTURE_CONFIG = SandboxConfig(seed=7, products=120, warehouses=6, archived
 def ozon_sandbox() -> Iterator[Sandbox]:
     """A running sandbox (one Ozon account, 120 products, 6 warehouses), fresh for each test."""
     with Sandbox(OZON_FIXTURE_CONFIG) as sandbox:
+        yield sandbox
+
+
+# Two WB accounts, 60 cards each, 30 days of history, no rate limits (WB allows one sales call a
+# minute): several pages everywhere, starts in well under a second.
+WB_FIXTURE_CONFIG = SandboxConfig(seed=11, products=60, warehouses=6, accounts=2, history_days=30, rate_limit_rps=0)
+
+
+@pytest.fixture
+def wb_sandbox() -> Iterator[Sandbox]:
+    """A running sandbox (WB accounts wb1/wb2, 60 cards each, 30 days of history, limits off), fresh per test;
+    its Ozon side has two accounts too."""
+    with Sandbox(WB_FIXTURE_CONFIG) as sandbox:
         yield sandbox

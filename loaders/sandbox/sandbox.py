@@ -6,6 +6,7 @@ from loaders.sandbox.clock import SandboxClock
 from loaders.sandbox.config import SandboxConfig
 from loaders.sandbox.ozon import OzonApi
 from loaders.sandbox.server import ApiServer
+from loaders.sandbox.wildberries import WildberriesApi
 
 
 class Sandbox:
@@ -13,6 +14,7 @@ class Sandbox:
 
     with Sandbox(SandboxConfig(seed=42, products=300)) as sb:
         sb.ozon.base_url, sb.ozon.accounts[0].client_id, sb.ozon.truth(client_id), ...
+        sb.wildberries.base_url, sb.wildberries.accounts[0].token, sb.wildberries.truth(token), ...
         sb.clock.advance(timedelta(days=1))  # simulated time, shared by every marketplace
     """
 
@@ -20,12 +22,17 @@ class Sandbox:
         self.config = config or SandboxConfig()
         self.clock = SandboxClock(self.config.start)
         self.ozon = OzonApi(self.config, self.clock)
+        self.wildberries = WildberriesApi(self.config, self.clock)
         self._servers: list[ApiServer] = []
 
     def start(self) -> Sandbox:
         server = ApiServer(self.ozon, self.config.host, self.config.ozon_port)
         server.start()
         self.ozon.base_url = server.base_url
+        self._servers.append(server)
+        server = ApiServer(self.wildberries, self.config.host, self.config.wb_port)
+        server.start()
+        self.wildberries.base_url = server.base_url
         self._servers.append(server)
         return self
 
