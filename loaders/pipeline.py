@@ -13,6 +13,7 @@ import dlt
 
 from loaders import config
 from loaders.http import ApiClient
+from loaders.progress import ResourceProgress
 
 log = logging.getLogger(__name__)
 
@@ -89,14 +90,17 @@ def run(
 ) -> LoadResult:
     """Load one account of `marketplace` into its raw dataset; raises the API's error when a resource fails."""
     started = time.monotonic()
+    progress = ResourceProgress(f"{marketplace.name} account {account.name}")
     pipeline = dlt.pipeline(
         pipeline_name=f"{marketplace.name}__{account.name}",
         destination=destination(destination_name),
         dataset_name=marketplace.dataset,
         pipelines_dir=str(config.pipelines_dir()),
+        progress=progress,
     )
     prepared = marketplace.prepare(account)
     source = prepared.source.with_resources(*resources) if resources else prepared.source
+    progress.watch(source)
     pipeline.run(
         source,
         loader_file_format=LOADER_FILE_FORMATS[destination_name],
