@@ -19,7 +19,7 @@ include .env
 export
 endif
 
-.PHONY: help setup demo load-ozon build seed freshness docs bench summary test test-postgres lint fmt clean
+.PHONY: help setup demo load load-ozon load-wb build seed freshness docs bench summary test test-postgres lint fmt clean
 .PHONY: run run-catalogue run-orders run-stock transform health prune cron-install cron-remove cron-show
 
 help: ## List every target with one line each
@@ -41,6 +41,15 @@ demo: setup ## Whole job end to end against the local sandbox into data/demo.duc
 
 load-ozon: setup ## Load Ozon catalogue and stock (OZON_CLIENT_ID, OZON_API_KEY) into TARGET
 	$(BIN)/python -m loaders ozon --destination $(TARGET)
+
+load-wb: setup ## Load Wildberries cards, orders, sales, stock and warehouses (WB_API_TOKEN) into TARGET
+	$(BIN)/python -m loaders wildberries --destination $(TARGET)
+
+load: setup ## Load both marketplaces (Ozon, then Wildberries) into TARGET; exit code of the worst failure
+	@status=0; for marketplace in ozon wildberries; do \
+		$(BIN)/python -m loaders $$marketplace --destination $(TARGET); rc=$$?; \
+		if [ $$rc -gt $$status ]; then status=$$rc; fi; \
+	done; exit $$status
 
 build: setup ## dbt build (seeds, models, tests) on TARGET (duckdb|postgres)
 	$(DBT) build $(DBT_ARGS)
@@ -104,12 +113,12 @@ test-postgres: setup ## Only the PostgreSQL path: loaders and dbt build against 
 lint: setup ## ruff on Python, sqlfluff on the dbt models
 	$(BIN)/ruff check loaders scripts tests
 	$(BIN)/ruff format --check loaders scripts tests
-	DUCKDB_PATH=:memory: $(BIN)/sqlfluff lint dbt_project/models dbt_project/tests
+	DUCKDB_PATH=:memory: MARKETPLACES=ozon,wildberries $(BIN)/sqlfluff lint dbt_project/models dbt_project/tests
 
 fmt: setup ## Format Python (ruff) and fix SQL style (sqlfluff)
 	$(BIN)/ruff format loaders scripts tests
 	$(BIN)/ruff check --fix loaders scripts tests
-	DUCKDB_PATH=:memory: $(BIN)/sqlfluff fix dbt_project/models dbt_project/tests
+	DUCKDB_PATH=:memory: MARKETPLACES=ozon,wildberries $(BIN)/sqlfluff fix dbt_project/models dbt_project/tests
 
 clean: ## Remove data/, dbt's target/ and logs/ (keeps .venv)
 	rm -rf data target logs

@@ -29,6 +29,16 @@ class OzonAccount:
         return f"OzonAccount(name={self.name!r}, client_id={self.client_id!r}, base_url={self.base_url!r})"
 
 
+@dataclass(frozen=True)
+class WildberriesAccount:
+    name: str
+    token: str
+    base_url: str  # empty: the real WB hosts; set: one server (the sandbox) for every WB host
+
+    def __repr__(self) -> str:  # keeps the token out of tracebacks and debug output
+        return f"WildberriesAccount(name={self.name!r}, base_url={self.base_url!r})"
+
+
 def _account_settings(prefix: str, fields: tuple[str, ...]) -> list[tuple[str, dict[str, str]]]:
     """(name, {field: value}) per configured account of one marketplace.
 
@@ -65,6 +75,18 @@ def ozon_accounts() -> list[OzonAccount]:
         accounts.append(
             OzonAccount(name or values["CLIENT_ID"], values["CLIENT_ID"], values["API_KEY"], values["API_BASE_URL"])
         )
+    return accounts
+
+
+def wildberries_accounts() -> list[WildberriesAccount]:
+    """Every configured WB account (see `_account_settings`): `WB_API_TOKEN` (name from
+    WB_ACCOUNT_NAME, default "default"), or `WB_ACCOUNTS=a,b` with `WB_A_API_TOKEN`, ...;
+    `WB_API_BASE_URL` points every WB host at one server (the sandbox)."""
+    accounts = []
+    for name, values in _account_settings("WB", ("API_TOKEN",)):
+        if not values["API_TOKEN"]:
+            raise ConfigError("Wildberries credentials are not set: export WB_API_TOKEN (see README).")
+        accounts.append(WildberriesAccount(name or "default", values["API_TOKEN"], values["API_BASE_URL"]))
     return accounts
 
 

@@ -132,6 +132,11 @@ class ApiClient:
         """GET a file (a report): an endpoint of this API or an absolute URL; returns the raw bytes."""
         return self._call("GET", endpoint_or_url, params=params).content
 
+    def fetch(self, endpoint_or_url: str, params: dict[str, Any] | None = None) -> requests.Response:
+        """GET and return the whole successful response, for answers whose status matters
+        (e.g. 204 "no data" versus an empty 200)."""
+        return self._call("GET", endpoint_or_url, params=params)
+
     def _call(self, method: str, endpoint: str, **kwargs: Any) -> requests.Response:
         if self._consecutive_failures.get(endpoint, 0) >= self.breaker_threshold:
             raise ApiUnavailableError(

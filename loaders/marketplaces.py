@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from loaders import config, ozon
+from loaders import config, ozon, wildberries
 from loaders.ozon import helpers as ozon_helpers
 from loaders.pipeline import Marketplace, PreparedSource
+from loaders.wildberries import helpers as wildberries_helpers
 
 
 def _prepare_ozon(account: config.OzonAccount) -> PreparedSource:
@@ -14,6 +15,13 @@ def _prepare_ozon(account: config.OzonAccount) -> PreparedSource:
     return PreparedSource(source, [client], report_failures)
 
 
+def _prepare_wildberries(account: config.WildberriesAccount) -> PreparedSource:
+    client = wildberries_helpers.make_client(account)
+    deferred: list = []
+    source = wildberries.wildberries_source(account, client=client, report_failures=deferred)
+    return PreparedSource(source, [client], deferred)
+
+
 MARKETPLACES: dict[str, Marketplace] = {
     "ozon": Marketplace(
         name="ozon",
@@ -21,5 +29,12 @@ MARKETPLACES: dict[str, Marketplace] = {
         resources=ozon.RESOURCES,
         accounts=config.ozon_accounts,
         prepare=_prepare_ozon,
+    ),
+    "wildberries": Marketplace(
+        name="wildberries",
+        dataset="raw_wildberries",
+        resources=wildberries.RESOURCES,
+        accounts=config.wildberries_accounts,
+        prepare=_prepare_wildberries,
     ),
 }

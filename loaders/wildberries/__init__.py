@@ -1,0 +1,204 @@
+"""dlt source for the Wildberries seller API: cards, orders, sales, stock and warehouses, copied as
+sent into `raw_wildberries`."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import dlt
+
+from loaders import config
+from loaders.config import WildberriesAccount
+from loaders.http import ApiAuthError, ApiClient
+from loaders.wildberries import helpers, reports, settings
+
+log = logging.getLogger(__name__)
+
+RESOURCES = (
+    "cards",
+    "orders",
+    "sales",
+    "warehouse_remains",
+    "wb_warehouse_stocks",
+    "seller_warehouses",
+    "offices",
+)
+
+# Declared, so that the table has every column even when no quarantined row had a key.
+QUARANTINE_COLUMNS = {
+    "endpoint": {"data_type": "text", "nullable": False},
+    "reason": {"data_type": "text", "nullable": False},
+    "raw_row": {"data_type": "text", "nullable": False},
+    # The lastChangeDate of the row when it has one; not a merge table, so no dedup_sort.
+    "last_change_date": {"data_type": "text", "nullable": True, "dedup_sort": None},
+}
+
+
+@dlt.source(name="wildberries", max_table_nesting=2)
+def wildberries_source(
+    account: WildberriesAccount,
+    client: ApiClient | None = None,
+    synced_at: datetime | None = None,
+    report_failures: list[Exception] | None = None,
+):
+    """Cards, orders, sales, stock and warehouses of one Wildberries seller account.
+
+    Args:
+        account: the seller account (token and name) to read.
+        client: the HTTP client to use; by default one made for `account`.
+        synced_at: the time stamped on every row of this run; defaults to `config.now()` (LOADER_NOW
+            or the wall clock), which also anchors the first orders/sales window.
+        report_failures: where errors go that must not drop the rest of the run (a failed
+            warehouse_remains report, whose `report_requests` row must still load; a token refused by
+            wb-warehouses), for the caller to raise after the load. Without it they raise at once.
+
+    Every root row carries `account` and `synced_at`. Cards, orders, sales, seller warehouses and
+    offices merge on their natural key plus account; stock appends one snapshot per run.
+    """
+    # API timestamps stay text in raw (statistics times are Moscow-local without offset); staging parses them.
+    dlt.current.source_schema().remove_type_detection("iso_timestamp")
+    client = client or helpers.make_client(account)
+    now = synced_at or config.now()
+    stamp = {"account": account.name, "synced_at": now}
+    columns = {
+        "account": {"data_type": "text", "nullable": False},
+        "synced_at": {"data_type": "timestamp", "nullable": False},
+    }
+
+    def stamped(items: list[dict], kind: str | None = None) -> list[dict]:
+        fields = settings.DOUBLE_FIELDS.get(kind or "", ())
+        return [{**(_as_doubles(item, fields) if fields else item), **stamp} for item in items]
+
+    @dlt.resource(write_disposition="merge", primary_key=("account", "nm_id"), columns=columns)
+    def cards() -> Iterator[list[dict]]:
+        """Cards changed since the cursor of the last run (all of them on the first run)."""
+        state = dlt.current.resource_state()
+        for page, cursor in helpers.card_pages(client, account, state.get("cursor")):
+            yield stamped(page, "cards")
+            state["cursor"] = cursor
+
+    def read_statistics(endpoint: helpers.Endpoint, key: str, kind: str) -> Iterator:
+        """Rows changed since the newest lastChangeDate of the last run minus the look-back (or
+        WB_ORDERS_INITIAL_DAYS back on the first run), merged on `key`. A row that cannot be
+        stored goes, whole and with the reason, to `statistics_quarantine`."""
+        state = dlt.current.resource_state()
+        newest = state.get("last_change_date")
+        endpoint_url = helpers.url(account, endpoint)
+        date_from = helpers.start_date_from(newest, now)
+        log.info("Wildberries account %s: %s from %s", account.name, endpoint[1], date_from)
+        for page in helpers.statistics_pages(client, endpoint_url, date_from):
+            good: dict[str, dict] = {}
+            quarantined = []
+            for row in page:
+                reason = helpers.quarantine_reason(row, key)
+                if reason:
+                    quarantined.append(
+                        {
+                            "last_change_date": _text_or_none(row, settings.STATISTICS_CURSOR),
+                            "endpoint": endpoint[1],
+                            "reason": reason,
+                            "raw_row": json.dumps(row, ensure_ascii=False, sort_keys=True),
+                        }
+                    )
+                    continue
+                cursor_value = row[settings.STATISTICS_CURSOR]
+                earlier = good.get(row[key])
+                if earlier is None or helpers.newest(earlier[settings.STATISTICS_CURSOR], cursor_value) == cursor_value:
+                    good[row[key]] = row
+                newest = helpers.newest(newest, cursor_value)
+            if good:
+                yield stamped(list(good.values()), kind)
+            if quarantined:
+                yield _to_quarantine_table(stamped(quarantined))
+            state["last_change_date"] = newest
+
+    # The latest state of a row read twice in one run wins the merge.
+    statistics_columns = {**columns, "last_change_date": {"data_type": "text", "dedup_sort": "desc"}}
+
+    @dlt.resource(write_disposition="merge", primary_key=("account", "srid"), columns=statistics_columns)
+    def orders() -> Iterator:
+        yield from read_statistics(settings.ORDERS, settings.ORDERS_KEY, "orders")
+
+    @dlt.resource(write_disposition="merge", primary_key=("account", "sale_id"), columns=statistics_columns)
+    def sales() -> Iterator:
+        yield from read_statistics(settings.SALES, settings.SALES_KEY, "sales")
+
+    @dlt.resource(write_disposition="append", columns=columns)
+    def warehouse_remains() -> Iterator:
+        """Report rows, quarantined rows and the report request, each to its own table."""
+        report = reports.RemainsReport(client, account, reports.report_timeout(), report_failures)
+        for table, rows in report.tables():
+            kind = "warehouse_remains" if table == reports.STOCK_TABLE else None
+            yield dlt.mark.with_table_name(stamped(rows, kind), table)
+
+    @dlt.resource(write_disposition="append", columns=columns)
+    def wb_warehouse_stocks() -> Iterator[list[dict]]:
+        """Stock per size on WB warehouses; a token type wb-warehouses refuses fails this resource
+        alone (the error is raised after the load, see `report_failures`)."""
+        try:
+            for page in helpers.wb_warehouse_stock_pages(client, account):
+                yield stamped(page)
+        except ApiAuthError as exc:
+            error = _token_type_error(exc)
+            if report_failures is None:
+                raise error from exc
+            log.error("%s", error)
+            report_failures.append(error)
+
+    @dlt.resource(write_disposition="merge", primary_key=("account", "id"), columns=columns)
+    def seller_warehouses() -> Iterator[list[dict]]:
+        warehouses = helpers.plain_list(client, account, settings.SELLER_WAREHOUSES)
+        if warehouses:
+            yield stamped(warehouses)
+
+    # `federalDistrict` is null outside Russia: declare it, or dlt may leave it out.
+    office_columns = {**columns, "federal_district": {"data_type": "text", "nullable": True}}
+
+    @dlt.resource(write_disposition="merge", primary_key=("account", "id"), columns=office_columns)
+    def offices() -> Iterator[list[dict]]:
+        found = helpers.plain_list(client, account, settings.OFFICES)
+        if found:
+            yield stamped(found, "offices")
+
+    return (cards, orders, sales, warehouse_remains, wb_warehouse_stocks, seller_warehouses, offices)
+
+
+def _to_quarantine_table(rows: list[dict]) -> Any:
+    """Send `rows` to the append-only quarantine table (no key: a row without one lands there)."""
+    hints = dlt.mark.make_hints(
+        table_name=settings.STATISTICS_QUARANTINE_TABLE,
+        write_disposition="append",
+        primary_key=(),
+        columns=QUARANTINE_COLUMNS,
+    )
+    return dlt.mark.with_hints(rows, hints, create_table_variant=True)
+
+
+def _text_or_none(row: Any, name: str) -> str | None:
+    value = row.get(name) if isinstance(row, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _token_type_error(exc: ApiAuthError) -> ApiAuthError:
+    """The auth error of wb-warehouses, with the hint that names the token types it accepts."""
+    prefix = f"{exc.marketplace} account {exc.account}: {exc.endpoint}: "
+    detail = str(exc).removeprefix(prefix).removesuffix(". " + helpers.AUTH_HINT)
+    return ApiAuthError(exc.marketplace, exc.account, exc.endpoint, detail, helpers.WB_WAREHOUSE_STOCKS_HINT)
+
+
+def _as_doubles(item: dict, fields: tuple[str, ...]) -> dict:
+    """`item` with the whole numbers among `fields` (dotted: nested) as floats; copies what it changes."""
+    item = dict(item)
+    for name in fields:
+        head, _, rest = name.partition(".")
+        value = item.get(head)
+        if rest:
+            if isinstance(value, dict):
+                item[head] = _as_doubles(value, (rest,))
+        elif isinstance(value, int) and not isinstance(value, bool):
+            item[head] = float(value)
+    return item

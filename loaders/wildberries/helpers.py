@@ -1,0 +1,260 @@
+"""Wildberries API client: authentication, error recognition, pacing and pagination."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from loaders.config import ConfigError, WildberriesAccount
+from loaders.http import ApiClient, ApiRequestError
+from loaders.wildberries import settings
+
+log = logging.getLogger(__name__)
+
+MARKETPLACE = "Wildberries"
+MOSCOW = timezone(timedelta(hours=settings.MOSCOW_UTC_OFFSET_HOURS), "MSK")
+
+Endpoint = tuple[str, str]  # (real host, path), see settings
+
+AUTH_HINT = (
+    "Wildberries rejected the token: check WB_API_TOKEN (or WB_<ACCOUNT>_API_TOKEN). It must be valid "
+    "(tokens expire after 180 days) and carry the categories the loader reads: Контент (cards), "
+    "Статистика (orders, sales), Аналитика (stock reports), Маркетплейс (warehouses, offices)."
+)
+WB_WAREHOUSE_STOCKS_HINT = (
+    "stocks-report/wb-warehouses accepts only personal, service or base-with-secret tokens with the "
+    "Аналитика category; a plain base token is refused with 403. Use such a token for this account, or "
+    "leave wb_warehouse_stocks out (--resources); warehouse_remains gives the stock too. The other "
+    "resources of the account were loaded."
+)
+
+
+def is_auth_error(status: int, body: Any) -> bool:
+    """401 and 403 on every WB host, and a problem+json body titled `unauthorized`."""
+    if status in (401, 403):
+        return True
+    return isinstance(body, dict) and str(body.get("title", "")).lower() == "unauthorized"
+
+
+def rate_limit_scale() -> float:
+    """WB_RATE_LIMIT_SCALE (sandbox only, default 1): every pacing interval is divided by it, to
+    match a sandbox whose `rate_limit_scale` makes the limits that much looser."""
+    text = os.environ.get("WB_RATE_LIMIT_SCALE", "").strip()
+    if not text:
+        return 1.0
+    try:
+        scale = float(text)
+    except ValueError:
+        scale = -1.0
+    if scale <= 0:
+        raise ConfigError(f"WB_RATE_LIMIT_SCALE must be a positive number, not {text!r}")
+    return scale
+
+
+def url(account: WildberriesAccount, endpoint: Endpoint, **path_params: str) -> str:
+    """The absolute URL of `endpoint`: its real host, or WB_API_BASE_URL when set."""
+    host, path = endpoint
+    return (account.base_url or host).rstrip("/") + path.format(**path_params)
+
+
+def interval(endpoint: Endpoint) -> float:
+    """Seconds between two calls of `endpoint` for one account, WB_RATE_LIMIT_SCALE applied, with
+    a small margin: WB measures the spacing on arrival, and latency varies."""
+    return settings.ENDPOINT_INTERVALS[endpoint] * settings.PACING_MARGIN / rate_limit_scale()
+
+
+def make_client(account: WildberriesAccount) -> ApiClient:
+    """One client per account: raw token in `Authorization`, each endpoint paced to its limit.
+    Endpoints are absolute URLs, because WB spreads its methods over several hosts."""
+    return ApiClient(
+        marketplace=MARKETPLACE,
+        account=account.name,
+        base_url="",
+        headers={"Authorization": account.token},
+        secrets=(account.token,),
+        is_auth_error=is_auth_error,
+        auth_hint=AUTH_HINT,
+        endpoint_intervals={
+            url(account, endpoint): interval(endpoint)
+            for endpoint in settings.ENDPOINT_INTERVALS
+            if "{" not in endpoint[1]  # per-task paths are paced by the report flow itself
+        },
+    )
+
+
+# --- content cards --------------------------------------------------------------------------------
+
+
+def card_pages(client: ApiClient, account: WildberriesAccount, start: dict | None) -> Iterator[tuple[list, dict]]:
+    """(cards, cursor after them) per page of cards/list, oldest change first, from the cursor
+    `start` ({updatedAt, nmID} of the last card of an earlier run) or from the beginning, until
+    `cursor.total < limit`."""
+    limit = settings.CARDS_PAGE_SIZE
+    cursor: dict[str, Any] = {"limit": limit}
+    if start and start.get("updatedAt") and start.get("nmID") is not None:
+        cursor |= {"updatedAt": start["updatedAt"], "nmID": start["nmID"]}
+    endpoint = url(account, settings.CARDS_LIST)
+    while True:
+        body = {
+            "settings": {
+                "sort": {"ascending": True},
+                "filter": {"withPhoto": settings.CARDS_WITH_PHOTO},
+                "cursor": cursor,
+            }
+        }
+        answer = client.post(endpoint, body)
+        cards = answer.get("cards") or []
+        after = answer.get("cursor") or {}
+        if cards:
+            last = {"updatedAt": after.get("updatedAt"), "nmID": after.get("nmID")}
+            if not last["updatedAt"] or last["nmID"] is None:  # fall back to the page's last card
+                last = {"updatedAt": cards[-1].get("updatedAt"), "nmID": cards[-1].get("nmID")}
+            yield cards, last
+            cursor = {"limit": limit, **last}
+        total = after.get("total", len(cards))
+        if not cards or not isinstance(total, int) or total < limit:
+            return
+
+
+# --- statistics orders and sales -------------------------------------------------------------------
+
+
+def parse_moscow(value: Any) -> datetime | None:
+    """A statistics time (Moscow-local, no offset, variable fraction) as a naive datetime, or None."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(MOSCOW).replace(tzinfo=None)
+    return moment
+
+
+def moscow_text(moment: datetime) -> str:
+    """`moment` (aware, or naive Moscow-local) as a Moscow-local `dateFrom` without offset."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(MOSCOW).replace(tzinfo=None)
+    return moment.isoformat(timespec="seconds" if not moment.microsecond else "microseconds")
+
+
+def statistics_pages(client: ApiClient, endpoint: str, date_from: str) -> Iterator[list]:
+    """Pages of a statistics list (orders, sales) with flag=0 from `date_from`, each page's next
+    `dateFrom` the full lastChangeDate of its last row, until `[]`.
+
+    The boundary is inclusive, so every page repeats the rows of the previous one that carry the
+    boundary time; rows already served by the previous page (compared whole) are dropped here, and
+    a page that brings nothing new ends the paging (more rows of one time than a page holds cannot
+    be paged past). Only one page's fingerprints are kept; rows older than the `dateFrom` asked for
+    (which WB should not send) were served before and are dropped too."""
+    seen: set[str] = set()
+    while True:
+        rows = client.get(endpoint, {"dateFrom": date_from, "flag": 0})
+        if rows is None or rows == []:
+            return
+        if not isinstance(rows, list):
+            raise ApiRequestError(MARKETPLACE, client.account, endpoint, f"expected a JSON array, got {type(rows)}")
+        fresh, fingerprints = [], set()
+        floor = parse_moscow(date_from)
+        for row in rows:
+            fingerprint = json.dumps(row, sort_keys=True, ensure_ascii=False)
+            when = _cursor_time(row)
+            if floor is not None and when is not None and when < floor:
+                continue  # before the dateFrom asked for: an earlier page (or run) served it
+            if fingerprint not in seen and fingerprint not in fingerprints:  # also within the page
+                fresh.append(row)
+            fingerprints.add(fingerprint)
+        if not fresh:
+            return
+        yield fresh
+        boundary = next(
+            (row[settings.STATISTICS_CURSOR] for row in reversed(rows) if _cursor_time(row) is not None), None
+        )
+        if boundary is None:
+            log.warning("%s: %s: no row has a valid lastChangeDate; paging stops", client.account, endpoint)
+            return
+        if boundary == date_from:
+            log.warning(
+                "%s: %s: a whole page of rows share lastChangeDate %s; WB cannot page past them, so rows of"
+                " that time beyond the page may be missing until they change again",
+                client.account,
+                endpoint,
+                boundary,
+            )
+        # Rows of one time can span pages: keep every fingerprint while the boundary stands still.
+        seen = seen | fingerprints if boundary == date_from else fingerprints
+        date_from = boundary
+
+
+def _cursor_time(row: Any) -> datetime | None:
+    return parse_moscow(row.get(settings.STATISTICS_CURSOR)) if isinstance(row, dict) else None
+
+
+def quarantine_reason(row: Any, key: str) -> str | None:
+    """Why a statistics row cannot be stored, or None: without its key it cannot be merged, and
+    without a valid lastChangeDate it cannot move the cursor."""
+    if not isinstance(row, dict):
+        return "not a JSON object"
+    problems = []
+    if not isinstance(row.get(key), str) or not row[key]:
+        problems.append(f"no {key}")
+    if _cursor_time(row) is None:
+        problems.append(f"no valid {settings.STATISTICS_CURSOR}")
+    return "; ".join(problems) or None
+
+
+def start_date_from(last_change_date: str | None, now: datetime) -> str:
+    """`dateFrom` of a run: WB_ORDERS_INITIAL_DAYS before `now` on the first run, else the newest
+    lastChangeDate seen minus WB_ORDERS_LOOKBACK_HOURS (Moscow-local, as WB compares)."""
+    last = parse_moscow(last_change_date)
+    if last is None:
+        days = _whole_number("WB_ORDERS_INITIAL_DAYS", settings.ORDERS_INITIAL_DAYS, 1, 365)
+        return moscow_text((now.astimezone(UTC) - timedelta(days=days)).replace(microsecond=0))
+    hours = _whole_number("WB_ORDERS_LOOKBACK_HOURS", settings.ORDERS_LOOKBACK_HOURS, 0, 24 * 90)
+    return moscow_text(last - timedelta(hours=hours))
+
+
+def newest(current: str | None, candidate: str | None) -> str | None:
+    """The later of two lastChangeDate texts (compared as times), kept as sent."""
+    if parse_moscow(candidate) is None:
+        return current
+    if parse_moscow(current) is None or parse_moscow(candidate) > parse_moscow(current):
+        return candidate
+    return current
+
+
+def _whole_number(name: str, default: int, low: int, high: int) -> int:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ConfigError(f"{name} must be a whole number between {low} and {high}, not {text!r}")
+    return int(text)
+
+
+# --- analytics stocks, seller warehouses, offices --------------------------------------------------
+
+
+def wb_warehouse_stock_pages(client: ApiClient, account: WildberriesAccount) -> Iterator[list[dict]]:
+    """Pages of stocks-report/wb-warehouses (all nmIds), offset paging until a short page."""
+    limit, offset = settings.WB_WAREHOUSE_STOCKS_PAGE_SIZE, 0
+    endpoint = url(account, settings.WB_WAREHOUSE_STOCKS)
+    while True:
+        answer = client.post(endpoint, {"nmIds": [], "chrtIds": [], "limit": limit, "offset": offset})
+        items = ((answer or {}).get("data") or {}).get("items") or []
+        if items:
+            yield items
+        if len(items) < limit:
+            return
+        offset += limit
+
+
+def plain_list(client: ApiClient, account: WildberriesAccount, endpoint: Endpoint) -> list[dict]:
+    """A marketplace list answered as a bare JSON array (warehouses, offices)."""
+    answer = client.get(url(account, endpoint))
+    return answer if isinstance(answer, list) else []

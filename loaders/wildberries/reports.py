@@ -1,0 +1,247 @@
+"""The asynchronous `warehouse_remains` stock report of Wildberries.
+
+The flow: `GET /api/v1/warehouse_remains?locale=ru&groupBy…=true` → `{"data":{"taskId"}}`;
+`GET …/tasks/{id}/status` with back-off (paced to the 1-per-5-s limit) until `done`, `canceled`
+or `purged`, or until the deadline (WB_REPORT_TIMEOUT_SECONDS); `GET …/tasks/{id}/download` →
+a JSON array, one row per barcode and size with its `warehouses[]` (204: no stock at all).
+
+As for Ozon's report (loaders/ozon/reports.py, whose outcomes and error this reuses), a stock
+snapshot is all or nothing: the whole file is downloaded and checked before the first row is
+yielded, and a report that was canceled, purged, not ready by the deadline, truncated or
+malformed loads no stock row of the run. Every request is recorded in `report_requests` with its
+outcome; rows that cannot be read go to `warehouse_remains_quarantine` with the reason.
+`warehouses[]` is kept as sent, pseudo-warehouses included (dbt tells them apart).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from loaders.config import ConfigError, WildberriesAccount
+from loaders.http import ApiClient, ApiRequestError, ApiUnavailableError, Pacer
+from loaders.ozon.reports import FAILED, LOADED, MALFORMED, TIMED_OUT, UNREACHABLE, ReportFailedError
+from loaders.wildberries import helpers, settings
+
+log = logging.getLogger(__name__)
+
+REPORT_TYPE = "warehouse_remains"
+STOCK_TABLE = "warehouse_remains"
+QUARANTINE_TABLE = "warehouse_remains_quarantine"
+REQUESTS_TABLE = "report_requests"
+FAILED_STATUSES = ("canceled", "purged")
+
+__all__ = ["FAILED", "LOADED", "MALFORMED", "TIMED_OUT", "UNREACHABLE", "RemainsReport", "ReportFailedError"]
+
+
+def report_timeout() -> float:
+    """Seconds to wait for a report to be ready: WB_REPORT_TIMEOUT_SECONDS, default 600."""
+    text = os.environ.get("WB_REPORT_TIMEOUT_SECONDS", "").strip()
+    if not text:
+        return settings.REPORT_TIMEOUT_SECONDS
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if seconds <= 0:
+        raise ConfigError(f"WB_REPORT_TIMEOUT_SECONDS must be a positive number of seconds, not {text!r}")
+    return seconds
+
+
+@dataclass
+class ReportRequest:
+    """One report of a run, as recorded in `report_requests`."""
+
+    task_id: str
+    requested_at: datetime
+    report_type: str = REPORT_TYPE
+    status: str = ""  # the last status WB gave
+    outcome: str = ""
+    error: str = ""
+    finished_at: datetime | None = None
+    polls: int = 0
+    rows: int = 0
+    rows_quarantined: int = 0
+
+
+@dataclass
+class RemainsFile:
+    """A downloaded report, checked in full: what makes it unusable, the good rows and the rest."""
+
+    task_id: str
+    problem: str = ""
+    rows: list[dict] = field(default_factory=list)
+    quarantined: list[dict] = field(default_factory=list)
+
+    def pages(self, size: int = settings.REPORT_ROWS_PER_PAGE) -> Iterator[list[dict]]:
+        for start in range(0, len(self.rows), size):
+            yield self.rows[start : start + size]
+
+
+class RemainsReport:
+    """Runs the report flow for one account; `tables()` yields (table, rows) for the loader."""
+
+    def __init__(
+        self,
+        client: ApiClient,
+        account: WildberriesAccount,
+        timeout: float,
+        failures: list[Exception] | None = None,
+    ) -> None:
+        self.client, self.account, self.timeout, self.failures = client, account, timeout, failures
+        # The per-task paths carry the task id, so they are paced here rather than in the client.
+        self._status_pacer = Pacer(interval=helpers.interval(settings.WAREHOUSE_REMAINS_STATUS))
+        self._download_pacer = Pacer(interval=helpers.interval(settings.WAREHOUSE_REMAINS_DOWNLOAD))
+
+    def tables(self) -> Iterator[tuple[str, list[dict]]]:
+        """Stock rows only if the report is good, then quarantined rows and the request's row. A
+        failure is then raised, or handed to `failures` for the caller to raise after the load."""
+        request = self._create()
+        report = self._collect(request) if not request.outcome else RemainsFile(request.task_id)
+        if report.quarantined:
+            yield QUARANTINE_TABLE, report.quarantined
+        if request.outcome == LOADED:
+            for page in report.pages():
+                yield STOCK_TABLE, page
+        else:
+            request.rows = 0
+        yield REQUESTS_TABLE, [asdict(request)]
+        if request.outcome != LOADED:
+            error = ReportFailedError(
+                self.client.marketplace,
+                self.client.account,
+                settings.WAREHOUSE_REMAINS[1],
+                f"report {request.task_id or '(not created)'} {request.outcome}: {request.error}",
+                "No stock row of this run was loaded; report_requests says why. The next run tries again.",
+            )
+            if self.failures is None:
+                raise error
+            log.error("%s", error)
+            self.failures.append(error)
+
+    def _create(self) -> ReportRequest:
+        request = ReportRequest(task_id="", requested_at=datetime.now(UTC))
+        try:
+            answer = self.client.get(
+                helpers.url(self.account, settings.WAREHOUSE_REMAINS), dict(settings.WAREHOUSE_REMAINS_PARAMS)
+            )
+            request.task_id = str(((answer or {}).get("data") or {})["taskId"])
+        except (ApiRequestError, ApiUnavailableError) as exc:
+            request.outcome, request.error = UNREACHABLE, str(exc)
+        except (KeyError, TypeError, AttributeError):
+            request.outcome, request.error = MALFORMED, f"no data.taskId in the answer: {str(answer)[:200]}"
+        if request.outcome:
+            request.finished_at = datetime.now(UTC)
+        return request
+
+    def _collect(self, request: ReportRequest) -> RemainsFile:
+        """Poll until the report is ready, download and check it; fills in `request`'s outcome.
+        Rejected credentials end the run at once, like in every other resource."""
+        report = RemainsFile(request.task_id)
+        try:
+            self._wait(request)
+            if not request.outcome:
+                self._download_pacer.wait()
+                response = self.client.fetch(
+                    helpers.url(self.account, settings.WAREHOUSE_REMAINS_DOWNLOAD, task_id=request.task_id)
+                )
+                report = check_report(response.status_code, response.content, request.task_id)
+        except (ApiRequestError, ApiUnavailableError) as exc:
+            request.outcome, request.error = UNREACHABLE, str(exc)
+        request.finished_at = datetime.now(UTC)
+        if request.outcome:
+            return report
+        request.rows, request.rows_quarantined = len(report.rows), len(report.quarantined)
+        if report.problem:
+            request.outcome, request.error = MALFORMED, report.problem
+        else:
+            request.outcome = LOADED
+        return report
+
+    def _wait(self, request: ReportRequest) -> None:
+        scale = helpers.rate_limit_scale()
+        deadline = time.monotonic() + self.timeout
+        delay = settings.REPORT_POLL_FIRST_DELAY / scale
+        endpoint = helpers.url(self.account, settings.WAREHOUSE_REMAINS_STATUS, task_id=request.task_id)
+        while True:
+            self._status_pacer.wait()
+            answer = self.client.get(endpoint)
+            request.polls += 1
+            request.status = str(((answer or {}).get("data") or {}).get("status", ""))
+            if request.status == "done":
+                return
+            if request.status in FAILED_STATUSES:
+                request.outcome, request.error = FAILED, f"WB says the report is {request.status}"
+                return
+            if time.monotonic() + delay > deadline:
+                request.outcome = TIMED_OUT
+                request.error = f"still {request.status!r} after {self.timeout:g}s ({request.polls} polls)"
+                return
+            time.sleep(delay)
+            delay = min(delay * 2, settings.REPORT_POLL_MAX_DELAY / scale)
+
+
+def check_report(status: int, data: bytes, task_id: str) -> RemainsFile:
+    """Check a downloaded report in full: 204 is an empty snapshot; otherwise a JSON array of rows
+    each with an integer nmId and a `warehouses` list of {warehouseName, quantity}."""
+    report = RemainsFile(task_id)
+    if status == 204:
+        return report
+    try:
+        rows = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        report.problem = f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})"
+        return report
+    except ValueError as exc:
+        report.problem = f"the file is not complete JSON (truncated?): {exc} ({len(data)} bytes)"
+        return report
+    if not isinstance(rows, list):
+        report.problem = f"the file is not a JSON array but {type(rows).__name__}"
+        return report
+    for number, row in enumerate(rows, start=1):
+        reason = _row_problem(row)
+        if reason:
+            report.quarantined.append(
+                {
+                    "task_id": task_id,
+                    "row_number": number,
+                    "reason": reason,
+                    "raw_row": json.dumps(row, ensure_ascii=False, sort_keys=True),
+                }
+            )
+        else:
+            report.rows.append({**row, "task_id": task_id})
+    if report.quarantined:
+        report.problem = f"{len(report.quarantined)} row(s) could not be read (see {QUARANTINE_TABLE})"
+    return report
+
+
+def _row_problem(row: Any) -> str:
+    if not isinstance(row, dict):
+        return "not a JSON object"
+    problems = []
+    if not _is_int(row.get("nmId")):
+        problems.append("nmId is not an integer")
+    warehouses = row.get("warehouses")
+    if not isinstance(warehouses, list):
+        problems.append("warehouses is not a list")
+    else:
+        for warehouse in warehouses:
+            if (
+                not isinstance(warehouse, dict)
+                or not isinstance(warehouse.get("warehouseName"), str)
+                or not _is_int(warehouse.get("quantity"))
+            ):
+                problems.append(f"bad warehouse entry {str(warehouse)[:80]}")
+                break
+    return "; ".join(problems)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
