@@ -278,10 +278,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     groups = () if args.transform_only else tuple(g for g in plan.GROUP_NAMES if g in (args.groups or plan.GROUP_NAMES))
     try:
-        marketplaces, notes = configured_marketplaces() if groups else ({}, [])
+        marketplaces, notes = configured_marketplaces()
     except config.ConfigError as exc:
         log.error("%s", exc)
         return EXIT_CONFIG
+    # dbt builds the models of the marketplaces that have accounts, unless MARKETPLACES says otherwise.
+    os.environ.setdefault("MARKETPLACES", ",".join(marketplaces) or "ozon")
     load_steps = plan.load_steps(groups, marketplaces)
     if groups and not load_steps:
         log.error("nothing to load: no marketplace is configured (%s)", "; ".join(notes))
