@@ -1,15 +1,18 @@
-"""`python -m loaders.sandbox`: serve the fake APIs until SIGINT or SIGTERM."""
+"""`python -m loaders.sandbox`: serve the fake APIs until SIGINT or SIGTERM, or, with
+`--export-truth DIR`, write every account's ground truth as of the clock and exit."""
 
 from __future__ import annotations
 
 import argparse
 import signal
 import threading
+import time
+from pathlib import Path
 
 from loaders.sandbox import Sandbox, SandboxConfig
 
 
-def parse_args(argv: list[str] | None = None) -> SandboxConfig:
+def parse_args(argv: list[str] | None = None) -> tuple[SandboxConfig, Path | None]:
     defaults = SandboxConfig()
     parser = argparse.ArgumentParser(prog="python -m loaders.sandbox", description=__doc__)
     parser.add_argument("--host", default=defaults.host)
@@ -30,8 +33,9 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
     )
     parser.add_argument("--unknown-warehouses", type=int, default=defaults.unknown_warehouses)
     parser.add_argument("--history-days", type=int, default=defaults.history_days, help="days of orders before now")
+    parser.add_argument("--export-truth", type=Path, metavar="DIR", help="write the ground truth as JSON and exit")
     args = parser.parse_args(argv)
-    return SandboxConfig(
+    config = SandboxConfig(
         seed=args.seed,
         products=args.products,
         warehouses=args.warehouses,
@@ -47,10 +51,23 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
         wb_base_token_accounts=args.wb_base_token_accounts,
         wb_masked_warehouses=not args.wb_unmasked_warehouses,
     )
+    return config, args.export_truth
+
+
+def export_truth(sandbox: Sandbox, directory: Path) -> None:
+    started = time.monotonic()
+    files = sandbox.ozon.export_truth(directory) + sandbox.wildberries.export_truth(directory)
+    print(f"ground truth as of {sandbox.clock.now().isoformat()} in {time.monotonic() - started:.1f}s:")
+    for path in files:
+        print(f"  {path}")
 
 
 def main(argv: list[str] | None = None) -> int:
-    config = parse_args(argv)
+    config, truth_directory = parse_args(argv)
+    if truth_directory:
+        with Sandbox(config) as sandbox:
+            export_truth(sandbox, truth_directory)
+        return 0
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
