@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from loaders.sandbox import Sandbox, SandboxConfig
 from scripts import database, steps
+from tests.velocity_truth import expected_ads
 
 SELLER = SandboxConfig(seed=11, products=150, warehouses=8, archived_share=0.15, unknown_warehouses=1, history_days=10)
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -49,48 +50,6 @@ def load_days(sandbox: Sandbox, destination: str) -> list[datetime]:
         if day < DAYS_OF_SNAPSHOTS - 1:
             sandbox.clock.advance(timedelta(days=1))
     return loaded_at
-
-
-def expected_ads(snapshots: dict[date, object], order_lines: list[dict], as_of: date, window: int) -> dict:
-    """ADS over in-stock days per (product_id, canonical warehouse) from what the sandbox served.
-
-    `snapshots` is the truth at each stock load, by business date (one load a day). A day is in
-    stock when it opened with available units (those of the day before's snapshot; 0 once a pair
-    seen before is no longer listed) or when something sold that day; before a pair's first
-    snapshot only days with sales count.
-    """
-    available = {
-        day: {(row["product_id"], row["canonical_warehouse"]): row["available"] for row in truth.fbo_stock}
-        for day, truth in snapshots.items()
-    }
-    first_seen: dict[tuple, date] = {}
-    for day in sorted(available):
-        for pair in available[day]:
-            first_seen.setdefault(pair, day)
-    units: Counter = Counter()
-    for line in order_lines:
-        days_ago = (as_of - line["business_date"]).days
-        if line["scheme"] == "fbo" and line["warehouse_known"] and line["order_status"] != "cancelled":
-            if 1 <= days_ago <= window:
-                units[(line["product_id"], line["canonical_warehouse"], days_ago)] += line["quantity"]
-    known = {
-        (row["product_id"], row["canonical_warehouse"])
-        for t in snapshots.values()
-        for row in t.fbo_stock
-        if row["known"]
-    }
-    expected = {}
-    for pair in known | {(product_id, warehouse) for product_id, warehouse, _ in units}:
-        in_stock_days = sold = 0
-        for days_ago in range(1, window + 1):
-            day_before = as_of - timedelta(days=days_ago + 1)
-            seen = pair in first_seen and first_seen[pair] <= day_before
-            opening = available.get(day_before, {}).get(pair, 0) if seen else 0
-            sold += units[(*pair, days_ago)]
-            in_stock_days += opening > 0 or units[(*pair, days_ago)] > 0
-        if in_stock_days:
-            expected[pair] = sold / in_stock_days
-    return expected
 
 
 def test_marts_match_what_the_sandbox_served(destination):
@@ -160,7 +119,17 @@ def test_marts_match_what_the_sandbox_served(destination):
             and v.ads_7d is not null""",
     )
     assert {row[3] for row in ads} == {as_of}
-    expected = expected_ads(snapshots, order_lines, as_of, window=7)
+    available = {
+        day: {(row["product_id"], row["canonical_warehouse"]): row["available"] for row in t.fbo_stock if row["known"]}
+        for day, t in snapshots.items()
+    }
+    units: Counter = Counter()
+    for line in order_lines:
+        days_ago = (as_of - line["business_date"]).days
+        if line["scheme"] == "fbo" and line["warehouse_known"] and line["order_status"] != "cancelled":
+            if 1 <= days_ago <= 7:
+                units[(line["product_id"], line["canonical_warehouse"], days_ago)] += line["quantity"]
+    expected = expected_ads(available, units, as_of, window=7)
     assert {(pid, name): round(float(value), 6) for pid, name, value, _ in ads} == {
         pair: round(value, 6) for pair, value in expected.items()
     }

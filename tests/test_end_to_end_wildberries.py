@@ -12,6 +12,7 @@ import pytest
 
 from loaders.sandbox import Sandbox, SandboxConfig
 from scripts import database, steps
+from tests.velocity_truth import expected_ads
 
 SCALE = 600  # the sandbox's limits and the loader's pacing, both 600 times looser
 SELLER = SandboxConfig(seed=5, products=120, accounts=1, history_days=20, rate_limit_scale=SCALE)
@@ -63,28 +64,6 @@ def stock_by_pair(truth, product_key) -> Counter:
         if row["quantity"]:
             units[(product_key(row), CANONICAL[row["served_name"]])] += row["quantity"]
     return units
-
-
-def expected_ads(available: dict[date, dict], units: Counter, as_of: date, window: int) -> dict:
-    """ADS over in-stock days per (product, warehouse): a day counts when it opened with stock (the
-    previous day's snapshot; 0 once a pair seen before is gone) or sold something; before a pair's
-    first snapshot only days with sales count."""
-    first_seen: dict[tuple, date] = {}
-    for day in sorted(available):
-        for pair in available[day]:
-            first_seen.setdefault(pair, day)
-    expected = {}
-    for pair in set(first_seen) | {(product, warehouse) for product, warehouse, _ in units}:
-        in_stock_days = sold = 0
-        for days_ago in range(1, window + 1):
-            day_before = as_of - timedelta(days=days_ago + 1)
-            seen = pair in first_seen and first_seen[pair] <= day_before
-            opening = available.get(day_before, {}).get(pair, 0) if seen else 0
-            sold += units[(*pair, days_ago)]
-            in_stock_days += opening > 0 or units[(*pair, days_ago)] > 0
-        if in_stock_days:
-            expected[pair] = sold / in_stock_days
-    return expected
 
 
 def test_wildberries_marts_match_what_the_sandbox_served(destination):

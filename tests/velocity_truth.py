@@ -1,0 +1,34 @@
+"""The sales velocity the marts should show, computed from what a sandbox served (shared by the
+end-to-end tests of both marketplaces)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+
+
+def expected_ads(available: dict[date, dict], units: Counter, as_of: date, window: int) -> dict:
+    """ADS over in-stock days per (product, warehouse) pair.
+
+    `available` holds, per business date of a stock load (one a day), the available units of every
+    pair the snapshot listed; `units` the units sold per (product, warehouse, days before `as_of`).
+    A day is in stock when it opened with stock (the day before's snapshot; 0 once a pair seen
+    before is no longer listed) or when something sold that day; before a pair's first snapshot
+    only days with sales count.
+    """
+    first_seen: dict[tuple, date] = {}
+    for day in sorted(available):
+        for pair in available[day]:
+            first_seen.setdefault(pair, day)
+    expected = {}
+    for pair in set(first_seen) | {(product, warehouse) for product, warehouse, _ in units}:
+        in_stock_days = sold = 0
+        for days_ago in range(1, window + 1):
+            day_before = as_of - timedelta(days=days_ago + 1)
+            seen = pair in first_seen and first_seen[pair] <= day_before
+            opening = available.get(day_before, {}).get(pair, 0) if seen else 0
+            sold += units[(*pair, days_ago)]
+            in_stock_days += opening > 0 or units[(*pair, days_ago)] > 0
+        if in_stock_days:
+            expected[pair] = sold / in_stock_days
+    return expected
