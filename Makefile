@@ -20,7 +20,7 @@ export
 endif
 
 .PHONY: help setup demo load load-ozon load-wb build seed freshness docs bench summary test test-postgres lint fmt clean
-.PHONY: run run-catalogue run-orders run-stock transform health prune cron-install cron-remove cron-show
+.PHONY: run run-catalogue run-orders run-stock transform health reconcile prune cron-install cron-remove cron-show
 
 help: ## List every target with one line each
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -88,8 +88,11 @@ run-stock: setup ## Load stock (needs a successful catalogue load of the account
 transform: setup ## dbt build only, recorded in the run log like a run
 	$(RUN) --transform-only
 
-health: setup ## Check database, freshness, last run, dbt tests, lock, log size; non-zero exit when unhealthy
+health: setup ## Check database, freshness, last run, dbt tests, data quality scores, lock, log size; non-zero exit when unhealthy
 	$(BIN)/python -m scripts.health --target $(TARGET) $(HEALTH_ARGS)
+
+reconcile: setup ## Raw vs mart vs excluded/quarantined rows per marketplace, account and entity; non-zero exit when they do not add up
+	$(BIN)/python -m scripts.reconcile --target $(TARGET)
 
 prune: setup ## Rotate big logs, delete logs and run-log rows older than the retention (ops.toml)
 	$(BIN)/python -m scripts.prune --target $(TARGET)

@@ -1,4 +1,5 @@
-"""Alerts: a failed run, a stale source, a schema change, new critical stock (one message per run).
+"""Alerts: a failed run, a stale source, a schema change, new critical stock, stock anomalies
+(one message per kind and run).
 
 Channels come from the environment; every configured one gets every alert:
 - ALERT_SLACK_WEBHOOK_URL: a Slack-compatible incoming webhook (JSON `{"text": ...}`; Mattermost,
@@ -238,6 +239,44 @@ def critical_stock(db: database.Database, cooldown: Cooldown) -> list[Alert]:
     return [Alert(tuple(f"stock:{row[0]}:{row[1]}" for row in new), title, "\n".join(lines))]
 
 
+ANOMALY_TITLES = {
+    "stock_jump": "Stock jump",
+    "frozen_feed": "Frozen stock feed",
+    "source_disagreement": "Stock sources disagree",
+}
+
+
+def stock_anomalies(db: database.Database, cooldown: Cooldown) -> list[Alert]:
+    """Anomalies the newest loads brought (quality.stock_anomalies, is_latest) that are out of
+    cool-down: one message per kind and account, warehouse- and source-level lines first."""
+    if not db.relation_exists("quality", "stock_anomalies"):
+        return []
+    rows = db.execute(
+        """
+        select kind, marketplace, account, condition_key, anomaly_level, snapshot_source,
+               coalesce(product_key, ''), coalesce(warehouse_key, ''), detail
+        from quality.stock_anomalies
+        where is_latest
+        order by kind, marketplace, account,
+                 case when anomaly_level = 'product' then 1 else 0 end, warehouse_key, product_key"""
+    )
+    groups: dict[tuple[str, str, str], list[tuple]] = defaultdict(list)
+    for row in rows:
+        if not cooldown.quiet(f"anomaly:{row[3]}"):
+            groups[(row[0], row[1], row[2])].append(row)
+    found = []
+    for (kind, marketplace, account), items in groups.items():
+        lines = []
+        for _, _, _, _, level, source, product, warehouse, detail in items[:MAX_LINES_PER_WAREHOUSE]:
+            where = " ".join(part for part in (warehouse, product) if part) or source
+            lines.append(f"- {level} {where}: {detail}")
+        if len(items) > MAX_LINES_PER_WAREHOUSE:
+            lines.append(f"... and {len(items) - MAX_LINES_PER_WAREHOUSE} more (quality.stock_anomalies)")
+        title = f"{ANOMALY_TITLES.get(kind, kind)}: {marketplace}/{account}, {len(items)} anomaly(ies)"
+        found.append(Alert(tuple(f"anomaly:{item[3]}" for item in items), title, mask("\n".join(lines))))
+    return found
+
+
 # -- sending ----------------------------------------------------------------------------------
 
 
@@ -277,6 +316,7 @@ def notify(target: str, extra: list[Alert] | None = None) -> list[Alert]:
                 *failed_run(db),
                 *schema_changes(db, cooldown.now - cooldown.window),
                 *critical_stock(db, cooldown),
+                *stock_anomalies(db, cooldown),
             ]
     except (duckdb.Error, psycopg2.Error) as exc:  # e.g. a run is writing the DuckDB file: next time
         log.warning("database not readable now, only the health alerts go out: %s", mask(str(exc)))

@@ -2,7 +2,8 @@
 
 Checks the database connection, the freshness of every source (its last successful load, per
 marketplace, group and account, against `[health.freshness_hours]` in ops.toml), the last run's
-status, failing dbt tests of the last build, a stale lock and the size of the log folder.
+status, failing dbt tests of the last build, the data quality score of every source's newest load
+(against `[health] min_quality_score`), a stale lock and the size of the log folder.
 `--alert` also sends what is wrong through the alert channels (cool-down applies).
 """
 
@@ -109,6 +110,27 @@ def dbt_tests(db: database.Database) -> Check:
     return Check("dbt tests", OK, f"all passed in run {latest[0][0]}")
 
 
+def quality_scores(db: database.Database, minimum: float) -> list[Check]:
+    """A warning per source whose newest load has a data quality score below `minimum` (the share of
+    its rows without an error-level issue, from dbt's quality.data_quality_scores); nothing before
+    the first dbt build made that table."""
+    rows = runlog.latest_quality_scores(db)
+    if not rows:
+        return []
+    low = [row for row in rows if float(row[6]) < minimum]
+    if not low:
+        return [Check("data quality", OK, f"{len(rows)} sources, every newest load scores >= {minimum:g}")]
+    return [
+        Check(
+            f"data quality {marketplace}/{account} {source_table}",
+            WARN,
+            f"load {load_id}: score {float(score):.3f} < {minimum:g} ({errors} of {total} rows left out; "
+            "see quality.data_quality_issues)",
+        )
+        for marketplace, account, source_table, load_id, total, errors, score in low
+    ]
+
+
 def stale_lock() -> Check:
     holder = recorded_holder()
     if holder is None or pid_alive(holder.pid):
@@ -135,7 +157,13 @@ def database_checks(target: str, settings: ops_config.OpsConfig) -> list[Check]:
             checks = [Check("database", OK, f"{target} reachable")]
             if not db.relation_exists(runlog.SCHEMA, "run_log"):
                 return [*checks, Check("run log", FAIL, "no run log yet: run `make run`")]
-            return [*checks, last_run(db), *freshness(db, settings.freshness_hours, runlog.utcnow()), dbt_tests(db)]
+            return [
+                *checks,
+                last_run(db),
+                *freshness(db, settings.freshness_hours, runlog.utcnow()),
+                dbt_tests(db),
+                *quality_scores(db, settings.min_quality_score),
+            ]
     except duckdb.IOException as exc:
         holder = recorded_holder()
         if holder and pid_alive(holder.pid):  # DuckDB admits one writer, and a run is writing

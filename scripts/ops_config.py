@@ -28,6 +28,7 @@ class OpsConfig:
     max_log_bytes: int
     freshness_hours: dict[str, float]
     cooldown_hours: float
+    min_quality_score: float = 0.99
 
 
 def config_path() -> Path:
@@ -54,6 +55,7 @@ def load() -> OpsConfig:
             max_log_bytes=int(float(settings["logs"]["max_total_mb"]) * 1024 * 1024),
             freshness_hours={group: float(hours) for group, hours in settings["health"]["freshness_hours"].items()},
             cooldown_hours=float(settings["alerts"]["cooldown_hours"]),
+            min_quality_score=float(settings["health"].get("min_quality_score", 0.99)),
         )
     except FileNotFoundError as exc:
         raise ConfigError(f"{path}: not found (set OPS_CONFIG or restore ops.toml)") from exc

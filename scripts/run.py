@@ -26,7 +26,7 @@ from pathlib import Path
 from loaders import config
 from loaders.marketplaces import MARKETPLACES
 from loaders.secrets import install_log_masking, mask
-from scripts import alerts, database, plan, runlog, schema_changes, steps
+from scripts import alerts, database, ops_config, plan, runlog, schema_changes, steps
 from scripts.lock import LockBusy, RunLock
 
 log = logging.getLogger("run")
@@ -73,6 +73,14 @@ def configured_marketplaces() -> tuple[dict[str, tuple[tuple[str, ...], list[str
 def dbt_target_path() -> Path:
     path = Path(os.environ.get("DBT_TARGET_PATH", "target"))
     return path if path.is_absolute() else steps.PROJECT_DIR / path
+
+
+def _min_quality_score() -> float:
+    """ops.toml [health] min_quality_score, for the transform step's data quality line."""
+    try:
+        return ops_config.load().min_quality_score
+    except config.ConfigError:
+        return 0.99
 
 
 class Runner:
@@ -194,6 +202,9 @@ class Runner:
             )
         with database.connect(self.target) as db:
             runlog.write_dbt_results(db, self.run_id, record.step, results)
+            quality = runlog.quality_summary(db, _min_quality_score())
+        if quality:
+            record.detail = f"{record.detail}; {quality}"
         return record
 
     # -- the run ----------------------------------------------------------------------------

@@ -210,3 +210,28 @@ def last_statuses(db: Database, step_group: str, marketplace: str) -> dict[str, 
         (step_group, marketplace),
     )
     return dict(rows)
+
+
+QUALITY_SCHEMA = "quality"  # dbt's data quality models (dbt_project.yml)
+
+
+def latest_quality_scores(db: Database) -> list[tuple]:
+    """(marketplace, account, source_table, load_id, rows, rows_with_errors, score) of the newest load
+    of every source, from dbt's quality.data_quality_scores; empty before a build made it."""
+    if not db.relation_exists(QUALITY_SCHEMA, "data_quality_scores"):
+        return []
+    return db.execute(
+        f"select marketplace, account, source_table, load_id, rows, rows_with_errors, score "
+        f"from {QUALITY_SCHEMA}.data_quality_scores where is_latest order by marketplace, account, source_table"
+    )
+
+
+def quality_summary(db: Database, minimum: float) -> str:
+    """One line for the transform step's detail: how many sources score below `minimum`, and which."""
+    scores = latest_quality_scores(db)
+    if not scores:
+        return ""
+    low = [f"{m}/{a} {table} {float(score):.3f}" for m, a, table, _, _, _, score in scores if float(score) < minimum]
+    if not low:
+        return f"data quality: {len(scores)} sources, all >= {minimum:g}"
+    return f"data quality: {len(low)} of {len(scores)} sources below {minimum:g} ({', '.join(low[:5])})"

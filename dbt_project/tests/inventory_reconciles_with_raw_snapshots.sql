@@ -3,7 +3,8 @@
 -- No unit is lost or invented between the newest completed raw snapshot and the inventory mart:
 -- per account and stock type, inventory available = analytics available (fbo) or
 -- present - reserved (seller stock). Computed from the staging models on purpose, not from the
--- intermediate models the mart is built from. Returns the accounts and stock types that disagree.
+-- intermediate models the mart is built from; rows with an error-level data quality issue
+-- (data_quality_issues) are not counted. Returns the accounts and stock types that disagree.
 with completed_loads as (
     select load_id
     from {{ ref('stg_ozon__loads') }}
@@ -15,6 +16,9 @@ analytics as (
     from {{ ref('stg_ozon__analytics_stocks') }} as stocks
     inner join completed_loads
         on stocks.load_id = completed_loads.load_id
+    where {{ passes_quality_checks(
+        'ozon', 'analytics_stocks', 'stocks.account', ozon_analytics_stock_natural_key('stocks'), 'stocks.load_id'
+    ) }}
 ),
 
 product_stocks as (
@@ -22,6 +26,11 @@ product_stocks as (
     from {{ ref('stg_ozon__product_stocks') }} as stocks
     inner join completed_loads
         on stocks.load_id = completed_loads.load_id
+    where
+        stocks.stock_type = 'fbo'
+        or {{ passes_quality_checks(
+            'ozon', 'product_stocks', 'stocks.account', ozon_product_stock_natural_key('stocks'), 'stocks.load_id'
+        ) }}
 ),
 
 raw_totals as (

@@ -1,14 +1,16 @@
 {{ config(enabled=marketplace_enabled("wildberries")) }}
 
--- Every Wildberries order unit in raw (one srid per unit) is one line of fact_orders, per account
--- and status: cancelled orders by isCancel, returned ones by a return row (R…) in sales.
--- Returns the accounts and statuses whose counts disagree.
+-- Every Wildberries order unit in raw (one srid per unit) without an error-level data quality
+-- issue (those are listed in data_quality_issues) is one line of fact_orders, per account and
+-- status: cancelled orders by isCancel, returned ones by a return row (R…) in sales. Returns the
+-- accounts and statuses whose counts disagree.
 with raw_orders as (
     select distinct
         account,
         srid,
         is_cancelled
-    from {{ ref('stg_wildberries__orders') }}
+    from {{ ref('stg_wildberries__orders') }} as orders
+    where {{ passes_quality_checks('wildberries', 'orders', 'orders.account', 'orders.srid', 'orders.load_id') }}
 ),
 
 returns as (

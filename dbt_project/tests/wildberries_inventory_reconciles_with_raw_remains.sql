@@ -2,14 +2,18 @@
 
 -- No unit is lost or invented between the newest completed warehouse_remains report and the
 -- inventory mart: per account, inventory fbw available = the report's units over real warehouses
--- (pseudo-warehouses left out). From staging on purpose, not from the models the mart uses.
--- Returns the accounts that disagree.
+-- (pseudo-warehouses and rows with an error-level data quality issue left out). From staging on
+-- purpose, not from the models the mart uses. Returns the accounts that disagree.
 with completed as (
     select remains.*
     from {{ ref('stg_wildberries__warehouse_remains') }} as remains
     inner join {{ ref('stg_wildberries__loads') }} as loads
         on remains.load_id = loads.load_id
-    where loads.is_completed
+    where
+        loads.is_completed
+        and {{ passes_quality_checks(
+            'wildberries', 'warehouse_remains', 'remains.account', wildberries_remains_natural_key('remains'), 'remains.load_id'
+        ) }}
 ),
 
 raw_totals as (

@@ -115,6 +115,32 @@ class OzonApi(MarketplaceApi):
         started); see `OzonTruth`."""
         return self.seller(client_id).truth(None if at is None else micros(at))
 
+    def freeze_feed(self, path: str = ANALYTICS_STOCKS, client_id: str | None = None) -> None:
+        """From now on the stock endpoint at `path` (`/v1/analytics/stocks` or
+        `/v4/product/info/stocks`) keeps serving the stock of this moment, for one account (every
+        account when None), while orders and the other endpoints move on; `truth()` stays the real
+        stock. `unfreeze_feed` ends it."""
+        if path not in (ANALYTICS_STOCKS, PRODUCT_STOCKS):
+            raise ValueError(f"freeze_feed applies to {ANALYTICS_STOCKS} or {PRODUCT_STOCKS}, not {path!r}")
+        for seller in self._chosen(client_id):
+            seller.frozen_feeds[path] = seller.now()
+
+    def unfreeze_feed(self, path: str = ANALYTICS_STOCKS, client_id: str | None = None) -> None:
+        for seller in self._chosen(client_id):
+            seller.frozen_feeds.pop(path, None)
+
+    def stock_drop(self, warehouse_name: str, share: float = 0.4, client_id: str | None = None) -> None:
+        """From now on `share` of the available units at the Ozon warehouse `warehouse_name`
+        (canonical name) are gone, without orders: every endpoint and `truth()` serve the reduced
+        counts (available − round(available × share) per product)."""
+        if not 0 < share <= 1:
+            raise ValueError("share must be in (0, 1]")
+        for seller in self._chosen(client_id):
+            seller.stock_drops[warehouse_name] = (seller.now(), share)
+
+    def _chosen(self, client_id: str | None) -> list[OzonSeller]:
+        return list(self._sellers.values()) if client_id is None else [self.seller(client_id)]
+
     def order_lines(self, client_id: str) -> list[dict]:
         """Ground truth of one account's orders: every line created up to the clock, status now."""
         return self.truth(client_id).order_lines
@@ -206,7 +232,7 @@ def _product_info_list(call: ApiCall) -> dict:
 
 def _product_stocks(call: ApiCall) -> dict:
     seller: OzonSeller = call.account
-    at = seller.now()
+    at = seller.feed_moment(PRODUCT_STOCKS, seller.now())
     if not isinstance(call.body.get("filter"), dict):
         raise invalid_argument("filter is required")
     limit = _limit(call.body.get("limit"))
@@ -224,7 +250,7 @@ def _product_stocks(call: ApiCall) -> dict:
 
 def _analytics_stocks(call: ApiCall) -> dict:
     seller: OzonSeller = call.account
-    at = seller.now()
+    at = seller.feed_moment(ANALYTICS_STOCKS, seller.now())
     skus = _id_list(call.body.get("skus"), "skus")
     if not 1 <= len(skus) <= MAX_ANALYTICS_SKUS:
         raise invalid_argument(f"skus: from 1 to {MAX_ANALYTICS_SKUS} SKUs are required")

@@ -317,6 +317,10 @@ class OzonSeller:
         self._archive_at = _archive_times(history, account.client_id, listings)
         self._archive_moments = sorted(at for at in self._archive_at if at < NEVER)
         self._catalogues: dict[int, tuple[list[Listing], list[Listing]]] = {}
+        # Anomaly knobs (see OzonApi.freeze_feed / stock_drop): path → the moment its feed froze;
+        # canonical warehouse name → (from when, share of available stock lost).
+        self.frozen_feeds: dict[str, int] = {}
+        self.stock_drops: dict[str, tuple[int, float]] = {}
         self.history = SellerHistory(
             account.client_id,
             history.seed * 7_919 + int(account.client_id),
@@ -355,7 +359,12 @@ class OzonSeller:
         at = self.now() if at is None else at
         with self.history.lock:
             life = self.history.life(listing, at)
-            return _stock_at(life, at)
+            stock = _stock_at(life, at)
+        return _dropped(stock, self.stock_drops, at) if self.stock_drops else stock
+
+    def feed_moment(self, path: str, at: int) -> int:
+        """The moment whose stock the endpoint at `path` serves at `at`: `at`, or the moment its feed froze."""
+        return min(at, self.frozen_feeds.get(path, at))
 
     def postings(self, scheme: str, at: int) -> tuple[list[tuple[int, int]], list[Posting]]:
         """Every fbo or fbs posting of the account, sorted for its list (see `SellerHistory.postings`)."""
@@ -530,6 +539,22 @@ def _stock_at(life: ProductLife, at: int) -> ProductStock:
             )
         )
     return ProductStock(tuple(fbo), tuple(seller_stock))
+
+
+def _dropped(stock: ProductStock, drops: dict[str, tuple[int, float]], at: int) -> ProductStock:
+    """`stock` with the share of available units lost at each warehouse of `drops` from its moment on
+    (a shrinkage the simulation does not know of: orders keep drawing on its own counts)."""
+    rows = []
+    for row in stock.fbo:
+        drop = drops.get(row.warehouse.canonical_name)
+        if drop is not None and drop[0] <= at:
+            counts = dict(row.counts)
+            counts["available"] -= round(counts["available"] * drop[1])
+            for name in _PARTS_OF_AVAILABLE:
+                counts[name] = min(counts[name], counts["available"])
+            row = row._replace(counts=counts)
+        rows.append(row)
+    return stock._replace(fbo=tuple(rows))
 
 
 def _ids(listing: Listing) -> dict:

@@ -238,7 +238,7 @@ class WbReports:
         if locale not in ("ru", "en", "zh"):
             raise report_error(400, 'parameter "locale" in query has an error: value is not one of the allowed values')
         fault = self.api.faults.take(REMAINS_CREATE)
-        rows = remains_rows(seller, seller.now())
+        rows = remains_rows(seller, self.api.feed_moment(seller, REMAINS_CREATE))
         with self._lock:
             self._serial += 1
             task_id = str(uuid.uuid5(uuid.NAMESPACE_OID, f"{seller.account.token}:{self._serial}"))
@@ -355,6 +355,7 @@ class WildberriesApi(MarketplaceApi):
         self.statistics_page_rows = STATISTICS_PAGE_ROWS
         self._last_pages: dict[tuple[str, str, int], tuple[int, int]] = {}
         self.faults = WbFaults()
+        self.frozen_feeds: dict[tuple[str, str], int] = {}  # (account name, path) → the moment it froze
         self.reports = WbReports(self)
         self._generated: dict[str, WbSeller] | None = None
         self._by_name: dict[str, WbSeller] = {}
@@ -412,6 +413,27 @@ class WildberriesApi(MarketplaceApi):
     def truth(self, token: str, at: datetime | None = None) -> WbTruth:
         """Ground truth of one account (token or account name) as of `at` (the clock by default)."""
         return self.seller(token).truth(self._now() if at is None else micros(at))
+
+    def freeze_feed(self, path: str = REMAINS_CREATE, account: str | None = None) -> None:
+        """From now on the stock of `path` (the warehouse_remains report, or the wb-warehouses
+        analytics) is the stock of this moment, for one account (token or name; every account when
+        None), while orders and sales move on; `truth()` stays the real stock. `unfreeze_feed` ends it."""
+        if path not in (REMAINS_CREATE, WB_WAREHOUSES_REPORT):
+            raise ValueError(f"freeze_feed applies to {REMAINS_CREATE} or {WB_WAREHOUSES_REPORT}, not {path!r}")
+        for seller in self._chosen(account):
+            self.frozen_feeds[(seller.account.name, path)] = self._now()
+
+    def unfreeze_feed(self, path: str = REMAINS_CREATE, account: str | None = None) -> None:
+        for seller in self._chosen(account):
+            self.frozen_feeds.pop((seller.account.name, path), None)
+
+    def feed_moment(self, seller: WbSeller, path: str) -> int:
+        """The moment whose stock `path` serves now: the clock, or the moment its feed froze."""
+        now = seller.now()
+        return min(now, self.frozen_feeds.get((seller.account.name, path), now))
+
+    def _chosen(self, account: str | None) -> list[WbSeller]:
+        return list(self._sellers.values()) if account is None else [self.seller(account)]
 
     def export_truth(self, directory: Path) -> list[Path]:
         """Write every account's truth as of the clock to `wildberries_<account name>.json`."""
@@ -766,7 +788,7 @@ def _wb_warehouses(call: ApiCall) -> dict:
         raise analytics_error(400, "Bad Request", f"limit must be between 1 and {MAX_WB_WAREHOUSES_LIMIT}")
     if not isinstance(nm_ids, list) or not isinstance(chrt_ids, list) or len(nm_ids) > 1000:
         raise analytics_error(400, "Bad Request", "nmIds: at most 1000 items")
-    at = seller.now()
+    at = seller.api.feed_moment(seller, WB_WAREHOUSES_REPORT)
     wanted_nm, wanted_chrt = set(nm_ids), set(chrt_ids)
     items = []
     for cell, quantity, to_client, from_client in seller.stock(at):

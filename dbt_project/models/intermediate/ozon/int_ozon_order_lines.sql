@@ -7,7 +7,8 @@
 -- FBO lines ship from an Ozon warehouse (name resolved); FBS/rFBS lines from the seller's own
 -- warehouses, the pseudo-warehouse СКЛАДЫ_ПРОДАВЦА.
 -- Postings are merged in raw (one row per posting, its latest state), so every row counts, even one
--- written by a load that failed later: its older version is already gone.
+-- written by a load that failed later: its older version is already gone. Lines with an error-level
+-- data quality issue (int_ozon_quality_issues) are left out; data_quality_issues lists them.
 with products as (
     select
         account,
@@ -26,12 +27,18 @@ lines as (
         on
             warehouse_names.marketplace = 'ozon'
             and fbo.raw_warehouse_name = warehouse_names.raw_warehouse_name
+    where {{ passes_quality_checks(
+        'ozon', 'postings_fbo', 'fbo.account', ozon_order_line_natural_key('fbo'), 'fbo.load_id'
+    ) }}
     union all
     select
         fbs.*,
         'fbs' as fulfilment_scheme,
         {{ warehouse_key("'ozon'", "'СКЛАДЫ_ПРОДАВЦА'") }} as warehouse_key
     from {{ ref('stg_ozon__posting_lines_fbs') }} as fbs
+    where {{ passes_quality_checks(
+        'ozon', 'postings_fbs', 'fbs.account', ozon_order_line_natural_key('fbs'), 'fbs.load_id'
+    ) }}
 )
 
 select

@@ -5,7 +5,8 @@
 --     product, not per warehouse: it sits on the pseudo-warehouse СКЛАДЫ_ПРОДАВЦА.
 --     Available there is present minus reserved. The v4 fbo totals are not used: the analytics
 --     rows split the same units by warehouse.
--- Rows of loads that dlt did not finish (no _dlt_loads row with status 0) never get here.
+-- Rows of loads that dlt did not finish (no _dlt_loads row with status 0) never get here, nor rows
+-- with an error-level data quality issue (int_ozon_quality_issues; data_quality_issues lists them).
 with completed_loads as (
     select load_id
     from {{ ref('stg_ozon__loads') }}
@@ -43,6 +44,9 @@ fbo as (
         on
             stocks.account = products.account
             and stocks.sku = products.sku
+    where {{ passes_quality_checks(
+        'ozon', 'analytics_stocks', 'stocks.account', ozon_analytics_stock_natural_key('stocks'), 'stocks.load_id'
+    ) }}
 ),
 
 seller_warehouses as (
@@ -60,7 +64,11 @@ seller_warehouses as (
     from {{ ref('stg_ozon__product_stocks') }} as stocks
     inner join completed_loads
         on stocks.load_id = completed_loads.load_id
-    where stocks.stock_type <> 'fbo'
+    where
+        stocks.stock_type <> 'fbo'
+        and {{ passes_quality_checks(
+            'ozon', 'product_stocks', 'stocks.account', ozon_product_stock_natural_key('stocks'), 'stocks.load_id'
+        ) }}
 ),
 
 unioned as (

@@ -6,11 +6,15 @@
 --   ordered    ← otherwise, on its way
 -- WB warehouses resolve through the warehouse seeds (masked names such as "Склад WB РФ"
 -- included); orders from the seller's own warehouses go to the pseudo-warehouse СКЛАДЫ_ПРОДАВЦА.
+-- Orders with an error-level data quality issue (int_wildberries_quality_issues) are left out.
 with orders as (
     select
         *,
         row_number() over (partition by account, srid order by last_change_date_msk desc) as recency
-    from {{ ref('stg_wildberries__orders') }}
+    from {{ ref('stg_wildberries__orders') }} as stg_orders
+    where {{ passes_quality_checks(
+        'wildberries', 'orders', 'stg_orders.account', 'stg_orders.srid', 'stg_orders.load_id'
+    ) }}
 ),
 
 sales_by_order as (

@@ -3,7 +3,8 @@
 with quarantined as (
     {{ optional_source('ozon', 'postings_quarantine', {
         'account': 'varchar', 'endpoint': 'varchar', 'posting_number': 'varchar', 'reason': 'varchar',
-        'raw_posting': 'varchar', 'synced_at': 'timestamp with time zone', '_dlt_load_id': 'varchar'
+        'raw_posting': 'varchar', 'synced_at': 'timestamp with time zone', '_dlt_load_id': 'varchar',
+        '_dlt_id': 'varchar'
     }) }}
 )
 
@@ -14,5 +15,6 @@ select
     reason,
     raw_posting,
     synced_at,
-    _dlt_load_id as load_id
+    _dlt_load_id as load_id,
+    _dlt_id as quarantine_row_id
 from quarantined

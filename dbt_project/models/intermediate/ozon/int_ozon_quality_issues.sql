@@ -1,0 +1,345 @@
+-- Every Ozon row a data quality rule flags, once per rule: the raw tables keep everything as sent,
+-- and this is where the transform layer judges it. Severity error: the row is left out of the marts
+-- (the int_ozon_* models filter with macro passes_quality_checks); warn: kept but suspect. Rules:
+--   quantity_out_of_range     error  order or stock quantity < 0 or > var max_plausible_quantity
+--   product_not_in_catalogue  error  an order line's or stock row's SKU / product_id is not in products
+--   invalid_date              error  order time missing or after the load's synced_at + 1 day
+--   duplicate_key             warn   a natural key more than once in one load (one row per key)
+--   unknown_warehouse         warn   an FBO warehouse name no seed resolves (kept under unresolved:…)
+--   unknown_status            warn   a posting status Ozon does not document (counts as ordered)
+--   quarantined_by_loader     error  a posting or report line the loader could not store
+with products as (
+    select distinct
+        account,
+        sku,
+        product_id
+    from {{ ref('stg_ozon__products') }}
+),
+
+catalogue_product_ids as (
+    select distinct
+        account,
+        product_id
+    from products
+),
+
+warehouse_names as (
+    select
+        raw_warehouse_name,
+        is_resolved
+    from {{ ref('int_warehouse_names_resolved') }}
+    where marketplace = 'ozon'
+),
+
+order_lines as (
+    select
+        'postings_fbo' as source_table,
+        fbo.account,
+        {{ ozon_order_line_natural_key('fbo') }} as natural_key,
+        fbo.sku,
+        fbo.quantity,
+        fbo.status,
+        fbo.raw_warehouse_name,
+        fbo.created_at,
+        fbo.synced_at,
+        fbo.load_id
+    from {{ ref('stg_ozon__posting_lines_fbo') }} as fbo
+    union all
+    select
+        'postings_fbs' as source_table,
+        fbs.account,
+        {{ ozon_order_line_natural_key('fbs') }} as natural_key,
+        fbs.sku,
+        fbs.quantity,
+        fbs.status,
+        -- the seller's own warehouse: not a name to resolve
+        cast(null as varchar) as raw_warehouse_name,
+        fbs.created_at,
+        fbs.synced_at,
+        fbs.load_id
+    from {{ ref('stg_ozon__posting_lines_fbs') }} as fbs
+),
+
+analytics_stocks as (
+    select
+        'analytics_stocks' as source_table,
+        stocks.account,
+        {{ ozon_analytics_stock_natural_key('stocks') }} as natural_key,
+        stocks.sku,
+        stocks.available_quantity,
+        stocks.in_transit_quantity,
+        stocks.raw_warehouse_name,
+        stocks.synced_at,
+        stocks.load_id
+    from {{ ref('stg_ozon__analytics_stocks') }} as stocks
+),
+
+product_stocks as (
+    select
+        'product_stocks' as source_table,
+        stocks.account,
+        {{ ozon_product_stock_natural_key('stocks') }} as natural_key,
+        stocks.product_id,
+        stocks.present_quantity,
+        stocks.reserved_quantity,
+        stocks.synced_at,
+        stocks.load_id
+    from {{ ref('stg_ozon__product_stocks') }} as stocks
+    where stocks.stock_type <> 'fbo'
+),
+
+quantity_out_of_range as (
+    select
+        source_table,
+        account,
+        natural_key,
+        'quantity_out_of_range' as rule_name,
+        'error' as severity,
+        'quantity ' || coalesce(cast(quantity as varchar), 'null') as offending_value,
+        load_id,
+        synced_at as detected_at
+    from order_lines
+    where quantity is null or {{ is_implausible_quantity('quantity') }}
+    union all
+    select
+        source_table,
+        account,
+        natural_key,
+        'quantity_out_of_range' as rule_name,
+        'error' as severity,
+        'available ' || coalesce(cast(available_quantity as varchar), 'null')
+        || ', in transit ' || coalesce(cast(in_transit_quantity as varchar), 'null') as offending_value,
+        load_id,
+        synced_at as detected_at
+    from analytics_stocks
+    where
+        available_quantity is null
+        or {{ is_implausible_quantity('available_quantity') }}
+        or {{ is_implausible_quantity('in_transit_quantity') }}
+    union all
+    select
+        source_table,
+        account,
+        natural_key,
+        'quantity_out_of_range' as rule_name,
+        'error' as severity,
+        'present ' || coalesce(cast(present_quantity as varchar), 'null')
+        || ', reserved ' || coalesce(cast(reserved_quantity as varchar), 'null') as offending_value,
+        load_id,
+        synced_at as detected_at
+    from product_stocks
+    where
+        present_quantity is null
+        or reserved_quantity is null
+        or {{ is_implausible_quantity('present_quantity') }}
+        or {{ is_implausible_quantity('reserved_quantity') }}
+        or present_quantity < reserved_quantity
+),
+
+not_in_catalogue as (
+    select
+        rows_with_sku.source_table,
+        rows_with_sku.account,
+        rows_with_sku.natural_key,
+        'product_not_in_catalogue' as rule_name,
+        'error' as severity,
+        'sku ' || coalesce(cast(rows_with_sku.sku as varchar), 'null') as offending_value,
+        rows_with_sku.load_id,
+        rows_with_sku.synced_at as detected_at
+    from (
+        select
+            source_table,
+            account,
+            natural_key,
+            sku,
+            load_id,
+            synced_at
+        from order_lines
+        union all
+        select
+            source_table,
+            account,
+            natural_key,
+            sku,
+            load_id,
+            synced_at
+        from analytics_stocks
+    ) as rows_with_sku
+    left join products
+        on
+            rows_with_sku.account = products.account
+            and rows_with_sku.sku = products.sku
+    where products.sku is null
+    union all
+    select
+        product_stocks.source_table,
+        product_stocks.account,
+        product_stocks.natural_key,
+        'product_not_in_catalogue' as rule_name,
+        'error' as severity,
+        'product_id ' || coalesce(cast(product_stocks.product_id as varchar), 'null') as offending_value,
+        product_stocks.load_id,
+        product_stocks.synced_at as detected_at
+    from product_stocks
+    left join catalogue_product_ids as catalogue
+        on
+            product_stocks.account = catalogue.account
+            and product_stocks.product_id = catalogue.product_id
+    where catalogue.product_id is null
+),
+
+invalid_date as (
+    select
+        source_table,
+        account,
+        natural_key,
+        'invalid_date' as rule_name,
+        'error' as severity,
+        coalesce(cast(created_at as varchar), 'null') as offending_value,
+        load_id,
+        synced_at as detected_at
+    from order_lines
+    where created_at is null or created_at > synced_at + interval '1 day'
+),
+
+keyed_rows as (
+    select
+        source_table,
+        account,
+        natural_key,
+        load_id,
+        synced_at
+    from order_lines
+    union all
+    select
+        source_table,
+        account,
+        natural_key,
+        load_id,
+        synced_at
+    from analytics_stocks
+    union all
+    select
+        source_table,
+        account,
+        natural_key,
+        load_id,
+        synced_at
+    from product_stocks
+),
+
+duplicate_key as (
+    select
+        source_table,
+        account,
+        natural_key,
+        'duplicate_key' as rule_name,
+        'warn' as severity,
+        cast(count(*) as varchar) || ' rows' as offending_value,
+        load_id,
+        max(synced_at) as detected_at
+    from keyed_rows
+    group by source_table, account, natural_key, load_id
+    having count(*) > 1
+),
+
+unknown_warehouse as (
+    select
+        rows_with_warehouse.source_table,
+        rows_with_warehouse.account,
+        rows_with_warehouse.natural_key,
+        'unknown_warehouse' as rule_name,
+        'warn' as severity,
+        rows_with_warehouse.raw_warehouse_name as offending_value,
+        rows_with_warehouse.load_id,
+        rows_with_warehouse.synced_at as detected_at
+    from (
+        select
+            source_table,
+            account,
+            natural_key,
+            raw_warehouse_name,
+            load_id,
+            synced_at
+        from order_lines
+        where source_table = 'postings_fbo'
+        union all
+        select
+            source_table,
+            account,
+            natural_key,
+            raw_warehouse_name,
+            load_id,
+            synced_at
+        from analytics_stocks
+    ) as rows_with_warehouse
+    inner join warehouse_names
+        on rows_with_warehouse.raw_warehouse_name = warehouse_names.raw_warehouse_name
+    where not warehouse_names.is_resolved
+),
+
+unknown_status as (
+    select
+        source_table,
+        account,
+        natural_key,
+        'unknown_status' as rule_name,
+        'warn' as severity,
+        coalesce(status, 'null') as offending_value,
+        load_id,
+        synced_at as detected_at
+    from order_lines
+    where
+        status is null
+        or status not in (
+            'awaiting_registration', 'acceptance_in_progress', 'awaiting_approve', 'awaiting_packaging',
+            'awaiting_deliver', 'awaiting_verification', 'arbitration', 'client_arbitration', 'delivering',
+            'driver_pickup', 'delivered', 'cancelled', 'cancelled_from_split_pending', 'not_accepted',
+            'sent_by_seller'
+        )
+),
+
+quarantined as (
+    select
+        case when endpoint like '%fbo%' then 'postings_fbo' else 'postings_fbs' end as source_table,
+        account,
+        'postings_quarantine:' || quarantine_row_id as natural_key,
+        'quarantined_by_loader' as rule_name,
+        'error' as severity,
+        reason as offending_value,
+        load_id,
+        synced_at as detected_at
+    from {{ ref('stg_ozon__postings_quarantine') }}
+    union all
+    select
+        'warehouse_stock_report' as source_table,
+        account,
+        report_code || ':' || cast(line_number as varchar) as natural_key,
+        'quarantined_by_loader' as rule_name,
+        'error' as severity,
+        reason as offending_value,
+        load_id,
+        synced_at as detected_at
+    from {{ ref('stg_ozon__warehouse_stock_report_quarantine') }}
+),
+
+issues as (
+    select * from quantity_out_of_range
+    union all
+    select * from not_in_catalogue
+    union all
+    select * from invalid_date
+    union all
+    select * from duplicate_key
+    union all
+    select * from unknown_warehouse
+    union all
+    select * from unknown_status
+    union all
+    select * from quarantined
+)
+
+select
+    'ozon' as marketplace,
+    issues.*
+from issues

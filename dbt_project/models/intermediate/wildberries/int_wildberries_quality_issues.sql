@@ -1,0 +1,289 @@
+-- Every Wildberries row a data quality rule flags, once per rule (see int_ozon_quality_issues for
+-- the Ozon side; the rules and severities match where the data does). Severity error: left out of
+-- the marts (macro passes_quality_checks in the int_wildberries_* models); warn: kept but suspect;
+-- info: expected, kept. Rules:
+--   quantity_out_of_range     error  a stock report quantity < 0 or > var max_plausible_quantity
+--   invalid_date              error  order time missing or after the load's synced_at + 1 day
+--   product_not_in_catalogue  warn   an order's or stock row's nmID is not among the cards: WB trashes
+--                                    cards that still sell and hold stock, so the row flows (the size
+--                                    becomes an archived product in dim_products)
+--   duplicate_key             warn   a natural key more than once in one load (srid, saleID, size ×
+--                                    warehouse of a report; the marts keep the latest order state)
+--   unknown_warehouse         warn   a WB warehouse name no seed resolves (kept under unresolved:…)
+--   unknown_status            warn   a sale whose saleID starts with neither S nor R
+--   money_pending             info   a sale with money fields 0 within 24 h of the sale (WB fills
+--                                    them late); warn when still 0 later
+--   quarantined_by_loader     error  a statistics or report row the loader could not store
+with cards as (
+    select distinct
+        account,
+        nm_id
+    from {{ ref('stg_wildberries__cards') }}
+),
+
+warehouse_names as (
+    select
+        raw_warehouse_name,
+        is_resolved
+    from {{ ref('int_warehouse_names_resolved') }}
+    where marketplace = 'wildberries'
+),
+
+orders as (
+    select
+        'orders' as source_table,
+        account,
+        srid as natural_key,
+        nm_id,
+        case when not is_seller_warehouse then raw_warehouse_name end as raw_warehouse_name,
+        ordered_at,
+        synced_at,
+        load_id
+    from {{ ref('stg_wildberries__orders') }}
+),
+
+sales as (
+    select
+        'sales' as source_table,
+        account,
+        sale_id as natural_key,
+        sale_kind,
+        sale_id,
+        for_pay,
+        finished_price,
+        price_with_discount,
+        sold_at,
+        synced_at,
+        load_id
+    from {{ ref('stg_wildberries__sales') }}
+),
+
+remains as (
+    select
+        'warehouse_remains' as source_table,
+        remains.account,
+        {{ wildberries_remains_natural_key('remains') }} as natural_key,
+        remains.nm_id,
+        remains.raw_warehouse_name,
+        remains.quantity,
+        remains.synced_at,
+        remains.load_id
+    from {{ ref('stg_wildberries__warehouse_remains') }} as remains
+    where not remains.is_pseudo_warehouse
+),
+
+quantity_out_of_range as (
+    select
+        source_table,
+        account,
+        natural_key,
+        'quantity_out_of_range' as rule_name,
+        'error' as severity,
+        'quantity ' || coalesce(cast(quantity as varchar), 'null') as offending_value,
+        load_id,
+        synced_at as detected_at
+    from remains
+    where quantity is null or {{ is_implausible_quantity('quantity') }}
+),
+
+invalid_date as (
+    select
+        source_table,
+        account,
+        natural_key,
+        'invalid_date' as rule_name,
+        'error' as severity,
+        coalesce(cast(ordered_at as varchar), 'null') as offending_value,
+        load_id,
+        synced_at as detected_at
+    from orders
+    where ordered_at is null or ordered_at > synced_at + interval '1 day'
+),
+
+not_in_catalogue as (
+    select
+        rows_with_card.source_table,
+        rows_with_card.account,
+        rows_with_card.natural_key,
+        'product_not_in_catalogue' as rule_name,
+        'warn' as severity,
+        'nmID ' || coalesce(cast(rows_with_card.nm_id as varchar), 'null') as offending_value,
+        rows_with_card.load_id,
+        rows_with_card.synced_at as detected_at
+    from (
+        select
+            source_table,
+            account,
+            natural_key,
+            nm_id,
+            load_id,
+            synced_at
+        from orders
+        union all
+        select
+            source_table,
+            account,
+            natural_key,
+            nm_id,
+            load_id,
+            synced_at
+        from remains
+    ) as rows_with_card
+    left join cards
+        on
+            rows_with_card.account = cards.account
+            and rows_with_card.nm_id = cards.nm_id
+    where cards.nm_id is null
+),
+
+keyed_rows as (
+    select
+        source_table,
+        account,
+        natural_key,
+        load_id,
+        synced_at
+    from orders
+    union all
+    select
+        source_table,
+        account,
+        natural_key,
+        load_id,
+        synced_at
+    from sales
+    union all
+    select
+        source_table,
+        account,
+        natural_key,
+        load_id,
+        synced_at
+    from remains
+),
+
+duplicate_key as (
+    select
+        source_table,
+        account,
+        natural_key,
+        'duplicate_key' as rule_name,
+        'warn' as severity,
+        cast(count(*) as varchar) || ' rows' as offending_value,
+        load_id,
+        max(synced_at) as detected_at
+    from keyed_rows
+    group by source_table, account, natural_key, load_id
+    having count(*) > 1
+),
+
+unknown_warehouse as (
+    select
+        rows_with_warehouse.source_table,
+        rows_with_warehouse.account,
+        rows_with_warehouse.natural_key,
+        'unknown_warehouse' as rule_name,
+        'warn' as severity,
+        rows_with_warehouse.raw_warehouse_name as offending_value,
+        rows_with_warehouse.load_id,
+        rows_with_warehouse.synced_at as detected_at
+    from (
+        select
+            source_table,
+            account,
+            natural_key,
+            raw_warehouse_name,
+            load_id,
+            synced_at
+        from orders
+        union all
+        select
+            source_table,
+            account,
+            natural_key,
+            raw_warehouse_name,
+            load_id,
+            synced_at
+        from remains
+    ) as rows_with_warehouse
+    inner join warehouse_names
+        on rows_with_warehouse.raw_warehouse_name = warehouse_names.raw_warehouse_name
+    where not warehouse_names.is_resolved
+),
+
+unknown_status as (
+    select
+        source_table,
+        account,
+        natural_key,
+        'unknown_status' as rule_name,
+        'warn' as severity,
+        coalesce(sale_id, 'null') as offending_value,
+        load_id,
+        synced_at as detected_at
+    from sales
+    where sale_kind = 'other'
+),
+
+money_pending as (
+    select
+        source_table,
+        account,
+        natural_key,
+        'money_pending' as rule_name,
+        case when synced_at <= sold_at + interval '24 hours' then 'info' else 'warn' end as severity,
+        'forPay ' || coalesce(cast(for_pay as varchar), 'null')
+        || ', finishedPrice ' || coalesce(cast(finished_price as varchar), 'null')
+        || ', priceWithDisc ' || coalesce(cast(price_with_discount as varchar), 'null') as offending_value,
+        load_id,
+        synced_at as detected_at
+    from sales
+    where for_pay = 0 or finished_price = 0 or price_with_discount = 0
+),
+
+quarantined as (
+    select
+        source_table,
+        account,
+        'statistics_quarantine:' || quarantine_row_id as natural_key,
+        'quarantined_by_loader' as rule_name,
+        'error' as severity,
+        reason as offending_value,
+        load_id,
+        synced_at as detected_at
+    from {{ ref('stg_wildberries__statistics_quarantine') }}
+    union all
+    select
+        'warehouse_remains' as source_table,
+        account,
+        task_id || ':' || cast(report_row_number as varchar) as natural_key,
+        'quarantined_by_loader' as rule_name,
+        'error' as severity,
+        reason as offending_value,
+        load_id,
+        synced_at as detected_at
+    from {{ ref('stg_wildberries__warehouse_remains_quarantine') }}
+),
+
+issues as (
+    select * from quantity_out_of_range
+    union all
+    select * from invalid_date
+    union all
+    select * from not_in_catalogue
+    union all
+    select * from duplicate_key
+    union all
+    select * from unknown_warehouse
+    union all
+    select * from unknown_status
+    union all
+    select * from money_pending
+    union all
+    select * from quarantined
+)
+
+select
+    'wildberries' as marketplace,
+    issues.*
+from issues

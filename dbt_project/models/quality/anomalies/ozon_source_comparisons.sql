@@ -1,0 +1,155 @@
+-- Ozon's two pairs of stock figures, per product, in the loads that brought both (see source_comparisons):
+-- ozon_fbo (/v4 fbo present − reserved vs Σ /v1/analytics/stocks available) and ozon_fbs (/v4 fbs + rfbs
+-- present − reserved vs the FBS warehouse stock report, by offer_id). Products only when /v4 lists them.
+{{ config(enabled=marketplace_enabled('ozon')) }}
+with ozon_completed_loads as (
+    select load_id
+    from {{ ref('stg_ozon__loads') }}
+    where is_completed
+),
+
+ozon_products as (
+    select
+        account,
+        product_id,
+        sku,
+        offer_id
+    from {{ ref('stg_ozon__products') }}
+),
+
+ozon_v4 as (
+    select
+        stocks.account,
+        stocks.load_id,
+        stocks.product_id,
+        case when stocks.stock_type = 'fbo' then 'ozon_fbo' else 'ozon_fbs' end as comparison,
+        max(stocks.synced_at) as snapshot_at,
+        sum(stocks.present_quantity - stocks.reserved_quantity) as quantity
+    from {{ ref('stg_ozon__product_stocks') }} as stocks
+    inner join ozon_completed_loads
+        on stocks.load_id = ozon_completed_loads.load_id
+    group by
+        stocks.account,
+        stocks.load_id,
+        stocks.product_id,
+        case when stocks.stock_type = 'fbo' then 'ozon_fbo' else 'ozon_fbs' end
+),
+
+ozon_by_warehouse as (
+    select
+        stocks.account,
+        stocks.load_id,
+        products.product_id,
+        'ozon_fbo' as comparison,
+        max(stocks.synced_at) as snapshot_at,
+        sum(stocks.available_quantity) as quantity
+    from {{ ref('stg_ozon__analytics_stocks') }} as stocks
+    inner join ozon_completed_loads
+        on stocks.load_id = ozon_completed_loads.load_id
+    inner join ozon_products as products
+        on
+            stocks.account = products.account
+            and stocks.sku = products.sku
+    group by stocks.account, stocks.load_id, products.product_id
+    union all
+    select
+        report.account,
+        report.load_id,
+        products.product_id,
+        'ozon_fbs' as comparison,
+        max(report.synced_at) as snapshot_at,
+        sum(report.available_quantity) as quantity
+    from {{ ref('stg_ozon__warehouse_stock_report') }} as report
+    inner join ozon_completed_loads
+        on report.load_id = ozon_completed_loads.load_id
+    inner join ozon_products as products
+        on
+            report.account = products.account
+            and report.offer_id = products.offer_id
+    group by report.account, report.load_id, products.product_id
+),
+
+-- Products the /v4 snapshot lists (it lists every product asked for; archived ones, whose FBO stock
+-- Ozon keeps, are not asked for and not compared).
+ozon_listed as (
+    select distinct
+        account,
+        load_id,
+        product_id
+    from ozon_v4
+),
+
+ozon_pairs as (
+    select
+        'ozon' as marketplace,
+        coalesce(v4.comparison, by_warehouse.comparison) as comparison,
+        coalesce(v4.account, by_warehouse.account) as account,  -- noqa: RF04
+        coalesce(v4.load_id, by_warehouse.load_id) as load_id,
+    {{ product_key("'ozon'", 'coalesce(v4.account, by_warehouse.account)',
+                   'coalesce(v4.product_id, by_warehouse.product_id)') }} as product_key,
+        coalesce(v4.snapshot_at, by_warehouse.snapshot_at) as snapshot_at,
+        coalesce(v4.quantity, 0) as expected_quantity,
+        coalesce(by_warehouse.quantity, 0) as observed_quantity
+    from ozon_v4 as v4
+    full outer join ozon_by_warehouse as by_warehouse
+        on
+            v4.account = by_warehouse.account
+            and v4.load_id = by_warehouse.load_id
+            and v4.product_id = by_warehouse.product_id
+            and v4.comparison = by_warehouse.comparison
+    inner join ozon_listed as listed
+        on
+            coalesce(v4.account, by_warehouse.account) = listed.account
+            and coalesce(v4.load_id, by_warehouse.load_id) = listed.load_id
+            and coalesce(v4.product_id, by_warehouse.product_id) = listed.product_id
+),
+
+ozon_v4_loads as (
+    select distinct
+        comparison,
+        account,
+        load_id
+    from ozon_v4
+),
+
+ozon_by_warehouse_loads as (
+    select distinct
+        comparison,
+        account,
+        load_id
+    from ozon_by_warehouse
+),
+
+ozon_loads_with_both as (
+    select
+        v4.comparison,
+        v4.account,
+        v4.load_id
+    from ozon_v4_loads as v4
+    inner join ozon_by_warehouse_loads as by_warehouse
+        on
+            v4.comparison = by_warehouse.comparison
+            and v4.account = by_warehouse.account
+            and v4.load_id = by_warehouse.load_id
+),
+
+ozon_compared as (
+    select ozon_pairs.*
+    from ozon_pairs
+    inner join ozon_loads_with_both as both_sources
+        on
+            ozon_pairs.comparison = both_sources.comparison
+            and ozon_pairs.account = both_sources.account
+            and ozon_pairs.load_id = both_sources.load_id
+)
+
+select
+    marketplace,
+    comparison,
+    account,
+    load_id,
+    product_key,
+    snapshot_at,
+    expected_quantity,
+    observed_quantity
+from ozon_compared

@@ -1,0 +1,20 @@
+-- Two sources of the same quantity (source_comparisons: same load, per product and per account)
+-- that disagree by more than var source_disagreement_tolerance, as a share of the larger figure,
+-- and by at least var source_disagreement_min_units units.
+select
+    comparison_level,
+    marketplace,
+    comparison,
+    account,
+    product_key,
+    load_id,
+    snapshot_at,
+    expected_quantity,
+    observed_quantity,
+    difference,
+    difference_share,
+    is_latest_load
+from {{ ref('source_comparisons') }}
+where
+    abs(difference) >= {{ var('source_disagreement_min_units') }}
+    and difference_share > {{ var('source_disagreement_tolerance') }}

@@ -1,0 +1,126 @@
+-- Wildberries' pair of stock figures per size, in the loads that brought both (see source_comparisons):
+-- the warehouse_remains report (real warehouses) vs the analytics wb-warehouses rows (chrtID ↔ techSize
+-- through the cards).
+{{ config(enabled=marketplace_enabled('wildberries')) }}
+with wildberries_completed_loads as (
+    select load_id
+    from {{ ref('stg_wildberries__loads') }}
+    where is_completed
+),
+
+-- The size of every analytics row, through the cards; a card the catalogue does not hold (trashed,
+-- or new since the cards were loaded) has no sizes to map, so it is compared as a whole (`<nmID>/*`).
+wildberries_analytics_sized as (
+    select
+        stocks.account,
+        stocks.load_id,
+        stocks.nm_id,
+        sizes.tech_size,
+        stocks.synced_at,
+        stocks.available_quantity
+    from {{ ref('stg_wildberries__wb_warehouse_stocks') }} as stocks
+    inner join wildberries_completed_loads
+        on stocks.load_id = wildberries_completed_loads.load_id
+    left join {{ ref('stg_wildberries__card_sizes') }} as sizes
+        on
+            stocks.account = sizes.account
+            and stocks.chrt_id = sizes.chrt_id
+),
+
+wildberries_unmapped_cards as (
+    select distinct
+        account,
+        load_id,
+        nm_id
+    from wildberries_analytics_sized
+    where tech_size is null
+),
+
+wildberries_remains as (
+    select
+        remains.account,
+        remains.load_id,
+        {{ wildberries_product_key('remains.account', 'remains.nm_id',
+            "case when unmapped.nm_id is null then remains.tech_size else '*' end") }} as product_key,
+        max(remains.synced_at) as snapshot_at,
+        sum(remains.quantity) as quantity
+    from {{ ref('stg_wildberries__warehouse_remains') }} as remains
+    inner join wildberries_completed_loads
+        on remains.load_id = wildberries_completed_loads.load_id
+    left join wildberries_unmapped_cards as unmapped
+        on
+            remains.account = unmapped.account
+            and remains.load_id = unmapped.load_id
+            and remains.nm_id = unmapped.nm_id
+    where not remains.is_pseudo_warehouse
+    group by
+        remains.account,
+        remains.load_id,
+        {{ wildberries_product_key('remains.account', 'remains.nm_id',
+            "case when unmapped.nm_id is null then remains.tech_size else '*' end") }}
+),
+
+wildberries_analytics as (
+    select
+        sized.account,
+        sized.load_id,
+        {{ wildberries_product_key('sized.account', 'sized.nm_id',
+            "case when unmapped.nm_id is null then sized.tech_size else '*' end") }} as product_key,
+        max(sized.synced_at) as snapshot_at,
+        sum(sized.available_quantity) as quantity
+    from wildberries_analytics_sized as sized
+    left join wildberries_unmapped_cards as unmapped
+        on
+            sized.account = unmapped.account
+            and sized.load_id = unmapped.load_id
+            and sized.nm_id = unmapped.nm_id
+    group by
+        sized.account,
+        sized.load_id,
+        {{ wildberries_product_key('sized.account', 'sized.nm_id',
+            "case when unmapped.nm_id is null then sized.tech_size else '*' end") }}
+),
+
+wildberries_loads_with_both as (
+    select distinct
+        remains.account,
+        remains.load_id
+    from wildberries_remains as remains
+    inner join wildberries_analytics as analytics
+        on
+            remains.account = analytics.account
+            and remains.load_id = analytics.load_id
+),
+
+wildberries_compared as (
+    select
+        'wildberries' as marketplace,
+        'wildberries_fbw' as comparison,
+        coalesce(remains.account, analytics.account) as account,  -- noqa: RF04
+        coalesce(remains.load_id, analytics.load_id) as load_id,
+        coalesce(remains.product_key, analytics.product_key) as product_key,
+        coalesce(remains.snapshot_at, analytics.snapshot_at) as snapshot_at,
+        coalesce(remains.quantity, 0) as expected_quantity,
+        coalesce(analytics.quantity, 0) as observed_quantity
+    from wildberries_remains as remains
+    full outer join wildberries_analytics as analytics
+        on
+            remains.account = analytics.account
+            and remains.load_id = analytics.load_id
+            and remains.product_key = analytics.product_key
+    inner join wildberries_loads_with_both as both_sources
+        on
+            coalesce(remains.account, analytics.account) = both_sources.account
+            and coalesce(remains.load_id, analytics.load_id) = both_sources.load_id
+)
+
+select
+    marketplace,
+    comparison,
+    account,
+    load_id,
+    product_key,
+    snapshot_at,
+    expected_quantity,
+    observed_quantity
+from wildberries_compared
