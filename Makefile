@@ -63,7 +63,7 @@ freshness: setup ## Check source freshness of the raw tables on TARGET
 docs: setup ## Generate the dbt docs site (open target/index.html, or run `dbt docs serve`)
 	$(DBT) docs generate $(DBT_ARGS)
 
-bench: setup ## Benchmark floor, full and incremental load, dbt build at two sizes (BENCH_ARGS="--products 2000 8000 --destination duckdb")
+bench: setup ## Benchmark floor, full and incremental load, dbt build at two sizes (BENCH_ARGS="--products 2000 8000 --destination duckdb --marketplaces ozon wildberries")
 	$(BIN)/python -m scripts.bench $(BENCH_ARGS)
 
 summary: setup ## Print products, warehouses, units in stock and the lowest stock from DUCKDB_PATH

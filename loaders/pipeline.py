@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -20,6 +21,30 @@ log = logging.getLogger(__name__)
 DESTINATIONS = ("duckdb", "postgres")
 # Measured here: parquet loads DuckDB ~14x faster than insert_values; COPY (csv) ~3x on PostgreSQL.
 LOADER_FILE_FORMATS = {"duckdb": "parquet", "postgres": "csv"}
+
+# dlt settings that keep a load's peak memory flat in the size of the data; set as environment
+# defaults, so an explicit LOAD__WORKERS or DATA_WRITER__BUFFER_MAX_ITEMS still wins. Measured
+# (peak RSS of `python -m loaders ozon`, DuckDB, 7 days of orders, 1,000 -> 4,000 products): dlt's
+# defaults 349 -> 465 MB, of which the load step alone added 95 -> 140 MB: dlt runs up to 20 load
+# jobs at once, each a DuckDB COPY of a whole parquet file, so the peak grew with the files. One
+# job at a time (DuckDB parallelises each COPY on its own threads) cost no time and cut the load
+# step to +25-55 MB. dlt's writers buffer up to 5,000 items per table before writing (extract:
+# one buffer per resource; normalize: one per nested table), ~75 MB at these sizes; 2,000 bounds
+# them lower. Both are caps, so above a few thousand products the peak stops growing: with these
+# settings 278 -> 309 MB, in about the same time (26-32 s at 4,000 on a shared 2-core machine).
+# PostgreSQL keeps dlt's defaults: its csv files go by COPY from the client with neither DuckDB nor
+# pyarrow in the process, 176 MB at 4,000 products, and smaller buffers only slowed its normalize.
+# (These peaks were read inside the loader process; see scripts/steps.py `run_measured` for why a
+# parent's wait4 figure is not the child's.)
+LOADER_SETTINGS = {
+    "duckdb": {"LOAD__WORKERS": "1", "DATA_WRITER__BUFFER_MAX_ITEMS": "2000"},
+    "postgres": {},
+}
+
+
+def apply_loader_settings(destination_name: str) -> None:
+    for name, value in LOADER_SETTINGS[destination_name].items():
+        os.environ.setdefault(name, value)
 
 
 @dataclass
@@ -91,6 +116,7 @@ def run(
     """Load one account of `marketplace` into its raw dataset; raises the API's error when a resource fails."""
     started = time.monotonic()
     progress = ResourceProgress(f"{marketplace.name} account {account.name}")
+    apply_loader_settings(destination_name)
     pipeline = dlt.pipeline(
         pipeline_name=f"{marketplace.name}__{account.name}",
         destination=destination(destination_name),

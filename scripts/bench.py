@@ -1,11 +1,13 @@
 """`make bench`: how fast and how lean a large seller loads and builds, against the HTTP floor.
 
 For each size (products per account) it starts a sandbox with rate limits off and measures, on the
-same data: the floor (a bare loop over every page the Ozon loader reads, through the same HTTP
-client, nothing kept), the full load (the loader CLI, every resource), an incremental load after one
-simulated hour, a full `dbt build` and a second `dbt build`. Each step runs as its own process, so
-its peak memory is its own. Prints a table, writes the figures as JSON under data/bench/ and exits 0:
-it reports, it does not judge.
+same data and per marketplace (`--marketplaces`, Ozon and Wildberries by default): the floor (a bare
+loop over every page the loader reads, through the same HTTP client, nothing kept) and the full load
+(the loader CLI, every resource); then a full `dbt build` of every marketplace's models; then, one
+simulated hour later, an incremental load in two parts (orders only, and the stock snapshot, which is
+whole by nature) and a `dbt build` of the result. Each step runs as its own process, so its peak
+memory is its own. Prints a table and the ratios the targets speak of, writes the figures as JSON
+under data/bench/ and exits 0: it reports, it does not judge.
 """
 
 from __future__ import annotations
@@ -31,9 +33,28 @@ BENCH_DIR = Path("data/bench")
 BENCH_DATABASE = "elt_bench"
 
 
+# Resources of the incremental load per marketplace: the orders read since the last run, and the
+# stock, a full snapshot on every run.
+INCREMENTAL = {
+    "ozon": {
+        "orders": ("postings_fbo", "postings_fbs"),
+        "stock snapshot": ("product_stocks", "analytics_stocks"),
+    },
+    "wildberries": {
+        "orders": ("orders", "sales"),
+        "stock snapshot": ("warehouse_remains", "wb_warehouse_stocks"),
+    },
+}
+MARKETPLACE_NAMES = tuple(INCREMENTAL)
+ALL = "all"  # the marketplace column of the dbt steps, which build every marketplace's models
+FLOOR, FULL_LOAD = "floor (HTTP only)", "full load"
+DBT_FULL, DBT_AFTER_INCREMENTAL = "dbt build (full)", "dbt build (after incr.)"
+
+
 @dataclass
 class Figure:
     size: int
+    marketplace: str
     step: str
     seconds: float
     rows: int
@@ -50,19 +71,31 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warehouses", type=int, default=40)
     parser.add_argument("--history-days", type=int, default=14, help="days of orders before the first load")
     parser.add_argument("--destination", choices=("duckdb", "postgres"), default="duckdb")
+    parser.add_argument(
+        "--marketplaces", nargs="+", choices=MARKETPLACE_NAMES, default=list(MARKETPLACE_NAMES), help="what to load"
+    )
     return parser.parse_args(argv)
 
 
-def measure(size: int, step: str, command: list[str], env: dict[str, str], stats_file: Path | None) -> Figure:
+def incremental_step(part: str) -> str:
+    return f"incr. load: {part} (+1 h)"
+
+
+def measure(
+    size: int, marketplace: str, step: str, command: list[str], env: dict[str, str], stats_file: Path | None
+) -> Figure:
+    if stats_file:
+        stats_file.unlink(missing_ok=True)
     started = time.monotonic()
     finished = steps.run_measured(command, env)
+    returncode, peak_memory_mb = finished.returncode, finished.peak_memory_mb
     seconds = time.monotonic() - started
-    if finished.returncode != 0:
-        raise steps.StepFailed(step, finished.returncode)
+    if returncode != 0:
+        raise steps.StepFailed(f"{marketplace}: {step}", returncode)
     rows = 0
     if stats_file and stats_file.exists():
         rows = sum(sum(result.get("rows", {}).values()) for result in json.loads(stats_file.read_text()))
-    return Figure(size, step, seconds, rows, finished.peak_memory_mb)
+    return Figure(size, marketplace, step, seconds, rows, peak_memory_mb)
 
 
 def fresh_postgres_database() -> None:
@@ -79,6 +112,18 @@ def _pg() -> dict:
     return {"host": creds["host"], "port": creds["port"], "user": creds["username"], "password": creds["password"]}
 
 
+def sandbox_env(sandbox: Sandbox) -> dict[str, str]:
+    ozon, wildberries = sandbox.ozon.accounts[0], sandbox.wildberries.accounts[0]
+    return {
+        "OZON_API_BASE_URL": sandbox.ozon.base_url,
+        "OZON_CLIENT_ID": ozon.client_id,
+        "OZON_API_KEY": ozon.api_key,
+        "WB_API_BASE_URL": sandbox.wildberries.base_url,
+        "WB_API_TOKEN": wildberries.token,
+        "LOADER_NOW": sandbox.clock.now().isoformat(),
+    }
+
+
 def bench_size(size: int, args: argparse.Namespace, workdir: Path) -> list[Figure]:
     seller = SandboxConfig(
         seed=1, products=size, warehouses=args.warehouses, history_days=args.history_days, rate_limit_rps=None
@@ -88,45 +133,84 @@ def bench_size(size: int, args: argparse.Namespace, workdir: Path) -> list[Figur
         "DLT_PIPELINES_DIR": str(workdir / "dlt"),
         "DBT_TARGET_PATH": str(workdir / "dbt_target"),
         "DBT_LOG_PATH": str(workdir / "dbt_logs"),
-        "MARKETPLACES": "ozon",
+        "MARKETPLACES": ",".join(args.marketplaces),
         "OZON_REPORT_TIMEOUT_SECONDS": "120",
+        "WB_REPORT_TIMEOUT_SECONDS": "120",
+        # The sandbox's limits are off; without this the loader still paces itself to WB's real
+        # limits (one statistics request a minute).
+        "WB_RATE_LIMIT_SCALE": "100000",
     }
     if args.destination == "postgres":
         fresh_postgres_database()
         env["PGDATABASE"] = BENCH_DATABASE
     figures = []
+    stats = workdir / "stats.json"
+    floor_rows = workdir / "floor_rows"
+    build = steps.dbt_command("build", args.destination)
     print(f"size {size}: generating the sandbox seller ...", flush=True)
     with Sandbox(seller) as sandbox:
-        account = sandbox.ozon.accounts[0]
-        env |= {
-            "OZON_API_BASE_URL": sandbox.ozon.base_url,
-            "OZON_CLIENT_ID": account.client_id,
-            "OZON_API_KEY": account.api_key,
-            "LOADER_NOW": sandbox.clock.now().isoformat(),
-        }
-        floor = [sys.executable, "-m", "scripts.bench_floor"]
-        figures.append(measure(size, "floor (HTTP only)", floor, env, None))
-        figures[-1].rows = int((workdir / "floor_rows").read_text()) if (workdir / "floor_rows").exists() else 0
-        stats = workdir / "stats.json"
-        load = [*steps.load_command("ozon", args.destination), "--stats-file", str(stats)]
-        figures.append(measure(size, "full load", load, env, stats))
+        env |= sandbox_env(sandbox)
+        for marketplace in args.marketplaces:
+            floor_rows.unlink(missing_ok=True)
+            floor = [sys.executable, "-m", "scripts.bench_floor", marketplace]
+            figures.append(measure(size, marketplace, FLOOR, floor, env, None))
+            figures[-1].rows = int(floor_rows.read_text()) if floor_rows.exists() else 0
+            load = [*steps.load_command(marketplace, args.destination), "--stats-file", str(stats)]
+            figures.append(measure(size, marketplace, FULL_LOAD, load, env, stats))
+        figures.append(measure(size, ALL, DBT_FULL, build, env, None))
         sandbox.clock.advance(timedelta(hours=1))
         env["LOADER_NOW"] = sandbox.clock.now().isoformat()
-        incremental = [*load, "--resources", "product_stocks", "analytics_stocks", "postings_fbo", "postings_fbs"]
-        figures.append(measure(size, "incremental load (+1 h)", incremental, env, stats))
-    build = steps.dbt_command("build", args.destination)
-    figures.append(measure(size, "dbt build (full)", build, env, None))
-    figures.append(measure(size, "dbt build (again)", build, env, None))
+        for marketplace in args.marketplaces:
+            for part, resources in INCREMENTAL[marketplace].items():
+                load = [*steps.load_command(marketplace, args.destination), "--stats-file", str(stats)]
+                command = [*load, "--resources", *resources]
+                figures.append(measure(size, marketplace, incremental_step(part), command, env, stats))
+    figures.append(measure(size, ALL, DBT_AFTER_INCREMENTAL, build, env, None))
     return figures
 
 
+def ratios(figures: list[Figure]) -> list[dict]:
+    """Per size and marketplace: full load / floor and incremental load / full load; per size: the
+    dbt build after the incremental load / the full dbt build, and the peak memory of the loads."""
+    found = []
+    for size in dict.fromkeys(figure.size for figure in figures):
+        seconds = {(f.marketplace, f.step): f.seconds for f in figures if f.size == size}
+        for marketplace in dict.fromkeys(f.marketplace for f in figures if f.size == size and f.marketplace != ALL):
+            full, floor = seconds.get((marketplace, FULL_LOAD)), seconds.get((marketplace, FLOOR))
+            parts = {part: seconds.get((marketplace, incremental_step(part))) for part in INCREMENTAL[marketplace]}
+            if full and floor:
+                found.append(
+                    {"size": size, "marketplace": marketplace, "ratio": "full load / floor", "value": full / floor}
+                )
+            for part, value in parts.items():
+                if full and value:
+                    ratio = f"incr. {part} / full load"
+                    found.append({"size": size, "marketplace": marketplace, "ratio": ratio, "value": value / full})
+            if full and all(parts.values()):
+                ratio = "incr. load (both parts) / full load"
+                found.append(
+                    {"size": size, "marketplace": marketplace, "ratio": ratio, "value": sum(parts.values()) / full}
+                )
+        full, after = seconds.get((ALL, DBT_FULL)), seconds.get((ALL, DBT_AFTER_INCREMENTAL))
+        if full and after:
+            found.append(
+                {"size": size, "marketplace": ALL, "ratio": "dbt build after incr. / full", "value": after / full}
+            )
+    return found
+
+
 def print_table(figures: list[Figure]) -> None:
-    print(f"\n{'products':>9}  {'step':<26} {'seconds':>8} {'rows':>10} {'rows/s':>9} {'peak MB':>8}")
+    print(
+        f"\n{'products':>9}  {'marketplace':<12} {'step':<32} {'seconds':>8} {'rows':>10} {'rows/s':>9} {'peak MB':>8}"
+    )
     for figure in figures:
         print(
-            f"{figure.size:>9}  {figure.step:<26} {figure.seconds:>8.1f} {figure.rows:>10} "
+            f"{figure.size:>9}  {figure.marketplace:<12} {figure.step:<32} {figure.seconds:>8.1f} {figure.rows:>10} "
             f"{figure.rows_per_second:>9.0f} {figure.peak_memory_mb:>8.0f}"
         )
+    print(f"\n{'products':>9}  {'marketplace':<12} {'ratio':<40} {'value':>6}")
+    for ratio in ratios(figures):
+        print(f"{ratio['size']:>9}  {ratio['marketplace']:<12} {ratio['ratio']:<40} {ratio['value']:>6.2f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -142,8 +226,16 @@ def main(argv: list[str] | None = None) -> int:
     print_table(figures)
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     path = BENCH_DIR / f"bench-{args.destination}-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
-    report = {"destination": args.destination, "warehouses": args.warehouses, "history_days": args.history_days}
+    report = {
+        "destination": args.destination,
+        "marketplaces": args.marketplaces,
+        "products": args.products,
+        "warehouses": args.warehouses,
+        "history_days": args.history_days,
+        "cpus": os.cpu_count(),
+    }
     report["figures"] = [{**asdict(figure), "rows_per_second": figure.rows_per_second} for figure in figures]
+    report["ratios"] = ratios(figures)
     path.write_text(json.dumps(report, indent=1), encoding="utf-8")
     print(f"\nfigures written to {path}")
     return 0

@@ -1,6 +1,11 @@
-"""The floor of `make bench`: every page the Ozon loader reads, through the same HTTP client, kept
-nowhere. The warehouse stock report is left out: its time is the marketplace's report queue, not
-ours. Writes the number of items read to $BENCH_WORKDIR/floor_rows."""
+"""The floor of `make bench`: every page a marketplace's loader reads, through the same HTTP client,
+kept nowhere. `python -m scripts.bench_floor [ozon|wildberries]` (default ozon).
+
+Ozon: the catalogue, stock, warehouses, clusters and both posting lists; the warehouse stock report
+is left out (its time is the marketplace's report queue, not ours). Wildberries: cards, orders,
+sales, the remains report (created, polled, downloaded and checked as the loader does; WB has no
+other per-warehouse stock of its own warehouses), wb-warehouses, seller warehouses and offices.
+Writes the number of items read to $BENCH_WORKDIR/floor_rows."""
 
 from __future__ import annotations
 
@@ -9,10 +14,11 @@ import sys
 from pathlib import Path
 
 from loaders import config
-from loaders.ozon import helpers, postings, reports, settings
 
 
-def main() -> int:
+def ozon_items() -> int:
+    from loaders.ozon import helpers, postings, reports, settings
+
     (account,) = config.ozon_accounts()
     client = helpers.make_client(account)
     items = 0
@@ -27,9 +33,43 @@ def main() -> int:
     items += sum(len(page) for page in helpers.product_stock_pages(client))
     items += sum(len(page) for page in reports.warehouse_pages(client))
     items += sum(len(page) for page in reports.cluster_pages(client))
-    since, to = postings.window(None, config.now())
-    for endpoint in (settings.POSTING_FBO_LIST, settings.POSTING_FBS_LIST):
+    now = config.now()
+    for endpoint, field in (
+        (settings.POSTING_FBO_LIST, settings.POSTING_FBO_CURSOR),
+        (settings.POSTING_FBS_LIST, settings.POSTING_FBS_CURSOR),
+    ):
+        since, to = postings.window(postings.cursor(field, now).initial_value, now)  # a first run's window
         items += sum(len(page) for page in postings.posting_pages(client, endpoint, since, to))
+    return items
+
+
+def wildberries_items() -> int:
+    from loaders.wildberries import helpers, reports, settings
+
+    (account,) = config.wildberries_accounts()
+    client = helpers.make_client(account)
+    items = sum(len(page) for page, _ in helpers.card_pages(client, account, None))
+    date_from = helpers.start_date_from(None, config.now())
+    for endpoint in (settings.ORDERS, settings.SALES):
+        items += sum(len(page) for page in helpers.statistics_pages(client, helpers.url(account, endpoint), date_from))
+    report = reports.RemainsReport(client, account, reports.report_timeout())
+    items += sum(len(rows) for table, rows in report.tables() if table == reports.STOCK_TABLE)
+    items += sum(len(page) for page in helpers.wb_warehouse_stock_pages(client, account))
+    for endpoint in (settings.SELLER_WAREHOUSES, settings.OFFICES):
+        items += len(helpers.plain_list(client, account, endpoint))
+    return items
+
+
+FLOORS = {"ozon": ozon_items, "wildberries": wildberries_items}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    marketplace = args[0] if args else "ozon"
+    if marketplace not in FLOORS:
+        print(f"unknown marketplace {marketplace!r}: use one of {', '.join(FLOORS)}", file=sys.stderr)
+        return 2
+    items = FLOORS[marketplace]()
     Path(os.environ["BENCH_WORKDIR"], "floor_rows").write_text(str(items))
     return 0
 
