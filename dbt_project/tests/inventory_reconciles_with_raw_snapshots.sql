@@ -33,31 +33,47 @@ product_stocks as (
         ) }}
 ),
 
+-- Each account's newest load per source (a join, not a correlated subquery: PostgreSQL would
+-- rescan the whole snapshot history for every row).
+newest_analytics as (
+    select
+        account,
+        max(load_id) as load_id
+    from analytics
+    group by account
+),
+
+newest_product_stocks as (
+    select
+        account,
+        max(load_id) as load_id
+    from product_stocks
+    group by account
+),
+
 raw_totals as (
     select
-        account,
+        analytics.account,
         'fbo' as stock_type,
-        sum(available_quantity) as available_quantity
+        sum(analytics.available_quantity) as available_quantity
     from analytics
-    where
-        load_id = (
-            select max(newest.load_id) from analytics as newest
-            where newest.account = analytics.account
-        )
-    group by account
+    inner join newest_analytics
+        on
+            analytics.account = newest_analytics.account
+            and analytics.load_id = newest_analytics.load_id
+    group by analytics.account
     union all
     select
-        account,
-        stock_type,
-        sum(present_quantity - reserved_quantity) as available_quantity
+        product_stocks.account,
+        product_stocks.stock_type,
+        sum(product_stocks.present_quantity - product_stocks.reserved_quantity) as available_quantity
     from product_stocks
-    where
-        stock_type <> 'fbo'
-        and load_id = (
-            select max(newest.load_id) from product_stocks as newest
-            where newest.account = product_stocks.account
-        )
-    group by account, stock_type
+    inner join newest_product_stocks
+        on
+            product_stocks.account = newest_product_stocks.account
+            and product_stocks.load_id = newest_product_stocks.load_id
+    where product_stocks.stock_type <> 'fbo'
+    group by product_stocks.account, product_stocks.stock_type
 ),
 
 mart_totals as (

@@ -16,18 +16,25 @@ with completed as (
         ) }}
 ),
 
-raw_totals as (
+newest as (
     select
         account,
-        sum(quantity) as available_quantity
+        max(load_id) as load_id
     from completed
-    where
-        not is_pseudo_warehouse
-        and load_id = (
-            select max(newest.load_id) from completed as newest
-            where newest.account = completed.account
-        )
     group by account
+),
+
+raw_totals as (
+    select
+        completed.account,
+        sum(completed.quantity) as available_quantity
+    from completed
+    inner join newest
+        on
+            completed.account = newest.account
+            and completed.load_id = newest.load_id
+    where not completed.is_pseudo_warehouse
+    group by completed.account
 ),
 
 mart_totals as (

@@ -1,3 +1,6 @@
+-- A table, not a view: every order and stock model of the marketplace filters through it.
+{{ config(materialized='table') }}
+
 -- Every Ozon row a data quality rule flags, once per rule: the raw tables keep everything as sent,
 -- and this is where the transform layer judges it. Severity error: the row is left out of the marts
 -- (the int_ozon_* models filter with macro passes_quality_checks); warn: kept but suspect. Rules:

@@ -1,3 +1,6 @@
+-- A table, not a view: every order and stock model of the marketplace filters through it.
+{{ config(materialized='table') }}
+
 -- Every Wildberries row a data quality rule flags, once per rule (see int_ozon_quality_issues for
 -- the Ozon side; the rules and severities match where the data does). Severity error: left out of
 -- the marts (macro passes_quality_checks in the int_wildberries_* models); warn: kept but suspect;
