@@ -36,7 +36,9 @@ DEMO_SELLER = SandboxConfig(
 ACCOUNT_NAMES = ("shop", "outlet")
 DAILY_LOADS = 8
 DAILY_RESOURCES = {
-    "ozon": ("product_stocks", "analytics_stocks", "postings_fbo", "postings_fbs"),
+    # The catalogue too, as cron runs it daily: products archived since are flagged, and the stock
+    # written off with them is not an anomaly.
+    "ozon": ("product_list_items", "products", "product_stocks", "analytics_stocks", "postings_fbo", "postings_fbs"),
     "wildberries": ("cards", "orders", "sales", "warehouse_remains", "wb_warehouse_stocks"),
 }
 
