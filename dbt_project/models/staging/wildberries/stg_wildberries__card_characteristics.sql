@@ -1,0 +1,15 @@
+-- One row per value of every characteristic of every card (WB sends a list of values; a card's
+-- characteristic with several values has several rows). The card comes through dlt's root id.
+select
+    cards.account,
+    cards.nm_id,
+    characteristics.id as characteristic_id,
+    characteristics.name as characteristic_name,
+    characteristic_values.value as characteristic_value,  -- noqa: RF04 (dlt names a list of scalars `value`)
+    characteristic_values._dlt_list_idx as list_position,
+    cards._dlt_load_id as load_id
+from {{ source('wildberries', 'cards__characteristics') }} as characteristics
+inner join {{ source('wildberries', 'cards__characteristics__value') }} as characteristic_values
+    on characteristics._dlt_id = characteristic_values._dlt_parent_id
+inner join {{ source('wildberries', 'cards') }} as cards
+    on characteristics._dlt_root_id = cards._dlt_id
