@@ -3,13 +3,13 @@
 select
     cards.account,
     cards.nm_id,
-    characteristics.id as characteristic_id,
-    characteristics.name as characteristic_name,
-    characteristic_values.value as characteristic_value,  -- noqa: RF04 (dlt names a list of scalars `value`)
+    card_characteristics.id as characteristic_id,
+    card_characteristics.name as characteristic_name,
+    characteristic_values.value as characteristic_value,
     characteristic_values._dlt_list_idx as list_position,
     cards._dlt_load_id as load_id
-from {{ source('wildberries', 'cards__characteristics') }} as characteristics
+from {{ source('wildberries', 'cards__characteristics') }} as card_characteristics
 inner join {{ source('wildberries', 'cards__characteristics__value') }} as characteristic_values
-    on characteristics._dlt_id = characteristic_values._dlt_parent_id
+    on card_characteristics._dlt_id = characteristic_values._dlt_parent_id
 inner join {{ source('wildberries', 'cards') }} as cards
-    on characteristics._dlt_root_id = cards._dlt_id
+    on card_characteristics._dlt_root_id = cards._dlt_id
