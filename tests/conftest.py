@@ -8,6 +8,8 @@ import uuid
 import psycopg2
 import pytest
 
+from tests.operations_support import BOT_TOKEN, HttpReceiver, SmtpReceiver, isolated_ops
+
 os.environ["RUNTIME__DLTHUB_TELEMETRY"] = "false"
 os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
 
@@ -64,3 +66,25 @@ def postgres_database(monkeypatch) -> dict[str, str]:
         with admin.cursor() as cursor:
             cursor.execute(f'drop database if exists "{name}" with (force)')
         admin.close()
+
+
+@pytest.fixture
+def receivers(workdir, tmp_path, monkeypatch):
+    """Loopback webhook/Telegram and SMTP servers, with every alert channel pointed at them."""
+    isolated_ops(tmp_path, monkeypatch)
+    http, smtp = HttpReceiver(), SmtpReceiver()
+    for name, value in {
+        "ALERT_SLACK_WEBHOOK_URL": f"{http.url}/hooks/T000/B000/secret",
+        "ALERT_TELEGRAM_BOT_TOKEN": BOT_TOKEN,
+        "ALERT_TELEGRAM_CHAT_ID": "-100200",
+        "ALERT_TELEGRAM_API_BASE_URL": http.url,
+        "ALERT_SMTP_HOST": "127.0.0.1",
+        "ALERT_SMTP_PORT": str(smtp.port),
+        "ALERT_SMTP_TLS": "none",
+        "ALERT_EMAIL_FROM": "elt@example.test",
+        "ALERT_EMAIL_TO": "seller@example.test, ops@example.test",
+    }.items():
+        monkeypatch.setenv(name, value)
+    yield http, smtp
+    http.server.shutdown()
+    smtp.server.shutdown()

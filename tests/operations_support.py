@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import socketserver
 import subprocess
 import sys
 import threading
+from email import message_from_bytes
+from email.policy import default as default_policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -77,3 +80,39 @@ class HttpReceiver:
 
     def texts(self, path: str, field: str) -> list[str]:
         return [body[field] for got, body in self.received if got == path]
+
+
+BOT_TOKEN = "123456:telegram-secret-token"
+
+
+class SmtpReceiver:
+    """A minimal SMTP server (enough for smtplib): records every message it accepts."""
+
+    def __init__(self):
+        messages = self.messages = []
+
+        class Handler(socketserver.StreamRequestHandler):
+            def reply(self, line: str) -> None:
+                self.wfile.write(f"{line}\r\n".encode())
+
+            def handle(self):
+                self.reply("220 loopback ESMTP")
+                while line := self.rfile.readline():
+                    command = line.decode().strip().upper()
+                    if command.startswith(("EHLO", "HELO")):
+                        self.reply("250 loopback")
+                    elif command.startswith("DATA"):
+                        self.reply("354 end with <CRLF>.<CRLF>")
+                        data = b"".join(iter(self.rfile.readline, b".\r\n"))
+                        messages.append(message_from_bytes(data, policy=default_policy))
+                        self.reply("250 queued")
+                    elif command.startswith("QUIT"):
+                        self.reply("221 bye")
+                        return
+                    else:  # MAIL FROM, RCPT TO, RSET, NOOP
+                        self.reply("250 ok")
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()

@@ -13,8 +13,7 @@ from loaders.sandbox import Sandbox, SandboxConfig
 from loaders.sandbox.ozon import ANALYTICS_STOCKS, PRODUCT_STOCKS
 from loaders.sandbox.wildberries import REMAINS_CREATE, remains_rows
 from scripts import alerts, database, steps
-from tests.operations_support import HttpReceiver, isolated_ops
-from tests.test_operations_alerts import BOT_TOKEN, SmtpReceiver
+from tests.operations_support import BOT_TOKEN
 
 WB_SCALE = 600  # the WB sandbox's limits and the loader's pacing, both 600 times looser
 SELLER = SandboxConfig(
@@ -81,27 +80,6 @@ def test_a_frozen_feed_keeps_serving_the_stock_of_the_moment_it_froze():
 
 
 # -- detection and alerts, end to end ----------------------------------------------------------
-
-
-@pytest.fixture
-def receivers(workdir, tmp_path, monkeypatch):
-    isolated_ops(tmp_path, monkeypatch)
-    http, smtp = HttpReceiver(), SmtpReceiver()
-    for name, value in {
-        "ALERT_SLACK_WEBHOOK_URL": f"{http.url}/hooks/T000/B000/secret",
-        "ALERT_TELEGRAM_BOT_TOKEN": BOT_TOKEN,
-        "ALERT_TELEGRAM_CHAT_ID": "-100200",
-        "ALERT_TELEGRAM_API_BASE_URL": http.url,
-        "ALERT_SMTP_HOST": "127.0.0.1",
-        "ALERT_SMTP_PORT": str(smtp.port),
-        "ALERT_SMTP_TLS": "none",
-        "ALERT_EMAIL_FROM": "elt@example.test",
-        "ALERT_EMAIL_TO": "seller@example.test",
-    }.items():
-        monkeypatch.setenv(name, value)
-    yield http, smtp
-    http.server.shutdown()
-    smtp.server.shutdown()
 
 
 def load_with_anomalies(sb: Sandbox) -> str:

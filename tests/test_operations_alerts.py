@@ -2,72 +2,10 @@
 
 from __future__ import annotations
 
-import socketserver
-import threading
 from datetime import timedelta
-from email import message_from_bytes
-from email.policy import default as default_policy
-
-import pytest
 
 from scripts import alerts, database, runlog
-from tests.operations_support import HttpReceiver, isolated_ops
-
-BOT_TOKEN = "123456:telegram-secret-token"
-
-
-class SmtpReceiver:
-    """A minimal SMTP server (enough for smtplib): records every message it accepts."""
-
-    def __init__(self):
-        messages = self.messages = []
-
-        class Handler(socketserver.StreamRequestHandler):
-            def reply(self, line: str) -> None:
-                self.wfile.write(f"{line}\r\n".encode())
-
-            def handle(self):
-                self.reply("220 loopback ESMTP")
-                while line := self.rfile.readline():
-                    command = line.decode().strip().upper()
-                    if command.startswith(("EHLO", "HELO")):
-                        self.reply("250 loopback")
-                    elif command.startswith("DATA"):
-                        self.reply("354 end with <CRLF>.<CRLF>")
-                        data = b"".join(iter(self.rfile.readline, b".\r\n"))
-                        messages.append(message_from_bytes(data, policy=default_policy))
-                        self.reply("250 queued")
-                    elif command.startswith("QUIT"):
-                        self.reply("221 bye")
-                        return
-                    else:  # MAIL FROM, RCPT TO, RSET, NOOP
-                        self.reply("250 ok")
-
-        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-@pytest.fixture
-def receivers(workdir, tmp_path, monkeypatch):
-    isolated_ops(tmp_path, monkeypatch)
-    http, smtp = HttpReceiver(), SmtpReceiver()
-    for name, value in {
-        "ALERT_SLACK_WEBHOOK_URL": f"{http.url}/hooks/T000/B000/secret",
-        "ALERT_TELEGRAM_BOT_TOKEN": BOT_TOKEN,
-        "ALERT_TELEGRAM_CHAT_ID": "-100200",
-        "ALERT_TELEGRAM_API_BASE_URL": http.url,
-        "ALERT_SMTP_HOST": "127.0.0.1",
-        "ALERT_SMTP_PORT": str(smtp.port),
-        "ALERT_SMTP_TLS": "none",
-        "ALERT_EMAIL_FROM": "elt@example.test",
-        "ALERT_EMAIL_TO": "seller@example.test, ops@example.test",
-    }.items():
-        monkeypatch.setenv(name, value)
-    yield http, smtp
-    http.server.shutdown()
-    smtp.server.shutdown()
+from tests.operations_support import BOT_TOKEN
 
 
 def record_failed_run(run_id: str) -> None:
