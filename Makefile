@@ -19,7 +19,7 @@ include .env
 export
 endif
 
-.PHONY: help setup demo load load-ozon load-wb build seed freshness docs bench summary test test-postgres lint fmt clean
+.PHONY: help setup demo demo-faults load load-ozon load-wb build seed freshness docs bench summary test test-postgres lint fmt clean
 .PHONY: run run-catalogue run-orders run-stock transform health reconcile prune cron-install cron-remove cron-show
 
 help: ## List every target with one line each
@@ -38,6 +38,9 @@ profiles.yml: | profiles.example.yml
 
 demo: setup ## Whole job end to end against the local sandbox into data/demo.duckdb, then a summary
 	$(BIN)/python -m scripts.demo
+
+demo-faults: setup ## The demo with every data fault of the sandbox on, into data/demo_faults.duckdb: quality issues, anomalies, reconcile
+	$(BIN)/python -m scripts.demo --faults
 
 load-ozon: setup ## Load Ozon catalogue and stock (OZON_CLIENT_ID, OZON_API_KEY) into TARGET
 	$(BIN)/python -m loaders ozon --destination $(TARGET)

@@ -9,6 +9,7 @@ never in the order or stock tables, so shown apart). Exit 0 when raw = mart + ex
 Stock is the newest snapshot of each source the inventory mart uses: its raw rows must be the rows
 that feed the mart plus the excluded ones, and the units of those rows must be the mart's units
 (several spellings of a warehouse add up to one inventory row, so mart rows are shown, not compared).
+Its quarantined rows are those of that snapshot's load and of later loads whose report was refused.
 """
 
 from __future__ import annotations
@@ -155,7 +156,7 @@ def stock(db: database.Database, lines: dict) -> None:
                    and i.load_id = newest.load_id and i.severity = 'error' and i.rule <> 'quarantined_by_loader'),
                 (select count(*) from quality.data_quality_issues as i
                  where i.marketplace = '{marketplace}' and i.account = newest.account and i.source_table = '{source}'
-                   and i.rule = 'quarantined_by_loader'),
+                   and i.rule = 'quarantined_by_loader' and i.load_id >= newest.load_id),
                 (select count(*) from marts.inventory as m
                  where m.marketplace = '{marketplace}' and m.account = newest.account and m.load_id = newest.load_id
                    and ({mart_scope})),

@@ -1,4 +1,5 @@
-"""Print what the marts say: products, stock, orders, what runs out soon and what to ship."""
+"""Print what the marts say: products, stock, orders, what runs out soon and what to ship, and how
+far the data can be trusted: data quality issues and stock anomalies."""
 
 from __future__ import annotations
 
@@ -48,6 +49,36 @@ TOP_SHIPMENTS = """
     limit 10
 """
 
+QUALITY_ISSUES = """
+    select marketplace, severity, rule, count(*)
+    from quality.data_quality_issues
+    where severity in ('error', 'warn')
+    group by marketplace, severity, rule
+    order by marketplace, severity, count(*) desc, rule
+"""
+
+STOCK_ANOMALIES = """
+    select marketplace, account, kind, count(*), sum(case when is_latest then 1 else 0 end), max(detail)
+    from quality.stock_anomalies
+    group by marketplace, account, kind
+    order by marketplace, account, kind
+"""
+
+
+def print_trust(db: duckdb.DuckDBPyConnection) -> None:
+    issues = db.sql(QUALITY_ISSUES).fetchall()
+    anomalies = db.sql(STOCK_ANOMALIES).fetchall()
+    print("  data quality issues (error: left out of the marts; warn: kept, suspect; quality.data_quality_issues):")
+    for marketplace, severity, rule, count in issues:
+        print(f"    {count:>6}  {marketplace:<12} {severity:<6} {rule}")
+    if not issues:
+        print("    none")
+    print("  stock anomalies (quality.stock_anomalies; in the newest loads, of all):")
+    for marketplace, account, kind, count, latest, detail in anomalies:
+        print(f"    {latest:>3} of {count:>4}  {marketplace:<12} {account:<10} {kind:<20} e.g. {detail[:70]}")
+    if not anomalies:
+        print("    none")
+
 
 def main() -> int:
     path = config.duckdb_path()
@@ -71,6 +102,8 @@ def main() -> int:
     for article, warehouse, quantity, cover, lost in shipments:
         cover_text = f"{float(cover):.1f}" if cover is not None else "-"
         print(f"    {int(quantity):>6}  {article:<12} → {warehouse:<24} cover {cover_text:>5} d  {float(lost):>9.2f} ₽")
+    with duckdb.connect(str(path), read_only=True) as db:
+        print_trust(db)
     return 0
 
 

@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from loaders.sandbox import Sandbox, SandboxConfig
-from scripts import database, health, runlog, steps
+from scripts import database, demo, health, runlog, steps
 from scripts.steps import PROJECT_DIR
 
 SCALE = 600
@@ -61,8 +61,19 @@ def spoil_raw_rows(path: str) -> dict[str, tuple]:
         db.execute(
             "update raw_ozon.postings_fbo set status = 'sandbox_status' where posting_number = ?", [status_posting]
         )
-        (srid,) = db.execute("select srid from raw_wildberries.orders order by srid limit 1").fetchone()
+        (srid, garbled_srid) = (
+            row[0] for row in db.execute("select srid from raw_wildberries.orders order by srid limit 2").fetchall()
+        )
         db.execute("update raw_wildberries.orders set date = '2099-01-01T00:00:00' where srid = ?", [srid])
+        db.execute("update raw_wildberries.orders set date = '2025-02-30T25:00:00' where srid = ?", [garbled_srid])
+        (sale_id,) = db.execute("select sale_id from raw_wildberries.sales order by sale_id limit 1").fetchone()
+        db.execute("update raw_wildberries.sales set date = 'N/A' where sale_id = ?", [sale_id])
+        (undated_posting,) = db.execute(
+            "select posting_number from raw_ozon.postings_fbo where posting_number <> ? "
+            "order by posting_number limit 1",
+            [status_posting],
+        ).fetchone()
+        db.execute("update raw_ozon.postings_fbo set created_at = 'вчера' where posting_number = ?", [undated_posting])
         entry_id, nm_id, size, wb_warehouse, wb_units = db.execute(
             "select e._dlt_id, r.nm_id, coalesce(r.tech_size, '0'), e.warehouse_name, e.quantity "
             "from raw_wildberries.warehouse_remains__warehouses as e "
@@ -79,6 +90,9 @@ def spoil_raw_rows(path: str) -> dict[str, tuple]:
         "postings_fbs": (f"{posting}:{line}",),
         "postings_fbo": (f"{status_posting}:0",),
         "orders": (srid,),
+        "orders garbled": (garbled_srid, "2025-02-30T25:00:00"),
+        "sales garbled": (sale_id, "N/A"),
+        "postings_fbo garbled": (f"{undated_posting}:0", "вчера"),
         "warehouse_remains": (f"{nm_id}/{size}@{wb_warehouse}", wb_units),
     }
 
@@ -97,13 +111,7 @@ def faulted(tmp_path_factory):
     with Sandbox(SELLER) as sandbox:
         load_both(sandbox, env)
         sandbox.clock.advance(timedelta(days=1))
-        sandbox.ozon.postings.inject("malformed_row", path="/v4/posting/fbs/list")
-        sandbox.ozon.postings.inject("duplicate_across_pages", times=2)
-        sandbox.ozon.reports.inject("broken_row")
-        sandbox.wildberries.statistics_page_rows = 50  # paging, so that duplicate_rows has pages to repeat
-        sandbox.wildberries.faults.inject("malformed_row", path="/api/v1/supplier/orders")
-        sandbox.wildberries.faults.inject("duplicate_rows", path="/api/v1/supplier/orders")
-        sandbox.wildberries.faults.inject("report_malformed")
+        demo.inject_feed_faults(sandbox)  # what `make demo-faults` injects into its feeds
         load_both(sandbox, env)
         ozon_truth = sandbox.ozon.truth(sandbox.ozon.accounts[0].client_id)
     spoiled = spoil_raw_rows(env["DUCKDB_PATH"])
@@ -165,6 +173,15 @@ def test_hand_made_bad_rows_are_listed_once_with_their_rule(faulted):
             [source_table, key, source_table, key],
         )
         assert found == rules, (source_table, key)
+    # a date that is not one is an issue with the text as sent, not a failed build
+    for source_table, severity in (("orders", "error"), ("sales", "warn"), ("postings_fbo", "error")):
+        key, sent = spoiled[f"{source_table} garbled"]
+        assert query(
+            env,
+            "select rule, severity, offending_value from quality.data_quality_issues "
+            "where source_table = ? and natural_key = ?",
+            [source_table, key],
+        ) == [("invalid_date", severity, sent)], source_table
     # the sandbox's duplicates never reach a mart twice (the loaders merge them on the natural key)
     assert query(env, "select count(*) from quality.data_quality_issues where rule = 'duplicate_key'") == [(0,)]
 
@@ -175,7 +192,12 @@ def test_error_rows_are_left_out_and_the_good_rows_match_the_truth(faulted):
     assert query(
         env, "select count(*) from marts.fact_orders where order_line_key = ?", [f"ozon:100001:{posting_line}"]
     ) == [(0,)]
-    assert query(env, "select count(*) from marts.fact_orders where order_id = ?", [spoiled["orders"][0]]) == [(0,)]
+    for excluded in (spoiled["orders"][0], spoiled["orders garbled"][0]):
+        assert query(env, "select count(*) from marts.fact_orders where order_id = ?", [excluded]) == [(0,)]
+    undated_line = spoiled["postings_fbo garbled"][0]
+    assert query(
+        env, "select count(*) from marts.fact_orders where order_line_key = ?", [f"ozon:100001:{undated_line}"]
+    ) == [(0,)]
     (fbo_units,) = query(env, "select sum(available_quantity) from marts.inventory where stock_type = 'fbo'")[0]
     excluded_units = spoiled["analytics_stocks"][1]
     assert int(fbo_units) + excluded_units == sum(ozon_truth.fbo_available_by_warehouse(include_unknown=True).values())

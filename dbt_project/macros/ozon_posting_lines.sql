@@ -38,8 +38,9 @@ select
     posting.{{ warehouse_name_column }} as raw_warehouse_name,
     posting.financial_data__cluster_from as cluster_from,
     posting.financial_data__cluster_to as cluster_to,
-    cast(posting.{{ created_at_column }} as timestamp with time zone) as created_at,
-    cast(posting.in_process_at as timestamp with time zone) as in_process_at,
+    {{ try_cast_timestamp('posting.' ~ created_at_column) }} as created_at,
+    posting.{{ created_at_column }} as created_at_as_sent,
+    {{ try_cast_timestamp('posting.in_process_at') }} as in_process_at,
     posting.synced_at,
     posting._dlt_load_id as load_id
 from postings as posting

@@ -38,3 +38,59 @@
 {% macro wildberries_remains_natural_key(alias) -%}
     cast({{ alias }}.nm_id as varchar) || '/' || {{ alias }}.tech_size || '@' || coalesce({{ alias }}.raw_warehouse_name, '')
 {%- endmacro %}
+
+{#- The columns of data_quality_issues (after marketplace) for one rule over rows that carry
+    source_table, account, natural_key, load_id and synced_at; `alias` qualifies those columns. -#}
+{% macro issue_columns(rule_name, severity, offending_value, alias=none) -%}
+    {%- set prefix = alias ~ '.' if alias else '' -%}
+    {{ prefix }}source_table,
+    {{ prefix }}account,
+    {{ prefix }}natural_key,
+    '{{ rule_name }}' as rule_name,
+    {{ severity if severity.startswith('case') else "'" ~ severity ~ "'" }} as severity,
+    {{ offending_value }} as offending_value,
+    {{ prefix }}load_id,
+    {{ prefix }}synced_at as detected_at
+{%- endmacro %}
+
+{#- Rule duplicate_key (warn): a natural key more than once in one load of its source table, over
+    the named row sets (CTEs with the columns of issue_columns). -#}
+{% macro duplicate_key_issues(row_sets) -%}
+    select
+        source_table,
+        account,
+        natural_key,
+        'duplicate_key' as rule_name,
+        'warn' as severity,
+        cast(count(*) as varchar) || ' rows' as offending_value,
+        load_id,
+        max(synced_at) as detected_at
+    from (
+        {% for row_set in row_sets -%}
+        select source_table, account, natural_key, load_id, synced_at from {{ row_set }}
+        {% if not loop.last %}union all
+        {% endif -%}
+        {%- endfor %}
+    ) as keyed_rows
+    group by source_table, account, natural_key, load_id
+    having count(*) > 1
+{%- endmacro %}
+
+{#- Rule unknown_warehouse (warn): a warehouse name of the marketplace that no seed resolves (the
+    marts keep the row under unresolved:<name>), over the named row sets with raw_warehouse_name. -#}
+{% macro unknown_warehouse_issues(marketplace, row_sets) -%}
+    select
+        {{ issue_columns('unknown_warehouse', 'warn', 'rows_with_warehouse.raw_warehouse_name', 'rows_with_warehouse') }}
+    from (
+        {% for row_set in row_sets -%}
+        select source_table, account, natural_key, raw_warehouse_name, load_id, synced_at from {{ row_set }}
+        {% if not loop.last %}union all
+        {% endif -%}
+        {%- endfor %}
+    ) as rows_with_warehouse
+    inner join {{ ref('int_warehouse_names_resolved') }} as warehouse_names
+        on
+            warehouse_names.marketplace = '{{ marketplace }}'
+            and rows_with_warehouse.raw_warehouse_name = warehouse_names.raw_warehouse_name
+    where not warehouse_names.is_resolved
+{%- endmacro %}

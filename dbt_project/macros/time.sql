@@ -8,7 +8,32 @@
     "…T00:44:15.5"), as a UTC instant. The zone is WB's documented one, not the business zone.
     The sentinel 0001-01-01T00:00:00 (e.g. cancelDate of an order not cancelled) is null. -#}
 {% macro from_moscow_time(text_expression) -%}
-    (cast(nullif({{ text_expression }}, '0001-01-01T00:00:00') as timestamp) at time zone 'Europe/Moscow')
+    ({{ try_cast_timestamp("nullif(" ~ text_expression ~ ", '0001-01-01T00:00:00')", 'timestamp') }} at time zone 'Europe/Moscow')
+{%- endmacro %}
+
+{#- A timestamp the marketplace sends as text, or null when the text is not one: a garbled value
+    becomes a data quality issue (rule invalid_date) instead of a failed build. -#}
+{% macro try_cast_timestamp(text_expression, data_type='timestamp with time zone') -%}
+    {{ return(adapter.dispatch('try_cast_timestamp')(text_expression, data_type)) }}
+{%- endmacro %}
+
+{% macro default__try_cast_timestamp(text_expression, data_type) -%}
+    try_cast({{ text_expression }} as {{ data_type }})
+{%- endmacro %}
+
+{#- PostgreSQL 15 has no try_cast (pg_input_is_valid is 16+): cast only ISO 8601 text with a valid
+    month, day of that month, hour, minute and second. Nested CASEs, because PostgreSQL does not
+    promise to evaluate the operands of AND in order. -#}
+{% macro postgres__try_cast_timestamp(text_expression, data_type) -%}
+    case
+        when {{ text_expression }} ~ '^(?!0000)[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$'
+            then case
+                when cast(substr({{ text_expression }}, 9, 2) as integer) <= extract(
+                    day from cast(substr({{ text_expression }}, 1, 7) || '-01' as date) + interval '1 month' - interval '1 day'
+                )
+                    then cast({{ text_expression }} as {{ data_type }})
+            end
+    end
 {%- endmacro %}
 
 {#- Integers 0 .. 10^digits - 1 as column `n`, from cross-joined digits: portable, no generate_series. -#}

@@ -6,7 +6,8 @@
 -- (the int_ozon_* models filter with macro passes_quality_checks); warn: kept but suspect. Rules:
 --   quantity_out_of_range     error  order or stock quantity < 0 or > var max_plausible_quantity
 --   product_not_in_catalogue  error  an order line's or stock row's SKU / product_id is not in products
---   invalid_date              error  order time missing or after the load's synced_at + 1 day
+--   invalid_date              error  order time missing, unparseable or after the load's synced_at
+--                                    + 1 day (offending value: the text as sent)
 --   duplicate_key             warn   a natural key more than once in one load (one row per key)
 --   unknown_warehouse         warn   an FBO warehouse name no seed resolves (kept under unresolved:…)
 --   unknown_status            warn   a posting status Ozon does not document (counts as ordered)
@@ -26,14 +27,6 @@ catalogue_product_ids as (
     from products
 ),
 
-warehouse_names as (
-    select
-        raw_warehouse_name,
-        is_resolved
-    from {{ ref('int_warehouse_names_resolved') }}
-    where marketplace = 'ozon'
-),
-
 order_lines as (
     select
         'postings_fbo' as source_table,
@@ -44,6 +37,7 @@ order_lines as (
         fbo.status,
         fbo.raw_warehouse_name,
         fbo.created_at,
+        fbo.created_at_as_sent,
         fbo.synced_at,
         fbo.load_id
     from {{ ref('stg_ozon__posting_lines_fbo') }} as fbo
@@ -58,6 +52,7 @@ order_lines as (
         -- the seller's own warehouse: not a name to resolve
         cast(null as varchar) as raw_warehouse_name,
         fbs.created_at,
+        fbs.created_at_as_sent,
         fbs.synced_at,
         fbs.load_id
     from {{ ref('stg_ozon__posting_lines_fbs') }} as fbs
@@ -93,27 +88,18 @@ product_stocks as (
 
 quantity_out_of_range as (
     select
-        source_table,
-        account,
-        natural_key,
-        'quantity_out_of_range' as rule_name,
-        'error' as severity,
-        'quantity ' || coalesce(cast(quantity as varchar), 'null') as offending_value,
-        load_id,
-        synced_at as detected_at
+        {{ issue_columns(
+            'quantity_out_of_range', 'error', "'quantity ' || coalesce(cast(quantity as varchar), 'null')"
+        ) }}
     from order_lines
     where quantity is null or {{ is_implausible_quantity('quantity') }}
     union all
     select
-        source_table,
-        account,
-        natural_key,
-        'quantity_out_of_range' as rule_name,
-        'error' as severity,
-        'available ' || coalesce(cast(available_quantity as varchar), 'null')
-        || ', in transit ' || coalesce(cast(in_transit_quantity as varchar), 'null') as offending_value,
-        load_id,
-        synced_at as detected_at
+        {{ issue_columns(
+            'quantity_out_of_range', 'error',
+            "'available ' || coalesce(cast(available_quantity as varchar), 'null')
+            || ', in transit ' || coalesce(cast(in_transit_quantity as varchar), 'null')"
+        ) }}
     from analytics_stocks
     where
         available_quantity is null
@@ -121,15 +107,11 @@ quantity_out_of_range as (
         or {{ is_implausible_quantity('in_transit_quantity') }}
     union all
     select
-        source_table,
-        account,
-        natural_key,
-        'quantity_out_of_range' as rule_name,
-        'error' as severity,
-        'present ' || coalesce(cast(present_quantity as varchar), 'null')
-        || ', reserved ' || coalesce(cast(reserved_quantity as varchar), 'null') as offending_value,
-        load_id,
-        synced_at as detected_at
+        {{ issue_columns(
+            'quantity_out_of_range', 'error',
+            "'present ' || coalesce(cast(present_quantity as varchar), 'null')
+            || ', reserved ' || coalesce(cast(reserved_quantity as varchar), 'null')"
+        ) }}
     from product_stocks
     where
         present_quantity is null
@@ -141,14 +123,10 @@ quantity_out_of_range as (
 
 not_in_catalogue as (
     select
-        rows_with_sku.source_table,
-        rows_with_sku.account,
-        rows_with_sku.natural_key,
-        'product_not_in_catalogue' as rule_name,
-        'error' as severity,
-        'sku ' || coalesce(cast(rows_with_sku.sku as varchar), 'null') as offending_value,
-        rows_with_sku.load_id,
-        rows_with_sku.synced_at as detected_at
+        {{ issue_columns(
+            'product_not_in_catalogue', 'error',
+            "'sku ' || coalesce(cast(rows_with_sku.sku as varchar), 'null')", 'rows_with_sku'
+        ) }}
     from (
         select
             source_table,
@@ -175,14 +153,10 @@ not_in_catalogue as (
     where products.sku is null
     union all
     select
-        product_stocks.source_table,
-        product_stocks.account,
-        product_stocks.natural_key,
-        'product_not_in_catalogue' as rule_name,
-        'error' as severity,
-        'product_id ' || coalesce(cast(product_stocks.product_id as varchar), 'null') as offending_value,
-        product_stocks.load_id,
-        product_stocks.synced_at as detected_at
+        {{ issue_columns(
+            'product_not_in_catalogue', 'error',
+            "'product_id ' || coalesce(cast(product_stocks.product_id as varchar), 'null')", 'product_stocks'
+        ) }}
     from product_stocks
     left join catalogue_product_ids as catalogue
         on
@@ -193,104 +167,23 @@ not_in_catalogue as (
 
 invalid_date as (
     select
-        source_table,
-        account,
-        natural_key,
-        'invalid_date' as rule_name,
-        'error' as severity,
-        coalesce(cast(created_at as varchar), 'null') as offending_value,
-        load_id,
-        synced_at as detected_at
+        {{ issue_columns('invalid_date', 'error', "coalesce(created_at_as_sent, 'missing')") }}
     from order_lines
     where created_at is null or created_at > synced_at + interval '1 day'
 ),
 
-keyed_rows as (
-    select
-        source_table,
-        account,
-        natural_key,
-        load_id,
-        synced_at
-    from order_lines
-    union all
-    select
-        source_table,
-        account,
-        natural_key,
-        load_id,
-        synced_at
-    from analytics_stocks
-    union all
-    select
-        source_table,
-        account,
-        natural_key,
-        load_id,
-        synced_at
-    from product_stocks
-),
-
 duplicate_key as (
-    select
-        source_table,
-        account,
-        natural_key,
-        'duplicate_key' as rule_name,
-        'warn' as severity,
-        cast(count(*) as varchar) || ' rows' as offending_value,
-        load_id,
-        max(synced_at) as detected_at
-    from keyed_rows
-    group by source_table, account, natural_key, load_id
-    having count(*) > 1
+    {{ duplicate_key_issues(['order_lines', 'analytics_stocks', 'product_stocks']) }}
 ),
 
 unknown_warehouse as (
-    select
-        rows_with_warehouse.source_table,
-        rows_with_warehouse.account,
-        rows_with_warehouse.natural_key,
-        'unknown_warehouse' as rule_name,
-        'warn' as severity,
-        rows_with_warehouse.raw_warehouse_name as offending_value,
-        rows_with_warehouse.load_id,
-        rows_with_warehouse.synced_at as detected_at
-    from (
-        select
-            source_table,
-            account,
-            natural_key,
-            raw_warehouse_name,
-            load_id,
-            synced_at
-        from order_lines
-        where source_table = 'postings_fbo'
-        union all
-        select
-            source_table,
-            account,
-            natural_key,
-            raw_warehouse_name,
-            load_id,
-            synced_at
-        from analytics_stocks
-    ) as rows_with_warehouse
-    inner join warehouse_names
-        on rows_with_warehouse.raw_warehouse_name = warehouse_names.raw_warehouse_name
-    where not warehouse_names.is_resolved
+    -- FBS lines carry no name: the seller's own warehouse is not one to resolve
+    {{ unknown_warehouse_issues('ozon', ['order_lines', 'analytics_stocks']) }}
 ),
 
 unknown_status as (
     select
-        source_table,
-        account,
-        natural_key,
-        'unknown_status' as rule_name,
-        'warn' as severity,
-        coalesce(status, 'null') as offending_value,
-        load_id,
-        synced_at as detected_at
+        {{ issue_columns('unknown_status', 'warn', "coalesce(status, 'null')") }}
     from order_lines
     where
         status is null

@@ -6,7 +6,8 @@
 -- the marts (macro passes_quality_checks in the int_wildberries_* models); warn: kept but suspect;
 -- info: expected, kept. Rules:
 --   quantity_out_of_range     error  a stock report quantity < 0 or > var max_plausible_quantity
---   invalid_date              error  order time missing or after the load's synced_at + 1 day
+--   invalid_date              error  order time missing, unparseable or after the load's synced_at
+--                                    + 1 day (offending value: the text as sent); warn for a sale
 --   product_not_in_catalogue  warn   an order's or stock row's nmID is not among the cards: WB trashes
 --                                    cards that still sell and hold stock, so the row flows (the size
 --                                    becomes an archived product in dim_products)
@@ -24,14 +25,6 @@ with cards as (
     from {{ ref('stg_wildberries__cards') }}
 ),
 
-warehouse_names as (
-    select
-        raw_warehouse_name,
-        is_resolved
-    from {{ ref('int_warehouse_names_resolved') }}
-    where marketplace = 'wildberries'
-),
-
 orders as (
     select
         'orders' as source_table,
@@ -40,6 +33,7 @@ orders as (
         nm_id,
         case when not is_seller_warehouse then raw_warehouse_name end as raw_warehouse_name,
         ordered_at,
+        ordered_at_msk as ordered_at_as_sent,
         synced_at,
         load_id
     from {{ ref('stg_wildberries__orders') }}
@@ -56,6 +50,7 @@ sales as (
         finished_price,
         price_with_discount,
         sold_at,
+        sold_at_msk as sold_at_as_sent,
         synced_at,
         load_id
     from {{ ref('stg_wildberries__sales') }}
@@ -77,42 +72,32 @@ remains as (
 
 quantity_out_of_range as (
     select
-        source_table,
-        account,
-        natural_key,
-        'quantity_out_of_range' as rule_name,
-        'error' as severity,
-        'quantity ' || coalesce(cast(quantity as varchar), 'null') as offending_value,
-        load_id,
-        synced_at as detected_at
+        {{ issue_columns(
+            'quantity_out_of_range', 'error', "'quantity ' || coalesce(cast(quantity as varchar), 'null')"
+        ) }}
     from remains
     where quantity is null or {{ is_implausible_quantity('quantity') }}
 ),
 
 invalid_date as (
     select
-        source_table,
-        account,
-        natural_key,
-        'invalid_date' as rule_name,
-        'error' as severity,
-        coalesce(cast(ordered_at as varchar), 'null') as offending_value,
-        load_id,
-        synced_at as detected_at
+        {{ issue_columns('invalid_date', 'error', "coalesce(ordered_at_as_sent, 'missing')") }}
     from orders
     where ordered_at is null or ordered_at > synced_at + interval '1 day'
+    union all
+    -- the marts use a sale for its order's status, not for its time: a warning
+    select
+        {{ issue_columns('invalid_date', 'warn', "coalesce(sold_at_as_sent, 'missing')") }}
+    from sales
+    where sold_at is null or sold_at > synced_at + interval '1 day'
 ),
 
 not_in_catalogue as (
     select
-        rows_with_card.source_table,
-        rows_with_card.account,
-        rows_with_card.natural_key,
-        'product_not_in_catalogue' as rule_name,
-        'warn' as severity,
-        'nmID ' || coalesce(cast(rows_with_card.nm_id as varchar), 'null') as offending_value,
-        rows_with_card.load_id,
-        rows_with_card.synced_at as detected_at
+        {{ issue_columns(
+            'product_not_in_catalogue', 'warn',
+            "'nmID ' || coalesce(cast(rows_with_card.nm_id as varchar), 'null')", 'rows_with_card'
+        ) }}
     from (
         select
             source_table,
@@ -139,107 +124,30 @@ not_in_catalogue as (
     where cards.nm_id is null
 ),
 
-keyed_rows as (
-    select
-        source_table,
-        account,
-        natural_key,
-        load_id,
-        synced_at
-    from orders
-    union all
-    select
-        source_table,
-        account,
-        natural_key,
-        load_id,
-        synced_at
-    from sales
-    union all
-    select
-        source_table,
-        account,
-        natural_key,
-        load_id,
-        synced_at
-    from remains
-),
-
 duplicate_key as (
-    select
-        source_table,
-        account,
-        natural_key,
-        'duplicate_key' as rule_name,
-        'warn' as severity,
-        cast(count(*) as varchar) || ' rows' as offending_value,
-        load_id,
-        max(synced_at) as detected_at
-    from keyed_rows
-    group by source_table, account, natural_key, load_id
-    having count(*) > 1
+    {{ duplicate_key_issues(['orders', 'sales', 'remains']) }}
 ),
 
 unknown_warehouse as (
-    select
-        rows_with_warehouse.source_table,
-        rows_with_warehouse.account,
-        rows_with_warehouse.natural_key,
-        'unknown_warehouse' as rule_name,
-        'warn' as severity,
-        rows_with_warehouse.raw_warehouse_name as offending_value,
-        rows_with_warehouse.load_id,
-        rows_with_warehouse.synced_at as detected_at
-    from (
-        select
-            source_table,
-            account,
-            natural_key,
-            raw_warehouse_name,
-            load_id,
-            synced_at
-        from orders
-        union all
-        select
-            source_table,
-            account,
-            natural_key,
-            raw_warehouse_name,
-            load_id,
-            synced_at
-        from remains
-    ) as rows_with_warehouse
-    inner join warehouse_names
-        on rows_with_warehouse.raw_warehouse_name = warehouse_names.raw_warehouse_name
-    where not warehouse_names.is_resolved
+    {{ unknown_warehouse_issues('wildberries', ['orders', 'remains']) }}
 ),
 
 unknown_status as (
     select
-        source_table,
-        account,
-        natural_key,
-        'unknown_status' as rule_name,
-        'warn' as severity,
-        coalesce(sale_id, 'null') as offending_value,
-        load_id,
-        synced_at as detected_at
+        {{ issue_columns('unknown_status', 'warn', "coalesce(sale_id, 'null')") }}
     from sales
     where sale_kind = 'other'
 ),
 
 money_pending as (
     select
-        source_table,
-        account,
-        natural_key,
-        'money_pending' as rule_name,
-        case when synced_at <= sold_at + interval '24 hours' then 'info' else 'warn' end as severity,
-        'forPay ' || coalesce(cast(for_pay as varchar), 'null')
-        || ', finishedPrice ' || coalesce(cast(finished_price as varchar), 'null')
-        || ', priceWithDisc ' || coalesce(cast(price_with_discount as varchar), 'null') as offending_value,
-        load_id,
-        synced_at as detected_at
+        {{ issue_columns(
+            'money_pending',
+            "case when synced_at <= sold_at + interval '24 hours' then 'info' else 'warn' end",
+            "'forPay ' || coalesce(cast(for_pay as varchar), 'null')
+            || ', finishedPrice ' || coalesce(cast(finished_price as varchar), 'null')
+            || ', priceWithDisc ' || coalesce(cast(price_with_discount as varchar), 'null')"
+        ) }}
     from sales
     where for_pay = 0 or finished_price = 0 or price_with_discount = 0
 ),

@@ -10,8 +10,8 @@ select
     cast(nullif(price, '') as decimal(18, 2)) as price,
     cast(nullif(old_price, '') as decimal(18, 2)) as old_price,
     volume_weight,
-    cast(created_at as timestamp with time zone) as created_at,
-    cast(updated_at as timestamp with time zone) as updated_at,
+    {{ try_cast_timestamp('created_at') }} as created_at,
+    {{ try_cast_timestamp('updated_at') }} as updated_at,
     synced_at,
     _dlt_load_id as load_id
 from {{ source('ozon', 'products') }}

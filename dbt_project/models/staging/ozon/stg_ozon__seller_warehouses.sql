@@ -8,8 +8,8 @@ select
     is_kgt,
     is_express,
     address_info__address as address,
-    cast(nullif(created_at, '') as timestamp with time zone) as created_at,
-    cast(nullif(updated_at, '') as timestamp with time zone) as updated_at,
+    {{ try_cast_timestamp("nullif(created_at, '')") }} as created_at,
+    {{ try_cast_timestamp("nullif(updated_at, '')") }} as updated_at,
     synced_at,
     _dlt_load_id as load_id
 from {{ source('ozon', 'warehouses') }}

@@ -41,6 +41,7 @@ select
     cast(price_with_disc as decimal(18, 2)) as price_with_discount,
     coalesce(is_cancel, false) as is_cancelled,
     {{ from_moscow_time('"date"') }} as ordered_at,
+    date as ordered_at_msk,
     {{ from_moscow_time('cancel_date') }} as cancelled_at,
     {{ from_moscow_time('last_change_date') }} as changed_at,
     last_change_date as last_change_date_msk,

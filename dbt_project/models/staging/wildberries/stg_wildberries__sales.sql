@@ -38,6 +38,7 @@ select
     cast(for_pay as decimal(18, 2)) as for_pay,
     cast(payment_sale_amount as decimal(18, 2)) as wallet_discount,
     {{ from_moscow_time('"date"') }} as sold_at,
+    date as sold_at_msk,
     {{ from_moscow_time('last_change_date') }} as changed_at,
     last_change_date as last_change_date_msk,
     synced_at,
