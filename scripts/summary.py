@@ -58,10 +58,12 @@ QUALITY_ISSUES = """
 """
 
 STOCK_ANOMALIES = """
-    select marketplace, account, kind, count(*), sum(case when is_latest then 1 else 0 end), max(detail)
+    select
+        marketplace, account, kind || ' (' || anomaly_level || ')', count(*),
+        sum(case when is_latest then 1 else 0 end), arg_max(detail, coalesce(share, 0))
     from quality.stock_anomalies
-    group by marketplace, account, kind
-    order by marketplace, account, kind
+    group by marketplace, account, kind, anomaly_level
+    order by marketplace, account, kind, anomaly_level
 """
 
 
@@ -73,9 +75,9 @@ def print_trust(db: duckdb.DuckDBPyConnection) -> None:
         print(f"    {count:>6}  {marketplace:<12} {severity:<6} {rule}")
     if not issues:
         print("    none")
-    print("  stock anomalies (quality.stock_anomalies; in the newest loads, of all):")
+    print("  stock anomalies (quality.stock_anomalies; in the newest loads, of all; the largest):")
     for marketplace, account, kind, count, latest, detail in anomalies:
-        print(f"    {latest:>3} of {count:>4}  {marketplace:<12} {account:<10} {kind:<20} e.g. {detail[:70]}")
+        print(f"    {latest:>3} of {count:>4}  {marketplace:<12} {account:<8} {kind:<30} {detail[:90]}")
     if not anomalies:
         print("    none")
 
