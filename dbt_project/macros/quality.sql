@@ -94,3 +94,18 @@
             and rows_with_warehouse.raw_warehouse_name = warehouse_names.raw_warehouse_name
     where not warehouse_names.is_resolved
 {%- endmacro %}
+
+{#- The grain of a stock snapshot row, the cell whose consecutive syncs the anomaly models compare:
+    marketplace, account, source, product, warehouse and stock type, qualified by `alias`. -#}
+{% macro stock_cell_columns(alias) -%}
+    {%- for column in ['marketplace', 'account', 'snapshot_source', 'product_key', 'warehouse_key', 'stock_type'] %}
+    {{ alias }}.{{ column }}{{ "," if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- Join condition: rows `left` and `right` are the same stock cell (see stock_cell_columns). -#}
+{% macro same_stock_cell(left, right) -%}
+    {%- for column in ['marketplace', 'account', 'snapshot_source', 'product_key', 'warehouse_key', 'stock_type'] %}
+    {{ "and " if not loop.first }}{{ left }}.{{ column }} = {{ right }}.{{ column }}
+    {%- endfor %}
+{%- endmacro %}

@@ -45,12 +45,7 @@ transitions as (
 
 ordered as (
     select
-        transitions.marketplace,
-        transitions.account,
-        transitions.snapshot_source,
-        transitions.product_key,
-        transitions.warehouse_key,
-        transitions.stock_type,
+        {{ stock_cell_columns('transitions') }},
         transitions.load_id,
         sum(orders.quantity) as units_ordered
     from transitions
@@ -63,12 +58,7 @@ ordered as (
             and transitions.previous_snapshot_at < orders.ordered_at
             and transitions.snapshot_at >= orders.ordered_at
     group by
-        transitions.marketplace,
-        transitions.account,
-        transitions.snapshot_source,
-        transitions.product_key,
-        transitions.warehouse_key,
-        transitions.stock_type,
+        {{ stock_cell_columns('transitions') }},
         transitions.load_id
 ),
 
@@ -76,32 +66,17 @@ ordered as (
 -- arrives between the two syncs was in transit at one of them.
 supplied as (
     select
-        transitions.marketplace,
-        transitions.account,
-        transitions.snapshot_source,
-        transitions.product_key,
-        transitions.warehouse_key,
-        transitions.stock_type,
+        {{ stock_cell_columns('transitions') }},
         transitions.load_id,
         max(earlier.in_transit_quantity) as units_in_transit
     from transitions
     inner join snapshots as earlier
         on
-            transitions.marketplace = earlier.marketplace
-            and transitions.account = earlier.account
-            and transitions.snapshot_source = earlier.snapshot_source
-            and transitions.product_key = earlier.product_key
-            and transitions.warehouse_key = earlier.warehouse_key
-            and transitions.stock_type = earlier.stock_type
+            {{ same_stock_cell('transitions', 'earlier') }}
             and transitions.snapshot_at > earlier.snapshot_at
             and earlier.snapshot_at >= transitions.previous_snapshot_at - interval '7 days'
     group by
-        transitions.marketplace,
-        transitions.account,
-        transitions.snapshot_source,
-        transitions.product_key,
-        transitions.warehouse_key,
-        transitions.stock_type,
+        {{ stock_cell_columns('transitions') }},
         transitions.load_id
 ),
 
@@ -137,21 +112,11 @@ explained as (
         on transitions.product_key = products.product_key
     left join ordered
         on
-            transitions.marketplace = ordered.marketplace
-            and transitions.account = ordered.account
-            and transitions.snapshot_source = ordered.snapshot_source
-            and transitions.product_key = ordered.product_key
-            and transitions.warehouse_key = ordered.warehouse_key
-            and transitions.stock_type = ordered.stock_type
+            {{ same_stock_cell('transitions', 'ordered') }}
             and transitions.load_id = ordered.load_id
     left join supplied
         on
-            transitions.marketplace = supplied.marketplace
-            and transitions.account = supplied.account
-            and transitions.snapshot_source = supplied.snapshot_source
-            and transitions.product_key = supplied.product_key
-            and transitions.warehouse_key = supplied.warehouse_key
-            and transitions.stock_type = supplied.stock_type
+            {{ same_stock_cell('transitions', 'supplied') }}
             and transitions.load_id = supplied.load_id
 ),
 
