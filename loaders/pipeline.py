@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import dlt
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from loaders import config
 from loaders.http import ApiClient
@@ -40,6 +41,12 @@ LOADER_SETTINGS = {
     "duckdb": {"LOAD__WORKERS": "1", "DATA_WRITER__BUFFER_MAX_ITEMS": "2000"},
     "postgres": {},
 }
+# DuckDB settings of the loader's own connection (dbt's are its own). Measured (peak RSS of
+# `python -m loaders ozon`, 14 days of orders): the peak is the load step's merge of the postings
+# (dlt's delete-insert SQL over the staging tables), whose memory grows with the rows merged and
+# with DuckDB's threads: 329 -> 398 MB for 4,000 -> 8,000 products with both cores, 293 -> 322 MB
+# with one thread, in about the same time (the load step is a few seconds of a 2-minute load).
+DUCKDB_LOADER_CONFIG = {"threads": 1}
 
 
 def apply_loader_settings(destination_name: str) -> None:
@@ -85,7 +92,9 @@ def destination(name: str):
     if name == "duckdb":
         path = config.duckdb_path()
         path.parent.mkdir(parents=True, exist_ok=True)
-        return dlt.destinations.duckdb(credentials=str(path))
+        credentials = DuckDbCredentials(str(path))
+        credentials.global_config = dict(DUCKDB_LOADER_CONFIG)
+        return dlt.destinations.duckdb(credentials=credentials)
     if name == "postgres":
         return dlt.destinations.postgres(credentials=config.postgres_credentials())
     raise config.ConfigError(f"unknown destination {name!r}: use one of {', '.join(DESTINATIONS)}")

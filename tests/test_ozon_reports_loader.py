@@ -9,7 +9,7 @@ import logging
 import duckdb
 import pytest
 
-from loaders import config
+from loaders import config, streaming
 from loaders.config import OzonAccount
 from loaders.http import RetryPolicy
 from loaders.ozon import ozon_source, reports, settings
@@ -243,13 +243,17 @@ def test_postgres_gets_the_same_tables_and_types(ozon_sandbox, workdir, postgres
     assert len(failures) == 1
 
 
-def test_report_columns_are_matched_by_name_and_unknown_ones_are_named():
-    data = (
-        '"Артикул";"SKU";"Доступно на моем складе, шт";"Идентификатор склада";"Зарезервировано на моем складе, шт"\n'
-        '"\'0042";"\'123456789";"7";"\'22142605386000";"0"\n'
-    ).encode()
+def test_report_columns_are_matched_by_name_and_unknown_ones_are_named(tmp_path):
+    path = tmp_path / "report.csv"
+    path.write_bytes(
+        (
+            '"Артикул";"SKU";"Доступно на моем складе, шт";"Идентификатор склада";'
+            '"Зарезервировано на моем складе, шт"\n'
+            '"\'0042";"\'123456789";"7";"\'22142605386000";"0"\n'
+        ).encode()
+    )
 
-    report = reports.parse_report(data, "REPORT_x")
+    report = reports.parse_report(streaming.Download(path), "REPORT_x")
 
     assert report.problem == "" and report.unknown_columns == ["SKU"] and report.rows == 1
     assert list(report.pages()) == [

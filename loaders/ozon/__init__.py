@@ -7,7 +7,7 @@ from datetime import datetime
 
 import dlt
 
-from loaders import config
+from loaders import config, streaming
 from loaders.config import OzonAccount
 from loaders.http import ApiClient
 from loaders.ozon import helpers, postings, reports, settings
@@ -101,7 +101,8 @@ def ozon_source(
         """Stock rows, quarantined rows and report requests, each to its own table."""
         report = reports.StockReport(client, reports.report_timeout(), report_failures)
         for table, rows in report.tables():
-            yield dlt.mark.with_table_name(stamped(rows), table)
+            for batch in streaming.batches(rows):
+                yield dlt.mark.with_table_name(stamped(batch), table)
 
     def read_postings(endpoint: str, cursor: dlt.sources.incremental) -> Iterator:
         """Postings of this run's window, merged on their number: a re-read posting replaces its

@@ -8,6 +8,7 @@ The report flow: `POST /v1/report/warehouse/stock` (at most 50 warehouses a repo
 A stock snapshot is all or nothing: a row missing from it reads downstream as "no stock there".
 So every report of a run is downloaded and checked in full before the first stock row is
 yielded, and if any report failed, timed out or is malformed, no stock row of the run is yielded.
+The files wait on disk meanwhile, and are read again in pages (loaders/streaming.py).
 Rows that cannot be read go to the quarantine table with the reason, and make their report
 malformed. Every report request is recorded with its outcome in `report_requests`.
 """
@@ -15,15 +16,17 @@ malformed. Every report request is recorded with its outcome in `report_requests
 from __future__ import annotations
 
 import csv
-import io
 import logging
 import os
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
+from loaders import streaming
 from loaders.config import ConfigError
 from loaders.http import ApiClient, ApiError, ApiRequestError, ApiUnavailableError
 from loaders.ozon import settings
@@ -100,13 +103,31 @@ class ReportRequest:
     unknown_columns: str = ""
 
 
+class _Lines:
+    """The "\\n"-ended lines of a report file, split as `io.StringIO` splits them; an unended last
+    line, the mark of a truncated file, is not given out but kept in `partial`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.count, self.last, self.partial = path, 0, "", ""
+
+    def __iter__(self) -> Iterator[str]:
+        with self.path.open(encoding="utf-8-sig", newline="\n") as file:
+            for line in file:
+                if not line.endswith("\n"):
+                    self.partial = line
+                    return
+                self.count, self.last = self.count + 1, line
+                yield line
+
+
 @dataclass
 class ReportFile:
     """A downloaded report file, checked in full: what makes it unusable, if anything, the rows it
-    could not read and the columns it has beyond the known ones. `pages()` reads its rows again."""
+    could not read and the columns it has beyond the known ones. `pages()` reads its rows again
+    from the file."""
 
     report_code: str
-    text: str = ""
+    path: Path | None = None
     columns: list[tuple[str, str] | None] = field(default_factory=list)
     problem: str = ""
     rows: int = 0
@@ -114,19 +135,13 @@ class ReportFile:
     unknown_columns: list[str] = field(default_factory=list)
 
     def pages(self, size: int = 1000) -> Iterator[list[dict]]:
-        page = []
-        for _, row in self._records():
-            if isinstance(row, dict):
-                page.append(row)
-                if len(page) == size:
-                    yield page
-                    page = []
-        if page:
-            yield page
+        yield from streaming.batches((row for _, row in self._records() if isinstance(row, dict)), size)
 
-    def _records(self) -> Iterator[tuple[int, dict | ValueError]]:
+    def _records(self, lines: _Lines | None = None) -> Iterator[tuple[int, dict | ValueError]]:
         """(line number, row or why it cannot be read) for every line after the header."""
-        reader = csv.reader(io.StringIO(self.text), delimiter=";")
+        if self.path is None:
+            return
+        reader = csv.reader(lines or _Lines(self.path), delimiter=";")
         next(reader, None)
         for cells in reader:
             try:
@@ -140,17 +155,20 @@ class StockReport:
 
     def __init__(self, client: ApiClient, timeout: float, failures: list[ReportFailedError] | None = None) -> None:
         self.client, self.timeout, self.failures = client, timeout, failures
+        self._download_client = streaming.streaming(client)
         # A report file sits on Ozon's CDN: the Api-Key goes only to the API's own host.
-        self._file_client = ApiClient(
-            marketplace=client.marketplace,
-            account=client.account,
-            base_url="",
-            headers={},
-            secrets=(),
-            is_auth_error=client.is_auth_error,
-            auth_hint=client.auth_hint,
-            retry=client.retry,
-            timeout=client.timeout,
+        self._file_client = streaming.streaming(
+            ApiClient(
+                marketplace=client.marketplace,
+                account=client.account,
+                base_url="",
+                headers={},
+                secrets=(),
+                is_auth_error=client.is_auth_error,
+                auth_hint=client.auth_hint,
+                retry=client.retry,
+                timeout=client.timeout,
+            )
         )
 
     def tables(self) -> Iterator[tuple[str, list[dict]]]:
@@ -163,16 +181,17 @@ class StockReport:
             return
         size = settings.REPORT_WAREHOUSES_PER_REQUEST
         requests = [self._create(warehouse_ids[start : start + size]) for start in range(0, len(warehouse_ids), size)]
-        files = [self._collect(request) for request in requests]
-        failed = [request for request in requests if request.outcome != LOADED]
-        for request, report in zip(requests, files, strict=True):
-            if report.quarantined:
-                yield "warehouse_stock_report_quarantine", report.quarantined
-            if failed:
-                request.rows = 0
-            else:
-                for page in report.pages():
-                    yield "warehouse_stock_report", page
+        with streaming.ReportFiles() as files:
+            reports = [self._collect(request, files) for request in requests]
+            failed = [request for request in requests if request.outcome != LOADED]
+            for request, report in zip(requests, reports, strict=True):
+                if report.quarantined:
+                    yield "warehouse_stock_report_quarantine", report.quarantined
+                if failed:
+                    request.rows = 0
+                else:
+                    for page in report.pages():
+                        yield "warehouse_stock_report", page
         yield "report_requests", [asdict(request) for request in requests]
         if failed:
             error = ReportFailedError(
@@ -196,18 +215,18 @@ class StockReport:
         code = (answer.get("result") or answer)["code"]
         return ReportRequest(report_code=code, warehouse_ids=",".join(warehouse_ids), requested_at=requested_at)
 
-    def _collect(self, request: ReportRequest) -> ReportFile:
-        """Poll until the report is ready, download and parse it; fills in `request`'s outcome.
+    def _collect(self, request: ReportRequest, files: streaming.ReportFiles) -> ReportFile:
+        """Poll until the report is ready, download and check it; fills in `request`'s outcome.
         Rejected credentials end the run at once, like in every other resource."""
         try:
             info = self._wait(request)
-            data = b"" if request.outcome else self._download(info["file"])
+            download = None if request.outcome else self._download(info["file"], files)
         except (ApiRequestError, ApiUnavailableError) as exc:
             request.outcome, request.error = UNREACHABLE, str(exc)
         request.finished_at = datetime.now(UTC)
-        if request.outcome:
+        if request.outcome or download is None:
             return ReportFile(request.report_code)
-        report = parse_report(data, request.report_code)
+        report = parse_report(download, request.report_code)
         request.rows, request.rows_quarantined = report.rows, len(report.quarantined)
         request.unknown_columns = "; ".join(report.unknown_columns)
         if report.problem:
@@ -235,22 +254,20 @@ class StockReport:
             time.sleep(delay)
             delay = min(delay * 2, settings.REPORT_POLL_MAX_DELAY)
 
-    def _download(self, url: str) -> bytes:
+    def _download(self, url: str, files: streaming.ReportFiles) -> streaming.Download:
         same_host = urlsplit(url).netloc == urlsplit(self.client.base_url).netloc
-        return (self.client if same_host else self._file_client).download(url)
+        return files.download(self._download_client if same_host else self._file_client, url)
 
 
-def parse_report(data: bytes, report_code: str) -> ReportFile:
-    """Check a warehouse stock report file in full (see the module doc for what makes it malformed)."""
-    report = ReportFile(report_code)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        report.problem = f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})"
+def parse_report(download: streaming.Download, report_code: str) -> ReportFile:
+    """Check a warehouse stock report file in full, in one pass (see the module doc for what makes
+    it malformed); its rows stay in the file."""
+    report = ReportFile(report_code, download.path)
+    if download.not_utf8:
+        report.problem = download.not_utf8
         return report
-    complete, _, partial = text.rpartition("\n") if "\n" in text else ("", "", text)
-    report.text = complete + "\n" if complete else ""
-    header = next(csv.reader(io.StringIO(report.text), delimiter=";"), [])
+    with closing(iter(_Lines(download.path))) as first_lines:
+        header = next(csv.reader(first_lines, delimiter=";"), [])
     report.columns = [settings.WAREHOUSE_STOCK_REPORT_COLUMNS.get(name) for name in header]
     missing = set(settings.REPORT_REQUIRED_COLUMNS) - {column[0] for column in report.columns if column}
     if missing:
@@ -260,20 +277,24 @@ def parse_report(data: bytes, report_code: str) -> ReportFile:
         )
         return report
     report.unknown_columns = [name for name, column in zip(header, report.columns, strict=True) if column is None]
-    lines = report.text.splitlines()
-    for line_number, row in report._records():
+    lines = _Lines(download.path)
+    for line_number, row in report._records(lines):
         if isinstance(row, dict):
             report.rows += 1
         else:
-            report.quarantined.append(_quarantined(report_code, line_number, str(row), lines[line_number - 1]))
-    if partial:
+            report.quarantined.append(_quarantined(report_code, line_number, str(row), _unended(lines.last)))
+    if lines.partial:
         report.quarantined.append(
-            _quarantined(report_code, len(lines) + 1, "incomplete last line: the file is truncated", partial)
+            _quarantined(report_code, lines.count + 1, "incomplete last line: the file is truncated", lines.partial)
         )
         report.problem = "the file is truncated: its last line is incomplete"
     elif report.quarantined:
         report.problem = f"{len(report.quarantined)} row(s) could not be read (see warehouse_stock_report_quarantine)"
     return report
+
+
+def _unended(line: str) -> str:
+    return line.removesuffix("\n").removesuffix("\r")
 
 
 def _quarantined(report_code: str, line_number: int, reason: str, raw_line: str) -> dict:

@@ -11,7 +11,7 @@ from typing import Any
 
 import dlt
 
-from loaders import config
+from loaders import config, streaming
 from loaders.config import WildberriesAccount
 from loaders.http import ApiAuthError, ApiClient
 from loaders.wildberries import helpers, reports, settings
@@ -69,16 +69,19 @@ def wildberries_source(
         "synced_at": {"data_type": "timestamp", "nullable": False},
     }
 
-    def stamped(items: list[dict], kind: str | None = None) -> list[dict]:
+    def stamped(items: list[dict], kind: str | None = None) -> Iterator[list[dict]]:
+        """`items` with the account and sync time, in lists of at most streaming.ROWS_PER_ITEM: a
+        statistics or wb-warehouses page may hold tens of thousands of rows."""
         fields = settings.DOUBLE_FIELDS.get(kind or "", ())
-        return [{**(_as_doubles(item, fields) if fields else item), **stamp} for item in items]
+        for batch in streaming.batches(items):
+            yield [{**(_as_doubles(item, fields) if fields else item), **stamp} for item in batch]
 
     @dlt.resource(write_disposition="merge", primary_key=("account", "nm_id"), columns=columns)
     def cards() -> Iterator[list[dict]]:
         """Cards changed since the cursor of the last run (all of them on the first run)."""
         state = dlt.current.resource_state()
         for page, cursor in helpers.card_pages(client, account, state.get("cursor")):
-            yield stamped(page, "cards")
+            yield from stamped(page, "cards")
             state["cursor"] = cursor
 
     def read_statistics(endpoint: helpers.Endpoint, key: str, kind: str) -> Iterator:
@@ -110,10 +113,9 @@ def wildberries_source(
                 if earlier is None or helpers.newest(earlier[settings.STATISTICS_CURSOR], cursor_value) == cursor_value:
                     good[row[key]] = row
                 newest = helpers.newest(newest, cursor_value)
-            if good:
-                yield stamped(list(good.values()), kind)
-            if quarantined:
-                yield _to_quarantine_table(stamped(quarantined))
+            yield from stamped(list(good.values()), kind)
+            for batch in stamped(quarantined):
+                yield _to_quarantine_table(batch)
             state["last_change_date"] = newest
 
     # The latest state of a row read twice in one run wins the merge.
@@ -133,7 +135,8 @@ def wildberries_source(
         report = reports.RemainsReport(client, account, reports.report_timeout(), report_failures)
         for table, rows in report.tables():
             kind = "warehouse_remains" if table == reports.STOCK_TABLE else None
-            yield dlt.mark.with_table_name(stamped(rows, kind), table)
+            for batch in stamped(rows, kind):
+                yield dlt.mark.with_table_name(batch, table)
 
     @dlt.resource(write_disposition="append", columns=columns)
     def wb_warehouse_stocks() -> Iterator[list[dict]]:
@@ -141,7 +144,7 @@ def wildberries_source(
         alone (the error is raised after the load, see `report_failures`)."""
         try:
             for page in helpers.wb_warehouse_stock_pages(client, account):
-                yield stamped(page)
+                yield from stamped(page)
         except ApiAuthError as exc:
             error = _token_type_error(exc)
             if report_failures is None:
@@ -152,8 +155,7 @@ def wildberries_source(
     @dlt.resource(write_disposition="merge", primary_key=("account", "id"), columns=columns)
     def seller_warehouses() -> Iterator[list[dict]]:
         warehouses = helpers.plain_list(client, account, settings.SELLER_WAREHOUSES)
-        if warehouses:
-            yield stamped(warehouses)
+        yield from stamped(warehouses)
 
     # `federalDistrict` is null outside Russia: declare it, or dlt may leave it out.
     office_columns = {**columns, "federal_district": {"data_type": "text", "nullable": True}}
@@ -161,8 +163,7 @@ def wildberries_source(
     @dlt.resource(write_disposition="merge", primary_key=("account", "id"), columns=office_columns)
     def offices() -> Iterator[list[dict]]:
         found = helpers.plain_list(client, account, settings.OFFICES)
-        if found:
-            yield stamped(found, "offices")
+        yield from stamped(found, "offices")
 
     return (cards, orders, sales, warehouse_remains, wb_warehouse_stocks, seller_warehouses, offices)
 

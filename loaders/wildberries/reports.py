@@ -7,9 +7,10 @@ a JSON array, one row per barcode and size with its `warehouses[]` (204: no stoc
 
 As for Ozon's report (loaders/ozon/reports.py, whose outcomes and error this reuses), a stock
 snapshot is all or nothing: the whole file is downloaded and checked before the first row is
-yielded, and a report that was canceled, purged, not ready by the deadline, truncated or
-malformed loads no stock row of the run. Every request is recorded in `report_requests` with its
-outcome; rows that cannot be read go to `warehouse_remains_quarantine` with the reason.
+yielded (it waits on disk and is read again in pages: loaders/streaming.py), and a report that
+was canceled, purged, not ready by the deadline, truncated or malformed loads no stock row of the
+run. Every request is recorded in `report_requests` with its outcome; rows that cannot be read go
+to `warehouse_remains_quarantine` with the reason.
 `warehouses[]` is kept as sent, pseudo-warehouses included (dbt tells them apart).
 """
 
@@ -22,8 +23,10 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from loaders import streaming
 from loaders.config import ConfigError, WildberriesAccount
 from loaders.http import ApiClient, ApiRequestError, ApiUnavailableError, Pacer
 from loaders.ozon.reports import FAILED, LOADED, MALFORMED, TIMED_OUT, UNREACHABLE, ReportFailedError
@@ -36,6 +39,9 @@ STOCK_TABLE = "warehouse_remains"
 QUARANTINE_TABLE = "warehouse_remains_quarantine"
 REQUESTS_TABLE = "report_requests"
 FAILED_STATUSES = ("canceled", "purged")
+# A report is read this many characters at a time; one row may take at most MAX_ROW_CHARS.
+READ_CHARS = 1 << 16
+MAX_ROW_CHARS = 1 << 22
 
 __all__ = ["FAILED", "LOADED", "MALFORMED", "TIMED_OUT", "UNREACHABLE", "RemainsReport", "ReportFailedError"]
 
@@ -72,16 +78,20 @@ class ReportRequest:
 
 @dataclass
 class RemainsFile:
-    """A downloaded report, checked in full: what makes it unusable, the good rows and the rest."""
+    """A downloaded report, checked in full: what makes it unusable, how many good rows it has and
+    the rows it could not read. `pages()` reads the good rows again from the file."""
 
     task_id: str
+    path: Path | None = None
     problem: str = ""
-    rows: list[dict] = field(default_factory=list)
+    rows: int = 0
     quarantined: list[dict] = field(default_factory=list)
 
     def pages(self, size: int = settings.REPORT_ROWS_PER_PAGE) -> Iterator[list[dict]]:
-        for start in range(0, len(self.rows), size):
-            yield self.rows[start : start + size]
+        if self.path is None:
+            return
+        rows = ({**row, "task_id": self.task_id} for row in json_array(self.path) if not _row_problem(row))
+        yield from streaming.batches(rows, size)
 
 
 class RemainsReport:
@@ -98,19 +108,21 @@ class RemainsReport:
         # The per-task paths carry the task id, so they are paced here rather than in the client.
         self._status_pacer = Pacer(interval=helpers.interval(settings.WAREHOUSE_REMAINS_STATUS))
         self._download_pacer = Pacer(interval=helpers.interval(settings.WAREHOUSE_REMAINS_DOWNLOAD))
+        self._download_client = streaming.streaming(client)
 
     def tables(self) -> Iterator[tuple[str, list[dict]]]:
         """Stock rows only if the report is good, then quarantined rows and the request's row. A
         failure is then raised, or handed to `failures` for the caller to raise after the load."""
         request = self._create()
-        report = self._collect(request) if not request.outcome else RemainsFile(request.task_id)
-        if report.quarantined:
-            yield QUARANTINE_TABLE, report.quarantined
-        if request.outcome == LOADED:
-            for page in report.pages():
-                yield STOCK_TABLE, page
-        else:
-            request.rows = 0
+        with streaming.ReportFiles() as files:
+            report = self._collect(request, files) if not request.outcome else RemainsFile(request.task_id)
+            if report.quarantined:
+                yield QUARANTINE_TABLE, report.quarantined
+            if request.outcome == LOADED:
+                for page in report.pages():
+                    yield STOCK_TABLE, page
+            else:
+                request.rows = 0
         yield REQUESTS_TABLE, [asdict(request)]
         if request.outcome != LOADED:
             error = ReportFailedError(
@@ -140,7 +152,7 @@ class RemainsReport:
             request.finished_at = datetime.now(UTC)
         return request
 
-    def _collect(self, request: ReportRequest) -> RemainsFile:
+    def _collect(self, request: ReportRequest, files: streaming.ReportFiles) -> RemainsFile:
         """Poll until the report is ready, download and check it; fills in `request`'s outcome.
         Rejected credentials end the run at once, like in every other resource."""
         report = RemainsFile(request.task_id)
@@ -148,16 +160,14 @@ class RemainsReport:
             self._wait(request)
             if not request.outcome:
                 self._download_pacer.wait()
-                response = self.client.fetch(
-                    helpers.url(self.account, settings.WAREHOUSE_REMAINS_DOWNLOAD, task_id=request.task_id)
-                )
-                report = check_report(response.status_code, response.content, request.task_id)
+                url = helpers.url(self.account, settings.WAREHOUSE_REMAINS_DOWNLOAD, task_id=request.task_id)
+                report = check_report(files.download(self._download_client, url), request.task_id)
         except (ApiRequestError, ApiUnavailableError) as exc:
             request.outcome, request.error = UNREACHABLE, str(exc)
         request.finished_at = datetime.now(UTC)
         if request.outcome:
             return report
-        request.rows, request.rows_quarantined = len(report.rows), len(report.quarantined)
+        request.rows, request.rows_quarantined = report.rows, len(report.quarantined)
         if report.problem:
             request.outcome, request.error = MALFORMED, report.problem
         else:
@@ -187,39 +197,127 @@ class RemainsReport:
             delay = min(delay * 2, settings.REPORT_POLL_MAX_DELAY / scale)
 
 
-def check_report(status: int, data: bytes, task_id: str) -> RemainsFile:
-    """Check a downloaded report in full: 204 is an empty snapshot; otherwise a JSON array of rows
-    each with an integer nmId and a `warehouses` list of {warehouseName, quantity}."""
+def check_report(download: streaming.Download, task_id: str) -> RemainsFile:
+    """Check a downloaded report in full, in one pass: 204 is an empty snapshot; otherwise a JSON
+    array of rows each with an integer nmId and a `warehouses` list of {warehouseName, quantity}.
+    The good rows stay in the file."""
     report = RemainsFile(task_id)
-    if status == 204:
+    if download.status == 204:
         return report
+    if download.not_utf8:
+        report.problem = download.not_utf8
+        return report
+    report.path = download.path
     try:
-        rows = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        report.problem = f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})"
-        return report
+        for number, row in enumerate(json_array(download.path), start=1):
+            reason = _row_problem(row)
+            if reason:
+                report.quarantined.append(
+                    {
+                        "task_id": task_id,
+                        "row_number": number,
+                        "reason": reason,
+                        "raw_row": json.dumps(row, ensure_ascii=False, sort_keys=True),
+                    }
+                )
+            else:
+                report.rows += 1
+    except NotAnArrayError:
+        report.problem = _not_an_array(download)
     except ValueError as exc:
-        report.problem = f"the file is not complete JSON (truncated?): {exc} ({len(data)} bytes)"
-        return report
-    if not isinstance(rows, list):
-        report.problem = f"the file is not a JSON array but {type(rows).__name__}"
-        return report
-    for number, row in enumerate(rows, start=1):
-        reason = _row_problem(row)
-        if reason:
-            report.quarantined.append(
-                {
-                    "task_id": task_id,
-                    "row_number": number,
-                    "reason": reason,
-                    "raw_row": json.dumps(row, ensure_ascii=False, sort_keys=True),
-                }
-            )
-        else:
-            report.rows.append({**row, "task_id": task_id})
-    if report.quarantined:
+        report.problem = f"the file is not complete JSON (truncated?): {exc} ({download.size} bytes)"
+    if report.problem:
+        report.rows, report.quarantined = 0, []
+    elif report.quarantined:
         report.problem = f"{len(report.quarantined)} row(s) could not be read (see {QUARANTINE_TABLE})"
     return report
+
+
+class NotAnArrayError(ValueError):
+    """The file holds JSON text that does not start as an array."""
+
+
+def json_array(path: Path) -> Iterator[Any]:
+    """The elements of the JSON array in the UTF-8 file `path`, read READ_CHARS at a time. Raises
+    NotAnArrayError if the file does not start with `[`, and ValueError where it is not complete
+    JSON (naming the character counted from the file's start)."""
+    with path.open(encoding="utf-8") as file:
+        yield from _ArrayReader(file).elements()
+
+
+class _ArrayReader:
+    """A JSON array read off a text file: `buffer[position:]` is what is read and not yet parsed,
+    `offset` the number of characters of the file before `buffer`."""
+
+    DECODER = json.JSONDecoder()
+    WHITESPACE = " \t\n\r"
+
+    def __init__(self, file) -> None:
+        self.file, self.buffer, self.position, self.offset = file, "", 0, 0
+
+    def elements(self) -> Iterator[Any]:
+        if self._next_char() != "[":
+            raise NotAnArrayError
+        self.position += 1
+        if self._next_char() == "]":
+            self.position += 1
+        else:
+            while True:
+                yield self._value()
+                char = self._next_char()
+                self.position += 1
+                if char == "]":
+                    break
+                if char != ",":
+                    raise self._error("Expecting ',' delimiter", self.position - 1)
+        if self._next_char():
+            raise self._error("Extra data", self.position)
+
+    def _value(self) -> Any:
+        self._next_char()
+        while True:
+            try:
+                value, end = self.DECODER.raw_decode(self.buffer, self.position)
+            except json.JSONDecodeError as exc:
+                if self._read_more():
+                    continue  # the value may go on in the next chunk
+                raise self._error(exc.msg, exc.pos) from None
+            after = self.buffer[end:].lstrip(self.WHITESPACE)[:1]
+            if after in (",", "]") or not self._read_more():  # else a number may go on ("-3" of "-3.5")
+                self.position = end
+                return value
+
+    def _read_more(self) -> bool:
+        return len(self.buffer) - self.position < MAX_ROW_CHARS and self._read()
+
+    def _next_char(self) -> str:
+        """The next character that is not white space ("" at the end of the file), not consumed."""
+        while True:
+            while self.position < len(self.buffer) and self.buffer[self.position] in self.WHITESPACE:
+                self.position += 1
+            if self.position < len(self.buffer):
+                return self.buffer[self.position]
+            if not self._read():
+                return ""
+
+    def _read(self) -> bool:
+        chunk = self.file.read(READ_CHARS)
+        if chunk:
+            self.offset += self.position
+            self.buffer, self.position = self.buffer[self.position :] + chunk, 0
+        return bool(chunk)
+
+    def _error(self, message: str, position: int) -> ValueError:
+        return ValueError(f"{message}: char {self.offset + position}")
+
+
+def _not_an_array(download: streaming.Download) -> str:
+    """What a file that is not a JSON array holds, read whole (WB sends an array or nothing)."""
+    try:
+        value = json.loads(download.path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        return f"the file is not complete JSON (truncated?): {exc} ({download.size} bytes)"
+    return f"the file is not a JSON array but {type(value).__name__}"
 
 
 def _row_problem(row: Any) -> str:

@@ -1,0 +1,108 @@
+"""Keep a load's peak memory flat in the size of the data: rows go to dlt in small lists, and
+report files go to disk, are checked in one pass and are read back in pages.
+
+Why small lists: dlt writes every list a resource yields as one line of its extract file, however
+long, and its normalize step reads that line back whole; a page of 40,000 rows is then held whole
+twice more. Why files: a report must be checked in full before its first row is loaded (a stock
+snapshot is all or nothing), which, in memory, means holding all of it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import dataclasses
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import TypeVar
+
+import requests
+
+from loaders.http import ApiClient, ApiUnavailableError
+
+T = TypeVar("T")
+
+ROWS_PER_ITEM = 1000  # the most rows handed to dlt in one list
+DOWNLOAD_CHUNK_BYTES = 1 << 16
+
+
+def batches(rows: Iterable[T], size: int = ROWS_PER_ITEM) -> Iterator[list[T]]:
+    """`rows` in lists of at most `size` (no empty list)."""
+    rows = iter(rows)
+    while batch := list(islice(rows, size)):
+        yield batch
+
+
+class _StreamingSession(requests.Session):
+    """A session whose answers are read as they are consumed, not whole on arrival."""
+
+    def request(self, method, url, **kwargs):  # type: ignore[override]
+        kwargs.setdefault("stream", True)
+        return super().request(method, url, **kwargs)
+
+
+def streaming(client: ApiClient) -> ApiClient:
+    """A copy of `client` (same account, headers, retries and request counts) whose downloads stream."""
+    return dataclasses.replace(client, session=_StreamingSession())
+
+
+@dataclass
+class Download:
+    """A report file on disk: the HTTP status, its size and, if it is not UTF-8 text, why."""
+
+    path: Path
+    status: int = 0
+    size: int = 0
+    not_utf8: str = ""
+
+
+class ReportFiles:
+    """A temporary directory for the report files of one run, removed (files and all) on `close`."""
+
+    def __init__(self) -> None:
+        self.directory = Path(tempfile.mkdtemp(prefix="report-files-"))
+        self._count = 0
+
+    def download(self, client: ApiClient, url: str) -> Download:
+        """GET `url` with `client` (see `streaming`) into a new file, checking on the way that it is
+        UTF-8 text. A download that breaks off midway is an ApiUnavailableError, like one that
+        kept failing."""
+        self._count += 1
+        found = Download(self.directory / f"report-{self._count}")
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        with client.fetch(url) as response, found.path.open("wb") as file:
+            found.status = response.status_code
+            try:
+                for chunk in response.iter_content(DOWNLOAD_CHUNK_BYTES):
+                    file.write(chunk)
+                    found.not_utf8 = found.not_utf8 or _utf8_problem(decoder, chunk, found.size)
+                    found.size += len(chunk)
+            except requests.RequestException as exc:
+                raise ApiUnavailableError(
+                    client.marketplace, client.account, url, f"the download broke off ({type(exc).__name__})"
+                ) from exc
+        found.not_utf8 = found.not_utf8 or _utf8_problem(decoder, b"", found.size, final=True)
+        return found
+
+    def close(self) -> None:
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def __enter__(self) -> ReportFiles:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _utf8_problem(decoder: codecs.IncrementalDecoder, chunk: bytes, offset: int, final: bool = False) -> str:
+    """Why `chunk` (the bytes after the first `offset` of a file) is not UTF-8, naming the byte
+    counted from the file's start; "" if it is."""
+    try:
+        decoder.decode(chunk, final)
+    except UnicodeDecodeError as exc:
+        pending = len(exc.object) - len(chunk)  # bytes of an unfinished character before `chunk`
+        return f"the file is not UTF-8 text ({exc.reason} at byte {offset - pending + exc.start})"
+    return ""

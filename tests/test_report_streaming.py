@@ -1,0 +1,237 @@
+"""Reports are never held whole: downloaded to a file (UTF-8 checked on the way), checked in one
+pass that keeps only counts and bad rows, and read back from the file a page at a time; rows go to
+dlt in short lists; the files are gone after the run."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+
+from loaders import streaming
+from loaders.config import OzonAccount
+from loaders.http import ApiUnavailableError
+from loaders.ozon import reports as ozon_reports
+from loaders.ozon.helpers import make_client as ozon_client
+from loaders.wildberries import reports as wb_reports
+from tests.test_ozon_reports_loader import account_of
+
+HEADER = '"Идентификатор склада";"Артикул";"Доступно на моем складе, шт";"Зарезервировано на моем складе, шт"\n'
+
+
+@pytest.fixture
+def serve():
+    """serve(body) -> the URL of a local server that answers every GET with `body`."""
+    servers = []
+
+    def start(body: bytes) -> str:
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 (http.server's name)
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_port}/report"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+
+
+def client():
+    return streaming.streaming(ozon_client(OzonAccount("shop", "1", "key", "http://127.0.0.1:1")))
+
+
+def test_batches_cut_any_iterable_into_short_lists():
+    assert list(streaming.batches(range(5), 2)) == [[0, 1], [2, 3], [4]]
+    assert list(streaming.batches([], 2)) == []
+
+
+@pytest.mark.parametrize("data", [b"ab\xd0\x90cd\xffef", b"abc\xd0", b"\xd0\x90" * 5 + b"\x90", "ок".encode() * 9])
+def test_a_download_goes_to_a_file_and_names_the_first_byte_that_is_not_utf8(serve, monkeypatch, data):
+    monkeypatch.setattr(streaming, "DOWNLOAD_CHUNK_BYTES", 3)  # characters split across chunks
+    with streaming.ReportFiles() as files:
+        download = files.download(client(), serve(data))
+        assert download.path.read_bytes() == data and download.size == len(data) and download.status == 200
+        try:
+            data.decode("utf-8")
+            expected = ""
+        except UnicodeDecodeError as exc:
+            expected = f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})"
+        assert download.not_utf8 == expected
+    assert not files.directory.exists(), "the files of a run are removed with it"
+
+
+def test_a_download_that_breaks_off_is_unavailable(serve):
+    url = serve(b"")
+    broken = client()
+    broken.session.request = lambda *a, **k: BrokenResponse()  # type: ignore[method-assign]
+    with streaming.ReportFiles() as files, pytest.raises(ApiUnavailableError, match="the download broke off"):
+        files.download(broken, url)
+
+
+class BrokenResponse:
+    ok, status_code = True, 200
+
+    def iter_content(self, size):
+        yield b"[1,"
+        raise requests.exceptions.ChunkedEncodingError("connection reset")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def ozon_file(tmp_path, rows: int) -> streaming.Download:
+    path = tmp_path / "report.csv"
+    with path.open("w", encoding="utf-8-sig") as file:
+        file.write(HEADER)
+        for number in range(rows):
+            file.write(f'"\'2214260538600{number % 3}";"\'{number:05}";"{number % 7}";"0"\n')
+    return streaming.Download(path)
+
+
+def test_an_ozon_report_is_checked_keeping_counts_and_read_back_from_its_file_page_by_page(tmp_path, monkeypatch):
+    opened: list[ozon_reports._Lines] = []
+
+    class Lines(ozon_reports._Lines):
+        def __iter__(self):
+            opened.append(self)
+            return super().__iter__()
+
+    monkeypatch.setattr(ozon_reports, "_Lines", Lines)
+    report = ozon_reports.parse_report(ozon_file(tmp_path, 2500), "REPORT_x")
+    assert report.problem == "" and report.rows == 2500 and report.quarantined == []
+    assert [lines.count for lines in opened] == [1, 2501], "the header, then one pass over every line"
+
+    pages = report.pages()
+    first = next(pages)
+    assert len(first) == 1000 and first[0] == {
+        "warehouse_id": 22142605386000,
+        "offer_id": "00000",
+        "available": 0,
+        "reserved": 0,
+        "report_code": "REPORT_x",
+    }
+    assert opened[-1].count == 1001, "the first page is yielded before the rest of the file is read"
+    assert [len(page) for page in pages] == [1000, 500]
+
+
+def test_an_ozon_report_cut_mid_line_quarantines_the_line_and_loads_nothing(tmp_path):
+    download = ozon_file(tmp_path, 3)
+    download.path.write_bytes(download.path.read_bytes()[:-6])
+
+    report = ozon_reports.parse_report(download, "REPORT_x")
+
+    assert report.problem == "the file is truncated: its last line is incomplete" and report.rows == 2
+    [line] = report.quarantined
+    assert line["line_number"] == 4 and line["raw_line"] == '"\'22142605386002";"\'00002";"2'
+
+
+def wb_file(tmp_path, rows: list, status: int = 200) -> streaming.Download:
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    return streaming.Download(path, status=status, size=path.stat().st_size)
+
+
+def remains_row(number: int) -> dict:
+    return {"nmId": number, "barcode": f"{number:013}", "warehouses": [{"warehouseName": "Склад", "quantity": 1}]}
+
+
+def test_a_wb_report_is_checked_keeping_counts_and_read_back_from_its_file_page_by_page(tmp_path, monkeypatch):
+    monkeypatch.setattr(wb_reports, "READ_CHARS", 4096)
+    download = wb_file(tmp_path, [remains_row(n) for n in range(2500)])
+    report = wb_reports.check_report(download, "task")
+    assert report.problem == "" and report.rows == 2500 and report.quarantined == []
+
+    read = []
+    original = wb_reports._ArrayReader._read
+
+    def counting_read(self):
+        more = original(self)
+        read.append(self.offset + len(self.buffer))
+        return more
+
+    monkeypatch.setattr(wb_reports._ArrayReader, "_read", counting_read)
+    pages = report.pages()
+    first = next(pages)
+    assert len(first) == 1000 and first[0] == {**remains_row(0), "task_id": "task"}
+    assert read[-1] < download.size / 2, "the first page is yielded before the rest of the file is read"
+    assert [len(page) for page in pages] == [1000, 500]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[]",
+        " [ 1 , 22 , -3.5e2 ]\n",
+        '[{"a": "x,]\\"["}, [1, {"b": null}], true, "ок"]',
+        "[" + ",".join(str(n * 1234567) for n in range(50)) + "]",
+    ],
+)
+def test_the_json_array_reader_reads_what_json_reads_across_chunk_boundaries(tmp_path, monkeypatch, text):
+    monkeypatch.setattr(wb_reports, "READ_CHARS", 3)
+    path = tmp_path / "a.json"
+    path.write_text(text, encoding="utf-8")
+    assert list(wb_reports.json_array(path)) == json.loads(text)
+
+
+@pytest.mark.parametrize("text", ["", "[", "[1,", "[1,]", "[1 2]", '[{"a": 1}', "[1] x", '[{"a": "b]'])
+def test_the_json_array_reader_refuses_what_json_refuses(tmp_path, monkeypatch, text):
+    monkeypatch.setattr(wb_reports, "READ_CHARS", 3)
+    path = tmp_path / "a.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError):
+        json.loads(text)
+    with pytest.raises(ValueError):
+        list(wb_reports.json_array(path))
+
+
+def test_a_wb_report_that_is_cut_or_not_an_array_loads_nothing(tmp_path):
+    download = wb_file(tmp_path, [remains_row(1), {"nmId": "x"}, remains_row(2)])
+    text = download.path.read_text(encoding="utf-8")
+    download.path.write_text(text[: len(text) - 20], encoding="utf-8")
+
+    cut = wb_reports.check_report(download, "task")
+
+    assert (
+        cut.problem.startswith("the file is not complete JSON (truncated?)")
+        and f"({download.size} bytes)" in cut.problem
+    )
+    assert cut.rows == 0 and cut.quarantined == [], "nothing of a broken file is loaded or quarantined"
+    download.path.write_text('{"data": []}', encoding="utf-8")
+    assert wb_reports.check_report(download, "task").problem == "the file is not a JSON array but dict"
+    assert wb_reports.check_report(streaming.Download(download.path, status=204), "task").problem == ""
+
+
+def test_the_report_files_of_a_run_are_removed_after_it(ozon_sandbox, monkeypatch):
+    made: list[streaming.ReportFiles] = []
+    seen_on_disk = []
+
+    class Files(streaming.ReportFiles):
+        def __init__(self):
+            super().__init__()
+            made.append(self)
+
+    monkeypatch.setattr(streaming, "ReportFiles", Files)
+    monkeypatch.setattr(ozon_reports.settings, "REPORT_POLL_FIRST_DELAY", 0.01)
+    report = ozon_reports.StockReport(ozon_client(account_of(ozon_sandbox)), timeout=5)
+    for table, rows in report.tables():
+        if table == "warehouse_stock_report":
+            seen_on_disk.append(len(list(made[0].directory.iterdir())))
+            assert len(rows) <= 1000
+
+    assert seen_on_disk and seen_on_disk[0] == 1, "the report is read from its file while it is loaded"
+    assert not made[0].directory.exists()
