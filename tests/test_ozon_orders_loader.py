@@ -169,7 +169,7 @@ def test_schema_drift_does_not_break_the_load(sandbox, monkeypatch):
 def test_a_429_storm_from_the_scaled_method_limit_is_survived(workdir, monkeypatch):
     monkeypatch.setattr(settings, "POSTING_PAGE_SIZE", 10)
     # The posting lists allow 4 requests a second here; the loader paces them at 16 a second.
-    strict = SandboxConfig(seed=9, products=30, warehouses=4, history_days=3, rate_limit_scale=0.2)
+    strict = SandboxConfig(seed=9, products=60, warehouses=4, history_days=4, rate_limit_scale=0.2)
     with Sandbox(strict) as sandbox:
         load_orders(sandbox, monkeypatch)
         statuses = [request.status for request in sandbox.ozon.requests if request.path == FBO_LIST]

@@ -115,6 +115,13 @@ class OzonApi(MarketplaceApi):
         started); see `OzonTruth`."""
         return self.seller(client_id).truth(None if at is None else micros(at))
 
+    def prepare(self) -> None:
+        """Build every account's products and simulate their history up to the clock's day now,
+        instead of lazily on the first requests (what a benchmark wants before it measures serving).
+        Nothing served changes: the history does not depend on when or in what order it is drawn."""
+        for seller in self._sellers.values():
+            seller.prepare()
+
     def freeze_feed(self, path: str = ANALYTICS_STOCKS, client_id: str | None = None) -> None:
         """From now on the stock endpoint at `path` (`/v1/analytics/stocks` or
         `/v4/product/info/stocks`) keeps serving the stock of this moment, for one account (every

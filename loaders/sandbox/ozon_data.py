@@ -36,10 +36,12 @@ from loaders.sandbox.ozon_simulation import (
     SALES_WINDOW_DAYS,
     TRANSIT,
     VALID,
+    ListEntry,
     Posting,
     ProductLife,
     SellerHistory,
     Supply,
+    list_key,
     micros,
     moment,
 )
@@ -153,18 +155,13 @@ class SellerStock(NamedTuple):
 
 
 class ProductStock(NamedTuple):
-    """One product's stock at a moment: per Ozon warehouse holding anything, and the seller's own."""
+    """One product's stock at a moment: per Ozon warehouse holding anything, and the seller's own.
+    Build it with `product_stock`, which sums the FBO units once."""
 
     fbo: tuple[WarehouseStock, ...]
     seller_stock: tuple[SellerStock, ...]
-
-    @property
-    def fbo_available(self) -> int:
-        return sum(row.counts["available"] for row in self.fbo)
-
-    @property
-    def fbo_reserved(self) -> int:
-        return sum(row.reserved for row in self.fbo)
+    fbo_available: int
+    fbo_reserved: int
 
     @property
     def fbo_present(self) -> int:
@@ -317,6 +314,7 @@ class OzonSeller:
         self._archive_at = _archive_times(history, account.client_id, listings)
         self._archive_moments = sorted(at for at in self._archive_at if at < NEVER)
         self._catalogues: dict[int, tuple[list[Listing], list[Listing]]] = {}
+        self._stock_cache: dict[int, tuple[int, ProductStock]] = {}
         # Anomaly knobs (see OzonApi.freeze_feed / stock_drop): path → the moment its feed froze;
         # canonical warehouse name → (from when, share of available stock lost).
         self.frozen_feeds: dict[str, int] = {}
@@ -357,20 +355,47 @@ class OzonSeller:
 
     def stock(self, listing: Listing, at: int | None = None) -> ProductStock:
         at = self.now() if at is None else at
-        with self.history.lock:
-            life = self.history.life(listing, at)
-            stock = _stock_at(life, at)
+        # A page of the catalogue, its details, its analytics and its stock all read the same
+        # product at the same moment: keep the last one per product.
+        cached = self._stock_cache.get(listing.index)
+        if cached is not None and cached[0] == at:
+            stock = cached[1]
+        else:
+            with self.history.lock:
+                life = self.history.life(listing, at)
+                stock = _stock_at(life, at)
+            self._stock_cache[listing.index] = (at, stock)
         return _dropped(stock, self.stock_drops, at) if self.stock_drops else stock
 
     def feed_moment(self, path: str, at: int) -> int:
         """The moment whose stock the endpoint at `path` serves at `at`: `at`, or the moment its feed froze."""
         return min(at, self.frozen_feeds.get(path, at))
 
-    def postings(self, scheme: str, at: int) -> tuple[list[tuple[int, int]], list[Posting]]:
-        """Every fbo or fbs posting of the account, sorted for its list (see `SellerHistory.postings`)."""
-        return self.history.postings(self.listings, scheme, at)
+    def prepare(self) -> None:
+        """Simulate every product up to the end of the clock's day (see `OzonApi.prepare`)."""
+        self.history.lives(self.listings, self.now())
 
-    def truth(self, at: int | None = None) -> OzonTruth:
+    def posting_bucket(self, scheme: str, day: int, at: int) -> list[ListEntry]:
+        """The sorted list entries of one day of the fbo or fbs list (see `SellerHistory.bucket`)."""
+        return self.history.bucket(self.listings, scheme, day, at)
+
+    def posting(self, product_index: int, position: int) -> Posting:
+        return self.history.posting(product_index, position)
+
+    def postings(self, scheme: str, at: int) -> list[Posting]:
+        """Every fbo or fbs posting created up to `at`, in list order."""
+        postings = [
+            life.posting(i)
+            for life in self.history.lives(self.listings, at)
+            for i in range(bisect_right(life.p_created, at))
+            if life.p_fbo[i] == (scheme == "fbo")
+        ]
+        postings.sort(key=list_key)
+        return postings
+
+    def truth(self, at: int | None = None, stock_only: bool = False) -> OzonTruth:
+        """See `OzonTruth`; `stock_only` leaves order_lines and supplies empty (much cheaper for a
+        large seller: the stock report needs only the products and their stock)."""
         at = self.now() if at is None else at
         products, fbo_stock, fbs_stock, stock, supplies = [], [], [], [], []
         seller_sites = seller_warehouses(self.account.client_id)
@@ -417,15 +442,15 @@ class OzonSeller:
                 )
                 for site, row in seller_stock_by_warehouse(own, seller_sites)
             )
-            with self.history.lock:
-                life = self.history.life(listing, at)
-                supplies.extend(_supply_row(supply) for supply in life.supplies if _decided_by(supply, at))
-        order_lines = [
-            order_line(posting, at)
-            for scheme in ("fbo", "fbs")
-            for posting in self.postings(scheme, at)[1]
-            if posting.created_at <= at
-        ]
+            if not stock_only:
+                with self.history.lock:
+                    life = self.history.life(listing, at)
+                    supplies.extend(_supply_row(supply) for supply in life.supplies if _decided_by(supply, at))
+        order_lines = (
+            [order_line(posting, at) for scheme in ("fbo", "fbs") for posting in self.postings(scheme, at)]
+            if not stock_only
+            else []
+        )
         return OzonTruth(moment(at), products, fbo_stock, fbs_stock, stock, order_lines, supplies)
 
     def _build_block(self, block: int) -> None:
@@ -538,7 +563,13 @@ def _stock_at(life: ProductLife, at: int) -> ProductStock:
                 days_without_sales_cluster=_days_without_sales(last_sale_by_cluster.get(cluster), placement, life, at),
             )
         )
-    return ProductStock(tuple(fbo), tuple(seller_stock))
+    return product_stock(tuple(fbo), tuple(seller_stock))
+
+
+def product_stock(fbo: tuple[WarehouseStock, ...], seller_stock: tuple[SellerStock, ...]) -> ProductStock:
+    return ProductStock(
+        fbo, seller_stock, sum(row.counts["available"] for row in fbo), sum(row.reserved for row in fbo)
+    )
 
 
 def _dropped(stock: ProductStock, drops: dict[str, tuple[int, float]], at: int) -> ProductStock:
@@ -554,7 +585,7 @@ def _dropped(stock: ProductStock, drops: dict[str, tuple[int, float]], at: int) 
                 counts[name] = min(counts[name], counts["available"])
             row = row._replace(counts=counts)
         rows.append(row)
-    return stock._replace(fbo=tuple(rows))
+    return product_stock(tuple(rows), stock.seller_stock)
 
 
 def _ids(listing: Listing) -> dict:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import threading
 from bisect import bisect_left, bisect_right
@@ -28,8 +29,8 @@ from collections import deque
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from loaders.sandbox.ozon_simulation import DAY, NEVER, micros, moment
-from loaders.sandbox.server import ApiCall, ApiError
+from loaders.sandbox.ozon_simulation import DAY, NEVER, SECOND, micros, moment
+from loaders.sandbox.server import ApiCall, ApiError, Response
 
 if TYPE_CHECKING:
     from loaders.sandbox.ozon import OzonApi
@@ -76,18 +77,22 @@ class OzonPostings:
                 return None
             return queue.popleft()
 
-    def handle(self, call: ApiCall) -> dict:
+    def handle(self, call: ApiCall) -> Response:
         scheme = SCHEMES[call.path]
         seller: OzonSeller = call.account
         now = seller.now()
         request = _ListRequest(call.body, scheme)
-        keys, postings = seller.postings(scheme, now)
-        selected = request.select(keys, postings, min(request.to, now), now)
+        selected = request.select(seller, scheme, min(request.to, now), now)
         page, has_next = selected[: request.limit], len(selected) > request.limit
-        rows = [_render(postings[index], now, request.wanted) for index in page]
-        fault = self._take_fault(call.path, request.cursor is None) if rows else None
+        cursor = _encode_cursor(scheme, page[-1][0], request.descending) if has_next else ""
+        fault = self._take_fault(call.path, request.cursor is None) if page else None
+        if fault is None:  # the usual page: each posting written straight to JSON text
+            rows = ", ".join(_render_json(posting, now, request.wanted) for _, posting in page)
+            body = f'{{"postings": [{rows}], "has_next": {"true" if has_next else "false"}, "cursor": "{cursor}"}}'
+            return Response(200, body.encode())
+        rows = [_render(posting, now, request.wanted) for _, posting in page]
         if fault == "duplicate_across_pages":
-            rows.insert(0, _render(postings[bisect_left(keys, request.cursor)], now, request.wanted))
+            rows.insert(0, _render(_posting_at(seller, scheme, request.cursor, now), now, request.wanted))
         elif fault == "malformed_row":
             middle = rows[len(rows) // 2]
             rows[len(rows) // 2] = {key: middle[key] for key in ("order_id", "order_number", "status")} | {
@@ -99,8 +104,14 @@ class OzonPostings:
         elif fault == "missing_field":
             for row in rows:
                 row.pop("substatus", None)
-        cursor = _encode_cursor(scheme, keys[page[-1]], request.descending) if has_next else ""
-        return {"postings": rows, "has_next": has_next, "cursor": cursor}
+        return Response(200, {"postings": rows, "has_next": has_next, "cursor": cursor})
+
+
+def _posting_at(seller: OzonSeller, scheme: str, key: tuple[int, int], now: int) -> Posting:
+    """The posting whose list key is `key` (a page's cursor)."""
+    entries = seller.posting_bucket(scheme, key[0] // DAY, now)
+    _, _, product_index, position = entries[bisect_left(entries, key)]
+    return seller.posting(product_index, position)
 
 
 def register_posting_routes(api: OzonApi) -> OzonPostings:
@@ -143,21 +154,37 @@ class _ListRequest:
         self.cursor = _decode_cursor(body.get("cursor"), scheme)
         self.wanted = _wanted(body.get("with"), scheme)
 
-    def select(self, keys: list[tuple[int, int]], postings: list[Posting], to: int, now: int) -> list[int]:
-        """Positions of the next `limit` + 1 matching postings after the cursor, in list order."""
-        low, high = bisect_left(keys, (self.since, -1)), bisect_right(keys, (to, NEVER))
+    def select(self, seller: OzonSeller, scheme: str, to: int, now: int) -> list[tuple[tuple[int, int], Posting]]:
+        """(list key, posting) of the next `limit` + 1 matching postings after the cursor, in list
+        order, walking the list a day at a time."""
+        low, high = (self.since, -1), (to, NEVER)
+        high_exclusive = False  # `high` is exclusive when it is a cursor (descending), inclusive when it is `to`
         if self.cursor is not None:
             if self.descending:
-                high = min(high, bisect_left(keys, self.cursor))
+                high_exclusive = self.cursor < high
+                high = min(high, self.cursor)
             else:
-                low = max(low, bisect_right(keys, self.cursor))
-        positions = range(high - 1, low - 1, -1) if self.descending else range(low, high)
+                low = max(low, (*self.cursor, NEVER, NEVER))
+        if low > high:
+            return []
+        first_day = max(low[0], seller.history.first_day) // DAY
+        last_day = min(high[0], now) // DAY
+        days = range(last_day, first_day - 1, -1) if self.descending else range(first_day, last_day + 1)
         selected = []
-        for position in positions:
-            if self._matches(postings[position], now):
-                selected.append(position)
-                if len(selected) > self.limit:
-                    break
+        for day in days:
+            entries = seller.posting_bucket(scheme, day, now)
+            if not entries:
+                continue
+            start = bisect_left(entries, low) if entries[0] < low else 0
+            end = bisect_left(entries, high) if high_exclusive else bisect_right(entries, high)
+            positions = range(end - 1, start - 1, -1) if self.descending else range(start, end)
+            for position in positions:
+                entry = entries[position]
+                posting = seller.posting(entry[2], entry[3])
+                if self._matches(posting, now):
+                    selected.append(((entry[0], entry[1]), posting))
+                    if len(selected) > self.limit:
+                        return selected
         return selected
 
     def _matches(self, posting: Posting, now: int) -> bool:
@@ -303,11 +330,157 @@ def _render(posting: Posting, now: int, wanted: set[str]) -> dict:
     }
 
 
+def _render_json(posting: Posting, now: int, wanted: set[str]) -> str:
+    """`json.dumps(_render(posting, now, wanted), ensure_ascii=False)`, written directly: the
+    posting lists are most of what a large seller serves, and this is several times cheaper. What
+    is the same for every posting of one product at one warehouse comes from `_fragments`."""
+    status, substatus, _ = posting.state_at(now)
+    posting_number = posting.posting_number
+    order_id = posting.order_id
+    in_process_at = f'"{_timestamp(posting.in_process_at)}"' if now >= posting.in_process_known_at else "null"
+    common = (
+        f'{{"posting_number": "{posting_number}", "order_id": {order_id}, '
+        f'"order_number": "{posting_number[:-2]}", "status": "{status}", "substatus": "{substatus}", '
+        f'"in_process_at": {in_process_at}, "legal_info": null, '
+        '"external_order": {"is_external": false, "platform_name": ""}, '
+    )
+    cancelled = status == "cancelled"
+    returned = substatus == "posting_returned_to_warehouse"
+    quantity = posting.quantity
+    fragments = _fragments(posting, frozenset(wanted))
+    if posting.scheme == "fbo":
+        cancellation = (
+            f'{{"cancel_reason": "{_CANCEL_REASONS[returned]}", "cancellation_initiator": "CLIENT", '
+            '"cancellation_type": "client"}'
+            if cancelled
+            else "null"
+        )
+        line, rest = fragments
+        return (
+            f'{common}"cancel_reason_id": {(400 if returned else 402) if cancelled else 0}, '
+            f'"cancellation": {cancellation}, "created_at": "{_timestamp(posting.created_at)}", '
+            f"{line}{quantity}{rest}"
+        )
+    line, middle, financial_end, tail = fragments
+    shipment_date = _timestamp(posting.created_at + DAY)
+    shipped_at = posting.timeline[2][0] if len(posting.timeline) > 2 else None
+    delivering_date = f'"{_timestamp(shipped_at)}"' if shipped_at is not None and now >= shipped_at else "null"
+    financial = f"{quantity}{financial_end}" if financial_end else ""
+    barcodes = (
+        f'{{"upper_barcode": "%10{order_id}", "lower_barcode": "{order_id}"}}' if "barcodes" in wanted else "null"
+    )
+    cancellation = (
+        f'{{"cancel_reason_id": {400 if returned else 402}, "cancel_reason": "{_CANCEL_REASONS[returned]}", '
+        '"cancellation_type": "client", "cancellation_initiator": "CLIENT", '
+        f'"cancelled_after_ship": {"true" if returned else "false"}, "affect_cancellation_rating": false}}'
+        if cancelled
+        else "null"
+    )
+    return (
+        f'{common}"shipment_date": "{shipment_date}", "shipment_date_without_delay": "{shipment_date}", '
+        f'"delivering_date": {delivering_date}, {line}{quantity}{middle}{financial}, '
+        f'"barcodes": {barcodes}, "cancellation": {cancellation}, {tail}'
+    )
+
+
+_FRAGMENTS: dict[tuple, tuple[str, ...]] = {}
+
+
+def _fragments(posting: Posting, wanted: frozenset[str]) -> tuple[str, ...]:
+    """The JSON text around a posting's quantity that only depends on its product, warehouse and
+    the blocks asked for: (products line up to the quantity, the rest) for FBO; for FBS (line up to
+    the quantity, up to the financial quantity or the end of the financial block, after it, the tail)."""
+    fbo = posting.scheme == "fbo"
+    warehouse = posting.warehouse if fbo else posting.seller_warehouse
+    key = (posting.listing, posting.delivery_schema, warehouse.warehouse_id, posting.served_warehouse_name, wanted)
+    found = _FRAGMENTS.get(key)
+    if found is not None:
+        return found
+    listing, price = posting.listing, posting.price
+    price_json = f'{{"amount": "{price}", "currency": "RUB"}}'
+    line = (
+        f'"products": [{{"sku": {listing.sku}, "offer_id": {_text(listing.offer_id)}, '
+        f'"name": {_text(posting.product_name)}, "quantity": '
+    )
+    after_quantity = f', "price": {price_json}, "is_marketplace_buyout": false'
+    finance = (
+        f'"product_id": {listing.sku}, "price": {price}, "old_price": {price}, "payout": 0, '
+        '"total_discount_value": 0, "total_discount_percent": 0, "actions": [], '
+        '"commission": {"amount": 0, "percent": 0, "currency": "RUB"}'
+    )
+    if fbo:
+        analytics = (
+            '{"city": "", "delivery_type": "PVZ", "is_premium": false, "is_legal": false, '
+            f'"payment_type_group_name": "Карты оплаты", "warehouse_id": {warehouse.warehouse_id}, '
+            f'"warehouse_name": {_text(posting.served_warehouse_name)}, "client_delivery_date_begin": null, '
+            '"client_delivery_date_end": null}'
+            if "analytics_data" in wanted
+            else "null"
+        )
+        financial = (
+            f'{{"cluster_from": {_text(warehouse.cluster_name)}, "cluster_to": "", "products": [{{{finance}}}]}}'
+            if "financial_data" in wanted
+            else "null"
+        )
+        found = (
+            line,
+            f'{after_quantity}, "digital_codes": []}}], "analytics_data": {analytics}, '
+            f'"financial_data": {financial}, "additional_data": []}}',
+        )
+    else:
+        name = _text(warehouse.name)
+        analytics = (
+            '{"city": "", "region": "", "delivery_type": "PVZ", "is_premium": false, "is_legal": false, '
+            f'"payment_type_group_name": "Карты оплаты", "warehouse_id": {warehouse.warehouse_id}, '
+            f'"warehouse": {name}, "tpl_provider": "Доставка Ozon", "tpl_provider_id": 24, '
+            '"delivery_date_begin": null, "delivery_date_end": null, "client_delivery_date_begin": null, '
+            '"client_delivery_date_end": null}'
+            if "analytics_data" in wanted
+            else "null"
+        )
+        method = (
+            f'"delivery_schema": "{posting.delivery_schema}", '
+            f'"delivery_method": {{"id": {warehouse.warehouse_id // 1000 + 1}, '
+            f'"name": {_text(f"Доставка Ozon, {warehouse.name}")}, "warehouse_id": {warehouse.warehouse_id}, '
+            f'"warehouse": {name}, "tpl_provider_id": 24, "tpl_provider": "Доставка Ozon"}}, '
+        )
+        middle = (
+            f'{after_quantity}, "is_blr_traceable": false, "imei": []}}], "analytics_data": {analytics}, '
+            '"financial_data": '
+        )
+        if "financial_data" in wanted:
+            middle += f'{{"cluster_from": "", "cluster_to": "", "products": [{{{finance}, "quantity": '
+            financial_end = f', "customer_price": {price_json}}}]}}'
+        else:
+            middle += "null"
+            financial_end = ""
+        integration = _TPL_INTEGRATION[posting.delivery_schema]
+        tail = (
+            '"customer": null, "addressee": null, "available_actions": [], '
+            f'"tpl_integration_type": "{integration}", "integration_type_flow": "{integration}", '
+            '"is_express": false, "is_multibox": false, "multi_box_qty": 1, "tracking_number": ""}'
+        )
+        found = (method + line, middle, financial_end, tail)
+    if len(_FRAGMENTS) > 200_000:
+        _FRAGMENTS.clear()
+    _FRAGMENTS[key] = found
+    return found
+
+
+_CANCEL_REASONS = {True: "Покупатель не забрал заказ", False: "Покупатель отменил заказ"}
+
+
+@functools.lru_cache(maxsize=65_536)
+def _text(value: str) -> str:
+    """A JSON string literal, as json.dumps(ensure_ascii=False) writes it."""
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _cancellation(substatus: str) -> dict:
     returned = substatus == "posting_returned_to_warehouse"
     return {
         "cancel_reason_id": 400 if returned else 402,
-        "cancel_reason": "Покупатель не забрал заказ" if returned else "Покупатель отменил заказ",
+        "cancel_reason": _CANCEL_REASONS[returned],
         "cancellation_type": "client",
         "cancellation_initiator": "CLIENT",
         "cancelled_after_ship": returned,
@@ -316,7 +489,17 @@ def _cancellation(substatus: str) -> dict:
 
 
 def _timestamp(us: int) -> str:
-    return moment(us).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    """RFC 3339 in UTC with microseconds and `Z` (as `moment(us).isoformat()` would, only faster)."""
+    day, rest = divmod(us, DAY)
+    seconds, fraction = divmod(rest, SECOND)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    return f"{_date(day)}T{hours:02d}:{minutes:02d}:{seconds:02d}.{fraction:06d}Z"
+
+
+@functools.lru_cache(maxsize=4096)
+def _date(day: int) -> str:
+    return moment(day * DAY).date().isoformat()
 
 
 # --- request parsing -----------------------------------------------------------------------------

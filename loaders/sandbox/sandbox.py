@@ -36,6 +36,12 @@ class Sandbox:
         self._servers.append(server)
         return self
 
+    def prepare(self) -> Sandbox:
+        """Generate the Ozon sellers' products and history up to the clock now rather than on the
+        first requests (Wildberries draws its sellers its own way); returns the sandbox."""
+        self.ozon.prepare()
+        return self
+
     def stop(self) -> None:
         while self._servers:
             self._servers.pop().stop()
