@@ -137,3 +137,19 @@ def postgres_credentials() -> dict[str, str | int]:
         "password": os.environ.get("PGPASSWORD", ""),
         "database": os.environ.get("PGDATABASE", "postgres"),
     }
+
+
+def rate_limit_scale(variable: str) -> float:
+    """A marketplace's <variable> (OZON_RATE_LIMIT_SCALE, WB_RATE_LIMIT_SCALE; sandbox only, default
+    1): its loader divides every pacing interval by it, to match a sandbox whose `rate_limit_scale`
+    makes the limits that much looser (or switches them off, for the benchmark)."""
+    text = os.environ.get(variable, "").strip()
+    if not text:
+        return 1.0
+    try:
+        scale = float(text)
+    except ValueError:
+        scale = -1.0
+    if scale <= 0:
+        raise ConfigError(f"{variable} must be a positive number, not {text!r}")
+    return scale

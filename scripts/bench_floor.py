@@ -7,14 +7,13 @@ sales, the remains report (created, polled, downloaded and checked as the loader
 other per-warehouse stock of its own warehouses), wb-warehouses, seller warehouses and offices.
 Writes the number of items read to $BENCH_WORKDIR/floor_rows.
 
-The Ozon client paces itself to Ozon's real limits (40 requests a second, 16 a second per posting
-list), which caps the posting lists at 1,600 rows a second whatever the server does. With
-`OZON_RATE_LIMIT_SCALE` set (as `WB_RATE_LIMIT_SCALE` for Wildberries) the floor divides those
-spacings by it, so it measures the sandbox and the HTTP stack instead of the pacing."""
+The clients pace themselves to the marketplaces' limits (Ozon: 40 requests a second, 16 a second
+per posting list, which caps the posting lists at 1,600 rows a second whatever the server does),
+divided by OZON_RATE_LIMIT_SCALE and WB_RATE_LIMIT_SCALE as in the loaders: the bench sets both
+high, so that floor and loads measure the sandbox and our stack instead of the pacing."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -26,7 +25,7 @@ def ozon_items() -> int:
     from loaders.ozon import helpers, postings, reports, settings
 
     (account,) = config.ozon_accounts()
-    client = _scaled(helpers.make_client(account))
+    client = helpers.make_client(account)
     items = 0
     for visibility in settings.CATALOGUE_VISIBILITIES:
         for page in helpers.product_list_pages(client, visibility):
@@ -47,21 +46,6 @@ def ozon_items() -> int:
         since, to = postings.window(postings.cursor(field, now).initial_value, now)  # a first run's window
         items += sum(len(page) for page in postings.posting_pages(client, endpoint, since, to))
     return items
-
-
-def _scaled(client):  # noqa: ANN001, ANN202 (an ApiClient; imported lazily like the helpers)
-    """`client` with its pacing divided by OZON_RATE_LIMIT_SCALE, when that is set."""
-    text = os.environ.get("OZON_RATE_LIMIT_SCALE", "").strip()
-    if not text:
-        return client
-    scale = float(text)
-    if scale <= 0:
-        raise ValueError(f"OZON_RATE_LIMIT_SCALE must be a positive number, not {text!r}")
-    return dataclasses.replace(
-        client,
-        requests_per_second=client.requests_per_second * scale if client.requests_per_second else None,
-        endpoint_intervals={endpoint: interval / scale for endpoint, interval in client.endpoint_intervals.items()},
-    )
 
 
 def wildberries_items() -> int:

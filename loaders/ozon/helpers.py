@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from loaders import config
 from loaders.config import OzonAccount
 from loaders.http import ApiClient
 from loaders.ozon import settings
@@ -27,6 +28,8 @@ def is_auth_error(status: int, body: Any) -> bool:
 
 
 def make_client(account: OzonAccount) -> ApiClient:
+    """One client per account, paced to Ozon's limits (divided by OZON_RATE_LIMIT_SCALE, sandbox only)."""
+    scale = config.rate_limit_scale("OZON_RATE_LIMIT_SCALE")
     return ApiClient(
         marketplace="Ozon",
         account=account.name,
@@ -38,9 +41,9 @@ def make_client(account: OzonAccount) -> ApiClient:
             f"Ozon rejected Client-Id {account.client_id} with this Api-Key: check OZON_CLIENT_ID and "
             "OZON_API_KEY (keys expire after 6 months; a new one is made in the seller cabinet)."
         ),
-        requests_per_second=settings.REQUESTS_PER_SECOND,
+        requests_per_second=settings.REQUESTS_PER_SECOND * scale,
         endpoint_intervals={
-            endpoint: 1 / settings.POSTING_LIST_REQUESTS_PER_SECOND
+            endpoint: 1 / settings.POSTING_LIST_REQUESTS_PER_SECOND / scale
             for endpoint in (settings.POSTING_FBO_LIST, settings.POSTING_FBS_LIST)
         },
     )

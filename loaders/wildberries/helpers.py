@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from loaders import config
 from loaders.config import ConfigError, WildberriesAccount
 from loaders.http import ApiClient, ApiRequestError
 from loaders.wildberries import settings
@@ -42,18 +43,7 @@ def is_auth_error(status: int, body: Any) -> bool:
 
 
 def rate_limit_scale() -> float:
-    """WB_RATE_LIMIT_SCALE (sandbox only, default 1): every pacing interval is divided by it, to
-    match a sandbox whose `rate_limit_scale` makes the limits that much looser."""
-    text = os.environ.get("WB_RATE_LIMIT_SCALE", "").strip()
-    if not text:
-        return 1.0
-    try:
-        scale = float(text)
-    except ValueError:
-        scale = -1.0
-    if scale <= 0:
-        raise ConfigError(f"WB_RATE_LIMIT_SCALE must be a positive number, not {text!r}")
-    return scale
+    return config.rate_limit_scale("WB_RATE_LIMIT_SCALE")
 
 
 def url(account: WildberriesAccount, endpoint: Endpoint, **path_params: str) -> str:
