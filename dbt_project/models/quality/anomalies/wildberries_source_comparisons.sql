@@ -81,15 +81,17 @@ wildberries_analytics as (
             "case when unmapped.nm_id is null then sized.tech_size else '*' end") }}
 ),
 
+-- distinct loads first: joining the rows on the load alone pairs every size with every size
 wildberries_loads_with_both as (
-    select distinct
-        remains.account,
-        remains.load_id
-    from wildberries_remains as remains
-    inner join wildberries_analytics as analytics
-        on
-            remains.account = analytics.account
-            and remains.load_id = analytics.load_id
+    select
+        account,
+        load_id
+    from wildberries_remains
+    intersect
+    select
+        account,
+        load_id
+    from wildberries_analytics
 ),
 
 wildberries_compared as (
