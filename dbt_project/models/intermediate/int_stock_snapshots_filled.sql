@@ -1,8 +1,36 @@
 -- Every product × warehouse × stock type at every snapshot of its account and source since it first
 -- appeared, with 0 where a snapshot no longer lists it: the APIs omit empty rows, so a row that
 -- disappears means the stock ran out, and history must say so.
+-- Incremental (macros/incremental.sql): a run adds the snapshots after its watermark; the series
+-- known before are those at each source's last snapshot up to the watermark (every series appears
+-- at every snapshot of its source once it has appeared).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='load_id',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ incremental_reset('stock') }}",
+    post_hook=["{{ incremental_record('stock') }}", "{{ incremental_index('load_id') }}"],
+) }}
+{%- set watermark = incremental_watermark('stock') %}
+
 with snapshots as (
-    select * from {{ ref('int_stock_snapshots_unioned') }}
+    select
+        marketplace,
+        account,
+        snapshot_source,
+        product_key,
+        warehouse_key,
+        stock_type,
+        load_id,
+        snapshot_at,
+        available_quantity,
+        reserved_quantity,
+        in_transit_quantity
+    from {{ ref('int_stock_snapshots_unioned') }}
+    {%- if watermark is not none %}
+    where load_id > '{{ watermark }}'
+    {%- endif %}
 ),
 
 snapshot_runs as (
@@ -15,7 +43,7 @@ snapshot_runs as (
     from snapshots
 ),
 
-series as (
+first_sightings as (
     select
         marketplace,
         account,
@@ -25,6 +53,48 @@ series as (
         stock_type,
         min(snapshot_at) as first_snapshot_at
     from snapshots
+    group by marketplace, account, snapshot_source, product_key, warehouse_key, stock_type
+),
+
+series as (
+    select
+        marketplace,
+        account,
+        snapshot_source,
+        product_key,
+        warehouse_key,
+        stock_type,
+        min(first_snapshot_at) as first_snapshot_at
+    from (
+        select * from first_sightings
+        {%- if watermark is not none %}
+        union all
+        -- the series known before: those at each source's last snapshot up to the watermark
+        select
+            previous.marketplace,
+            previous.account,
+            previous.snapshot_source,
+            previous.product_key,
+            previous.warehouse_key,
+            previous.stock_type,
+            previous.snapshot_at as first_snapshot_at
+        from {{ this }} as previous
+        inner join (
+            select
+                marketplace,
+                account,
+                snapshot_source,
+                max(load_id) as load_id
+            from {{ this }}
+            group by marketplace, account, snapshot_source
+        ) as previous_runs
+            on
+                previous.marketplace = previous_runs.marketplace
+                and previous.account = previous_runs.account
+                and previous.snapshot_source = previous_runs.snapshot_source
+                and previous.load_id = previous_runs.load_id
+        {%- endif %}
+    ) as sightings
     group by marketplace, account, snapshot_source, product_key, warehouse_key, stock_type
 )
 

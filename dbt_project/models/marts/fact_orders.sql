@@ -1,7 +1,40 @@
 -- One row per order line of every marketplace and account, with one status model (ordered,
 -- cancelled, delivered, returned), quantities, unit price in roubles, UTC time and business date.
+-- Incremental (macros/incremental.sql): a run rewrites the lines whose raw rows a load after its
+-- watermark wrote (orders change status for days; dlt merges them with a new load id; a
+-- Wildberries line also changes with a new sale or return of its srid).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='order_line_key',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ fact_orders_reset() }}",
+    post_hook=["{{ incremental_record('orders') }}", "{{ incremental_index('load_id') }}"],
+) }}
+{%- set watermark = incremental_watermark('orders') %}
+{#- the refs of the incremental paths, seen when dbt parses the model -#}
+{%- do order_line_keys_sql() %}
+
+{%- set since = " where load_id > '" ~ watermark ~ "'" if watermark is not none else "" %}
+{%- set branches = [] %}
+{%- if marketplace_enabled('ozon') %}
+    {%- do branches.append("select * from " ~ ref('int_ozon_order_lines') ~ since) %}
+{%- endif %}
+{%- if marketplace_enabled('wildberries') %}
+    {%- do branches.append("select * from " ~ ref('int_wildberries_order_lines') ~ " as wildberries_lines" ~ since) %}
+    {%- if watermark is not none %}
+        {#- a new sale or return changes the status of its order -#}
+        {%- do branches.append(branches.pop() ~ " or exists (select 1 from " ~ ref('stg_wildberries__sales')
+            ~ " as sales where sales.account = wildberries_lines.account"
+            ~ " and sales.srid = wildberries_lines.order_id and sales.load_id > '" ~ watermark ~ "')") %}
+    {%- endif %}
+{%- endif %}
+{%- if not branches %}
+    {{ exceptions.raise_compiler_error("MARKETPLACES enables neither ozon nor wildberries") }}
+{%- endif %}
+
 with order_lines as (
-    {{ union_marketplaces({'ozon': 'int_ozon_order_lines', 'wildberries': 'int_wildberries_order_lines'}) }}
+    {{ branches | join('\n    union all\n    ') }}
 )
 
 select
