@@ -243,3 +243,28 @@
         {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
+
+{#- The rows of `relation` from the newest load of each marketplace × account × snapshot source
+    (of the loads up to `up_to`, when given): where an incremental run of a stock model finds each
+    series as it stood before the loads it adds. -#}
+{% macro newest_snapshot_rows(relation, up_to=none) -%}
+    select newest.*
+    from {{ relation }} as newest
+    inner join (
+        select
+            marketplace,
+            account,
+            snapshot_source,
+            max(load_id) as load_id
+        from {{ relation }}
+        {%- if up_to is not none %}
+        where load_id <= '{{ up_to }}'
+        {%- endif %}
+        group by marketplace, account, snapshot_source
+    ) as newest_loads
+        on
+            newest.marketplace = newest_loads.marketplace
+            and newest.account = newest_loads.account
+            and newest.snapshot_source = newest_loads.snapshot_source
+            and newest.load_id = newest_loads.load_id
+{%- endmacro %}

@@ -78,21 +78,7 @@ series as (
             previous.warehouse_key,
             previous.stock_type,
             previous.snapshot_at as first_snapshot_at
-        from {{ this }} as previous
-        inner join (
-            select
-                marketplace,
-                account,
-                snapshot_source,
-                max(load_id) as load_id
-            from {{ this }}
-            group by marketplace, account, snapshot_source
-        ) as previous_runs
-            on
-                previous.marketplace = previous_runs.marketplace
-                and previous.account = previous_runs.account
-                and previous.snapshot_source = previous_runs.snapshot_source
-                and previous.load_id = previous_runs.load_id
+        from ({{ newest_snapshot_rows(this) }}) as previous
         {%- endif %}
     ) as sightings
     group by marketplace, account, snapshot_source, product_key, warehouse_key, stock_type

@@ -35,22 +35,7 @@ compared as (
     select
         previous.*,
         false as is_new
-    from {{ ref('int_stock_snapshots_filled') }} as previous
-    inner join (
-        select
-            marketplace,
-            account,
-            snapshot_source,
-            max(load_id) as load_id
-        from {{ ref('int_stock_snapshots_filled') }}
-        where load_id <= '{{ watermark }}'
-        group by marketplace, account, snapshot_source
-    ) as previous_runs
-        on
-            previous.marketplace = previous_runs.marketplace
-            and previous.account = previous_runs.account
-            and previous.snapshot_source = previous_runs.snapshot_source
-            and previous.load_id = previous_runs.load_id
+    from ({{ newest_snapshot_rows(ref('int_stock_snapshots_filled'), watermark) }}) as previous
     {%- endif %}
 ),
 
