@@ -46,6 +46,10 @@ LOADER_SETTINGS = {
 # (dlt's delete-insert SQL over the staging tables), whose memory grows with the rows merged and
 # with DuckDB's threads: 329 -> 398 MB for 4,000 -> 8,000 products with both cores, 293 -> 322 MB
 # with one thread, in about the same time (the load step is a few seconds of a 2-minute load).
+# dlt opens and closes the database for every load job (py-spy: a fifth of an Ozon load's wall time
+# at 2,000 products). Handing it one connection for the whole run saved those ~2 s but kept DuckDB's
+# buffer pool across the jobs: 328 -> 493 MB at 8,000 products (399 MB with memory_limit 128MB;
+# 32MB failed the merge), so each job keeps its own connection.
 DUCKDB_LOADER_CONFIG = {"threads": 1}
 
 

@@ -141,6 +141,9 @@ def bench_size(size: int, args: argparse.Namespace, workdir: Path) -> list[Figur
         # pages a second).
         "WB_RATE_LIMIT_SCALE": "100000",
         "OZON_RATE_LIMIT_SCALE": "100000",
+        # The first load reads the whole history (by default it reads 90 days; WB keeps no more).
+        "OZON_ORDERS_INITIAL_DAYS": str(args.history_days + 1),
+        "WB_ORDERS_INITIAL_DAYS": str(min(args.history_days + 1, 90)),
     }
     if args.destination == "postgres":
         fresh_postgres_database()

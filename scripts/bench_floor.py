@@ -56,7 +56,9 @@ def wildberries_items() -> int:
     items = sum(len(page) for page, _ in helpers.card_pages(client, account, None))
     date_from = helpers.start_date_from(None, config.now())
     for endpoint in (settings.ORDERS, settings.SALES):
-        items += sum(len(page) for page in helpers.statistics_pages(client, helpers.url(account, endpoint), date_from))
+        items += sum(
+            len(batch) for batch in helpers.statistics_batches(client, helpers.url(account, endpoint), date_from)
+        )
     report = reports.RemainsReport(client, account, reports.report_timeout())
     items += sum(len(rows) for table, rows in report.tables() if table == reports.STOCK_TABLE)
     items += sum(len(page) for page in helpers.wb_warehouse_stock_pages(client, account))

@@ -1,10 +1,11 @@
-"""Reports are never held whole: downloaded to a file (UTF-8 checked on the way), checked in one
-pass that keeps only counts and bad rows, and read back from the file a page at a time; rows go to
-dlt in short lists; the files are gone after the run."""
+"""Reports and WB statistics pages are never held whole: downloaded to a file (UTF-8 checked on the
+way), reports checked in one pass that keeps only counts and bad rows, and read back from the file a
+page at a time; rows go to dlt in short lists; the files are gone after the run."""
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -12,11 +13,14 @@ import pytest
 import requests
 
 from loaders import streaming
-from loaders.config import OzonAccount
-from loaders.http import ApiUnavailableError
+from loaders.config import OzonAccount, WildberriesAccount
+from loaders.http import ApiRequestError, ApiUnavailableError
 from loaders.ozon import reports as ozon_reports
 from loaders.ozon.helpers import make_client as ozon_client
+from loaders.sandbox import Sandbox, SandboxConfig
+from loaders.wildberries import helpers as wb_helpers
 from loaders.wildberries import reports as wb_reports
+from loaders.wildberries import settings as wb_settings
 from tests.test_ozon_reports_loader import account_of
 
 HEADER = '"Идентификатор склада";"Артикул";"Доступно на моем складе, шт";"Зарезервировано на моем складе, шт"\n'
@@ -151,20 +155,20 @@ def remains_row(number: int) -> dict:
 
 
 def test_a_wb_report_is_checked_keeping_counts_and_read_back_from_its_file_page_by_page(tmp_path, monkeypatch):
-    monkeypatch.setattr(wb_reports, "READ_CHARS", 4096)
+    monkeypatch.setattr(streaming, "READ_CHARS", 4096)
     download = wb_file(tmp_path, [remains_row(n) for n in range(2500)])
     report = wb_reports.check_report(download, "task")
     assert report.problem == "" and report.rows == 2500 and report.quarantined == []
 
     read = []
-    original = wb_reports._ArrayReader._read
+    original = streaming._ArrayReader._read
 
     def counting_read(self):
         more = original(self)
         read.append(self.offset + len(self.buffer))
         return more
 
-    monkeypatch.setattr(wb_reports._ArrayReader, "_read", counting_read)
+    monkeypatch.setattr(streaming._ArrayReader, "_read", counting_read)
     pages = report.pages()
     first = next(pages)
     assert len(first) == 1000 and first[0] == {**remains_row(0), "task_id": "task"}
@@ -182,21 +186,27 @@ def test_a_wb_report_is_checked_keeping_counts_and_read_back_from_its_file_page_
     ],
 )
 def test_the_json_array_reader_reads_what_json_reads_across_chunk_boundaries(tmp_path, monkeypatch, text):
-    monkeypatch.setattr(wb_reports, "READ_CHARS", 3)
+    monkeypatch.setattr(streaming, "READ_CHARS", 3)
     path = tmp_path / "a.json"
     path.write_text(text, encoding="utf-8")
-    assert list(wb_reports.json_array(path)) == json.loads(text)
+    assert list(streaming.json_array(path)) == json.loads(text)
+
+
+def test_the_json_array_reader_skips_a_byte_order_mark(tmp_path):
+    path = tmp_path / "a.json"
+    path.write_text('\ufeff[{"a": 1}]', encoding="utf-8")
+    assert list(streaming.json_array(path)) == [{"a": 1}]
 
 
 @pytest.mark.parametrize("text", ["", "[", "[1,", "[1,]", "[1 2]", '[{"a": 1}', "[1] x", '[{"a": "b]'])
 def test_the_json_array_reader_refuses_what_json_refuses(tmp_path, monkeypatch, text):
-    monkeypatch.setattr(wb_reports, "READ_CHARS", 3)
+    monkeypatch.setattr(streaming, "READ_CHARS", 3)
     path = tmp_path / "a.json"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ValueError):
         json.loads(text)
     with pytest.raises(ValueError):
-        list(wb_reports.json_array(path))
+        list(streaming.json_array(path))
 
 
 def test_a_wb_report_that_is_cut_or_not_an_array_loads_nothing(tmp_path):
@@ -216,9 +226,10 @@ def test_a_wb_report_that_is_cut_or_not_an_array_loads_nothing(tmp_path):
     assert wb_reports.check_report(streaming.Download(download.path, status=204), "task").problem == ""
 
 
-def test_the_report_files_of_a_run_are_removed_after_it(ozon_sandbox, monkeypatch):
+@pytest.fixture
+def report_files(monkeypatch) -> list[streaming.ReportFiles]:
+    """Every ReportFiles made from now on."""
     made: list[streaming.ReportFiles] = []
-    seen_on_disk = []
 
     class Files(streaming.ReportFiles):
         def __init__(self):
@@ -226,6 +237,11 @@ def test_the_report_files_of_a_run_are_removed_after_it(ozon_sandbox, monkeypatc
             made.append(self)
 
     monkeypatch.setattr(streaming, "ReportFiles", Files)
+    return made
+
+
+def test_the_report_files_of_a_run_are_removed_after_it(ozon_sandbox, monkeypatch, report_files):
+    made, seen_on_disk = report_files, []
     monkeypatch.setattr(ozon_reports.settings, "REPORT_POLL_FIRST_DELAY", 0.01)
     report = ozon_reports.StockReport(ozon_client(account_of(ozon_sandbox)), timeout=5)
     for table, rows in report.tables():
@@ -235,3 +251,74 @@ def test_the_report_files_of_a_run_are_removed_after_it(ozon_sandbox, monkeypatc
 
     assert seen_on_disk and seen_on_disk[0] == 1, "the report is read from its file while it is loaded"
     assert not made[0].directory.exists()
+
+
+def test_a_statistics_page_is_read_from_its_file_in_batches(monkeypatch, report_files):
+    monkeypatch.setenv("WB_RATE_LIMIT_SCALE", "600")  # orders: 1 call a minute becomes 0.1 s
+    monkeypatch.setattr(streaming, "READ_CHARS", 4096)
+    read: list[int] = []
+    original = streaming._ArrayReader._read
+
+    def counting_read(self):
+        more = original(self)
+        read.append(self.offset + len(self.buffer))
+        return more
+
+    monkeypatch.setattr(streaming._ArrayReader, "_read", counting_read)
+    with Sandbox(SandboxConfig(seed=11, products=500, history_days=14, rate_limit_rps=0)) as sandbox:
+        sandbox.wildberries.statistics_page_rows = 1500
+        sandbox.wildberries.inject_fault(wb_settings.ORDERS[1], status=503)
+        seller = sandbox.wildberries.accounts[0]
+        account = WildberriesAccount(seller.name, seller.token, sandbox.wildberries.base_url)
+        client = wb_helpers.make_client(account)
+        endpoint = wb_helpers.url(account, wb_settings.ORDERS)
+        batches = wb_helpers.statistics_batches(client, endpoint, "2019-06-20")
+
+        first = next(batches)
+        [files] = report_files
+        [page] = files.directory.iterdir()
+        assert client.stats["retries"] == 1, "a 503 is retried before the first row is yielded"
+        assert len(first) == 1000 and read[-1] < len(page.read_text(encoding="utf-8")), (
+            "yielded before the page is read"
+        )
+        rest = list(batches)
+        orders = sandbox.wildberries.truth(seller.token).orders
+
+    assert [len(batch) for batch in rest[:1]] == [500], "a page of 1,500 rows goes in batches of 1,000"
+    assert all(len(batch) <= 1000 for batch in rest)
+    assert sorted(row["srid"] for batch in [first, *rest] for row in batch) == sorted(o["srid"] for o in orders)
+    assert not files.directory.exists(), "the pages are removed after the paging"
+
+
+def statistics_row(number: int) -> str:
+    return json.dumps({"srid": f"s{number}", "lastChangeDate": "2026-01-01T00:00:00"})
+
+
+@pytest.mark.parametrize(
+    "body, error, batches",
+    [
+        (b"[]", None, []),
+        (b"null", None, []),
+        (b'{"errors": ["dateFrom: field required"]}', "expected a JSON array, got <class 'dict'>", []),
+        (b"<html>bad gateway</html>", "answer is not JSON (24 bytes)", []),
+        # cut off after 1,500 rows: the first 1,000 are yielded before the cut is read
+        (f'[{",".join(statistics_row(n) for n in range(1500))}, {{"srid'.encode(), "answer is not JSON", [1000]),
+    ],
+)
+def test_a_statistics_page_that_is_not_a_json_array_is_a_clear_error_and_leaves_no_file(
+    serve, report_files, body, error, batches
+):
+    client = wb_helpers.make_client(WildberriesAccount("shop", "token", "http://127.0.0.1:1"))
+    yielded: list[int] = []
+
+    def read_all() -> None:
+        for batch in wb_helpers.statistics_batches(client, serve(body), "2026-01-01T00:00:00"):
+            yielded.append(len(batch))
+
+    if error is None:
+        read_all()
+    else:
+        with pytest.raises(ApiRequestError, match=re.escape(error)):
+            read_all()
+    [files] = report_files
+    assert yielded == batches and not files.directory.exists(), "no file is left, also after an error"

@@ -86,17 +86,19 @@ def wildberries_source(
 
     def read_statistics(endpoint: helpers.Endpoint, key: str, kind: str) -> Iterator:
         """Rows changed since the newest lastChangeDate of the last run minus the look-back (or
-        WB_ORDERS_INITIAL_DAYS back on the first run), merged on `key`. A row that cannot be
-        stored goes, whole and with the reason, to `statistics_quarantine`."""
+        WB_ORDERS_INITIAL_DAYS back on the first run), merged on `key`: a key met twice in one
+        batch is yielded once (its newest row), across batches the merge keeps the newest
+        (dedup_sort). A row that cannot be stored goes, whole and with the reason, to
+        `statistics_quarantine`."""
         state = dlt.current.resource_state()
         newest = state.get("last_change_date")
         endpoint_url = helpers.url(account, endpoint)
         date_from = helpers.start_date_from(newest, now)
         log.info("Wildberries account %s: %s from %s", account.name, endpoint[1], date_from)
-        for page in helpers.statistics_pages(client, endpoint_url, date_from):
+        for rows in helpers.statistics_batches(client, endpoint_url, date_from):
             good: dict[str, dict] = {}
             quarantined = []
-            for row in page:
+            for row in rows:
                 reason = helpers.quarantine_reason(row, key)
                 if reason:
                     quarantined.append(

@@ -6,11 +6,12 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from loaders import config
+from loaders import config, streaming
 from loaders.config import ConfigError, WildberriesAccount
 from loaders.http import ApiClient, ApiRequestError
 from loaders.wildberries import settings
@@ -134,53 +135,85 @@ def moscow_text(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds" if not moment.microsecond else "microseconds")
 
 
-def statistics_pages(client: ApiClient, endpoint: str, date_from: str) -> Iterator[list]:
-    """Pages of a statistics list (orders, sales) with flag=0 from `date_from`, each page's next
-    `dateFrom` the full lastChangeDate of its last row, until `[]`.
+def statistics_batches(client: ApiClient, endpoint: str, date_from: str) -> Iterator[list]:
+    """The rows of a statistics list (orders, sales) with flag=0 from `date_from`, in lists of at
+    most streaming.ROWS_PER_ITEM: page after page, each page's next `dateFrom` the full
+    lastChangeDate of its last row, until `[]`.
+
+    A page (up to 80,000 rows) is never held whole: it is downloaded to a temporary file (one at a
+    time, all gone when the paging ends, however it ends) and read back a row at a time.
 
     The boundary is inclusive, so every page repeats the rows of the previous one that carry the
     boundary time; rows already served by the previous page (compared whole, by a digest of each
-    row: a page may hold 60,000 rows) are dropped here, and
-    a page that brings nothing new ends the paging (more rows of one time than a page holds cannot
-    be paged past). Only one page's fingerprints are kept; rows older than the `dateFrom` asked for
-    (which WB should not send) were served before and are dropped too."""
-    seen: set[str] = set()
-    while True:
-        rows = client.get(endpoint, {"dateFrom": date_from, "flag": 0})
-        if rows is None or rows == []:
-            return
-        if not isinstance(rows, list):
-            raise ApiRequestError(MARKETPLACE, client.account, endpoint, f"expected a JSON array, got {type(rows)}")
-        fresh, fingerprints = [], set()
-        floor = parse_moscow(date_from)
+    row) are dropped here, and a page that brings nothing new ends the paging (more rows of one
+    time than a page holds cannot be paged past). Only one page's fingerprints are kept; rows older
+    than the `dateFrom` asked for (which WB should not send) were served before and are dropped too."""
+    download_client = streaming.streaming(client)
+    seen: set[bytes] = set()
+    with streaming.ReportFiles() as files:
+        while True:
+            download = files.download(download_client, endpoint, {"dateFrom": date_from, "flag": 0})
+            page = _Page(seen, parse_moscow(date_from))
+            yield from streaming.batches(page.fresh(_page_rows(client, endpoint, download)))
+            download.path.unlink()
+            if not page.fresh_rows:
+                return
+            if page.boundary is None:
+                log.warning("%s: %s: no row has a valid lastChangeDate; paging stops", client.account, endpoint)
+                return
+            if page.boundary == date_from:
+                log.warning(
+                    "%s: %s: a whole page of rows share lastChangeDate %s; WB cannot page past them, so rows"
+                    " of that time beyond the page may be missing until they change again",
+                    client.account,
+                    endpoint,
+                    page.boundary,
+                )
+            # Rows of one time can span pages: keep every fingerprint while the boundary stands still.
+            seen = seen | page.fingerprints if page.boundary == date_from else page.fingerprints
+            date_from = page.boundary
+
+
+@dataclass
+class _Page:
+    """One statistics page as it is read: `fresh()` passes on its rows not `seen` on the previous
+    page, nor earlier on this one, nor older than `floor`, and meanwhile notes the fingerprints of
+    its rows and its boundary (the lastChangeDate of its last row that has a valid one)."""
+
+    seen: set[bytes]
+    floor: datetime | None
+    fingerprints: set[bytes] = field(default_factory=set)
+    boundary: str | None = None
+    fresh_rows: int = 0
+
+    def fresh(self, rows: Iterable) -> Iterator:
         for row in rows:
-            fingerprint = _fingerprint(row)
             when = _cursor_time(row)
-            if floor is not None and when is not None and when < floor:
+            if when is not None:
+                self.boundary = row[settings.STATISTICS_CURSOR]
+            if self.floor is not None and when is not None and when < self.floor:
                 continue  # before the dateFrom asked for: an earlier page (or run) served it
-            if fingerprint not in seen and fingerprint not in fingerprints:  # also within the page
-                fresh.append(row)
-            fingerprints.add(fingerprint)
-        if not fresh:
-            return
-        yield fresh
-        boundary = next(
-            (row[settings.STATISTICS_CURSOR] for row in reversed(rows) if _cursor_time(row) is not None), None
-        )
-        if boundary is None:
-            log.warning("%s: %s: no row has a valid lastChangeDate; paging stops", client.account, endpoint)
-            return
-        if boundary == date_from:
-            log.warning(
-                "%s: %s: a whole page of rows share lastChangeDate %s; WB cannot page past them, so rows of"
-                " that time beyond the page may be missing until they change again",
-                client.account,
-                endpoint,
-                boundary,
-            )
-        # Rows of one time can span pages: keep every fingerprint while the boundary stands still.
-        seen = seen | fingerprints if boundary == date_from else fingerprints
-        date_from = boundary
+            fingerprint = _fingerprint(row)
+            if fingerprint not in self.seen and fingerprint not in self.fingerprints:  # also within the page
+                self.fresh_rows += 1
+                yield row
+            self.fingerprints.add(fingerprint)
+
+
+def _page_rows(client: ApiClient, endpoint: str, download: streaming.Download) -> Iterator:
+    """The rows of a downloaded statistics page (none for `null`); a page that is not a JSON array
+    is an ApiRequestError."""
+    try:
+        yield from streaming.json_array(download.path)
+    except streaming.NotAnArrayError as exc:
+        if exc.value is not None:
+            raise ApiRequestError(
+                MARKETPLACE, client.account, endpoint, f"expected a JSON array, got {type(exc.value)}"
+            ) from None
+    except ValueError as exc:
+        raise ApiRequestError(
+            MARKETPLACE, client.account, endpoint, f"answer is not JSON ({download.size} bytes)"
+        ) from exc
 
 
 def _fingerprint(row: Any) -> bytes:

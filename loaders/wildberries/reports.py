@@ -39,9 +39,6 @@ STOCK_TABLE = "warehouse_remains"
 QUARANTINE_TABLE = "warehouse_remains_quarantine"
 REQUESTS_TABLE = "report_requests"
 FAILED_STATUSES = ("canceled", "purged")
-# A report is read this many characters at a time; one row may take at most MAX_ROW_CHARS.
-READ_CHARS = 1 << 16
-MAX_ROW_CHARS = 1 << 22
 
 __all__ = ["FAILED", "LOADED", "MALFORMED", "TIMED_OUT", "UNREACHABLE", "RemainsReport", "ReportFailedError"]
 
@@ -90,7 +87,7 @@ class RemainsFile:
     def pages(self, size: int = settings.REPORT_ROWS_PER_PAGE) -> Iterator[list[dict]]:
         if self.path is None:
             return
-        rows = ({**row, "task_id": self.task_id} for row in json_array(self.path) if not _row_problem(row))
+        rows = ({**row, "task_id": self.task_id} for row in streaming.json_array(self.path) if not _row_problem(row))
         yield from streaming.batches(rows, size)
 
 
@@ -209,7 +206,7 @@ def check_report(download: streaming.Download, task_id: str) -> RemainsFile:
         return report
     report.path = download.path
     try:
-        for number, row in enumerate(json_array(download.path), start=1):
+        for number, row in enumerate(streaming.json_array(download.path), start=1):
             reason = _row_problem(row)
             if reason:
                 report.quarantined.append(
@@ -222,8 +219,8 @@ def check_report(download: streaming.Download, task_id: str) -> RemainsFile:
                 )
             else:
                 report.rows += 1
-    except NotAnArrayError:
-        report.problem = _not_an_array(download)
+    except streaming.NotAnArrayError as exc:
+        report.problem = f"the file is not a JSON array but {type(exc.value).__name__}"
     except ValueError as exc:
         report.problem = f"the file is not complete JSON (truncated?): {exc} ({download.size} bytes)"
     if report.problem:
@@ -231,93 +228,6 @@ def check_report(download: streaming.Download, task_id: str) -> RemainsFile:
     elif report.quarantined:
         report.problem = f"{len(report.quarantined)} row(s) could not be read (see {QUARANTINE_TABLE})"
     return report
-
-
-class NotAnArrayError(ValueError):
-    """The file holds JSON text that does not start as an array."""
-
-
-def json_array(path: Path) -> Iterator[Any]:
-    """The elements of the JSON array in the UTF-8 file `path`, read READ_CHARS at a time. Raises
-    NotAnArrayError if the file does not start with `[`, and ValueError where it is not complete
-    JSON (naming the character counted from the file's start)."""
-    with path.open(encoding="utf-8") as file:
-        yield from _ArrayReader(file).elements()
-
-
-class _ArrayReader:
-    """A JSON array read off a text file: `buffer[position:]` is what is read and not yet parsed,
-    `offset` the number of characters of the file before `buffer`."""
-
-    DECODER = json.JSONDecoder()
-    WHITESPACE = " \t\n\r"
-
-    def __init__(self, file) -> None:
-        self.file, self.buffer, self.position, self.offset = file, "", 0, 0
-
-    def elements(self) -> Iterator[Any]:
-        if self._next_char() != "[":
-            raise NotAnArrayError
-        self.position += 1
-        if self._next_char() == "]":
-            self.position += 1
-        else:
-            while True:
-                yield self._value()
-                char = self._next_char()
-                self.position += 1
-                if char == "]":
-                    break
-                if char != ",":
-                    raise self._error("Expecting ',' delimiter", self.position - 1)
-        if self._next_char():
-            raise self._error("Extra data", self.position)
-
-    def _value(self) -> Any:
-        self._next_char()
-        while True:
-            try:
-                value, end = self.DECODER.raw_decode(self.buffer, self.position)
-            except json.JSONDecodeError as exc:
-                if self._read_more():
-                    continue  # the value may go on in the next chunk
-                raise self._error(exc.msg, exc.pos) from None
-            after = self.buffer[end:].lstrip(self.WHITESPACE)[:1]
-            if after in (",", "]") or not self._read_more():  # else a number may go on ("-3" of "-3.5")
-                self.position = end
-                return value
-
-    def _read_more(self) -> bool:
-        return len(self.buffer) - self.position < MAX_ROW_CHARS and self._read()
-
-    def _next_char(self) -> str:
-        """The next character that is not white space ("" at the end of the file), not consumed."""
-        while True:
-            while self.position < len(self.buffer) and self.buffer[self.position] in self.WHITESPACE:
-                self.position += 1
-            if self.position < len(self.buffer):
-                return self.buffer[self.position]
-            if not self._read():
-                return ""
-
-    def _read(self) -> bool:
-        chunk = self.file.read(READ_CHARS)
-        if chunk:
-            self.offset += self.position
-            self.buffer, self.position = self.buffer[self.position :] + chunk, 0
-        return bool(chunk)
-
-    def _error(self, message: str, position: int) -> ValueError:
-        return ValueError(f"{message}: char {self.offset + position}")
-
-
-def _not_an_array(download: streaming.Download) -> str:
-    """What a file that is not a JSON array holds, read whole (WB sends an array or nothing)."""
-    try:
-        value = json.loads(download.path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        return f"the file is not complete JSON (truncated?): {exc} ({download.size} bytes)"
-    return f"the file is not a JSON array but {type(value).__name__}"
 
 
 def _row_problem(row: Any) -> str:
