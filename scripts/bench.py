@@ -142,8 +142,8 @@ def bench_size(size: int, args: argparse.Namespace, workdir: Path) -> list[Figur
         "WB_RATE_LIMIT_SCALE": "100000",
         "OZON_RATE_LIMIT_SCALE": "100000",
         # The first load reads the whole history (by default it reads 90 days; WB keeps no more).
-        "OZON_ORDERS_INITIAL_DAYS": str(args.history_days + 1),
-        "WB_ORDERS_INITIAL_DAYS": str(min(args.history_days + 1, 90)),
+        "OZON_ORDERS_INITIAL_DAYS": str(min(max(args.history_days, 1), 365)),
+        "WB_ORDERS_INITIAL_DAYS": str(min(max(args.history_days, 1), 90)),
     }
     if args.destination == "postgres":
         fresh_postgres_database()
@@ -151,7 +151,7 @@ def bench_size(size: int, args: argparse.Namespace, workdir: Path) -> list[Figur
     figures = []
     stats = workdir / "stats.json"
     floor_rows = workdir / "floor_rows"
-    build = steps.dbt_command("build", args.destination)
+    build = steps.dbt_command("build", args.destination, *steps.SCHEDULED_BUILD)  # what a scheduled run builds
     print(f"size {size}: generating the sandbox seller ...", flush=True)
     with Sandbox(seller) as sandbox:
         started = time.monotonic()

@@ -185,7 +185,7 @@ class Runner:
         self._write(record)
         run_results = dbt_target_path() / "run_results.json"
         run_results.unlink(missing_ok=True)
-        extra = ("--exclude", *exclusions) if exclusions else ()
+        extra = (*steps.SCHEDULED_BUILD, *(("--exclude", *exclusions) if exclusions else ()))
         finished = steps.run_measured(steps.dbt_command("build", self.target, *extra), started=self._started)
         results = json.loads(run_results.read_text(encoding="utf-8"))["results"] if run_results.exists() else []
         problems = [r for r in results if r["status"] in ("error", "fail", "runtime error")]

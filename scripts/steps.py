@@ -38,6 +38,12 @@ def load_command(marketplace: str, destination: str, *extra: str) -> list[str]:
     return [sys.executable, "-m", "loaders", marketplace, "--destination", destination, *extra]
 
 
+# What a scheduled build leaves out: unit tests check the models' logic on fixed inputs, which a
+# run's data does not change (dbt's advice is to run them in development and CI: `make build`,
+# `make test`); they were 2.9 s of a 9 s build of a 2,000-product seller.
+SCHEDULED_BUILD = ("--exclude-resource-type", "unit_test")
+
+
 def dbt_command(command: str, target: str, *extra: str) -> list[str]:
     return [DBT, command, "--profiles-dir", ".", "--project-dir", ".", "--target", target, *extra]
 
