@@ -66,7 +66,9 @@ def spoil_raw_rows(path: str) -> dict[str, tuple]:
         )
         db.execute("update raw_wildberries.orders set date = '2099-01-01T00:00:00' where srid = ?", [srid])
         db.execute("update raw_wildberries.orders set date = '2025-02-30T25:00:00' where srid = ?", [garbled_srid])
-        (sale_id,) = db.execute("select sale_id from raw_wildberries.sales order by sale_id limit 1").fetchone()
+        (sale_id,) = db.execute(  # a sale with its money in: only its date is wrong
+            "select sale_id from raw_wildberries.sales where for_pay <> 0 order by sale_id limit 1"
+        ).fetchone()
         db.execute("update raw_wildberries.sales set date = 'N/A' where sale_id = ?", [sale_id])
         (undated_posting,) = db.execute(
             "select posting_number from raw_ozon.postings_fbo where posting_number <> ? "

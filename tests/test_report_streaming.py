@@ -308,7 +308,7 @@ def statistics_row(number: int) -> str:
 def test_a_statistics_page_that_is_not_a_json_array_is_a_clear_error_and_leaves_no_file(
     serve, report_files, body, error, batches
 ):
-    client = wb_helpers.make_client(WildberriesAccount("shop", "token", "http://127.0.0.1:1"))
+    client = wb_helpers.make_client(WildberriesAccount("shop", "statistics-test-token-7f3a", "http://127.0.0.1:1"))
     yielded: list[int] = []
 
     def read_all() -> None:

@@ -562,3 +562,44 @@ def test_accounts_have_their_own_data_and_truth_export(wb_sandbox, tmp_path):
     content = json.loads(written[0].read_text(encoding="utf-8"))
     assert {"clock", "cards", "stock", "orders", "sales"} <= set(content)
     assert len(content["orders"]) == len(one.orders)
+
+
+# --- scale: the statistics index ------------------------------------------------------------------
+
+
+def test_statistics_pages_are_served_from_the_index(wb_sandbox):
+    """A flag=0 page looks at exactly the rows it serves (a bisect for dateFrom, then a walk), and
+    its JSON text is what json.dumps writes for those rows."""
+    wb = wb_sandbox.wildberries
+    seller = wb.seller("wb1")
+    wb.statistics_page_rows = 40
+    for path in (ORDERS, SALES):
+        feed = wb.feed(seller, path, seller.now())
+        assert len(feed.keys) > 10 * wb.statistics_page_rows
+        pages = all_rows(wb_sandbox, path)
+        assert len(pages) > 10
+        for page in pages[1:-1]:
+            assert get(wb_sandbox, path, {"dateFrom": page[0]["lastChangeDate"]}).json() == page
+            assert feed.examined == len(page) <= wb.statistics_page_rows
+        start, end = feed.page(seller.now(), 0, 1_000_000)
+        assert (
+            feed.json_rows(start, end, seller.now())
+            == json.dumps(feed.rows(start, end, seller.now()), ensure_ascii=False).encode()
+        )
+    day = get(wb_sandbox, ORDERS, {"dateFrom": "2025-11-10", "flag": 1}).json()
+    orders = wb.feed(seller, ORDERS, seller.now())
+    assert len(day) <= orders.examined < len(orders.keys) / 3  # the day and the week after it
+
+
+def test_history_does_not_depend_on_how_it_was_simulated():
+    config = SandboxConfig(seed=4, products=40, accounts=1, history_days=20, rate_limit_rps=0)
+    with Sandbox(config) as stepwise, Sandbox(config) as at_once:
+        stepwise.prepare()
+        for _ in range(4):
+            all_rows(stepwise, ORDERS)
+            post(stepwise, WB_WAREHOUSES, {"nmIds": [], "limit": 1000, "offset": 0})
+            stepwise.clock.advance(timedelta(hours=19))
+        at_once.clock.advance(timedelta(hours=76))
+        for path in (ORDERS, SALES):
+            assert all_rows(stepwise, path) == all_rows(at_once, path)
+        assert stepwise.wildberries.truth("wb1") == at_once.wildberries.truth("wb1")

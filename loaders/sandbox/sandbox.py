@@ -37,9 +37,10 @@ class Sandbox:
         return self
 
     def prepare(self) -> Sandbox:
-        """Generate the Ozon sellers' products and history up to the clock now rather than on the
-        first requests (Wildberries draws its sellers its own way); returns the sandbox."""
+        """Generate the Ozon and Wildberries sellers and their history up to the clock now rather
+        than on the first requests; returns the sandbox."""
         self.ozon.prepare()
+        self.wildberries.prepare()
         return self
 
     def stop(self) -> None:

@@ -13,6 +13,7 @@ import math
 import threading
 import time
 import uuid
+from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -31,19 +32,16 @@ from loaders.sandbox.wildberries_data import (
     MASKED_ANALYTICS_ID,
     MINSK,
     MSK,
-    RETENTION,
-    SELLER_WAREHOUSE_TYPE,
     TOTAL_ON_WAREHOUSES,
-    WB_WAREHOUSE_TYPE,
     WB_WAREHOUSES,
     WbAccount,
     WbSeller,
     WbTruth,
     generate_sellers,
     micros,
-    msk_text,
     utc_text,
 )
+from loaders.sandbox.wildberries_feeds import Feed
 
 CARDS_LIST = "/content/v2/get/cards/list"
 ORDERS = "/api/v1/supplier/orders"
@@ -242,7 +240,8 @@ class WbReports:
         with self._lock:
             self._serial += 1
             task_id = str(uuid.uuid5(uuid.NAMESPACE_OID, f"{seller.account.token}:{self._serial}"))
-            self._tasks[task_id] = {"account": seller.account.name, "rows": rows, "polls": 0, "fault": fault}
+            payload = json.dumps(rows, ensure_ascii=False).encode() if rows else b""
+            self._tasks[task_id] = {"account": seller.account.name, "payload": payload, "polls": 0, "fault": fault}
         return {"data": {"taskId": task_id}}
 
     def _task(self, call: ApiCall) -> tuple[str, dict]:
@@ -291,17 +290,18 @@ class WbReports:
             raise report_error(404, "not found")
         if fault == "report_stuck" or not self._ready(task):
             raise report_error(400, "report is not ready yet")
-        rows = task["rows"]
-        if not rows:
+        payload = task["payload"]
+        if not payload:
             return Response(204, b"", {"Content-Type": "application/json"})
         if fault == "report_malformed":
-            rows = [dict(row) for row in rows]
+            rows = json.loads(payload)
             middle = rows[len(rows) // 2]
             del middle["nmId"]
             middle["warehouses"] = [{"warehouseName": MINSK.name, "quantity": -3}, *middle["warehouses"]]
-        payload = json.dumps(rows, ensure_ascii=False).encode()
+            payload = json.dumps(rows, ensure_ascii=False).encode()
         if fault == "report_truncated":
-            payload = payload[: len(payload) // 2]
+            text = payload.decode()  # cut between characters: invalid JSON, still valid UTF-8
+            payload = text[: len(text) // 2].encode()
         return Response(200, payload, {"Content-Type": "application/json"})
 
 
@@ -354,6 +354,8 @@ class WildberriesApi(MarketplaceApi):
         self.wb_limiter = WbLimiter(bool(config.rate_limit_rps), config.rate_limit_scale)
         self.statistics_page_rows = STATISTICS_PAGE_ROWS
         self._last_pages: dict[tuple[str, str, int], tuple[int, int]] = {}
+        self._feeds: dict[tuple[str, str], Feed] = {}
+        self._feeds_lock = threading.RLock()  # held while a feed is synced or read
         self.faults = WbFaults()
         self.frozen_feeds: dict[tuple[str, str], int] = {}  # (account name, path) → the moment it froze
         self.reports = WbReports(self)
@@ -401,6 +403,13 @@ class WildberriesApi(MarketplaceApi):
             return Response(200, result, headers)
 
         return run
+
+    def prepare(self) -> None:
+        """Generate every seller and its history up to the end of the clock's day, and index the
+        statistics feeds, rather than on the first requests."""
+        for seller in self._sellers.values():
+            for path in (ORDERS, SALES):
+                self.feed(seller, path, seller.now())
 
     @property
     def accounts(self) -> list[WbAccount]:
@@ -532,39 +541,41 @@ class WildberriesApi(MarketplaceApi):
 
     # --- statistics ------------------------------------------------------------------------
 
-    def _orders(self, call: ApiCall) -> list[dict]:
+    def _orders(self, call: ApiCall) -> list[dict] | Response:
         return self._statistics(call, ORDERS)
 
-    def _sales(self, call: ApiCall) -> list[dict]:
+    def _sales(self, call: ApiCall) -> list[dict] | Response:
         return self._statistics(call, SALES)
 
-    def _statistics(self, call: ApiCall, path: str) -> list[dict]:
+    def _statistics(self, call: ApiCall, path: str) -> list[dict] | Response:
         seller: WbSeller = call.account
         date_from = _date_from(call.query)
         flag = call.query.get("flag", "0")
         if flag not in ("0", "1", ""):
             raise statistics_error("flag: Value not validated")
+        with self._feeds_lock:
+            return self._statistics_page(seller, path, date_from, flag)
+
+    def _statistics_page(self, seller: WbSeller, path: str, date_from: int, flag: str) -> list[dict] | Response:
         at = seller.now()
-        rows = seller.cached((path, at), lambda: statistics_rows(seller, at, path == ORDERS))
+        feed = self.feed(seller, path, at)
         if flag == "1":
-            day_start = date_from - (date_from + MSK) % DAY
-            return [row for key, date, row in rows if day_start <= date < day_start + DAY]
-        keys = [key for key, _, _ in rows]
-        start = _bisect_left(keys, date_from)
-        end = start + self.statistics_page_rows
-        page = [row for _, _, row in rows[start:end]]
+            return feed.day(at, date_from - (date_from + MSK) % DAY)
+        start, end = feed.page(at, date_from, self.statistics_page_rows)
         # duplicate_rows needs a previous page of this walk: the last page served (same account,
         # path and clock) ended with a row whose lastChangeDate is this dateFrom
         previous = self._last_pages.get((seller.account.name, path, at))
-        continues = previous is not None and previous[0] < start and keys[previous[1] - 1] == date_from
-        fault = self.faults.take(path, lambda f: bool(page) and (f != "duplicate_rows" or continues))
+        continues = previous is not None and previous[0] < start and feed.keys[previous[1] - 1] == date_from
+        fault = self.faults.take(path, lambda f: end > start and (f != "duplicate_rows" or continues))
         if len(self._last_pages) > 1000:
             self._last_pages.clear()
-        self._last_pages[(seller.account.name, path, at)] = (start, min(end, len(rows)))
+        self._last_pages[(seller.account.name, path, at)] = (start, end)
+        if fault is None:
+            return Response(200, feed.json_rows(start, end, at))
+        page = feed.rows(start, end, at)
         if fault == "duplicate_rows":
-            page = [row for _, _, row in rows[max(previous[0], start - 3) : start]] + page
+            page = feed.rows(max(previous[0], start - 3), start, at) + page
         elif fault == "malformed_row":
-            page = list(page)
             middle = dict(page[len(page) // 2])
             middle.pop("srid", None)
             middle.pop("lastChangeDate", None)
@@ -576,11 +587,15 @@ class WildberriesApi(MarketplaceApi):
             page = [{k: v for k, v in row.items() if k != MISSING_STATISTICS_FIELD} for row in page]
         return page
 
-
-def _bisect_left(keys: list[int], value: int) -> int:
-    from bisect import bisect_left
-
-    return bisect_left(keys, value)
+    def feed(self, seller: WbSeller, path: str, at: int) -> Feed:
+        """The statistics feed of `path` (ORDERS or SALES), brought to `at`."""
+        with self._feeds_lock:
+            feed = self._feeds.get((seller.account.name, path))
+            if feed is None:
+                feed = self._feeds[(seller.account.name, path)] = Feed(seller, path == ORDERS)
+            seller.simulate_until(at)
+            feed.sync(at)
+            return feed
 
 
 def _date_from(query: Mapping[str, str]) -> int:
@@ -595,79 +610,6 @@ def _date_from(query: Mapping[str, str]) -> int:
     if value.tzinfo is None:
         return micros(value.replace(tzinfo=UTC)) - MSK
     return micros(value)
-
-
-def statistics_rows(seller: WbSeller, at: int, orders: bool) -> list[tuple[int, int, dict]]:
-    """(lastChangeDate, date, row) of every row served as of `at`, ascending by lastChangeDate."""
-    rows = []
-    for order in seller.visible_orders(at):
-        cell = seller.cells[order.cell]
-        common = {
-            "warehouseName": seller.order_warehouse_name(order),
-            "warehouseType": WB_WAREHOUSE_TYPE if cell.warehouse is not None else SELLER_WAREHOUSE_TYPE,
-            "countryName": order.destination[0],
-            "oblastOkrugName": order.destination[1],
-            "regionName": order.destination[2],
-            "supplierArticle": order.card.vendor_code,
-            "nmId": order.card.nm_id,
-            "barcode": order.size.barcode,
-            "category": order.card.category,
-            "subject": order.card.subject,
-            "brand": order.card.brand,
-            "techSize": order.size.tech_size,
-            "incomeID": order.income_id,
-            "isSupply": False,
-            "isRealization": True,
-        }
-        if orders:
-            if order.date < at - RETENTION:
-                continue
-            change = order.last_change(at)
-            cancelled = order.cancel_at <= at
-            row = {
-                "date": msk_text(order.date),
-                "lastChangeDate": msk_text(change),
-                **common,
-                "totalPrice": order.total_price,
-                "discountPercent": order.discount_percent,
-                "spp": order.spp,
-                "finishedPrice": order.finished_price,
-                "priceWithDisc": order.price_with_disc,
-                "isCancel": cancelled,
-                "cancelDate": msk_text(order.cancel_at) if cancelled else "0001-01-01T00:00:00",
-                "sticker": order.sticker,
-                "gNumber": order.g_number,
-                "srid": order.srid,
-            }
-            rows.append((change, order.date, row))
-            continue
-        for sign, row_at, sale_id, money_at in (
-            (1, order.sale_at, order.sale_id, order.sale_money_at),
-            (-1, order.return_at, order.return_id, order.return_money_at),
-        ):
-            if row_at > at or row_at < at - RETENTION:
-                continue
-            filled = money_at <= at
-            change = money_at if filled else row_at
-            row = {
-                "date": msk_text(row_at),
-                "lastChangeDate": msk_text(change),
-                **common,
-                "totalPrice": sign * order.total_price,
-                "discountPercent": order.discount_percent,
-                "spp": order.spp,
-                "paymentSaleAmount": order.payment_sale_amount if filled else 0,
-                "forPay": sign * order.for_pay if filled else 0.0,
-                "finishedPrice": sign * order.finished_price if filled else 0.0,
-                "priceWithDisc": sign * order.price_with_disc if filled else 0.0,
-                "saleID": sale_id,
-                "sticker": order.sticker,
-                "gNumber": order.g_number,
-                "srid": order.srid,
-            }
-            rows.append((change, row_at, row))
-    rows.sort(key=lambda item: item[0])
-    return rows
 
 
 # --- content -------------------------------------------------------------------------------------
@@ -689,15 +631,9 @@ def _cards_list(call: ApiCall) -> dict:
         raise content_error(400, f"Invalid cursor limit: must be between 1 and {MAX_CARDS}")
     ascending = bool(sort.get("ascending", False))
     with_photo = filters.get("withPhoto", -1)
+    with_photo = with_photo if with_photo in (1, 2) else -1
     at = seller.now()
-    cards = [card for card in seller.visible_cards(at) if card.trashed_at > at]
-    if with_photo == 1:
-        cards = [card for card in cards if card.photos]
-    elif with_photo == 2:
-        cards = [card for card in cards if not card.photos]
-    keyed = sorted(
-        ((card.updated_at(at), card.nm_id, card) for card in cards), key=lambda item: item[:2], reverse=not ascending
-    )
+    keyed = seller.cached(("cards", at, with_photo), lambda: _sorted_cards(seller, at, with_photo))
     after = None
     if cursor.get("updatedAt") and cursor.get("nmID"):
         try:
@@ -705,9 +641,13 @@ def _cards_list(call: ApiCall) -> dict:
         except ValueError:
             raise content_error(400, "Invalid cursor updatedAt") from None
         after = (stamp, int(cursor["nmID"]))
-    if after is not None:
-        keyed = [item for item in keyed if (item[:2] > after if ascending else item[:2] < after)]
-    page = [card for _, _, card in keyed[:limit]]
+    if ascending:
+        first = 0 if after is None else bisect_right(keyed, after, key=lambda item: item[:2])
+        chosen = keyed[first : first + limit]
+    else:
+        last = len(keyed) if after is None else bisect_left(keyed, after, key=lambda item: item[:2])
+        chosen = keyed[max(0, last - limit) : last][::-1]
+    page = [card for _, _, card in chosen]
     fault = api.faults.take(CARDS_LIST, lambda f: bool(page) and (f != "duplicate_rows" or after is not None))
     if fault == "duplicate_rows":
         # the page restarts at the previous page's last card (still `limit` long; nothing is lost:
@@ -729,6 +669,16 @@ def _cards_list(call: ApiCall) -> dict:
             "total": len(items),
         },
     }
+
+
+def _sorted_cards(seller: WbSeller, at: int, with_photo: int) -> list[tuple[int, int, object]]:
+    """(updatedAt, nmID, card) of the cards served as of `at`, ascending."""
+    cards = [card for card in seller.visible_cards(at) if card.trashed_at > at]
+    if with_photo == 1:
+        cards = [card for card in cards if card.photos]
+    elif with_photo == 2:
+        cards = [card for card in cards if not card.photos]
+    return sorted((card.updated_at(at), card.nm_id, card) for card in cards)  # (updatedAt, nmID) is unique
 
 
 def _card(card, at: int) -> dict:
@@ -789,29 +739,39 @@ def _wb_warehouses(call: ApiCall) -> dict:
     if not isinstance(nm_ids, list) or not isinstance(chrt_ids, list) or len(nm_ids) > 1000:
         raise analytics_error(400, "Bad Request", "nmIds: at most 1000 items")
     at = seller.api.feed_moment(seller, WB_WAREHOUSES_REPORT)
-    wanted_nm, wanted_chrt = set(nm_ids), set(chrt_ids)
-    items = []
-    for cell, quantity, to_client, from_client in seller.stock(at):
-        if cell.warehouse is None or cell.card.created_at > at or not (quantity or to_client or from_client):
-            continue
-        if wanted_nm and cell.card.nm_id not in wanted_nm:
-            continue
-        if wanted_chrt and cell.size.chrt_id not in wanted_chrt:
-            continue
-        masked = seller.masked
-        items.append(
-            {
-                "nmId": cell.card.nm_id,
-                "chrtId": cell.size.chrt_id,
-                "warehouseId": MASKED_ANALYTICS_ID if masked else cell.warehouse.office_id,
-                "warehouseName": MASKED_ANALYTICS if masked else cell.warehouse.name,
-                "regionName": MASKED_ANALYTICS if masked else cell.warehouse.region,
-                "quantity": quantity,
-                "inWayToClient": to_client,
-                "inWayFromClient": from_client,
-            }
-        )
-    return {"data": {"items": items[offset : offset + limit]}}
+    held = seller.cached(("wb_warehouses", at), lambda: _held(seller, at))
+    if nm_ids or chrt_ids:
+        wanted_nm, wanted_chrt = set(nm_ids), set(chrt_ids)
+        held = [
+            entry
+            for entry in held
+            if (not wanted_nm or entry[0].card.nm_id in wanted_nm)
+            and (not wanted_chrt or entry[0].size.chrt_id in wanted_chrt)
+        ]
+    masked = seller.masked
+    items = [
+        {
+            "nmId": cell.card.nm_id,
+            "chrtId": cell.size.chrt_id,
+            "warehouseId": MASKED_ANALYTICS_ID if masked else cell.warehouse.office_id,
+            "warehouseName": MASKED_ANALYTICS if masked else cell.warehouse.name,
+            "regionName": MASKED_ANALYTICS if masked else cell.warehouse.region,
+            "quantity": quantity,
+            "inWayToClient": to_client,
+            "inWayFromClient": from_client,
+        }
+        for cell, quantity, to_client, from_client in held[offset : offset + limit]
+    ]
+    return {"data": {"items": items}}
+
+
+def _held(seller: WbSeller, at: int) -> list[tuple]:
+    """The stock entries wb-warehouses serves as of `at`: real WB warehouses holding anything."""
+    return [
+        entry
+        for entry in seller.stock(at)
+        if entry[0].warehouse is not None and entry[0].card.created_at <= at and any(entry[1:])
+    ]
 
 
 def _seller_warehouses(call: ApiCall) -> list[dict]:

@@ -1,9 +1,10 @@
-"""The seeded Wildberries seller of the sandbox: accounts and tokens, cards, warehouses, and a
-day-by-day simulation of orders, cancellations, buyouts, returns and supplies, plus the truth.
+"""The seeded Wildberries seller of the sandbox: accounts and tokens, cards, warehouses, the
+simulated life of every size (wildberries_simulation: orders, cancellations, buyouts, returns and
+supplies) and the truth.
 
-Times are int microseconds since the Unix epoch (UTC). Every random draw of a day comes from a
-generator seeded by (seed, account, chrt, day), so the data never depends on the order of requests;
-the simulation is extended lazily, day by day, as the clock moves.
+Times are int microseconds since the Unix epoch (UTC). Each size is drawn from its own generator
+(seed, account, chrt), so the data never depends on the order of requests; the simulation is
+extended to the end of the clock's day as the clock moves.
 
 Stock of one chrt (size) × warehouse at time t:
   quantity        = initial + supplies arrived − orders placed + cancelled + returns arrived
@@ -17,22 +18,28 @@ import base64
 import functools
 import hashlib
 import json
-import math
 import random
 import threading
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from loaders.sandbox.draw import between, pick
 from loaders.sandbox.vocabulary import BRANDS, COLOURS
+from loaders.sandbox.wildberries_simulation import (
+    DAY,
+    HOUR,
+    NEVER,
+    SECOND,
+    OrderColumns,
+    SizeLife,
+    next_day_start,
+    quantize,
+)
 
-SECOND = 1_000_000
-HOUR = 3600 * SECOND
-DAY = 24 * HOUR
 MSK = 3 * HOUR
 RETENTION = 90 * DAY
-NEVER = 1 << 62
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 PERSONAL, BASE = "personal", "base"  # token types  # noqa: S105 (not secrets)
@@ -112,32 +119,24 @@ def moment(value: int) -> datetime:
     return EPOCH + timedelta(microseconds=value)
 
 
-@functools.lru_cache(maxsize=1 << 20)
+@functools.lru_cache(maxsize=4096)
+def _day_text(day: int) -> str:
+    return moment(day * DAY).strftime("%Y-%m-%d")
+
+
 def msk_text(value: int) -> str:
     """Moscow time without offset, fractional digits only as many as the value has."""
-    text = moment(value + MSK).strftime("%Y-%m-%dT%H:%M:%S")
-    fraction = value % SECOND
+    day, rest = divmod(value + MSK, DAY)
+    seconds, fraction = divmod(rest, SECOND)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    text = f"{_day_text(day)}T{hours:02d}:{minutes:02d}:{seconds:02d}"
     return f"{text}.{fraction:06d}".rstrip("0") if fraction else text
 
 
 def utc_text(value: int) -> str:
     """RFC 3339 UTC with `Z` and microseconds, as the content API writes it."""
     return moment(value).strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z"
-
-
-def _quantize(rng: random.Random, value: int) -> int:
-    """Drop the low digits of a time so that 0, 1, 2, 3, 5 or 6 fractional digits remain."""
-    digits = pick(rng, (0, 0, 0, 1, 2, 3, 5, 6))
-    resolution = 10 ** (6 - digits)
-    return value - value % resolution
-
-
-def _poisson(rng: random.Random, lam: float) -> int:
-    limit, k, p = math.exp(-lam), 0, rng.random()
-    while p > limit:
-        k += 1
-        p *= rng.random()
-    return k
 
 
 # --- accounts, warehouses, cards -----------------------------------------------------------------
@@ -229,49 +228,7 @@ class Card:
 # --- orders --------------------------------------------------------------------------------------
 
 
-@dataclass
-class Order:
-    srid: str
-    g_number: str
-    sticker: str
-    card: Card
-    size: Size
-    cell: int  # index into the seller's cells
-    date: int
-    seen_at: int  # the row first appears (lastChangeDate of a new order)
-    destination: tuple[str, str, str]
-    income_id: int
-    total_price: float
-    discount_percent: int
-    spp: float
-    price_with_disc: float
-    finished_price: float
-    for_pay: float
-    payment_sale_amount: int
-    cancel_at: int = NEVER
-    sale_at: int = NEVER  # the S row appears
-    sale_id: str = ""
-    sale_money_at: int = NEVER
-    return_at: int = NEVER  # the R row appears
-    return_id: str = ""
-    return_money_at: int = NEVER
-    return_arrives_at: int = NEVER
-    warehouse_name: str = ""  # as served in orders/sales rows (fixed when the order is placed)
-
-    def last_change(self, at: int) -> int:
-        return self.cancel_at if self.cancel_at <= at else self.seen_at
-
-    def status(self, at: int) -> str:
-        if self.cancel_at <= at:
-            return "cancelled"
-        if self.return_at <= at:
-            return "returned"
-        if self.sale_at <= at:
-            return "delivered"
-        return "ordered"
-
-
-@dataclass
+@dataclass(slots=True)
 class Cell:
     """One chrt × warehouse with stock: a WB warehouse or the seller's own."""
 
@@ -280,10 +237,20 @@ class Cell:
     warehouse: WbWarehouse | None  # None: the seller's warehouse
     initial: int
     share: float
-    available: int = 0  # during the simulation: units sellable at the current day's start
-    pending: list[tuple[int, int]] = field(default_factory=list)  # (arrives_at, units) not yet counted
-    supplies: list[tuple[int, int, int]] = field(default_factory=list)  # (arrives_at, units, income_id)
-    income_id: int = 0
+    income_id: int = 0  # of the stock there at the start
+
+
+class OrderDetails(NamedTuple):
+    """What an order shows but the simulation never reads, drawn from its serial when served."""
+
+    srid: str
+    g_number: str
+    sticker: str
+    destination: tuple[str, str, str]
+    spp: float
+    payment_sale_amount: int
+    sale_id: str
+    return_id: str
 
 
 @dataclass(frozen=True)
@@ -331,12 +298,10 @@ class WbSeller:
         self.cards = self._make_cards(rng, config.products)
         self.by_nm = {card.nm_id: card for card in self.cards}
         self.cells = self._make_cells(rng)
-        self.cells_by_size: dict[int, list[int]] = {}
-        for position, cell in enumerate(self.cells):
-            self.cells_by_size.setdefault(cell.size.chrt_id, []).append(position)
-        self.orders: list[Order] = []
-        self._next_day = 0
-        self._serial = 0
+        self.orders = OrderColumns()
+        self._details_key = f"wb:{config.seed}:{index}".encode()
+        self.lives = self._make_lives()
+        self._horizon = history_start
         self._cache: dict[tuple, object] = {}
 
     # --- catalogue ---------------------------------------------------------------------------
@@ -368,7 +333,7 @@ class WbSeller:
             created = (
                 start - between(rng, 1, 400) * DAY if rng.random() < 0.9 else start + between(rng, 0, horizon - start)
             )
-            created = _quantize(rng, created + between(rng, 0, DAY))
+            created = quantize(rng, created + between(rng, 0, DAY))
             trashed = NEVER
             roll = rng.random()
             if roll < 0.04:
@@ -380,7 +345,7 @@ class WbSeller:
                 edit += int(rng.expovariate(1 / (45 * DAY)))
                 if edit > horizon + 365 * DAY:
                     break
-                edits.append(_quantize(rng, edit))
+                edits.append(quantize(rng, edit))
             brand, colour = pick(rng, BRANDS), pick(rng, COLOURS)
             cards.append(
                 Card(
@@ -419,15 +384,38 @@ class WbSeller:
             for size in card.sizes:
                 for warehouse in chosen:
                     initial = between(rng, 0, 40) if card.created_at < self.history_start else 0
-                    cell = Cell(card, size, warehouse, initial, rng.uniform(0.5, 1.5) / len(card.sizes))
-                    cell.income_id = between(rng, 10_000_000, 99_999_999)
-                    cells.append(cell)
+                    share = rng.uniform(0.5, 1.5) / len(card.sizes)
+                    cells.append(Cell(card, size, warehouse, initial, share, between(rng, 10_000_000, 99_999_999)))
                 if own:
-                    cell = Cell(card, size, None, between(rng, 5, 30), 0.4 / len(card.sizes))
-                    cells.append(cell)
-        for cell in cells:
-            cell.available = cell.initial
+                    cells.append(Cell(card, size, None, between(rng, 5, 30), 0.4 / len(card.sizes)))
         return cells
+
+    def _make_lives(self) -> list[SizeLife]:
+        """One life per size, over its cells (contiguous in `cells`)."""
+        lives, first, seed = [], 0, (self.config.seed * 1_000_003 + self.index) * 1_000_000_007
+        while first < len(self.cells):
+            size = self.cells[first].size
+            last = first
+            while last < len(self.cells) and self.cells[last].size is size:
+                last += 1
+            card = self.cells[first].card
+            active_from = next_day_start(max(card.created_at, self.history_start))
+            active_until = next_day_start(card.trashed_at) if card.trashed_at < NEVER else NEVER
+            serial_base = len(lives) << 6 | self.index
+            lives.append(
+                SizeLife(
+                    seed + size.chrt_id,
+                    first,
+                    self.cells[first:last],
+                    card.demand,
+                    (active_from, active_until),
+                    card.restocks,
+                    serial_base,
+                    self.history_start,
+                )
+            )
+            first = last
+        return lives
 
     # --- served names ------------------------------------------------------------------------
 
@@ -444,119 +432,54 @@ class WbSeller:
     # --- simulation --------------------------------------------------------------------------
 
     def simulate_until(self, at: int) -> None:
-        """Simulate every day that starts at or before `at` (and the one after, for safety)."""
+        """Simulate every size to the end of the UTC day of `at`."""
+        until = (at // DAY + 1) * DAY
         with self._lock:
-            last_day = (at - self.history_start) // DAY + 1
-            while self._next_day <= last_day:
-                self._simulate_day(self._next_day)
-                self._next_day += 1
+            if until > self._horizon:
+                for life in self.lives:
+                    life.advance(until, self.orders)
+                self._horizon = until
 
-    def _simulate_day(self, day: int) -> None:
-        day_start = self.history_start + day * DAY
-        seed, account = self.config.seed, self.index
-        for card in self.cards:
-            active = card.created_at <= day_start and card.trashed_at > day_start
-            for size in card.sizes:
-                cells = self.cells_by_size[size.chrt_id]
-                rng = random.Random(((seed * 1_000_003 + account) * 1_000_000_007 + size.chrt_id) * 100_003 + day)  # noqa: S311
-                for position in cells:
-                    cell = self.cells[position]
-                    if cell.pending:
-                        arrived = [units for when, units in cell.pending if when < day_start]
-                        if arrived:
-                            cell.available += sum(arrived)
-                            cell.pending = [item for item in cell.pending if item[0] >= day_start]
-                if card.restocks and active:
-                    wb_cells = [self.cells[p] for p in cells if self.cells[p].warehouse is not None]
-                    stocked = sum(c.available for c in wb_cells)
-                    incoming = any(when >= day_start for c in wb_cells for when, _, _ in c.supplies)
-                    if stocked < 3 * len(wb_cells) and not incoming and rng.random() < 0.5:
-                        arrives = _quantize(rng, day_start + between(rng, 2, 6) * DAY + between(rng, 0, DAY))
-                        income_id = between(rng, 10_000_000, 99_999_999)
-                        for c in wb_cells:
-                            units = between(rng, 10, 40)
-                            c.supplies.append((arrives, units, income_id))
-                            c.pending.append((arrives, units))
-                if not active:
-                    continue
-                for position in cells:
-                    cell = self.cells[position]
-                    count = _poisson(rng, card.demand * cell.share / max(1, len(cells)))
-                    if not count:
-                        continue
-                    times = sorted(between(rng, 0, DAY) for _ in range(count))
-                    for offset in times:
-                        self._order(rng, cell, position, day_start + offset)
-
-    def _order(self, rng: random.Random, cell: Cell, position: int, when: int) -> None:
-        if cell.available < 1:
-            rng.random()  # the lost order still draws, so later draws stay aligned
-            return
-        cell.available -= 1
-        for arrives, _, income_id in cell.supplies:
-            if arrives <= when:
-                cell.income_id = income_id
-        self._serial += 1
-        card, size = cell.card, cell.size
-        date = _quantize(rng, when)
-        discount = card.discount
-        price_with_disc = round(card.price * (1 - discount / 100), 2)
-        spp = float(pick(rng, (0, 5, 10, 15, 20, 25, 27)))
-        finished = round(price_with_disc * (1 - spp / 100))
-        serial = self._serial + 100_000 * self.index
-        style = rng.random()
-        if style < 0.4:
-            srid = f"{rng.getrandbits(62)}.{between(rng, 0, 9)}.0"
-        elif style < 0.8:
-            srid = f"{between(rng, 10, 99)}.r{rng.getrandbits(100):x}.{between(rng, 0, 9)}.0"
+    def details(self, order: int) -> OrderDetails:
+        """Drawn from 512 bits hashed from (seed, account, serial): one C call, not a generator."""
+        serial = self.orders.serial[order]
+        digest = hashlib.blake2b(serial.to_bytes(8, "big"), digest_size=64, key=self._details_key).digest()
+        bits = _Bits(int.from_bytes(digest, "big"))
+        style = bits.take(8)
+        if style < 102:
+            srid = f"{bits.take(62)}.{bits.below(9)}.0.{serial}"
+        elif style < 204:
+            srid = f"{10 + bits.below(89)}.r{bits.take(100):x}.{bits.below(9)}.0.{serial}"
         else:
-            srid = f"{rng.getrandbits(160):040x}"
-        srid = f"{srid}.{serial}" if style < 0.8 else srid[:-8] + f"{serial:08x}"
-        order = Order(
-            srid=srid,
-            g_number=str(between(rng, 10**19, 10**20 - 1)),
-            sticker=str(between(rng, 10**8, 10**10)),
-            card=card,
-            size=size,
-            cell=position,
-            date=date,
-            seen_at=_quantize(rng, date + between(rng, 60 * SECOND, 40 * 60 * SECOND)),
-            destination=pick(rng, DESTINATIONS),
-            income_id=cell.income_id if cell.warehouse is not None else 0,
-            total_price=float(card.price),
-            discount_percent=discount,
-            spp=spp,
-            price_with_disc=price_with_disc,
-            finished_price=float(finished),
-            for_pay=round(price_with_disc * (1 - spp / 200) * 0.8, 2),
-            payment_sale_amount=pick(rng, (0, 0, 0, 5, 12, 30)),
+            srid = f"{bits.take(112):028x}{serial:012x}"
+        return OrderDetails(
+            srid,
+            str(10**19 + bits.below(9 * 10**19 - 1)),
+            str(10**8 + bits.below(10**10 - 10**8)),
+            DESTINATIONS[bits.below(len(DESTINATIONS))],
+            float((0, 5, 10, 15, 20, 25, 27)[bits.below(7)]),
+            (0, 0, 0, 5, 12, 30)[bits.below(6)],
+            f"S{10**9 + bits.below(9 * 10**9 - 1)}",
+            f"R{10**9 + bits.below(9 * 10**9 - 1)}",
         )
-        order.warehouse_name = self.served_name(cell.warehouse, card, hash_key(srid), date)
-        roll = rng.random()
-        if roll < 0.10:
-            order.cancel_at = _quantize(rng, date + between(rng, 10 * 60 * SECOND, DAY))
-            cell.pending.append((order.cancel_at, 1))
-        elif roll < 0.95:
-            order.sale_at = _quantize(rng, date + between(rng, DAY, 5 * DAY))
-            order.sale_id = f"S{between(rng, 10**9, 10**10 - 1)}"
-            order.sale_money_at = _quantize(rng, order.sale_at + between(rng, 20 * HOUR, 28 * HOUR))
-            if rng.random() < 0.05:
-                order.return_at = _quantize(rng, order.sale_at + between(rng, DAY, 10 * DAY))
-                order.return_id = f"R{between(rng, 10**9, 10**10 - 1)}"
-                order.return_money_at = _quantize(rng, order.return_at + between(rng, 20 * HOUR, 28 * HOUR))
-                order.return_arrives_at = _quantize(rng, order.return_at + between(rng, 2 * DAY, 6 * DAY))
-                cell.pending.append((order.return_arrives_at, 1))
-        else:  # refused at the pick-up point
-            order.cancel_at = _quantize(rng, date + between(rng, 2 * DAY, 6 * DAY))
-            cell.pending.append((order.cancel_at, 1))
-        self.orders.append(order)
+
+    def prices(self, card: Card, spp: float) -> tuple[float, float, float]:
+        """(priceWithDisc, finishedPrice, forPay) of one unit."""
+        price_with_disc = round(card.price * (1 - card.discount / 100), 2)
+        finished = float(round(price_with_disc * (1 - spp / 100)))
+        return price_with_disc, finished, round(price_with_disc * (1 - spp / 200) * 0.8, 2)
+
+    def order_warehouse_name(self, order: int, srid: str) -> str:
+        """The warehouse name in orders/sales rows: fixed when the order is placed."""
+        cell = self.cells[self.orders.cell[order]]
+        return self.served_name(cell.warehouse, cell.card, hash_key(srid), self.orders.date[order])
 
     # --- views as of a moment ----------------------------------------------------------------
 
     def cached(self, key: tuple, build):
         with self._lock:
             if key not in self._cache:
-                if len(self._cache) > 32:
+                if len(self._cache) >= 8:  # a stock snapshot of a large seller is ~100 MB
                     self._cache.clear()
                 self._cache[key] = build()
             return self._cache[key]
@@ -569,32 +492,13 @@ class WbSeller:
 
         def build():
             self.simulate_until(at)
-            quantity = [
-                cell.initial + sum(units for arrives, units, _ in cell.supplies if arrives <= at) for cell in self.cells
-            ]
-            to_client = [0] * len(self.cells)
-            from_client = [0] * len(self.cells)
-            for order in self.orders:
-                if order.date > at:
-                    continue
-                cell = order.cell
-                quantity[cell] -= 1
-                if order.cancel_at <= at:
-                    quantity[cell] += 1
-                elif order.sale_at > at:
-                    to_client[cell] += 1
-                if order.return_at <= at:
-                    if order.return_arrives_at <= at:
-                        quantity[cell] += 1
-                    else:
-                        from_client[cell] += 1
-            return [(cell, quantity[i], to_client[i], from_client[i]) for i, cell in enumerate(self.cells)]
+            rows = []
+            for life in self.lives:
+                state = life.stock_at(at)
+                rows += [(cell, *state[3 * i : 3 * i + 3]) for i, cell in enumerate(life.cells)]
+            return rows
 
         return self.cached(("stock", at), build)
-
-    def visible_orders(self, at: int) -> list[Order]:
-        self.simulate_until(at)
-        return [order for order in self.orders if order.seen_at <= at]
 
     # --- truth -------------------------------------------------------------------------------
 
@@ -633,70 +537,111 @@ class WbSeller:
             }
             (stock if cell.warehouse is not None else seller_stock).append(row)
         orders, sales = [], []
-        for order in self.visible_orders(at):
-            cell = self.cells[order.cell]
-            orders.append(
-                {
-                    "srid": order.srid,
-                    "nm_id": order.card.nm_id,
-                    "chrt_id": order.size.chrt_id,
-                    "barcode": order.size.barcode,
-                    "date_msk": msk_text(order.date),
-                    "warehouse_name": self.order_warehouse_name(order),
-                    "real_warehouse_name": cell.warehouse.name if cell.warehouse else self.own_warehouse.name,
-                    "is_cancel": order.cancel_at <= at,
-                    "cancel_date": msk_text(order.cancel_at) if order.cancel_at <= at else None,
-                    "total_price": order.total_price,
-                    "price_with_disc": order.price_with_disc,
-                    "finished_price": order.finished_price,
-                    "order_status": order.status(at),
-                    "last_change_date": msk_text(order.last_change(at)),
-                    "retained": order.date >= at - RETENTION,
-                }
-            )
-            for kind, row_at, sale_id, money_at in (
-                ("sale", order.sale_at, order.sale_id, order.sale_money_at),
-                ("return", order.return_at, order.return_id, order.return_money_at),
-            ):
-                if row_at > at:
-                    continue
-                sign = -1 if kind == "return" else 1
-                filled = money_at <= at
-                sales.append(
-                    {
-                        "sale_id": sale_id,
-                        "srid": order.srid,
-                        "kind": kind,
-                        "nm_id": order.card.nm_id,
-                        "chrt_id": order.size.chrt_id,
-                        "barcode": order.size.barcode,
-                        "date": msk_text(row_at),
-                        "last_change_date": msk_text(money_at if filled else row_at),
-                        "warehouse_name": self.order_warehouse_name(order),
-                        "for_pay": sign * order.for_pay if filled else 0.0,
-                        "price_with_disc": sign * order.price_with_disc if filled else 0.0,
-                        "finished_price": sign * order.finished_price if filled else 0.0,
-                        "money_filled": filled,
-                        "retained": row_at >= at - RETENTION,
-                    }
-                )
+        columns = self.orders
+        # in time order, not in the order the sizes were simulated in
+        for order in sorted(range(len(columns)), key=lambda i: (columns.date[i], columns.serial[i])):
+            if columns.seen[order] > at:
+                continue
+            orders.append(self._truth_order(order, at))
+            sales += self._truth_sales(order, at)
         supplies = [
             {
                 "income_id": income_id,
-                "nm_id": cell.card.nm_id,
-                "chrt_id": cell.size.chrt_id,
-                "warehouse_name": cell.warehouse.name,
+                "nm_id": life.cells[index].card.nm_id,
+                "chrt_id": life.cells[index].size.chrt_id,
+                "warehouse_name": life.cells[index].warehouse.name,
                 "arrives_at": utc_text(arrives),
                 "quantity": units,
                 "arrived": arrives <= at,
             }
-            for cell in self.cells
-            for arrives, units, income_id in cell.supplies
+            for life in self.lives
+            for index, arrives, units, income_id in life.supplies
         ]
         return WbTruth(utc_text(at), cards, stock, seller_stock, orders, sales, supplies)
 
-    def order_warehouse_name(self, order: Order) -> str:
-        return order.warehouse_name
+    def _truth_order(self, order: int, at: int) -> dict:
+        columns, details = self.orders, self.details(order)
+        cell = self.cells[columns.cell[order]]
+        date, cancel = columns.date[order], columns.cancel[order]
+        cancelled = cancel <= at
+        if cancelled:
+            status = "cancelled"
+        elif columns.ret[order] <= at:
+            status = "returned"
+        elif columns.sale[order] <= at:
+            status = "delivered"
+        else:
+            status = "ordered"
+        price_with_disc, finished, _ = self.prices(cell.card, details.spp)
+        return {
+            "srid": details.srid,
+            "nm_id": cell.card.nm_id,
+            "chrt_id": cell.size.chrt_id,
+            "barcode": cell.size.barcode,
+            "date_msk": msk_text(date),
+            "warehouse_name": self.order_warehouse_name(order, details.srid),
+            "real_warehouse_name": cell.warehouse.name if cell.warehouse else self.own_warehouse.name,
+            "is_cancel": cancelled,
+            "cancel_date": msk_text(cancel) if cancelled else None,
+            "total_price": float(cell.card.price),
+            "price_with_disc": price_with_disc,
+            "finished_price": finished,
+            "order_status": status,
+            "last_change_date": msk_text(cancel if cancelled else columns.seen[order]),
+            "retained": date >= at - RETENTION,
+        }
+
+    def _truth_sales(self, order: int, at: int) -> list[dict]:
+        columns = self.orders
+        rows = []
+        for kind, row_at, money_at in (
+            ("sale", columns.sale[order], columns.sale_money[order]),
+            ("return", columns.ret[order], columns.ret_money[order]),
+        ):
+            if row_at > at:
+                continue
+            details = self.details(order)
+            cell = self.cells[columns.cell[order]]
+            price_with_disc, finished, for_pay = self.prices(cell.card, details.spp)
+            sign = -1 if kind == "return" else 1
+            filled = money_at <= at
+            rows.append(
+                {
+                    "sale_id": details.sale_id if kind == "sale" else details.return_id,
+                    "srid": details.srid,
+                    "kind": kind,
+                    "nm_id": cell.card.nm_id,
+                    "chrt_id": cell.size.chrt_id,
+                    "barcode": cell.size.barcode,
+                    "date": msk_text(row_at),
+                    "last_change_date": msk_text(money_at if filled else row_at),
+                    "warehouse_name": self.order_warehouse_name(order, details.srid),
+                    "for_pay": sign * for_pay if filled else 0.0,
+                    "price_with_disc": sign * price_with_disc if filled else 0.0,
+                    "finished_price": sign * finished if filled else 0.0,
+                    "money_filled": filled,
+                    "retained": row_at >= at - RETENTION,
+                }
+            )
+        return rows
+
+
+class _Bits:
+    """Draws from one big random int, low bits first."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def take(self, width: int) -> int:
+        value = self.value & ((1 << width) - 1)
+        self.value >>= width
+        return value
+
+    def below(self, bound: int) -> int:
+        """Nearly uniform in [0, bound): 16 more bits than the bound needs."""
+        return self.take(bound.bit_length() + 16) % bound
 
 
 def hash_key(text: str) -> int:
@@ -722,7 +667,9 @@ def variant(name: str, key: int, late: bool) -> str:
 
 
 def generate_sellers(config, now) -> list[WbSeller]:
-    start = now()
+    """The history starts `history_days` before the midnight of `config.start` (not of the clock
+    when first asked, so the data does not depend on when the sellers were generated)."""
+    start = micros(config.start)
     history_start = (start - start % DAY) - config.history_days * DAY
     sellers = []
     for index in range(config.accounts):
