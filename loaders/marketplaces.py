@@ -11,8 +11,9 @@ from loaders.wildberries import helpers as wildberries_helpers
 def _prepare_ozon(account: config.OzonAccount) -> PreparedSource:
     client = ozon_helpers.make_client(account)
     report_failures: list = []
-    source = ozon.ozon_source(account, client=client, report_failures=report_failures)
-    return PreparedSource(source, [client], report_failures)
+    unfinished: set[str] = set()
+    source = ozon.ozon_source(account, client=client, report_failures=report_failures, unfinished=unfinished)
+    return PreparedSource(source, [client], report_failures, unfinished)
 
 
 def _prepare_wildberries(account: config.WildberriesAccount) -> PreparedSource:

@@ -60,13 +60,15 @@ def apply_loader_settings(destination_name: str) -> None:
 
 @dataclass
 class PreparedSource:
-    """A dlt source for one account, the HTTP clients it uses (for request counts), and the errors
+    """A dlt source for one account, the HTTP clients it uses (for request counts), the errors
     its resources recorded instead of raising (dlt drops a whole run when a resource raises; a
-    failed report must still leave its `report_requests` row). `run` raises them after the load."""
+    failed report must still leave its `report_requests` row), which `run` raises after the load,
+    and the resources that read only part of their window in this load, which `run` loads again."""
 
     source: Any
     clients: list[ApiClient]
     deferred_errors: list[Exception] = field(default_factory=list)
+    unfinished: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -139,19 +141,28 @@ def run(
     )
     prepared = marketplace.prepare(account)
     source = prepared.source.with_resources(*resources) if resources else prepared.source
-    progress.watch(source)
-    pipeline.run(
-        source,
-        loader_file_format=LOADER_FILE_FORMATS[destination_name],
-        refresh="drop_sources" if full_refresh else None,
-    )
-    if prepared.deferred_errors:
-        raise prepared.deferred_errors[0]
-    clients = prepared.clients
+    refresh = "drop_sources" if full_refresh else None
+    rows: Counter[str] = Counter()
+    clients: list[ApiClient] = []
+    while True:
+        progress.watch(source)
+        pipeline.run(source, loader_file_format=LOADER_FILE_FORMATS[destination_name], refresh=refresh)
+        rows.update(extracted_rows(pipeline.last_trace))
+        clients += prepared.clients
+        if prepared.deferred_errors:
+            raise prepared.deferred_errors[0]
+        if not prepared.unfinished:
+            break
+        # A resource that read only part of its window (a marketplace caps what one load holds)
+        # goes on in a load of its own.
+        left = sorted(prepared.unfinished)
+        log.info("%s account %s: %s continue in another load", marketplace.name, account.name, ", ".join(left))
+        prepared = marketplace.prepare(account)
+        source, refresh = prepared.source.with_resources(*left), None
     return LoadResult(
         marketplace=marketplace.name,
         account=account.name,
-        rows=extracted_rows(pipeline.last_trace),
+        rows=dict(rows),
         seconds=time.monotonic() - started,
         **{
             stat: sum(client.stats[stat] for client in clients)

@@ -62,7 +62,7 @@ class ResourceProgress(Collector):
     def watch(self, source: Any) -> Any:
         """Count the pages of every selected resource of `source` (a transformer counts its own)."""
         for name, resource in source.selected_resources.items():
-            self.counts[name] = _Counts()
+            self.counts.setdefault(name, _Counts())  # a resource loaded again keeps counting
             resource.add_metrics(self._counter(name))
         return source
 

@@ -43,8 +43,11 @@ def ozon_items() -> int:
         (settings.POSTING_FBO_LIST, settings.POSTING_FBO_CURSOR),
         (settings.POSTING_FBS_LIST, settings.POSTING_FBS_CURSOR),
     ):
-        since, to = postings.window(postings.cursor(field, now).initial_value, now)  # a first run's window
+        since, to = postings.window(postings.cursor(field, now).initial_value, now)  # a first run's window,
         items += sum(len(page) for page in postings.posting_pages(client, endpoint, since, to))
+        while to < now:  # in the loads of at most OZON_ORDERS_WINDOW_DAYS that the loader makes of it
+            since, to = postings.window(postings.rfc3339(to), now)
+            items += sum(len(page) for page in postings.posting_pages(client, endpoint, since, to))
     return items
 
 

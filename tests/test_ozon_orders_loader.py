@@ -14,7 +14,7 @@ import pytest
 from loaders import config
 from loaders.config import OzonAccount
 from loaders.marketplaces import MARKETPLACES
-from loaders.ozon import settings
+from loaders.ozon import postings, settings
 from loaders.pipeline import run
 from loaders.sandbox import Sandbox, SandboxConfig
 from loaders.sandbox.ozon_postings import FBO_LIST, FBS_LIST
@@ -119,6 +119,36 @@ def test_the_first_run_reads_the_initial_window_only(sandbox, monkeypatch):
     since = sandbox.clock.now() - timedelta(days=2)
     expected = {n for n, line in truth_lines(sandbox, "fbs").items() if line["created_at"] >= since}
     assert {n for (n,) in raw("select posting_number from raw_ozon.postings_fbs")} == expected
+
+
+def test_a_window_longer_than_one_load_holds_goes_on_in_loads_that_resume_where_the_last_ended(sandbox, monkeypatch):
+    monkeypatch.setenv("OZON_ORDERS_INITIAL_DAYS", "9")
+    monkeypatch.setenv("OZON_ORDERS_WINDOW_DAYS", "3")
+    monkeypatch.setenv("OZON_ORDERS_LOOKBACK_DAYS", "2")
+    windows = []
+    read_pages = postings.posting_pages
+
+    def recorded(client, endpoint, since, to):
+        windows.append((endpoint, since, to))
+        yield from read_pages(client, endpoint, since, to)
+
+    monkeypatch.setattr(postings, "posting_pages", recorded)
+    load_orders(sandbox, monkeypatch)
+    now = sandbox.clock.now()
+    for endpoint in (settings.POSTING_FBO_LIST, settings.POSTING_FBS_LIST):
+        assert [(since, to) for path, since, to in windows if path == endpoint] == [
+            (now - timedelta(days=9 - 3 * k), now - timedelta(days=6 - 3 * k)) for k in range(3)
+        ], "three loads of three days, each from where the last ended"
+    for scheme, table in (("fbo", "postings_fbo"), ("fbs", "postings_fbs")):
+        assert {n for (n,) in raw(f"select posting_number from raw_ozon.{table}")} == set(truth_lines(sandbox, scheme))
+    assert raw("select count(distinct _dlt_load_id) from raw_ozon.postings_fbo") == [(3,)]
+
+    windows.clear()
+    sandbox.clock.advance(timedelta(hours=6))
+    load_orders(sandbox, monkeypatch)
+    assert [path for path, *_ in windows] == [settings.POSTING_FBO_LIST, settings.POSTING_FBS_LIST], (
+        "the look-back and six hours fit one load"
+    )
 
 
 def test_duplicates_across_pages_do_not_duplicate_rows(sandbox, monkeypatch):

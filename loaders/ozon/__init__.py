@@ -31,6 +31,7 @@ def ozon_source(
     client: ApiClient | None = None,
     synced_at: datetime | None = None,
     report_failures: list[reports.ReportFailedError] | None = None,
+    unfinished: set[str] | None = None,
 ):
     """Catalogue, warehouses, stock and orders of one Ozon seller account.
 
@@ -42,6 +43,8 @@ def ozon_source(
         report_failures: where a failed warehouse stock report's error goes, for the caller to raise
             after the load. dlt loads nothing of a run whose resource raised, so raising at once
             (what happens without this list) would lose the `report_requests` row saying why.
+        unfinished: where a postings resource whose window was cut at OZON_ORDERS_WINDOW_DAYS
+            adds its name: the caller loads it again (the next load resumes where this one ended).
 
     Every root row carries `account` and `synced_at`. The catalogue, warehouses and orders merge
     on their natural key plus account; stock appends one snapshot per run.
@@ -104,11 +107,13 @@ def ozon_source(
             for batch in streaming.batches(rows):
                 yield dlt.mark.with_table_name(stamped(batch), table)
 
-    def read_postings(endpoint: str, cursor: dlt.sources.incremental) -> Iterator:
-        """Postings of this run's window, merged on their number: a re-read posting replaces its
+    def read_postings(resource: str, endpoint: str, cursor: dlt.sources.incremental) -> Iterator:
+        """Postings of this load's window, merged on their number: a re-read posting replaces its
         older row with its current state. A posting that cannot be stored goes, whole and with the
-        reason, to `postings_quarantine` rather than failing the account's orders."""
-        since, to = postings.window(cursor.start_value, now)
+        reason, to `postings_quarantine` rather than failing the account's orders. A window cut
+        short of now leaves its end in the resource state, where the next load resumes."""
+        state = dlt.current.resource_state()
+        since, to = postings.window(cursor.start_value, now, state.get("resume_from"))
         for page in postings.posting_pages(client, endpoint, since, to):
             good, quarantined = [], []
             for posting in page:
@@ -121,17 +126,23 @@ def ozon_source(
                 yield stamped(good)
             if quarantined:
                 yield postings.to_quarantine_table(stamped(quarantined))
+        if to < now:
+            state["resume_from"] = postings.rfc3339(to)
+            if unfinished is not None:
+                unfinished.add(resource)
+        else:
+            state.pop("resume_from", None)
 
     fbo_cursor = postings.cursor(settings.POSTING_FBO_CURSOR, now)
     fbs_cursor = postings.cursor(settings.POSTING_FBS_CURSOR, now)
 
     @dlt.resource(write_disposition="merge", primary_key=("account", "posting_number"), columns=columns)
     def postings_fbo(created_at=fbo_cursor) -> Iterator:
-        yield from read_postings(settings.POSTING_FBO_LIST, created_at)
+        yield from read_postings("postings_fbo", settings.POSTING_FBO_LIST, created_at)
 
     @dlt.resource(write_disposition="merge", primary_key=("account", "posting_number"), columns=columns)
     def postings_fbs(in_process_at=fbs_cursor) -> Iterator:
-        yield from read_postings(settings.POSTING_FBS_LIST, in_process_at)
+        yield from read_postings("postings_fbs", settings.POSTING_FBS_LIST, in_process_at)
 
     return (
         product_list_items,

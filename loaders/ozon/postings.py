@@ -16,6 +16,7 @@ from loaders.http import ApiClient
 from loaders.ozon import settings
 
 MAX_PERIOD = timedelta(days=365)  # Ozon refuses longer periods (PERIOD_IS_TOO_LONG)
+MIN_TIME = datetime.min.replace(tzinfo=UTC)
 # Declared, so that the table has every column even when no quarantined posting had a number.
 QUARANTINE_COLUMNS = {
     "endpoint": {"data_type": "text", "nullable": False},
@@ -47,10 +48,17 @@ def cursor(field: str, now: datetime) -> dlt.sources.incremental:
     )
 
 
-def window(start_value: str, now: datetime) -> tuple[datetime, datetime]:
-    """(since, to) of this run: from the cursor's start (lag applied) to now, at most a year."""
-    since = datetime.fromisoformat(start_value.replace("Z", "+00:00"))
-    return max(since, now - MAX_PERIOD), now
+def window(start_value: str, now: datetime, resume_from: str | None = None) -> tuple[datetime, datetime]:
+    """(since, to) of this load: from the cursor's start (lag applied), or from where the previous
+    load of a longer window stopped (`resume_from`), at most OZON_ORDERS_WINDOW_DAYS and a year,
+    up to now."""
+    since = max(parse_time(start_value), parse_time(resume_from) if resume_from else MIN_TIME, now - MAX_PERIOD)
+    days = days_setting("OZON_ORDERS_WINDOW_DAYS", settings.ORDERS_WINDOW_DAYS)
+    return since, min(now, since + timedelta(days=days))
+
+
+def parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def posting_pages(client: ApiClient, endpoint: str, since: datetime, to: datetime) -> Iterator[list[dict]]:
@@ -119,7 +127,7 @@ def _is_rfc3339(value: Any) -> bool:
     if not isinstance(value, str):
         return False
     try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parse_time(value)
     except ValueError:
         return False
     return True

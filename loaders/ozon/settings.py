@@ -70,6 +70,11 @@ POSTING_FBS_CURSOR = "in_process_at"
 # lists select by creation time. Env overrides: OZON_ORDERS_INITIAL_DAYS, OZON_ORDERS_LOOKBACK_DAYS.
 ORDERS_INITIAL_DAYS = 90
 ORDERS_LOOKBACK_DAYS = 14
+# One load holds at most this many days of postings: a longer window (the first run's, or a run
+# after a long pause) is read in consecutive loads, each merged and committed before the next, so
+# the load step's merge (the peak of a run's memory) is bounded by the window, not the history.
+# Env override: OZON_ORDERS_WINDOW_DAYS.
+ORDERS_WINDOW_DAYS = 90
 # Postings that cannot be stored (no posting_number, no valid cursor time, no products list) go
 # here, whole and with the reason, instead of failing the load.
 POSTINGS_QUARANTINE_TABLE = "postings_quarantine"
