@@ -154,13 +154,10 @@ def remains_row(number: int) -> dict:
     return {"nmId": number, "barcode": f"{number:013}", "warehouses": [{"warehouseName": "Склад", "quantity": 1}]}
 
 
-def test_a_wb_report_is_checked_keeping_counts_and_read_back_from_its_file_page_by_page(tmp_path, monkeypatch):
-    monkeypatch.setattr(streaming, "READ_CHARS", 4096)
-    download = wb_file(tmp_path, [remains_row(n) for n in range(2500)])
-    report = wb_reports.check_report(download, "task")
-    assert report.problem == "" and report.rows == 2500 and report.quarantined == []
-
-    read = []
+@pytest.fixture
+def chars_read(monkeypatch) -> list[int]:
+    """After each read of the JSON array reader, how many characters of its file it has read."""
+    read: list[int] = []
     original = streaming._ArrayReader._read
 
     def counting_read(self):
@@ -168,11 +165,20 @@ def test_a_wb_report_is_checked_keeping_counts_and_read_back_from_its_file_page_
         read.append(self.offset + len(self.buffer))
         return more
 
+    monkeypatch.setattr(streaming, "READ_CHARS", 4096)
     monkeypatch.setattr(streaming._ArrayReader, "_read", counting_read)
+    return read
+
+
+def test_a_wb_report_is_checked_keeping_counts_and_read_back_from_its_file_page_by_page(tmp_path, chars_read):
+    download = wb_file(tmp_path, [remains_row(n) for n in range(2500)])
+    report = wb_reports.check_report(download, "task")
+    assert report.problem == "" and report.rows == 2500 and report.quarantined == []
+
     pages = report.pages()
     first = next(pages)
     assert len(first) == 1000 and first[0] == {**remains_row(0), "task_id": "task"}
-    assert read[-1] < download.size / 2, "the first page is yielded before the rest of the file is read"
+    assert chars_read[-1] < download.size / 2, "the first page is yielded before the rest of the file is read"
     assert [len(page) for page in pages] == [1000, 500]
 
 
@@ -253,18 +259,8 @@ def test_the_report_files_of_a_run_are_removed_after_it(ozon_sandbox, monkeypatc
     assert not made[0].directory.exists()
 
 
-def test_a_statistics_page_is_read_from_its_file_in_batches(monkeypatch, report_files):
+def test_a_statistics_page_is_read_from_its_file_in_batches(monkeypatch, report_files, chars_read):
     monkeypatch.setenv("WB_RATE_LIMIT_SCALE", "600")  # orders: 1 call a minute becomes 0.1 s
-    monkeypatch.setattr(streaming, "READ_CHARS", 4096)
-    read: list[int] = []
-    original = streaming._ArrayReader._read
-
-    def counting_read(self):
-        more = original(self)
-        read.append(self.offset + len(self.buffer))
-        return more
-
-    monkeypatch.setattr(streaming._ArrayReader, "_read", counting_read)
     with Sandbox(SandboxConfig(seed=11, products=500, history_days=14, rate_limit_rps=0)) as sandbox:
         sandbox.wildberries.statistics_page_rows = 1500
         sandbox.wildberries.inject_fault(wb_settings.ORDERS[1], status=503)
@@ -278,7 +274,7 @@ def test_a_statistics_page_is_read_from_its_file_in_batches(monkeypatch, report_
         [files] = report_files
         [page] = files.directory.iterdir()
         assert client.stats["retries"] == 1, "a 503 is retried before the first row is yielded"
-        assert len(first) == 1000 and read[-1] < len(page.read_text(encoding="utf-8")), (
+        assert len(first) == 1000 and chars_read[-1] < len(page.read_text(encoding="utf-8")), (
             "yielded before the page is read"
         )
         rest = list(batches)
