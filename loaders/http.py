@@ -132,9 +132,13 @@ class ApiClient:
         """GET a file (a report): an endpoint of this API or an absolute URL; returns the raw bytes."""
         return self._call("GET", endpoint_or_url, params=params).content
 
-    def fetch(self, endpoint_or_url: str, params: dict[str, Any] | None = None) -> requests.Response:
-        """GET and return the whole successful response, for answers whose status matters
-        (e.g. 204 "no data" versus an empty 200)."""
+    def fetch(
+        self, endpoint_or_url: str, params: dict[str, Any] | None = None, body: dict[str, Any] | None = None
+    ) -> requests.Response:
+        """GET (or, with a JSON `body`, POST) and return the whole successful response, for answers
+        whose status matters (e.g. 204 "no data" versus an empty 200) or that are read as a stream."""
+        if body is not None:
+            return self._call("POST", endpoint_or_url, params=params, json=body)
         return self._call("GET", endpoint_or_url, params=params)
 
     def _call(self, method: str, endpoint: str, **kwargs: Any) -> requests.Response:

@@ -72,14 +72,16 @@ class ReportFiles:
         self.directory = Path(tempfile.mkdtemp(prefix="report-files-"))
         self._count = 0
 
-    def download(self, client: ApiClient, url: str, params: dict[str, Any] | None = None) -> Download:
-        """GET `url` (with query `params`) with `client` (see `streaming`) into a new file, checking
-        on the way that it is UTF-8 text. A download that breaks off midway is an
-        ApiUnavailableError, like one that kept failing."""
+    def download(
+        self, client: ApiClient, url: str, params: dict[str, Any] | None = None, body: dict[str, Any] | None = None
+    ) -> Download:
+        """GET `url` (with query `params`; POST with a JSON `body`) with `client` (see `streaming`)
+        into a new file, checking on the way that it is UTF-8 text. A download that breaks off
+        midway is an ApiUnavailableError, like one that kept failing."""
         self._count += 1
         found = Download(self.directory / f"report-{self._count}")
         decoder = codecs.getincrementaldecoder("utf-8")()
-        with client.fetch(url, params) as response, found.path.open("wb") as file:
+        with client.fetch(url, params, body) as response, found.path.open("wb") as file:
             found.status = response.status_code
             try:
                 for chunk in response.iter_content(DOWNLOAD_CHUNK_BYTES):
@@ -115,20 +117,22 @@ def _utf8_problem(decoder: codecs.IncrementalDecoder, chunk: bytes, offset: int,
 
 
 class NotAnArrayError(ValueError):
-    """The file holds JSON text that is not an array: `value`, read whole (WB sends an array, or an
-    error object, or null)."""
+    """The file holds JSON text that is not an array where one was expected: `value` is the whole
+    document, read whole (WB sends an array, or an error object, or null)."""
 
     def __init__(self, value: Any) -> None:
         super().__init__(f"not a JSON array but {type(value).__name__}")
         self.value = value
 
 
-def json_array(path: Path) -> Iterator[Any]:
+def json_array(path: Path, at: tuple[str, ...] = ()) -> Iterator[Any]:
     """The elements of the JSON array in the UTF-8 file `path` (a leading byte-order mark skipped),
-    read READ_CHARS at a time. Raises NotAnArrayError if the file is JSON that is not an array, and
-    ValueError where it is not complete JSON (naming the character counted from the file's start)."""
+    read READ_CHARS at a time; `at` names the members of the objects the array is nested in
+    (("data", "items") for {"data": {"items": [...]}}). Raises NotAnArrayError if there is no array
+    there, and ValueError where the file is not complete JSON (naming the character counted from
+    the file's start)."""
     with path.open(encoding="utf-8-sig") as file:
-        yield from _ArrayReader(file).elements()
+        yield from _ArrayReader(file).elements(at)
 
 
 class _ArrayReader:
@@ -137,14 +141,18 @@ class _ArrayReader:
 
     DECODER = json.JSONDecoder()
     WHITESPACE = " \t\n\r"
+    # What may follow a complete value; anything else may mean a number goes on in the next chunk.
+    AFTER_VALUE = (",", "]", "}", ":")
 
     def __init__(self, file) -> None:
         self.file, self.buffer, self.position, self.offset = file, "", 0, 0
 
-    def elements(self) -> Iterator[Any]:
+    def elements(self, at: tuple[str, ...] = ()) -> Iterator[Any]:
+        for key in at:
+            if self._next_char() != "{" or not self._find_member(key):
+                self._not_an_array()
         if self._next_char() != "[":
-            self.file.seek(0)
-            raise NotAnArrayError(json.load(self.file))
+            self._not_an_array()
         self.position += 1
         if self._next_char() == "]":
             self.position += 1
@@ -157,8 +165,47 @@ class _ArrayReader:
                     break
                 if char != ",":
                     raise self._error("Expecting ',' delimiter", self.position - 1)
+        for _ in at:
+            self._rest_of_object()
         if self._next_char():
             raise self._error("Extra data", self.position)
+
+    def _find_member(self, key: str) -> bool:
+        """From an object's "{" to the value of its member `key` (True), or past its "}" (False)."""
+        self.position += 1
+        while self._next_char() != "}":
+            name = self._value()
+            if self._next_char() != ":":
+                raise self._error("Expecting ':' delimiter", self.position)
+            self.position += 1
+            if name == key:
+                return True
+            self._value()
+            if self._next_char() == ",":
+                self.position += 1
+            elif self._next_char() != "}":
+                raise self._error("Expecting ',' delimiter", self.position)
+        self.position += 1
+        return False
+
+    def _rest_of_object(self) -> None:
+        """The members after the array, up to and past the "}" of the object that holds it."""
+        while True:
+            char = self._next_char()
+            self.position += 1
+            if char == "}":
+                return
+            if char != ",":
+                raise self._error("Expecting ',' delimiter", self.position - 1)
+            self._value()
+            if self._next_char() != ":":
+                raise self._error("Expecting ':' delimiter", self.position)
+            self.position += 1
+            self._value()
+
+    def _not_an_array(self) -> None:
+        self.file.seek(0)
+        raise NotAnArrayError(json.load(self.file))
 
     def _value(self) -> Any:
         self._next_char()
@@ -170,7 +217,7 @@ class _ArrayReader:
                     continue  # the value may go on in the next chunk
                 raise self._error(exc.msg, exc.pos) from None
             after = self.buffer[end:].lstrip(self.WHITESPACE)[:1]
-            if after in (",", "]") or not self._read_more():  # else a number may go on ("-3" of "-3.5")
+            if after in self.AFTER_VALUE or not self._read_more():  # else a number may go on ("-3" of "-3.5")
                 self.position = end
                 return value
 

@@ -286,6 +286,70 @@ def test_a_statistics_page_is_read_from_its_file_in_batches(monkeypatch, report_
     assert not files.directory.exists(), "the pages are removed after the paging"
 
 
+def test_wb_warehouse_stock_pages_are_read_from_their_files_in_batches(monkeypatch, report_files, chars_read):
+    monkeypatch.setenv("WB_RATE_LIMIT_SCALE", "600")  # one call every 20 s becomes every 0.03 s
+    monkeypatch.setattr(wb_settings, "WB_WAREHOUSE_STOCKS_PAGE_SIZE", 1500)
+    with Sandbox(SandboxConfig(seed=11, products=500, rate_limit_rps=0)) as sandbox:
+        seller = sandbox.wildberries.accounts[0]
+        account = WildberriesAccount(seller.name, seller.token, sandbox.wildberries.base_url)
+        client = wb_helpers.make_client(account)
+        endpoint = wb_helpers.url(account, wb_settings.WB_WAREHOUSE_STOCKS)
+        whole = client.post(endpoint, {"nmIds": [], "chrtIds": [], "limit": 250_000, "offset": 0})["data"]["items"]
+        batches = wb_helpers.wb_warehouse_stock_pages(client, account)
+
+        first = next(batches)
+        [files] = report_files
+        [page] = files.directory.iterdir()
+        assert len(first) == 1000 and chars_read[-1] < len(page.read_text(encoding="utf-8")), (
+            "yielded before the page is read"
+        )
+        rest = list(batches)
+
+    assert len(whole) > 1500, "more than one page"
+    assert [len(batch) for batch in rest[:1]] == [500], "a page of 1,500 rows goes in batches of 1,000"
+    assert all(len(batch) <= 1000 for batch in rest)
+    assert [row for batch in [first, *rest] for row in batch] == whole
+    assert not files.directory.exists(), "the pages are removed after the paging"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ('{"data": {"items": [1, 22]}}', [1, 22]),
+        (
+            '{"a": -3.5, "data": {"x": "}]", "items": [{"k": -3.5}, [1]], "z": {"q": [1, {}]}}, "b": null}',
+            [{"k": -3.5}, [1]],
+        ),
+        ('{"data": {"items": []}}', []),
+    ],
+)
+def test_the_json_array_reader_finds_an_array_nested_in_objects(tmp_path, monkeypatch, text, expected):
+    monkeypatch.setattr(streaming, "READ_CHARS", 3)
+    path = tmp_path / "a.json"
+    path.write_text(text, encoding="utf-8")
+    assert list(streaming.json_array(path, ("data", "items"))) == expected == json.loads(text)["data"]["items"]
+
+
+@pytest.mark.parametrize("text", ['{"data": {"items": null}}', '{"data": null}', '{"other": 1}', "[1]"])
+def test_the_json_array_reader_hands_back_a_document_without_the_nested_array(tmp_path, text):
+    path = tmp_path / "a.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(streaming.NotAnArrayError) as raised:
+        list(streaming.json_array(path, ("data", "items")))
+    assert raised.value.value == json.loads(text)
+
+
+@pytest.mark.parametrize(
+    "text", ['{"data": {"items": [1, 2]}', '{"data": {"items": [1]}} x', '{"data": {"items": [1] "z"}}']
+)
+def test_the_json_array_reader_refuses_a_broken_document_around_the_nested_array(tmp_path, monkeypatch, text):
+    monkeypatch.setattr(streaming, "READ_CHARS", 3)
+    path = tmp_path / "a.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError):
+        list(streaming.json_array(path, ("data", "items")))
+
+
 def statistics_row(number: int) -> str:
     return json.dumps({"srid": f"s{number}", "lastChangeDate": "2026-01-01T00:00:00"})
 

@@ -154,7 +154,7 @@ def statistics_batches(client: ApiClient, endpoint: str, date_from: str) -> Iter
         while True:
             download = files.download(download_client, endpoint, {"dateFrom": date_from, "flag": 0})
             page = _Page(seen, parse_moscow(date_from))
-            yield from streaming.batches(page.fresh(_page_rows(client, endpoint, download)))
+            yield from streaming.batches(page.fresh(_json_rows(client, endpoint, download)))
             download.path.unlink()
             if not page.fresh_rows:
                 return
@@ -200,15 +200,19 @@ class _Page:
             self.fingerprints.add(fingerprint)
 
 
-def _page_rows(client: ApiClient, endpoint: str, download: streaming.Download) -> Iterator:
-    """The rows of a downloaded statistics page (none for `null`); a page that is not a JSON array
-    is an ApiRequestError."""
+def _json_rows(client: ApiClient, endpoint: str, download: streaming.Download, at: tuple[str, ...] = ()) -> Iterator:
+    """The rows of a downloaded page: the JSON array at the members `at` (none where that is null
+    or missing); anything else there is an ApiRequestError."""
     try:
-        yield from streaming.json_array(download.path)
+        yield from streaming.json_array(download.path, at)
     except streaming.NotAnArrayError as exc:
-        if exc.value is not None:
+        found = exc.value
+        for key in at:
+            found = found.get(key) if isinstance(found, dict) else found
+        if found is not None:
+            where = f" at {'.'.join(at)}" if at else ""
             raise ApiRequestError(
-                MARKETPLACE, client.account, endpoint, f"expected a JSON array, got {type(exc.value)}"
+                MARKETPLACE, client.account, endpoint, f"expected a JSON array{where}, got {type(found)}"
             ) from None
     except ValueError as exc:
         raise ApiRequestError(
@@ -270,17 +274,24 @@ def _whole_number(name: str, default: int, low: int, high: int) -> int:
 
 
 def wb_warehouse_stock_pages(client: ApiClient, account: WildberriesAccount) -> Iterator[list[dict]]:
-    """Pages of stocks-report/wb-warehouses (all nmIds), offset paging until a short page."""
+    """The rows of stocks-report/wb-warehouses (all nmIds) in lists of at most
+    streaming.ROWS_PER_ITEM, offset paging until a short page. A page (up to 250,000 rows) goes to
+    a temporary file and is read back a row at a time, like the statistics pages."""
     limit, offset = settings.WB_WAREHOUSE_STOCKS_PAGE_SIZE, 0
     endpoint = url(account, settings.WB_WAREHOUSE_STOCKS)
-    while True:
-        answer = client.post(endpoint, {"nmIds": [], "chrtIds": [], "limit": limit, "offset": offset})
-        items = ((answer or {}).get("data") or {}).get("items") or []
-        if items:
-            yield items
-        if len(items) < limit:
-            return
-        offset += limit
+    download_client = streaming.streaming(client)
+    with streaming.ReportFiles() as files:
+        while True:
+            body = {"nmIds": [], "chrtIds": [], "limit": limit, "offset": offset}
+            download = files.download(download_client, endpoint, body=body)
+            rows = 0
+            for batch in streaming.batches(_json_rows(client, endpoint, download, ("data", "items"))):
+                rows += len(batch)
+                yield batch
+            download.path.unlink()
+            if rows < limit:
+                return
+            offset += limit
 
 
 def plain_list(client: ApiClient, account: WildberriesAccount, endpoint: Endpoint) -> list[dict]:
