@@ -43,11 +43,14 @@ def ozon_items() -> int:
         (settings.POSTING_FBO_LIST, settings.POSTING_FBO_CURSOR),
         (settings.POSTING_FBS_LIST, settings.POSTING_FBS_CURSOR),
     ):
-        since, to = postings.window(postings.cursor(field, now).initial_value, now)  # a first run's window,
-        items += sum(len(page) for page in postings.posting_pages(client, endpoint, since, to))
-        while to < now:  # in the loads of at most OZON_ORDERS_WINDOW_DAYS that the loader makes of it
-            since, to = postings.window(postings.rfc3339(to), now)
+        # A first run's window, in the loads of at most OZON_ORDERS_WINDOW_DAYS the loader makes of it.
+        initial, resume_from = postings.cursor(field, now).initial_value, None
+        while True:
+            since, to = postings.window(initial, now, resume_from)
             items += sum(len(page) for page in postings.posting_pages(client, endpoint, since, to))
+            if to >= now:
+                break
+            resume_from = postings.rfc3339(to)
     return items
 
 
