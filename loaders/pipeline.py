@@ -12,8 +12,9 @@ from typing import Any
 
 import dlt
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+from dlt.pipeline.exceptions import PipelineStepFailed
 
-from loaders import config
+from loaders import config, duckdb_destination
 from loaders.http import ApiClient
 from loaders.progress import ResourceProgress
 
@@ -41,16 +42,27 @@ LOADER_SETTINGS = {
     "duckdb": {"LOAD__WORKERS": "1", "DATA_WRITER__BUFFER_MAX_ITEMS": "2000"},
     "postgres": {},
 }
-# DuckDB settings of the loader's own connection (dbt's are its own). Measured (peak RSS of
-# `python -m loaders ozon`, 14 days of orders): the peak is the load step's merge of the postings
-# (dlt's delete-insert SQL over the staging tables), whose memory grows with the rows merged and
-# with DuckDB's threads: 329 -> 398 MB for 4,000 -> 8,000 products with both cores, 293 -> 322 MB
-# with one thread, in about the same time (the load step is a few seconds of a 2-minute load).
-# dlt opens and closes the database for every load job (py-spy: a fifth of an Ozon load's wall time
-# at 2,000 products). Handing it one connection for the whole run saved those ~2 s but kept DuckDB's
-# buffer pool across the jobs: 328 -> 493 MB at 8,000 products (399 MB with memory_limit 128MB;
-# 32MB failed the merge), so each job keeps its own connection.
-DUCKDB_LOADER_CONFIG = {"threads": 1}
+# DuckDB settings of the loader's own connection (dbt's are its own). The peak of a load is its
+# load step: DuckDB merging the staging tables into raw (dlt's delete-insert SQL), whose memory
+# grew with the rows merged (852 MB for a million postings at 100,000 products). With its
+# de-duplication rewritten to spill (loaders/duckdb_destination.py), DuckDB keeps to a memory
+# limit. Measured (peak RSS of `python -m loaders ozon`, 14 days of orders, 2,000 / 8,000 /
+# 30,000 / 100,000 products): without a limit 230 / 293 / 451 / - MB, with 128MB 222 / 296 / 360 /
+# 381 MB (Wildberries at 100,000: 605 -> 371 MB), in the same time; with 64MB 295 MB at 30,000.
+# One thread: with both cores the merge took more memory (329 -> 398 MB for 4,000 -> 8,000
+# products; 293 -> 322 MB with one) in the same time. dlt opens and closes the database for every
+# load job (py-spy: a fifth of an Ozon load's wall time at 2,000 products); one connection for the
+# whole run saved those ~2 s but kept DuckDB's buffer pool across the jobs (+165 MB at 8,000
+# products), so each job keeps its own.
+DEFAULT_DUCKDB_MEMORY_LIMIT = "128MB"
+
+
+def duckdb_loader_config() -> dict[str, Any]:
+    return {"threads": 1, "memory_limit": os.environ.get("DUCKDB_LOADER_MEMORY_LIMIT", DEFAULT_DUCKDB_MEMORY_LIMIT)}
+
+
+class LoaderMemoryError(RuntimeError):
+    """DuckDB needed more than the loader's memory limit (`DUCKDB_LOADER_MEMORY_LIMIT`)."""
 
 
 def apply_loader_settings(destination_name: str) -> None:
@@ -99,8 +111,8 @@ def destination(name: str):
         path = config.duckdb_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         credentials = DuckDbCredentials(str(path))
-        credentials.global_config = dict(DUCKDB_LOADER_CONFIG)
-        return dlt.destinations.duckdb(credentials=credentials)
+        credentials.global_config = duckdb_loader_config()
+        return duckdb_destination.duckdb(credentials=credentials)
     if name == "postgres":
         return dlt.destinations.postgres(credentials=config.postgres_credentials())
     raise config.ConfigError(f"unknown destination {name!r}: use one of {', '.join(DESTINATIONS)}")
@@ -121,6 +133,21 @@ def extracted_rows(trace) -> dict[str, int]:
     return dict(counts)
 
 
+def run_step(pipeline, destination_name: str, *source, refresh: str | None = None) -> None:
+    """`pipeline.run` of `source` (without one: the pending load), DuckDB's out-of-memory made clear."""
+    try:
+        pipeline.run(*source, loader_file_format=LOADER_FILE_FORMATS[destination_name], refresh=refresh)
+    except PipelineStepFailed as exc:
+        if destination_name == "duckdb" and "Out of Memory" in str(exc):
+            limit = duckdb_loader_config()["memory_limit"]
+            raise LoaderMemoryError(
+                f"DuckDB needed more than the loader's memory limit of {limit} in dlt's {exc.step} step; "
+                "the statement that failed was rolled back and the load stays pending. Raise "
+                "DUCKDB_LOADER_MEMORY_LIMIT (e.g. 512MB) and run again: the next run finishes it first."
+            ) from exc
+        raise
+
+
 def run(
     marketplace: Marketplace,
     account: Any,
@@ -139,6 +166,10 @@ def run(
         pipelines_dir=str(config.pipelines_dir()),
         progress=progress,
     )
+    if pipeline.has_pending_data:
+        # An earlier run failed in normalize or load; dlt would load that and extract nothing.
+        log.info("%s account %s: finishing the load an earlier run left pending", marketplace.name, account.name)
+        run_step(pipeline, destination_name)
     prepared = marketplace.prepare(account)
     source = prepared.source.with_resources(*resources) if resources else prepared.source
     refresh = "drop_sources" if full_refresh else None
@@ -146,7 +177,7 @@ def run(
     clients: list[ApiClient] = []
     while True:
         progress.watch(source)
-        pipeline.run(source, loader_file_format=LOADER_FILE_FORMATS[destination_name], refresh=refresh)
+        run_step(pipeline, destination_name, source, refresh=refresh)
         rows.update(extracted_rows(pipeline.last_trace))
         clients += prepared.clients
         if prepared.deferred_errors:

@@ -15,7 +15,7 @@ from loaders import config
 from loaders.config import OzonAccount
 from loaders.marketplaces import MARKETPLACES
 from loaders.ozon import postings, settings
-from loaders.pipeline import run
+from loaders.pipeline import LoaderMemoryError, run
 from loaders.sandbox import Sandbox, SandboxConfig
 from loaders.sandbox.ozon_postings import FBO_LIST, FBS_LIST
 
@@ -206,3 +206,14 @@ def test_a_429_storm_from_the_scaled_method_limit_is_survived(workdir, monkeypat
         expected = truth_lines(sandbox, "fbo")
     assert statuses.count(429) > 0 and statuses.count(200) == math.ceil(len(expected) / 10)
     assert raw("select count(*) from raw_ozon.postings_fbo") == [(len(expected),)]
+
+
+def test_a_load_beyond_the_duckdb_memory_limit_says_what_to_raise_and_the_next_run_completes_it(sandbox, monkeypatch):
+    monkeypatch.setenv("DUCKDB_LOADER_MEMORY_LIMIT", "1MB")
+    with pytest.raises(LoaderMemoryError, match="limit of 1MB .* Raise DUCKDB_LOADER_MEMORY_LIMIT"):
+        load_orders(sandbox, monkeypatch)
+    monkeypatch.delenv("DUCKDB_LOADER_MEMORY_LIMIT")
+    load_orders(sandbox, monkeypatch)
+    for table, scheme in (("postings_fbo", "fbo"), ("postings_fbs", "fbs")):
+        ((total, distinct),) = raw(f"select count(*), count(distinct posting_number) from raw_ozon.{table}")
+        assert total == distinct == len(truth_lines(sandbox, scheme))

@@ -34,8 +34,9 @@ TOTAL_ON_WAREHOUSES = "Всего находится на складах"
 
 @pytest.fixture(autouse=True)
 def restore_loader_now(monkeypatch):
-    """`load` sets LOADER_NOW to the sandbox clock; put it back after each test."""
-    monkeypatch.delenv("LOADER_NOW", raising=False)
+    """`load` sets LOADER_NOW to the sandbox clock; put it back after each test (empty is the wall
+    clock; a `delenv` of an unset variable would record nothing to restore)."""
+    monkeypatch.setenv("LOADER_NOW", "")
 
 
 @pytest.fixture
