@@ -70,6 +70,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--products", type=int, nargs="+", default=[2_000, 8_000], help="sizes to measure")
     parser.add_argument("--warehouses", type=int, default=40)
     parser.add_argument("--history-days", type=int, default=14, help="days of orders before the first load")
+    parser.add_argument(
+        "--demand-scale",
+        type=float,
+        default=1.0,
+        help="multiplies every product's orders a day (0.125: the brief's ~2 million order lines at 100,000 x 365)",
+    )
     parser.add_argument("--destination", choices=("duckdb", "postgres"), default="duckdb")
     parser.add_argument(
         "--marketplaces", nargs="+", choices=MARKETPLACE_NAMES, default=list(MARKETPLACE_NAMES), help="what to load"
@@ -126,7 +132,12 @@ def sandbox_env(sandbox: Sandbox) -> dict[str, str]:
 
 def bench_size(size: int, args: argparse.Namespace, workdir: Path) -> list[Figure]:
     seller = SandboxConfig(
-        seed=1, products=size, warehouses=args.warehouses, history_days=args.history_days, rate_limit_rps=None
+        seed=1,
+        products=size,
+        warehouses=args.warehouses,
+        history_days=args.history_days,
+        demand_scale=args.demand_scale,
+        rate_limit_rps=None,
     )
     env = {
         "DUCKDB_PATH": str(workdir / "bench.duckdb"),
@@ -240,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         "products": args.products,
         "warehouses": args.warehouses,
         "history_days": args.history_days,
+        "demand_scale": args.demand_scale,
         "cpus": os.cpu_count(),
     }
     report["figures"] = [{**asdict(figure), "rows_per_second": figure.rows_per_second} for figure in figures]

@@ -4,6 +4,7 @@ limits, faults), and stock that moves with its orders and supplies as the clock 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import re
 from collections import Counter
@@ -353,3 +354,17 @@ def test_posting_pages_are_the_json_of_the_documented_rows(sandbox):
                 for blocks in (set(), {"analytics_data", "financial_data", "legal_info", "barcodes"}):
                     row = ozon_postings._render(posting, now, blocks)
                     assert ozon_postings._render_json(posting, now, blocks) == json.dumps(row, ensure_ascii=False)
+
+
+def test_demand_scale_thins_the_orders_of_both_marketplaces():
+    def orders(demand_scale: float) -> tuple[int, int]:
+        config = dataclasses.replace(SELLER, demand_scale=demand_scale)
+        with Sandbox(config) as running:
+            ozon = running.ozon.truth(running.ozon.accounts[0].client_id).order_lines
+            wildberries = running.wildberries.truth(running.wildberries.accounts[0].token).orders
+            return len(ozon), len(wildberries)
+
+    calibrated, quarter = orders(1.0), orders(0.25)
+    assert all(0.1 * full < thinned < 0.45 * full for full, thinned in zip(calibrated, quarter, strict=True))
+    with pytest.raises(ValueError, match="demand_scale must be > 0"):
+        SandboxConfig(demand_scale=0)

@@ -34,6 +34,9 @@ class SandboxConfig:
     # Simulated time: the clock starts at `start`; `history_days` days of orders exist before it.
     start: datetime = DEFAULT_START
     history_days: int = 0
+    # Multiplies every product's orders a day (1 = the calibrated seller; 0.125 at 100,000 products
+    # and 365 days gives the benchmark brief's ~2 million Ozon postings).
+    demand_scale: float = 1.0
     # Wildberries: `wb_port` 0 picks a free port; the last `wb_base_token_accounts` accounts hold
     # "base" tokens (403 on wb-warehouses, strict limits); `wb_masked_warehouses` serves WB's
     # masked warehouse names ("Склад WB", "Склад WB РФ") as WB does since Aug 2026.
@@ -56,6 +59,8 @@ class SandboxConfig:
             raise ValueError("rate_limit_rps must be >= 0")
         if self.rate_limit_scale <= 0:
             raise ValueError("rate_limit_scale must be > 0")
+        if self.demand_scale <= 0:
+            raise ValueError("demand_scale must be > 0")
         if self.history_days < 0:
             raise ValueError("history_days must be >= 0")
         if not 0 <= self.wb_base_token_accounts <= self.accounts:

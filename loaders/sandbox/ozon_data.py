@@ -326,6 +326,7 @@ class OzonSeller:
             self.product,
             lambda listing: self._archive_at[listing.index],
             len(listings),
+            history.demand_scale,
         )
 
     def now(self) -> int:
@@ -511,11 +512,12 @@ class OzonSeller:
 
 
 class HistorySettings(NamedTuple):
-    """What the simulated history of every seller needs: its seed, first day and clock."""
+    """What the simulated history of every seller needs: its seed, first day, clock and demand."""
 
     seed: int
     first_day: datetime
     now: Callable[[], datetime]
+    demand_scale: float = 1.0
 
 
 # Counts Ozon moves and the simulation drives; the other counts stay as generated, except that
@@ -720,7 +722,7 @@ def _ean13(rng: random.Random) -> str:
 def generate_sellers(config: SandboxConfig, now: Callable[[], datetime]) -> list[OzonSeller]:
     """One `OzonSeller` per account, Client-Ids 100001, 100002, ..., all drawn from `config.seed`;
     their history starts `config.history_days` before `config.start` and is read as of `now()`."""
-    history = HistorySettings(config.seed, config.start - timedelta(days=config.history_days), now)
+    history = HistorySettings(config.seed, config.start - timedelta(days=config.history_days), now, config.demand_scale)
     rng = random.Random(config.seed)  # noqa: S311 (fake data; the Api-Keys are fake too)
     warehouses = CANONICAL_WAREHOUSES[: config.warehouses]
     unknown = [unknown_warehouse(number) for number in range(1, config.unknown_warehouses + 1)]

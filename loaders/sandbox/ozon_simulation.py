@@ -280,6 +280,7 @@ class ProductLife:
         archive_at: int,
         order_id_base: Callable[[int], int],
         warehouses: tuple[SellerWarehouse, ...],
+        demand_scale: float = 1.0,
     ) -> None:
         self.listing, self.product, self.seed = listing, product, seed
         self.first_day, self.archive_at = first_day, archive_at
@@ -301,7 +302,7 @@ class ProductLife:
         self.p_fbo = array("b")
 
         rng = self._rng = random.Random(seed)  # noqa: S311 (fake data)
-        base_rate = _base_rate(rng)
+        base_rate = _base_rate(rng) * demand_scale
         restocked = rng.random() < RESTOCKED_SHARE
         self.locations = [
             Location("fbo", placement, base_rate * (0.5 + rng.random()), restocked, placement.initial_state)
@@ -553,8 +554,10 @@ class SellerHistory:
         product: Callable[[Listing], Product],
         archive_at: Callable[[Listing], int],
         products: int,
+        demand_scale: float = 1.0,
     ) -> None:
         self._seed = seed
+        self._demand_scale = demand_scale
         self.first_day = first_day
         self._product = product
         self._archive_at = archive_at
@@ -577,6 +580,7 @@ class SellerHistory:
                 self._archive_at(listing),
                 self._order_id_base(listing.index),
                 self._warehouses,
+                self._demand_scale,
             )
         life.advance(day_end(at))
         return life

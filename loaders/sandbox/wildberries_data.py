@@ -407,7 +407,7 @@ class WbSeller:
                     seed + size.chrt_id,
                     first,
                     self.cells[first:last],
-                    card.demand,
+                    card.demand * self.config.demand_scale,
                     (active_from, active_until),
                     card.restocks,
                     serial_base,
