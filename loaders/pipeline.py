@@ -46,9 +46,10 @@ LOADER_SETTINGS = {
 # load step: DuckDB merging the staging tables into raw (dlt's delete-insert SQL), whose memory
 # grew with the rows merged (852 MB for a million postings at 100,000 products). With its
 # de-duplication rewritten to spill (loaders/duckdb_destination.py), DuckDB keeps to a memory
-# limit. Measured (peak RSS of `python -m loaders ozon`, 14 days of orders, 2,000 / 8,000 /
-# 30,000 / 100,000 products): without a limit 230 / 293 / 451 / - MB, with 128MB 222 / 296 / 360 /
-# 381 MB (Wildberries at 100,000: 605 -> 371 MB), in the same time; with 64MB 295 MB at 30,000.
+# limit. Measured (peak RSS of `python -m loaders ozon`, 14 days of orders): 293 / 451 MB at
+# 8,000 / 30,000 products without a limit, 296 / 360 MB with 128MB (381 MB at 100,000, where
+# dlt's own merge took 852 MB; Wildberries 605 -> 371 MB), in the same time; 64MB: 295 MB at
+# 30,000 and 369 MB at 100,000.
 # One thread: with both cores the merge took more memory (329 -> 398 MB for 4,000 -> 8,000
 # products; 293 -> 322 MB with one) in the same time. dlt opens and closes the database for every
 # load job (py-spy: a fifth of an Ozon load's wall time at 2,000 products); one connection for the
