@@ -35,7 +35,7 @@ class SandboxConfig:
     start: datetime = DEFAULT_START
     history_days: int = 0
     # Multiplies every product's orders a day (1 = the calibrated seller; 0.125 at 100,000 products
-    # and 365 days gives the benchmark brief's ~2 million Ozon postings).
+    # and 365 days gives 2.25 million Ozon postings, the benchmark brief's ~2 million order lines).
     demand_scale: float = 1.0
     # Wildberries: `wb_port` 0 picks a free port; the last `wb_base_token_accounts` accounts hold
     # "base" tokens (403 on wb-warehouses, strict limits); `wb_masked_warehouses` serves WB's
