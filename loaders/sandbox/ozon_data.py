@@ -517,7 +517,7 @@ class HistorySettings(NamedTuple):
     seed: int
     first_day: datetime
     now: Callable[[], datetime]
-    demand_scale: float = 1.0
+    demand_scale: float
 
 
 # Counts Ozon moves and the simulation drives; the other counts stay as generated, except that

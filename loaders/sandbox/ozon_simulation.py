@@ -280,7 +280,7 @@ class ProductLife:
         archive_at: int,
         order_id_base: Callable[[int], int],
         warehouses: tuple[SellerWarehouse, ...],
-        demand_scale: float = 1.0,
+        demand_scale: float,
     ) -> None:
         self.listing, self.product, self.seed = listing, product, seed
         self.first_day, self.archive_at = first_day, archive_at
@@ -554,7 +554,7 @@ class SellerHistory:
         product: Callable[[Listing], Product],
         archive_at: Callable[[Listing], int],
         products: int,
-        demand_scale: float = 1.0,
+        demand_scale: float,
     ) -> None:
         self._seed = seed
         self._demand_scale = demand_scale
