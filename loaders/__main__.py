@@ -2,7 +2,11 @@
 [--destination duckdb|postgres] [--full-refresh] [--stats-file PATH]`.
 
 Loads every configured account of the marketplace (or those named with --account). One account's
-failure is reported and the others still load; the exit code is that of the worst failure.
+failure is reported and the others still load, and within an account one resource's failure (a
+removed method, an endpoint refused for this token, an endpoint still failing after its retries)
+costs only that resource. Exit codes, the worst over the accounts: 0 every resource loaded,
+4 partial (some resources failed or were skipped, the rest loaded), 1 failed, 2 configuration,
+3 every resource refused the credentials.
 """
 
 from __future__ import annotations
@@ -22,7 +26,22 @@ from loaders.secrets import install_log_masking, mask
 
 log = logging.getLogger("loaders")
 
-EXIT_FAILED, EXIT_CONFIG, EXIT_AUTH = 1, 2, 3
+EXIT_FAILED, EXIT_CONFIG, EXIT_AUTH, EXIT_PARTIAL = 1, 2, 3, 4
+# Worst first: which code wins when accounts end differently.
+SEVERITY = (EXIT_CONFIG, EXIT_AUTH, EXIT_FAILED, EXIT_PARTIAL, 0)
+
+
+def worse(first: int, second: int) -> int:
+    return min(first, second, key=SEVERITY.index)
+
+
+def exit_code(result) -> int:
+    if result.status == "complete":
+        return 0
+    if result.status == "partial":
+        return EXIT_PARTIAL
+    failed = [outcome for outcome in result.resources if outcome["status"] == "failed"]
+    return EXIT_AUTH if failed and all(outcome["auth"] for outcome in failed) else EXIT_FAILED
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -70,16 +89,21 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # noqa: BLE001 - reported per account, then the exit code says it failed
             api_error = api_error_in(exc)
             log.error("%s: load failed: %s", label, api_error or mask(f"{type(exc).__name__}: {exc}"))
-            status = max(status, EXIT_AUTH if isinstance(api_error, ApiAuthError) else EXIT_FAILED)
+            status = worse(status, EXIT_AUTH if isinstance(api_error, ApiAuthError) else EXIT_FAILED)
             error = api_error or exc
             stats.append({"account": account.name, "error_class": type(error).__name__, "error": mask(str(error))})
             continue
         stats.append(dataclasses.asdict(result))
+        status = worse(status, exit_code(result))
         for table, rows in sorted(result.rows.items()):
             log.info("%s: %s: %d rows", label, table, rows)
-        log.info(
-            "%s: loaded in %.1fs with %d requests (%d retries) into %s",
+        not_loaded = [f"{o['resource']} {o['status']}" for o in result.resources if o["status"] != "ok"]
+        log.log(
+            logging.WARNING if not_loaded else logging.INFO,
+            "%s: %s%s in %.1fs with %d requests (%d retries) into %s",
             label,
+            result.status,
+            f" ({', '.join(not_loaded)})" if not_loaded else "",
             result.seconds,
             result.requests,
             result.retries,

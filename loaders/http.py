@@ -4,13 +4,16 @@ A `ApiClient` is bound to one marketplace account. It paces requests so the
 account stays under its documented rate, retries what is worth retrying (429,
 5xx, timeouts, dropped connections) with exponential back-off and jitter while
 honouring `Retry-After`, and never retries an authentication or permission
-error: those end the run at once with a message that names the marketplace,
-account and endpoint, and says what to do. Secrets never reach a message.
+error. Every failure raises an `ApiError` that names the marketplace, account and
+endpoint, carries the HTTP status, and says what to do; the loaders record it against the
+resource that made the request (`loaders/outcomes.py`), so one failing endpoint costs only
+itself. Secrets never reach a message.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import random
 import threading
 import time
@@ -20,18 +23,27 @@ from typing import Any
 
 import requests
 
+from loaders.config import ConfigError
 from loaders.secrets import mask, register_secret
 
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+# A removed method: 404/405/410, or Ozon's code 9 "obsolete method cannot be used" (HTTP 400 or 410).
+GONE_STATUSES = frozenset({404, 405, 410})
+OBSOLETE_METHOD_CODE = 9
+# The longest wait a 429's Retry-After / X-Ratelimit-Retry may ask for before the endpoint is left
+# for the next run (WB base tokens are told to come back in hours); API_MAX_RETRY_WAIT_SECONDS.
+DEFAULT_MAX_RETRY_WAIT = 60.0
 
 
 class ApiError(Exception):
     """A request to a marketplace API failed; the message says where and what to do."""
 
-    def __init__(self, marketplace: str, account: str, endpoint: str, detail: str, hint: str = ""):
-        self.marketplace, self.account, self.endpoint = marketplace, account, endpoint
+    def __init__(
+        self, marketplace: str, account: str, endpoint: str, detail: str, hint: str = "", status: int | None = None
+    ):
+        self.marketplace, self.account, self.endpoint, self.status = marketplace, account, endpoint, status
         text = f"{marketplace} account {account}: {endpoint}: {detail}"
         super().__init__(mask(f"{text}. {hint}" if hint else text))
 
@@ -44,8 +56,16 @@ class ApiRequestError(ApiError):
     """The marketplace rejected the request itself (a bug or an API change on our side)."""
 
 
+class ApiEndpointGoneError(ApiRequestError):
+    """The endpoint is not there (any more): the marketplace removed the method or its version."""
+
+
 class ApiUnavailableError(ApiError):
     """The endpoint kept failing after every retry, or its circuit is open."""
+
+
+class ApiThrottledError(ApiUnavailableError):
+    """The marketplace asked to wait longer than the loader may (API_MAX_RETRY_WAIT_SECONDS)."""
 
 
 @dataclass(frozen=True)
@@ -102,13 +122,19 @@ class ApiClient:
     secrets: tuple[str, ...]
     is_auth_error: AuthErrorTest
     auth_hint: str
+    # Says whether an auth error rejects the credentials themselves (a wrong key), not one endpoint:
+    # then every later call of this client fails at once, without a request.
+    rejects_credentials: AuthErrorTest = lambda status, body: False
     requests_per_second: float | None = None
     endpoint_intervals: dict[str, float] = field(default_factory=dict)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     breaker_threshold: int = 2
     timeout: float = 60.0
+    max_retry_wait: float | None = None  # None: API_MAX_RETRY_WAIT_SECONDS or DEFAULT_MAX_RETRY_WAIT
     session: requests.Session = field(default_factory=requests.Session)
     stats: dict[str, int] = field(default_factory=lambda: {"requests": 0, "failed": 0, "retries": 0, "throttled": 0})
+    # The error that rejected the credentials, if one did; shared, like `stats`, with copies of this client.
+    rejected: list[ApiAuthError] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for secret in self.secrets:
@@ -119,6 +145,8 @@ class ApiClient:
             endpoint: Pacer(interval=interval) for endpoint, interval in self.endpoint_intervals.items()
         }
         self._consecutive_failures: dict[str, int] = {}
+        if self.max_retry_wait is None:
+            self.max_retry_wait = max_retry_wait()
 
     def post(self, endpoint: str, body: dict[str, Any]) -> Any:
         """POST a JSON body and return the parsed JSON answer."""
@@ -142,6 +170,8 @@ class ApiClient:
         return self._call("GET", endpoint_or_url, params=params)
 
     def _call(self, method: str, endpoint: str, **kwargs: Any) -> requests.Response:
+        if self.rejected:
+            raise self.rejected[0]
         if self._consecutive_failures.get(endpoint, 0) >= self.breaker_threshold:
             raise ApiUnavailableError(
                 self.marketplace,
@@ -169,15 +199,29 @@ class ApiClient:
             try:
                 response = self.session.request(method, url, timeout=self.timeout, **kwargs)
             except (requests.Timeout, requests.ConnectionError) as exc:
-                failure, retry_after = f"{type(exc).__name__}", None
+                failure, retry_after, last_status = f"{type(exc).__name__}", None, None
             else:
                 if response.ok:
                     return response
                 self.stats["failed"] += 1
                 self._raise_if_final(endpoint, response)
-                failure, retry_after = f"HTTP {response.status_code}", _retry_after(response)
+                failure, retry_after, last_status = (
+                    f"HTTP {response.status_code}",
+                    _retry_after(response),
+                    response.status_code,
+                )
                 if response.status_code == 429:
                     self.stats["throttled"] += 1
+                    if retry_after is not None and retry_after > self.max_retry_wait:
+                        raise ApiThrottledError(
+                            self.marketplace,
+                            self.account,
+                            endpoint,
+                            f"HTTP 429 asks to wait {retry_after:g} s, more than the {self.max_retry_wait:g} s "
+                            "allowed (API_MAX_RETRY_WAIT_SECONDS)",
+                            "Skipped for this run; the next run picks it up.",
+                            status=429,
+                        )
             if attempt == self.retry.attempts:
                 raise ApiUnavailableError(
                     self.marketplace,
@@ -185,6 +229,7 @@ class ApiClient:
                     endpoint,
                     f"still failing after {attempt} attempts (last: {failure})",
                     "The marketplace is overloaded or down; the next scheduled run will retry.",
+                    status=last_status,
                 )
             delay = self.retry.delay(attempt, retry_after)
             self.stats["retries"] += 1
@@ -205,15 +250,30 @@ class ApiClient:
         if response.status_code in RETRYABLE_STATUSES:
             return
         body = _parse(response)
-        detail = f"HTTP {response.status_code} {_describe(body)}"
-        if self.is_auth_error(response.status_code, body):
-            raise ApiAuthError(self.marketplace, self.account, endpoint, detail, self.auth_hint)
+        status = response.status_code
+        detail = f"HTTP {status} {_describe(body)}"
+        if self.is_auth_error(status, body):
+            error = ApiAuthError(self.marketplace, self.account, endpoint, detail, self.auth_hint, status=status)
+            if self.rejects_credentials(status, body):
+                self.rejected.append(error)
+            raise error
+        if status in GONE_STATUSES or (isinstance(body, dict) and body.get("code") == OBSOLETE_METHOD_CODE):
+            raise ApiEndpointGoneError(
+                self.marketplace,
+                self.account,
+                endpoint,
+                detail,
+                "The marketplace no longer serves this method: the endpoint versions are in "
+                "loaders/<marketplace>/settings.py; the other resources still load.",
+                status=status,
+            )
         raise ApiRequestError(
             self.marketplace,
             self.account,
             endpoint,
             detail,
             "The request was rejected as invalid; check the endpoint version against the API notes.",
+            status=status,
         )
 
     def _json(self, endpoint: str, response: requests.Response) -> Any:
@@ -226,6 +286,19 @@ class ApiClient:
                 endpoint,
                 f"answer is not JSON ({len(response.content)} bytes)",
             ) from exc
+
+
+def max_retry_wait() -> float:
+    text = os.environ.get("API_MAX_RETRY_WAIT_SECONDS", "").strip()
+    if not text:
+        return DEFAULT_MAX_RETRY_WAIT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if seconds <= 0:
+        raise ConfigError(f"API_MAX_RETRY_WAIT_SECONDS must be a positive number of seconds, not {text!r}")
+    return seconds
 
 
 # Seconds to wait, as Ozon (`Retry-After`) and Wildberries (`X-Ratelimit-Retry`) say it.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from loaders import config, ozon, wildberries
+from loaders.outcomes import Outcomes
 from loaders.ozon import helpers as ozon_helpers
 from loaders.pipeline import Marketplace, PreparedSource
 from loaders.wildberries import helpers as wildberries_helpers
@@ -10,17 +11,17 @@ from loaders.wildberries import helpers as wildberries_helpers
 
 def _prepare_ozon(account: config.OzonAccount) -> PreparedSource:
     client = ozon_helpers.make_client(account)
-    report_failures: list = []
+    outcomes = Outcomes(f"Ozon account {account.name}")
     unfinished: set[str] = set()
-    source = ozon.ozon_source(account, client=client, report_failures=report_failures, unfinished=unfinished)
-    return PreparedSource(source, [client], report_failures, unfinished)
+    source = ozon.ozon_source(account, client=client, outcomes=outcomes, unfinished=unfinished)
+    return PreparedSource(source, [client], outcomes, unfinished)
 
 
 def _prepare_wildberries(account: config.WildberriesAccount) -> PreparedSource:
     client = wildberries_helpers.make_client(account)
-    deferred: list = []
-    source = wildberries.wildberries_source(account, client=client, report_failures=deferred)
-    return PreparedSource(source, [client], deferred)
+    outcomes = Outcomes(f"Wildberries account {account.name}")
+    source = wildberries.wildberries_source(account, client=client, outcomes=outcomes)
+    return PreparedSource(source, [client], outcomes)
 
 
 MARKETPLACES: dict[str, Marketplace] = {
@@ -30,6 +31,7 @@ MARKETPLACES: dict[str, Marketplace] = {
         resources=ozon.RESOURCES,
         accounts=config.ozon_accounts,
         prepare=_prepare_ozon,
+        needs=ozon.NEEDS,
     ),
     "wildberries": Marketplace(
         name="wildberries",

@@ -7,15 +7,16 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import dlt
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from loaders import config, duckdb_destination
+from loaders import config, duckdb_destination, outcomes
 from loaders.http import ApiClient
+from loaders.outcomes import Outcomes, ResourceOutcome
 from loaders.progress import ResourceProgress
 
 log = logging.getLogger(__name__)
@@ -73,14 +74,13 @@ def apply_loader_settings(destination_name: str) -> None:
 
 @dataclass
 class PreparedSource:
-    """A dlt source for one account, the HTTP clients it uses (for request counts), the errors
-    its resources recorded instead of raising (dlt drops a whole run when a resource raises; a
-    failed report must still leave its `report_requests` row), which `run` raises after the load,
-    and the resources that read only part of their window in this load, which `run` loads again."""
+    """A dlt source for one account, the HTTP clients it uses (for request counts), the failures
+    its resources recorded instead of raising (`loaders/outcomes.py`), and the resources that read
+    only part of their window in this load, which `run` loads again."""
 
     source: Any
     clients: list[ApiClient]
-    deferred_errors: list[Exception] = field(default_factory=list)
+    outcomes: Outcomes | None = None
     unfinished: set[str] = field(default_factory=set)
 
 
@@ -93,6 +93,7 @@ class Marketplace:
     resources: tuple[str, ...]
     accounts: Callable[[], list]
     prepare: Callable[[Any], PreparedSource]
+    needs: dict[str, str] = field(default_factory=dict)  # transformer -> the resource that feeds it
 
 
 @dataclass
@@ -105,6 +106,8 @@ class LoadResult:
     failed: int = 0
     retries: int = 0
     throttled: int = 0
+    resources: list[dict] = field(default_factory=list)  # ResourceOutcome of each selected resource
+    status: str = "complete"  # complete | partial | failed (loaders.outcomes.load_status)
 
 
 def destination(name: str):
@@ -134,10 +137,10 @@ def extracted_rows(trace) -> dict[str, int]:
     return dict(counts)
 
 
-def run_step(pipeline, destination_name: str, *source, refresh: str | None = None) -> None:
+def run_step(pipeline, destination_name: str, *source, refresh: str | None = None):
     """`pipeline.run` of `source` (without one: the pending load), DuckDB's out-of-memory made clear."""
     try:
-        pipeline.run(*source, loader_file_format=LOADER_FILE_FORMATS[destination_name], refresh=refresh)
+        return pipeline.run(*source, loader_file_format=LOADER_FILE_FORMATS[destination_name], refresh=refresh)
     except PipelineStepFailed as exc:
         if destination_name == "duckdb" and "Out of Memory" in str(exc):
             limit = duckdb_loader_config()["memory_limit"]
@@ -149,6 +152,14 @@ def run_step(pipeline, destination_name: str, *source, refresh: str | None = Non
         raise
 
 
+def _load_outcomes(pipeline, destination_name: str, account: str, settled, data_load_id: str | None) -> None:
+    """One `resource_outcomes` row per resource of this run, in a load of its own after the data."""
+    synced_at = config.now()
+    rows = [{"account": account, "synced_at": synced_at, **o.row(), "data_load_id": data_load_id} for o in settled]
+    resource = dlt.resource(rows, name=outcomes.TABLE, write_disposition="append", columns=outcomes.COLUMNS)
+    run_step(pipeline, destination_name, resource)
+
+
 def run(
     marketplace: Marketplace,
     account: Any,
@@ -156,7 +167,12 @@ def run(
     resources: tuple[str, ...] | None = None,
     full_refresh: bool = False,
 ) -> LoadResult:
-    """Load one account of `marketplace` into its raw dataset; raises the API's error when a resource fails."""
+    """Load one account of `marketplace` into its raw dataset.
+
+    A resource that fails (see `loaders/outcomes.py`) costs only itself: the others load and
+    commit, and the result's `resources` and `status` say what became of each. Raises only when
+    the load itself fails (the database, dlt, the configuration).
+    """
     started = time.monotonic()
     progress = ResourceProgress(f"{marketplace.name} account {account.name}")
     apply_loader_settings(destination_name)
@@ -173,16 +189,20 @@ def run(
         run_step(pipeline, destination_name)
     prepared = marketplace.prepare(account)
     source = prepared.source.with_resources(*resources) if resources else prepared.source
+    selected = tuple(source.selected_resources)
     refresh = "drop_sources" if full_refresh else None
     rows: Counter[str] = Counter()
     clients: list[ApiClient] = []
+    failures: dict[str, ResourceOutcome] = {}
+    data_load_id = None
     while True:
         progress.watch(source)
-        run_step(pipeline, destination_name, source, refresh=refresh)
+        info = run_step(pipeline, destination_name, source, refresh=refresh)
+        data_load_id = data_load_id or (info.loads_ids[-1] if info and info.loads_ids else None)
         rows.update(extracted_rows(pipeline.last_trace))
         clients += prepared.clients
-        if prepared.deferred_errors:
-            raise prepared.deferred_errors[0]
+        if prepared.outcomes:
+            failures.update(prepared.outcomes.failures)
         if not prepared.unfinished:
             break
         # A resource that read only part of its window (a marketplace caps what one load holds)
@@ -191,11 +211,15 @@ def run(
         log.info("%s account %s: %s continue in another load", marketplace.name, account.name, ", ".join(left))
         prepared = marketplace.prepare(account)
         source, refresh = prepared.source.with_resources(*left), None
+    resource_outcomes = outcomes.settle(selected, failures, marketplace.needs)
+    _load_outcomes(pipeline, destination_name, account.name, resource_outcomes, data_load_id)
     return LoadResult(
         marketplace=marketplace.name,
         account=account.name,
         rows=dict(rows),
         seconds=time.monotonic() - started,
+        resources=[asdict(outcome) for outcome in resource_outcomes],
+        status=outcomes.load_status(resource_outcomes),
         **{
             stat: sum(client.stats[stat] for client in clients)
             for stat in ("requests", "failed", "retries", "throttled")

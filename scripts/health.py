@@ -2,8 +2,12 @@
 
 Checks the database connection, the freshness of every source (its last successful load, per
 marketplace, group and account, against `[health.freshness_hours]` in ops.toml), the last run's
-status, failing dbt tests of the last build, the data quality score of every source's newest load
-(against `[health] min_quality_score`), a stale lock and the size of the log folder.
+status (a run left `running` by a process that is gone is reported dead), partial loads (the
+resources that did not load, by name), models the last build did not build, failing dbt tests of
+the last build, the data quality score of every source's newest load (against `[health]
+min_quality_score`), a stale lock and the size of the log folder.
+Verdict and exit code: HEALTHY 0, UNHEALTHY 1 (a check failed), DEGRADED 3 (nothing failed, but
+something works only in part: a partial source).
 `--alert` also sends what is wrong through the alert channels (cool-down applies).
 """
 
@@ -27,8 +31,10 @@ from scripts.lock import lock_path, pid_alive, recorded_holder
 
 log = logging.getLogger("health")
 
-EXIT_HEALTHY, EXIT_UNHEALTHY = 0, 1
-OK, WARN, FAIL = "ok", "warn", "fail"
+EXIT_HEALTHY, EXIT_UNHEALTHY, EXIT_DEGRADED = 0, 1, 3
+OK, WARN, DEGRADED, FAIL = "ok", "warn", "degraded", "fail"
+# The marts a seller reads; a build that left one of them unbuilt is unhealthy.
+CORE_MARTS = ("dim_products", "dim_warehouses", "fact_orders", "inventory", "sales_velocity", "stock_alerts")
 
 
 @dataclass(frozen=True)
@@ -55,9 +61,18 @@ def last_run(db: database.Database) -> Check:
         return Check("last run", FAIL, "no run recorded yet: run `make run`")
     run_id, status, started, finished, message = rows[0]
     if status == "running":
-        return Check("last run", OK, f"run {run_id} in progress since {started:%Y-%m-%d %H:%M} UTC")
+        holder = recorded_holder()
+        if holder and holder.run_id == run_id and pid_alive(holder.pid):
+            return Check("last run", OK, f"run {run_id} in progress since {started:%Y-%m-%d %H:%M} UTC")
+        message = (
+            f"run {run_id} started {started:%Y-%m-%d %H:%M} UTC is recorded as running, but no live "
+            "process holds the lock: it died (the next run closes it)"
+        )
+        return Check("last run", FAIL, message, f"health:run:{run_id}")
     if status == "success":
         return Check("last run", OK, f"run {run_id} succeeded at {finished:%Y-%m-%d %H:%M} UTC")
+    if status == "partial":
+        return Check("last run", DEGRADED, f"run {run_id} partial: {mask(message or '')}", f"health:run:{run_id}")
     return Check("last run", FAIL, f"run {run_id} {status}: {mask(message or '')}", f"health:run:{run_id}")
 
 
@@ -65,7 +80,7 @@ def freshness(db: database.Database, thresholds: dict[str, float], now: datetime
     rows = db.execute(
         f"""
         select marketplace, step_group, account,
-               max(case when status = 'success' then finished_at end) as last_success
+               max(case when status in ('success', 'partial') then finished_at end) as last_success
         from {runlog.SCHEMA}.run_log
         where kind = 'load'
         group by marketplace, step_group, account
@@ -86,6 +101,62 @@ def freshness(db: database.Database, thresholds: dict[str, float], now: datetime
         else:
             checks.append(Check(f"freshness {source}", OK, f"loaded {_age(now, last_success)}"))
     return checks or [Check("freshness", FAIL, "no load recorded yet: run `make run`")]
+
+
+def partial_sources(db: database.Database) -> list[Check]:
+    """A degraded check per account and group whose newest load was partial, naming what did not load."""
+    rows = db.execute(
+        f"""
+        with newest as (
+            select run_id, step, marketplace, account, step_group, status,
+                   row_number() over (partition by marketplace, account, step_group order by started_at desc) as recency
+            from {runlog.SCHEMA}.run_log
+            where kind = 'load' and status <> 'running'
+        )
+        select newest.marketplace, newest.account, newest.step_group, resources.resource, resources.status,
+               resources.http_status, resources.message
+        from newest
+        inner join {runlog.SCHEMA}.run_log_resources as resources
+            on resources.run_id = newest.run_id and resources.step = newest.step
+        where newest.recency = 1 and newest.status = 'partial' and resources.status <> 'ok'
+        order by 1, 2, 3, 4"""
+    )
+    by_source: dict[tuple[str, str, str], list[str]] = {}
+    for marketplace, account, group, resource, status, http_status, message in rows:
+        why = f"HTTP {http_status}" if http_status else (message or "")[:120]
+        by_source.setdefault((marketplace, account, group), []).append(f"{resource} {status} ({why})")
+    return [
+        Check(
+            f"partial {marketplace}/{account} {group}",
+            DEGRADED,
+            f"not loaded: {'; '.join(resources)}; the rest loaded (ops.run_log_resources says why)",
+            f"health:partial:{marketplace}/{account}/{group}:{','.join(sorted(resources))}",
+        )
+        for (marketplace, account, group), resources in by_source.items()
+    ]
+
+
+def marts_built(db: database.Database) -> list[Check]:
+    """Models the last build did not build (errors, or skipped after one), and core marts missing."""
+    latest = db.execute(
+        f"select run_id from {runlog.SCHEMA}.run_log where kind = 'transform' and status in ('success', 'failed') "
+        "order by started_at desc limit 1"
+    )
+    if not latest:
+        return []
+    rows = db.execute(
+        f"select unique_id, status from {runlog.SCHEMA}.dbt_results where run_id = ? and resource_type = 'model'",
+        (latest[0][0],),
+    )
+    if not rows:
+        return []
+    unbuilt = sorted(unique_id.rsplit(".", 1)[-1] for unique_id, status in rows if status not in ("success", "pass"))
+    missing = [name for name in CORE_MARTS if not db.relation_exists("marts", name)]
+    if unbuilt or missing:
+        parts = [f"not built in run {latest[0][0]}: {', '.join(unbuilt[:8])}"] if unbuilt else []
+        parts += [f"missing: marts.{', marts.'.join(missing)}"] if missing else []
+        return [Check("marts", FAIL, "; ".join(parts), "health:marts")]
+    return [Check("marts", OK, f"{len(rows)} models built in run {latest[0][0]}")]
 
 
 def dbt_tests(db: database.Database) -> Check:
@@ -161,6 +232,8 @@ def database_checks(target: str, settings: ops_config.OpsConfig) -> list[Check]:
                 *checks,
                 last_run(db),
                 *freshness(db, settings.freshness_hours, runlog.utcnow()),
+                *partial_sources(db),
+                *marts_built(db),
                 dbt_tests(db),
                 *quality_scores(db, settings.min_quality_score),
             ]
@@ -181,8 +254,13 @@ def check(target: str) -> list[Check]:
     return [*database_checks(target, settings), stale_lock(), log_size(settings)]
 
 
-def render(checks: list[Check], healthy: bool) -> str:
-    lines = [f"health: {'HEALTHY' if healthy else 'UNHEALTHY'}"]
+def verdict(checks: list[Check]) -> str:
+    statuses = {c.status for c in checks}
+    return "UNHEALTHY" if FAIL in statuses else "DEGRADED" if DEGRADED in statuses else "HEALTHY"
+
+
+def render(checks: list[Check]) -> str:
+    lines = [f"health: {verdict(checks)}"]
     lines += [f"  [{c.status.upper():4}] {c.name}: {c.message}" for c in checks]
     return "\n".join(lines)
 
@@ -196,20 +274,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--alert", action="store_true", help="send what is wrong through the alert channels")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     checks = check(args.target)
-    healthy = all(c.status != FAIL for c in checks)
+    state = verdict(checks)
     if args.json:
-        print(json.dumps({"healthy": healthy, "checks": [asdict(c) for c in checks]}, ensure_ascii=False, indent=1))
+        report = {"healthy": state == "HEALTHY", "verdict": state.lower(), "checks": [asdict(c) for c in checks]}
+        print(json.dumps(report, ensure_ascii=False, indent=1))
     else:
-        print(render(checks, healthy))
+        print(render(checks))
     if args.alert:
         failing = [
-            alerts.Alert((c.key,), f"Unhealthy: {c.name}", c.message) for c in checks if c.status == FAIL and c.key
+            alerts.Alert((c.key,), f"{'Unhealthy' if c.status == FAIL else 'Degraded'}: {c.name}", c.message)
+            for c in checks
+            if c.status in (FAIL, DEGRADED) and c.key
         ]
         try:
             alerts.notify(args.target, failing)
         except config.ConfigError as exc:
             log.error("alerts not sent: %s", exc)
-    return EXIT_HEALTHY if healthy else EXIT_UNHEALTHY
+    return {"HEALTHY": EXIT_HEALTHY, "DEGRADED": EXIT_DEGRADED}.get(state, EXIT_UNHEALTHY)
 
 
 if __name__ == "__main__":

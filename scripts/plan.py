@@ -8,17 +8,12 @@ have are ignored, so a group may list resources that are still being built.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-
-import yaml
-
-from loaders.config import PROJECT_DIR
 
 
 @dataclass(frozen=True)
 class Group:
     name: str
-    after: tuple[str, ...]  # groups whose load of the same account must have succeeded first
+    after: tuple[str, ...]  # groups whose load of the same account must have loaded (in full or in part) first
     resources: dict[str, tuple[str, ...]]  # marketplace -> loader resources (= raw table names)
 
 
@@ -83,28 +78,3 @@ def load_steps(selected: tuple[str, ...], marketplaces: dict[str, tuple[tuple[st
 def unplanned_resources(marketplace: str, resources: tuple[str, ...]) -> list[str]:
     planned = {name for group in GROUPS for name in group.resources.get(marketplace, ())}
     return [name for name in resources if name not in planned]
-
-
-def dbt_sources(models_dir: Path = PROJECT_DIR / "dbt_project" / "models") -> set[tuple[str, str]]:
-    """(source, table) declared in the dbt project's yml files."""
-    declared = set()
-    for path in models_dir.rglob("*.yml"):
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for source in document.get("sources") or ():
-            declared.update((source["name"], table["name"]) for table in source.get("tables") or ())
-    return declared
-
-
-def stale_data_exclusions(skipped: list[LoadStep], declared: set[tuple[str, str]]) -> list[str]:
-    """dbt selectors for everything built from the raw tables of skipped loads.
-
-    A load skipped because its catalogue failed leaves its account's stock (or orders) older than
-    the catalogue it would be joined to: the marts downstream of those tables keep their last build.
-    """
-    selectors = {
-        f"source:{step.marketplace}.{table}+"
-        for step in skipped
-        for table in step.resources
-        if (step.marketplace, table) in declared
-    }
-    return sorted(selectors)

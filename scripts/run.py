@@ -1,14 +1,16 @@
 """`python -m scripts.run [GROUP ...]`: load every configured source in dependency order, then `dbt build`.
 
 Each load is one subprocess per marketplace account (`python -m loaders ... --account`), so one
-account's failed catalogue skips only that account's stock and orders loads; the marts built
-from skipped tables are excluded from `dbt build` and keep their last build. A lock keeps runs
-from overlapping; SIGTERM or SIGINT stops the run after the current step (a second one also
-stops the step). Every run and step is recorded in the run log (`scripts/runlog.py`), then
-alerts are sent (`scripts/alerts.py`).
+account's failed catalogue skips only that account's stock and orders loads, and within a load a
+failing resource costs only itself (the load is `partial`). `dbt build` then rebuilds every mart:
+an account whose loads failed keeps its older rows, which the marts show with their sync times.
+A lock keeps runs from overlapping; SIGTERM or SIGINT stops the run after the current step (a
+second one also stops the step). Every run, step and resource is recorded in the run log
+(`scripts/runlog.py`), then alerts are sent (`scripts/alerts.py`).
 
-Exit codes: 0 success, 1 a step failed or was skipped, 2 configuration, 75 another run holds the
-lock, 130 stopped by a signal.
+Exit codes: 0 success, 1 a step failed or was skipped, 2 configuration, 4 partial (some resources
+of some loads failed, everything else loaded and built), 75 another run holds the lock, 130
+stopped by a signal.
 """
 
 from __future__ import annotations
@@ -31,8 +33,12 @@ from scripts.lock import LockBusy, RunLock
 
 log = logging.getLogger("run")
 
-EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_BUSY, EXIT_STOPPED = 0, 1, 2, 75, 130
-LOADER_EXIT_MEANINGS = {1: "load failed", 2: "configuration error", 3: "authentication failed"}
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_PARTIAL, EXIT_BUSY, EXIT_STOPPED = 0, 1, 2, 4, 75, 130
+LOADER_EXIT_MEANINGS = {1: "load failed", 2: "configuration error", 3: "authentication failed", 4: "partial"}
+# A load step's status by the loader's exit code (anything else: failed).
+LOADER_STATUSES = {0: "success", 4: "partial"}
+# Loads whose account a dependent group may build on: a partial catalogue still lists the products.
+USABLE = ("success", "partial")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -89,7 +95,6 @@ class Runner:
         self.stop_signal: str | None = None
         self._process = None
         self._outcomes: dict[tuple[str, str, str], str] = {}  # (group, marketplace, account) -> status
-        self._stale_skips: list[plan.LoadStep] = []
 
     # -- signals ----------------------------------------------------------------------------
     def _on_signal(self, signum, _frame) -> None:
@@ -112,12 +117,12 @@ class Runner:
         for group in step.group.after:
             if group in self.groups:
                 status = self._outcomes.get((group, step.marketplace, step.account))
-                if status != "success":
+                if status not in USABLE:
                     return f"{group} load of {step.marketplace}/{step.account} {status or 'did not run'} in this run"
                 continue
             with database.connect(self.target) as db:
                 status = runlog.last_statuses(db, group, step.marketplace).get(step.account)
-            if status != "success":
+            if status not in USABLE:
                 latest = f"was {status}" if status else "never ran"
                 return f"the last {group} load of {step.marketplace}/{step.account} {latest}"
         return None
@@ -127,7 +132,6 @@ class Runner:
         unmet = self._unmet_prerequisite(step)
         if unmet:
             record.finish("skipped", detail=f"skipped: {unmet}")
-            self._stale_skips.append(step)
             return record
         self._write(record)
         dataset = MARKETPLACES[step.marketplace].dataset
@@ -148,6 +152,7 @@ class Runner:
             finished = steps.run_measured(command, started=self._started)
             stats = json.loads(stats_file.read_text(encoding="utf-8")) if stats_file.exists() else []
         account_stats = next((entry for entry in stats if entry.get("account") == step.account), {})
+        record.resources = account_stats.get("resources", [])
         values = {
             "rows": account_stats.get("rows", {}),
             "api_requests": account_stats.get("requests"),
@@ -157,14 +162,18 @@ class Runner:
             "peak_memory_mb": finished.peak_memory_mb,
             "detail": f"resources: {', '.join(step.resources)}",
         }
-        if finished.returncode == 0:
-            record.finish("success", **values)
+        status = LOADER_STATUSES.get(finished.returncode, "failed")
+        if status == "success":
+            record.finish(status, **values)
         else:
             meaning = LOADER_EXIT_MEANINGS.get(finished.returncode, f"exit code {finished.returncode}")
+            not_ok = [o for o in record.resources if o["status"] != "ok"]
             record.finish(
-                "failed",
-                error_class=account_stats.get("error_class", "LoaderExit"),
-                error_message=account_stats.get("error") or f"{meaning} (exit code {finished.returncode})",
+                status,
+                error_class=account_stats.get("error_class") or _error_class(not_ok),
+                error_message=account_stats.get("error")
+                or "; ".join(f"{o['resource']} {o['status']}: {o['message']}" for o in not_ok)
+                or f"{meaning} (exit code {finished.returncode})",
                 **values,
             )
         with database.connect(self.target) as db:
@@ -175,18 +184,20 @@ class Runner:
         return record
 
     def _transform(self, loads: list[runlog.StepRecord]) -> runlog.StepRecord:
-        """`dbt build`, minus the marts of loads skipped for a failed prerequisite; skipped if no load succeeded."""
+        """`dbt build` of every mart (an account whose loads failed keeps its older rows); skipped if
+        no load loaded anything."""
         record = runlog.StepRecord(self.run_id, "transform", "transform")
-        if loads and not any(load.status == "success" for load in loads):
+        if loads and not any(load.status in USABLE for load in loads):
             record.finish("skipped", detail="skipped: no load succeeded; the marts keep their last build")
             return record
-        exclusions = plan.stale_data_exclusions(self._stale_skips, plan.dbt_sources())
-        record.detail = f"excluded (stale inputs): {' '.join(exclusions)}" if exclusions else "full build"
+        stale = [load.step for load in loads if load.status not in USABLE]
+        record.detail = f"full build; older data kept for: {', '.join(stale)}" if stale else "full build"
         self._write(record)
         run_results = dbt_target_path() / "run_results.json"
         run_results.unlink(missing_ok=True)
-        extra = (*steps.SCHEDULED_BUILD, *(("--exclude", *exclusions) if exclusions else ()))
-        finished = steps.run_measured(steps.dbt_command("build", self.target, *extra), started=self._started)
+        finished = steps.run_measured(
+            steps.dbt_command("build", self.target, *steps.SCHEDULED_BUILD), started=self._started
+        )
         results = json.loads(run_results.read_text(encoding="utf-8"))["results"] if run_results.exists() else []
         problems = [r for r in results if r["status"] in ("error", "fail", "runtime error")]
         values = {"peak_memory_mb": finished.peak_memory_mb}
@@ -247,6 +258,9 @@ class Runner:
                 killed = runlog.mark_killed(db, lock.stale.run_id)
                 log.warning("cleared a stale lock of %s (%d steps marked killed)", lock.stale.describe(), killed)
                 run.detail += f"; cleared stale lock of {lock.stale.describe()}"
+            died = runlog.close_dead_runs(db, self.run_id)
+            if died:
+                log.warning("%d run-log rows of earlier runs were still 'running': closed as died", died)
             runlog.write_step(db, run)
         try:
             records = self._steps(load_steps, transform)
@@ -260,9 +274,13 @@ class Runner:
             status = "interrupted"
         elif any(record.status in ("failed", "skipped") for record in records):
             status = "failed"
+        elif any(record.status == "partial" for record in records):
+            status = "partial"
         else:
             status = "success"
-        problems = [f"{r.step}: {r.error_message or r.detail}" for r in records if r.status in ("failed", "skipped")]
+        problems = [
+            f"{r.step}: {r.error_message or r.detail}" for r in records if r.status in ("failed", "skipped", "partial")
+        ]
         run.finish(
             status,
             peak_memory_mb=max((r.peak_memory_mb or 0 for r in records), default=None),
@@ -270,6 +288,14 @@ class Runner:
         )
         self._write(run)
         return status
+
+
+def _error_class(not_ok: list[dict]) -> str:
+    """The run log's error class of a load whose resources did not load: theirs when they agree."""
+    classes = {o.get("error_class") or "ResourceFailed" for o in not_ok if o["status"] == "failed"}
+    if not classes:
+        return "ResourceSkipped"
+    return classes.pop() if len(classes) == 1 else "ResourcesFailed"
 
 
 def dry_run(groups: tuple[str, ...], load_steps: list[plan.LoadStep], transform: bool, notes: list[str]) -> None:
@@ -280,7 +306,7 @@ def dry_run(groups: tuple[str, ...], load_steps: list[plan.LoadStep], transform:
         after = f" (after {', '.join(step.group.after)} of this account)" if step.group.after else ""
         print(f"  {step.name}{after}: resources {', '.join(step.resources)}")
     if transform:
-        print("  transform: dbt build (minus the marts of any load skipped for a failed prerequisite)")
+        print("  transform: dbt build of every mart")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -317,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         alerts.notify(args.target)
     except Exception as exc:  # noqa: BLE001 - a broken alert channel must not hide the run's own outcome
         log.error("alerts not sent: %s", mask(f"{type(exc).__name__}: {exc}"))
-    return {"success": EXIT_OK, "interrupted": EXIT_STOPPED}.get(status, EXIT_FAILED)
+    return {"success": EXIT_OK, "partial": EXIT_PARTIAL, "interrupted": EXIT_STOPPED}.get(status, EXIT_FAILED)
 
 
 if __name__ == "__main__":

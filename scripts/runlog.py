@@ -24,7 +24,7 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("step_group", "text"),  # catalogue | orders | stock ...
         ("marketplace", "text"),
         ("account", "text"),
-        ("status", "text"),  # running | success | failed | skipped | interrupted | killed
+        ("status", "text"),  # running | success | partial | failed | skipped | interrupted | killed | died
         ("started_at", "timestamp"),
         ("finished_at", "timestamp"),
         ("duration_seconds", "double precision"),
@@ -43,6 +43,19 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("step", "text"),
         ("table_name", "text"),
         ("rows_loaded", "bigint"),
+    ),
+    # What became of each resource of a load step: the loader's outcomes (loaders/outcomes.py).
+    "run_log_resources": (
+        ("run_id", "text"),
+        ("step", "text"),
+        ("marketplace", "text"),
+        ("account", "text"),
+        ("resource", "text"),
+        ("status", "text"),  # ok | skipped | failed
+        ("http_status", "bigint"),
+        ("endpoint", "text"),
+        ("message", "text"),
+        ("finished_at", "timestamp"),
     ),
     "dbt_results": (
         ("run_id", "text"),
@@ -67,7 +80,7 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     ),
 }
 
-FINISHED_BAD = ("failed", "interrupted", "killed")
+FINISHED_BAD = ("failed", "interrupted", "killed", "died")
 
 
 def utcnow() -> datetime:
@@ -87,6 +100,7 @@ class StepRecord:
     started_at: datetime = field(default_factory=utcnow)
     finished_at: datetime | None = None
     rows: dict[str, int] = field(default_factory=dict)
+    resources: list[dict] = field(default_factory=list)  # the loader's outcome of each resource
     api_requests: int | None = None
     api_failed_requests: int | None = None
     api_retries: int | None = None
@@ -114,7 +128,7 @@ class StepRecord:
             self.started_at,
             self.finished_at,
             duration,
-            sum(self.rows.values()) if self.kind == "load" and self.status == "success" else None,
+            sum(self.rows.values()) if self.kind == "load" and self.status in ("success", "partial") else None,
             self.api_requests,
             self.api_failed_requests,
             self.api_retries,
@@ -142,7 +156,7 @@ def ensure_tables(db: Database) -> None:
 
 
 def write_step(db: Database, record: StepRecord) -> None:
-    """Insert or replace the row of (run_id, step), and its rows per table."""
+    """Insert or replace the row of (run_id, step), its rows per table and its resources' outcomes."""
     ensure_tables(db)
     db.execute(f"delete from {SCHEMA}.run_log where run_id = ? and step = ?", (record.run_id, record.step))
     db.execute(_insert_sql("run_log"), record.row())
@@ -150,6 +164,25 @@ def write_step(db: Database, record: StepRecord) -> None:
     db.executemany(
         _insert_sql("run_log_tables"),
         [(record.run_id, record.step, table, rows) for table, rows in sorted(record.rows.items())],
+    )
+    db.execute(f"delete from {SCHEMA}.run_log_resources where run_id = ? and step = ?", (record.run_id, record.step))
+    db.executemany(
+        _insert_sql("run_log_resources"),
+        [
+            (
+                record.run_id,
+                record.step,
+                record.marketplace,
+                record.account,
+                outcome["resource"],
+                outcome["status"],
+                outcome.get("http_status"),
+                outcome.get("endpoint"),
+                mask(outcome["message"]) if outcome.get("message") else None,
+                record.finished_at,
+            )
+            for outcome in record.resources
+        ],
     )
 
 
@@ -190,6 +223,22 @@ def mark_killed(db: Database, run_id: str) -> int:
         f"update {SCHEMA}.run_log set status = 'killed', error_message = 'the run process died (stale lock)' "
         "where run_id = ? and status = 'running'",
         (run_id,),
+    )
+    return rows
+
+
+def close_dead_runs(db: Database, current_run_id: str) -> int:
+    """Rows other runs left 'running' (their process died: a dropped database connection, a crash)
+    are closed as 'died'. Called by a run that holds the lock, so no other run can be alive."""
+    ensure_tables(db)
+    rows = db.execute(
+        f"select count(*) from {SCHEMA}.run_log where run_id <> ? and status = 'running'", (current_run_id,)
+    )[0][0]
+    db.execute(
+        f"update {SCHEMA}.run_log set status = 'died', "
+        "error_message = coalesce(error_message, 'the run ended without recording its outcome') "
+        "where run_id <> ? and status = 'running'",
+        (current_run_id,),
     )
     return rows
 

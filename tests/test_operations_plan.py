@@ -36,12 +36,6 @@ def test_catalogue_loads_first_per_account_and_unknown_resources_are_ignored():
     assert plan.load_steps(("stock",), {"ozon": ((), ["shop"])}) == []
 
 
-def test_skipped_loads_exclude_only_declared_sources_downstream():
-    skipped = plan.load_steps(("stock",), {"ozon": (("product_stocks", "warehouse_stock_report"), ["outlet"])})
-    exclusions = plan.stale_data_exclusions(skipped, {("ozon", "product_stocks"), ("ozon", "products")})
-    assert exclusions == ["source:ozon.product_stocks+"]
-
-
 def test_the_ops_source_documents_exactly_the_run_log_tables():
     path = PROJECT_DIR / "dbt_project" / "models" / "monitoring" / "_ops__sources.yml"
     (source,) = yaml.safe_load(path.read_text(encoding="utf-8"))["sources"]

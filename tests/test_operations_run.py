@@ -101,12 +101,13 @@ def test_run_log_after_a_successful_then_a_failed_run(ops):
     assert steps["load stock ozon/outlet"][0] == "skipped"
     assert "catalogue load of ozon/outlet failed" in steps["load stock ozon/outlet"][3]
     assert steps["load catalogue ozon/shop"][0] == steps["load stock ozon/shop"][0] == "success"
-    # The stock marts are not rebuilt on half-new data; the catalogue marts are.
+    # Every mart is rebuilt: the good account's rows are new, the failed account keeps its older ones.
     assert steps["transform"][0] == "success"
-    assert "source:ozon.product_stocks+" in steps["transform"][3]
-    built = {node for (node,) in query("select unique_id from ops.dbt_results where run_id = ?", (second,))}
-    assert "model.marketplace_elt.dim_products" in built
-    assert "model.marketplace_elt.inventory" not in built
+    assert "older data kept for: load catalogue ozon/outlet" in steps["transform"][3]
+    built = dict(query("select unique_id, status from ops.dbt_results where run_id = ?", (second,)))
+    assert built["model.marketplace_elt.dim_products"] == built["model.marketplace_elt.inventory"] == "success"
+    accounts = dict(query("select account, count(*) from marts.inventory group by account"))
+    assert set(accounts) == {"shop", "outlet"} and all(accounts.values())
     everything = " ".join(str(value) for row in query("select * from ops.run_log") for value in row)
     assert WRONG_KEY not in everything
 

@@ -12,6 +12,7 @@ import pytest
 from loaders import config, streaming
 from loaders.config import OzonAccount
 from loaders.http import RetryPolicy
+from loaders.outcomes import Outcomes
 from loaders.ozon import ozon_source, reports, settings
 from loaders.ozon.helpers import make_client
 from loaders.pipeline import Marketplace, PreparedSource, run
@@ -33,16 +34,20 @@ def account_of(sandbox) -> OzonAccount:
     return OzonAccount("shop", acc.client_id, acc.api_key, sandbox.ozon.base_url)
 
 
-def load(sandbox, resources: tuple[str, ...], failures: list | None = None, client=None, destination="duckdb"):
-    """Run the loader the way the CLI does, with a list to receive report failures after the load."""
-    marketplace = Marketplace(
-        name="ozon",
-        dataset="raw_ozon",
-        resources=(),
-        accounts=list,
-        prepare=lambda account: PreparedSource(ozon_source(account, client=client, report_failures=failures), []),
-    )
+def load(sandbox, resources: tuple[str, ...], client=None, destination="duckdb", guarded=True):
+    """Run the loader the way the CLI does (a failing resource is recorded in the result's
+    `resources`), or, with `guarded=False`, so that the first error fails the run."""
+
+    def prepare(account):
+        outcomes = Outcomes(f"Ozon account {account.name}") if guarded else None
+        return PreparedSource(ozon_source(account, client=client, outcomes=outcomes), [], outcomes)
+
+    marketplace = Marketplace(name="ozon", dataset="raw_ozon", resources=(), accounts=list, prepare=prepare)
     return run(marketplace, account_of(sandbox), destination_name=destination, resources=resources)
+
+
+def not_loaded(result) -> list[dict]:
+    return [outcome for outcome in result.resources if outcome["status"] != "ok"]
 
 
 def rows(sql: str) -> list[tuple]:
@@ -117,11 +122,9 @@ def test_a_rerun_appends_a_second_snapshot_with_its_own_report(ozon_sandbox, wor
     assert rows("select count(*), count(distinct report_code) from raw_ozon.report_requests") == [(2, 2)]
 
 
-def failed_run(sandbox, fault: str) -> list[reports.ReportFailedError]:
+def failed_run(sandbox, fault: str) -> list[dict]:
     sandbox.ozon.reports.inject(fault)
-    failures: list[reports.ReportFailedError] = []
-    load(sandbox, ("warehouses", *REPORT_RESOURCES), failures)
-    return failures
+    return not_loaded(load(sandbox, ("warehouses", *REPORT_RESOURCES)))
 
 
 @pytest.mark.parametrize(
@@ -144,8 +147,8 @@ def test_a_bad_report_loads_no_stock_but_records_the_request_and_the_error(
     assert not table_exists("warehouse_stock_report")
     assert rows("select count(*) from raw_ozon.warehouses") == [(3,)], "other resources still load"
     [failure] = failures
-    assert isinstance(failure, reports.ReportFailedError)
-    assert "account shop" in str(failure) and request[0] in str(failure) and error in str(failure)
+    assert (failure["resource"], failure["status"]) == ("warehouse_stock_report", "failed")
+    assert "account shop" in failure["message"] and request[0] in failure["message"] and error in failure["message"]
     assert any(request[0] in record.getMessage() for record in caplog.records if record.levelno == logging.ERROR)
 
 
@@ -153,9 +156,7 @@ def test_a_download_that_keeps_failing_is_recorded_as_unreachable(ozon_sandbox, 
     client = make_client(account_of(ozon_sandbox))
     client.retry = RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.01)
     ozon_sandbox.ozon.inject_fault(REPORT_FILE, status=503, times=2)
-    failures: list[reports.ReportFailedError] = []
-
-    load(ozon_sandbox, REPORT_RESOURCES, failures, client)
+    failures = not_loaded(load(ozon_sandbox, REPORT_RESOURCES, client))
 
     [(outcome, error)] = rows("select outcome, error from raw_ozon.report_requests")
     assert outcome == "unreachable" and "still failing after 2 attempts" in error
@@ -181,11 +182,11 @@ def test_a_stuck_report_is_polled_with_back_off_until_the_deadline(ozon_sandbox,
     assert rows("select polls from raw_ozon.report_requests") == [(len(polls),)]
 
 
-def test_without_a_failure_list_the_run_fails_at_once_naming_account_and_report(ozon_sandbox, workdir):
+def test_without_outcomes_the_run_fails_at_once_naming_account_and_report(ozon_sandbox, workdir):
     ozon_sandbox.ozon.reports.inject("failed")
 
     with pytest.raises(Exception, match="REPORT_GENERATION_FAILED") as raised:
-        load(ozon_sandbox, REPORT_RESOURCES)
+        load(ozon_sandbox, REPORT_RESOURCES, guarded=False)
 
     assert "REPORT_seller_stock_" in str(raised.value) and "account shop" in str(raised.value)
     assert not table_exists("warehouse_stock_report")
@@ -194,14 +195,13 @@ def test_without_a_failure_list_the_run_fails_at_once_naming_account_and_report(
 def test_the_api_key_never_reaches_the_logs_or_the_report_host(ozon_sandbox, workdir, caplog, capfd):
     caplog.set_level(logging.DEBUG)
     ozon_sandbox.ozon.reports.inject("failed")
-    failures = failed_run(ozon_sandbox, "truncated")
-    load(ozon_sandbox, REPORT_RESOURCES, failures)
+    failures = failed_run(ozon_sandbox, "truncated") + not_loaded(load(ozon_sandbox, REPORT_RESOURCES))
 
     key = ozon_sandbox.ozon.accounts[0].api_key
     captured = capfd.readouterr()
     assert len(failures) == 2
     assert key not in caplog.text and key not in captured.out + captured.err
-    assert all(key not in str(failure) for failure in failures)
+    assert all(key not in failure["message"] for failure in failures)
 
 
 @pytest.mark.parametrize("value", ["soon", "0", "-5"])
@@ -220,10 +220,9 @@ def test_report_files_off_the_api_host_are_fetched_without_credentials():
 
 @pytest.mark.postgres
 def test_postgres_gets_the_same_tables_and_types(ozon_sandbox, workdir, postgres_database):
-    failures: list[reports.ReportFailedError] = []
-    load(ozon_sandbox, REPORT_RESOURCES, failures, destination="postgres")
+    failures = not_loaded(load(ozon_sandbox, REPORT_RESOURCES, destination="postgres"))
     ozon_sandbox.ozon.reports.inject("broken_row")
-    load(ozon_sandbox, REPORT_RESOURCES, failures, destination="postgres")
+    failures += not_loaded(load(ozon_sandbox, REPORT_RESOURCES, destination="postgres"))
 
     with database.connect("postgres", read_only=True) as db:
         outcomes = db.execute("select outcome, count(*) from raw_ozon.report_requests group by 1 order by 1")

@@ -16,11 +16,10 @@ import pytest
 
 from loaders import config
 from loaders.config import WildberriesAccount
-from loaders.http import ApiAuthError
 from loaders.marketplaces import MARKETPLACES
 from loaders.pipeline import run
 from loaders.sandbox import Sandbox, SandboxConfig
-from loaders.wildberries import helpers, reports, settings
+from loaders.wildberries import helpers, settings
 from scripts.steps import PROJECT_DIR
 
 SCALE = 600  # the sandbox's limits are 600 times looser; WB_RATE_LIMIT_SCALE matches it
@@ -56,7 +55,7 @@ def account_of(sandbox, index: int = 0, **overrides) -> WildberriesAccount:
 
 
 def load(sandbox, *resources: str, index: int = 0, **options):
-    """One run the way the CLI does it (deferred errors raised after the load)."""
+    """One run the way the CLI does it (a failing resource is recorded in the result's `resources`)."""
     os.environ["LOADER_NOW"] = sandbox.clock.now().isoformat()
     return run(MARKETPLACES["wildberries"], account_of(sandbox, index), resources=resources, **options)
 
@@ -235,8 +234,11 @@ def test_a_failed_report_loads_no_stock_but_is_recorded(wb, monkeypatch, fault, 
     monkeypatch.setenv("WB_REPORT_TIMEOUT_SECONDS", "0.3")
     wb.wildberries.faults.inject(fault)
 
-    with pytest.raises(reports.ReportFailedError, match="No stock row"):
-        load(wb, "warehouse_remains", "seller_warehouses")
+    result = load(wb, "warehouse_remains", "seller_warehouses")
+
+    assert result.status == "partial"
+    [failure] = [o for o in result.resources if o["status"] != "ok"]
+    assert failure["resource"] == "warehouse_remains" and "No stock row" in failure["message"]
 
     [request] = rows(
         "select report_type, outcome, error, rows, polls, finished_at from raw_wildberries.report_requests"
@@ -284,10 +286,11 @@ def test_a_base_token_refused_by_wb_warehouses_fails_only_that_resource(workdir,
     monkeypatch.setenv("WB_RATE_LIMIT_SCALE", str(SCALE))
     with Sandbox(SandboxConfig(seed=11, products=30, rate_limit_scale=SCALE, wb_base_token_accounts=1)) as sandbox:
         assert sandbox.wildberries.accounts[0].token_type == "base"
-        with pytest.raises(ApiAuthError) as failure:
-            load(sandbox, "cards", "wb_warehouse_stocks", "seller_warehouses")
+        result = load(sandbox, "cards", "wb_warehouse_stocks", "seller_warehouses")
         token = sandbox.wildberries.accounts[0].token
-    message = str(failure.value)
+    [failure] = [o for o in result.resources if o["status"] != "ok"]
+    assert (failure["resource"], failure["http_status"], result.status) == ("wb_warehouse_stocks", 403, "partial")
+    message = failure["message"]
     assert "403" in message and "base token" in message and "personal" in message and token not in message
     assert scalar("select count(*) from raw_wildberries.cards") > 0
     assert scalar("select count(*) from raw_wildberries.seller_warehouses") > 0

@@ -10,6 +10,7 @@ import dlt
 from loaders import config, streaming
 from loaders.config import OzonAccount
 from loaders.http import ApiClient
+from loaders.outcomes import Outcomes
 from loaders.ozon import helpers, postings, reports, settings
 
 RESOURCES = (
@@ -23,6 +24,8 @@ RESOURCES = (
     "postings_fbo",
     "postings_fbs",
 )
+# Transformers and the resource that feeds them (skipped, with the reason, when it fails).
+NEEDS = {"products": "product_list_items", "analytics_stocks": "product_list_items"}
 
 
 @dlt.source(name="ozon", max_table_nesting=2)
@@ -30,7 +33,7 @@ def ozon_source(
     account: OzonAccount,
     client: ApiClient | None = None,
     synced_at: datetime | None = None,
-    report_failures: list[reports.ReportFailedError] | None = None,
+    outcomes: Outcomes | None = None,
     unfinished: set[str] | None = None,
 ):
     """Catalogue, warehouses, stock and orders of one Ozon seller account.
@@ -40,9 +43,9 @@ def ozon_source(
         client: the HTTP client to use; by default one made for `account`.
         synced_at: the time stamped on every row of this run; defaults to `config.now()` (LOADER_NOW
             or the wall clock), which also ends the orders window.
-        report_failures: where a failed warehouse stock report's error goes, for the caller to raise
-            after the load. dlt loads nothing of a run whose resource raised, so raising at once
-            (what happens without this list) would lose the `report_requests` row saying why.
+        outcomes: records the error of a resource that fails (a removed method, a token refused for
+            one endpoint, a failed report) and ends that resource alone: dlt loads nothing of a run
+            whose resource raised. Without it, the first error fails the run.
         unfinished: where a postings resource whose window was cut at OZON_ORDERS_WINDOW_DAYS
             adds its name: the caller loads it again (the next load resumes where this one ended).
 
@@ -62,7 +65,10 @@ def ozon_source(
     def stamped(items: list[dict]) -> list[dict]:
         return [{**item, **stamp} for item in items]
 
+    guard = outcomes.guard if outcomes else (lambda function: function)
+
     @dlt.resource(write_disposition="merge", primary_key=("account", "product_id"), columns=columns)
+    @guard
     def product_list_items() -> Iterator[list[dict]]:
         for visibility in settings.CATALOGUE_VISIBILITIES:
             for page in helpers.product_list_pages(client, visibility):
@@ -71,15 +77,18 @@ def ozon_source(
     @dlt.transformer(
         data_from=product_list_items, write_disposition="merge", primary_key=("account", "id"), columns=columns
     )
+    @guard
     def products(page: list[dict]) -> Iterator[list[dict]]:
         yield stamped(helpers.product_info(client, [item["product_id"] for item in page]))
 
     @dlt.resource(write_disposition="append", columns=columns)
+    @guard
     def product_stocks() -> Iterator[list[dict]]:
         for page in helpers.product_stock_pages(client):
             yield stamped(page)
 
     @dlt.transformer(data_from=product_list_items, write_disposition="append", columns=columns)
+    @guard
     def analytics_stocks(page: list[dict]) -> Iterator[list[dict]]:
         skus = [item["sku"] for item in page if item.get("sku")]
         for start in range(0, len(skus), settings.ANALYTICS_STOCKS_SKUS_PER_CALL):
@@ -90,19 +99,22 @@ def ozon_source(
     warehouse_columns = {**columns, "pause_at": {"data_type": "text", "nullable": True}}
 
     @dlt.resource(write_disposition="merge", primary_key=("account", "warehouse_id"), columns=warehouse_columns)
+    @guard
     def warehouses() -> Iterator[list[dict]]:
         for page in reports.warehouse_pages(client):
             yield stamped(page)
 
     @dlt.resource(write_disposition="merge", primary_key=("account", "id"), columns=columns)
+    @guard
     def clusters() -> Iterator[list[dict]]:
         for page in reports.cluster_pages(client):
             yield stamped(page)
 
     @dlt.resource(write_disposition="append", columns=columns)
+    @guard
     def warehouse_stock_report() -> Iterator:
         """Stock rows, quarantined rows and report requests, each to its own table."""
-        report = reports.StockReport(client, reports.report_timeout(), report_failures)
+        report = reports.StockReport(client, reports.report_timeout())
         for table, rows in report.tables():
             for batch in streaming.batches(rows):
                 yield dlt.mark.with_table_name(stamped(batch), table)
@@ -137,10 +149,12 @@ def ozon_source(
     fbs_cursor = postings.cursor(settings.POSTING_FBS_CURSOR, now)
 
     @dlt.resource(write_disposition="merge", primary_key=("account", "posting_number"), columns=columns)
+    @guard
     def postings_fbo(created_at=fbo_cursor) -> Iterator:
         yield from read_postings("postings_fbo", settings.POSTING_FBO_LIST, created_at)
 
     @dlt.resource(write_disposition="merge", primary_key=("account", "posting_number"), columns=columns)
+    @guard
     def postings_fbs(in_process_at=fbs_cursor) -> Iterator:
         yield from read_postings("postings_fbs", settings.POSTING_FBS_LIST, in_process_at)
 

@@ -14,17 +14,21 @@ _PERMISSION_DENIED, _UNAUTHENTICATED = 7, 16
 
 
 def is_auth_error(status: int, body: Any) -> bool:
-    """Ozon answers a wrong key with HTTP 404 code 5 and a bad Client-Id with 400 code 3."""
+    """Ozon answers a wrong key with HTTP 404 code 5, a bad Client-Id with 400 code 3, and a method
+    the key's role does not grant with code 7 (PermissionDenied)."""
     if status in (401, 403):
+        return True
+    return rejects_credentials(status, body) or (isinstance(body, dict) and body.get("code") == _PERMISSION_DENIED)
+
+
+def rejects_credentials(status: int, body: Any) -> bool:
+    """The Client-Id or Api-Key itself is wrong (not one method refused): no other call can succeed."""
+    if status == 401:
         return True
     if not isinstance(body, dict):
         return False
     code, message = body.get("code"), str(body.get("message", "")).lower()
-    return (
-        code in (_PERMISSION_DENIED, _UNAUTHENTICATED)
-        or (code == 5 and "api-key" in message)
-        or (code == 3 and "client-id" in message)
-    )
+    return code == _UNAUTHENTICATED or (code == 5 and "api-key" in message) or (code == 3 and "client-id" in message)
 
 
 def make_client(account: OzonAccount) -> ApiClient:
@@ -37,6 +41,7 @@ def make_client(account: OzonAccount) -> ApiClient:
         headers={"Client-Id": account.client_id, "Api-Key": account.api_key},
         secrets=(account.api_key,),
         is_auth_error=is_auth_error,
+        rejects_credentials=rejects_credentials,
         auth_hint=(
             f"Ozon rejected Client-Id {account.client_id} with this Api-Key: check OZON_CLIENT_ID and "
             "OZON_API_KEY (keys expire after 6 months; a new one is made in the seller cabinet)."

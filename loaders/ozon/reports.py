@@ -153,8 +153,8 @@ class ReportFile:
 class StockReport:
     """Runs the report flow for one account; `tables()` yields (table, rows) for the loader."""
 
-    def __init__(self, client: ApiClient, timeout: float, failures: list[ReportFailedError] | None = None) -> None:
-        self.client, self.timeout, self.failures = client, timeout, failures
+    def __init__(self, client: ApiClient, timeout: float) -> None:
+        self.client, self.timeout = client, timeout
         self._download_client = streaming.streaming(client)
         # A report file sits on Ozon's CDN: the Api-Key goes only to the API's own host.
         self._file_client = streaming.streaming(
@@ -173,8 +173,8 @@ class StockReport:
 
     def tables(self) -> Iterator[tuple[str, list[dict]]]:
         """(table name, rows) to load: stock rows only if every report of the run is good, then
-        quarantined rows and one `report_requests` row per report. A failure is then raised, or
-        handed to `failures` when the caller raises it after the load (see `ozon_source`)."""
+        quarantined rows and one `report_requests` row per report. A failure is raised after them,
+        so that the loader records it against the resource and still loads why it failed."""
         warehouse_ids = [str(w["warehouse_id"]) for page in warehouse_pages(self.client) for w in page]
         if not warehouse_ids:
             log.info("%s account %s: no FBS/rFBS warehouses, no report", self.client.marketplace, self.client.account)
@@ -201,10 +201,7 @@ class StockReport:
                 "; ".join(f"report {r.report_code} {r.outcome}: {r.error}" for r in failed),
                 "No stock row of this run was loaded; report_requests says why. The next run tries again.",
             )
-            if self.failures is None:
-                raise error
-            log.error("%s", error)
-            self.failures.append(error)
+            raise error
 
     def _create(self, warehouse_ids: list[str]) -> ReportRequest:
         requested_at = datetime.now(UTC)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
@@ -34,8 +35,34 @@ def parse_args(argv: list[str] | None = None) -> tuple[SandboxConfig, Path | Non
     parser.add_argument("--unknown-warehouses", type=int, default=defaults.unknown_warehouses)
     parser.add_argument("--history-days", type=int, default=defaults.history_days, help="days of orders before now")
     parser.add_argument("--export-truth", type=Path, metavar="DIR", help="write the ground truth as JSON and exit")
+    endpoint_help = "; PATH is a route template of either marketplace, INDEX: (0-based) one account only; repeatable"
+    parser.add_argument(
+        "--remove",
+        action="append",
+        default=[],
+        metavar="[INDEX:]PATH",
+        help="answer PATH as a removed method (Ozon 400 code 9, WB 404)" + endpoint_help,
+    )
+    parser.add_argument(
+        "--forbid",
+        action="append",
+        default=[],
+        metavar="[INDEX:]PATH",
+        help="answer PATH as refused to this token (Ozon 403 code 7, WB 401/403 per host)" + endpoint_help,
+    )
+    parser.add_argument(
+        "--sparse", action="store_true", help="leave out answer fields the API schema does not require (not the keys)"
+    )
     args = parser.parse_args(argv)
-    config = SandboxConfig(
+    try:
+        config = make_config(args)
+    except (TypeError, ValueError) as exc:
+        parser.error(str(exc))
+    return config, args.export_truth
+
+
+def make_config(args: argparse.Namespace) -> SandboxConfig:
+    return SandboxConfig(
         seed=args.seed,
         products=args.products,
         warehouses=args.warehouses,
@@ -50,8 +77,10 @@ def parse_args(argv: list[str] | None = None) -> tuple[SandboxConfig, Path | Non
         wb_port=args.wb_port,
         wb_base_token_accounts=args.wb_base_token_accounts,
         wb_masked_warehouses=not args.wb_unmasked_warehouses,
+        removed_endpoints=tuple(args.remove),
+        forbidden_endpoints=tuple(args.forbid),
+        sparse=args.sparse,
     )
-    return config, args.export_truth
 
 
 def export_truth(sandbox: Sandbox, directory: Path) -> None:
@@ -64,14 +93,19 @@ def export_truth(sandbox: Sandbox, directory: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     config, truth_directory = parse_args(argv)
+    try:
+        sandbox = Sandbox(config)
+    except ValueError as exc:  # e.g. --remove/--forbid naming no route
+        print(f"python -m loaders.sandbox: error: {exc}", file=sys.stderr)
+        return 2
     if truth_directory:
-        with Sandbox(config) as sandbox:
+        with sandbox:
             export_truth(sandbox, truth_directory)
         return 0
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    with Sandbox(config) as sandbox:
+    with sandbox:
         ozon = sandbox.ozon
         print(
             f"Ozon sandbox at {ozon.base_url} (seed {config.seed}, {config.products} products per account, "
@@ -85,6 +119,11 @@ def main(argv: list[str] | None = None) -> int:
             f"LOADER_NOW={sandbox.clock.now().isoformat()}",
             flush=True,
         )
+        for name, entries in (("removed", config.removed_endpoints), ("forbidden", config.forbidden_endpoints)):
+            if entries:
+                print(f"{name}: {', '.join(entries)}")
+        if config.sparse:
+            print("sparse answers: fields the API schemas do not require are left out")
         wildberries = sandbox.wildberries
         print(f"Wildberries sandbox at {wildberries.base_url} (all WB hosts' paths); these tokens are fake:")
         for account in wildberries.accounts:

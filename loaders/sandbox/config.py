@@ -43,6 +43,14 @@ class SandboxConfig:
     wb_port: int = 0
     wb_base_token_accounts: int = 0
     wb_masked_warehouses: bool = True
+    # Endpoints answered as the marketplace answers a removed method / a token that may not call
+    # it: "PATH" (a route template of either marketplace) for every account, or "INDEX:PATH" for
+    # the account `accounts[INDEX]` (0-based: 0 is Client-Id 100001 and wb1). See disable_endpoint.
+    removed_endpoints: tuple[str, ...] = ()
+    forbidden_endpoints: tuple[str, ...] = ()
+    # Every JSON answer leaves out the fields its OpenAPI schema does not require, except the keys
+    # the loaders need (sparse.py); the truth does not change.
+    sparse: bool = False
 
     def __post_init__(self) -> None:
         if self.products < 0:
@@ -67,3 +75,20 @@ class SandboxConfig:
             raise ValueError("wb_base_token_accounts must be between 0 and accounts")
         if self.start.tzinfo is None:
             raise ValueError("start must carry a time zone")
+        if isinstance(self.removed_endpoints, str) or isinstance(self.forbidden_endpoints, str):
+            raise TypeError("removed_endpoints and forbidden_endpoints are tuples of entries, not one string")
+        for entry in (*self.removed_endpoints, *self.forbidden_endpoints):
+            index, _ = endpoint_entry(entry)
+            if index is not None and not 0 <= index < self.accounts:
+                raise ValueError(f"{entry!r}: account index must be between 0 and {self.accounts - 1}")
+
+
+def endpoint_entry(entry: str) -> tuple[int | None, str]:
+    """(account index or None for every account, path) of a `removed_endpoints` /
+    `forbidden_endpoints` entry: "PATH" or "INDEX:PATH"."""
+    index, colon, path = entry.partition(":")
+    if not colon or entry.startswith("/"):
+        index, path = "", entry
+    if not path.startswith("/") or (index and not index.isdigit()):
+        raise ValueError(f"{entry!r}: an endpoint is PATH or INDEX:PATH, PATH starting with /")
+    return (int(index) if index else None), path

@@ -32,7 +32,8 @@ from loaders.sandbox.ozon_postings import METHOD_LIMITS, register_posting_routes
 from loaders.sandbox.ozon_reference import register_reference_routes
 from loaders.sandbox.ozon_reports import register_report_routes
 from loaders.sandbox.ozon_simulation import micros
-from loaders.sandbox.server import ApiCall, ApiError, MarketplaceApi
+from loaders.sandbox.server import REMOVED, ApiCall, ApiError, MarketplaceApi
+from loaders.sandbox.sparse import SHAPES
 
 PRODUCT_LIST = "/v3/product/list"
 PRODUCT_INFO_LIST = "/v3/product/info/list"
@@ -95,6 +96,8 @@ class OzonApi(MarketplaceApi):
             self.limiter.limit_path(path, requests * config.rate_limit_scale, per_seconds)
         self.clock = clock or SandboxClock(config.start)
         self._sellers = {seller.account.client_id: seller for seller in generate_sellers(config, self.clock.now)}
+        # A removed method answers 400 code 9; Ozon has also been seen answering it with 410.
+        self.removed_status = 400
         self.route("POST", PRODUCT_LIST, _product_list)
         self.route("POST", PRODUCT_INFO_LIST, _product_info_list)
         self.route("POST", PRODUCT_STOCKS, _product_stocks)
@@ -102,6 +105,8 @@ class OzonApi(MarketplaceApi):
         register_reference_routes(self, config)
         self.reports = register_report_routes(self, now=self.clock.now)
         self.postings = register_posting_routes(self)
+        if config.sparse:
+            self.sparse_shapes = SHAPES
 
     @property
     def accounts(self) -> list[OzonAccount]:
@@ -202,6 +207,19 @@ class OzonApi(MarketplaceApi):
 
     def server_failure(self, status: int) -> ApiError:
         return ozon_error(status, 13, "Internal error")
+
+    def account_key(self, account: Any) -> str:
+        """The Client-Id: `account` is a Client-Id (text or number), an `OzonAccount` or a seller."""
+        account = getattr(account, "account", account)
+        client_id = str(getattr(account, "client_id", account))
+        if client_id not in self._sellers:
+            raise ValueError(f"no Ozon account with Client-Id {client_id}")
+        return client_id
+
+    def disabled(self, path: str, mode: str) -> ApiError:
+        if mode == REMOVED:
+            return ozon_error(self.removed_status, 9, "obsolete method cannot be used")
+        return ozon_error(403, 7, "Api-Key is missing a required role for a method")
 
 
 # --- handlers ------------------------------------------------------------------------------------

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from loaders.sandbox.clock import SandboxClock
-from loaders.sandbox.config import SandboxConfig
+from loaders.sandbox.config import SandboxConfig, endpoint_entry
 from loaders.sandbox.ozon import OzonApi
-from loaders.sandbox.server import ApiServer
+from loaders.sandbox.server import FORBIDDEN, REMOVED, ApiServer
 from loaders.sandbox.wildberries import WildberriesApi
 
 
@@ -24,6 +24,16 @@ class Sandbox:
         self.ozon = OzonApi(self.config, self.clock)
         self.wildberries = WildberriesApi(self.config, self.clock)
         self._servers: list[ApiServer] = []
+        for mode, entries in ((REMOVED, self.config.removed_endpoints), (FORBIDDEN, self.config.forbidden_endpoints)):
+            for entry in entries:
+                self._disable(entry, mode)
+
+    def _disable(self, entry: str, mode: str) -> None:
+        index, path = endpoint_entry(entry)
+        api = next((api for api in (self.ozon, self.wildberries) if api.has_route(path)), None)
+        if api is None:
+            raise ValueError(f"{entry!r}: no Ozon or Wildberries route {path!r}")
+        api.disable_endpoint(path, mode, account=None if index is None else api.accounts[index])
 
     def start(self) -> Sandbox:
         server = ApiServer(self.ozon, self.config.host, self.config.ozon_port)

@@ -20,6 +20,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
+from loaders.sandbox.sparse import Shape, sparse_response
+
+# How a disabled endpoint answers (`MarketplaceApi.disable_endpoint`).
+REMOVED = "removed"  # as the marketplace answers a method it has switched off
+FORBIDDEN = "forbidden"  # as it answers a token that may not call the method
+ENDPOINT_MODES = (REMOVED, FORBIDDEN)
+
 
 @dataclass(frozen=True)
 class Response:
@@ -143,13 +150,18 @@ class FaultInjector:
 
 class MarketplaceApi(ABC):
     """One marketplace's API surface. Request pipeline, in order: route (404), method (405),
-    authentication, injected fault, rate limit, JSON body (400), handler."""
+    authentication, disabled endpoint, injected fault, rate limit, JSON body (400), handler, and
+    in sparse mode the pruning of a 200's JSON body (`sparse_shapes`)."""
 
     def __init__(self, requests_per_second: float | None) -> None:
         self.base_url = ""
         self.limiter = RateLimiter(requests_per_second)
+        # Route template -> the shape a 200 is pruned to (see sparse.py); None = sparse mode off.
+        self.sparse_shapes: Mapping[str, Shape] | None = None
         self._routes: dict[str, dict[str, Handler]] = {}
         self._faults = FaultInjector()
+        self._disabled: dict[tuple[str, str | None], str] = {}  # (template, account key or None) -> mode
+        self._disabled_lock = threading.Lock()
         self._log: list[LoggedRequest] = []
         self._log_lock = threading.Lock()
 
@@ -178,6 +190,15 @@ class MarketplaceApi(ABC):
     @abstractmethod
     def server_failure(self, status: int) -> ApiError: ...
 
+    @abstractmethod
+    def account_key(self, account: Any) -> str:
+        """How `disable_endpoint` names an account: from the authenticated account `authenticate`
+        returned, or from whatever a caller may name it by; ValueError for an unknown account."""
+
+    @abstractmethod
+    def disabled(self, path: str, mode: str) -> ApiError:
+        """The answer of a disabled endpoint (`path` a route template, `mode` REMOVED or FORBIDDEN)."""
+
     # --- what tests and the server use -------------------------------------------------------
 
     def route(self, method: str, path: str, handler: Handler) -> None:
@@ -197,6 +218,29 @@ class MarketplaceApi(ABC):
         if status != 429 and not 500 <= status <= 599:
             raise ValueError(f"an injected fault is a 429 or a 5xx, not {status}")
         self._faults.inject(path, Fault(status, retry_after, tuple((headers or {}).items())), times)
+
+    def has_route(self, path: str) -> bool:
+        return path in self._routes
+
+    def disable_endpoint(self, path: str, mode: str, account: Any = None) -> None:
+        """From now on answer `path` (a route template) as the marketplace answers a removed
+        method (`mode` REMOVED) or a token without the right to call it (FORBIDDEN), for `account`
+        (see `account_key`) or for every account (None). Checked after authentication, before
+        injected faults and rate limits; `enable_endpoint` ends it."""
+        if mode not in ENDPOINT_MODES:
+            raise ValueError(f"mode must be one of {', '.join(ENDPOINT_MODES)}, not {mode!r}")
+        if not self.has_route(path):
+            raise ValueError(f"{type(self).__name__} has no route {path!r}")
+        key = None if account is None else self.account_key(account)
+        with self._disabled_lock:
+            self._disabled[(path, key)] = mode
+
+    def enable_endpoint(self, path: str, account: Any = None) -> None:
+        """Serve `path` again: for `account`, or (None) for every account, whatever was disabled."""
+        key = None if account is None else self.account_key(account)
+        with self._disabled_lock:
+            for disabled in [d for d in self._disabled if d[0] == path and (account is None or d[1] == key)]:
+                del self._disabled[disabled]
 
     def inject_delay(self, path: str, seconds: float, times: int = 1) -> None:
         """Answer the next `times` requests to `path` normally, but only after `seconds`
@@ -251,6 +295,10 @@ class MarketplaceApi(ABC):
         if handler is None:
             raise self.method_not_allowed()
         account = self.authenticate(headers)
+        if self._disabled:
+            mode = self._disabled.get((template, self.account_key(account))) or self._disabled.get((template, None))
+            if mode:
+                raise self.disabled(template, mode)
         fault = self._faults.take(template)
         if fault and fault.reset:
             raise ConnectionReset(path)
@@ -262,7 +310,9 @@ class MarketplaceApi(ABC):
             raise self.rate_limited()
         body = self._parse(raw_body) if method != "GET" else {}
         result = handler(ApiCall(account=account, path=path, body=body, query=dict(query or {}), params=params))
-        return result if isinstance(result, Response) else Response(200, result)
+        response = result if isinstance(result, Response) else Response(200, result)
+        shape = self.sparse_shapes.get(template) if self.sparse_shapes is not None else None
+        return response if shape is None else sparse_response(response, shape)
 
     def _match(self, path: str) -> tuple[str | None, dict[str, str]]:
         if path in self._routes:

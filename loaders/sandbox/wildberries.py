@@ -22,7 +22,8 @@ from typing import Any
 
 from loaders.sandbox.clock import SandboxClock
 from loaders.sandbox.config import SandboxConfig
-from loaders.sandbox.server import ApiCall, ApiError, MarketplaceApi, Response
+from loaders.sandbox.server import REMOVED, ApiCall, ApiError, MarketplaceApi, Response
+from loaders.sandbox.sparse import SHAPES
 from loaders.sandbox.wildberries_data import (
     BASE,
     DAY,
@@ -52,7 +53,8 @@ REMAINS_DOWNLOAD = "/api/v1/warehouse_remains/tasks/{task_id}/download"
 WB_WAREHOUSES_REPORT = "/api/analytics/v1/stocks-report/wb-warehouses"
 SELLER_WAREHOUSES = "/api/v3/warehouses"
 OFFICES = "/api/v3/offices"
-REMOVED = ("/api/v1/supplier/stocks", "/api/v5/supplier/reportDetailByPeriod", "/api/v1/supplier/incomes")
+# Removed by WB and not routed here: 404 like any unknown path.
+REMOVED_PATHS = ("/api/v1/supplier/stocks", "/api/v5/supplier/reportDetailByPeriod", "/api/v1/supplier/incomes")
 
 MAX_CARDS = 100
 MAX_WB_WAREHOUSES_LIMIT = 250_000
@@ -133,8 +135,8 @@ def analytics_error(status: int, title: str, detail: str) -> ApiError:
     )
 
 
-def content_error(status: int, text: str) -> ApiError:
-    return ApiError(status, {"data": None, "error": True, "errorText": text, "additionalErrors": None})
+def content_error(status: int, text: str, additional: str | None = None) -> ApiError:
+    return ApiError(status, {"data": None, "error": True, "errorText": text, "additionalErrors": additional})
 
 
 def marketplace_error(status: int, code: str, message: str = "") -> ApiError:
@@ -375,6 +377,8 @@ class WildberriesApi(MarketplaceApi):
         ]
         for method, path, handler in routes:
             self.route(method, path, self._limited(path, handler))
+        if config.sparse:
+            self.sparse_shapes = SHAPES
 
     @property
     def _sellers(self) -> dict[str, WbSeller]:
@@ -513,6 +517,31 @@ class WildberriesApi(MarketplaceApi):
 
     def malformed_body(self) -> ApiError:
         return ApiError(400, b"Request body can not be decoded", {"Content-Type": "text/plain"})
+
+    def account_key(self, account: Any) -> str:
+        """The account name (`wb1`, ...): `account` is a name, a token, a `WbAccount` or a seller."""
+        account = getattr(account, "account", account)
+        if isinstance(account, WbAccount):
+            return account.name
+        try:
+            return self.seller(account).account.name
+        except KeyError:
+            raise ValueError(f"no Wildberries account named {account!r} or with that token") from None
+
+    def disabled(self, path: str, mode: str) -> ApiError:
+        """Removed: 404 like any unknown path. Forbidden: each host's refusal of a token without
+        the method's category (wildberries.md §1.3; statistics and warehouse_remains document only
+        401, which WB sends with the detail `token scope not allowed`)."""
+        if mode == REMOVED:
+            return self.not_found()
+        group = PATH_GROUPS[path]
+        if group == "cards":
+            return content_error(403, "Access denied", "Access denied")
+        if group == "wb_warehouses":
+            return analytics_error(403, "Authorization error", "Authorization error")
+        if group == "marketplace":
+            return marketplace_error(403, "AccessDenied")
+        return problem(401, "unauthorized", "token scope not allowed", "Unauthorized")
 
     def rate_limited(self) -> ApiError:
         """An injected 429 (a real one comes from WbLimiter): X-Ratelimit-Retry 1 unless the test's

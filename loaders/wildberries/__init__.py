@@ -14,6 +14,7 @@ import dlt
 from loaders import config, streaming
 from loaders.config import WildberriesAccount
 from loaders.http import ApiAuthError, ApiClient
+from loaders.outcomes import Outcomes
 from loaders.wildberries import helpers, reports, settings
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ def wildberries_source(
     account: WildberriesAccount,
     client: ApiClient | None = None,
     synced_at: datetime | None = None,
-    report_failures: list[Exception] | None = None,
+    outcomes: Outcomes | None = None,
 ):
     """Cards, orders, sales, stock and warehouses of one Wildberries seller account.
 
@@ -52,9 +53,10 @@ def wildberries_source(
         client: the HTTP client to use; by default one made for `account`.
         synced_at: the time stamped on every row of this run; defaults to `config.now()` (LOADER_NOW
             or the wall clock), which also anchors the first orders/sales window.
-        report_failures: where errors go that must not drop the rest of the run (a failed
-            warehouse_remains report, whose `report_requests` row must still load; a token refused by
-            wb-warehouses), for the caller to raise after the load. Without it they raise at once.
+        outcomes: records the error of a resource that fails (a removed method, a token refused for
+            one endpoint, a failed report whose `report_requests` row must still load) and ends that
+            resource alone: dlt loads nothing of a run whose resource raised. Without it, the first
+            error fails the run.
 
     Every root row carries `account` and `synced_at`. Cards, orders, sales, seller warehouses and
     offices merge on their natural key plus account; stock appends one snapshot per run.
@@ -76,7 +78,10 @@ def wildberries_source(
         for batch in streaming.batches(items):
             yield [{**(_as_doubles(item, fields) if fields else item), **stamp} for item in batch]
 
+    guard = outcomes.guard if outcomes else (lambda function: function)
+
     @dlt.resource(write_disposition="merge", primary_key=("account", "nm_id"), columns=columns)
+    @guard
     def cards() -> Iterator[list[dict]]:
         """Cards changed since the cursor of the last run (all of them on the first run)."""
         state = dlt.current.resource_state()
@@ -124,37 +129,38 @@ def wildberries_source(
     statistics_columns = {**columns, "last_change_date": {"data_type": "text", "dedup_sort": "desc"}}
 
     @dlt.resource(write_disposition="merge", primary_key=("account", "srid"), columns=statistics_columns)
+    @guard
     def orders() -> Iterator:
         yield from read_statistics(settings.ORDERS, settings.ORDERS_KEY, "orders")
 
     @dlt.resource(write_disposition="merge", primary_key=("account", "sale_id"), columns=statistics_columns)
+    @guard
     def sales() -> Iterator:
         yield from read_statistics(settings.SALES, settings.SALES_KEY, "sales")
 
     @dlt.resource(write_disposition="append", columns=columns)
+    @guard
     def warehouse_remains() -> Iterator:
         """Report rows, quarantined rows and the report request, each to its own table."""
-        report = reports.RemainsReport(client, account, reports.report_timeout(), report_failures)
+        report = reports.RemainsReport(client, account, reports.report_timeout())
         for table, rows in report.tables():
             kind = "warehouse_remains" if table == reports.STOCK_TABLE else None
             for batch in stamped(rows, kind):
                 yield dlt.mark.with_table_name(batch, table)
 
     @dlt.resource(write_disposition="append", columns=columns)
+    @guard
     def wb_warehouse_stocks() -> Iterator[list[dict]]:
-        """Stock per size on WB warehouses; a token type wb-warehouses refuses fails this resource
-        alone (the error is raised after the load, see `report_failures`)."""
+        """Stock per size on WB warehouses; a token type wb-warehouses refuses fails with a message
+        naming the token types it accepts."""
         try:
             for page in helpers.wb_warehouse_stock_pages(client, account):
                 yield from stamped(page)
         except ApiAuthError as exc:
-            error = _token_type_error(exc)
-            if report_failures is None:
-                raise error from exc
-            log.error("%s", error)
-            report_failures.append(error)
+            raise _token_type_error(exc) from exc
 
     @dlt.resource(write_disposition="merge", primary_key=("account", "id"), columns=columns)
+    @guard
     def seller_warehouses() -> Iterator[list[dict]]:
         warehouses = helpers.plain_list(client, account, settings.SELLER_WAREHOUSES)
         yield from stamped(warehouses)
@@ -163,6 +169,7 @@ def wildberries_source(
     office_columns = {**columns, "federal_district": {"data_type": "text", "nullable": True}}
 
     @dlt.resource(write_disposition="merge", primary_key=("account", "id"), columns=office_columns)
+    @guard
     def offices() -> Iterator[list[dict]]:
         found = helpers.plain_list(client, account, settings.OFFICES)
         yield from stamped(found, "offices")
@@ -190,7 +197,9 @@ def _token_type_error(exc: ApiAuthError) -> ApiAuthError:
     """The auth error of wb-warehouses, with the hint that names the token types it accepts."""
     prefix = f"{exc.marketplace} account {exc.account}: {exc.endpoint}: "
     detail = str(exc).removeprefix(prefix).removesuffix(". " + helpers.AUTH_HINT)
-    return ApiAuthError(exc.marketplace, exc.account, exc.endpoint, detail, helpers.WB_WAREHOUSE_STOCKS_HINT)
+    return ApiAuthError(
+        exc.marketplace, exc.account, exc.endpoint, detail, helpers.WB_WAREHOUSE_STOCKS_HINT, status=exc.status
+    )
 
 
 def _as_doubles(item: dict, fields: tuple[str, ...]) -> dict:

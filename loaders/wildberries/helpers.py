@@ -43,6 +43,13 @@ def is_auth_error(status: int, body: Any) -> bool:
     return isinstance(body, dict) and str(body.get("title", "")).lower() == "unauthorized"
 
 
+def rejects_credentials(status: int, body: Any) -> bool:
+    """A 401 for the token itself (malformed, expired, revoked), not for a category it lacks
+    ("token scope not allowed"): no other call can succeed."""
+    detail = str(body.get("detail", "")).lower() if isinstance(body, dict) else str(body).lower()
+    return status == 401 and "scope" not in detail
+
+
 def rate_limit_scale() -> float:
     return config.rate_limit_scale("WB_RATE_LIMIT_SCALE")
 
@@ -69,6 +76,7 @@ def make_client(account: WildberriesAccount) -> ApiClient:
         headers={"Authorization": account.token},
         secrets=(account.token,),
         is_auth_error=is_auth_error,
+        rejects_credentials=rejects_credentials,
         auth_hint=AUTH_HINT,
         endpoint_intervals={
             url(account, endpoint): interval(endpoint)

@@ -71,6 +71,7 @@ class ReportRequest:
     polls: int = 0
     rows: int = 0
     rows_quarantined: int = 0
+    http_status: int | None = None  # of the request that made it unreachable
 
 
 @dataclass
@@ -99,9 +100,8 @@ class RemainsReport:
         client: ApiClient,
         account: WildberriesAccount,
         timeout: float,
-        failures: list[Exception] | None = None,
     ) -> None:
-        self.client, self.account, self.timeout, self.failures = client, account, timeout, failures
+        self.client, self.account, self.timeout = client, account, timeout
         # The per-task paths carry the task id, so they are paced here rather than in the client.
         self._status_pacer = Pacer(interval=helpers.interval(settings.WAREHOUSE_REMAINS_STATUS))
         self._download_pacer = Pacer(interval=helpers.interval(settings.WAREHOUSE_REMAINS_DOWNLOAD))
@@ -109,7 +109,7 @@ class RemainsReport:
 
     def tables(self) -> Iterator[tuple[str, list[dict]]]:
         """Stock rows only if the report is good, then quarantined rows and the request's row. A
-        failure is then raised, or handed to `failures` for the caller to raise after the load."""
+        failure is raised after them, so that the loader records it and still loads why."""
         request = self._create()
         with streaming.ReportFiles() as files:
             report = self._collect(request, files) if not request.outcome else RemainsFile(request.task_id)
@@ -128,11 +128,9 @@ class RemainsReport:
                 settings.WAREHOUSE_REMAINS[1],
                 f"report {request.task_id or '(not created)'} {request.outcome}: {request.error}",
                 "No stock row of this run was loaded; report_requests says why. The next run tries again.",
+                status=request.http_status,
             )
-            if self.failures is None:
-                raise error
-            log.error("%s", error)
-            self.failures.append(error)
+            raise error
 
     def _create(self) -> ReportRequest:
         request = ReportRequest(task_id="", requested_at=datetime.now(UTC))
@@ -142,7 +140,7 @@ class RemainsReport:
             )
             request.task_id = str(((answer or {}).get("data") or {})["taskId"])
         except (ApiRequestError, ApiUnavailableError) as exc:
-            request.outcome, request.error = UNREACHABLE, str(exc)
+            request.outcome, request.error, request.http_status = UNREACHABLE, str(exc), exc.status
         except (KeyError, TypeError, AttributeError):
             request.outcome, request.error = MALFORMED, f"no data.taskId in the answer: {str(answer)[:200]}"
         if request.outcome:
@@ -160,7 +158,7 @@ class RemainsReport:
                 url = helpers.url(self.account, settings.WAREHOUSE_REMAINS_DOWNLOAD, task_id=request.task_id)
                 report = check_report(files.download(self._download_client, url), request.task_id)
         except (ApiRequestError, ApiUnavailableError) as exc:
-            request.outcome, request.error = UNREACHABLE, str(exc)
+            request.outcome, request.error, request.http_status = UNREACHABLE, str(exc), exc.status
         request.finished_at = datetime.now(UTC)
         if request.outcome:
             return report
