@@ -139,17 +139,23 @@ def postgres_credentials() -> dict[str, str | int]:
     }
 
 
+def positive_number(variable: str, default: float, what: str = "number") -> float:
+    """The positive number in environment `variable`, or `default` when it is unset or empty; a
+    ConfigError naming the variable otherwise."""
+    text = os.environ.get(variable, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        raise ConfigError(f"{variable} must be a positive {what}, not {text!r}")
+    return value
+
+
 def rate_limit_scale(variable: str) -> float:
     """A marketplace's <variable> (OZON_RATE_LIMIT_SCALE, WB_RATE_LIMIT_SCALE; sandbox only, default
     1): its loader divides every pacing interval by it, to match a sandbox whose `rate_limit_scale`
     makes the limits that much looser (or switches them off, for the benchmark)."""
-    text = os.environ.get(variable, "").strip()
-    if not text:
-        return 1.0
-    try:
-        scale = float(text)
-    except ValueError:
-        scale = -1.0
-    if scale <= 0:
-        raise ConfigError(f"{variable} must be a positive number, not {text!r}")
-    return scale
+    return positive_number(variable, 1.0)

@@ -13,7 +13,6 @@ itself. Secrets never reach a message.
 from __future__ import annotations
 
 import logging
-import os
 import random
 import threading
 import time
@@ -23,7 +22,7 @@ from typing import Any
 
 import requests
 
-from loaders.config import ConfigError
+from loaders import config
 from loaders.secrets import mask, register_secret
 
 log = logging.getLogger(__name__)
@@ -289,16 +288,7 @@ class ApiClient:
 
 
 def max_retry_wait() -> float:
-    text = os.environ.get("API_MAX_RETRY_WAIT_SECONDS", "").strip()
-    if not text:
-        return DEFAULT_MAX_RETRY_WAIT
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = -1.0
-    if seconds <= 0:
-        raise ConfigError(f"API_MAX_RETRY_WAIT_SECONDS must be a positive number of seconds, not {text!r}")
-    return seconds
+    return config.positive_number("API_MAX_RETRY_WAIT_SECONDS", DEFAULT_MAX_RETRY_WAIT, "number of seconds")
 
 
 # Seconds to wait, as Ozon (`Retry-After`) and Wildberries (`X-Ratelimit-Retry`) say it.

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import logging
-import os
 import time
 from collections.abc import Iterator
 from contextlib import closing
@@ -26,8 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from loaders import streaming
-from loaders.config import ConfigError
+from loaders import config, streaming
 from loaders.http import ApiClient, ApiError, ApiRequestError, ApiUnavailableError
 from loaders.ozon import settings
 
@@ -45,16 +43,7 @@ class ReportFailedError(ApiError):
 
 def report_timeout() -> float:
     """Seconds to wait for a report to be ready: OZON_REPORT_TIMEOUT_SECONDS, default 600."""
-    text = os.environ.get("OZON_REPORT_TIMEOUT_SECONDS", "").strip()
-    if not text:
-        return settings.REPORT_TIMEOUT_SECONDS
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = -1.0
-    if seconds <= 0:
-        raise ConfigError(f"OZON_REPORT_TIMEOUT_SECONDS must be a positive number of seconds, not {text!r}")
-    return seconds
+    return config.positive_number("OZON_REPORT_TIMEOUT_SECONDS", settings.REPORT_TIMEOUT_SECONDS, "number of seconds")
 
 
 # --- warehouses and clusters ---------------------------------------------------------------------

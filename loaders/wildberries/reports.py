@@ -17,8 +17,6 @@ to `warehouse_remains_quarantine` with the reason.
 from __future__ import annotations
 
 import json
-import logging
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -26,13 +24,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from loaders import streaming
-from loaders.config import ConfigError, WildberriesAccount
+from loaders import config, streaming
+from loaders.config import WildberriesAccount
 from loaders.http import ApiClient, ApiRequestError, ApiUnavailableError, Pacer
 from loaders.ozon.reports import FAILED, LOADED, MALFORMED, TIMED_OUT, UNREACHABLE, ReportFailedError
 from loaders.wildberries import helpers, settings
-
-log = logging.getLogger(__name__)
 
 REPORT_TYPE = "warehouse_remains"
 STOCK_TABLE = "warehouse_remains"
@@ -45,16 +41,7 @@ __all__ = ["FAILED", "LOADED", "MALFORMED", "TIMED_OUT", "UNREACHABLE", "Remains
 
 def report_timeout() -> float:
     """Seconds to wait for a report to be ready: WB_REPORT_TIMEOUT_SECONDS, default 600."""
-    text = os.environ.get("WB_REPORT_TIMEOUT_SECONDS", "").strip()
-    if not text:
-        return settings.REPORT_TIMEOUT_SECONDS
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = -1.0
-    if seconds <= 0:
-        raise ConfigError(f"WB_REPORT_TIMEOUT_SECONDS must be a positive number of seconds, not {text!r}")
-    return seconds
+    return config.positive_number("WB_REPORT_TIMEOUT_SECONDS", settings.REPORT_TIMEOUT_SECONDS, "number of seconds")
 
 
 @dataclass
