@@ -75,17 +75,19 @@ def product_info(client: ApiClient, product_ids: list[int]) -> list[dict]:
 
 
 def product_stock_pages(client: ApiClient) -> Iterator[list[dict]]:
-    """Pages of /v4/product/info/stocks, following its cursor until it is empty."""
-    cursor = ""
-    while True:
-        body = {"cursor": cursor, "limit": settings.PRODUCT_STOCKS_PAGE_SIZE, "filter": {"visibility": "ALL"}}
-        answer = client.post(settings.PRODUCT_STOCKS, body)
-        items = answer.get("items") or []
-        if items:
-            yield items
-        cursor = answer.get("cursor") or ""
-        if not items or not cursor:
-            return
+    """Pages of /v4/product/info/stocks for every visibility pass (`ALL` leaves archived products
+    out, and they still hold seller stock), each following its cursor until it is empty."""
+    for visibility in settings.CATALOGUE_VISIBILITIES:
+        cursor = ""
+        while True:
+            body = {"cursor": cursor, "limit": settings.PRODUCT_STOCKS_PAGE_SIZE, "filter": {"visibility": visibility}}
+            answer = client.post(settings.PRODUCT_STOCKS, body)
+            items = answer.get("items") or []
+            if items:
+                yield items
+            cursor = answer.get("cursor") or ""
+            if not items or not cursor:
+                break
 
 
 def analytics_stocks(client: ApiClient, skus: list[int]) -> list[dict]:

@@ -15,7 +15,7 @@ PRODUCT_STOCKS_PAGE_SIZE = 1000
 ANALYTICS_STOCKS_SKUS_PER_CALL = 100
 
 # `ALL` excludes archived products, which still hold stock and appear in orders,
-# so the catalogue is read in two passes.
+# so the catalogue and the stock of /v4/product/info/stocks are read in two passes.
 CATALOGUE_VISIBILITIES = ("ALL", "ARCHIVED")
 
 # Ozon allows 50 requests a second per Client-Id; stay a little below it.
