@@ -170,19 +170,19 @@ class Cooldown:
 
 
 def failed_run(db: database.Database) -> list[Alert]:
-    """The latest finished run, when it did not succeed."""
+    """The latest finished run, when it did not succeed (or was partial: some resources did not load)."""
     if not db.relation_exists(runlog.SCHEMA, "run_log"):
         return []
     latest = db.execute(
         f"select run_id, status, error_message from {runlog.SCHEMA}.run_log "
         "where kind = 'run' and status <> 'running' order by started_at desc limit 1"
     )
-    if not latest or latest[0][1] not in runlog.FINISHED_BAD:
+    if not latest or latest[0][1] not in (*runlog.FINISHED_BAD, "partial"):
         return []
     run_id, status, message = latest[0]
     bad_steps = db.execute(
         f"select step from {runlog.SCHEMA}.run_log where run_id = ? and kind <> 'run' "
-        "and status in ('failed', 'skipped', 'killed') order by step",
+        "and status in ('failed', 'skipped', 'killed', 'partial') order by step",
         (run_id,),
     )
     key = f"run:{status}:" + ",".join(step for (step,) in bad_steps)
