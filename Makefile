@@ -9,6 +9,8 @@ BIN := $(VENV)/bin
 TARGET ?= duckdb
 DBT := $(BIN)/dbt
 DBT_ARGS := --profiles-dir . --project-dir . --target $(TARGET)
+# Targets that write a database hold the run lock (or refuse, exit 75, naming the holder).
+LOCKED = $(BIN)/python -m scripts.locked $@
 
 export RUNTIME__DLTHUB_TELEMETRY := false
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
@@ -42,29 +44,26 @@ demo: setup ## Whole job end to end against the local sandbox into data/demo.duc
 demo-faults: setup ## The demo with every data fault of the sandbox on, into data/demo_faults.duckdb: quality issues, anomalies, reconcile
 	$(BIN)/python -m scripts.demo --faults
 
-load-ozon: setup ## Load Ozon catalogue and stock (OZON_CLIENT_ID, OZON_API_KEY) into TARGET
-	$(BIN)/python -m loaders ozon --destination $(TARGET)
+load-ozon: setup ## Load every Ozon resource of every configured account into TARGET (exit 4: partial)
+	$(LOCKED) $(BIN)/python -m loaders ozon --destination $(TARGET)
 
-load-wb: setup ## Load Wildberries cards, orders, sales, stock and warehouses (WB_API_TOKEN) into TARGET
-	$(BIN)/python -m loaders wildberries --destination $(TARGET)
+load-wb: setup ## Load every Wildberries resource of every configured account into TARGET (exit 4: partial)
+	$(LOCKED) $(BIN)/python -m loaders wildberries --destination $(TARGET)
 
-load: setup ## Load both marketplaces (Ozon, then Wildberries) into TARGET; exit code of the worst failure
-	@status=0; for marketplace in ozon wildberries; do \
-		$(BIN)/python -m loaders $$marketplace --destination $(TARGET); rc=$$?; \
-		if [ $$rc -gt $$status ]; then status=$$rc; fi; \
-	done; exit $$status
+load: setup ## Load every configured marketplace and account in order (catalogue, orders, stock), no dbt; recorded in the run log
+	$(RUN) --no-transform
 
 build: setup ## dbt build (seeds, models, tests) on TARGET (duckdb|postgres)
-	$(DBT) build $(DBT_ARGS)
+	$(LOCKED) $(DBT) build $(DBT_ARGS)
 
 seed: setup ## Load the dbt seeds (warehouse list and aliases) into TARGET
-	$(DBT) seed $(DBT_ARGS)
+	$(LOCKED) $(DBT) seed $(DBT_ARGS)
 
 freshness: setup ## Check source freshness of the raw tables on TARGET
-	$(DBT) source freshness $(DBT_ARGS)
+	$(LOCKED) $(DBT) source freshness $(DBT_ARGS)
 
 docs: setup ## Generate the dbt docs site (open target/index.html, or run `dbt docs serve`)
-	$(DBT) docs generate $(DBT_ARGS)
+	$(LOCKED) $(DBT) docs generate $(DBT_ARGS)
 
 bench: setup ## Benchmark floor, full and incremental load, dbt build at two sizes (BENCH_ARGS="--products 2000 8000 --destination duckdb --marketplaces ozon wildberries")
 	$(BIN)/python -m scripts.bench $(BENCH_ARGS)

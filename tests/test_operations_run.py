@@ -141,6 +141,24 @@ def test_a_second_run_refuses_while_one_holds_the_lock(ops):
     assert "not starting" in second.stderr
 
 
+@pytest.mark.parametrize("target", ["load-ozon", "build"])
+def test_a_make_target_that_writes_refuses_while_a_run_holds_the_lock(ops, target):
+    with RunLock("20260101T020000-abcdef", "2026-01-01T02:00:00"):
+        busy = subprocess.run(
+            ["make", "--no-print-directory", target], cwd=PROJECT_DIR, capture_output=True, text=True, check=False
+        )
+    assert "another run is in progress: run 20260101T020000-abcdef" in busy.stderr, busy.stdout + busy.stderr
+    assert busy.returncode != 0
+
+
+def test_a_writer_runs_holding_the_lock_and_passes_its_exit_code_on(ops):
+    done = run_script("scripts.locked", "load-ozon", sys.executable, "-c", "import sys; sys.exit(4)")
+    assert done.returncode == 4
+    with RunLock("20260101T020000-abcdef", "2026-01-01T02:00:00"):
+        busy = run_script("scripts.locked", "load-ozon", sys.executable, "-c", "pass")
+    assert busy.returncode == 75 and "load-ozon: another run is in progress" in busy.stderr
+
+
 def test_a_killed_runs_stale_lock_is_reported_and_cleared(ops):
     holder = subprocess.Popen(
         [
