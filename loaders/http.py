@@ -126,6 +126,7 @@ class ApiClient:
     rejects_credentials: AuthErrorTest = lambda status, body: False
     requests_per_second: float | None = None
     endpoint_intervals: dict[str, float] = field(default_factory=dict)
+    shared_pacing: dict[str, str] = field(default_factory=dict)  # endpoint -> the endpoint whose spacing it shares
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     breaker_threshold: int = 2
     timeout: float = 60.0
@@ -143,6 +144,8 @@ class ApiClient:
         self._endpoint_pacers = {
             endpoint: Pacer(interval=interval) for endpoint, interval in self.endpoint_intervals.items()
         }
+        for endpoint, shared_with in self.shared_pacing.items():
+            self._endpoint_pacers[endpoint] = self._endpoint_pacers[shared_with]
         self._consecutive_failures: dict[str, int] = {}
         if self.max_retry_wait is None:
             self.max_retry_wait = max_retry_wait()

@@ -23,7 +23,7 @@ GROUPS: tuple[Group, ...] = (
         after=(),
         resources={
             "ozon": ("product_list_items", "products", "warehouses", "clusters"),
-            "wildberries": ("cards", "seller_warehouses", "offices"),
+            "wildberries": ("cards", "cards_trash", "seller_warehouses", "offices"),
         },
     ),
     Group(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -145,7 +146,11 @@ def test_a_second_run_refuses_while_one_holds_the_lock(ops):
 def test_a_make_target_that_writes_refuses_while_a_run_holds_the_lock(ops, target):
     with RunLock("20260101T020000-abcdef", "2026-01-01T02:00:00"):
         busy = subprocess.run(
-            ["make", "--no-print-directory", target], cwd=PROJECT_DIR, capture_output=True, text=True, check=False
+            [shutil.which("make"), "--no-print-directory", target],
+            cwd=PROJECT_DIR,
+            capture_output=True,
+            text=True,
+            check=False,
         )
     assert "another run is in progress: run 20260101T020000-abcdef" in busy.stderr, busy.stdout + busy.stderr
     assert busy.returncode != 0

@@ -39,6 +39,7 @@ ENDPOINTS = {
     },
     "wildberries": {
         "cards": wb_settings.CARDS_LIST[1],
+        "cards_trash": wb_settings.CARDS_TRASH[1],
         "orders": wb_settings.ORDERS[1],
         "sales": wb_settings.SALES[1],
         "warehouse_remains": wb_settings.WAREHOUSE_REMAINS[1],

@@ -5,6 +5,7 @@ API schemas do not require (except the keys the loaders need)."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 import requests
@@ -19,7 +20,7 @@ from tests.ozon_requests import ok, post
 
 PRODUCT_LIST, ANALYTICS_STOCKS = "/v3/product/list", "/v1/analytics/stocks"
 ORDERS, SALES, CARDS = "/api/v1/supplier/orders", "/api/v1/supplier/sales", "/content/v2/get/cards/list"
-REMAINS = "/api/v1/warehouse_remains"
+REMAINS, TRASH = "/api/v1/warehouse_remains", "/content/v2/get/cards/trash"
 WB_WAREHOUSES, SELLER_WAREHOUSES, OFFICES = (
     "/api/analytics/v1/stocks-report/wb-warehouses",
     "/api/v3/warehouses",
@@ -46,6 +47,7 @@ WB_CALLS = {  # path -> (query, JSON body or None for a GET)
     SALES: ({"dateFrom": "2025-11-01"}, None),
     REMAINS: (GROUPS, None),
     CARDS: (None, {"settings": {"cursor": {"limit": 5}}}),
+    TRASH: (None, {"settings": {"sort": {"ascending": True}, "cursor": {"limit": 100}}}),
     WB_WAREHOUSES: (None, {"limit": 100}),
     SELLER_WAREHOUSES: (None, None),
     OFFICES: (None, None),
@@ -147,6 +149,7 @@ def test_wb_removed_remains_create_for_one_account(wb_sandbox):
     ("path", "status", "content_type", "expected"),
     [
         (CARDS, 403, "application/json", {"data": None, "error": True, "errorText": "Access denied"}),
+        (TRASH, 403, "application/json", {"data": None, "error": True, "errorText": "Access denied"}),
         (ORDERS, 401, "application/problem+json", {"title": "unauthorized", "detail": "token scope not allowed"}),
         (SALES, 401, "application/problem+json", {"title": "unauthorized", "detail": "token scope not allowed"}),
         (REMAINS, 401, "application/problem+json", {"title": "unauthorized", "detail": "token scope not allowed"}),
@@ -289,6 +292,13 @@ def test_wb_sparse_answers_keep_the_keys():
         rows = wb_call(sb, f"{status_path}/download").json()
         assert rows and all(set(row) == {"nmId", "barcode", "vendorCode", "warehouses"} for row in rows)
         assert all(set(entry) == {"warehouseName", "quantity"} for row in rows for entry in row["warehouses"])
+
+        sb.clock.advance(timedelta(days=30))  # this seller trashes its first cards within the month
+        trash = wb_request(sb, TRASH).json()
+        assert trash["cards"] and set(trash["cursor"]) == {"trashedAt", "nmID", "total"}
+        for card in trash["cards"]:
+            assert set(card) == {"nmID", "vendorCode", "sizes", "trashedAt"}, "subjectName, photos, ... left out"
+            assert all(set(size) == {"chrtID", "skus", "techSize"} for size in card["sizes"])
 
 
 def test_sparse_mode_leaves_the_truth_alone(tmp_path):

@@ -22,6 +22,7 @@ from loaders.sandbox.wildberries_data import (
 )
 
 CARDS = "/content/v2/get/cards/list"
+TRASH = "/content/v2/get/cards/trash"
 ORDERS = "/api/v1/supplier/orders"
 SALES = "/api/v1/supplier/sales"
 REMAINS = "/api/v1/warehouse_remains"
@@ -63,6 +64,23 @@ def all_cards(sb: Sandbox, limit: int = 7, ascending: bool = True, account: int 
         cards += page["cards"]
         assert page["cursor"]["total"] == len(page["cards"])
         cursor = {"updatedAt": page["cursor"]["updatedAt"], "nmID": page["cursor"]["nmID"]}
+        if page["cursor"]["total"] < limit:
+            return cards, cursor
+
+
+def all_trash(sb: Sandbox, limit: int = 3, ascending: bool = True, account: int = 0, cursor=None, search=None):
+    """Every page of cards/trash from `cursor`, as the spec says to page: until `total < limit`."""
+    cards, cursor = [], dict(cursor or {})
+    while True:
+        body = {"settings": {"sort": {"ascending": ascending}, "cursor": {"limit": limit, **cursor}}}
+        if search is not None:
+            body["settings"]["filter"] = {"textSearch": search}
+        response = post(sb, TRASH, body, account)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        assert set(page) == {"cards", "cursor"} and page["cursor"]["total"] == len(page["cards"])
+        cards += page["cards"]
+        cursor = {"trashedAt": page["cursor"]["trashedAt"], "nmID": page["cursor"]["nmID"]}
         if page["cursor"]["total"] < limit:
             return cards, cursor
 
@@ -169,6 +187,111 @@ def test_cards_cursor_paging_excludes_trashed(wb_sandbox):
     chrts = {(row["nm_id"], row["chrt_id"], row["barcode"]) for row in truth.cards if not row["trashed"]}
     assert {(c["nmID"], s["chrtID"], s["skus"][0]) for c in served for s in c["sizes"]} == chrts
     assert any(len(c["sizes"]) > 1 for c in served) and any(c["sizes"][0]["techSize"] == "0" for c in served)
+
+
+TRASH_CARD_FIELDS = {
+    "nmID", "vendorCode", "kizMarked", "subjectID", "subjectName", "photos", "video", "wholesale", "sizes",
+    "dimensions", "characteristics", "createdAt", "trashedAt",
+}  # fmt: skip
+
+
+def test_cards_trash_pages_serve_exactly_what_the_cards_list_leaves_out(wb_sandbox):
+    wb = wb_sandbox.wildberries
+    wb_sandbox.clock.advance(timedelta(days=40))
+    truth = wb.truth(token(wb_sandbox))
+    trashed = {row["nm_id"]: row["trashed_at"] for row in truth.cards if row["trashed"]}
+    served, cursor = all_trash(wb_sandbox, limit=3)
+    assert len(served) == len(trashed) > 2 * 3, "several pages"
+    assert {card["nmID"]: card["trashedAt"] for card in served} == trashed
+    keys = [(card["trashedAt"], card["nmID"]) for card in served]
+    assert keys == sorted(keys) and len(set(keys)) == len(keys)
+    assert cursor == {"trashedAt": served[-1]["trashedAt"], "nmID": served[-1]["nmID"]}
+    listed, _ = all_cards(wb_sandbox, limit=100)
+    assert not {card["nmID"] for card in listed} & set(trashed)
+    assert {card["nmID"] for card in listed} | set(trashed) == {row["nm_id"] for row in truth.cards}
+    chrts = {(row["nm_id"], row["chrt_id"], row["barcode"], row["tech_size"]) for row in truth.cards if row["trashed"]}
+    assert {(c["nmID"], s["chrtID"], s["skus"][0], s["techSize"]) for c in served for s in c["sizes"]} == chrts
+    for card in served:
+        assert set(card) == TRASH_CARD_FIELDS, "the spec's fields: no imtID, title, brand, updatedAt"
+        assert UTC_MICROS.match(card["trashedAt"]) and card["createdAt"] < card["trashedAt"]
+    descending, _ = all_trash(wb_sandbox, limit=4, ascending=False)
+    assert descending == served[::-1]
+    default = post(wb_sandbox, TRASH, {"settings": {}}).json()
+    assert default["cards"] == served[::-1][:10], "10 cards, newest first, without sort or cursor"
+    other = {row["nm_id"] for row in wb.truth(token(wb_sandbox, 1)).cards if row["trashed"]}
+    assert {card["nmID"] for card in all_trash(wb_sandbox, account=1)[0]} == other, "each account its own trash"
+    assert other and not other & set(trashed)
+
+
+def test_cards_trash_cursor_reads_only_cards_trashed_since(wb_sandbox):
+    wb = wb_sandbox.wildberries
+    before, cursor = all_trash(wb_sandbox, limit=100)
+    assert 0 < len(before) < 100
+    wb_sandbox.clock.advance(timedelta(days=40))
+    later, _ = all_trash(wb_sandbox, limit=2, cursor=cursor)
+    assert later and all((card["trashedAt"], card["nmID"]) > (cursor["trashedAt"], cursor["nmID"]) for card in later)
+    now = {row["nm_id"] for row in wb.truth(token(wb_sandbox)).cards if row["trashed"]}
+    assert {card["nmID"] for card in before + later} == now
+    empty = post(wb_sandbox, TRASH, {"settings": {"sort": {"ascending": True}, "cursor": {"limit": 5, **_last(later)}}})
+    assert empty.json() == {"cards": [], "cursor": {**_last(later), "total": 0}}, "past the end: the cursor stays"
+
+
+def _last(cards: list[dict]) -> dict:
+    return {"trashedAt": cards[-1]["trashedAt"], "nmID": cards[-1]["nmID"]}
+
+
+def test_cards_trash_text_search(wb_sandbox):
+    wb_sandbox.clock.advance(timedelta(days=40))
+    served, _ = all_trash(wb_sandbox, limit=100)
+    card = served[1]
+    barcode = card["sizes"][-1]["skus"][0]
+    for text in (str(card["nmID"]), barcode, card["vendorCode"], card["vendorCode"].lower()):
+        assert [c["nmID"] for c in all_trash(wb_sandbox, limit=100, search=text)[0]] == [card["nmID"]], text
+    assert all_trash(wb_sandbox, limit=100, search="no such card")[0] == []
+    assert all_trash(wb_sandbox, limit=100, search="")[0] == served
+
+
+def test_cards_trash_errors_in_the_content_shape(wb_sandbox):
+    for settings in (
+        {"cursor": {"limit": 101}},
+        {"cursor": {"limit": 0}},
+        {"cursor": {"limit": "5"}},
+        {"cursor": {"limit": 5, "trashedAt": "yesterday", "nmID": 1}},
+        {"cursor": {"limit": 5, "trashedAt": "2025-11-01T00:00:00Z", "nmID": "1"}},
+        {"cursor": {"limit": 5, "nmID": 1}},
+        {"sort": {"ascending": "yes"}},
+        {"filter": {"textSearch": 5}},
+        {"cursor": "limit=5"},
+    ):
+        response = post(wb_sandbox, TRASH, {"settings": settings})
+        assert response.status_code == 400, settings
+        body = response.json()
+        assert body["data"] is None and body["error"] is True and body["errorText"] and "additionalErrors" in body
+    bad_json = requests.post(
+        wb_sandbox.wildberries.base_url + TRASH,
+        data=b"{not json",
+        headers={"Authorization": token(wb_sandbox), "Content-Type": "application/json"},
+        timeout=5,
+    )
+    assert bad_json.status_code == 400 and bad_json.text == "Request body can not be decoded"
+    unauthorized = requests.post(wb_sandbox.wildberries.base_url + TRASH, json={}, timeout=5)
+    assert unauthorized.status_code == 401 and unauthorized.json()["title"] == "unauthorized"
+    assert requests.get(wb_sandbox.wildberries.base_url + TRASH, timeout=5).status_code == 405
+
+
+def test_a_restored_card_leaves_the_trash_and_is_listed_again(wb_sandbox):
+    wb = wb_sandbox.wildberries
+    served, _ = all_trash(wb_sandbox, limit=100)
+    restored = served[0]["nmID"]
+    wb_sandbox.clock.advance(timedelta(hours=1))
+    wb.restore_card("wb1", restored)
+    assert restored not in {card["nmID"] for card in all_trash(wb_sandbox, limit=100)[0]}
+    [listed] = [card for card in all_cards(wb_sandbox, limit=100)[0] if card["nmID"] == restored]
+    assert listed["updatedAt"] == wb.truth("wb1").as_of, "a restore is an edit: the incremental cursor sees it"
+    rows = [row for row in wb.truth("wb1").cards if row["nm_id"] == restored]
+    assert rows and all(not row["trashed"] and row["trashed_at"] is None for row in rows)
+    with pytest.raises(ValueError, match="not in the trash"):
+        wb.restore_card("wb1", restored)
 
 
 def test_cards_limit_over_100_is_400(wb_sandbox):
@@ -519,6 +642,11 @@ def test_rate_limits_and_headers():
         assert statuses == [200] * 10 + [429]  # burst 10
         assert post(sb, WB_WAREHOUSES, {"limit": 1}).status_code == 200
         assert post(sb, WB_WAREHOUSES, {"limit": 1}).status_code == 429
+        # one bucket for the Контент category: cards/list and cards/trash draw on the same burst of 5
+        cards = [post(sb, CARDS, {"settings": {"cursor": {"limit": 1}}}).status_code for _ in range(3)]
+        trash = [post(sb, TRASH, {"settings": {"cursor": {"limit": 1}}}).status_code for _ in range(3)]
+        assert cards + trash == [200] * 5 + [429]
+        assert post(sb, TRASH, {"settings": {}}, account=1).status_code == 200
 
 
 def test_rate_limit_scale_speeds_limits_up():

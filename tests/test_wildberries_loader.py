@@ -1,7 +1,8 @@
 """The Wildberries loader against the sandbox: every resource equals the truth over several pages,
-reruns are idempotent, incremental runs read only what changed, the inclusive statistics boundary
-makes no duplicates, failed reports load no stock, 429 storms are survived, and a wrong token
-fails only its account without ever showing a token."""
+the listed and the trashed cards together make the whole catalogue, reruns are idempotent,
+incremental runs read only what changed, the inclusive statistics boundary makes no duplicates,
+failed reports load no stock, 429 storms are survived, and a wrong token fails only its account
+without ever showing a token."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 
 from loaders import config
 from loaders.config import WildberriesAccount
+from loaders.http import ApiClient, ApiUnavailableError
 from loaders.marketplaces import MARKETPLACES
 from loaders.pipeline import run
 from loaders.sandbox import Sandbox, SandboxConfig
@@ -28,6 +30,7 @@ PAGE_ROWS = 60  # statistics rows per response: several pages per run
 
 ORDERS, SALES = settings.ORDERS[1], settings.SALES[1]
 CARDS, REMAINS = settings.CARDS_LIST[1], settings.WAREHOUSE_REMAINS[1]
+TRASH = settings.CARDS_TRASH[1]
 TOTAL_ON_WAREHOUSES = "Всего находится на складах"
 
 
@@ -113,7 +116,8 @@ def test_every_resource_equals_the_truth_over_several_pages(wb, monkeypatch):
     [request] = rows("select report_type, status, outcome, error, rows from raw_wildberries.report_requests")
     assert request == ("warehouse_remains", "done", "loaded", "", len(loaded))
 
-    for table in ("cards", "orders", "sales", "warehouse_remains", "wb_warehouse_stocks", "seller_warehouses"):
+    stamped = ("cards", "cards_trash", "orders", "sales", "warehouse_remains", "wb_warehouse_stocks")
+    for table in (*stamped, "seller_warehouses"):
         assert rows(f"select count(*) from raw_wildberries.{table} where account is null or synced_at is null") == [
             (0,)
         ]
@@ -130,9 +134,102 @@ def test_every_resource_equals_the_truth_over_several_pages(wb, monkeypatch):
     assert dict(rows("select srid, last_change_date from raw_wildberries.orders")) == sent, "Moscow time as sent"
 
 
+def trashed_in_truth(sandbox, index: int = 0) -> dict[int, str]:
+    return {c["nm_id"]: c["trashed_at"] for c in truth(sandbox, index).cards if c["trashed"]}
+
+
+def current_trash() -> set[int]:
+    """The nmIDs in the trash as of the last complete read, as a staging model is to find them: the
+    account's latest `ok` cards_trash outcome (latest by the outcome row's own load) names the data
+    load of that read, and the rows of that load are the trash (none when the read loaded nothing:
+    an empty trash leaves `data_load_id` null)."""
+    found = rows(
+        "with latest as (select account, data_load_id, row_number() over (partition by account"
+        " order by _dlt_load_id desc) as n from raw_wildberries.resource_outcomes"
+        " where resource = 'cards_trash' and status = 'ok')"
+        " select t.nm_id from raw_wildberries.cards_trash t"
+        " join latest l on l.account = t.account and l.n = 1 and l.data_load_id = t._dlt_load_id"
+    )
+    return {nm_id for (nm_id,) in found}
+
+
+def test_cards_trash_holds_the_trashed_cards_and_completes_the_catalogue(wb, monkeypatch):
+    monkeypatch.setattr(settings, "CARDS_TRASH_PAGE_SIZE", 2)
+    wb.clock.advance(timedelta(days=40))  # cards trashed while they still sell and hold stock
+
+    result = load(wb)
+
+    assert result.status == "complete", result.resources
+    t, trashed = truth(wb), trashed_in_truth(wb)
+    served = requests_since(wb, 0)
+    assert served[(TRASH, 200)] == len(trashed) // 2 + 1 > 2, "paged to the short page"
+    assert not [key for key in served if key[1] == 429], f"cards and cards_trash share the Контент pacing: {served}"
+    assert dict(rows("select nm_id, trashed_at from raw_wildberries.cards_trash")) == trashed
+    sizes = rows(
+        "select t.nm_id, s.chrt_id, s.tech_size, k.value from raw_wildberries.cards_trash t"
+        " join raw_wildberries.cards_trash__sizes s on s._dlt_parent_id = t._dlt_id"
+        " join raw_wildberries.cards_trash__sizes__skus k on k._dlt_parent_id = s._dlt_id"
+    )
+    expected = {(c["nm_id"], c["chrt_id"], c["tech_size"], c["barcode"]) for c in t.cards if c["trashed"]}
+    assert sorted(sizes) == sorted(expected)
+    assert rows("select count(*) from raw_wildberries.cards_trash where account is null or synced_at is null") == [(0,)]
+    assert scalar("select min(vendor_code) from raw_wildberries.cards_trash") is not None
+
+    listed = {r[0] for r in rows("select nm_id from raw_wildberries.cards")}
+    in_trash = set(trashed)
+    assert not listed & in_trash and current_trash() == in_trash
+    named = {o["nm_id"] for o in t.orders} | {s["nm_id"] for s in t.stock}
+    assert named & in_trash - listed, "orders and stock name trashed cards, which cards/list leaves out"
+    assert named <= listed | in_trash, "together the cards and the trash hold every card sold or stocked"
+    for table in ("orders", "sales", "warehouse_remains", "wb_warehouse_stocks"):
+        assert {r[0] for r in rows(f"select distinct nm_id from raw_wildberries.{table}")} <= listed | in_trash
+
+
+def test_a_card_restored_from_the_trash_is_no_longer_in_the_current_trash(wb, monkeypatch):
+    load(wb, "cards", "cards_trash")
+    before = trashed_in_truth(wb)
+    restored = min(before)
+
+    wb.clock.advance(timedelta(days=40))
+    wb.wildberries.restore_card(wb.wildberries.accounts[0].token, restored)
+    load(wb, "cards", "cards_trash")
+
+    now = trashed_in_truth(wb)
+    assert restored not in now and set(now) - set(before), "one card restored, others trashed since"
+    assert current_trash() == set(now), "the latest complete read is the trash"
+    kept = {r[0] for r in rows("select nm_id from raw_wildberries.cards_trash")}
+    assert kept == set(now) | {restored}, "a card that left the trash keeps its last row"
+    assert restored in {r[0] for r in rows("select nm_id from raw_wildberries.cards")}, "listed again"
+
+    # A read that fails part-way loads nothing: the trash stays the one of the last complete read.
+    wb.clock.advance(timedelta(days=5))
+    monkeypatch.setattr(settings, "CARDS_TRASH_PAGE_SIZE", 1)
+    post, pages = ApiClient.post, []
+
+    def second_page_fails(client, endpoint, body):
+        if endpoint.endswith(TRASH):
+            pages.append(body)
+            if len(pages) == 2:
+                raise ApiUnavailableError("Wildberries", client.account, endpoint, "still failing", "")
+        return post(client, endpoint, body)
+
+    monkeypatch.setattr(ApiClient, "post", second_page_fails)
+    failed = load(wb, "cards_trash")
+    assert len(pages) == 2 and [o["status"] for o in failed.resources] == ["failed"]
+    assert current_trash() == set(now) and "cards_trash" not in failed.rows
+    monkeypatch.setattr(ApiClient, "post", post)
+
+    # An emptied trash loads no row (and no data load): no row is current any more.
+    for nm_id in trashed_in_truth(wb):
+        wb.wildberries.restore_card("wb1", nm_id)
+    emptied = load(wb, "cards_trash")
+    assert emptied.status == "complete" and not trashed_in_truth(wb) and current_trash() == set()
+
+
 def test_a_rerun_changes_no_merged_table_and_appends_a_stock_snapshot(wb):
     load(wb)
     merged = ("cards", "orders", "sales", "seller_warehouses", "offices", "cards__sizes")
+    merged += ("cards_trash", "cards_trash__sizes", "cards_trash__sizes__skus")
     before = {table: scalar(f"select count(*) from raw_wildberries.{table}") for table in merged}
     stock = scalar("select count(*) from raw_wildberries.warehouse_remains")
 
@@ -142,6 +239,7 @@ def test_a_rerun_changes_no_merged_table_and_appends_a_stock_snapshot(wb):
     assert scalar("select count(*), count(distinct synced_at) from raw_wildberries.orders") == before["orders"]
     assert rows("select count(*), count(distinct task_id) from raw_wildberries.warehouse_remains") == [(2 * stock, 2)]
     assert scalar("select count(*) from raw_wildberries.report_requests") == 2
+    assert current_trash() == set(trashed_in_truth(wb)) != set(), "every row read again: all current"
 
 
 def test_incremental_runs_read_only_what_changed(wb, monkeypatch):
@@ -373,3 +471,5 @@ def test_pacing_never_delays_the_first_call_and_follows_the_scale(monkeypatch):
     assert client.session.headers["Authorization"] == "secret-token-1234", "raw token, no Bearer"
     orders_url = "https://statistics-api.wildberries.ru/api/v1/supplier/orders"
     assert client._endpoint_pacers[orders_url].interval == pytest.approx(60 * settings.PACING_MARGIN)
+    content = "https://content-api.wildberries.ru/content/v2/get/cards/"
+    assert client._endpoint_pacers[content + "trash"] is client._endpoint_pacers[content + "list"], "one bucket"

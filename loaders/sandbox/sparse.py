@@ -58,6 +58,7 @@ SPEC_REQUIRED: dict[str, Shape] = {
     "/v3/posting/fbo/list": {},
     "/v4/posting/fbs/list": {},
     "/content/v2/get/cards/list": {},
+    "/content/v2/get/cards/trash": {},
     "/api/v1/supplier/orders": {},
     "/api/v1/supplier/sales": {},
     "/api/v1/warehouse_remains": {},
@@ -74,8 +75,9 @@ SPEC_REQUIRED: dict[str, Shape] = {
 # (Ozon product_id/id, offer_id, sku, warehouse_id, posting_number; WB nmID/nmId, vendorCode/
 # supplierArticle, chrtID, barcode/skus, srid, saleID, warehouse and office ids); the incremental
 # cursors (`created_at` of FBO postings, `in_process_at` of FBS ones, `lastChangeDate`, card
-# `updatedAt`); the report flow (code, status, file; taskId, status); and what the loaders check
-# in every row (a posting's `products` list, a warehouse_remains row's `warehouses` entries).
+# `updatedAt`, trashed card `trashedAt`); the report flow (code, status, file; taskId, status);
+# and what the loaders check in every row (a posting's `products` list, a warehouse_remains row's
+# `warehouses` entries).
 # NULL: fields the contract gives as null when there is nothing to say (a warehouse not paused, an
 # FBO posting Ozon has not put in process yet, a posting not cancelled or not to a legal entity, an
 # office outside Russia). EMPTY: arrays that are empty for many real products (no barcode: Ozon
@@ -124,6 +126,16 @@ KEPT: dict[str, Shape] = {
             "updatedAt": KEEP,
         },
         "cursor": {"updatedAt": KEEP, "nmID": KEEP, "total": KEEP},
+    },
+    # techSize too: the size of a trashed card cannot be looked up in the cards list.
+    "/content/v2/get/cards/trash": {
+        "cards": {
+            "nmID": KEEP,
+            "vendorCode": KEEP,
+            "sizes": {"chrtID": KEEP, "skus": KEEP, "techSize": KEEP},
+            "trashedAt": KEEP,
+        },
+        "cursor": {"trashedAt": KEEP, "nmID": KEEP, "total": KEEP},
     },
     "/api/v1/supplier/orders": _STATISTICS_ROW,
     "/api/v1/supplier/sales": {"saleID": KEEP, **_STATISTICS_ROW},

@@ -45,6 +45,7 @@ from loaders.sandbox.wildberries_data import (
 from loaders.sandbox.wildberries_feeds import Feed
 
 CARDS_LIST = "/content/v2/get/cards/list"
+CARDS_TRASH = "/content/v2/get/cards/trash"
 ORDERS = "/api/v1/supplier/orders"
 SALES = "/api/v1/supplier/sales"
 REMAINS_CREATE = "/api/v1/warehouse_remains"
@@ -62,6 +63,7 @@ STATISTICS_PAGE_ROWS = 80_000
 PROBLEM_JSON = {"Content-Type": "application/problem+json"}
 
 # (requests, per seconds, burst) per path group, for personal/service tokens and for base tokens.
+# "cards" is WB's one bucket for every method of the Контент category (cards/list and cards/trash).
 _MINUTE, _HOUR = 60.0, 3600.0
 LIMITS = {
     "cards": ((100, _MINUTE, 5), (100, _MINUTE, 5)),
@@ -75,6 +77,7 @@ LIMITS = {
 }
 PATH_GROUPS = {
     CARDS_LIST: "cards",
+    CARDS_TRASH: "cards",
     ORDERS: "orders",
     SALES: "sales",
     REMAINS_CREATE: "remains_create",
@@ -366,6 +369,7 @@ class WildberriesApi(MarketplaceApi):
         self._generate_lock = threading.Lock()
         routes = [
             ("POST", CARDS_LIST, _cards_list),
+            ("POST", CARDS_TRASH, _cards_trash),
             ("GET", ORDERS, self._orders),
             ("GET", SALES, self._sales),
             ("GET", REMAINS_CREATE, self.reports.create),
@@ -426,6 +430,12 @@ class WildberriesApi(MarketplaceApi):
     def truth(self, token: str, at: datetime | None = None) -> WbTruth:
         """Ground truth of one account (token or account name) as of `at` (the clock by default)."""
         return self.seller(token).truth(self._now() if at is None else micros(at))
+
+    def restore_card(self, account: str, nm_id: int) -> None:
+        """Take card `nm_id` of `account` (token or name) out of the trash now, as WB's cards/recover
+        does: cards/list serves it again (its `updatedAt` now), cards/trash and the truth's trashed
+        cards no longer hold it. ValueError when it is not in the trash."""
+        self.seller(account).restore(nm_id, self._now())
 
     def freeze_feed(self, path: str = REMAINS_CREATE, account: str | None = None) -> None:
         """From now on the stock of `path` (the warehouse_remains report, or the wb-warehouses
@@ -682,7 +692,7 @@ def _cards_list(call: ApiCall) -> dict:
         # the page restarts at the previous page's last card (still `limit` long; nothing is lost:
         # the cursor points at the last card actually served)
         previous = seller.by_nm.get(after[1])
-        if previous is not None and previous.trashed_at > at:
+        if previous is not None and not previous.in_trash(at):
             page = [previous, *page[:-1]] if len(page) == limit else [previous, *page]
     items = [_card(card, at) for card in page]
     if fault == "new_field":
@@ -702,7 +712,7 @@ def _cards_list(call: ApiCall) -> dict:
 
 def _sorted_cards(seller: WbSeller, at: int, with_photo: int) -> list[tuple[int, int, object]]:
     """(updatedAt, nmID, card) of the cards served as of `at`, ascending."""
-    cards = [card for card in seller.visible_cards(at) if card.trashed_at > at]
+    cards = [card for card in seller.visible_cards(at) if not card.in_trash(at)]
     if with_photo == 1:
         cards = [card for card in cards if card.photos]
     elif with_photo == 2:
@@ -746,6 +756,97 @@ def _card(card, at: int) -> dict:
         "createdAt": utc_text(card.created_at),
         "updatedAt": utc_text(card.updated_at(at)),
     }
+
+
+# The fields of a card in cards/trash (wb-02-items.yaml): fewer than cards/list serves (no imtID,
+# nmUUID, brand, title, description, needKiz, tags, updatedAt), plus trashedAt.
+TRASH_CARD_FIELDS = (
+    "nmID",
+    "vendorCode",
+    "kizMarked",
+    "subjectID",
+    "subjectName",
+    "photos",
+    "video",
+    "wholesale",
+    "sizes",
+    "dimensions",
+    "characteristics",
+    "createdAt",
+)
+
+
+def _cards_trash(call: ApiCall) -> dict:
+    """The cards in the trash as of the clock, sorted by (trashedAt, nmID): descending unless
+    `sort.ascending`; the cursor is the last card served and the next page holds the cards strictly
+    after it (before it, descending); `filter.textSearch` keeps the cards whose nmID or a barcode
+    equals it or whose vendorCode contains it (case ignored)."""
+    seller: WbSeller = call.account
+    settings = call.body.get("settings") or {}
+    if not isinstance(settings, dict):
+        raise content_error(400, "settings must be an object")
+    cursor = settings.get("cursor") or {}
+    sort = settings.get("sort") or {}
+    filters = settings.get("filter") or {}
+    if not isinstance(cursor, dict) or not isinstance(sort, dict) or not isinstance(filters, dict):
+        raise content_error(400, "Invalid request body")
+    limit = cursor.get("limit", 10)
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_CARDS:
+        raise content_error(400, f"Invalid cursor limit: must be between 1 and {MAX_CARDS}")
+    ascending = sort.get("ascending", False)
+    if not isinstance(ascending, bool):
+        raise content_error(400, "Invalid sort ascending: must be a boolean")
+    search = filters.get("textSearch", "")
+    if not isinstance(search, str):
+        raise content_error(400, "Invalid filter textSearch: must be a string")
+    after = None
+    if cursor.get("trashedAt") or cursor.get("nmID") is not None:
+        nm_id = cursor.get("nmID")
+        if isinstance(nm_id, bool) or not isinstance(nm_id, int) or not isinstance(cursor.get("trashedAt"), str):
+            raise content_error(400, "Invalid cursor: trashedAt (a string) and nmID (an integer) go together")
+        try:
+            stamp = micros(datetime.fromisoformat(cursor["trashedAt"].replace("Z", "+00:00")))
+        except ValueError:
+            raise content_error(400, "Invalid cursor trashedAt") from None
+        after = (stamp, nm_id)
+    at = seller.now()
+    keyed = seller.cached(("trash", at), lambda: _sorted_trash(seller, at))
+    if search.strip():
+        keyed = [item for item in keyed if _matches(item[2], search.strip())]
+    if ascending:
+        first = 0 if after is None else bisect_right(keyed, after, key=lambda item: item[:2])
+        chosen = keyed[first : first + limit]
+    else:
+        last = len(keyed) if after is None else bisect_left(keyed, after, key=lambda item: item[:2])
+        chosen = keyed[max(0, last - limit) : last][::-1]
+    items = [_trash_card(card, at) for _, _, card in chosen]
+    last_card = chosen[-1][2] if chosen else None
+    return {
+        "cards": items,
+        "cursor": {
+            "trashedAt": utc_text(last_card.trashed_at) if last_card else cursor.get("trashedAt"),
+            "nmID": last_card.nm_id if last_card else cursor.get("nmID"),
+            "total": len(items),
+        },
+    }
+
+
+def _sorted_trash(seller: WbSeller, at: int) -> list[tuple[int, int, object]]:
+    """(trashedAt, nmID, card) of the cards in the trash as of `at`, ascending."""
+    return sorted((card.trashed_at, card.nm_id, card) for card in seller.trashed_cards(at))
+
+
+def _matches(card, text: str) -> bool:
+    return (
+        text == str(card.nm_id)
+        or any(text == size.barcode for size in card.sizes)
+        or text.lower() in card.vendor_code.lower()
+    )
+
+
+def _trash_card(card, at: int) -> dict:
+    served = _card(card, at)
+    return {**{name: served[name] for name in TRASH_CARD_FIELDS}, "trashedAt": utc_text(card.trashed_at)}
 
 
 # --- analytics and marketplace -------------------------------------------------------------------

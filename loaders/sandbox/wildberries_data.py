@@ -15,6 +15,7 @@ Stock of one chrt (size) × warehouse at time t:
 from __future__ import annotations
 
 import base64
+import bisect
 import functools
 import hashlib
 import json
@@ -213,6 +214,11 @@ class Card:
     sizes: list[Size]
     restocks: bool
     demand: float  # orders a day over all sizes and warehouses
+    restored_at: int = NEVER  # taken out of the trash (`WildberriesApi.restore_card`), if it was
+
+    def in_trash(self, at: int) -> bool:
+        """In the trash as of `at`: moved there and not restored since."""
+        return self.trashed_at <= at < self.restored_at
 
     def updated_at(self, at: int) -> int:
         last = self.created_at
@@ -487,6 +493,22 @@ class WbSeller:
     def visible_cards(self, at: int) -> list[Card]:
         return [card for card in self.cards if card.created_at <= at]
 
+    def trashed_cards(self, at: int) -> list[Card]:
+        """The cards in the trash as of `at`: what cards/list leaves out and cards/trash serves."""
+        return [card for card in self.visible_cards(at) if card.in_trash(at)]
+
+    def restore(self, nm_id: int, at: int) -> None:
+        """Take a card out of the trash at `at` (WB's cards/recover): from then on cards/list serves
+        it again, with `updatedAt` = `at`, and cards/trash no longer does. The simulation does not
+        change: its orders stopped when it was trashed and do not resume."""
+        with self._lock:
+            card = self.by_nm.get(nm_id)
+            if card is None or not card.in_trash(at):
+                raise ValueError(f"card {nm_id} of {self.account.name} is not in the trash")
+            card.restored_at = at
+            bisect.insort(card.edits, at)
+            self._cache.clear()
+
     def stock(self, at: int) -> list[tuple[Cell, int, int, int]]:
         """(cell, quantity, in_way_to_client, in_way_from_client) of every cell, as of `at`."""
 
@@ -516,7 +538,8 @@ class WbSeller:
                 "brand": card.brand,
                 "subject": card.subject,
                 "updated_at": utc_text(card.updated_at(at)),
-                "trashed": card.trashed_at <= at,
+                "trashed": card.in_trash(at),
+                "trashed_at": utc_text(card.trashed_at) if card.in_trash(at) else None,
             }
             for card in self.visible_cards(at)
             for size in card.sizes

@@ -1,5 +1,5 @@
-"""dlt source for the Wildberries seller API: cards, orders, sales, stock and warehouses, copied as
-sent into `raw_wildberries`."""
+"""dlt source for the Wildberries seller API: cards (listed and in the trash), orders, sales, stock
+and warehouses, copied as sent into `raw_wildberries`."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 RESOURCES = (
     "cards",
+    "cards_trash",
     "orders",
     "sales",
     "warehouse_remains",
@@ -46,7 +47,8 @@ def wildberries_source(
     synced_at: datetime | None = None,
     outcomes: Outcomes | None = None,
 ):
-    """Cards, orders, sales, stock and warehouses of one Wildberries seller account.
+    """Cards (listed and in the trash), orders, sales, stock and warehouses of one Wildberries seller
+    account.
 
     Args:
         account: the seller account (token and name) to read.
@@ -58,8 +60,8 @@ def wildberries_source(
             resource alone: dlt loads nothing of a run whose resource raised. Without it, the first
             error fails the run.
 
-    Every root row carries `account` and `synced_at`. Cards, orders, sales, seller warehouses and
-    offices merge on their natural key plus account; stock appends one snapshot per run.
+    Every root row carries `account` and `synced_at`. Cards, trashed cards, orders, sales, seller
+    warehouses and offices merge on their natural key plus account; stock appends one snapshot per run.
     """
     # API timestamps stay text in raw (statistics times are Moscow-local without offset); staging parses them.
     dlt.current.source_schema().remove_type_detection("iso_timestamp")
@@ -88,6 +90,20 @@ def wildberries_source(
         for page, cursor in helpers.card_pages(client, account, state.get("cursor")):
             yield from stamped(page, "cards")
             state["cursor"] = cursor
+
+    @dlt.resource(write_disposition="merge", primary_key=("account", "nm_id"), columns=columns)
+    @guard
+    def cards_trash() -> Iterator[list[dict]]:
+        """Every card in the trash, read whole on every run (the trash is small; an incremental
+        cursor would never see a card leave it): cards/list leaves these out, while orders and
+        stock go on naming them. All or nothing: a read that fails part-way loads no row.
+
+        A card that leaves the trash (restored, or deleted by WB after 30 days without stock) keeps
+        its last row, so what it sold still finds its vendorCode and sizes. The trash now: the
+        account's latest `ok` cards_trash row in `resource_outcomes` (latest by its own load) names
+        the data load of that read (`data_load_id`); its rows (`_dlt_load_id`) are the trash, none
+        when `data_load_id` is null (an empty trash loads nothing)."""
+        yield from stamped(helpers.trash_cards(client, account), "cards_trash")
 
     def read_statistics(endpoint: helpers.Endpoint, key: str, kind: str) -> Iterator:
         """Rows changed since the newest lastChangeDate of the last run minus the look-back (or
@@ -174,7 +190,7 @@ def wildberries_source(
         found = helpers.plain_list(client, account, settings.OFFICES)
         yield from stamped(found, "offices")
 
-    return (cards, orders, sales, warehouse_remains, wb_warehouse_stocks, seller_warehouses, offices)
+    return (cards, cards_trash, orders, sales, warehouse_remains, wb_warehouse_stocks, seller_warehouses, offices)
 
 
 def _to_quarantine_table(rows: list[dict]) -> Any:

@@ -25,7 +25,7 @@ Endpoint = tuple[str, str]  # (real host, path), see settings
 
 AUTH_HINT = (
     "Wildberries rejected the token: check WB_API_TOKEN (or WB_<ACCOUNT>_API_TOKEN). It must be valid "
-    "(tokens expire after 180 days) and carry the categories the loader reads: Контент (cards), "
+    "(tokens expire after 180 days) and carry the categories the loader reads: Контент (cards, cards_trash), "
     "Статистика (orders, sales), Аналитика (stock reports), Маркетплейс (warehouses, offices)."
 )
 WB_WAREHOUSE_STOCKS_HINT = (
@@ -67,7 +67,8 @@ def interval(endpoint: Endpoint) -> float:
 
 
 def make_client(account: WildberriesAccount) -> ApiClient:
-    """One client per account: raw token in `Authorization`, each endpoint paced to its limit.
+    """One client per account: raw token in `Authorization`, each endpoint paced to its limit (the
+    endpoints of settings.SHARED_PACING by one pacer with the endpoint whose bucket they share).
     Endpoints are absolute URLs, because WB spreads its methods over several hosts."""
     return ApiClient(
         marketplace=MARKETPLACE,
@@ -82,6 +83,9 @@ def make_client(account: WildberriesAccount) -> ApiClient:
             url(account, endpoint): interval(endpoint)
             for endpoint in settings.ENDPOINT_INTERVALS
             if "{" not in endpoint[1]  # per-task paths are paced by the report flow itself
+        },
+        shared_pacing={
+            url(account, endpoint): url(account, shared) for endpoint, shared in settings.SHARED_PACING.items()
         },
     )
 
@@ -118,6 +122,37 @@ def card_pages(client: ApiClient, account: WildberriesAccount, start: dict | Non
         total = after.get("total", len(cards))
         if not cards or not isinstance(total, int) or total < limit:
             return
+
+
+def trash_cards(client: ApiClient, account: WildberriesAccount) -> list[dict]:
+    """Every card in the trash: the pages of cards/trash ascending by (trashedAt, nmID), each next
+    page from the cursor of the last (its `trashedAt` and `nmID`), until `cursor.total < limit`;
+    one card per nmID (the last served). Read whole before anything is loaded, so that a read that
+    fails part-way loads nothing."""
+    limit = settings.CARDS_TRASH_PAGE_SIZE
+    endpoint = url(account, settings.CARDS_TRASH)
+    cursor: dict[str, Any] = {"limit": limit}
+    found: dict[Any, dict] = {}
+    while True:
+        answer = client.post(endpoint, {"settings": {"sort": {"ascending": True}, "cursor": cursor}})
+        answer = answer if isinstance(answer, dict) else {}
+        cards = [card for card in answer.get("cards") or [] if isinstance(card, dict)]
+        after = answer.get("cursor") or {}
+        for card in cards:
+            if card.get("nmID") is None:
+                log.warning("%s: %s: a card without nmID is left out", client.account, endpoint)
+                continue
+            found[card["nmID"]] = card
+        total = after.get("total", len(cards))
+        if not cards or not isinstance(total, int) or total < limit:
+            return list(found.values())
+        last = {"trashedAt": after.get("trashedAt"), "nmID": after.get("nmID")}
+        if not last["trashedAt"] or last["nmID"] is None:  # fall back to the page's last card
+            last = {"trashedAt": cards[-1].get("trashedAt"), "nmID": cards[-1].get("nmID")}
+        if {"limit": limit, **last} == cursor:
+            log.warning("%s: %s: the cursor did not move; paging stops", client.account, endpoint)
+            return list(found.values())
+        cursor = {"limit": limit, **last}
 
 
 # --- statistics orders and sales -------------------------------------------------------------------

@@ -15,6 +15,7 @@ MARKETPLACE_HOST = "https://marketplace-api.wildberries.ru"
 # --- endpoints: (host, path) ----------------------------------------------------------------------
 
 CARDS_LIST = (CONTENT_HOST, "/content/v2/get/cards/list")
+CARDS_TRASH = (CONTENT_HOST, "/content/v2/get/cards/trash")
 ORDERS = (STATISTICS_HOST, "/api/v1/supplier/orders")
 SALES = (STATISTICS_HOST, "/api/v1/supplier/sales")
 WAREHOUSE_REMAINS = (ANALYTICS_HOST, "/api/v1/warehouse_remains")
@@ -36,6 +37,7 @@ ENDPOINT_INTERVALS = {
     WAREHOUSE_REMAINS_DOWNLOAD: 60.0,
     WB_WAREHOUSE_STOCKS: 20.0,
     CARDS_LIST: 0.6,
+    CARDS_TRASH: 0.6,
     SELLER_WAREHOUSES: 0.2,
     OFFICES: 0.2,
 }
@@ -43,12 +45,17 @@ ENDPOINT_INTERVALS = {
 # WB measures spacing on arrival; a little extra keeps latency jitter from costing a 429.
 PACING_MARGIN = 1.05
 
+# Endpoints that draw on the bucket of another: every Контент method shares one limit per account
+# (100 a minute), so cards/trash is paced together with cards/list, not beside it.
+SHARED_PACING = {CARDS_TRASH: CARDS_LIST}
+
 # --- content cards --------------------------------------------------------------------------------
 
 CARDS_PAGE_SIZE = 100  # the most cursor.limit allows
 # Since 2026-06-16 0 means "any" and 2 "without photo"; before, 0 meant "without photo". -1 is
 # "all" in both, so it is always sent explicitly.
 CARDS_WITH_PHOTO = -1
+CARDS_TRASH_PAGE_SIZE = 100  # the most cursor.limit allows
 
 # --- statistics orders and sales -------------------------------------------------------------------
 
@@ -92,6 +99,7 @@ DOUBLE_FIELDS = {
     "orders": ("totalPrice", "spp", "finishedPrice", "priceWithDisc"),
     "sales": ("totalPrice", "spp", "finishedPrice", "priceWithDisc", "forPay"),
     "cards": ("dimensions.weightBrutto",),
+    "cards_trash": ("dimensions.weightBrutto",),
     "warehouse_remains": ("volume",),
     "offices": ("longitude", "latitude"),
 }
