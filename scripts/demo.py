@@ -60,7 +60,7 @@ DAILY_RESOURCES = {
         "postings_fbo",
         "postings_fbs",
     ),
-    "wildberries": ("cards", "orders", "sales", "warehouse_remains", "wb_warehouse_stocks"),
+    "wildberries": ("cards", "cards_trash", "orders", "sales", "warehouse_remains", "wb_warehouse_stocks"),
 }
 
 
