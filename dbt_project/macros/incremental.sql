@@ -5,8 +5,9 @@
     after a build has a larger id than every load before it). Each model remembers, in the table
     `<model>__incremental_state` beside it, that watermark and a fingerprint of what the rows up to it
     depend on besides their own raw rows: the error-level data quality issues of those loads, the
-    warehouse seeds, the enabled marketplaces, the business time zone, the completed loads and the
-    raw rows up to the watermark. When the fingerprint differs (a quality rule or the catalogue now
+    stock resources the loaders reported incomplete (resource_outcomes), the warehouse seeds, the
+    enabled marketplaces, the business time zone, the completed loads and the raw rows up to the
+    watermark. When the fingerprint differs (a quality rule or the catalogue now
     judges an old row differently, a seed changed, a marketplace was enabled, a loader
     `--full-refresh` replaced the raw tables, ...) or the state is missing, the model empties itself
     in a pre-hook and rebuilds from everything: exact, and rare. `dbt build --full-refresh` always
@@ -61,15 +62,15 @@
 {% macro incremental_fingerprint_sql(inputs, watermark) -%}
     {%- set tables = {
         'stock': {
-            'ozon': {'issues': ['analytics_stocks', 'product_stocks'],
+            'ozon': {'issues': ['analytics_stocks', 'product_stocks'], 'outcomes': ['analytics_stocks', 'product_stocks'],
                      'raw': ['stg_ozon__analytics_stocks', 'stg_ozon__product_stocks'], 'raw_up_to_watermark': true},
-            'wildberries': {'issues': ['warehouse_remains'],
+            'wildberries': {'issues': ['warehouse_remains'], 'outcomes': ['warehouse_remains'],
                             'raw': ['stg_wildberries__warehouse_remains'], 'raw_up_to_watermark': true},
         },
         'orders': {
-            'ozon': {'issues': ['postings_fbo', 'postings_fbs'],
+            'ozon': {'issues': ['postings_fbo', 'postings_fbs'], 'outcomes': [],
                      'raw': ['stg_ozon__posting_lines_fbo', 'stg_ozon__posting_lines_fbs'], 'raw_up_to_watermark': false},
-            'wildberries': {'issues': ['orders'],
+            'wildberries': {'issues': ['orders'], 'outcomes': [],
                             'raw': ['stg_wildberries__orders', 'stg_wildberries__sales'], 'raw_up_to_watermark': false},
         },
     }[inputs] -%}
@@ -99,6 +100,15 @@
     select '{{ marketplace }}_loads' as part, cast(count(*) as varchar) as value
     from {{ ref('stg_' ~ marketplace ~ '__loads') }}
     where is_completed and load_id <= {{ up_to }}
+    {%- if parts.outcomes %}
+    union all
+    select '{{ marketplace }}_incomplete' as part, cast(count(*) as varchar) as value
+    from {{ ref('stg_' ~ marketplace ~ '__resource_outcomes') }}
+    where
+        status <> 'ok'
+        and resource in ('{{ parts.outcomes | join("', '") }}')
+        and data_load_id <= {{ up_to }}
+    {%- endif %}
     {%- for model in parts.raw %}
     union all
     select

@@ -1,24 +1,16 @@
 {#- One row per product line of the Ozon postings in raw table `postings_table`: the posting's
     columns with each entry of its `products` list, which dlt keeps in a child table. FBO and FBS
     postings differ only in where the warehouse is (`warehouse_prefix`: analytics_data__warehouse
-    or delivery_method__warehouse) and in which time stamps their creation. A seller without orders
-    yet has no posting tables: the rows stay empty until they appear. -#}
+    or delivery_method__warehouse) and in which time stamps their creation; every column read here
+    is declared for both tables in _ozon__sources.yml. A seller without orders yet has no posting
+    tables: the rows stay empty until they appear (macro raw_table). -#}
 {% macro ozon_posting_lines(postings_table, warehouse_id_column, warehouse_name_column, created_at_column) -%}
 with postings as (
-    {{ optional_source('ozon', postings_table, {
-        'account': 'varchar', 'posting_number': 'varchar', 'order_id': 'bigint', 'order_number': 'varchar',
-        'status': 'varchar', 'substatus': 'varchar', warehouse_id_column: 'bigint',
-        warehouse_name_column: 'varchar', 'financial_data__cluster_from': 'varchar',
-        'financial_data__cluster_to': 'varchar', created_at_column: 'varchar', 'in_process_at': 'varchar',
-        'synced_at': 'timestamp with time zone', '_dlt_load_id': 'varchar', '_dlt_id': 'varchar'
-    }) }}
+    {{ raw_table('ozon', postings_table) }}
 ),
 
 lines as (
-    {{ optional_source('ozon', postings_table ~ '__products', {
-        'sku': 'bigint', 'offer_id': 'varchar', 'quantity': 'bigint', 'price__amount': 'varchar',
-        'price__currency': 'varchar', '_dlt_parent_id': 'varchar', '_dlt_list_idx': 'bigint'
-    }) }}
+    {{ raw_table('ozon', postings_table ~ '__products') }}
 )
 
 select

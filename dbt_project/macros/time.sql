@@ -48,3 +48,13 @@
             {{- ", " if not loop.last }}
         {% endfor %}
 {%- endmacro %}
+
+{#- The current time as a UTC timestamp without zone, like the run log's columns. -#}
+{% macro utc_now() -%}
+    cast(current_timestamp at time zone 'UTC' as timestamp)
+{%- endmacro %}
+
+{#- Seconds from `earlier` to `later` (two timestamps). -#}
+{% macro seconds_between(earlier, later) -%}
+    extract(epoch from ({{ later }} - {{ earlier }}))
+{%- endmacro %}

@@ -4,7 +4,8 @@
 -- per account and stock type, inventory available = analytics available (fbo) or
 -- present - reserved (seller stock). Computed from the staging models on purpose, not from the
 -- intermediate models the mart is built from; rows with an error-level data quality issue
--- (data_quality_issues) are not counted. Returns the accounts and stock types that disagree.
+-- (data_quality_issues) and snapshots the loader reported incomplete (resource_outcomes) are not
+-- counted. Returns the accounts and stock types that disagree.
 with completed_loads as (
     select load_id
     from {{ ref('stg_ozon__loads') }}
@@ -16,9 +17,11 @@ analytics as (
     from {{ ref('stg_ozon__analytics_stocks') }} as stocks
     inner join completed_loads
         on stocks.load_id = completed_loads.load_id
-    where {{ passes_quality_checks(
-        'ozon', 'analytics_stocks', 'stocks.account', ozon_analytics_stock_natural_key('stocks'), 'stocks.load_id'
-    ) }}
+    where
+        {{ loaded_completely('ozon', 'analytics_stocks', 'stocks.account', 'stocks.load_id') }}
+        and {{ passes_quality_checks(
+            'ozon', 'analytics_stocks', 'stocks.account', ozon_analytics_stock_natural_key('stocks'), 'stocks.load_id'
+        ) }}
 ),
 
 product_stocks as (
@@ -27,10 +30,13 @@ product_stocks as (
     inner join completed_loads
         on stocks.load_id = completed_loads.load_id
     where
-        stocks.stock_type = 'fbo'
-        or {{ passes_quality_checks(
-            'ozon', 'product_stocks', 'stocks.account', ozon_product_stock_natural_key('stocks'), 'stocks.load_id'
-        ) }}
+        {{ loaded_completely('ozon', 'product_stocks', 'stocks.account', 'stocks.load_id') }}
+        and (
+            stocks.stock_type = 'fbo'
+            or {{ passes_quality_checks(
+                'ozon', 'product_stocks', 'stocks.account', ozon_product_stock_natural_key('stocks'), 'stocks.load_id'
+            ) }}
+        )
 ),
 
 -- Each account's newest load per source (a join, not a correlated subquery: PostgreSQL would

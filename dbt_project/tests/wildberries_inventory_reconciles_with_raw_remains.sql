@@ -11,6 +11,7 @@ with completed as (
         on remains.load_id = loads.load_id
     where
         loads.is_completed
+        and {{ loaded_completely('wildberries', 'warehouse_remains', 'remains.account', 'remains.load_id') }}
         and {{ passes_quality_checks(
             'wildberries', 'warehouse_remains', 'remains.account', wildberries_remains_natural_key('remains'), 'remains.load_id'
         ) }}

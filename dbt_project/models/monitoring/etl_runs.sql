@@ -1,6 +1,10 @@
 -- One row per pipeline run with its outcome and totals over its steps.
-with runs as (
-    select * from {{ ops_source('run_log') }} as run_log
+with run_log as (
+    {{ raw_table('ops', 'run_log') }}
+),
+
+runs as (
+    select * from run_log
     where kind = 'run'
 ),
 
@@ -15,7 +19,7 @@ steps as (
         sum(api_failed_requests) as api_failed_requests,
         sum(api_retries) as api_retries,
         sum(api_throttled) as api_throttled
-    from {{ ops_source('run_log') }} as run_log
+    from run_log
     where kind <> 'run'
     group by run_id
 )

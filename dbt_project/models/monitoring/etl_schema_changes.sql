@@ -1,4 +1,8 @@
 -- New raw tables and columns the marketplaces' APIs started sending, with the run that saw them.
+with schema_changes as (
+    {{ raw_table('ops', 'schema_changes') }}
+)
+
 select
     changes.schema_name,
     changes.version,
@@ -8,4 +12,4 @@ select
     changes.seen_at,
     changes.run_id,
     changes.step
-from {{ ops_source('schema_changes') }} as changes
+from schema_changes as changes

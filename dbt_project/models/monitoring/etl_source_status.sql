@@ -1,7 +1,11 @@
 -- Per source (marketplace x load group x account): the last successful load and how fresh its data
 -- is now, the last attempt, the success rate over the last 24 hours and the average load duration.
-with loads as (
-    select * from {{ ops_source('run_log') }} as run_log
+with run_log as (
+    {{ raw_table('ops', 'run_log') }}
+),
+
+loads as (
+    select * from run_log
     where kind = 'load' and status <> 'running'
 ),
 

@@ -1,12 +1,20 @@
 -- dbt tests that failed, errored or warned, per build; `is_latest_build` marks the last transform.
-with results as (
-    select * from {{ ops_source('dbt_results') }} as dbt_results
+with dbt_results as (
+    {{ raw_table('ops', 'dbt_results') }}
+),
+
+run_log as (
+    {{ raw_table('ops', 'run_log') }}
+),
+
+results as (
+    select * from dbt_results
     where resource_type in ('test', 'unit_test') and status in ('fail', 'error', 'warn')
 ),
 
 latest_build as (
     select max(run_id) as run_id
-    from {{ ops_source('run_log') }} as run_log
+    from run_log
     where kind = 'transform' and status in ('success', 'failed')
 )
 

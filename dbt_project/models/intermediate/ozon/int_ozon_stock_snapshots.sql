@@ -6,7 +6,9 @@
 --     Available there is present minus reserved. The v4 fbo totals are not used: the analytics
 --     rows split the same units by warehouse.
 -- Rows of loads that dlt did not finish (no _dlt_loads row with status 0) never get here, nor rows
--- with an error-level data quality issue (int_ozon_quality_issues; data_quality_issues lists them).
+-- of a source the loader reported skipped or failed in that run (resource_outcomes: a partial
+-- snapshot), nor rows with an error-level data quality issue (int_ozon_quality_issues;
+-- data_quality_issues lists them).
 with completed_loads as (
     select load_id
     from {{ ref('stg_ozon__loads') }}
@@ -44,9 +46,11 @@ fbo as (
         on
             stocks.account = products.account
             and stocks.sku = products.sku
-    where {{ passes_quality_checks(
-        'ozon', 'analytics_stocks', 'stocks.account', ozon_analytics_stock_natural_key('stocks'), 'stocks.load_id'
-    ) }}
+    where
+        {{ loaded_completely('ozon', 'analytics_stocks', 'stocks.account', 'stocks.load_id') }}
+        and {{ passes_quality_checks(
+            'ozon', 'analytics_stocks', 'stocks.account', ozon_analytics_stock_natural_key('stocks'), 'stocks.load_id'
+        ) }}
 ),
 
 seller_warehouses as (
@@ -66,6 +70,7 @@ seller_warehouses as (
         on stocks.load_id = completed_loads.load_id
     where
         stocks.stock_type <> 'fbo'
+        and {{ loaded_completely('ozon', 'product_stocks', 'stocks.account', 'stocks.load_id') }}
         and {{ passes_quality_checks(
             'ozon', 'product_stocks', 'stocks.account', ozon_product_stock_natural_key('stocks'), 'stocks.load_id'
         ) }}

@@ -5,6 +5,7 @@ select
     raw_warehouse_name,
     synced_at as seen_at
 from {{ ref('stg_ozon__analytics_stocks') }}
+where raw_warehouse_name is not null
 union all
 select
     'ozon' as marketplace,

@@ -3,7 +3,8 @@
 -- report (in transit, total) are left out; names resolve through the seeds, masked ones ("Склад
 -- WB РФ", "Склад WB СГТ РФ") to WB's aggregate warehouses. The analytics wb-warehouses rows
 -- measure the same units and are not added here (they would count them twice).
--- Rows of loads that dlt did not finish never get here, nor rows with an error-level data quality
+-- Rows of loads that dlt did not finish never get here, nor rows of a report the loader reported
+-- skipped or failed in that run (resource_outcomes), nor rows with an error-level data quality
 -- issue (int_wildberries_quality_issues; data_quality_issues lists them).
 with completed_loads as (
     select load_id
@@ -33,6 +34,7 @@ inner join {{ ref('int_warehouse_names_resolved') }} as warehouse_names
         and remains.raw_warehouse_name = warehouse_names.raw_warehouse_name
 where
     not remains.is_pseudo_warehouse
+    and {{ loaded_completely('wildberries', 'warehouse_remains', 'remains.account', 'remains.load_id') }}
     and {{ passes_quality_checks(
         'wildberries', 'warehouse_remains', 'remains.account', wildberries_remains_natural_key('remains'), 'remains.load_id'
     ) }}

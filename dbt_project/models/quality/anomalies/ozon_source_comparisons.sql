@@ -28,6 +28,7 @@ ozon_v4 as (
     from {{ ref('stg_ozon__product_stocks') }} as stocks
     inner join ozon_completed_loads
         on stocks.load_id = ozon_completed_loads.load_id
+    where {{ loaded_completely('ozon', 'product_stocks', 'stocks.account', 'stocks.load_id') }}
     group by
         stocks.account,
         stocks.load_id,
@@ -50,6 +51,7 @@ ozon_by_warehouse as (
         on
             stocks.account = products.account
             and stocks.sku = products.sku
+    where {{ loaded_completely('ozon', 'analytics_stocks', 'stocks.account', 'stocks.load_id') }}
     group by stocks.account, stocks.load_id, products.product_id
     union all
     select
@@ -66,6 +68,7 @@ ozon_by_warehouse as (
         on
             report.account = products.account
             and report.offer_id = products.offer_id
+    where {{ loaded_completely('ozon', 'warehouse_stock_report', 'report.account', 'report.load_id') }}
     group by report.account, report.load_id, products.product_id
 ),
 

@@ -25,6 +25,7 @@ wildberries_analytics_sized as (
         on
             stocks.account = sizes.account
             and stocks.chrt_id = sizes.chrt_id
+    where {{ loaded_completely('wildberries', 'wb_warehouse_stocks', 'stocks.account', 'stocks.load_id') }}
 ),
 
 wildberries_unmapped_cards as (
@@ -52,7 +53,9 @@ wildberries_remains as (
             remains.account = unmapped.account
             and remains.load_id = unmapped.load_id
             and remains.nm_id = unmapped.nm_id
-    where not remains.is_pseudo_warehouse
+    where
+        not remains.is_pseudo_warehouse
+        and {{ loaded_completely('wildberries', 'warehouse_remains', 'remains.account', 'remains.load_id') }}
     group by
         remains.account,
         remains.load_id,

@@ -1,3 +1,7 @@
+with source as (
+    {{ raw_table('ozon', 'analytics_stocks') }}
+)
+
 select
     account,
     sku,
@@ -16,4 +20,4 @@ select
     idc as days_of_cover_by_ozon,
     synced_at,
     _dlt_load_id as load_id
-from {{ source('ozon', 'analytics_stocks') }}
+from source

@@ -1,10 +1,27 @@
 -- The financial data of every FBO posting line: price, discount, Ozon's commission, payout.
-{{ child_rows('ozon', 'postings_fbo', 'postings_fbo__financial_data__products',
-    {'account': ['account', 'varchar'], 'posting_number': ['posting_number', 'varchar']},
-    {'product_id': ['sku', 'bigint'], 'price': ['price', 'double precision'],
-     'old_price': ['old_price', 'double precision'], 'payout': ['payout', 'double precision'],
-     'total_discount_value': ['total_discount_rub', 'double precision'],
-     'total_discount_percent': ['total_discount_percent', 'double precision'],
-     'commission__amount': ['commission_amount', 'double precision'],
-     'commission__percent': ['commission_percent', 'double precision'],
-     'commission__currency': ['commission_currency', 'varchar']}) }}
+-- dlt keeps the list in a child table; no table (the list was always empty) is no rows.
+with postings as (
+    {{ raw_table('ozon', 'postings_fbo') }}
+),
+
+financial_lines as (
+    {{ raw_table('ozon', 'postings_fbo__financial_data__products') }}
+)
+
+select
+    posting.account,
+    posting.posting_number,
+    financial_line.product_id as sku,
+    financial_line.price,
+    financial_line.old_price,
+    financial_line.payout,
+    financial_line.total_discount_value as total_discount_rub,
+    financial_line.total_discount_percent,
+    financial_line.commission__amount as commission_amount,
+    financial_line.commission__percent as commission_percent,
+    financial_line.commission__currency as commission_currency,
+    financial_line._dlt_list_idx as list_position,
+    posting._dlt_load_id as load_id
+from financial_lines as financial_line
+inner join postings as posting
+    on financial_line._dlt_parent_id = posting._dlt_id

@@ -1,11 +1,7 @@
 -- Postings the loader could not store (no posting_number, no valid time, no products list), kept
 -- whole with the reason instead of being dropped. The raw table appears with the first one.
-with quarantined as (
-    {{ optional_source('ozon', 'postings_quarantine', {
-        'account': 'varchar', 'endpoint': 'varchar', 'posting_number': 'varchar', 'reason': 'varchar',
-        'raw_posting': 'varchar', 'synced_at': 'timestamp with time zone', '_dlt_load_id': 'varchar',
-        '_dlt_id': 'varchar'
-    }) }}
+with source as (
+    {{ raw_table('ozon', 'postings_quarantine') }}
 )
 
 select
@@ -17,4 +13,4 @@ select
     synced_at,
     _dlt_load_id as load_id,
     _dlt_id as quarantine_row_id
-from quarantined
+from source

@@ -1,3 +1,7 @@
+with source as (
+    {{ raw_table('ozon', 'product_list_items') }}
+)
+
 select
     account,
     product_id,
@@ -8,4 +12,4 @@ select
     has_fbs_stocks,
     synced_at,
     _dlt_load_id as load_id
-from {{ source('ozon', 'product_list_items') }}
+from source

@@ -1,5 +1,13 @@
 -- One row per product and stock type of a /v4/product/info/stocks snapshot. dlt stores the
 -- `stocks` list in a child table; joining it back restores the API object, nothing more.
+with product_stocks as (
+    {{ raw_table('ozon', 'product_stocks') }}
+),
+
+stocks as (
+    {{ raw_table('ozon', 'product_stocks__stocks') }}
+)
+
 select
     product.account,
     product.product_id,
@@ -11,6 +19,6 @@ select
     stock.reserved as reserved_quantity,
     product.synced_at,
     product._dlt_load_id as load_id
-from {{ source('ozon', 'product_stocks') }} as product
-inner join {{ source('ozon', 'product_stocks__stocks') }} as stock
+from product_stocks as product
+inner join stocks as stock
     on product._dlt_id = stock._dlt_parent_id

@@ -1,3 +1,7 @@
+with source as (
+    {{ raw_table('ozon', 'products') }}
+)
+
 select
     account,
     id as product_id,
@@ -14,4 +18,4 @@ select
     {{ try_cast_timestamp('updated_at') }} as updated_at,
     synced_at,
     _dlt_load_id as load_id
-from {{ source('ozon', 'products') }}
+from source

@@ -1,4 +1,8 @@
 -- The seller's own (FBS/rFBS) warehouses from /v2/warehouse/list.
+with source as (
+    {{ raw_table('ozon', 'warehouses') }}
+)
+
 select
     account,
     warehouse_id,
@@ -12,4 +16,4 @@ select
     {{ try_cast_timestamp("nullif(updated_at, '')") }} as updated_at,
     synced_at,
     _dlt_load_id as load_id
-from {{ source('ozon', 'warehouses') }}
+from source

@@ -1,5 +1,9 @@
 -- Rows of the asynchronous FBS warehouse stock report (/v1/report/warehouse/stock CSV): the
 -- seller's stock per own warehouse and article. Only complete, valid reports are loaded.
+with source as (
+    {{ raw_table('ozon', 'warehouse_stock_report') }}
+)
+
 select
     account,
     report_code,
@@ -11,4 +15,4 @@ select
     reserved as reserved_quantity,
     synced_at,
     _dlt_load_id as load_id
-from {{ source('ozon', 'warehouse_stock_report') }}
+from source

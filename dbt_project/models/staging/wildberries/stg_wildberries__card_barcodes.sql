@@ -1,4 +1,8 @@
 -- One row per barcode of every size of every card (statistics and reports name sizes by barcode).
+with size_barcodes as (
+    {{ raw_table('wildberries', 'cards__sizes__skus') }}
+)
+
 select
     sizes.account,
     sizes.nm_id,
@@ -6,5 +10,5 @@ select
     sizes.tech_size,
     barcodes.value as barcode
 from {{ ref('stg_wildberries__card_sizes') }} as sizes
-inner join {{ source('wildberries', 'cards__sizes__skus') }} as barcodes
+inner join size_barcodes as barcodes
     on sizes.size_row_id = barcodes._dlt_parent_id

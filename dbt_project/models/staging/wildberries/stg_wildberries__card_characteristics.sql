@@ -1,5 +1,17 @@
 -- One row per value of every characteristic of every card (WB sends a list of values; a card's
 -- characteristic with several values has several rows). The card comes through dlt's root id.
+with cards as (
+    {{ raw_table('wildberries', 'cards') }}
+),
+
+card_characteristics as (
+    {{ raw_table('wildberries', 'cards__characteristics') }}
+),
+
+characteristic_values as (
+    {{ raw_table('wildberries', 'cards__characteristics__value') }}
+)
+
 select
     cards.account,
     cards.nm_id,
@@ -8,8 +20,8 @@ select
     characteristic_values.value as characteristic_value,
     characteristic_values._dlt_list_idx as list_position,
     cards._dlt_load_id as load_id
-from {{ source('wildberries', 'cards__characteristics') }} as card_characteristics
-inner join {{ source('wildberries', 'cards__characteristics__value') }} as characteristic_values
+from card_characteristics
+inner join characteristic_values
     on card_characteristics._dlt_id = characteristic_values._dlt_parent_id
-inner join {{ source('wildberries', 'cards') }} as cards
+inner join cards
     on card_characteristics._dlt_root_id = cards._dlt_id

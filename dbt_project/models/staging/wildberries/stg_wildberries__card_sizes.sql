@@ -1,9 +1,14 @@
--- One row per size of every card (a card of one size has one, techSize "0"), with its card.
+-- One row per size of every card (a card of one size has one, techSize "0"), with its card. A size
+-- sent without techSize is "0" too, as in orders, sales and the stock report, so that keys match.
+with sizes as (
+    {{ raw_table('wildberries', 'cards__sizes') }}
+)
+
 select
     cards.account,
     cards.nm_id,
     sizes.chrt_id,
-    sizes.tech_size,
+    coalesce(sizes.tech_size, '0') as tech_size,
     sizes.wb_size,
     cards.vendor_code,
     cards.product_name,
@@ -14,5 +19,5 @@ select
     cards.synced_at,
     sizes._dlt_id as size_row_id
 from {{ ref('stg_wildberries__cards') }} as cards
-inner join {{ source('wildberries', 'cards__sizes') }} as sizes
+inner join sizes
     on cards.card_row_id = sizes._dlt_parent_id

@@ -1,4 +1,21 @@
 -- The seller's tags on every card (the table appears once some card has a tag).
-{{ child_rows('wildberries', 'cards', 'cards__tags',
-    {'account': ['account', 'varchar'], 'nm_id': ['nm_id', 'bigint']},
-    {'id': ['tag_id', 'bigint'], 'name': ['tag_name', 'varchar'], 'color': ['tag_colour', 'varchar']}) }}
+-- dlt keeps the list in a child table; no table (the list was always empty) is no rows.
+with cards as (
+    {{ raw_table('wildberries', 'cards') }}
+),
+
+tags as (
+    {{ raw_table('wildberries', 'cards__tags') }}
+)
+
+select
+    card.account,
+    card.nm_id,
+    tag.id as tag_id,
+    tag.name as tag_name,
+    tag.color as tag_colour,
+    tag._dlt_list_idx as list_position,
+    card._dlt_load_id as load_id
+from tags as tag
+inner join cards as card
+    on tag._dlt_parent_id = card._dlt_id

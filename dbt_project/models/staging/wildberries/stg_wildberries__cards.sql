@@ -1,3 +1,7 @@
+with source as (
+    {{ raw_table('wildberries', 'cards') }}
+)
+
 select
     account,
     nm_id,
@@ -13,4 +17,4 @@ select
     synced_at,
     _dlt_id as card_row_id,
     _dlt_load_id as load_id
-from {{ source('wildberries', 'cards') }}
+from source

@@ -1,3 +1,7 @@
+with source as (
+    {{ raw_table('wildberries', 'offices') }}
+)
+
 select
     account,
     id as office_id,
@@ -12,4 +16,4 @@ select
     selected as is_selected,
     synced_at,
     _dlt_load_id as load_id
-from {{ source('wildberries', 'offices') }}
+from source

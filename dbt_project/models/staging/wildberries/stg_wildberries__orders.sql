@@ -2,17 +2,7 @@
 -- Moscow time without an offset; *_at columns are UTC instants, last_change_date_msk stays as
 -- sent (the loader's cursor). cancelDate's sentinel 0001-01-01T00:00:00 becomes null.
 with orders as (
-    {{ optional_source('wildberries', 'orders', {
-        'account': 'varchar', 'srid': 'varchar', 'g_number': 'varchar', 'sticker': 'varchar',
-        'nm_id': 'bigint', 'barcode': 'varchar', 'supplier_article': 'varchar', 'tech_size': 'varchar',
-        'brand': 'varchar', 'subject': 'varchar', 'category': 'varchar', 'warehouse_name': 'varchar',
-        'warehouse_type': 'varchar', 'country_name': 'varchar', 'oblast_okrug_name': 'varchar',
-        'region_name': 'varchar', 'income_id': 'bigint', 'total_price': 'double precision',
-        'discount_percent': 'bigint', 'spp': 'double precision', 'finished_price': 'double precision',
-        'price_with_disc': 'double precision', 'is_cancel': 'boolean', 'date': 'varchar',
-        'cancel_date': 'varchar', 'last_change_date': 'varchar',
-        'synced_at': 'timestamp with time zone', '_dlt_load_id': 'varchar'
-    }) }}
+    {{ raw_table('wildberries', 'orders') }}
 )
 
 select

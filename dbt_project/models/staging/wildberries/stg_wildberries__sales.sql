@@ -1,15 +1,7 @@
 -- Sales (saleID S…) and returns (R…) from the statistics API, latest state per saleID. Money
 -- fields can be 0 for up to 24 h after the row appears (WB fills them late). Times as in orders.
 with sales as (
-    {{ optional_source('wildberries', 'sales', {
-        'account': 'varchar', 'sale_id': 'varchar', 'srid': 'varchar', 'g_number': 'varchar',
-        'nm_id': 'bigint', 'barcode': 'varchar', 'supplier_article': 'varchar', 'tech_size': 'varchar',
-        'warehouse_name': 'varchar', 'warehouse_type': 'varchar', 'region_name': 'varchar',
-        'total_price': 'double precision', 'discount_percent': 'bigint', 'spp': 'double precision',
-        'finished_price': 'double precision', 'price_with_disc': 'double precision',
-        'for_pay': 'double precision', 'payment_sale_amount': 'double precision', 'date': 'varchar',
-        'last_change_date': 'varchar', 'synced_at': 'timestamp with time zone', '_dlt_load_id': 'varchar'
-    }) }}
+    {{ raw_table('wildberries', 'sales') }}
 )
 
 select

@@ -1,11 +1,7 @@
 -- Orders and sales rows the loader could not store (no srid, saleID or lastChangeDate), kept
 -- whole with the reason instead of being dropped. The raw table appears with the first one.
 with quarantined as (
-    {{ optional_source('wildberries', 'statistics_quarantine', {
-        'account': 'varchar', 'endpoint': 'varchar', 'reason': 'varchar', 'raw_row': 'varchar',
-        'last_change_date': 'varchar', 'synced_at': 'timestamp with time zone',
-        '_dlt_load_id': 'varchar', '_dlt_id': 'varchar'
-    }) }}
+    {{ raw_table('wildberries', 'statistics_quarantine') }}
 )
 
 select

@@ -1,6 +1,14 @@
 -- The warehouse_remains report, one row per barcode × entry of its `warehouses` list. WB mixes
 -- three pseudo-warehouses into that list (units on the way to buyers, returns on the way back,
 -- the total over warehouses); is_pseudo_warehouse marks them so stock is not counted twice.
+with remains as (
+    {{ raw_table('wildberries', 'warehouse_remains') }}
+),
+
+warehouse_entries as (
+    {{ raw_table('wildberries', 'warehouse_remains__warehouses') }}
+)
+
 select
     remains.account,
     remains.nm_id,
@@ -17,6 +25,6 @@ select
     entries.quantity,
     remains.synced_at,
     remains._dlt_load_id as load_id
-from {{ source('wildberries', 'warehouse_remains') }} as remains
-inner join {{ source('wildberries', 'warehouse_remains__warehouses') }} as entries
+from remains
+inner join warehouse_entries as entries
     on remains._dlt_id = entries._dlt_parent_id

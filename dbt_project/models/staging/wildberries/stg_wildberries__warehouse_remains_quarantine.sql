@@ -1,10 +1,7 @@
 -- warehouse_remains report rows the loader could not read (no integer nmId, a bad warehouses list),
 -- kept with the reason; their report was not loaded. The raw table appears with the first one.
 with quarantined as (
-    {{ optional_source('wildberries', 'warehouse_remains_quarantine', {
-        'account': 'varchar', 'task_id': 'varchar', 'row_number': 'bigint', 'reason': 'varchar',
-        'raw_row': 'varchar', 'synced_at': 'timestamp with time zone', '_dlt_load_id': 'varchar'
-    }) }}
+    {{ raw_table('wildberries', 'warehouse_remains_quarantine') }}
 )
 
 select

@@ -1,0 +1,16 @@
+{#- True for a row of a stock snapshot (raw table = loader resource `resource`) whose run the loader
+    did not report as incomplete: no `resource_outcomes` row of that account and data load says the
+    resource was skipped or failed. A resource that failed mid-pagination may have committed some
+    pages; those rows are not a snapshot and stay out of the stock models (dlt still marks the load
+    completed). Installs from before the loaders wrote outcomes have none: nothing is left out. -#}
+{% macro loaded_completely(marketplace, resource, account, load_id) -%}
+    not exists (
+        select 1
+        from {{ ref('stg_' ~ marketplace ~ '__resource_outcomes') }} as incomplete_outcomes
+        where
+            incomplete_outcomes.status <> 'ok'
+            and incomplete_outcomes.resource = '{{ resource }}'
+            and incomplete_outcomes.account = {{ account }}
+            and incomplete_outcomes.data_load_id = {{ load_id }}
+    )
+{%- endmacro %}

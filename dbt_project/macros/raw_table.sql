@@ -1,0 +1,82 @@
+{#- The raw table `source_name`.`table_name` as its declared contract: a `select` of every column
+    declared for it in the sources YAML (models/staging/<marketplace>/_<marketplace>__sources.yml),
+    and only those. Real accounts differ from the documentation (an endpoint removed, a token
+    refused for one endpoint, an optional field never sent), and dlt creates no table for a resource
+    that yielded no rows, no child table for a list that was always empty and no column for a field
+    that was never non-null. So:
+      * a declared column the table lacks comes out as `cast(null as <declared data_type>)`;
+      * a table that does not exist comes out as typed nulls `where 1 = 0` (no rows);
+    and either is logged as a warning naming the table and columns, once per model that reads them.
+    Staging models (and the monitoring models, over the run log in schema ops) read raw tables only
+    through this macro, in an import CTE at the top:
+        with source as ({{ raw_table('ozon', 'products') }})
+    It calls source(), so lineage (`--select source:ozon.products+`) is as with a plain source().
+    Works on DuckDB and PostgreSQL: names compare case-insensitively and are quoted ("date", "rows").
+    At parse time (no database, no graph yet) it renders a harmless `select *`. -#}
+{% macro raw_table(source_name, table_name) -%}
+    {%- set relation = source(source_name, table_name) -%}
+    {%- if not execute -%}
+        select * from {{ relation }}
+    {%- else -%}
+        {%- set declared = raw_table_columns(source_name, table_name) -%}
+        {%- set existing = adapter.get_relation(relation.database, relation.schema, relation.identifier) -%}
+        {#- lower-case name → name as the database spells it -#}
+        {%- set present = {} -%}
+        {%- if existing is not none -%}
+            {%- for column in adapter.get_columns_in_relation(existing) -%}
+                {%- do present.update({column.name | lower: column.name}) -%}
+            {%- endfor -%}
+        {%- endif -%}
+        {%- set missing = [] -%}
+        {%- for column in declared if column.name | lower not in present -%}
+            {%- do missing.append(column.name) -%}
+        {%- endfor -%}
+        {%- set name = relation.schema ~ '.' ~ relation.identifier -%}
+        {%- if existing is none -%}
+            {%- do exceptions.warn(
+                model.name ~ ": raw table " ~ name ~ " does not exist (nothing was ever loaded into it): read as"
+                ~ " no rows; the models and marts built from it stay empty until it is loaded"
+            ) -%}
+        {%- elif missing -%}
+            {%- do exceptions.warn(
+                model.name ~ ": raw table " ~ name ~ " has no column " ~ (missing | join(", "))
+                ~ " (never sent with a value): read as null; it stays null in the models and marts built from it"
+            ) -%}
+        {%- endif %}
+    select
+        {%- for column in declared %}
+        {%- set actual = present.get(column.name | lower) %}
+        {%- if actual is not none %}
+        {{ adapter.quote(actual) }}{{ " as " ~ adapter.quote(column.name) if actual != column.name }}
+        {%- else %}
+        cast(null as {{ column.data_type }}) as {{ adapter.quote(column.name) }}
+        {%- endif %}{{ "," if not loop.last }}
+        {%- endfor %}
+    {%- if existing is not none %}
+    from {{ relation }}
+    {%- else %}
+    where 1 = 0
+    {%- endif %}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The columns declared for a source table (name, data_type), in their YAML order; only at execute
+    time (`graph` is complete then). A table without declared columns, or a column without a
+    data_type, is an error: the contract is what makes a missing table or column harmless. -#}
+{% macro raw_table_columns(source_name, table_name) -%}
+    {%- set unique_id = 'source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table_name -%}
+    {%- set node = graph.sources.get(unique_id) -%}
+    {%- if node is none -%}
+        {{ exceptions.raise_compiler_error("raw_table: no source " ~ source_name ~ "." ~ table_name ~ " (is it declared and enabled?)") }}
+    {%- endif -%}
+    {%- set columns = node['columns'].values() | list -%}
+    {%- if not columns -%}
+        {{ exceptions.raise_compiler_error(
+            "raw_table: declare the columns of source " ~ source_name ~ "." ~ table_name ~ " (name and data_type) in its sources YAML"
+        ) }}
+    {%- endif -%}
+    {%- for column in columns if not column.data_type -%}
+        {{ exceptions.raise_compiler_error("raw_table: column " ~ column.name ~ " of source " ~ source_name ~ "." ~ table_name ~ " has no data_type") }}
+    {%- endfor -%}
+    {{ return(columns) }}
+{%- endmacro %}

@@ -1,0 +1,151 @@
+"""dbt build on raw schemas that real accounts leave incomplete, on DuckDB and PostgreSQL.
+
+Real accounts differ from the sandbox: an endpoint removed or refused leaves its raw table never
+created, a list that is always empty leaves no child table, a field never sent leaves no column
+(dlt creates none of them). The staging models read raw tables through macro `raw_table`, which
+turns the declared contract (the columns in `_<marketplace>__sources.yml`) into no rows or typed
+nulls, so the build passes and the marts built from what is missing are empty or null.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+from scripts import database, steps
+
+BOTH = {"MARKETPLACES": "ozon,wildberries"}
+FIRST_LOAD, SECOND_LOAD = "1767225600.000001", "1767229200.000002"  # 2026-01-01 00:00 and 01:00 UTC
+
+# Raw tables made by hand as dlt would have made them for an account that sent little: no
+# `volume_weight` on products, analytics stock rows without `stock_defect_stock_count`, `ads` and
+# `idc`, cards without `imt_id`; no product_stocks__stocks (every `stocks` list was empty); no other
+# table at all. The analytics_stocks resource failed after one page in the second load (its
+# resource_outcomes row says so): that load is no snapshot, inventory keeps the first one.
+RAW_TABLES = f"""
+create schema raw_ozon;
+create schema raw_wildberries;
+create table raw_ozon._dlt_loads (
+    load_id varchar, schema_name varchar, status bigint, inserted_at timestamp with time zone
+);
+insert into raw_ozon._dlt_loads values
+    ('{FIRST_LOAD}', 'ozon', 0, '2026-01-01 00:00:05+00'), ('{SECOND_LOAD}', 'ozon', 0, '2026-01-01 01:00:05+00');
+create table raw_ozon.products (
+    account varchar, synced_at timestamp with time zone, id bigint, offer_id varchar, sku bigint, name varchar,
+    is_archived boolean, is_autoarchived boolean, statuses__status varchar, currency_code varchar, price varchar,
+    old_price varchar, created_at varchar, updated_at varchar, _dlt_load_id varchar, _dlt_id varchar
+);
+insert into raw_ozon.products values (
+    'shop', '2026-01-01 00:00:00+00', 1, 'A-1', 11, 'Kettle', false, false, 'price_sent', 'RUB', '1990.00', '',
+    '2025-06-01T10:00:00Z', '2025-12-01T10:00:00Z', '{FIRST_LOAD}', 'product-1'
+);
+create table raw_ozon.product_stocks (
+    account varchar, synced_at timestamp with time zone, offer_id varchar, product_id bigint,
+    _dlt_load_id varchar, _dlt_id varchar
+);
+insert into raw_ozon.product_stocks values ('shop', '2026-01-01 00:00:00+00', 'A-1', 1, '{FIRST_LOAD}', 'stock-1');
+create table raw_ozon.analytics_stocks (
+    account varchar, synced_at timestamp with time zone, sku bigint, offer_id varchar, warehouse_id bigint,
+    warehouse_name varchar, cluster_id bigint, cluster_name varchar, available_stock_count bigint,
+    valid_stock_count bigint, requested_stock_count bigint, transit_stock_count bigint,
+    return_from_customer_stock_count bigint, _dlt_load_id varchar, _dlt_id varchar
+);
+insert into raw_ozon.analytics_stocks values
+    ('shop', '2026-01-01 00:00:00+00', 11, 'A-1', 7, 'ХОРУГВИНО_РФЦ', 1, 'Москва', 5, 0, 0, 2, 0,
+     '{FIRST_LOAD}', 'a-1'),
+    ('shop', '2026-01-01 01:00:00+00', 11, 'A-1', 7, 'ХОРУГВИНО_РФЦ', 1, 'Москва', 1, 0, 0, 0, 0,
+     '{SECOND_LOAD}', 'a-2');
+create table raw_ozon.resource_outcomes (
+    account varchar, synced_at timestamp with time zone, resource varchar, status varchar, http_status bigint,
+    endpoint varchar, message varchar, data_load_id varchar, _dlt_load_id varchar
+);
+insert into raw_ozon.resource_outcomes values
+    ('shop', '2026-01-01 00:00:00+00', 'analytics_stocks', 'ok', null, null, null, '{FIRST_LOAD}', '1767225700.1'),
+    ('shop', '2026-01-01 01:00:00+00', 'analytics_stocks', 'failed', 503, '/v1/analytics/stocks',
+     'Service Unavailable after 5 retries', '{SECOND_LOAD}', '1767229300.2');
+create table raw_wildberries._dlt_loads (
+    load_id varchar, schema_name varchar, status bigint, inserted_at timestamp with time zone
+);
+insert into raw_wildberries._dlt_loads values ('{FIRST_LOAD}', 'wildberries', 0, '2026-01-01 00:00:05+00');
+create table raw_wildberries.cards (
+    account varchar, synced_at timestamp with time zone, nm_id bigint, nm_uuid varchar, subject_id bigint,
+    subject_name varchar, vendor_code varchar, brand varchar, title varchar, created_at varchar, updated_at varchar,
+    _dlt_load_id varchar, _dlt_id varchar
+);
+insert into raw_wildberries.cards values (
+    'shop', '2026-01-01 00:00:00+00', 501, 'uuid-501', 7, 'Чайники', 'K-1', 'Brand', 'Kettle',
+    '2025-06-01T10:00:00Z', '2025-12-01T10:00:00Z', '{FIRST_LOAD}', 'card-501'
+);
+"""
+
+
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def destination(request, workdir):
+    if request.param == "postgres":
+        request.getfixturevalue("postgres_database")
+    return request.param
+
+
+def build(destination: str) -> str:
+    """`dbt build` as a scheduled run does it (no unit tests: they do not read the database); its output."""
+    env = steps.environment({"DBT_TARGET_PATH": os.environ["DBT_TARGET_PATH"], **BOTH})
+    command = steps.dbt_command("build", destination, *steps.SCHEDULED_BUILD)
+    completed = subprocess.run(command, cwd=steps.PROJECT_DIR, env=env, capture_output=True, text=True, check=False)
+    assert completed.returncode == 0, completed.stdout[-6000:] + completed.stderr[-2000:]
+    return completed.stdout
+
+
+def query(destination: str, sql: str) -> list[tuple]:
+    with database.connect(destination, read_only=True) as db:
+        return db.execute(sql)
+
+
+def test_builds_on_a_database_without_raw_tables(destination):
+    output = build(destination)
+    assert "raw table raw_ozon.products does not exist" in output
+    assert "raw table raw_wildberries.warehouse_remains does not exist" in output
+    for relation in (
+        "staging.stg_ozon__products",
+        "staging.stg_wildberries__cards",
+        "marts.inventory",
+        "marts.fact_orders",
+        "marts.replenishment_plan",
+        "monitoring.etl_resource_status",
+    ):
+        assert query(destination, f"select count(*) from {relation}") == [(0,)], relation
+
+
+def test_missing_tables_are_empty_and_missing_columns_null(destination):
+    with database.connect(destination) as db:
+        for statement in RAW_TABLES.split(";"):
+            if statement.strip():
+                db.execute(statement)
+    output = build(destination)
+    assert "raw table raw_ozon.products has no column volume_weight" in output
+    assert "raw table raw_ozon.product_stocks__stocks does not exist" in output
+
+    assert query(destination, "select product_id, price = 1990, volume_weight from staging.stg_ozon__products") == [
+        (1, True, None)
+    ]
+    assert query(
+        destination,
+        "select available_quantity, defect_quantity, average_daily_sales from staging.stg_ozon__analytics_stocks"
+        " order by load_id",
+    ) == [(5, None, None), (1, None, None)]
+    assert query(destination, "select nm_id, imt_id, product_name from staging.stg_wildberries__cards") == [
+        (501, None, "Kettle")
+    ]
+    assert query(destination, "select count(*) from staging.stg_ozon__product_stocks") == [(0,)]
+    assert query(destination, "select count(*) from staging.stg_wildberries__orders") == [(0,)]
+
+    # The second load's analytics stock is partial (the resource failed): inventory keeps the first.
+    assert query(
+        destination, "select account, stock_type, available_quantity from marts.inventory where marketplace = 'ozon'"
+    ) == [("shop", "fbo", 5)]
+    assert query(
+        destination,
+        "select marketplace, account, resource, last_status, last_http_status, is_partial,"
+        " last_ok_at is not null, hours_since_last_ok > 0 from monitoring.etl_resource_status",
+    ) == [("ozon", "shop", "analytics_stocks", "failed", 503, True, True, True)]
