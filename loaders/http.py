@@ -100,6 +100,10 @@ class Pacer:
             time.sleep(start - now)
 
 
+def max_retry_wait() -> float:
+    return config.positive_number("API_MAX_RETRY_WAIT_SECONDS", DEFAULT_MAX_RETRY_WAIT, "number of seconds")
+
+
 # Given the status and parsed body of a non-2xx answer, says whether it is an auth failure.
 AuthErrorTest = Callable[[int, Any], bool]
 
@@ -130,7 +134,7 @@ class ApiClient:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     breaker_threshold: int = 2
     timeout: float = 60.0
-    max_retry_wait: float | None = None  # None: API_MAX_RETRY_WAIT_SECONDS or DEFAULT_MAX_RETRY_WAIT
+    max_retry_wait: float = field(default_factory=max_retry_wait)
     session: requests.Session = field(default_factory=requests.Session)
     stats: dict[str, int] = field(default_factory=lambda: {"requests": 0, "failed": 0, "retries": 0, "throttled": 0})
     # The error that rejected the credentials, if one did; shared, like `stats`, with copies of this client.
@@ -147,8 +151,6 @@ class ApiClient:
         for endpoint, shared_with in self.shared_pacing.items():
             self._endpoint_pacers[endpoint] = self._endpoint_pacers[shared_with]
         self._consecutive_failures: dict[str, int] = {}
-        if self.max_retry_wait is None:
-            self.max_retry_wait = max_retry_wait()
 
     def post(self, endpoint: str, body: dict[str, Any]) -> Any:
         """POST a JSON body and return the parsed JSON answer."""
@@ -288,10 +290,6 @@ class ApiClient:
                 endpoint,
                 f"answer is not JSON ({len(response.content)} bytes)",
             ) from exc
-
-
-def max_retry_wait() -> float:
-    return config.positive_number("API_MAX_RETRY_WAIT_SECONDS", DEFAULT_MAX_RETRY_WAIT, "number of seconds")
 
 
 # Seconds to wait, as Ozon (`Retry-After`) and Wildberries (`X-Ratelimit-Retry`) say it.

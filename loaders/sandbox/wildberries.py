@@ -654,9 +654,9 @@ def _date_from(query: Mapping[str, str]) -> int:
 # --- content -------------------------------------------------------------------------------------
 
 
-def _cards_list(call: ApiCall) -> dict:
-    seller: WbSeller = call.account
-    api: WildberriesApi = seller.api
+def _content_settings(call: ApiCall) -> tuple[dict, dict, dict, int]:
+    """(cursor, sort, filter, cursor.limit) of a content list request's `settings`, checked as the
+    content host checks them (cards list and trash alike)."""
     settings = call.body.get("settings") or {}
     if not isinstance(settings, dict):
         raise content_error(400, "settings must be an object")
@@ -668,6 +668,13 @@ def _cards_list(call: ApiCall) -> dict:
     limit = cursor.get("limit", 10)
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_CARDS:
         raise content_error(400, f"Invalid cursor limit: must be between 1 and {MAX_CARDS}")
+    return cursor, sort, filters, limit
+
+
+def _cards_list(call: ApiCall) -> dict:
+    seller: WbSeller = call.account
+    api: WildberriesApi = seller.api
+    cursor, sort, filters, limit = _content_settings(call)
     ascending = bool(sort.get("ascending", False))
     with_photo = filters.get("withPhoto", -1)
     with_photo = with_photo if with_photo in (1, 2) else -1
@@ -782,17 +789,7 @@ def _cards_trash(call: ApiCall) -> dict:
     after it (before it, descending); `filter.textSearch` keeps the cards whose nmID or a barcode
     equals it or whose vendorCode contains it (case ignored)."""
     seller: WbSeller = call.account
-    settings = call.body.get("settings") or {}
-    if not isinstance(settings, dict):
-        raise content_error(400, "settings must be an object")
-    cursor = settings.get("cursor") or {}
-    sort = settings.get("sort") or {}
-    filters = settings.get("filter") or {}
-    if not isinstance(cursor, dict) or not isinstance(sort, dict) or not isinstance(filters, dict):
-        raise content_error(400, "Invalid request body")
-    limit = cursor.get("limit", 10)
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_CARDS:
-        raise content_error(400, f"Invalid cursor limit: must be between 1 and {MAX_CARDS}")
+    cursor, sort, filters, limit = _content_settings(call)
     ascending = sort.get("ascending", False)
     if not isinstance(ascending, bool):
         raise content_error(400, "Invalid sort ascending: must be a boolean")
