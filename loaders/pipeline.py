@@ -14,7 +14,7 @@ import dlt
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from loaders import config, duckdb_destination, outcomes
+from loaders import config, duckdb_destination, outcomes, resync
 from loaders.http import ApiClient
 from loaders.outcomes import Outcomes, ResourceOutcome
 from loaders.progress import ResourceProgress
@@ -187,6 +187,7 @@ def run(
         # An earlier run failed in normalize or load; dlt would load that and extract nothing.
         log.info("%s account %s: finishing the load an earlier run left pending", marketplace.name, account.name)
         run_step(pipeline, destination_name)
+    resync.bring_in_step(pipeline, f"{marketplace.name} account {account.name}")
     prepared = marketplace.prepare(account)
     source = prepared.source.with_resources(*resources) if resources else prepared.source
     selected = tuple(source.selected_resources)

@@ -4,7 +4,10 @@ paging, merged reruns, the dlt cursor with its look-back, quarantine, schema dri
 from __future__ import annotations
 
 import json
+import logging
 import math
+import os
+import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -217,3 +220,26 @@ def test_a_load_beyond_the_duckdb_memory_limit_says_what_to_raise_and_the_next_r
     for table, scheme in (("postings_fbo", "fbo"), ("postings_fbs", "fbs")):
         ((total, distinct),) = raw(f"select count(*), count(distinct posting_number) from raw_ozon.{table}")
         assert total == distinct == len(truth_lines(sandbox, scheme))
+
+
+def test_a_database_restored_from_a_backup_is_re_synced_and_loses_no_posting(sandbox, monkeypatch, caplog):
+    """The pipeline folder's cursors are days ahead of a restored backup: without a re-sync the
+    look-back (one day here) would never read the postings created in between."""
+    monkeypatch.setenv("OZON_ORDERS_LOOKBACK_DAYS", "1")
+    load_orders(sandbox, monkeypatch)
+    database = config.duckdb_path()
+    backup = database.with_name("backup.duckdb")
+    shutil.copy(database, backup)
+    for _ in range(3):
+        sandbox.clock.advance(timedelta(days=1))
+        load_orders(sandbox, monkeypatch)
+    os.replace(backup, database)
+
+    sandbox.clock.advance(timedelta(days=1))
+    with caplog.at_level(logging.WARNING, logger="loaders.resync"):
+        load_orders(sandbox, monkeypatch)
+
+    assert "holds an older state" in caplog.text
+    for scheme, table in (("fbo", "postings_fbo"), ("fbs", "postings_fbs")):
+        stored = {number for (number,) in raw(f"select posting_number from raw_ozon.{table}")}
+        assert stored == set(truth_lines(sandbox, scheme))

@@ -473,3 +473,19 @@ def test_pacing_never_delays_the_first_call_and_follows_the_scale(monkeypatch):
     assert client._endpoint_pacers[orders_url].interval == pytest.approx(60 * settings.PACING_MARGIN)
     content = "https://content-api.wildberries.ru/content/v2/get/cards/"
     assert client._endpoint_pacers[content + "trash"] is client._endpoint_pacers[content + "list"], "one bucket"
+
+
+def test_a_table_the_database_lost_is_created_again_and_read_in_full(wb, caplog):
+    """The cards cursor says every card was read; with `cards__sizes` gone, an incremental read would
+    bring back only the cards changed since and leave the sizes of the others missing for good."""
+    load(wb, "cards")
+    sizes = scalar("select count(*) from raw_wildberries.cards__sizes")
+    with duckdb.connect(str(config.duckdb_path())) as db:
+        db.execute("drop table raw_wildberries.cards__sizes")
+
+    with caplog.at_level("WARNING", logger="loaders.resync"):
+        result = load(wb, "cards")
+
+    assert "lost table(s) cards__sizes" in caplog.text and "reading cards in full" in caplog.text
+    assert result.status == "complete"
+    assert scalar("select count(*) from raw_wildberries.cards__sizes") == sizes > 0
