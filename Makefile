@@ -6,23 +6,22 @@ MAKEFLAGS += --no-builtin-rules
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-TARGET ?= duckdb
 DBT := $(BIN)/dbt
-DBT_ARGS := --profiles-dir . --project-dir . --target $(TARGET)
+# The database is TARGET (duckdb|postgres) from the environment, `make build TARGET=postgres` or
+# .env; scripts.locked passes it to dbt as DBT_TARGET (profiles.yml's target) and to the loaders.
+DBT_ARGS := --profiles-dir . --project-dir .
 # Targets that write a database hold the run lock (or refuse, exit 75, naming the holder).
 LOCKED = $(BIN)/python -m scripts.locked $@
 
 export RUNTIME__DLTHUB_TELEMETRY := false
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-# Settings and secrets a user keeps in .env (never committed) reach every step.
-ifneq (,$(wildcard .env))
-include .env
-export
-endif
+# Settings and secrets a user keeps in .env (never committed) are read by the programs themselves
+# (as a dotenv file, values literal; the environment wins over it), not by make.
 
 .PHONY: help setup demo demo-faults load load-ozon load-wb build seed freshness docs bench summary test test-postgres lint fmt clean
 .PHONY: run run-catalogue run-orders run-stock transform health reconcile prune cron-install cron-remove cron-show
+.PHONY: serve api-key browser soak
 
 help: ## List every target with one line each
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -38,17 +37,17 @@ $(VENV)/.installed: requirements.txt
 profiles.yml: | profiles.example.yml
 	cp profiles.example.yml profiles.yml
 
-demo: setup ## Whole job end to end against the local sandbox into data/demo.duckdb, then a summary
+demo: setup ## The runner (make run) against the built-in sandbox into DUCKDB_PATH (data/warehouse.duckdb unless it holds your data), then a summary
 	$(BIN)/python -m scripts.demo
 
-demo-faults: setup ## The demo with every data fault of the sandbox on, into data/demo_faults.duckdb: quality issues, anomalies, reconcile
+demo-faults: setup ## The demo with every data fault of the sandbox on (same database rule): quality issues, anomalies, reconcile
 	$(BIN)/python -m scripts.demo --faults
 
 load-ozon: setup ## Load every Ozon resource of every configured account into TARGET (exit 4: partial)
-	$(LOCKED) $(BIN)/python -m loaders ozon --destination $(TARGET)
+	$(LOCKED) $(BIN)/python -m loaders ozon
 
 load-wb: setup ## Load every Wildberries resource of every configured account into TARGET (exit 4: partial)
-	$(LOCKED) $(BIN)/python -m loaders wildberries --destination $(TARGET)
+	$(LOCKED) $(BIN)/python -m loaders wildberries
 
 load: setup ## Load every configured marketplace and account in order (catalogue, orders, stock), no dbt; recorded in the run log
 	$(RUN) --no-transform
@@ -62,18 +61,21 @@ seed: setup ## Load the dbt seeds (warehouse list and aliases) into TARGET
 freshness: setup ## Check source freshness of the raw tables on TARGET
 	$(LOCKED) $(DBT) source freshness $(DBT_ARGS)
 
-docs: setup ## Generate the dbt docs site (open target/index.html, or run `dbt docs serve`)
-	$(LOCKED) $(DBT) docs generate $(DBT_ARGS)
+docs: setup ## Document the database you have (every marketplace in it) and serve the site on DOCS_PORT (8080); DOCS_SERVE=0 only generates
+	$(BIN)/python -m scripts.docs $(if $(filter 0,$(DOCS_SERVE)),--no-serve)
 
 bench: setup ## Benchmark floor, full and incremental load, dbt build at two sizes (BENCH_ARGS="--products 2000 8000 --destination duckdb --marketplaces ozon wildberries")
 	$(BIN)/python -m scripts.bench $(BENCH_ARGS)
 
-summary: setup ## Print products, warehouses, units in stock and the lowest stock from DUCKDB_PATH
+soak: setup ## Days of scheduled runs against the sandbox under random faults and kills, then marts = truth (SOAK_ARGS="--days 30 --engine duckdb --seed N")
+	$(BIN)/python -m scripts.soak $(SOAK_ARGS)
+
+summary: setup ## Per marketplace: products, stock, orders, the most urgent shipments, data quality (TARGET's database)
 	$(BIN)/python -m scripts.summary
 
 # Operations (scripts/run.py and friends; schedule, thresholds and retention in ops.toml).
 # DRY_RUN=1 prints what a run target would do; HEALTH_ARGS=--json or --alert for `make health`.
-RUN := $(BIN)/python -m scripts.run --target $(TARGET) $(if $(DRY_RUN),--dry-run)
+RUN := $(BIN)/python -m scripts.run $(if $(DRY_RUN),--dry-run)
 
 run: setup ## Load every configured source in order (catalogue, orders, stock), then dbt build; DRY_RUN=1 shows the plan
 	$(RUN)
@@ -91,13 +93,13 @@ transform: setup ## dbt build only, recorded in the run log like a run
 	$(RUN) --transform-only
 
 health: setup ## Check database, freshness, last run, dbt tests, data quality scores, lock, log size; non-zero exit when unhealthy
-	$(BIN)/python -m scripts.health --target $(TARGET) $(HEALTH_ARGS)
+	$(BIN)/python -m scripts.health $(HEALTH_ARGS)
 
 reconcile: setup ## Raw vs mart vs excluded/quarantined rows per marketplace, account and entity; non-zero exit when they do not add up
-	$(BIN)/python -m scripts.reconcile --target $(TARGET)
+	$(BIN)/python -m scripts.reconcile
 
 prune: setup ## Rotate big logs, delete logs and run-log rows older than the retention (ops.toml)
-	$(BIN)/python -m scripts.prune --target $(TARGET)
+	$(BIN)/python -m scripts.prune
 
 cron-install: setup ## Install the ops.toml schedule into your crontab (backup first; DRY_RUN=1 to preview)
 	$(BIN)/python -m scripts.cron install $(if $(DRY_RUN),--dry-run)
@@ -108,7 +110,7 @@ cron-remove: setup ## Remove the schedule from your crontab, keeping every other
 cron-show: setup ## Show the installed schedule and the one in ops.toml
 	$(BIN)/python -m scripts.cron show
 
-test: setup ## All tests: pytest (DuckDB and PostgreSQL, incl. dbt build over sandbox data) and lint
+test: setup browser ## All tests: pytest (DuckDB and PostgreSQL, incl. dbt build over sandbox data) and lint
 	$(BIN)/pytest
 	$(MAKE) --no-print-directory lint
 
@@ -116,14 +118,31 @@ test-postgres: setup ## Only the PostgreSQL path: loaders and dbt build against 
 	$(BIN)/pytest -m postgres
 
 lint: setup ## ruff on Python, sqlfluff on the dbt models
-	$(BIN)/ruff check loaders scripts tests
-	$(BIN)/ruff format --check loaders scripts tests
+	$(BIN)/ruff check loaders scripts serving tests
+	$(BIN)/ruff format --check loaders scripts serving tests
 	DUCKDB_PATH=:memory: MARKETPLACES=ozon,wildberries $(BIN)/sqlfluff lint dbt_project/models dbt_project/tests
 
 fmt: setup ## Format Python (ruff) and fix SQL style (sqlfluff)
-	$(BIN)/ruff format loaders scripts tests
-	$(BIN)/ruff check --fix loaders scripts tests
+	$(BIN)/ruff format loaders scripts serving tests
+	$(BIN)/ruff check --fix loaders scripts serving tests
 	DUCKDB_PATH=:memory: MARKETPLACES=ozon,wildberries $(BIN)/sqlfluff fix dbt_project/models dbt_project/tests
+
+# The stock API and dashboard (serving/); SERVE_HOST, SERVE_PORT, SERVE_RATE_LIMIT, SERVE_LOCAL_MODE.
+serve: setup ## Stock API (/api/v1, /docs) and dashboard on http://SERVE_HOST:SERVE_PORT (127.0.0.1:8000) over TARGET
+	$(BIN)/python -m serving
+
+api-key: setup ## Create an API key for `make serve`: make api-key NAME=erp (printed once; data/api_keys.json keeps its hash)
+	@test -n "$(NAME)" || { echo "usage: make api-key NAME=<who uses it>" >&2; exit 2; }
+	$(BIN)/python -m serving.keys "$(NAME)"
+
+# Debian's chromium for the dashboard's browser tests (Playwright drives it; nothing is downloaded
+# from elsewhere). Needs root or sudo; without it the browser tests skip, or fail under CI=true.
+browser: ## Install the system Chromium the browser tests drive (apt-get install chromium), if missing
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then APT="apt-get"; elif command -v sudo >/dev/null; then APT="sudo apt-get"; fi; \
+	  [ -n "$$APT" ] && { DEBIAN_FRONTEND=noninteractive $$APT install -y --no-install-recommends chromium \
+	    || { $$APT update && DEBIAN_FRONTEND=noninteractive $$APT install -y --no-install-recommends chromium; }; } \
+	  || { echo "chromium could not be installed: install Debian's chromium package" >&2; [ "$$CI" != true ]; }; }
 
 clean: ## Remove data/, dbt's target/ and logs/ (keeps .venv)
 	rm -rf data target logs

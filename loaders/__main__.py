@@ -1,12 +1,15 @@
 """Command line: `python -m loaders <marketplace> [--resources ...] [--account ...]
 [--destination duckdb|postgres] [--full-refresh] [--stats-file PATH]`.
 
+The database is --destination, else TARGET (environment or .env), else duckdb.
+
 Loads every configured account of the marketplace (or those named with --account). One account's
 failure is reported and the others still load, and within an account one resource's failure (a
 removed method, an endpoint refused for this token, an endpoint still failing after its retries)
 costs only that resource. Exit codes, the worst over the accounts: 0 every resource loaded,
 4 partial (some resources failed or were skipped, the rest loaded), 1 failed, 2 configuration,
-3 every resource refused the credentials.
+3 every resource refused the credentials, 75 another run holds the run lock (a loader started by the
+runner or `make load-*` writes under their lock; started by hand, it takes the lock itself).
 """
 
 from __future__ import annotations
@@ -15,18 +18,18 @@ import argparse
 import dataclasses
 import json
 import logging
-import os
 import sys
 
-from loaders import config
+from loaders import cli, config
 from loaders.http import ApiAuthError, ApiError
 from loaders.marketplaces import MARKETPLACES
 from loaders.pipeline import DESTINATIONS, run
 from loaders.secrets import install_log_masking, mask
+from scripts.lock import LockBusy, writer_lock
 
 log = logging.getLogger("loaders")
 
-EXIT_FAILED, EXIT_CONFIG, EXIT_AUTH, EXIT_PARTIAL = 1, 2, 3, 4
+EXIT_FAILED, EXIT_CONFIG, EXIT_AUTH, EXIT_PARTIAL, EXIT_BUSY = 1, 2, 3, 4, 75
 # Worst first: which code wins when accounts end differently.
 SEVERITY = (EXIT_CONFIG, EXIT_AUTH, EXIT_FAILED, EXIT_PARTIAL, 0)
 
@@ -49,7 +52,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("marketplace", choices=tuple(MARKETPLACES))
     parser.add_argument("--resources", nargs="+", metavar="RESOURCE", help="load only these resources")
     parser.add_argument("--account", nargs="+", metavar="NAME", help="load only these accounts")
-    parser.add_argument("--destination", choices=DESTINATIONS, default=os.environ.get("DESTINATION", "duckdb"))
+    parser.add_argument("--destination", choices=DESTINATIONS)
     parser.add_argument("--full-refresh", action="store_true", help="drop this source's tables and state first")
     parser.add_argument("--stats-file", metavar="PATH", help="write per-account results as JSON (for the run log)")
     args = parser.parse_args(argv)
@@ -62,33 +65,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def api_error_in(exc: BaseException) -> ApiError | None:
     """dlt wraps resource errors several times; find ours in the chain."""
-    seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
-        if isinstance(exc, ApiError):
-            return exc
-        seen.add(id(exc))
-        exc = getattr(exc, "exception", None) or exc.__cause__ or exc.__context__
-    return None
+    return next((error for error in cli.causes(exc) if isinstance(error, ApiError)), None)
 
 
-def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    install_log_masking()
-    args = parse_args(sys.argv[1:] if argv is None else argv)
-    marketplace = MARKETPLACES[args.marketplace]
-    try:
-        accounts = config.select_accounts(marketplace.accounts(), args.account)
-    except config.ConfigError as exc:
-        log.error("%s", exc)
-        return EXIT_CONFIG
+def load_accounts(marketplace, accounts: list, destination: str, args: argparse.Namespace) -> tuple[int, list[dict]]:
+    """Load each account in turn; the worst exit code and each account's result (or error)."""
     status, stats = 0, []
     for account in accounts:
         label = f"{marketplace.name} account {account.name}"
         try:
-            result = run(marketplace, account, args.destination, tuple(args.resources or ()), args.full_refresh)
+            result = run(marketplace, account, destination, tuple(args.resources or ()), args.full_refresh)
         except Exception as exc:  # noqa: BLE001 - reported per account, then the exit code says it failed
             api_error = api_error_in(exc)
-            log.error("%s: load failed: %s", label, api_error or mask(f"{type(exc).__name__}: {exc}"))
+            reason = api_error or cli.describe(exc) or mask(f"{type(exc).__name__}: {exc}")
+            log.error("%s: load failed: %s", label, reason)
             status = worse(status, EXIT_AUTH if isinstance(api_error, ApiAuthError) else EXIT_FAILED)
             error = api_error or exc
             stats.append({"account": account.name, "error_class": type(error).__name__, "error": mask(str(error))})
@@ -107,8 +97,28 @@ def main(argv: list[str] | None = None) -> int:
             result.seconds,
             result.requests,
             result.retries,
-            args.destination,
+            destination,
         )
+    return status, stats
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_log_masking()
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    marketplace = MARKETPLACES[args.marketplace]
+    try:
+        destination = config.target(args.destination)
+        accounts = config.select_accounts(marketplace.accounts(), args.account)
+    except config.ConfigError as exc:
+        log.error("%s", exc)
+        return EXIT_CONFIG
+    try:
+        with writer_lock(f"load-{args.marketplace}", config.now().isoformat()):
+            status, stats = load_accounts(marketplace, accounts, destination, args)
+    except LockBusy as exc:
+        log.error("%s", exc)
+        return EXIT_BUSY
     if args.stats_file:
         with open(args.stats_file, "w", encoding="utf-8") as file:
             json.dump(stats, file, ensure_ascii=False)
@@ -116,4 +126,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main)

@@ -1,7 +1,9 @@
 """Where the loaders find accounts, databases and their own working files.
 
-Everything comes from the environment (or `.env`, which the Makefile exports);
-nothing secret is ever written back anywhere.
+Everything comes from the process environment, then from `.env` in the project folder (or the
+file named by ENV_FILE) for what the environment does not set: `load_env_file` reads it as a dotenv
+file, values taken literally (quotes removed; `$` and `#` inside a value kept). Nothing secret is
+ever written back anywhere.
 """
 
 from __future__ import annotations
@@ -11,11 +13,46 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from dotenv import dotenv_values
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+TARGETS = ("duckdb", "postgres")
 
 
 class ConfigError(Exception):
     """Configuration is missing or malformed; the message says which variable to set."""
+
+
+class NotConfigured(ConfigError):
+    """A marketplace has no account at all: it is left out of a run, which is not an error."""
+
+
+def env_file() -> Path:
+    path = Path(os.environ.get("ENV_FILE", ".env"))
+    return path if path.is_absolute() else PROJECT_DIR / path
+
+
+def load_env_file() -> None:
+    """Put the settings of the dotenv file into the environment, except those the environment already
+    has (the environment wins), so that every program and the dbt and loader processes they start see
+    the same values."""
+    path = env_file()
+    if not path.is_file():
+        return
+    for name, value in dotenv_values(path, interpolate=False).items():
+        if value is not None:
+            os.environ.setdefault(name, value)
+
+
+def target(value: str | None = None) -> str:
+    """The database to use: `value` (a --target option), else TARGET, else duckdb."""
+    chosen = value or os.environ.get("TARGET", "").strip() or "duckdb"
+    if chosen not in TARGETS:
+        source = "--target" if value else "TARGET"
+        raise ConfigError(f"{source} must be one of {', '.join(TARGETS)}, not {chosen!r}")
+    return chosen
 
 
 @dataclass(frozen=True)
@@ -24,6 +61,10 @@ class OzonAccount:
     client_id: str
     api_key: str
     base_url: str  # empty: the real Ozon API
+    settings_prefix: str = "OZON"  # its variables: OZON_CLIENT_ID, or OZON_<NAME>_CLIENT_ID with OZON_ACCOUNTS
+
+    def variable(self, field: str) -> str:
+        return f"{self.settings_prefix}_{field}"
 
     def __repr__(self) -> str:  # keeps the key out of tracebacks and debug output
         return f"OzonAccount(name={self.name!r}, client_id={self.client_id!r}, base_url={self.base_url!r})"
@@ -34,26 +75,37 @@ class WildberriesAccount:
     name: str
     token: str
     base_url: str  # empty: the real WB hosts; set: one server (the sandbox) for every WB host
+    settings_prefix: str = "WB"  # its variables: WB_API_TOKEN, or WB_<NAME>_API_TOKEN with WB_ACCOUNTS
+
+    def variable(self, field: str) -> str:
+        return f"{self.settings_prefix}_{field}"
 
     def __repr__(self) -> str:  # keeps the token out of tracebacks and debug output
         return f"WildberriesAccount(name={self.name!r}, base_url={self.base_url!r})"
 
 
-def _account_settings(prefix: str, fields: tuple[str, ...]) -> list[tuple[str, dict[str, str]]]:
-    """(name, {field: value}) per configured account of one marketplace.
+def _account_settings(prefix: str, fields: tuple[str, ...]) -> list[tuple[str, str, dict[str, str]]]:
+    """(name, variable prefix, {field: value}) per configured account of one marketplace.
 
     One account: `<PREFIX>_<FIELD>` (name from `<PREFIX>_ACCOUNT_NAME`, default ""). Several:
     `<PREFIX>_ACCOUNTS=shop,outlet` and `<PREFIX>_SHOP_<FIELD>`, `<PREFIX>_OUTLET_<FIELD>`, ...
     `<PREFIX>_API_BASE_URL` (or `<PREFIX>_<NAME>_API_BASE_URL`) points accounts at another host.
+    No account variable at all is NotConfigured; one set without the others is a ConfigError.
     """
     names = [name.strip() for name in os.environ.get(f"{prefix}_ACCOUNTS", "").split(",") if name.strip()]
     if not names:
         values = {field: os.environ.get(f"{prefix}_{field}", "").strip() for field in (*fields, "API_BASE_URL")}
-        return [(os.environ.get(f"{prefix}_ACCOUNT_NAME", "").strip(), values)]
+        missing = [f"{prefix}_{field}" for field in fields if not values[field]]
+        if len(missing) == len(fields):
+            raise NotConfigured(f"no account: set {' and '.join(missing)} (or {prefix}_ACCOUNTS, see README)")
+        if missing:
+            raise ConfigError(f"{', '.join(missing)} is not set (the other account variables of {prefix} are)")
+        return [(os.environ.get(f"{prefix}_ACCOUNT_NAME", "").strip(), prefix, values)]
     accounts = []
+    invalid = [name for name in names if not name.replace("_", "").isalnum()]
+    if invalid:
+        raise ConfigError(f"{prefix}_ACCOUNTS: account name {invalid[0]!r} may hold only letters, digits and _")
     for name in names:
-        if not name.replace("_", "").isalnum():
-            raise ConfigError(f"{prefix}_ACCOUNTS: account name {name!r} may hold only letters, digits and _")
         scoped = f"{prefix}_{name.upper()}"
         values = {field: os.environ.get(f"{scoped}_{field}", "").strip() for field in fields}
         values["API_BASE_URL"] = (
@@ -62,32 +114,28 @@ def _account_settings(prefix: str, fields: tuple[str, ...]) -> list[tuple[str, d
         missing = [f"{scoped}_{field}" for field in fields if not values[field]]
         if missing:
             raise ConfigError(f"account {name!r} is listed in {prefix}_ACCOUNTS but {', '.join(missing)} is not set")
-        accounts.append((name, values))
+        accounts.append((name, scoped, values))
     return accounts
 
 
 def ozon_accounts() -> list[OzonAccount]:
     """Every configured Ozon account (see `_account_settings`); the name defaults to the Client-Id."""
-    accounts = []
-    for name, values in _account_settings("OZON", ("CLIENT_ID", "API_KEY")):
-        if not values["CLIENT_ID"] or not values["API_KEY"]:
-            raise ConfigError("Ozon credentials are not set: export OZON_CLIENT_ID and OZON_API_KEY (see README).")
-        accounts.append(
-            OzonAccount(name or values["CLIENT_ID"], values["CLIENT_ID"], values["API_KEY"], values["API_BASE_URL"])
+    return [
+        OzonAccount(
+            name or values["CLIENT_ID"], values["CLIENT_ID"], values["API_KEY"], values["API_BASE_URL"], variables
         )
-    return accounts
+        for name, variables, values in _account_settings("OZON", ("CLIENT_ID", "API_KEY"))
+    ]
 
 
 def wildberries_accounts() -> list[WildberriesAccount]:
     """Every configured WB account (see `_account_settings`): `WB_API_TOKEN` (name from
     WB_ACCOUNT_NAME, default "default"), or `WB_ACCOUNTS=a,b` with `WB_A_API_TOKEN`, ...;
     `WB_API_BASE_URL` points every WB host at one server (the sandbox)."""
-    accounts = []
-    for name, values in _account_settings("WB", ("API_TOKEN",)):
-        if not values["API_TOKEN"]:
-            raise ConfigError("Wildberries credentials are not set: export WB_API_TOKEN (see README).")
-        accounts.append(WildberriesAccount(name or "default", values["API_TOKEN"], values["API_BASE_URL"]))
-    return accounts
+    return [
+        WildberriesAccount(name or "default", values["API_TOKEN"], values["API_BASE_URL"], variables)
+        for name, variables, values in _account_settings("WB", ("API_TOKEN",))
+    ]
 
 
 def select_accounts(accounts: list, names: list[str] | None) -> list:
@@ -116,6 +164,14 @@ def now() -> datetime:
     return moment.astimezone(UTC)
 
 
+def dbt_profiles() -> Path:
+    """The profiles.yml every dbt command reads (`--profiles-dir .`); a ConfigError when it is missing."""
+    path = PROJECT_DIR / "profiles.yml"
+    if not path.is_file():
+        raise ConfigError(f"{path} is missing: copy profiles.example.yml to profiles.yml (`make setup` does)")
+    return path
+
+
 def duckdb_path() -> Path:
     path = Path(os.environ.get("DUCKDB_PATH", "data/warehouse.duckdb"))
     return path if path.is_absolute() else PROJECT_DIR / path
@@ -127,15 +183,31 @@ def pipelines_dir() -> Path:
     return path if path.is_absolute() else PROJECT_DIR / path
 
 
+def postgres_settings() -> dict[str, str | int]:
+    """The one reading of the PostgreSQL connection: libpq-style PG* variables, defaulting to the local
+    server, as psycopg2.connect keywords (dbt's profiles.yml reads the same variables)."""
+    port = os.environ.get("PGPORT", "5432").strip()
+    if not port.isdigit():
+        raise ConfigError(f"PGPORT must be a port number, not {port!r}")
+    return {
+        "host": os.environ.get("PGHOST", "127.0.0.1"),
+        "port": int(port),
+        "user": os.environ.get("PGUSER", "postgres"),
+        "password": os.environ.get("PGPASSWORD", ""),
+        "dbname": os.environ.get("PGDATABASE", "postgres"),
+    }
+
+
 def postgres_credentials() -> dict[str, str | int]:
-    """PostgreSQL connection from the libpq-style PG* variables, defaulting to the local server."""
+    """`postgres_settings` in dlt's credential form."""
+    settings = postgres_settings()
     return {
         "drivername": "postgresql",
-        "host": os.environ.get("PGHOST", "127.0.0.1"),
-        "port": int(os.environ.get("PGPORT", "5432")),
-        "username": os.environ.get("PGUSER", "postgres"),
-        "password": os.environ.get("PGPASSWORD", ""),
-        "database": os.environ.get("PGDATABASE", "postgres"),
+        "host": settings["host"],
+        "port": settings["port"],
+        "username": settings["user"],
+        "password": settings["password"],
+        "database": settings["dbname"],
     }
 
 
@@ -152,6 +224,18 @@ def positive_number(variable: str, default: float, what: str = "number") -> floa
     if value <= 0:
         raise ConfigError(f"{variable} must be a positive {what}, not {text!r}")
     return value
+
+
+def whole_number(variable: str, default: int, low: int, high: int, unit: str = "") -> int:
+    """The whole number in environment `variable` between `low` and `high`, or `default` when it is
+    unset or empty; a ConfigError naming the variable otherwise."""
+    text = os.environ.get(variable, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or not low <= int(text) <= high:
+        what = f"whole number of {unit}" if unit else "whole number"
+        raise ConfigError(f"{variable} must be a {what} between {low} and {high}, not {text!r}")
+    return int(text)
 
 
 def rate_limit_scale(variable: str) -> float:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+import tenacity
 
 from loaders import config
 from loaders.secrets import mask, register_secret
@@ -98,6 +99,14 @@ class Pacer:
             self._next = start + self.interval
         if start > now:
             time.sleep(start - now)
+
+
+class _Transient(Exception):
+    """One attempt failed in a way worth retrying: a timeout, a dropped connection, a 429 or a 5xx."""
+
+    def __init__(self, failure: str, status: int | None = None, retry_after: float | None = None):
+        super().__init__(failure)
+        self.status, self.retry_after = status, retry_after
 
 
 def max_retry_wait() -> float:
@@ -193,9 +202,12 @@ class ApiClient:
         return response
 
     def _call_with_retries(self, method: str, endpoint: str, **kwargs: Any) -> requests.Response:
+        """One call, retried by tenacity while it fails transiently (`_Transient`); every other error
+        (auth, a removed method, a 429 asking to wait too long) ends it at once."""
         url = endpoint if endpoint.startswith(("http://", "https://")) else self.base_url.rstrip("/") + endpoint
         endpoint_pacer = self._endpoint_pacers.get(endpoint)
-        for attempt in range(1, self.retry.attempts + 1):
+
+        def attempt() -> requests.Response:
             self._pacer.wait()
             if endpoint_pacer:
                 endpoint_pacer.wait()
@@ -203,52 +215,58 @@ class ApiClient:
             try:
                 response = self.session.request(method, url, timeout=self.timeout, **kwargs)
             except (requests.Timeout, requests.ConnectionError) as exc:
-                failure, retry_after, last_status = f"{type(exc).__name__}", None, None
-            else:
-                if response.ok:
-                    return response
-                self.stats["failed"] += 1
-                self._raise_if_final(endpoint, response)
-                failure, retry_after, last_status = (
-                    f"HTTP {response.status_code}",
-                    _retry_after(response),
-                    response.status_code,
-                )
-                if response.status_code == 429:
-                    self.stats["throttled"] += 1
-                    if retry_after is not None and retry_after > self.max_retry_wait:
-                        raise ApiThrottledError(
-                            self.marketplace,
-                            self.account,
-                            endpoint,
-                            f"HTTP 429 asks to wait {retry_after:g} s, more than the {self.max_retry_wait:g} s "
-                            "allowed (API_MAX_RETRY_WAIT_SECONDS)",
-                            "Skipped for this run; the next run picks it up.",
-                            status=429,
-                        )
-            if attempt == self.retry.attempts:
-                raise ApiUnavailableError(
-                    self.marketplace,
-                    self.account,
-                    endpoint,
-                    f"still failing after {attempt} attempts (last: {failure})",
-                    "The marketplace is overloaded or down; the next scheduled run will retry.",
-                    status=last_status,
-                )
-            delay = self.retry.delay(attempt, retry_after)
+                raise _Transient(type(exc).__name__) from exc
+            if response.ok:
+                return response
+            self.stats["failed"] += 1
+            self._raise_if_final(endpoint, response)
+            retry_after = _retry_after(response)
+            if response.status_code == 429:
+                self.stats["throttled"] += 1
+                if retry_after is not None and retry_after > self.max_retry_wait:
+                    raise ApiThrottledError(
+                        self.marketplace,
+                        self.account,
+                        endpoint,
+                        f"HTTP 429 asks to wait {retry_after:g} s, more than the {self.max_retry_wait:g} s "
+                        "allowed (API_MAX_RETRY_WAIT_SECONDS)",
+                        "Skipped for this run; the next run picks it up.",
+                        status=429,
+                    )
+            raise _Transient(f"HTTP {response.status_code}", response.status_code, retry_after)
+
+        def before_sleep(state: tenacity.RetryCallState) -> None:
             self.stats["retries"] += 1
             log.warning(
                 "%s account %s: %s: %s, retry %d/%d in %.1fs",
                 self.marketplace,
                 self.account,
                 endpoint,
-                failure,
-                attempt,
+                state.outcome.exception(),
+                state.attempt_number,
                 self.retry.attempts - 1,
-                delay,
+                state.upcoming_sleep,
             )
-            time.sleep(delay)
-        raise AssertionError("unreachable")
+
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self.retry.attempts),
+            wait=lambda state: self.retry.delay(state.attempt_number, state.outcome.exception().retry_after),
+            retry=tenacity.retry_if_exception_type(_Transient),
+            before_sleep=before_sleep,
+            sleep=lambda seconds: time.sleep(seconds),
+        )
+        try:
+            return retrying(attempt)
+        except tenacity.RetryError as exc:
+            last = exc.last_attempt.exception()
+            raise ApiUnavailableError(
+                self.marketplace,
+                self.account,
+                endpoint,
+                f"still failing after {self.retry.attempts} attempts (last: {last})",
+                "The marketplace is overloaded or down; the next scheduled run will retry.",
+                status=last.status,
+            ) from None
 
     def _raise_if_final(self, endpoint: str, response: requests.Response) -> None:
         if response.status_code in RETRYABLE_STATUSES:

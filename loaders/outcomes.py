@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from loaders.http import ApiAuthError, ApiError, ApiThrottledError
@@ -32,6 +32,9 @@ COLUMNS = {
     "endpoint": {"data_type": "text", "nullable": True},
     "message": {"data_type": "text", "nullable": True},
     "data_load_id": {"data_type": "text", "nullable": True},
+    # An incremental read's window and the rows it quarantined (loaders/waiting_room.py).
+    "window_since": {"data_type": "text", "nullable": True},
+    "quarantined_rows": {"data_type": "bigint", "nullable": True},
 }
 
 
@@ -44,6 +47,8 @@ class ResourceOutcome:
     message: str | None = None
     error_class: str | None = None
     auth: bool = False  # refused for these credentials (an account whose every resource is refused: exit 3)
+    window_since: str | None = None
+    quarantined_rows: int | None = None
 
     def row(self) -> dict[str, Any]:
         """The `resource_outcomes` columns of this outcome."""
@@ -53,6 +58,8 @@ class ResourceOutcome:
             "http_status": self.http_status,
             "endpoint": self.endpoint,
             "message": self.message,
+            "window_since": self.window_since,
+            "quarantined_rows": self.quarantined_rows,
         }
 
 
@@ -73,6 +80,7 @@ class Outcomes:
     def __init__(self, label: str) -> None:
         self.label = label
         self._failures: dict[str, ResourceOutcome] = {}
+        self.windows: dict[str, tuple[str, int]] = {}  # resource -> (window_since, quarantined rows)
 
     def guard(self, function: Callable[..., Iterable]) -> Callable[..., Iterable]:
         """Wrap a resource's (or transformer's) generator: an error ends it and is recorded; a
@@ -99,20 +107,37 @@ class Outcomes:
     def failures(self) -> dict[str, ResourceOutcome]:
         return dict(self._failures)
 
+    def note_window(self, resource: str, since: str, quarantined: int) -> None:
+        """Record a read of `resource`'s window beginning at `since`; several reads of one load
+        (a long window read in parts) make one window from the earliest beginning."""
+        windows_merge(self.windows, {resource: (since, quarantined)})
+
+
+def windows_merge(into: dict[str, tuple[str, int]], more: dict[str, tuple[str, int]]) -> None:
+    for resource, (since, quarantined) in more.items():
+        earlier = into.get(resource)
+        into[resource] = (min(since, earlier[0]), earlier[1] + quarantined) if earlier else (since, quarantined)
+
 
 def settle(
-    resources: Iterable[str], failures: dict[str, ResourceOutcome], needs: dict[str, str]
+    resources: Iterable[str],
+    failures: dict[str, ResourceOutcome],
+    needs: dict[str, str],
+    windows: dict[str, tuple[str, int]] | None = None,
 ) -> list[ResourceOutcome]:
-    """The outcome of each of `resources` (the ones a load selected), given the `failures` recorded.
-    `needs` maps a dlt transformer to the resource that feeds it: when that one failed, the
-    transformer never ran and is skipped, with the reason."""
+    """The outcome of each of `resources` (the ones a load selected), given the `failures` recorded
+    and the `windows` the incremental ones read. `needs` maps a dlt transformer to the resource that
+    feeds it: when that one failed, the transformer never ran and is skipped, with the reason."""
     settled = []
     for name in resources:
         outcome = failures.get(name)
         parent = failures.get(needs.get(name, ""))
         if outcome is None and parent is not None:
             outcome = ResourceOutcome(name, SKIPPED, message=f"skipped: needs {parent.resource}, which {parent.status}")
-        settled.append(outcome or ResourceOutcome(name, OK))
+        outcome = outcome or ResourceOutcome(name, OK)
+        if windows and name in windows:
+            outcome = replace(outcome, window_since=windows[name][0], quarantined_rows=windows[name][1])
+        settled.append(outcome)
     return settled
 
 

@@ -195,6 +195,7 @@ def run(
     rows: Counter[str] = Counter()
     clients: list[ApiClient] = []
     failures: dict[str, ResourceOutcome] = {}
+    windows: dict[str, tuple[str, int]] = {}
     data_load_id = None
     while True:
         progress.watch(source)
@@ -204,6 +205,7 @@ def run(
         clients += prepared.clients
         if prepared.outcomes:
             failures.update(prepared.outcomes.failures)
+            outcomes.windows_merge(windows, prepared.outcomes.windows)
         if not prepared.unfinished:
             break
         # A resource that read only part of its window (a marketplace caps what one load holds)
@@ -212,7 +214,7 @@ def run(
         log.info("%s account %s: %s continue in another load", marketplace.name, account.name, ", ".join(left))
         prepared = marketplace.prepare(account)
         source, refresh = prepared.source.with_resources(*left), None
-    resource_outcomes = outcomes.settle(selected, failures, marketplace.needs)
+    resource_outcomes = outcomes.settle(selected, failures, marketplace.needs, windows)
     _load_outcomes(pipeline, destination_name, account.name, resource_outcomes, data_load_id)
     return LoadResult(
         marketplace=marketplace.name,

@@ -13,7 +13,10 @@ import threading
 
 MASK = "***"
 _MIN_SECRET_LENGTH = 4
-_HEADER_PATTERN = re.compile(r"(?i)\b(api-key|authorization|token|password)(\s*[:=]\s*)(bearer\s+)?[^\s,;'\"}]+")
+# A header or setting and its value; a short word of letters after it is prose ("Api-Key: check ..."), not a value.
+_HEADER_PATTERN = re.compile(
+    r"(?i)\b(api-key|authorization|token|password)(\s*[:=]\s*)(bearer\s+)?(?![a-z]{1,15}(?:[\s,;'\"}]|$))[^\s,;'\"}]+"
+)
 
 _lock = threading.Lock()
 _secrets: set[str] = set()

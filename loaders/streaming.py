@@ -19,8 +19,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
+import ijson
 import requests
 
 from loaders.http import ApiClient, ApiUnavailableError
@@ -29,9 +30,8 @@ T = TypeVar("T")
 
 ROWS_PER_ITEM = 1000  # the most rows handed to dlt in one list
 DOWNLOAD_CHUNK_BYTES = 1 << 16
-# A JSON file is read this many characters at a time; one element may take at most MAX_ROW_CHARS.
+# A JSON file is read this many bytes at a time.
 READ_CHARS = 1 << 16
-MAX_ROW_CHARS = 1 << 22
 
 
 def batches(rows: Iterable[T], size: int = ROWS_PER_ITEM) -> Iterator[list[T]]:
@@ -127,119 +127,37 @@ class NotAnArrayError(ValueError):
 
 def json_array(path: Path, at: tuple[str, ...] = ()) -> Iterator[Any]:
     """The elements of the JSON array in the UTF-8 file `path` (a leading byte-order mark skipped),
-    read READ_CHARS at a time; `at` names the members of the objects the array is nested in
-    (("data", "items") for {"data": {"items": [...]}}). Raises NotAnArrayError if there is no array
-    there, and ValueError where the file is not complete JSON (naming the character counted from
-    the file's start)."""
-    with path.open(encoding="utf-8-sig") as file:
-        yield from _ArrayReader(file).elements(at)
+    parsed by ijson READ_CHARS bytes at a time; `at` names the members of the objects the array is
+    nested in (("data", "items") for {"data": {"items": [...]}}). Raises NotAnArrayError if there is
+    no array there, and ValueError where the file is not complete JSON (naming the byte reached)."""
+    prefix = ".".join(at)
+    with path.open("rb") as file:
+        if not _array_at(_after_bom(file), prefix):
+            file.seek(0)
+            raise NotAnArrayError(json.loads(file.read().decode("utf-8-sig")))
+        try:
+            yield from ijson.items(
+                _after_bom(file), f"{prefix}.item" if prefix else "item", use_float=True, buf_size=READ_CHARS
+            )
+        except ijson.JSONError as exc:
+            raise ValueError(f"{str(exc).splitlines()[0]}: near byte {file.tell()}") from None
 
 
-class _ArrayReader:
-    """A JSON array read off a text file: `buffer[position:]` is what is read and not yet parsed,
-    `offset` the number of characters of the file before `buffer`."""
+def _after_bom(file: BinaryIO) -> BinaryIO:
+    """`file` from its start, past a UTF-8 byte-order mark if it has one."""
+    file.seek(0)
+    if file.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
+        file.seek(0)
+    return file
 
-    DECODER = json.JSONDecoder()
-    WHITESPACE = " \t\n\r"
-    # What may follow a complete value; anything else may mean a number goes on in the next chunk.
-    AFTER_VALUE = (",", "]", "}", ":")
 
-    def __init__(self, file) -> None:
-        self.file, self.buffer, self.position, self.offset = file, "", 0, 0
-
-    def elements(self, at: tuple[str, ...] = ()) -> Iterator[Any]:
-        for key in at:
-            if self._next_char() != "{" or not self._find_member(key):
-                self._not_an_array()
-        if self._next_char() != "[":
-            self._not_an_array()
-        self.position += 1
-        if self._next_char() == "]":
-            self.position += 1
-        else:
-            while True:
-                yield self._value()
-                char = self._next_char()
-                self.position += 1
-                if char == "]":
-                    break
-                if char != ",":
-                    raise self._error("Expecting ',' delimiter", self.position - 1)
-        for _ in at:
-            self._rest_of_object()
-        if self._next_char():
-            raise self._error("Extra data", self.position)
-
-    def _find_member(self, key: str) -> bool:
-        """From an object's "{" to the value of its member `key` (True), or past its "}" (False)."""
-        self.position += 1
-        while self._next_char() != "}":
-            name = self._value()
-            if self._next_char() != ":":
-                raise self._error("Expecting ':' delimiter", self.position)
-            self.position += 1
-            if name == key:
-                return True
-            self._value()
-            if self._next_char() == ",":
-                self.position += 1
-            elif self._next_char() != "}":
-                raise self._error("Expecting ',' delimiter", self.position)
-        self.position += 1
+def _array_at(file: BinaryIO, prefix: str) -> bool:
+    """Whether the value at `prefix` is an array, read only up to its start (a document that is not
+    JSON counts as having none: json.loads then says why)."""
+    try:
+        for path, event, _ in ijson.parse(file, buf_size=READ_CHARS):
+            if path == prefix:
+                return event == "start_array"
+    except ijson.JSONError:
         return False
-
-    def _rest_of_object(self) -> None:
-        """The members after the array, up to and past the "}" of the object that holds it."""
-        while True:
-            char = self._next_char()
-            self.position += 1
-            if char == "}":
-                return
-            if char != ",":
-                raise self._error("Expecting ',' delimiter", self.position - 1)
-            self._value()
-            if self._next_char() != ":":
-                raise self._error("Expecting ':' delimiter", self.position)
-            self.position += 1
-            self._value()
-
-    def _not_an_array(self) -> None:
-        self.file.seek(0)
-        raise NotAnArrayError(json.load(self.file))
-
-    def _value(self) -> Any:
-        self._next_char()
-        while True:
-            try:
-                value, end = self.DECODER.raw_decode(self.buffer, self.position)
-            except json.JSONDecodeError as exc:
-                if self._read_more():
-                    continue  # the value may go on in the next chunk
-                raise self._error(exc.msg, exc.pos) from None
-            after = self.buffer[end:].lstrip(self.WHITESPACE)[:1]
-            if after in self.AFTER_VALUE or not self._read_more():  # else a number may go on ("-3" of "-3.5")
-                self.position = end
-                return value
-
-    def _read_more(self) -> bool:
-        return len(self.buffer) - self.position < MAX_ROW_CHARS and self._read()
-
-    def _next_char(self) -> str:
-        """The next character that is not white space ("" at the end of the file), not consumed."""
-        while True:
-            while self.position < len(self.buffer) and self.buffer[self.position] in self.WHITESPACE:
-                self.position += 1
-            if self.position < len(self.buffer):
-                return self.buffer[self.position]
-            if not self._read():
-                return ""
-
-    def _read(self) -> bool:
-        chunk = self.file.read(READ_CHARS)
-        if chunk:
-            self.offset += self.position
-            self.buffer, self.position = self.buffer[self.position :] + chunk, 0
-        return bool(chunk)
-
-    def _error(self, message: str, position: int) -> ValueError:
-        return ValueError(f"{message}: char {self.offset + position}")
+    return False

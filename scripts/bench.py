@@ -28,6 +28,7 @@ import psycopg2
 from loaders import config
 from loaders.sandbox import Sandbox, SandboxConfig
 from scripts import steps
+from serving import latency
 
 BENCH_DIR = Path("data/bench")
 BENCH_DATABASE = "elt_bench"
@@ -105,17 +106,12 @@ def measure(
 
 
 def fresh_postgres_database() -> None:
-    admin = psycopg2.connect(**{**_pg(), "dbname": os.environ.get("PGDATABASE", "postgres")})
+    admin = psycopg2.connect(**config.postgres_settings())
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute(f'drop database if exists "{BENCH_DATABASE}" with (force)')
         cursor.execute(f'create database "{BENCH_DATABASE}"')
     admin.close()
-
-
-def _pg() -> dict:
-    creds = config.postgres_credentials()
-    return {"host": creds["host"], "port": creds["port"], "user": creds["username"], "password": creds["password"]}
 
 
 def sandbox_env(sandbox: Sandbox) -> dict[str, str]:
@@ -185,6 +181,8 @@ def bench_size(size: int, args: argparse.Namespace, workdir: Path) -> list[Figur
                 command = [*load, "--resources", *resources]
                 figures.append(measure(size, marketplace, incremental_step(part), command, env, stats))
     figures.append(measure(size, ALL, DBT_AFTER_INCREMENTAL, build, env, None))
+    if args.destination == "duckdb":  # the server reads the published snapshot
+        latency.print_figures(latency.measure(Path(env["DUCKDB_PATH"])))
     return figures
 
 

@@ -15,7 +15,7 @@ import psycopg2
 
 from loaders import config
 
-TARGETS = ("duckdb", "postgres")
+TARGETS = config.TARGETS
 
 
 class Database:
@@ -57,15 +57,7 @@ def connect(target: str, read_only: bool = False) -> Iterator[Database]:
             path.parent.mkdir(parents=True, exist_ok=True)
         connection = duckdb.connect(str(path), read_only=read_only)
     elif target == "postgres":
-        creds = config.postgres_credentials()
-        connection = psycopg2.connect(
-            host=creds["host"],
-            port=creds["port"],
-            user=creds["username"],
-            password=creds["password"],
-            dbname=creds["database"],
-            connect_timeout=10,
-        )
+        connection = psycopg2.connect(**config.postgres_settings(), connect_timeout=10)
     else:
         raise config.ConfigError(f"unknown target {target!r}: use one of {', '.join(TARGETS)}")
     try:

@@ -1,11 +1,12 @@
 """`python -m scripts.health [--json] [--alert]`: is the pipeline healthy? Exit 0 yes, 1 no.
 
-Checks the database connection, the freshness of every source (its last successful load, per
-marketplace, group and account, against `[health.freshness_hours]` in ops.toml), the last run's
-status (a run left `running` by a process that is gone is reported dead), partial loads (the
-resources that did not load, by name), models the last build did not build, failing dbt tests of
-the last build, the data quality score of every source's newest load (against `[health]
-min_quality_score`), a stale lock and the size of the log folder.
+Checks that the data folders are writable, the database connection, the freshness of every source
+(its last successful load, per marketplace, group and account, against `[health.freshness_hours]`
+in ops.toml), the last run's status (a run left `running` by a process that is gone is closed as
+died, as the next run would, and reported; one running longer than `[health] stuck_after_hours` is
+stuck), partial loads (the resources that did not load, by name), models the last build did not
+build, failing dbt tests of the last build, the data quality score of every source's newest load
+(against `[health] min_quality_score`), a stale lock and the size of the log folder.
 Verdict and exit code: HEALTHY 0, UNHEALTHY 1 (a check failed), DEGRADED 3 (nothing failed, but
 something works only in part: a partial source).
 `--alert` also sends what is wrong through the alert channels (cool-down applies).
@@ -18,16 +19,18 @@ import json
 import logging
 import os
 import sys
+import tempfile
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import psycopg2
 
-from loaders import config
+from loaders import cli, config
 from loaders.secrets import install_log_masking, mask
 from scripts import alerts, database, ops_config, runlog
-from scripts.lock import lock_path, pid_alive, recorded_holder
+from scripts.lock import LockBusy, RunLock, lock_path, pid_alive, recorded_holder
 
 log = logging.getLogger("health")
 
@@ -66,7 +69,7 @@ def last_run(db: database.Database) -> Check:
             return Check("last run", OK, f"run {run_id} in progress since {started:%Y-%m-%d %H:%M} UTC")
         message = (
             f"run {run_id} started {started:%Y-%m-%d %H:%M} UTC is recorded as running, but no live "
-            "process holds the lock: it died (the next run closes it)"
+            "process holds the lock: it died (the next run or `make health` closes it)"
         )
         return Check("last run", FAIL, message, f"health:run:{run_id}")
     if status == "success":
@@ -74,6 +77,70 @@ def last_run(db: database.Database) -> Check:
     if status == "partial":
         return Check("last run", DEGRADED, f"run {run_id} partial: {mask(message or '')}", f"health:run:{run_id}")
     return Check("last run", FAIL, f"run {run_id} {status}: {mask(message or '')}", f"health:run:{run_id}")
+
+
+def live_run_id() -> str | None:
+    holder = recorded_holder()
+    return holder.run_id if holder and pid_alive(holder.pid) else None
+
+
+def stuck_runs(db: database.Database, hours: float, now: datetime) -> list[Check]:
+    """A failed check per run recorded as running for longer than `hours`."""
+    checks = []
+    for run_id, started in runlog.running_runs(db):
+        if (now - started).total_seconds() > hours * 3600:
+            holder = recorded_holder()
+            stop = f"stop it (kill {holder.pid})" if holder and holder.run_id == run_id else "stop it"
+            message = (
+                f"run {run_id} started {_age(now, started)} and is still running (limit {hours:g} h, "
+                f"[health] stuck_after_hours in ops.toml): {stop}; the next run or `make health` closes it"
+            )
+            checks.append(Check("stuck run", FAIL, message, f"health:stuck:{run_id}"))
+    return checks
+
+
+def close_dead_runs(target: str) -> Check | None:
+    """Runs recorded as running while no live process holds the lock died: closed as the next run would
+    (the stale lock's run as killed, any other as died), holding the lock for that one write. Nothing
+    when a live run holds the lock (it closes them when it starts)."""
+    if live_run_id():
+        return None
+    with database.connect(target, read_only=target == "duckdb") as db:
+        dead = [run_id for run_id, _ in runlog.running_runs(db)]
+    if not dead:
+        return None
+    now = runlog.utcnow()
+    try:
+        with RunLock(f"health-{now:%Y%m%dT%H%M%S}-{os.getpid()}", now.isoformat()) as lock:
+            with database.connect(target) as db:
+                if lock.stale:
+                    runlog.mark_killed(db, lock.stale.run_id)
+                runlog.close_dead_runs(db, current_run_id="")
+    except LockBusy:
+        return None  # a run started meanwhile: it closes them
+    how = f"cleared the stale lock of {lock.stale.describe()}, marked killed" if lock.stale else "closed as died"
+    message = f"run {', '.join(dead)} was recorded as running, but its process is gone: {how}"
+    return Check("dead runs", FAIL, message, f"health:died:{','.join(dead)}")
+
+
+def data_folder(folder: Path) -> Check:
+    """A folder the runs write (the database's, the lock's) must accept a new file."""
+    existing = next(parent for parent in (folder, *folder.parents) if parent.exists())
+    try:
+        if not existing.is_dir():
+            raise NotADirectoryError(20, "Not a directory", str(folder))
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as exc:
+        reason = cli.describe(exc) or f"cannot write {folder}: {exc.strerror}"
+        return Check("data folder", FAIL, reason, "health:data_folder")
+    return Check("data folder", OK, f"{folder} writable")
+
+
+def data_folders(target: str) -> Check:
+    folders = {lock_path().parent, *([config.duckdb_path().parent] if target == "duckdb" else [])}
+    checks = [data_folder(folder) for folder in sorted(folders)]
+    return next((c for c in checks if c.status == FAIL), checks[0])
 
 
 def freshness(db: database.Database, thresholds: dict[str, float], now: datetime) -> list[Check]:
@@ -134,6 +201,41 @@ def partial_sources(db: database.Database) -> list[Check]:
         )
         for (marketplace, account, group), resources in by_source.items()
     ]
+
+
+def waiting_quarantine(db: database.Database) -> list[Check]:
+    """A degraded check per marketplace and account with rows waiting in quarantine for a re-read of
+    their window (loaders/waiting_room.py), or given up on after QUARANTINE_RETRIES reads in the
+    newest load of their source."""
+    if not db.relation_exists("quality", "data_quality_scores"):
+        return []
+    rows = db.execute(
+        """
+        with newest as (
+            select marketplace, account, source_table, load_id
+            from quality.data_quality_scores
+            where is_latest
+        )
+        select i.marketplace, i.account,
+               sum(case when i.severity = 'warn' then 1 else 0 end),
+               sum(case when i.severity = 'error' and i.load_id = newest.load_id then 1 else 0 end)
+        from quality.data_quality_issues as i
+        inner join newest
+            on newest.marketplace = i.marketplace and newest.account = i.account
+            and newest.source_table = i.source_table
+        where i.rule = 'quarantined_by_loader'
+        group by i.marketplace, i.account
+        order by 1, 2"""
+    )
+    checks = []
+    for marketplace, account, waiting, given_up in rows:
+        parts = [f"{waiting} row(s) wait for a re-read of their window"] if waiting else []
+        parts += [f"{given_up} row(s) of the newest load could not be stored"] if given_up else []
+        if parts:
+            message = "; ".join(parts) + " (quality.data_quality_issues, rule quarantined_by_loader)"
+            key = f"health:quarantine:{marketplace}/{account}:{waiting}:{given_up}"
+            checks.append(Check(f"quarantine {marketplace}/{account}", DEGRADED, message, key))
+    return checks
 
 
 def marts_built(db: database.Database) -> list[Check]:
@@ -224,15 +326,19 @@ def database_checks(target: str, settings: ops_config.OpsConfig) -> list[Check]:
     if target == "duckdb" and not config.duckdb_path().exists():
         return [Check("database", FAIL, f"{config.duckdb_path()} does not exist: run `make run`", "health:database")]
     try:
+        closed = close_dead_runs(target)
         with database.connect(target, read_only=target == "duckdb") as db:
             checks = [Check("database", OK, f"{target} reachable")]
             if not db.relation_exists(runlog.SCHEMA, "run_log"):
                 return [*checks, Check("run log", FAIL, "no run log yet: run `make run`")]
             return [
                 *checks,
+                *([closed] if closed else []),
                 last_run(db),
+                *stuck_runs(db, settings.stuck_after_hours, runlog.utcnow()),
                 *freshness(db, settings.freshness_hours, runlog.utcnow()),
                 *partial_sources(db),
+                *waiting_quarantine(db),
                 *marts_built(db),
                 dbt_tests(db),
                 *quality_scores(db, settings.min_quality_score),
@@ -241,17 +347,18 @@ def database_checks(target: str, settings: ops_config.OpsConfig) -> list[Check]:
         holder = recorded_holder()
         if holder and pid_alive(holder.pid):  # DuckDB admits one writer, and a run is writing
             return [Check("database", WARN, f"busy: {holder.describe()} is writing; run checks skipped")]
-        return [Check("database", FAIL, mask(str(exc)), "health:database")]
-    except (duckdb.Error, psycopg2.Error) as exc:
-        return [Check("database", FAIL, mask(f"{type(exc).__name__}: {exc}".strip()), "health:database")]
+        return [Check("database", FAIL, cli.describe(exc) or mask(str(exc)), "health:database")]
+    except (duckdb.Error, psycopg2.Error, OSError) as exc:
+        message = cli.describe(exc) or mask(f"{type(exc).__name__}: {exc}".strip())
+        return [Check("database", FAIL, message, "health:database")]
 
 
 def check(target: str) -> list[Check]:
     try:
         settings = ops_config.load()
     except config.ConfigError as exc:
-        return [Check("settings", FAIL, str(exc), "health:settings"), stale_lock()]
-    return [*database_checks(target, settings), stale_lock(), log_size(settings)]
+        return [Check("settings", FAIL, str(exc), "health:settings"), data_folders(target), stale_lock()]
+    return [data_folders(target), *database_checks(target, settings), stale_lock(), log_size(settings)]
 
 
 def verdict(checks: list[Check]) -> str:
@@ -269,10 +376,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     install_log_masking()
     parser = argparse.ArgumentParser(prog="python -m scripts.health", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--target", choices=database.TARGETS, default=os.environ.get("TARGET", "duckdb"))
+    parser.add_argument("--target", choices=database.TARGETS, help="default: TARGET (environment or .env), else duckdb")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--alert", action="store_true", help="send what is wrong through the alert channels")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    args.target = config.target(args.target)
     checks = check(args.target)
     state = verdict(checks)
     if args.json:
@@ -294,4 +402,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main)

@@ -2,6 +2,8 @@
 
 The kernel releases a `flock` when its process dies, so a lock file that still names a holder
 but is not locked was left by a killed run: the next run reports it as stale and takes over.
+While a process holds the lock, RUN_LOCK_HOLDER in its environment names its run, so the programs
+it starts (a loader under the runner or `scripts.locked`) know they write under its lock.
 """
 
 from __future__ import annotations
@@ -9,10 +11,14 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from loaders import config
+
+HOLDER_VARIABLE = "RUN_LOCK_HOLDER"
 
 
 class LockBusy(Exception):
@@ -55,7 +61,7 @@ def recorded_holder(path: Path | None = None) -> Holder | None:
     """Who the lock file names, without taking the lock (for `make health`)."""
     try:
         return _read_holder((path or lock_path()).read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # no lock file, or no folder for one (health says why)
         return None
 
 
@@ -82,6 +88,7 @@ class RunLock:
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(self.holder.__dict__).encode(), 0)
         self._fd = fd
+        os.environ[HOLDER_VARIABLE] = self.holder.run_id
         return self
 
     def release(self) -> None:
@@ -91,9 +98,28 @@ class RunLock:
         fcntl.flock(self._fd, fcntl.LOCK_UN)
         os.close(self._fd)
         self._fd = None
+        os.environ.pop(HOLDER_VARIABLE, None)
 
     def __enter__(self) -> RunLock:
         return self.acquire()
 
     def __exit__(self, *exc_info) -> None:
         self.release()
+
+
+def held_by_parent() -> bool:
+    """The run named in RUN_LOCK_HOLDER holds the lock and is alive: this process writes under it."""
+    run_id = os.environ.get(HOLDER_VARIABLE, "")
+    holder = recorded_holder()
+    return bool(run_id) and holder is not None and holder.run_id == run_id and pid_alive(holder.pid)
+
+
+@contextmanager
+def writer_lock(name: str, started_at: str) -> Iterator[None]:
+    """For a program that writes a database: the lock its parent holds, or its own (LockBusy when
+    another run holds it)."""
+    if held_by_parent():
+        yield
+        return
+    with RunLock(f"{name}-{os.getpid()}", started_at):
+        yield

@@ -4,16 +4,23 @@ Every make target that writes a database (a load, a build, seeds, docs, freshnes
 this, so it never writes while a run (or another such target) does: DuckDB admits one writer, and
 a load interleaved with a run's loads and build leaves marts that do not add up. A busy lock exits
 75 and names its holder, like `make run`; otherwise the exit code is COMMAND's.
+
+COMMAND gets the database of TARGET (environment or `.env`, default duckdb, anything else an
+error): as TARGET for the loaders and DBT_TARGET for dbt (profiles.yml's default target), and
+LOCK_HOLDER names this lock's run, so the loader knows its parent holds the lock.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 
+from loaders import cli, config
 from scripts import runlog
-from scripts.lock import LockBusy, RunLock
+from scripts.lock import HOLDER_VARIABLE, LockBusy, RunLock
 
 EXIT_BUSY = 75
 
@@ -24,16 +31,18 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m scripts.locked NAME COMMAND [ARG ...]", file=sys.stderr)
         return 2
     name, command = args[0], args[1:]
+    target = config.target()
+    if Path(command[0]).name == "dbt":
+        config.dbt_profiles()
     run_id = f"{runlog.utcnow():%Y%m%dT%H%M%S}-{name}-{uuid.uuid4().hex[:6]}"
     try:
         with RunLock(run_id, runlog.utcnow().isoformat()):
-            return subprocess.call(command)
+            env = {**os.environ, "TARGET": target, "DBT_TARGET": target, HOLDER_VARIABLE: run_id}
+            return subprocess.call(command, env=env)
     except LockBusy as exc:
         print(f"{name}: {exc}", file=sys.stderr)
         return EXIT_BUSY
-    except KeyboardInterrupt:
-        return 130
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main)

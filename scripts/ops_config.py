@@ -29,6 +29,7 @@ class OpsConfig:
     freshness_hours: dict[str, float]
     cooldown_hours: float
     min_quality_score: float = 0.99
+    stuck_after_hours: float = 6.0
 
 
 def config_path() -> Path:
@@ -56,6 +57,7 @@ def load() -> OpsConfig:
             freshness_hours={group: float(hours) for group, hours in settings["health"]["freshness_hours"].items()},
             cooldown_hours=float(settings["alerts"]["cooldown_hours"]),
             min_quality_score=float(settings["health"].get("min_quality_score", 0.99)),
+            stuck_after_hours=float(settings["health"].get("stuck_after_hours", 6)),
         )
     except FileNotFoundError as exc:
         raise ConfigError(f"{path}: not found (set OPS_CONFIG or restore ops.toml)") from exc

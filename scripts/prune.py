@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 import time
 from datetime import timedelta
 from pathlib import Path
 
+from loaders import cli, config
 from scripts import database, ops_config, runlog
 from scripts.lock import LockBusy, RunLock
 
@@ -53,8 +53,9 @@ def delete_old_rows(db: database.Database, days: int) -> int:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="python -m scripts.prune", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--target", choices=database.TARGETS, default=os.environ.get("TARGET", "duckdb"))
+    parser.add_argument("--target", choices=database.TARGETS, help="default: TARGET (environment or .env), else duckdb")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    target = config.target(args.target)
     settings = ops_config.load()
     now = runlog.utcnow()
     try:
@@ -64,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
                     log.info("rotated %s", path)
                 for path in delete_old_files(settings.logs_dir, settings.retention_days):
                     log.info("deleted %s (older than %d days)", path, settings.retention_days)
-            with database.connect(args.target) as db:
+            with database.connect(target) as db:
                 runs = delete_old_rows(db, settings.retention_days)
             log.info("deleted %d run(s) older than %d days from the run log", runs, settings.retention_days)
     except LockBusy as exc:
@@ -74,4 +75,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import duckdb
 import psycopg2
 
+from loaders import cli
 from scripts import database
 
 EXIT_RECONCILED, EXIT_MISMATCH, EXIT_NOT_BUILT = 0, 1, 2
@@ -66,9 +67,10 @@ CATALOGUE_SOURCES = (
     ("ozon", "select account, count(*) from staging.stg_ozon__products group by account", "true"),
     (
         "wildberries",
-        "select account, count(*) from (select distinct account, nm_id, tech_size "
-        "from staging.stg_wildberries__card_sizes) as sizes group by account",
-        "status = 'in_catalogue'",
+        "select account, count(*) from (select account, nm_id, tech_size from staging.stg_wildberries__card_sizes "
+        "union select account, nm_id, tech_size from staging.stg_wildberries__trashed_card_sizes as trashed) as sizes "
+        "group by account",
+        "status <> 'not_in_catalogue'",
     ),
 )
 
@@ -236,4 +238,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main)

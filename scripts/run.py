@@ -25,11 +25,12 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from loaders import config
+from loaders import cli, config
 from loaders.marketplaces import MARKETPLACES
 from loaders.secrets import install_log_masking, mask
 from scripts import alerts, database, ops_config, plan, runlog, schema_changes, steps
 from scripts.lock import LockBusy, RunLock
+from serving import publish
 
 log = logging.getLogger("run")
 
@@ -46,7 +47,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "groups", nargs="*", metavar="GROUP", help=f"any of {', '.join(plan.GROUP_NAMES)}; default: all"
     )
-    parser.add_argument("--target", choices=database.TARGETS, default=os.environ.get("TARGET", "duckdb"))
+    parser.add_argument("--target", choices=database.TARGETS, help="default: TARGET (environment or .env), else duckdb")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--no-transform", action="store_true", help="load only, no dbt build")
     mode.add_argument("--transform-only", action="store_true", help="dbt build only, no loads")
@@ -71,7 +72,7 @@ def configured_marketplaces() -> tuple[dict[str, tuple[tuple[str, ...], list[str
             )
         try:
             configured[name] = (marketplace.resources, [account.name for account in marketplace.accounts()])
-        except config.ConfigError as exc:
+        except config.NotConfigured as exc:
             notes.append(f"{name}: not loaded: {exc}")
     return configured, notes
 
@@ -287,6 +288,8 @@ class Runner:
             error_message="; ".join(problems) or None,
         )
         self._write(run)
+        if any(record.kind == "transform" and record.status == "success" for record in records):
+            publish.publish_after_build(self.target)  # the server's read-only snapshot (DuckDB)
         return status
 
 
@@ -315,7 +318,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     groups = () if args.transform_only else tuple(g for g in plan.GROUP_NAMES if g in (args.groups or plan.GROUP_NAMES))
     try:
+        args.target = config.target(args.target)
         marketplaces, notes = configured_marketplaces()
+        if not args.no_transform:
+            config.dbt_profiles()
     except config.ConfigError as exc:
         log.error("%s", exc)
         return EXIT_CONFIG
@@ -347,4 +353,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main)

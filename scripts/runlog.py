@@ -243,6 +243,15 @@ def close_dead_runs(db: Database, current_run_id: str) -> int:
     return rows
 
 
+def running_runs(db: Database) -> list[tuple[str, datetime]]:
+    """(run_id, started_at) of every run still recorded as running, oldest first."""
+    if not db.relation_exists(SCHEMA, "run_log"):
+        return []
+    return db.execute(
+        f"select run_id, started_at from {SCHEMA}.run_log where kind = 'run' and status = 'running' order by started_at"
+    )
+
+
 def last_statuses(db: Database, step_group: str, marketplace: str) -> dict[str, str]:
     """account -> status of the latest finished load of `step_group` for `marketplace`."""
     if not db.relation_exists(SCHEMA, "run_log"):

@@ -11,8 +11,10 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+from loaders.config import PROJECT_DIR
+
 DBT = str(Path(sys.executable).with_name("dbt"))
 
 QUIET_TOOLS = {"RUNTIME__DLTHUB_TELEMETRY": "false", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
@@ -45,7 +47,13 @@ SCHEDULED_BUILD = ("--exclude-resource-type", "unit_test")
 
 
 def dbt_command(command: str, target: str, *extra: str) -> list[str]:
-    return [DBT, command, "--profiles-dir", ".", "--project-dir", ".", "--target", target, *extra]
+    """`command` may be two words (`docs generate`)."""
+    return [DBT, *command.split(), "--profiles-dir", ".", "--project-dir", ".", "--target", target, *extra]
+
+
+def runner_command(*args: str) -> list[str]:
+    """The production runner (scripts/run.py), as `make run` starts it."""
+    return [sys.executable, "-m", "scripts.run", *args]
 
 
 def run_measured(command: list[str], env: dict[str, str] | None = None, started=None) -> Finished:
@@ -70,6 +78,14 @@ def run_measured(command: list[str], env: dict[str, str] | None = None, started=
             pass  # exiting: the last reading stands
         time.sleep(0.05)
     return Finished(process.returncode, peak_kib / 1024)
+
+
+def run_into(command: list[str], env: dict[str, str], output: TextIO) -> int:
+    """Run `command` with exactly `env` (nothing of this process's environment added), its output
+    and errors written to `output`; returns the exit code."""
+    output.flush()
+    completed = subprocess.run(command, cwd=PROJECT_DIR, env=env, stdout=output, stderr=subprocess.STDOUT, check=False)
+    return completed.returncode
 
 
 def _run(step: str, command: list[str], env: dict[str, str] | None) -> None:

@@ -1,13 +1,16 @@
-"""Print what the marts say: products, stock, orders, what runs out soon and what to ship, and how
-far the data can be trusted: data quality issues and stock anomalies."""
+"""`make summary`: what the marts say, per marketplace: products, stock, orders, what runs out soon and
+what to ship first, and how far the data can be trusted (data quality issues and stock anomalies).
+Reads TARGET's database (DuckDB or PostgreSQL); exit 2 when the marts are not built yet."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 
-import duckdb
+from loaders import cli, config
+from scripts import database
 
-from loaders import config
+EXIT_NOT_BUILT = 2
 
 SUMMARY = """
     with marketplaces as (select distinct marketplace from marts.dim_products)
@@ -30,22 +33,34 @@ SUMMARY = """
 """
 
 LEAST_STOCKED = """
-    select p.seller_article, coalesce(p.product_name, ''), coalesce(sum(i.available_quantity), 0) as available
+    select p.marketplace, p.seller_article, coalesce(p.product_name, ''), coalesce(sum(i.available_quantity), 0)
     from marts.dim_products as p
     left join marts.inventory as i on i.product_key = p.product_key
     where not p.is_archived
-    group by p.seller_article, p.product_name
-    order by available, p.seller_article
+    group by p.marketplace, p.seller_article, p.product_name
+    order by coalesce(sum(i.available_quantity), 0), p.marketplace, p.seller_article
     limit 10
 """
 
-TOP_SHIPMENTS = """
-    select p.seller_article, w.warehouse_name, r.recommended_quantity, r.days_of_cover, r.lost_revenue_per_day
+# Urgent: the shipments to warehouses where stock_alerts says the product runs out (out of stock,
+# critical or warning cover); the most urgent first: the least cover, then the worst severity, then
+# the most revenue lost per day of stock-out.
+URGENT_SHIPMENTS = """
+    select
+        r.marketplace, r.account, p.seller_article, w.warehouse_name, a.severity,
+        r.recommended_quantity, r.days_of_cover, r.lost_revenue_per_day
     from marts.replenishment_plan as r
+    inner join marts.stock_alerts as a
+        on r.product_key = a.product_key and r.warehouse_key = a.warehouse_key
     inner join marts.dim_products as p on r.product_key = p.product_key
     inner join marts.dim_warehouses as w on r.warehouse_key = w.warehouse_key
     where r.location_level = 'warehouse' and r.recommended_quantity > 0
-    order by r.lost_revenue_per_day desc, p.seller_article
+        and a.severity in ('out_of_stock', 'critical', 'warning')
+    order by
+        r.days_of_cover,
+        case a.severity when 'out_of_stock' then 0 when 'critical' then 1 else 2 end,
+        r.lost_revenue_per_day desc,
+        r.marketplace, p.seller_article, w.warehouse_name
     limit 10
 """
 
@@ -57,19 +72,54 @@ QUALITY_ISSUES = """
     order by marketplace, severity, count(*) desc, rule
 """
 
+# Per marketplace, account and kind: how many, how many in the newest loads, and the largest one.
 STOCK_ANOMALIES = """
+    with ranked as (
+        select
+            marketplace, account, kind || ' (' || anomaly_level || ')' as kind, is_latest, detail,
+            row_number() over (
+                partition by marketplace, account, kind, anomaly_level order by coalesce(share, 0) desc, detail
+            ) as rank_by_share
+        from quality.stock_anomalies
+    )
     select
-        marketplace, account, kind || ' (' || anomaly_level || ')', count(*),
-        sum(case when is_latest then 1 else 0 end), arg_max(detail, coalesce(share, 0))
-    from quality.stock_anomalies
-    group by marketplace, account, kind, anomaly_level
-    order by marketplace, account, kind, anomaly_level
+        marketplace, account, kind, count(*), sum(case when is_latest then 1 else 0 end),
+        max(case when rank_by_share = 1 then detail end)
+    from ranked
+    group by marketplace, account, kind
+    order by marketplace, account, kind
 """
 
 
-def print_trust(db: duckdb.DuckDBPyConnection) -> None:
-    issues = db.sql(QUALITY_ISSUES).fetchall()
-    anomalies = db.sql(STOCK_ANOMALIES).fetchall()
+def print_overview(db: database.Database) -> None:
+    for marketplace, products, archived, warehouses, units, lines, sold, alerts, to_ship in db.execute(SUMMARY):
+        print(f"  {marketplace}")
+        print(f"    products:              {products} ({archived} archived)")
+        print(f"    warehouses in stock:   {warehouses}")
+        print(f"    units available:       {int(units)}")
+        print(f"    order lines:           {lines} ({int(sold)} units not cancelled)")
+        print(f"    critical stock alerts: {alerts}")
+        print(f"    units to ship:         {int(to_ship)}")
+    print("  ten active products with the least stock:")
+    for marketplace, article, name, available in db.execute(LEAST_STOCKED):
+        print(f"    {int(available):>6}  {marketplace:<12} {article:<12} {name[:50]}")
+
+
+def print_shipments(db: database.Database) -> None:
+    rows = db.execute(URGENT_SHIPMENTS)
+    print("  most urgent shipments (units to ship, days of cover, revenue lost per day of stock-out):")
+    for marketplace, account, article, warehouse, severity, quantity, cover, lost in rows:
+        print(
+            f"    {int(quantity):>6}  {marketplace:<12} {account:<8} {article:<12} → {warehouse[:24]:<24} "
+            f"{severity:<12} cover {float(cover):>5.1f} d  {float(lost):>9.2f} ₽"
+        )
+    if not rows:
+        print("    none: no warehouse runs short")
+
+
+def print_trust(db: database.Database) -> None:
+    issues = db.execute(QUALITY_ISSUES)
+    anomalies = db.execute(STOCK_ANOMALIES)
     print("  data quality issues (error: left out of the marts; warn: kept, suspect; quality.data_quality_issues):")
     for marketplace, severity, rule, count in issues:
         print(f"    {count:>6}  {marketplace:<12} {severity:<6} {rule}")
@@ -82,32 +132,31 @@ def print_trust(db: duckdb.DuckDBPyConnection) -> None:
         print("    none")
 
 
-def main() -> int:
-    path = config.duckdb_path()
-    with duckdb.connect(str(path), read_only=True) as db:
-        per_marketplace = db.sql(SUMMARY).fetchall()
-        least = db.sql(LEAST_STOCKED).fetchall()
-        shipments = db.sql(TOP_SHIPMENTS).fetchall()
-    print(f"\nSummary of {path.name}")
-    for marketplace, products, archived, warehouses, units, lines, sold, alerts, to_ship in per_marketplace:
-        print(f"  {marketplace}")
-        print(f"    products:              {products} ({archived} archived)")
-        print(f"    warehouses in stock:   {warehouses}")
-        print(f"    units available:       {units}")
-        print(f"    order lines:           {lines} ({sold} units not cancelled)")
-        print(f"    critical stock alerts: {alerts}")
-        print(f"    units to ship:         {int(to_ship)}")
-    print("  ten active products with the least stock:")
-    for article, name, available in least:
-        print(f"    {available:>6}  {article:<12} {name[:50]}")
-    print("  ten most urgent shipments (units, days of cover, revenue lost per day of stock-out):")
-    for article, warehouse, quantity, cover, lost in shipments:
-        cover_text = f"{float(cover):.1f}" if cover is not None else "-"
-        print(f"    {int(quantity):>6}  {article:<12} → {warehouse:<24} cover {cover_text:>5} d  {float(lost):>9.2f} ₽")
-    with duckdb.connect(str(path), read_only=True) as db:
+def where(target: str) -> str:
+    if target == "duckdb":
+        return str(config.duckdb_path())
+    settings = config.postgres_settings()
+    return f"PostgreSQL database {settings['dbname']} at {settings['host']}:{settings['port']}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.summary", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--target", choices=database.TARGETS)
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    target = config.target(args.target)
+    if target == "duckdb" and not config.duckdb_path().exists():
+        print(f"summary: {where(target)} does not exist: run `make demo` or `make run` first", file=sys.stderr)
+        return EXIT_NOT_BUILT
+    with database.connect(target, read_only=True) as db:
+        if not db.relation_exists("marts", "replenishment_plan"):
+            print(f"summary: the marts of {where(target)} are not built yet: run `make run`", file=sys.stderr)
+            return EXIT_NOT_BUILT
+        print(f"\nSummary of {where(target)}")
+        print_overview(db)
+        print_shipments(db)
         print_trust(db)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main)

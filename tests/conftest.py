@@ -8,12 +8,14 @@ import uuid
 import psycopg2
 import pytest
 
+from loaders import config
 from tests.operations_support import BOT_TOKEN, HttpReceiver, SmtpReceiver, isolated_ops
 
 os.environ["RUNTIME__DLTHUB_TELEMETRY"] = "false"
 os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+os.environ["ENV_FILE"] = os.devnull  # a developer's .env never reaches the programs the tests start
 
-pytest_plugins = ["loaders.sandbox.pytest_plugin"]
+pytest_plugins = ["loaders.sandbox.pytest_plugin", "tests.serving_support"]
 
 
 @pytest.fixture
@@ -31,14 +33,7 @@ def workdir(tmp_path, monkeypatch) -> dict[str, str]:
 
 
 def _admin_connection():
-    return psycopg2.connect(
-        host=os.environ.get("PGHOST", "127.0.0.1"),
-        port=int(os.environ.get("PGPORT", "5432")),
-        user=os.environ.get("PGUSER", "postgres"),
-        password=os.environ.get("PGPASSWORD", ""),
-        dbname=os.environ.get("PGDATABASE", "postgres"),
-        connect_timeout=5,
-    )
+    return psycopg2.connect(**config.postgres_settings(), connect_timeout=5)
 
 
 @pytest.fixture

@@ -50,6 +50,23 @@ def run_script(module: str, *args: str, env: dict[str, str] | None = None) -> su
     )
 
 
+def hold_lock(run_id: str) -> subprocess.Popen:
+    """Another process holding the run lock as `run_id`, as a run would, until killed."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import time; from scripts.lock import RunLock; RunLock({run_id!r}, 'then').acquire(); "
+            "print('locked', flush=True); time.sleep(600)",
+        ],
+        cwd=PROJECT_DIR,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "locked"
+    return holder
+
+
 def query(sql: str, params: tuple = ()) -> list[tuple]:
     with duckdb.connect(str(config.duckdb_path()), read_only=True) as db:
         return db.execute(sql, params).fetchall()

@@ -16,8 +16,16 @@ from scripts import alerts, database, steps
 from tests.operations_support import BOT_TOKEN
 
 WB_SCALE = 600  # the WB sandbox's limits and the loader's pacing, both 600 times looser
+# /v4/product/info/stocks with FBO rows as before Ozon's change: the frozen /v4 feed must still have an
+# FBO figure for /v1/analytics/stocks to disagree with.
 SELLER = SandboxConfig(
-    seed=11, products=100, warehouses=6, archived_share=0.1, history_days=10, rate_limit_scale=WB_SCALE
+    seed=11,
+    products=100,
+    warehouses=6,
+    archived_share=0.1,
+    history_days=10,
+    rate_limit_scale=WB_SCALE,
+    ozon_product_stocks_with_fbo=True,
 )
 STOCK_RESOURCES = ("product_stocks", "analytics_stocks", "postings_fbo", "postings_fbs")
 WB_STOCK_RESOURCES = ("orders", "sales", "warehouse_remains", "wb_warehouse_stocks")

@@ -139,11 +139,13 @@ def reconcile(env: dict[str, str]) -> subprocess.CompletedProcess:
 
 def test_every_quarantined_row_is_listed_once(faulted):
     env, _, _ = faulted
-    for schema, table, source_tables in (
-        ("raw_ozon", "postings_quarantine", ("postings_fbo", "postings_fbs")),
-        ("raw_ozon", "warehouse_stock_report_quarantine", ("warehouse_stock_report",)),
-        ("raw_wildberries", "statistics_quarantine", ("orders", "sales")),
-        ("raw_wildberries", "warehouse_remains_quarantine", ("warehouse_remains",)),
+    # A posting or statistics row waits (warn) while its window is read again (loaders/waiting_room.py):
+    # the faulted load is the last one here. A report's broken line has nothing to wait for.
+    for schema, table, source_tables, severity in (
+        ("raw_ozon", "postings_quarantine", ("postings_fbo", "postings_fbs"), "warn"),
+        ("raw_ozon", "warehouse_stock_report_quarantine", ("warehouse_stock_report",), "error"),
+        ("raw_wildberries", "statistics_quarantine", ("orders", "sales"), "warn"),
+        ("raw_wildberries", "warehouse_remains_quarantine", ("warehouse_remains",), "error"),
     ):
         (quarantined,) = query(env, f"select count(*) from {schema}.{table}")[0]
         assert quarantined >= 1, f"the fault put nothing in {schema}.{table}"
@@ -154,7 +156,7 @@ def test_every_quarantined_row_is_listed_once(faulted):
             list(source_tables),
         )
         assert len(listed) == quarantined == len({key for key, _ in listed})
-        assert {severity for _, severity in listed} == {"error"}
+        assert {listed_severity for _, listed_severity in listed} == {severity}
 
 
 def test_hand_made_bad_rows_are_listed_once_with_their_rule(faulted):
@@ -241,8 +243,14 @@ def test_health_warns_about_the_sources_whose_newest_load_scores_low(faulted, mo
     with database.connect("duckdb", read_only=True) as db:  # one bad row of ~150 scores 0.993
         checks = health.quality_scores(db, 0.999)
         summary = runlog.quality_summary(db, 0.999)
+        quarantine = {check.name: (check.status, check.message) for check in health.waiting_quarantine(db)}
     low = {check.name: check.status for check in checks}
     assert low["data quality ozon/100001 analytics_stocks"] == "warn"
-    assert low["data quality wildberries/shop orders"] == "warn"
     assert "data quality ozon/100001 product_stocks" not in low
     assert summary.startswith("data quality: ") and "analytics_stocks" in summary
+    # The faulted load's quarantined postings and statistics rows wait for a re-read; the stock
+    # reports' broken lines of that newest load were given up at once.
+    assert set(quarantine) == {"quarantine ozon/100001", "quarantine wildberries/shop"}
+    for status, message in quarantine.values():
+        assert status == "degraded"
+        assert "wait for a re-read" in message and "of the newest load could not be stored" in message

@@ -11,7 +11,7 @@ import pytest
 
 from loaders.sandbox import Sandbox, SandboxConfig
 from scripts import database, steps
-from tests.velocity_truth import expected_ads
+from tests.velocity_truth import expected_ads, ozon_units
 
 SELLER = SandboxConfig(seed=11, products=150, warehouses=8, archived_share=0.15, unknown_warehouses=1, history_days=10)
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -123,13 +123,7 @@ def test_marts_match_what_the_sandbox_served(destination):
         day: {(row["product_id"], row["canonical_warehouse"]): row["available"] for row in t.fbo_stock if row["known"]}
         for day, t in snapshots.items()
     }
-    units: Counter = Counter()
-    for line in order_lines:
-        days_ago = (as_of - line["business_date"]).days
-        if line["scheme"] == "fbo" and line["warehouse_known"] and line["order_status"] != "cancelled":
-            if 1 <= days_ago <= 7:
-                units[(line["product_id"], line["canonical_warehouse"], days_ago)] += line["quantity"]
-    expected = expected_ads(available, units, as_of, window=7)
+    expected = expected_ads(available, ozon_units(order_lines, as_of, window=7), as_of, window=7)
     assert {(pid, name): round(float(value), 6) for pid, name, value, _ in ads} == {
         pair: round(value, 6) for pair, value in expected.items()
     }

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 from datetime import timedelta
@@ -10,8 +12,9 @@ from datetime import timedelta
 import pytest
 
 from scripts import database, runlog
+from scripts.lock import lock_path
 from scripts.steps import PROJECT_DIR
-from tests.operations_support import HttpReceiver, isolated_ops, run_script
+from tests.operations_support import HttpReceiver, hold_lock, isolated_ops, query, run_script
 
 
 @pytest.fixture
@@ -54,6 +57,7 @@ def test_healthy_after_a_recent_successful_run(ops):
     code, checks = health()
     assert code == 0
     assert {name: check["status"] for name, check in checks.items()} == {
+        "data folder": "ok",
         "database": "ok",
         "last run": "ok",
         "freshness ozon/shop catalogue": "ok",
@@ -141,3 +145,91 @@ def test_a_run_writing_the_duckdb_file_makes_the_database_busy_not_unhealthy(ops
         writer.wait()
     assert code == 0
     assert checks["database"]["status"] == "warn" and "20260101T040000-cccccc" in checks["database"]["message"]
+
+
+def record_running(run_id: str, hours_ago: float) -> None:
+    """What a runner writes when it starts; a runner that dies leaves it so."""
+    with database.connect("duckdb") as db:
+        record = runlog.StepRecord(run_id, "run", "run")
+        record.started_at = runlog.utcnow() - timedelta(hours=hours_ago)
+        runlog.write_step(db, record)
+
+
+def test_health_closes_a_run_whose_process_is_gone_without_waiting_for_the_next_run(ops):
+    record_running("20260101T010000-dead01", hours_ago=2)  # e.g. its database connection dropped
+    record_run("20260101T020000-aaaaaa", hours_ago=1)  # a later run succeeded
+    code, checks = health()
+    assert code == 1
+    assert checks["dead runs"]["status"] == "fail" and "20260101T010000-dead01" in checks["dead runs"]["message"]
+    assert query("select status from ops.run_log where run_id = '20260101T010000-dead01'") == [("died",)]
+    code, checks = health()
+    assert code == 0 and "dead runs" not in checks, "closed once, reported once"
+
+
+def test_health_clears_the_stale_lock_of_a_killed_run_and_marks_it_killed(ops):
+    holder = hold_lock("20200101T000000-dead00")
+    record_running("20200101T000000-dead00", hours_ago=0.5)
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    code, checks = health()
+    assert code == 1
+    assert "cleared the stale lock of run 20200101T000000-dead00" in checks["dead runs"]["message"]
+    assert checks["lock"]["status"] == "ok"
+    assert query("select status from ops.run_log where run_id = '20200101T000000-dead00'") == [("killed",)]
+    assert checks["last run"]["status"] == "fail" and "killed" in checks["last run"]["message"]
+
+
+def test_a_live_run_older_than_the_stuck_timeout_is_unhealthy_and_left_running(ops):
+    config = ops / "ops.toml"
+    config.write_text(config.read_text().replace("stuck_after_hours = 6", "stuck_after_hours = 1"))
+    record_run("20260101T000000-aaaaaa", hours_ago=3)
+    holder = hold_lock("20260101T010000-slow01")
+    try:
+        record_running("20260101T010000-slow01", hours_ago=0.5)
+        code, checks = health()
+        assert code == 0 and checks["last run"]["status"] == "ok" and "stuck run" not in checks
+        with database.connect("duckdb") as db:
+            db.execute(
+                "update ops.run_log set started_at = started_at - interval 2 hour where run_id = ?",
+                ("20260101T010000-slow01",),
+            )
+        code, checks = health()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert code == 1
+    stuck = checks["stuck run"]
+    assert stuck["status"] == "fail" and "20260101T010000-slow01" in stuck["message"]
+    assert f"kill {holder.pid}" in stuck["message"] and "limit 1 h" in stuck["message"]
+    assert query("select status from ops.run_log where run_id = '20260101T010000-slow01'") == [("running",)]
+
+
+def test_unhealthy_when_the_data_folder_cannot_be_written(ops, monkeypatch, tmp_path):
+    record_run("20260101T020000-aaaaaa", hours_ago=1)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the dlt state folder's parent should be")
+    monkeypatch.setenv("DLT_PIPELINES_DIR", str(blocker / "dlt"))  # the lock lives in its parent
+    code, checks = health()
+    assert code == 1
+    assert checks["data folder"]["status"] == "fail" and "is a file, not a folder" in checks["data folder"]["message"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a folder without write permission")
+def test_unhealthy_when_the_data_folder_is_read_only(ops):
+    record_run("20260101T020000-aaaaaa", hours_ago=1)
+    folder = lock_path().parent
+    folder.chmod(0o555)
+    try:
+        code, checks = health()
+    finally:
+        folder.chmod(0o755)
+    assert code == 1 and "cannot write" in checks["data folder"]["message"]
+
+
+def test_a_file_that_is_not_a_duckdb_database_is_unhealthy_with_the_fix(ops):
+    database_path = ops / "warehouse.duckdb"
+    database_path.write_bytes(os.urandom(4096))
+    code, checks = health()
+    assert code == 1
+    message = checks["database"]["message"]
+    assert "is not a DuckDB database" in message and "DUCKDB_PATH" in message

@@ -183,10 +183,7 @@ def test_a_killed_runs_stale_lock_is_reported_and_cleared(ops):
     holder.send_signal(signal.SIGKILL)
     holder.wait()
 
-    health = run_script("scripts.health")
-    assert health.returncode == 1
-    assert "stale lock" in health.stdout and "20200101T000000-dead00" in health.stdout
-
+    # (`make health` would clear it too: tests/test_operations_health.py)
     with Sandbox(SandboxConfig(seed=4, products=10, warehouses=2)) as sandbox:
         account = sandbox.ozon.accounts[0]
         env = {

@@ -1,4 +1,5 @@
-"""Schema changes found in dlt's schema history: new columns and nested tables, not a first load."""
+"""Schema changes found in dlt's schema history (new columns and nested tables, not a first load) and in
+the data (a column always filled that a load left empty)."""
 
 from __future__ import annotations
 
@@ -36,3 +37,20 @@ def test_new_columns_and_nested_tables_are_changes_new_resources_are_not(workdir
         ("products__tags", "", "new_table")
     ]
     assert changes_after([{"id": 4, "name": "plate", "colour": "blue"}], "products") == []
+
+
+def products(count: int, **fields) -> list[dict]:
+    return [{"id": number, "name": f"product {number}", **fields} for number in range(count)]
+
+
+def test_a_field_sent_in_every_row_and_then_in_none_is_a_vanished_column(workdir):
+    assert changes_after(products(12, colour="red"), "products") == []
+    assert changes_after(products(12), "products") == [("products", "colour", "vanished_column")]
+    assert changes_after(products(12), "products") == [], "reported once: the load before had no colour either"
+
+    some_with_colour = products(6, colour="red") + products(6)
+    assert changes_after(some_with_colour, "products") == []
+    assert changes_after(products(12), "products") == [], "a field only sometimes sent has not vanished"
+
+    assert changes_after(products(12, colour="red"), "products") == []
+    assert changes_after(products(3), "products") == [], "three rows say nothing about a field"

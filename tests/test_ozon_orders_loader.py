@@ -243,3 +243,46 @@ def test_a_database_restored_from_a_backup_is_re_synced_and_loses_no_posting(san
     for scheme, table in (("fbo", "postings_fbo"), ("fbs", "postings_fbs")):
         stored = {number for (number,) in raw(f"select posting_number from raw_ozon.{table}")}
         assert stored == set(truth_lines(sandbox, scheme))
+
+
+def fbo_reads() -> list[tuple[str, int]]:
+    """(window_since, quarantined_rows) of each load's read of the FBO list, in order."""
+    return raw(
+        "select window_since, quarantined_rows from raw_ozon.resource_outcomes "
+        "where resource = 'postings_fbo' order by _dlt_load_id"
+    )
+
+
+def test_a_quarantined_posting_is_read_again_until_it_is_stored(sandbox, monkeypatch):
+    """With a one-day look-back, the window that held the malformed posting has moved on by the next
+    load: only the waiting room brings the posting back."""
+    monkeypatch.setenv("OZON_ORDERS_LOOKBACK_DAYS", "1")
+    load_orders(sandbox, monkeypatch)
+    for fault in ("malformed_row", None, None):
+        sandbox.clock.advance(timedelta(days=3))
+        if fault:
+            sandbox.ozon.postings.inject(fault, path=FBO_LIST)
+        load_orders(sandbox, monkeypatch)
+
+    _, faulted, again, after = fbo_reads()
+    assert faulted[1] == 1 and again == (faulted[0], 0), "the next load read the faulted window again, cleanly"
+    assert after[0] > again[0] and after[1] == 0, "then the window closed"
+    stored = {number for (number,) in raw("select posting_number from raw_ozon.postings_fbo")}
+    assert stored == set(truth_lines(sandbox, "fbo"))
+
+
+def test_a_posting_still_quarantined_after_the_retries_stops_holding_the_window(sandbox, monkeypatch, caplog):
+    monkeypatch.setenv("OZON_ORDERS_LOOKBACK_DAYS", "1")
+    monkeypatch.setenv("QUARANTINE_RETRIES", "2")
+    load_orders(sandbox, monkeypatch)
+    with caplog.at_level(logging.WARNING, logger="loaders.waiting_room"):
+        for fault in ("malformed_row", "malformed_row", None):
+            sandbox.clock.advance(timedelta(days=3))
+            if fault:  # one page with rows per load takes it: the first of the window, each time
+                sandbox.ozon.postings.inject(fault, path=FBO_LIST)
+            load_orders(sandbox, monkeypatch)
+
+    _, first, second, third = fbo_reads()
+    assert first[1] == second[1] == 1 and second[0] == first[0]
+    assert "still quarantined after 2 reads" in caplog.text
+    assert third[0] > second[0], "given up: the next load reads from its look-back"

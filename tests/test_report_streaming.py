@@ -154,19 +154,25 @@ def remains_row(number: int) -> dict:
     return {"nmId": number, "barcode": f"{number:013}", "warehouses": [{"warehouseName": "Склад", "quantity": 1}]}
 
 
+class _CountingFile:
+    """A binary file that records how far it has been read after each read."""
+
+    def __init__(self, file, read: list[int]) -> None:
+        self.file, self.positions = file, read
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.file.read(size)
+        self.positions.append(self.file.tell())
+        return chunk
+
+
 @pytest.fixture
 def chars_read(monkeypatch) -> list[int]:
-    """After each read of the JSON array reader, how many characters of its file it has read."""
+    """After each read of the JSON array reader, how many bytes of its file it has read."""
     read: list[int] = []
-    original = streaming._ArrayReader._read
-
-    def counting_read(self):
-        more = original(self)
-        read.append(self.offset + len(self.buffer))
-        return more
-
+    original = streaming._after_bom
     monkeypatch.setattr(streaming, "READ_CHARS", 4096)
-    monkeypatch.setattr(streaming._ArrayReader, "_read", counting_read)
+    monkeypatch.setattr(streaming, "_after_bom", lambda file: _CountingFile(original(file), read))
     return read
 
 

@@ -322,6 +322,8 @@ def test_cli_flags_parse(capsys):
     assert config.forbidden_endpoints == (OFFICES,) and config.sparse
     defaults, _ = parse_args([])
     assert (defaults.removed_endpoints, defaults.forbidden_endpoints, defaults.sparse) == ((), (), False)
+    assert not defaults.ozon_product_stocks_with_fbo, "Ozon's announced /v4/product/info/stocks by default"
+    assert parse_args(["--ozon-product-stocks-with-fbo"])[0].ozon_product_stocks_with_fbo
     with pytest.raises(SystemExit):
         parse_args(["--forbid", f"1:{ORDERS}"])  # one account: index 1 does not exist
     assert main(["--products", "5", "--remove", "/v2/product/list"]) == 2  # no such route

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 import requests
@@ -18,6 +19,7 @@ import requests
 from loaders.sandbox import Sandbox, SandboxConfig
 from loaders.sandbox.ozon import OzonApi
 from loaders.sandbox.ozon_warehouses import CANONICAL_WAREHOUSES, VARIANT_KINDS
+from loaders.sandbox.pytest_plugin import OZON_FIXTURE_CONFIG
 from tests.ozon_requests import ok, post
 
 PRODUCT_LIST = "/v3/product/list"
@@ -161,7 +163,14 @@ def test_product_info_list_rejects_more_than_1000_ids(ozon_sandbox):
 # --- stock --------------------------------------------------------------------------------------
 
 
-def test_product_stocks_page_with_a_cursor_until_it_is_empty(ozon_sandbox):
+@pytest.mark.parametrize("with_fbo", [False, True], ids=["fbo-in-analytics-only", "old-behaviour"])
+def test_product_stocks_page_with_a_cursor_until_it_is_empty(with_fbo):
+    """Since Ozon's announced change /v4 sends no FBO rows; the knob serves them as before."""
+    with Sandbox(replace(OZON_FIXTURE_CONFIG, ozon_product_stocks_with_fbo=with_fbo)) as ozon_sandbox:
+        check_product_stock_pages(ozon_sandbox, with_fbo)
+
+
+def check_product_stock_pages(ozon_sandbox: Sandbox, with_fbo: bool) -> None:
     truth = truth_of(ozon_sandbox)
     active = {p["product_id"]: p for p in truth.products if not p["archived"]}
     available = Counter()
@@ -184,9 +193,11 @@ def test_product_stocks_page_with_a_cursor_until_it_is_empty(ozon_sandbox):
     assert [i["product_id"] for i in items] == sorted(active)
     for item in items:
         stocks = {s["type"]: s for s in item["stocks"]}
-        fbo = stocks.pop("fbo")
-        assert fbo["present"] - fbo["reserved"] == available[item["product_id"]]
-        assert fbo["reserved"] == active[item["product_id"]]["fbo_reserved"]
+        if with_fbo:
+            fbo = stocks.pop("fbo")
+            assert fbo["present"] - fbo["reserved"] == available[item["product_id"]]
+            assert fbo["reserved"] == active[item["product_id"]]["fbo_reserved"]
+        assert "fbo" not in stocks
         assert {t: (s["present"], s["reserved"]) for t, s in stocks.items()} == {
             t: v for (pid, t), v in seller_stock.items() if pid == item["product_id"]
         }

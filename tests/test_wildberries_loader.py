@@ -489,3 +489,22 @@ def test_a_table_the_database_lost_is_created_again_and_read_in_full(wb, caplog)
     assert "lost table(s) cards__sizes" in caplog.text and "reading cards in full" in caplog.text
     assert result.status == "complete"
     assert scalar("select count(*) from raw_wildberries.cards__sizes") == sizes > 0
+
+
+def test_a_quarantined_order_is_read_again_until_it_is_stored(wb, monkeypatch):
+    monkeypatch.setenv("WB_ORDERS_LOOKBACK_HOURS", "1")
+    load(wb, "orders")
+    wb.clock.advance(timedelta(days=2))
+    wb.wildberries.faults.inject("malformed_row", times=1, path=ORDERS)
+    load(wb, "orders")
+    wb.clock.advance(timedelta(days=2))
+    load(wb, "orders")
+
+    reads = rows(
+        "select window_since, quarantined_rows from raw_wildberries.resource_outcomes "
+        "where resource = 'orders' order by _dlt_load_id"
+    )
+    assert reads[1][1] == 1 and reads[2] == (reads[1][0], 0)
+    assert {srid for (srid,) in rows("select srid from raw_wildberries.orders")} == {
+        o["srid"] for o in truth(wb).orders
+    }

@@ -14,7 +14,8 @@ def expected_ads(available: dict[date, dict], units: Counter, as_of: date, windo
     pair the snapshot listed; `units` the units sold per (product, warehouse, days before `as_of`).
     A day is in stock when it opened with stock (the day before's snapshot; 0 once a pair seen
     before is no longer listed) or when something sold that day; before a pair's first snapshot
-    only days with sales count.
+    only days with sales count. The window must lie within the stock history (the day-one rule,
+    where days of unknown stock count too, is checked on units: `window_units`).
     """
     first_seen: dict[tuple, date] = {}
     for day in sorted(available):
@@ -32,3 +33,25 @@ def expected_ads(available: dict[date, dict], units: Counter, as_of: date, windo
         if in_stock_days:
             expected[pair] = sold / in_stock_days
     return expected
+
+
+def window_units(units: Counter, window: int) -> dict[tuple, int]:
+    """Units sold per (product, warehouse) over the `window` days before as_of, from `units` as for
+    `expected_ads`."""
+    totals: Counter = Counter()
+    for (product, warehouse, days_ago), sold in units.items():
+        if 1 <= days_ago <= window:
+            totals[(product, warehouse)] += sold
+    return {pair: sold for pair, sold in totals.items() if sold}
+
+
+def ozon_units(order_lines: list[dict], as_of: date, window: int) -> Counter:
+    """Units of the Ozon sandbox's FBO order lines (not cancelled, known warehouse) per (product,
+    warehouse, days before `as_of`), over the `window` days before `as_of`."""
+    units: Counter = Counter()
+    for line in order_lines:
+        days_ago = (as_of - line["business_date"]).days
+        if line["scheme"] == "fbo" and line["warehouse_known"] and line["order_status"] != "cancelled":
+            if 1 <= days_ago <= window:
+                units[(line["product_id"], line["canonical_warehouse"], days_ago)] += line["quantity"]
+    return units

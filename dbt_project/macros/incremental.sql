@@ -278,3 +278,45 @@
             and newest.snapshot_source = newest_loads.snapshot_source
             and newest.load_id = newest_loads.load_id
 {%- endmacro %}
+
+{#- on-run-end: forget the incremental state of every incremental model a failed or erroring test
+    reads, so the next build rebuilds it from everything. Without this, rows an incremental build
+    got wrong stay (later builds only add), and the test fails on every run after. Renders the
+    statements the hook runs (dbt runs hooks outside a transaction; hook_commit ends the one
+    PostgreSQL's driver opens by itself). -#}
+{% macro incremental_forget_after_failed_tests(results) -%}
+    {%- if execute -%}
+        {%- set forgotten = [] -%}
+        {%- set statements = [] -%}
+        {%- for result in results
+            if result.node.resource_type == 'test' and result.status in ('fail', 'error') -%}
+            {%- for model_id in result.node.depends_on.nodes
+                if model_id in graph.nodes and graph.nodes[model_id].config.materialized == 'incremental'
+                and model_id not in forgotten -%}
+                {%- set model = graph.nodes[model_id] -%}
+                {%- set identifier = model.alias ~ '__incremental_state' -%}
+                {%- if adapter.get_relation(model.database, model.schema, identifier) is not none -%}
+                    {%- set state = api.Relation.create(database=model.database, schema=model.schema, identifier=identifier) -%}
+                    {%- do statements.append("delete from " ~ state ~ " where model_name = '" ~ model.alias ~ "'") -%}
+                    {%- do forgotten.append(model_id) -%}
+                    {{ log(model.alias ~ ": a test on it failed, the next build rebuilds it from everything", info=true) }}
+                {%- endif -%}
+            {%- endfor -%}
+        {%- endfor -%}
+        {%- if statements -%}
+            {{ statements | join(';\n') }};
+            {{ hook_commit() }}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro hook_commit() -%}
+    {{ return(adapter.dispatch('hook_commit')()) }}
+{%- endmacro %}
+
+{% macro default__hook_commit() -%}
+{%- endmacro %}
+
+{% macro postgres__hook_commit() -%}
+    commit;
+{%- endmacro %}

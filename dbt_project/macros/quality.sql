@@ -27,8 +27,11 @@
     {{ alias }}.posting_number || ':' || cast({{ alias }}.line_number as varchar)
 {%- endmacro %}
 
+{#- A row of /v1/analytics/stocks without its (optional) warehouse_name is told apart by warehouse_id. -#}
 {% macro ozon_analytics_stock_natural_key(alias) -%}
-    cast({{ alias }}.sku as varchar) || '@' || coalesce({{ alias }}.raw_warehouse_name, '')
+    cast({{ alias }}.sku as varchar) || '@' || coalesce(
+        {{ alias }}.raw_warehouse_name, 'warehouse_id ' || cast({{ alias }}.warehouse_id as varchar), ''
+    )
 {%- endmacro %}
 
 {% macro ozon_product_stock_natural_key(alias) -%}
@@ -36,7 +39,7 @@
 {%- endmacro %}
 
 {% macro wildberries_remains_natural_key(alias) -%}
-    cast({{ alias }}.nm_id as varchar) || '/' || {{ alias }}.tech_size || '@' || coalesce({{ alias }}.raw_warehouse_name, '')
+    cast({{ alias }}.nm_id as varchar) || '/' || {{ alias }}.size_key || '@' || coalesce({{ alias }}.raw_warehouse_name, '')
 {%- endmacro %}
 
 {#- The columns of data_quality_issues (after marketplace) for one rule over rows that carry

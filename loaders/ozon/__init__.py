@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from datetime import datetime
 
 import dlt
 
-from loaders import config, streaming
+from loaders import config, streaming, waiting_room
 from loaders.config import OzonAccount
 from loaders.http import ApiClient
 from loaders.outcomes import Outcomes
@@ -66,13 +67,15 @@ def ozon_source(
         return [{**item, **stamp} for item in items]
 
     guard = outcomes.guard if outcomes else (lambda function: function)
+    note_window = outcomes.note_window if outcomes else (lambda *read: None)
 
     @dlt.resource(write_disposition="merge", primary_key=("account", "product_id"), columns=columns)
     @guard
     def product_list_items() -> Iterator[list[dict]]:
+        # The pass that listed a product tells whether it is archived when `archived` is not sent.
         for visibility in settings.CATALOGUE_VISIBILITIES:
             for page in helpers.product_list_pages(client, visibility):
-                yield stamped(page)
+                yield stamped([{**item, "listed_with_visibility": visibility} for item in page])
 
     @dlt.transformer(
         data_from=product_list_items, write_disposition="merge", primary_key=("account", "id"), columns=columns
@@ -125,19 +128,23 @@ def ozon_source(
         reason, to `postings_quarantine` rather than failing the account's orders. A window cut
         short of now leaves its end in the resource state, where the next load resumes."""
         state = dlt.current.resource_state()
-        since, to = postings.window(cursor.start_value, now, state.get("resume_from"))
-        for page in postings.posting_pages(client, endpoint, since, to):
-            good, quarantined = [], []
-            for posting in page:
-                reason = postings.quarantine_reason(posting, cursor.cursor_path)
-                if reason:
-                    quarantined.append(postings.quarantine(endpoint, posting, reason))
-                else:
-                    good.append(posting)
-            if good:
-                yield stamped(good)
-            if quarantined:
-                yield postings.to_quarantine_table(stamped(quarantined))
+        since, to = postings.window(cursor.start_value, now, state.get("resume_from"), waiting_room.opened_since(state))
+        window_since = postings.rfc3339(since)
+        label = f"Ozon account {account.name}: {resource}"
+        with waiting_room.read(state, window_since, label, functools.partial(note_window, resource)) as waiting:
+            for page in postings.posting_pages(client, endpoint, since, to):
+                good, quarantined = [], []
+                for posting in page:
+                    reason = postings.quarantine_reason(posting, cursor.cursor_path)
+                    if reason:
+                        quarantined.append(postings.quarantine(endpoint, posting, reason, window_since))
+                    else:
+                        good.append(posting)
+                if good:
+                    yield stamped(good)
+                if quarantined:
+                    waiting += quarantined
+                    yield postings.to_quarantine_table(stamped(quarantined))
         if to < now:
             state["resume_from"] = postings.rfc3339(to)
             if unfinished is not None:

@@ -43,8 +43,8 @@ def make_client(account: OzonAccount) -> ApiClient:
         is_auth_error=is_auth_error,
         rejects_credentials=rejects_credentials,
         auth_hint=(
-            f"Ozon rejected Client-Id {account.client_id} with this Api-Key: check OZON_CLIENT_ID and "
-            "OZON_API_KEY (keys expire after 6 months; a new one is made in the seller cabinet)."
+            f"Ozon rejected Client-Id {account.client_id} with this Api-Key: check {account.variable('CLIENT_ID')} "
+            f"and {account.variable('API_KEY')} (keys expire after 6 months; a new one is made in the seller cabinet)."
         ),
         requests_per_second=settings.REQUESTS_PER_SECOND * scale,
         endpoint_intervals={

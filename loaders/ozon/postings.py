@@ -4,14 +4,13 @@ lists, and setting aside postings that cannot be stored."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import dlt
 
-from loaders.config import ConfigError
+from loaders import config
 from loaders.http import ApiClient
 from loaders.ozon import settings
 
@@ -23,16 +22,12 @@ QUARANTINE_COLUMNS = {
     "posting_number": {"data_type": "text", "nullable": True},
     "reason": {"data_type": "text", "nullable": False},
     "raw_posting": {"data_type": "text", "nullable": False},
+    "window_since": {"data_type": "text", "nullable": True},  # the read it came from
 }
 
 
 def days_setting(name: str, default: int) -> int:
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return default
-    if not text.isdigit() or not 0 < int(text) <= 365:
-        raise ConfigError(f"{name} must be a whole number of days between 1 and 365, not {text!r}")
-    return int(text)
+    return config.whole_number(name, default, 1, 365, "days")
 
 
 def cursor(field: str, now: datetime) -> dlt.sources.incremental:
@@ -48,11 +43,17 @@ def cursor(field: str, now: datetime) -> dlt.sources.incremental:
     )
 
 
-def window(start_value: str, now: datetime, resume_from: str | None = None) -> tuple[datetime, datetime]:
+def window(
+    start_value: str, now: datetime, resume_from: str | None = None, reopened: str | None = None
+) -> tuple[datetime, datetime]:
     """(since, to) of this load: from the cursor's start (lag applied), or from where the previous
-    load of a longer window stopped (`resume_from`), at most OZON_ORDERS_WINDOW_DAYS and a year,
+    load of a longer window stopped (`resume_from`), or from an earlier window kept open by the
+    waiting room (`reopened`, loaders/waiting_room.py), at most OZON_ORDERS_WINDOW_DAYS and a year,
     up to now."""
-    since = max(parse_time(start_value), parse_time(resume_from) if resume_from else MIN_TIME, now - MAX_PERIOD)
+    start = parse_time(start_value)
+    if reopened and not resume_from:
+        start = min(start, parse_time(reopened))
+    since = max(start, parse_time(resume_from) if resume_from else MIN_TIME, now - MAX_PERIOD)
     days = days_setting("OZON_ORDERS_WINDOW_DAYS", settings.ORDERS_WINDOW_DAYS)
     return since, min(now, since + timedelta(days=days))
 
@@ -95,14 +96,16 @@ def quarantine_reason(posting: Any, cursor_field: str) -> str | None:
     return "; ".join(problems) or None
 
 
-def quarantine(endpoint: str, posting: Any, reason: str) -> dict:
-    """The row kept for a posting that cannot be stored: where it came from, why, and all of it."""
+def quarantine(endpoint: str, posting: Any, reason: str, window_since: str) -> dict:
+    """The row kept for a posting that cannot be stored: where it came from (the list and the
+    beginning of the window read), why, and all of it."""
     number = posting.get("posting_number") if isinstance(posting, dict) else None
     return {
         "endpoint": endpoint,
         "posting_number": number if isinstance(number, str) else None,
         "reason": reason,
         "raw_posting": json.dumps(posting, ensure_ascii=False, sort_keys=True),
+        "window_since": window_since,
     }
 
 

@@ -26,19 +26,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from loaders import config, streaming
-from loaders.http import ApiClient, ApiError, ApiRequestError, ApiUnavailableError
+from loaders.http import ApiClient, ApiRequestError, ApiUnavailableError
 from loaders.ozon import settings
+from loaders.report_outcomes import FAILED, LOADED, MALFORMED, TIMED_OUT, UNREACHABLE, ReportFailedError
 
 log = logging.getLogger(__name__)
 
 REPORT_TYPE = "warehouse_stock"
-# What `report_requests.outcome` says: the rows were loaded, or why nothing was (Ozon said
-# `failed`; still not ready at the deadline; the file cannot be read; polling or download broke).
-LOADED, FAILED, TIMED_OUT, MALFORMED, UNREACHABLE = "loaded", "failed", "timed_out", "malformed", "unreachable"
-
-
-class ReportFailedError(ApiError):
-    """A report failed, timed out or came back malformed; none of the run's stock rows were loaded."""
 
 
 def report_timeout() -> float:

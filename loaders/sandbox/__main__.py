@@ -53,6 +53,11 @@ def parse_args(argv: list[str] | None = None) -> tuple[SandboxConfig, Path | Non
     parser.add_argument(
         "--sparse", action="store_true", help="leave out answer fields the API schema does not require (not the keys)"
     )
+    parser.add_argument(
+        "--ozon-product-stocks-with-fbo",
+        action="store_true",
+        help="serve FBO rows in /v4/product/info/stocks as before Ozon's announced change (FBO only in analytics)",
+    )
     args = parser.parse_args(argv)
     try:
         config = make_config(args)
@@ -80,6 +85,7 @@ def make_config(args: argparse.Namespace) -> SandboxConfig:
         removed_endpoints=tuple(args.remove),
         forbidden_endpoints=tuple(args.forbid),
         sparse=args.sparse,
+        ozon_product_stocks_with_fbo=args.ozon_product_stocks_with_fbo,
     )
 
 

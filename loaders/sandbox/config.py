@@ -51,6 +51,9 @@ class SandboxConfig:
     # Every JSON answer leaves out the fields its OpenAPI schema does not require, except the keys
     # the loaders need (sparse.py); the truth does not change.
     sparse: bool = False
+    # Ozon's announced change: /v4/product/info/stocks no longer sends FBO rows (FBO stock is in
+    # /v1/analytics/stocks only). True serves them as before the change.
+    ozon_product_stocks_with_fbo: bool = False
 
     def __post_init__(self) -> None:
         if self.products < 0:

@@ -1,6 +1,6 @@
 """The Ozon Seller API endpoints the loaders use, served from a generated seller (see ozon_data).
 
-Shapes follow /work/shared/api/ozon.md §2–4: bare or `result`-wrapped envelopes per method,
+Shapes follow the Ozon Seller API documentation: bare or `result`-wrapped envelopes per method,
 base64-JSON keyset cursors, gRPC-style error bodies `{"code", "message", "details"}`.
 """
 
@@ -100,7 +100,10 @@ class OzonApi(MarketplaceApi):
         self.removed_status = 400
         self.route("POST", PRODUCT_LIST, _product_list)
         self.route("POST", PRODUCT_INFO_LIST, _product_info_list)
-        self.route("POST", PRODUCT_STOCKS, _product_stocks)
+        # Ozon's announced change: /v4/product/info/stocks describes FBS, rFBS and FBP stock only,
+        # FBO stock comes from /v1/analytics/stocks. True serves the FBO rows as before it.
+        self.product_stocks_with_fbo = config.ozon_product_stocks_with_fbo
+        self.route("POST", PRODUCT_STOCKS, lambda call: _product_stocks(call, self.product_stocks_with_fbo))
         self.route("POST", ANALYTICS_STOCKS, _analytics_stocks)
         register_reference_routes(self, config)
         self.reports = register_report_routes(self, now=self.clock.now)
@@ -255,7 +258,7 @@ def _product_info_list(call: ApiCall) -> dict:
     return {"items": [_info_item(seller, listing, at) for listing in found]}
 
 
-def _product_stocks(call: ApiCall) -> dict:
+def _product_stocks(call: ApiCall, with_fbo: bool) -> dict:
     seller: OzonSeller = call.account
     at = seller.feed_moment(PRODUCT_STOCKS, seller.now())
     if not isinstance(call.body.get("filter"), dict):
@@ -269,7 +272,7 @@ def _product_stocks(call: ApiCall) -> dict:
     return {
         "cursor": _encode_cursor({"after_product_id": page[-1].product_id}) if more else "",
         "total": len(matches),
-        "items": [_stock_item(listing, seller.stock(listing, at)) for listing in page],
+        "items": [_stock_item(listing, seller.stock(listing, at), with_fbo) for listing in page],
     }
 
 
@@ -530,7 +533,7 @@ def _commissions(product: Product) -> list[dict]:
     return rows
 
 
-def _stock_item(listing: Listing, stock: ProductStock) -> dict:
+def _stock_item(listing: Listing, stock: ProductStock, with_fbo: bool) -> dict:
 
     def entry(kind: str, present: int, reserved: int) -> dict:
         return {
@@ -545,7 +548,7 @@ def _stock_item(listing: Listing, stock: ProductStock) -> dict:
     return {
         "offer_id": listing.offer_id,
         "product_id": listing.product_id,
-        "stocks": [entry("fbo", stock.fbo_present, stock.fbo_reserved)]
+        "stocks": ([entry("fbo", stock.fbo_present, stock.fbo_reserved)] if with_fbo else [])
         + [entry(own.type, own.present, own.reserved) for own in stock.seller_stock],
     }
 

@@ -1,6 +1,6 @@
 """Ozon orders (postings): `POST /v3/posting/fbo/list` and `POST /v4/posting/fbs/list`.
 
-Contract: /work/shared/api/ozon.md §5 (bare `{"postings", "has_next", "cursor"}` envelopes, `limit`
+Contract: the Ozon Seller API documentation (bare `{"postings", "has_next", "cursor"}` envelopes, `limit`
 1..100, `filter.since`/`filter.to` required, a period of at most a year, a base64 JSON keyset
 cursor). FBO lists are ordered by `created_at`, FBS lists by `in_process_at` (v4 has no
 `created_at`), then by id. The removed lists (`/v2/posting/fbo/list`, `/v3/posting/fbs/list`)

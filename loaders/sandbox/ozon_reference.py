@@ -1,7 +1,7 @@
 """Ozon warehouses and clusters: `/v2/warehouse/list` (the seller's own FBS and rFBS warehouses)
 and `/v1/cluster/list` (Ozon's clusters and their FBO warehouses).
 
-Shapes follow /work/shared/api/ozon.md §7 and the OpenAPI schemas `v2WarehouseListV2Response` and
+Shapes follow the Ozon Seller API documentation and the OpenAPI schemas `v2WarehouseListV2Response` and
 `v1DraftClusterListResponse`. Neither method has a documented limit of its own: only the global
 per-Client-Id limit applies. Every seller gets two FBS warehouses and one rFBS warehouse, drawn
 from its Client-Id, and `seller_stock_by_warehouse` says which of them holds its FBS/rFBS stock.

@@ -2,7 +2,7 @@
 `POST /v1/report/info` → `waiting`, `processing`, then `success` with a `file` URL (or `failed`),
 `GET` the file → a CSV written the way Ozon writes its report files.
 
-Contract: /work/shared/api/ozon.md §6 and the OpenAPI schemas `v1CreateStockByWarehouseReportRequest`,
+Contract: the Ozon Seller API documentation and the OpenAPI schemas `v1CreateStockByWarehouseReportRequest`,
 `commonCreateReportResponse`, `reportReportinfo`. The report is what the cabinet's "Скачать в XLS"
 gives for the seller's own (FBS/rFBS) warehouses named in `warehouseId`: one row per product and
 warehouse, from the account's ground truth at the moment the report is created, so its totals

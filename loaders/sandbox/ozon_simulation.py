@@ -347,9 +347,6 @@ class ProductLife:
     def is_archived(self, at: int) -> bool:
         return self.archive_at <= at
 
-    def posting_count(self) -> int:
-        return len(self.p_created)
-
     def order_id(self, i: int) -> int:
         return self._order_id_base(self.p_created[i]) + self.p_number[i]
 

@@ -27,6 +27,9 @@ def _seed_rows() -> list[tuple[str, str, str]]:
 
 
 UNKNOWN_CLUSTER = "Новые склады"
+# Where Ozon's own cluster differs from the seed's (as a real account's /v1/cluster/list and
+# /v1/analytics/stocks send it): the marts must follow the API, the seed is only the fallback.
+API_CLUSTERS = {"ТВЕРЬ_РФЦ": "Москва, МО и Дальние регионы"}
 
 
 @dataclass(frozen=True)
@@ -52,9 +55,9 @@ def _build_catalogue() -> tuple[Warehouse, ...]:
         Warehouse(
             warehouse_id=1_020_000_000_000_000 + warehouse_ids[i] * 1000,
             canonical_name=name,
-            cluster_id=cluster_ids[cluster],
-            cluster_name=cluster,
-            macrolocal_cluster_id=macrolocal_ids[cluster],
+            cluster_id=cluster_ids[API_CLUSTERS.get(name, cluster)],
+            cluster_name=API_CLUSTERS.get(name, cluster),
+            macrolocal_cluster_id=macrolocal_ids[API_CLUSTERS.get(name, cluster)],
             city=city,
         )
         for i, (name, cluster, city) in enumerate(rows)

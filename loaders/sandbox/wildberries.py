@@ -2,7 +2,7 @@
 (see wildberries_data) on ONE local server: the content, statistics, seller-analytics and
 marketplace hosts' paths do not collide.
 
-Contract: /work/shared/api/wildberries.md. Error bodies differ per host (§1.3); 401 and 429 are
+Contract: the Wildberries API documentation. Error bodies differ per host (§1.3); 401 and 429 are
 problem+json; 429s carry X-Ratelimit-Retry/-Reset/-Limit, 200s X-Ratelimit-Remaining (§1.4).
 """
 

@@ -3,6 +3,7 @@ and warehouses, copied as sent into `raw_wildberries`."""
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ from typing import Any
 
 import dlt
 
-from loaders import config, streaming
+from loaders import config, streaming, waiting_room
 from loaders.config import WildberriesAccount
 from loaders.http import ApiAuthError, ApiClient
 from loaders.outcomes import Outcomes
@@ -37,6 +38,7 @@ QUARANTINE_COLUMNS = {
     "raw_row": {"data_type": "text", "nullable": False},
     # The lastChangeDate of the row when it has one; not a merge table, so no dedup_sort.
     "last_change_date": {"data_type": "text", "nullable": True, "dedup_sort": None},
+    "window_since": {"data_type": "text", "nullable": True},  # dateFrom of the read it came from
 }
 
 
@@ -81,6 +83,7 @@ def wildberries_source(
             yield [{**(_as_doubles(item, fields) if fields else item), **stamp} for item in batch]
 
     guard = outcomes.guard if outcomes else (lambda function: function)
+    note_window = outcomes.note_window if outcomes else (lambda *read: None)
 
     @dlt.resource(write_disposition="merge", primary_key=("account", "nm_id"), columns=columns)
     @guard
@@ -114,32 +117,36 @@ def wildberries_source(
         state = dlt.current.resource_state()
         newest = state.get("last_change_date")
         endpoint_url = helpers.url(account, endpoint)
-        date_from = helpers.start_date_from(newest, now)
+        date_from = min(filter(None, (helpers.start_date_from(newest, now), waiting_room.opened_since(state))))
         log.info("Wildberries account %s: %s from %s", account.name, endpoint[1], date_from)
-        for rows in helpers.statistics_batches(client, endpoint_url, date_from):
-            good: dict[str, dict] = {}
-            quarantined = []
-            for row in rows:
-                reason = helpers.quarantine_reason(row, key)
-                if reason:
-                    quarantined.append(
-                        {
-                            "last_change_date": _text_or_none(row, settings.STATISTICS_CURSOR),
-                            "endpoint": endpoint[1],
-                            "reason": reason,
-                            "raw_row": json.dumps(row, ensure_ascii=False, sort_keys=True),
-                        }
-                    )
-                    continue
-                cursor_value = row[settings.STATISTICS_CURSOR]
-                earlier = good.get(row[key])
-                if earlier is None or helpers.newest(earlier[settings.STATISTICS_CURSOR], cursor_value) == cursor_value:
-                    good[row[key]] = row
-                newest = helpers.newest(newest, cursor_value)
-            yield from stamped(list(good.values()), kind)
-            for batch in stamped(quarantined):
-                yield _to_quarantine_table(batch)
-            state["last_change_date"] = newest
+        label = f"Wildberries account {account.name}: {kind}"
+        with waiting_room.read(state, date_from, label, functools.partial(note_window, kind)) as waiting:
+            for rows in helpers.statistics_batches(client, endpoint_url, date_from):
+                good: dict[str, dict] = {}
+                quarantined = []
+                for row in rows:
+                    reason = helpers.quarantine_reason(row, key)
+                    if reason:
+                        quarantined.append(
+                            {
+                                "last_change_date": _text_or_none(row, settings.STATISTICS_CURSOR),
+                                "endpoint": endpoint[1],
+                                "reason": reason,
+                                "raw_row": json.dumps(row, ensure_ascii=False, sort_keys=True),
+                                "window_since": date_from,
+                            }
+                        )
+                        continue
+                    cursor_value = row[settings.STATISTICS_CURSOR]
+                    kept = good.get(row[key])
+                    if kept is None or helpers.newest(kept[settings.STATISTICS_CURSOR], cursor_value) == cursor_value:
+                        good[row[key]] = row
+                    newest = helpers.newest(newest, cursor_value)
+                yield from stamped(list(good.values()), kind)
+                waiting += quarantined
+                for batch in stamped(quarantined):
+                    yield _to_quarantine_table(batch)
+                state["last_change_date"] = newest
 
     # The latest state of a row read twice in one run wins the merge.
     statistics_columns = {**columns, "last_change_date": {"data_type": "text", "dedup_sort": "desc"}}

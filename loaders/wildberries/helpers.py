@@ -5,14 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from loaders import config, streaming
-from loaders.config import ConfigError, WildberriesAccount
+from loaders.config import WildberriesAccount
 from loaders.http import ApiClient, ApiRequestError
 from loaders.wildberries import settings
 
@@ -289,9 +288,9 @@ def start_date_from(last_change_date: str | None, now: datetime) -> str:
     lastChangeDate seen minus WB_ORDERS_LOOKBACK_HOURS (Moscow-local, as WB compares)."""
     last = parse_moscow(last_change_date)
     if last is None:
-        days = _whole_number("WB_ORDERS_INITIAL_DAYS", settings.ORDERS_INITIAL_DAYS, 1, 365)
+        days = config.whole_number("WB_ORDERS_INITIAL_DAYS", settings.ORDERS_INITIAL_DAYS, 1, 365, "days")
         return moscow_text((now.astimezone(UTC) - timedelta(days=days)).replace(microsecond=0))
-    hours = _whole_number("WB_ORDERS_LOOKBACK_HOURS", settings.ORDERS_LOOKBACK_HOURS, 0, 24 * 90)
+    hours = config.whole_number("WB_ORDERS_LOOKBACK_HOURS", settings.ORDERS_LOOKBACK_HOURS, 0, 24 * 90, "hours")
     return moscow_text(last - timedelta(hours=hours))
 
 
@@ -302,15 +301,6 @@ def newest(current: str | None, candidate: str | None) -> str | None:
     if parse_moscow(current) is None or parse_moscow(candidate) > parse_moscow(current):
         return candidate
     return current
-
-
-def _whole_number(name: str, default: int, low: int, high: int) -> int:
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return default
-    if not text.isdigit() or not low <= int(text) <= high:
-        raise ConfigError(f"{name} must be a whole number between {low} and {high}, not {text!r}")
-    return int(text)
 
 
 # --- analytics stocks, seller warehouses, offices --------------------------------------------------

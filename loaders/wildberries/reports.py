@@ -27,7 +27,7 @@ from typing import Any
 from loaders import config, streaming
 from loaders.config import WildberriesAccount
 from loaders.http import ApiClient, ApiRequestError, ApiUnavailableError, Pacer
-from loaders.ozon.reports import FAILED, LOADED, MALFORMED, TIMED_OUT, UNREACHABLE, ReportFailedError
+from loaders.report_outcomes import FAILED, LOADED, MALFORMED, TIMED_OUT, UNREACHABLE, ReportFailedError
 from loaders.wildberries import helpers, settings
 
 REPORT_TYPE = "warehouse_remains"

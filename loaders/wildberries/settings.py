@@ -1,6 +1,6 @@
 """Wildberries seller API: hosts, endpoint paths, page sizes and limits in one place.
 
-Source of truth: /work/shared/api/wildberries.md (WB's OpenAPI, Aug 2026). When WB moves or
+Source of truth: the Wildberries API documentation (WB's OpenAPI, Aug 2026). When WB moves or
 retires a method, change it here (and in the sandbox). `WB_API_BASE_URL` (account.base_url)
 replaces every host below with one server, the sandbox.
 """

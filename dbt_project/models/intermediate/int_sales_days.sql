@@ -1,9 +1,13 @@
 -- One row per product × location × day over the longest velocity window, at two levels:
--- each warehouse, and each cluster (the warehouses of a cluster pooled). A day is an in-stock
--- day when the location opened it with stock (the previous day's closing stock > 0) or sold
--- something that day; a day that opened with no stock and sold nothing is a stock-out day and
--- does not count. Days before the first stock snapshot count only if they had sales: their
--- stock is unknown, and the marketplaces keep no stock history.
+-- each warehouse, and each cluster (the warehouses of a cluster pooled), from the account's first
+-- known day (its first order or stock snapshot) on: before it, demand is unknown and the day is
+-- left out. Per day, is_in_stock_day is (doc velocity_in_stock_day):
+--   * true when the location opened it with stock (the previous day's closing stock > 0) or sold
+--     something that day (a day with sales was in stock, snapshot or not);
+--   * false when stock history covers the day (has_stock_history: the account had a snapshot by
+--     the day before) and it opened empty and sold nothing: a stock-out day;
+--   * null (unknown) on a day without sales before the account's stock history: the orders of a
+--     first run reach back further than any snapshot, and the marketplaces keep no stock history.
 with as_of as (
     select max(calendar_date) as as_of_date
     from {{ ref('int_calendar_days') }}
@@ -19,32 +23,64 @@ warehouses as (
 
 daily_sales as (
     select
+        marketplace,
+        account,
         product_key,
         warehouse_key,
         business_date,
         sum(quantity) as units_ordered
     from {{ ref('fact_orders') }}
     where order_status <> 'cancelled'
-    group by product_key, warehouse_key, business_date
+    group by marketplace, account, product_key, warehouse_key, business_date
 ),
 
 daily_stock as (
     select
+        marketplace,
+        account,
         product_key,
         warehouse_key,
         business_date,
         sum(available_quantity) as closing_available
     from {{ ref('inventory_daily') }}
-    group by product_key, warehouse_key, business_date
+    group by marketplace, account, product_key, warehouse_key, business_date
+),
+
+accounts as (
+    select
+        marketplace,
+        account,
+        min(first_stock_date) as first_stock_date,
+        least(min(first_order_date), min(first_stock_date)) as first_known_date
+    from (
+        select
+            marketplace,
+            account,
+            business_date as first_order_date,
+            cast(null as date) as first_stock_date
+        from daily_sales
+        union all
+        select
+            marketplace,
+            account,
+            cast(null as date) as first_order_date,
+            business_date as first_stock_date
+        from daily_stock
+    ) as known_days
+    group by marketplace, account
 ),
 
 pairs as (
     select
+        marketplace,
+        account,
         product_key,
         warehouse_key
     from daily_sales
     union
     select
+        marketplace,
+        account,
         product_key,
         warehouse_key
     from daily_stock
@@ -56,13 +92,19 @@ warehouse_days as (
         pairs.warehouse_key,
         calendar.calendar_date as business_date,
         coalesce(daily_sales.units_ordered, 0) as units_ordered,
-        opening.closing_available as opening_available
+        opening.closing_available as opening_available,
+        coalesce(accounts.first_stock_date < calendar.calendar_date, false) as has_stock_history
     from pairs
     cross join as_of
+    inner join accounts
+        on
+            pairs.marketplace = accounts.marketplace
+            and pairs.account = accounts.account
     inner join {{ ref('int_calendar_days') }} as calendar
         on
             as_of.as_of_date - {{ var('velocity_windows') | max }} <= calendar.calendar_date
             and as_of.as_of_date > calendar.calendar_date
+            and accounts.first_known_date <= calendar.calendar_date
     left join daily_sales
         on
             pairs.product_key = daily_sales.product_key
@@ -82,7 +124,8 @@ by_warehouse as (
         warehouse_days.warehouse_key as location_key,
         warehouse_days.business_date,
         warehouse_days.units_ordered,
-        warehouse_days.opening_available
+        warehouse_days.opening_available,
+        warehouse_days.has_stock_history
     from warehouse_days
 ),
 
@@ -93,7 +136,9 @@ by_cluster as (
         warehouses.marketplace || ':cluster:' || warehouses.cluster_name as location_key,
         warehouse_days.business_date,
         sum(warehouse_days.units_ordered) as units_ordered,
-        sum(warehouse_days.opening_available) as opening_available
+        sum(warehouse_days.opening_available) as opening_available,
+        -- one account's warehouses: the same for all of them
+        bool_or(warehouse_days.has_stock_history) as has_stock_history
     from warehouse_days
     inner join warehouses
         on warehouse_days.warehouse_key = warehouses.warehouse_key
@@ -114,6 +159,9 @@ select
     located_days.*,
     as_of.as_of_date,
     as_of.as_of_date - located_days.business_date as days_ago,
-    located_days.units_ordered > 0 or coalesce(located_days.opening_available, 0) > 0 as is_in_stock_day
+    case
+        when located_days.units_ordered > 0 or coalesce(located_days.opening_available, 0) > 0 then true
+        when located_days.has_stock_history then false
+    end as is_in_stock_day
 from located_days
 cross join as_of

@@ -1,5 +1,7 @@
 -- Every known warehouse (seed `warehouses`) and every unknown name the marketplaces sent, so that
--- each inventory row has its warehouse here. Unknown ones have is_resolved = false and no cluster.
+-- each inventory row has its warehouse here. Unknown ones have is_resolved = false. The cluster is
+-- the marketplace's own (int_ozon_warehouse_clusters: Ozon's cluster list and analytics stock), the
+-- seed's only where the API says nothing (cluster_source tells which).
 -- is_aggregate marks the names Wildberries masks its warehouses with ("Склад WB РФ", ...): one
 -- row stands for many real warehouses, so stock and plans there are per marketplace, not per site.
 with spellings as (
@@ -8,6 +10,20 @@ with spellings as (
         count(*) as spellings_seen
     from {{ ref('int_warehouse_names_resolved') }}
     group by warehouse_key
+),
+
+api_clusters as (
+    {%- if marketplace_enabled('ozon') %}
+        select
+            warehouse_key,
+            cluster_name
+        from {{ ref('int_ozon_warehouse_clusters') }}
+    {%- else %}
+        select
+            cast(null as varchar) as warehouse_key,
+            cast(null as varchar) as cluster_name
+        where 1 = 0
+    {%- endif %}
 ),
 
 known as (
@@ -44,8 +60,21 @@ warehouses as (
 )
 
 select
-    warehouses.*,
+    warehouses.warehouse_key,
+    warehouses.marketplace,
+    warehouses.warehouse_name,
+    warehouses.warehouse_type,
+    coalesce(api_clusters.cluster_name, warehouses.cluster_name) as cluster_name,
+    case
+        when api_clusters.cluster_name is not null then 'api'
+        when warehouses.cluster_name is not null then 'seed'
+    end as cluster_source,
+    warehouses.city,
+    warehouses.is_aggregate,
+    warehouses.is_resolved,
     coalesce(spellings.spellings_seen, 0) as spellings_seen
 from warehouses
+left join api_clusters
+    on warehouses.warehouse_key = api_clusters.warehouse_key
 left join spellings
     on warehouses.warehouse_key = spellings.warehouse_key

@@ -1,4 +1,6 @@
--- New raw tables and columns the marketplaces' APIs started sending, with the run that saw them.
+-- Drift in what the marketplaces' APIs send, with the run that saw it: new raw tables and columns
+-- (change new_table, new_column), and columns that vanished (vanished_column: filled in every row of
+-- the table's load before and in none of the newest; the staging column reads null since).
 with schema_changes as (
     {{ raw_table('ops', 'schema_changes') }}
 )

@@ -11,7 +11,10 @@
 --   duplicate_key             warn   a natural key more than once in one load (one row per key)
 --   unknown_warehouse         warn   an FBO warehouse name no seed resolves (kept under unresolved:…)
 --   unknown_status            warn   a posting status Ozon does not document (counts as ordered)
---   quarantined_by_loader     error  a posting or report line the loader could not store
+--   quarantined_by_loader     error  a posting or report line the loader could not store; a posting
+--                                   waits (warn) while the loader reads its window again, and is no
+--                                   issue once a later read of it quarantined nothing (macro
+--                                   quarantine_waiting)
 with products as (
     select distinct
         account,
@@ -195,17 +198,30 @@ unknown_status as (
         )
 ),
 
+postings_quarantine as (
+    select
+        *,
+        case when endpoint like '%fbo%' then 'postings_fbo' else 'postings_fbs' end as source_table
+    from {{ ref('stg_ozon__postings_quarantine') }}
+),
+
+postings_quarantine_waiting as (
+    {{ quarantine_waiting('postings_quarantine', ref('stg_ozon__resource_outcomes')) }}
+),
+
 quarantined as (
     select
-        case when endpoint like '%fbo%' then 'postings_fbo' else 'postings_fbs' end as source_table,
-        account,
-        'postings_quarantine:' || quarantine_row_id as natural_key,
+        q.source_table,
+        q.account,
+        'postings_quarantine:' || q.quarantine_row_id as natural_key,
         'quarantined_by_loader' as rule_name,
-        'error' as severity,
-        reason as offending_value,
-        load_id,
-        synced_at as detected_at
-    from {{ ref('stg_ozon__postings_quarantine') }}
+        case when w.is_waiting then 'warn' else 'error' end as severity,
+        q.reason as offending_value,
+        q.load_id,
+        q.synced_at as detected_at
+    from postings_quarantine as q
+    inner join postings_quarantine_waiting as w on q.quarantine_row_id = w.quarantine_row_id
+    where not w.is_cleared
     union all
     select
         'warehouse_stock_report' as source_table,

@@ -1,24 +1,97 @@
--- One row per Wildberries product (one size of a card) of every account: the sizes of the cards in
--- the catalogue, plus sizes that orders, sales or the stock report name but the catalogue no longer
--- lists (trashed cards), flagged archived so their history still joins. Price: the latest seller
--- price after discount (priceWithDisc) of an order of the size; WB cards carry no price.
-with catalogue as (
+-- One row per Wildberries product (one size of a card) of every account: the sizes of the cards
+-- listed (cards/list), of the cards read from the trash (which the list leaves out, while orders
+-- and stock go on naming them), and sizes that orders, sales or the stock report name but neither
+-- holds. status: in_catalogue (listed), in_trash (in the trash now: the account's newest successful
+-- cards_trash read), deleted (read from the trash once, neither listed nor there now: WB deletes a
+-- card 30 days after it is trashed), not_in_catalogue (only named by orders or stock). Every status
+-- but in_catalogue is archived, so the history still joins. Price: the latest seller price after
+-- discount (priceWithDisc) of an order of the size; WB cards carry no price.
+with listed_sizes as (
     select
         sizes.account,
         sizes.nm_id,
         sizes.tech_size,
         sizes.vendor_code,
         sizes.product_name,
-        min(barcodes.barcode) as barcode,
-        min(sizes.created_at) as created_at,
-        max(sizes.updated_at) as updated_at,
-        max(sizes.synced_at) as synced_at
+        barcodes.barcode,
+        sizes.created_at,
+        sizes.updated_at,
+        sizes.synced_at
     from {{ ref('stg_wildberries__card_sizes') }} as sizes
     left join {{ ref('stg_wildberries__card_barcodes') }} as barcodes
         on
             sizes.account = barcodes.account
             and sizes.chrt_id = barcodes.chrt_id
-    group by sizes.account, sizes.nm_id, sizes.tech_size, sizes.vendor_code, sizes.product_name
+),
+
+-- A card both listed and read from the trash (trashed after the list read it) keeps the list's
+-- fields: the trash sends no title.
+trashed_sizes as (
+    select
+        trashed.account,
+        trashed.nm_id,
+        trashed.tech_size,
+        trashed.vendor_code,
+        cast(null as varchar) as product_name,
+        trashed.barcode,
+        trashed.created_at,
+        trashed.trashed_at as updated_at,
+        trashed.synced_at
+    from {{ ref('stg_wildberries__trashed_card_sizes') }} as trashed
+    where not exists (
+        select 1
+        from listed_sizes
+        where
+            listed_sizes.account = trashed.account
+            and listed_sizes.nm_id = trashed.nm_id
+    )
+),
+
+catalogue as (
+    select
+        account,
+        nm_id,
+        tech_size,
+        vendor_code,
+        product_name,
+        min(barcode) as barcode,
+        min(created_at) as created_at,
+        max(updated_at) as updated_at,
+        max(synced_at) as synced_at
+    from (
+        select * from listed_sizes
+        union all
+        select * from trashed_sizes
+    ) as sizes
+    group by account, nm_id, tech_size, vendor_code, product_name
+),
+
+latest_trash_reads as (
+    select
+        account,
+        data_load_id,
+        row_number() over (partition by account order by load_id desc) as recency
+    from {{ ref('stg_wildberries__resource_outcomes') }}
+    where resource = 'cards_trash' and status = 'ok'
+),
+
+in_trash_now as (
+    select distinct
+        trashed.account,
+        trashed.nm_id
+    from {{ ref('stg_wildberries__trashed_cards') }} as trashed
+    inner join latest_trash_reads as latest
+        on
+            trashed.account = latest.account
+            and trashed.load_id = latest.data_load_id
+            and latest.recency = 1
+),
+
+listed_cards as (
+    select distinct
+        account,
+        nm_id
+    from listed_sizes
 ),
 
 sightings as (
@@ -85,16 +158,30 @@ ranked_prices as (
     where price_with_discount > 0
 ),
 
-products as (
+catalogue_with_status as (
     select
-        *,
-        false as is_archived,
-        'in_catalogue' as status
+        catalogue.*,
+        case
+            when in_trash_now.nm_id is not null then 'in_trash'
+            when listed_cards.nm_id is not null then 'in_catalogue'
+            else 'deleted'
+        end as status
     from catalogue
+    left join in_trash_now
+        on
+            catalogue.account = in_trash_now.account
+            and catalogue.nm_id = in_trash_now.nm_id
+    left join listed_cards
+        on
+            catalogue.account = listed_cards.account
+            and catalogue.nm_id = listed_cards.nm_id
+),
+
+products as (
+    select * from catalogue_with_status
     union all
     select
         *,
-        true as is_archived,
         'not_in_catalogue' as status
     from not_in_catalogue
 )
@@ -110,7 +197,8 @@ select
         when products.tech_size in ('0', '') then products.product_name
         else products.product_name || ', размер ' || products.tech_size
     end as product_name,
-    products.is_archived,
+    products.status <> 'in_catalogue' as is_archived,
+    products.status = 'in_trash' as is_trashed,
     products.status,
     prices.price_with_discount as price,
     'RUB' as currency_code,

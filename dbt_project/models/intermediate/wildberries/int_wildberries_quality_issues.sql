@@ -8,21 +8,30 @@
 --   quantity_out_of_range     error  a stock report quantity < 0 or > var max_plausible_quantity
 --   invalid_date              error  order time missing, unparseable or after the load's synced_at
 --                                    + 1 day (offending value: the text as sent); warn for a sale
---   product_not_in_catalogue  warn   an order's or stock row's nmID is not among the cards: WB trashes
---                                    cards that still sell and hold stock, so the row flows (the size
---                                    becomes an archived product in dim_products)
+--   product_not_in_catalogue  warn   an order's or stock row's nmID is neither among the cards listed
+--                                    nor among those ever read from the trash (a card WB deleted
+--                                    before the loader read the trash): the row flows, the size
+--                                    becomes an archived product in dim_products
 --   duplicate_key             warn   a natural key more than once in one load (srid, saleID, size ×
 --                                    warehouse of a report; the marts keep the latest order state)
 --   unknown_warehouse         warn   a WB warehouse name no seed resolves (kept under unresolved:…)
 --   unknown_status            warn   a sale whose saleID starts with neither S nor R
---   money_pending             info   a sale with money fields 0 within 24 h of the sale (WB fills
---                                    them late); warn when still 0 later
---   quarantined_by_loader     error  a statistics or report row the loader could not store
+--   money_pending             info   a sale with money fields 0 within 48 h of the sale (WB fills
+--                                    them within about a day); warn when still 0 later
+--   quarantined_by_loader     error  a statistics or report row the loader could not store; a
+--                                   statistics row waits (warn) while the loader reads its window
+--                                   again, and is no issue once a later read quarantined nothing
+--                                   (macro quarantine_waiting)
 with cards as (
-    select distinct
+    select
         account,
         nm_id
     from {{ ref('stg_wildberries__cards') }}
+    union
+    select
+        account,
+        nm_id
+    from {{ ref('stg_wildberries__trashed_cards') }}
 ),
 
 orders as (
@@ -143,7 +152,7 @@ money_pending as (
     select
         {{ issue_columns(
             'money_pending',
-            "case when synced_at <= sold_at + interval '24 hours' then 'info' else 'warn' end",
+            "case when synced_at <= sold_at + interval '48 hours' then 'info' else 'warn' end",
             "'forPay ' || coalesce(cast(for_pay as varchar), 'null')
             || ', finishedPrice ' || coalesce(cast(finished_price as varchar), 'null')
             || ', priceWithDisc ' || coalesce(cast(price_with_discount as varchar), 'null')"
@@ -152,17 +161,23 @@ money_pending as (
     where for_pay = 0 or finished_price = 0 or price_with_discount = 0
 ),
 
+statistics_quarantine_waiting as (
+    {{ quarantine_waiting(ref('stg_wildberries__statistics_quarantine'), ref('stg_wildberries__resource_outcomes')) }}
+),
+
 quarantined as (
     select
-        source_table,
-        account,
-        'statistics_quarantine:' || quarantine_row_id as natural_key,
+        q.source_table,
+        q.account,
+        'statistics_quarantine:' || q.quarantine_row_id as natural_key,
         'quarantined_by_loader' as rule_name,
-        'error' as severity,
-        reason as offending_value,
-        load_id,
-        synced_at as detected_at
-    from {{ ref('stg_wildberries__statistics_quarantine') }}
+        case when w.is_waiting then 'warn' else 'error' end as severity,
+        q.reason as offending_value,
+        q.load_id,
+        q.synced_at as detected_at
+    from {{ ref('stg_wildberries__statistics_quarantine') }} as q
+    inner join statistics_quarantine_waiting as w on q.quarantine_row_id = w.quarantine_row_id
+    where not w.is_cleared
     union all
     select
         'warehouse_remains' as source_table,

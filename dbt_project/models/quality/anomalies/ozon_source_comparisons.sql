@@ -1,6 +1,6 @@
--- Ozon's two pairs of stock figures, per product, in the loads that brought both (see source_comparisons):
--- ozon_fbo (/v4 fbo present − reserved vs Σ /v1/analytics/stocks available) and ozon_fbs (/v4 fbs + rfbs
--- present − reserved vs the FBS warehouse stock report, by offer_id). Products only when /v4 lists them.
+-- Ozon's two pairs of stock figures, per product and load (see source_comparisons): ozon_fbo (/v4 fbo
+-- present − reserved vs Σ /v1/analytics/stocks available) and ozon_fbs (/v4 fbs + rfbs present −
+-- reserved vs the FBS warehouse stock report, by offer_id); a figure is null when its source gave none.
 {{ config(enabled=marketplace_enabled('ozon')) }}
 with ozon_completed_loads as (
     select load_id
@@ -72,39 +72,15 @@ ozon_by_warehouse as (
     group by report.account, report.load_id, products.product_id
 ),
 
--- Products the /v4 snapshot lists (it lists every product asked for; archived ones, whose FBO stock
--- Ozon keeps, are not asked for and not compared).
+-- Products the /v4 snapshot lists (it lists every product asked for). When /v4 sent no row of a
+-- comparison's stock types in a load (since Ozon's announced change it sends no FBO), the other
+-- source's products all stay: source_comparisons marks such loads no_comparable_source.
 ozon_listed as (
     select distinct
         account,
         load_id,
         product_id
     from ozon_v4
-),
-
-ozon_pairs as (
-    select
-        'ozon' as marketplace,
-        coalesce(v4.comparison, by_warehouse.comparison) as comparison,
-        coalesce(v4.account, by_warehouse.account) as account,  -- noqa: RF04
-        coalesce(v4.load_id, by_warehouse.load_id) as load_id,
-    {{ product_key("'ozon'", 'coalesce(v4.account, by_warehouse.account)',
-                   'coalesce(v4.product_id, by_warehouse.product_id)') }} as product_key,
-        coalesce(v4.snapshot_at, by_warehouse.snapshot_at) as snapshot_at,
-        coalesce(v4.quantity, 0) as expected_quantity,
-        coalesce(by_warehouse.quantity, 0) as observed_quantity
-    from ozon_v4 as v4
-    full outer join ozon_by_warehouse as by_warehouse
-        on
-            v4.account = by_warehouse.account
-            and v4.load_id = by_warehouse.load_id
-            and v4.product_id = by_warehouse.product_id
-            and v4.comparison = by_warehouse.comparison
-    inner join ozon_listed as listed
-        on
-            coalesce(v4.account, by_warehouse.account) = listed.account
-            and coalesce(v4.load_id, by_warehouse.load_id) = listed.load_id
-            and coalesce(v4.product_id, by_warehouse.product_id) = listed.product_id
 ),
 
 ozon_v4_loads as (
@@ -115,35 +91,36 @@ ozon_v4_loads as (
     from ozon_v4
 ),
 
-ozon_by_warehouse_loads as (
-    select distinct
-        comparison,
-        account,
-        load_id
-    from ozon_by_warehouse
-),
-
-ozon_loads_with_both as (
+-- Every product either source gave in a load; a quantity is null where its source gave none.
+ozon_pairs as (
     select
-        v4.comparison,
-        v4.account,
-        v4.load_id
-    from ozon_v4_loads as v4
-    inner join ozon_by_warehouse_loads as by_warehouse
+        'ozon' as marketplace,
+        coalesce(v4.comparison, by_warehouse.comparison) as comparison,
+        coalesce(v4.account, by_warehouse.account) as account,  -- noqa: RF04
+        coalesce(v4.load_id, by_warehouse.load_id) as load_id,
+    {{ product_key("'ozon'", 'coalesce(v4.account, by_warehouse.account)',
+                   'coalesce(v4.product_id, by_warehouse.product_id)') }} as product_key,
+        coalesce(v4.snapshot_at, by_warehouse.snapshot_at) as snapshot_at,
+        v4.quantity as expected_quantity,
+        by_warehouse.quantity as observed_quantity
+    from ozon_v4 as v4
+    full outer join ozon_by_warehouse as by_warehouse
         on
-            v4.comparison = by_warehouse.comparison
-            and v4.account = by_warehouse.account
+            v4.account = by_warehouse.account
             and v4.load_id = by_warehouse.load_id
-),
-
-ozon_compared as (
-    select ozon_pairs.*
-    from ozon_pairs
-    inner join ozon_loads_with_both as both_sources
+            and v4.product_id = by_warehouse.product_id
+            and v4.comparison = by_warehouse.comparison
+    left join ozon_listed as listed
         on
-            ozon_pairs.comparison = both_sources.comparison
-            and ozon_pairs.account = both_sources.account
-            and ozon_pairs.load_id = both_sources.load_id
+            coalesce(v4.account, by_warehouse.account) = listed.account
+            and coalesce(v4.load_id, by_warehouse.load_id) = listed.load_id
+            and coalesce(v4.product_id, by_warehouse.product_id) = listed.product_id
+    left join ozon_v4_loads as v4_loads
+        on
+            coalesce(v4.comparison, by_warehouse.comparison) = v4_loads.comparison
+            and coalesce(v4.account, by_warehouse.account) = v4_loads.account
+            and coalesce(v4.load_id, by_warehouse.load_id) = v4_loads.load_id
+    where listed.product_id is not null or v4_loads.load_id is null
 )
 
 select
@@ -155,4 +132,4 @@ select
     snapshot_at,
     expected_quantity,
     observed_quantity
-from ozon_compared
+from ozon_pairs

@@ -7,9 +7,46 @@
 --   wildberries_fbw: the warehouse_remains report (real warehouses)  vs  the analytics wb-warehouses
 --              rows, per size (chrtID ↔ techSize through the cards): both count units on WB's
 --              warehouses.
--- Only loads in which both sources of a comparison delivered rows for the account are compared.
-with compared as (
+-- A load in which only one source of a comparison delivered rows for the account is no comparison:
+-- its rows say comparison_status no_comparable_source, the missing figure null (e.g. Ozon's /v4 has
+-- sent no FBO rows since its announced change). In a compared load a product one source lacks is 0.
+with paired as (
     {{ union_marketplaces({'ozon': 'ozon_source_comparisons', 'wildberries': 'wildberries_source_comparisons'}) }}
+),
+
+loads as (
+    select
+        marketplace,
+        comparison,
+        account,
+        load_id,
+        count(expected_quantity) > 0 and count(observed_quantity) > 0 as has_both_sources
+    from paired
+    group by marketplace, comparison, account, load_id
+),
+
+compared as (
+    select
+        paired.marketplace,
+        paired.comparison,
+        paired.account,
+        paired.load_id,
+        paired.product_key,
+        paired.snapshot_at,
+        case when loads.has_both_sources then 'compared' else 'no_comparable_source' end as comparison_status,
+        case
+            when loads.has_both_sources then coalesce(paired.expected_quantity, 0) else paired.expected_quantity
+        end as expected_quantity,
+        case
+            when loads.has_both_sources then coalesce(paired.observed_quantity, 0) else paired.observed_quantity
+        end as observed_quantity
+    from paired
+    inner join loads
+        on
+            paired.marketplace = loads.marketplace
+            and paired.comparison = loads.comparison
+            and paired.account = loads.account
+            and paired.load_id = loads.load_id
 ),
 
 levels as (
@@ -21,6 +58,7 @@ levels as (
         load_id,
         product_key,
         snapshot_at,
+        comparison_status,
         expected_quantity,
         observed_quantity
     from compared
@@ -33,10 +71,11 @@ levels as (
         load_id,
         cast(null as varchar) as product_key,
         max(snapshot_at) as snapshot_at,
+        comparison_status,
         sum(expected_quantity) as expected_quantity,
         sum(observed_quantity) as observed_quantity
     from compared
-    group by marketplace, comparison, account, load_id
+    group by marketplace, comparison, account, load_id, comparison_status
 ),
 
 measured as (
@@ -57,6 +96,7 @@ select
     product_key,
     load_id,
     snapshot_at,
+    comparison_status,
     expected_quantity,
     observed_quantity,
     difference,

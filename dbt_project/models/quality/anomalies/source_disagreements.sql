@@ -16,5 +16,6 @@ select
     is_latest_load
 from {{ ref('source_comparisons') }}
 where
-    abs(difference) >= {{ var('source_disagreement_min_units') }}
+    comparison_status = 'compared'
+    and abs(difference) >= {{ var('source_disagreement_min_units') }}
     and difference_share > {{ var('source_disagreement_tolerance') }}

@@ -1,4 +1,4 @@
--- Wildberries' pair of stock figures per size, in the loads that brought both (see source_comparisons):
+-- Wildberries' pair of stock figures per size and load (see source_comparisons), null where a source gave none:
 -- the warehouse_remains report (real warehouses) vs the analytics wb-warehouses rows (chrtID ↔ techSize
 -- through the cards).
 {{ config(enabled=marketplace_enabled('wildberries')) }}
@@ -84,20 +84,8 @@ wildberries_analytics as (
             "case when unmapped.nm_id is null then sized.tech_size else '*' end") }}
 ),
 
--- distinct loads first: joining the rows on the load alone pairs every size with every size
-wildberries_loads_with_both as (
-    select
-        account,
-        load_id
-    from wildberries_remains
-    intersect
-    select
-        account,
-        load_id
-    from wildberries_analytics
-),
-
-wildberries_compared as (
+-- Every size either source gave in a load; a quantity is null where its source gave none.
+wildberries_pairs as (
     select
         'wildberries' as marketplace,
         'wildberries_fbw' as comparison,
@@ -105,18 +93,14 @@ wildberries_compared as (
         coalesce(remains.load_id, analytics.load_id) as load_id,
         coalesce(remains.product_key, analytics.product_key) as product_key,
         coalesce(remains.snapshot_at, analytics.snapshot_at) as snapshot_at,
-        coalesce(remains.quantity, 0) as expected_quantity,
-        coalesce(analytics.quantity, 0) as observed_quantity
+        remains.quantity as expected_quantity,
+        analytics.quantity as observed_quantity
     from wildberries_remains as remains
     full outer join wildberries_analytics as analytics
         on
             remains.account = analytics.account
             and remains.load_id = analytics.load_id
             and remains.product_key = analytics.product_key
-    inner join wildberries_loads_with_both as both_sources
-        on
-            coalesce(remains.account, analytics.account) = both_sources.account
-            and coalesce(remains.load_id, analytics.load_id) = both_sources.load_id
 )
 
 select
@@ -128,4 +112,4 @@ select
     snapshot_at,
     expected_quantity,
     observed_quantity
-from wildberries_compared
+from wildberries_pairs

@@ -10,6 +10,7 @@ select
     posting_number,
     reason,
     raw_posting,
+    window_since,
     synced_at,
     _dlt_load_id as load_id,
     _dlt_id as quarantine_row_id

@@ -7,7 +7,7 @@ select
     product_id,
     offer_id,
     sku,
-    archived as is_archived,
+    coalesce(archived, listed_with_visibility = 'ARCHIVED') as is_archived,
     has_fbo_stocks,
     has_fbs_stocks,
     synced_at,

@@ -14,5 +14,7 @@ select
     message,
     synced_at,
     data_load_id,
+    window_since,
+    quarantined_rows,
     _dlt_load_id as load_id
 from source

@@ -10,6 +10,7 @@ select
     case when endpoint like '%/sales' then 'sales' else 'orders' end as source_table,
     reason,
     raw_row,
+    window_since,
     last_change_date as last_change_date_msk,
     synced_at,
     _dlt_load_id as load_id,

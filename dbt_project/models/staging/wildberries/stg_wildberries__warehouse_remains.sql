@@ -14,6 +14,8 @@ select
     remains.nm_id,
     remains.barcode,
     coalesce(remains.tech_size, '0') as tech_size,
+    -- the report's rows are per barcode: without techSize the barcode tells them apart
+    coalesce(remains.tech_size, 'barcode ' || remains.barcode, '0') as size_key,
     remains.vendor_code,
     remains.brand,
     remains.subject_name,

@@ -1,0 +1,133 @@
+"""How every command line program starts and ends.
+
+`run(main)` reads `.env` first (see `config.load_env_file`), then runs `main`. A configuration error
+or a fault of the environment (a database that cannot be reached or opened, a connection lost, a
+full disk, a folder it cannot write) ends the program with one line naming the problem and the fix,
+exit 2 (configuration) or 1, instead of a traceback; DEBUG=1 shows the traceback. Anything else is
+a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sys
+from collections.abc import Callable, Iterator
+
+import duckdb
+import psycopg2
+
+from loaders import config
+from loaders.secrets import mask
+
+EXIT_FAILED, EXIT_CONFIG, EXIT_STOPPED = 1, 2, 130
+FOLDER_SETTINGS = "DUCKDB_PATH or DLT_PIPELINES_DIR"
+# libpq's words for a connection that never opened; any other connection error is a lost connection.
+_CONNECT_FAILURES = (
+    "connection to server",
+    "could not connect",
+    "could not translate host",
+    "authentication",
+    "does not exist",
+)
+
+
+def causes(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and what it wraps (dlt wraps errors several times, in `.exception` or as the cause)."""
+    seen: set[int] = set()
+    while isinstance(exc, BaseException) and id(exc) not in seen:
+        yield exc
+        seen.add(id(exc))
+        wrapped = getattr(exc, "exception", None)
+        exc = wrapped if isinstance(wrapped, BaseException) else exc.__cause__ or exc.__context__
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0].strip()
+
+
+def _postgres(exc: psycopg2.Error) -> str:
+    settings = config.postgres_settings()
+    server = f"PostgreSQL at {settings['host']}:{settings['port']}"
+    reason = _first_line(exc)
+    if any(words in reason for words in _CONNECT_FAILURES):
+        return (
+            f"cannot connect to {server} (database {settings['dbname']}, user {settings['user']}): {reason}; "
+            "start the server or set PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE (environment or .env)"
+        )
+    return (
+        f"the connection to {server} was lost ({reason}); check the server and run again "
+        "(a run still recorded as running is closed as died by the next run or `make health`)"
+    )
+
+
+def _disk_full(where: object) -> str:
+    return f"no space left on the device of {where}: free some space (`make prune` deletes old logs), then run again"
+
+
+def _duckdb(exc: duckdb.Error) -> str | None:
+    reason, path = _first_line(exc), config.duckdb_path()
+    if "not a valid DuckDB database" in reason:
+        return (
+            f"{path} is not a DuckDB database (damaged, or another kind of file): point DUCKDB_PATH at the right "
+            f"file, or move it aside with the dlt state ({config.pipelines_dir()}) and `make run` to reload everything"
+        )
+    if "No space left on device" in reason:
+        return _disk_full(path)
+    if "Permission denied" in reason or "Read-only file system" in reason:
+        return f"cannot write {path} ({reason}): make its folder writable for this user, or set DUCKDB_PATH"
+    if "Could not set lock" in reason:
+        return f"{path} is open in another process ({reason}): wait for it to finish, then run again"
+    return None
+
+
+def _os_error(exc: OSError) -> str | None:
+    where = exc.filename or "the data folder"
+    if exc.errno == errno.ENOSPC:
+        return _disk_full(where)
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return (
+            f"cannot write {where} ({exc.strerror}): make the folder writable for this user, "
+            f"or set {FOLDER_SETTINGS} to a writable folder"
+        )
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST) and exc.filename:
+        return f"cannot write under {where}: that path (or a part of it) is a file, not a folder; fix {FOLDER_SETTINGS}"
+    return None
+
+
+def describe(exc: BaseException) -> str | None:
+    """One line naming the fault behind `exc` and its fix, or None when it is not a known fault."""
+    for error in causes(exc):
+        if isinstance(error, config.ConfigError):
+            message = str(error)
+        elif isinstance(error, psycopg2.OperationalError | psycopg2.InterfaceError):
+            message = _postgres(error)
+        elif isinstance(error, duckdb.Error):
+            message = _duckdb(error)
+        elif isinstance(error, OSError):
+            message = _os_error(error)
+        else:
+            continue
+        if message:
+            return mask(message)
+    return None
+
+
+def debug() -> bool:
+    return os.environ.get("DEBUG", "").strip() not in ("", "0")
+
+
+def run(main: Callable[[], int]) -> None:
+    """The entry point of a program: `.env` read, `main()` run, its exit code or a one-line error."""
+    try:
+        config.load_env_file()
+        code = main()
+    except KeyboardInterrupt:
+        code = EXIT_STOPPED
+    except Exception as exc:
+        message = describe(exc)
+        if message is None or debug():
+            raise
+        print(f"error: {message}", file=sys.stderr)
+        code = EXIT_CONFIG if isinstance(exc, config.ConfigError) else EXIT_FAILED
+    sys.exit(code)

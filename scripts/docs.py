@@ -1,0 +1,64 @@
+"""`make docs`: the dbt docs of the database you have, served in a browser.
+
+Generates the docs site (catalog.json: every table and column the database holds, with the models'
+descriptions) for every marketplace whose raw data the database has (MARKETPLACES overrides), then
+serves it on DOCS_PORT (default 8080) until Ctrl-C. `--no-serve` (DOCS_SERVE=0) only generates, for CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+
+from loaders import cli, config
+from loaders.marketplaces import MARKETPLACES
+from scripts import database, runlog, steps
+from scripts.lock import LockBusy, writer_lock
+
+EXIT_NO_DATA, EXIT_BUSY = 2, 75
+
+
+def marketplaces_in_database(target: str) -> list[str]:
+    """The marketplaces with a raw schema in the database."""
+    with database.connect(target, read_only=True) as db:
+        schemas = {schema for (schema,) in db.execute("select distinct table_schema from information_schema.tables")}
+    return [name for name, marketplace in MARKETPLACES.items() if marketplace.dataset in schemas]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.docs", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--target", choices=database.TARGETS)
+    parser.add_argument("--no-serve", action="store_true", help="only generate the site (target/)")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    target = config.target(args.target)
+    if target == "duckdb" and not config.duckdb_path().exists():
+        print(f"docs: {config.duckdb_path()} does not exist: run `make demo` or `make run` first", file=sys.stderr)
+        return EXIT_NO_DATA
+    marketplaces = os.environ.get("MARKETPLACES") or ",".join(marketplaces_in_database(target))
+    if not marketplaces:
+        print(
+            "docs: the database holds no marketplace's data yet: run `make demo` or `make run` first", file=sys.stderr
+        )
+        return EXIT_NO_DATA
+    port = int(config.positive_number("DOCS_PORT", 8080, "port number"))
+    try:
+        with writer_lock("docs", runlog.utcnow().isoformat()):
+            steps.dbt("docs generate", target, {"MARKETPLACES": marketplaces})
+    except LockBusy as exc:
+        print(f"docs: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    except steps.StepFailed as exc:
+        print(f"docs: {exc} (dbt's messages above)", file=sys.stderr)
+        return exc.returncode
+    print(f"docs: generated for {marketplaces.replace(',', ', ')} on {target}")
+    if args.no_serve:
+        return 0
+    print(f"docs: serving on http://localhost:{port} (Ctrl-C stops)", flush=True)
+    command = steps.dbt_command("docs serve", target, "--port", str(port), "--no-browser")
+    return subprocess.call(command, cwd=steps.PROJECT_DIR, env=steps.environment({"MARKETPLACES": marketplaces}))
+
+
+if __name__ == "__main__":
+    cli.run(main)

@@ -1,0 +1,55 @@
+"""`make serve` (python -m serving): the API and dashboard on SERVE_HOST:SERVE_PORT (127.0.0.1:8000).
+
+On DuckDB, a database whose snapshot was never published (e.g. `make demo`'s) is published once first.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import psycopg2
+import uvicorn
+
+from loaders import config
+from loaders.secrets import install_log_masking, mask
+from serving import publish
+from serving.app import create_app
+from serving.settings import from_env
+
+log = logging.getLogger("serve")
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_log_masking()
+    try:
+        config.load_env_file()
+        settings = from_env()
+    except config.ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if settings.target == "duckdb":
+        database = config.duckdb_path()
+        if publish.current_snapshot(publish.publish_dir(database)) is None:
+            if not database.exists():
+                print(f"{database} does not exist: run `make run` or `make demo` first", file=sys.stderr)
+                return 2
+            log.info("no snapshot of %s published yet: publishing one now", database)
+            publish.publish(database)
+    mode = "local mode: no key needed from this machine" if settings.local_mode else "API key required"
+    log.info("serving %s on http://%s:%d (%s)", settings.target, settings.host, settings.port, mode)
+    # Query strings (filters) are not secrets, but keys never travel in them: the access log is safe.
+    try:
+        app = create_app(settings)
+    except psycopg2.OperationalError as exc:
+        print(
+            f"PostgreSQL is unreachable: {mask(str(exc).strip())} (PGHOST, PGPORT, PGUSER, PGDATABASE)", file=sys.stderr
+        )
+        return 2
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

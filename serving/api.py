@@ -1,0 +1,262 @@
+"""The JSON API under /api/v1. Every filter is a bound parameter; enumerations are validated (422)."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
+
+from serving import marts, queries, responses
+from serving.errors import ApiError
+from serving.queries import MAX_LIMIT, Condition, Listing, at_least, at_most, equals, warehouse_is
+
+ERROR_RESPONSES = {
+    status: {"description": description, "model": None}
+    for status, description in {
+        401: "No or a wrong API key (`X-API-Key`). Body: the error shape.",
+        409: "The cursor belongs to other filters or to data rebuilt since.",
+        422: "A parameter is not valid; `error.fields` names it.",
+        429: "Over the per-key rate limit; `Retry-After` says when to retry.",
+    }.items()
+}
+
+Text = Annotated[str | None, Query(max_length=200)]
+
+
+class Marketplace(StrEnum):
+    ozon = "ozon"
+    wildberries = "wildberries"
+
+
+class StockType(StrEnum):
+    fbo = "fbo"
+    fbs = "fbs"
+    rfbs = "rfbs"
+    fbp = "fbp"
+    fbw = "fbw"
+
+
+class Format(StrEnum):
+    json = "json"
+    csv = "csv"
+
+
+class Paging:
+    def __init__(
+        self,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"rows per page, at most {MAX_LIMIT}")] = 100,
+        cursor: Annotated[str | None, Query(max_length=500, description="`next_cursor` of the page before")] = None,
+        sort: Annotated[
+            str | None, Query(max_length=100, description="a column of the answer; `-column` for descending")
+        ] = None,
+        format: Annotated[Format | None, Query(description="csv: the rows as CSV (or `Accept: text/csv`)")] = None,
+    ):
+        self.limit, self.cursor, self.sort = limit, cursor, sort
+
+
+def common_filters(
+    marketplace: Marketplace | None = None,
+    account: Text = None,
+    warehouse: Annotated[str | None, Query(max_length=200, description="warehouse key or canonical name")] = None,
+    cluster: Annotated[str | None, Query(max_length=200, description="Ozon cluster or WB federal district")] = None,
+    product_key: Text = None,
+    offer_id: Annotated[
+        str | None, Query(max_length=200, description="seller article: Ozon offer_id, WB vendorCode")
+    ] = None,
+    sku: Annotated[str | None, Query(max_length=200, description="Ozon SKU or WB barcode")] = None,
+    nm_id: Annotated[str | None, Query(max_length=200, description="WB nmID (or Ozon product_id)")] = None,
+) -> list[Condition]:
+    conditions = [
+        equals(column, value)
+        for column, value in (
+            ("marketplace", marketplace and marketplace.value),
+            ("account", account),
+            ("cluster_name", cluster),
+            ("product_key", product_key),
+            ("seller_article", offer_id),
+            ("sku", sku),
+            ("marketplace_product_id", nm_id),
+        )
+        if value is not None
+    ]
+    return [*conditions, *([warehouse_is(warehouse)] if warehouse is not None else [])]
+
+
+Filters = Annotated[list[Condition], Depends(common_filters)]
+
+
+def listing_answer(
+    request: Request, listing: Listing, conditions: list[Condition], paging: Paging, name: str
+) -> Response:
+    catalog: queries.Catalog = request.app.state.catalog
+
+    def render(found: queries.Page) -> responses.Answer:
+        extra = {"totals": found.totals, "next_cursor": found.next_cursor}
+        return responses.table(request, found.columns, found.rows, freshness(request), extra, name)
+
+    if responses.wants_csv(request) and paging.cursor is None and "limit" not in request.query_params:
+        return responses.send(request, render(queries.every_row(catalog, listing, conditions, paging.sort)))
+    # A page is the same for the same URL and format until the data changes (whoever asks).
+    key = ("answer", request.url.path, str(request.url.query), responses.wants_csv(request))
+
+    def one_page() -> responses.Answer:
+        return render(queries.page(catalog, listing, conditions, paging.sort, paging.limit, paging.cursor))
+
+    return responses.send(request, catalog.cached(key, one_page))
+
+
+def freshness(request: Request) -> dict:
+    catalog: queries.Catalog = request.app.state.catalog
+    return catalog.cached(("freshness",), lambda: marts.freshness(catalog))
+
+
+def admitted(request: Request) -> str:
+    """The key holder (or session, or local mode) asking, within the rate limit."""
+    return request.app.state.guard.admit(request)
+
+
+router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES, dependencies=[Depends(admitted)])
+
+
+def stock_conditions(
+    conditions: Filters,
+    stock_type: StockType | None = None,
+    min_available: Annotated[int | None, Query(ge=0)] = None,
+    max_available: Annotated[int | None, Query(ge=0)] = None,
+) -> list[Condition]:
+    return [
+        *conditions,
+        *([equals("stock_type", stock_type.value)] if stock_type else []),
+        *([at_least("available_quantity", min_available)] if min_available is not None else []),
+        *([at_most("available_quantity", max_available)] if max_available is not None else []),
+    ]
+
+
+@router.get("/warehouse-stock", summary="Stock per product, warehouse and stock type, with totals")
+def warehouse_stock(
+    request: Request,
+    conditions: Annotated[list[Condition], Depends(stock_conditions)],
+    paging: Annotated[Paging, Depends()],
+    as_of: Annotated[date | None, Query(description="stock at the end of this day (from the stock history)")] = None,
+) -> Response:
+    listing = marts.stock_on(as_of) if as_of else marts.STOCK
+    return listing_answer(request, listing, conditions, paging, "warehouse-stock")
+
+
+@router.get("/warehouse-stock/{key_or_name}", summary="Stock of one warehouse (key or canonical name)")
+def stock_of_warehouse(
+    request: Request,
+    key_or_name: Annotated[str, Path(max_length=200)],
+    conditions: Annotated[list[Condition], Depends(stock_conditions)],
+    paging: Annotated[Paging, Depends()],
+    as_of: Annotated[date | None, Query()] = None,
+) -> Response:
+    catalog: queries.Catalog = request.app.state.catalog
+    known = catalog.query(
+        "select 1 from marts.dim_warehouses where warehouse_key = ? or upper(warehouse_name) = upper(?)",
+        (key_or_name, key_or_name),
+    )[1]
+    if not known:
+        raise ApiError(404, f"no warehouse {key_or_name!r}: use a warehouse_key or a canonical name")
+    listing = marts.stock_on(as_of) if as_of else marts.STOCK
+    return listing_answer(request, listing, [*conditions, warehouse_is(key_or_name)], paging, "warehouse-stock")
+
+
+@router.get("/stock-reports", summary="Stock report requests: status and history")
+def stock_reports(
+    request: Request,
+    paging: Annotated[Paging, Depends()],
+    marketplace: Marketplace | None = None,
+    account: Text = None,
+    outcome: Text = None,
+) -> Response:
+    conditions = [
+        equals(column, value)
+        for column, value in (
+            ("marketplace", marketplace and marketplace.value),
+            ("account", account),
+            ("outcome", outcome),
+        )
+        if value is not None
+    ]
+    return listing_answer(request, marts.reports(request.app.state.catalog), conditions, paging, "stock-reports")
+
+
+@router.get("/stock-alerts", summary="Products running out: severity, days of cover, revenue at risk")
+def stock_alerts(
+    request: Request, conditions: Filters, paging: Annotated[Paging, Depends()], severity: Text = None
+) -> Response:
+    extra = [equals("severity", severity)] if severity is not None else []
+    return listing_answer(request, marts.ALERTS, [*conditions, *extra], paging, "stock-alerts")
+
+
+@router.get("/replenishment-plan", summary="What to ship where, with every input of each row")
+def replenishment_plan(
+    request: Request, conditions: Filters, paging: Annotated[Paging, Depends()], location_level: Text = None
+) -> Response:
+    extra = [equals("location_level", location_level)] if location_level is not None else []
+    return listing_answer(request, marts.PLAN, [*conditions, *extra], paging, "replenishment-plan")
+
+
+@router.get("/sales-velocity", summary="Average daily sales over in-stock days, per window")
+def sales_velocity(
+    request: Request, conditions: Filters, paging: Annotated[Paging, Depends()], location_level: Text = None
+) -> Response:
+    extra = [equals("location_level", location_level)] if location_level is not None else []
+    return listing_answer(request, marts.VELOCITY, [*conditions, *extra], paging, "sales-velocity")
+
+
+@router.get("/runs", summary="Sync runs over time (duration, rows, requests, retries, 429s, failures)")
+def runs(request: Request, paging: Annotated[Paging, Depends()], status: Text = None) -> Response:
+    conditions = [equals("status", status)] if status is not None else []
+    return listing_answer(request, marts.RUNS, conditions, paging, "runs")
+
+
+@router.get("/runs/sources", summary="Sync status per marketplace, account and source group")
+def run_sources(request: Request, conditions: Filters, paging: Annotated[Paging, Depends()]) -> Response:
+    return listing_answer(request, marts.SOURCES, conditions, paging, "run-sources")
+
+
+@router.get("/runs/resources", summary="The last outcome of every resource per account")
+def run_resources(request: Request, conditions: Filters, paging: Annotated[Paging, Depends()]) -> Response:
+    return listing_answer(request, marts.RESOURCES, conditions, paging, "run-resources")
+
+
+def product_pages(catalog: queries.Catalog, product_key: str) -> dict[str, queries.Page] | None:
+    """A product, its stock now, its stock history, daily sales and velocity; None if unknown."""
+    columns, rows = catalog.query("select * from marts.dim_products where product_key = ?", (product_key,))
+    if not rows:
+        return None
+    of_product = [equals("product_key", product_key)]
+    return {
+        "product": queries.Page(columns, rows, None),
+        "stock": queries.every_row(catalog, marts.STOCK, of_product),
+        "stock_history": queries.every_row(catalog, marts.STOCK_HISTORY, of_product),
+        "daily_sales": queries.every_row(catalog, marts.DAILY_SALES, of_product),
+        "sales_velocity": queries.every_row(catalog, marts.VELOCITY, of_product),
+    }
+
+
+@router.get("/products/{product_key}", summary="A product: stock now, stock history, daily sales, in-stock days")
+def product(request: Request, product_key: Annotated[str, Path(max_length=300)]) -> Response:
+    pages = product_pages(request.app.state.catalog, product_key)
+    if pages is None:
+        raise ApiError(404, f"no product {product_key!r}")
+    document = {name: responses.records(page.columns, page.rows) for name, page in pages.items()}
+    document["product"] = document["product"][0]
+    return responses.document(request, document, freshness(request))
+
+
+health_router = APIRouter(prefix="/api/v1")
+
+
+@health_router.get("/health", summary="`make health`'s verdict (no key needed); 503 when unhealthy")
+def health(request: Request) -> Response:
+    report = request.app.state.health.report()
+    response = responses.document(request, report, {})
+    if report.get("verdict") == "unhealthy" and response.status_code == 200:
+        response.status_code = 503
+    return response

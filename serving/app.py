@@ -1,0 +1,77 @@
+"""The application: the API, the dashboard, the OpenAPI document and its page, static files."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import plotly
+from fastapi import FastAPI, Request
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from serving import api, dashboard, errors
+from serving.health import Health
+from serving.queries import Catalog
+from serving.reader import NotPublished, Reader, open_reader
+from serving.security import Guard
+from serving.settings import Settings
+
+HERE = Path(__file__).resolve().parent
+PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+
+DESCRIPTION = """Stock, alerts, replenishment and sync status of Ozon and Wildberries sellers.
+
+Authentication: send an API key (`make api-key NAME=...`) in `X-API-Key` (or `Authorization: Bearer`).
+Rate limit: SERVE_RATE_LIMIT requests a minute per key (default 120); over it, 429 with `Retry-After`.
+Lists: `limit` (at most 1000) and `cursor` (`next_cursor` of the page before); `sort` by any column of
+the answer (`-column` descending); `totals` count (and sum) every matching row. CSV: `?format=csv` or
+`Accept: text/csv`. Every answer has an `ETag` (304 on `If-None-Match`) and the data's as-of time
+(`as_of` in the body, `X-Data-As-Of`). Every error is
+`{"error": {"status", "code", "message", "fields": [{"field", "message"}]}}`.
+"""
+
+
+async def on_not_published(_request: Request, exc: NotPublished) -> Response:
+    return errors.error_response(503, str(exc))
+
+
+def create_app(settings: Settings, reader: Reader | None = None) -> FastAPI:
+    app = FastAPI(
+        title="Marketplace stock API",
+        version="1",
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+        exception_handlers={**errors.HANDLERS, NotPublished: on_not_published},
+    )
+    app.state.settings = settings
+    app.state.reader = reader or open_reader(settings.target, settings.pool_size)
+    app.state.catalog = Catalog(app.state.reader)
+    app.state.health = Health(app.state.reader)
+    app.state.guard = Guard(settings)
+    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
+    app.include_router(api.health_router)
+    app.include_router(api.router)
+    app.include_router(dashboard.router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.get("/static-vendor/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> FileResponse:
+        """plotly.js from the installed plotly package: the charts work offline."""
+        return FileResponse(PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
+
+    @app.get("/docs", include_in_schema=False, response_class=HTMLResponse)
+    def docs(request: Request) -> HTMLResponse:
+        return dashboard.render(request, "docs.html", {"openapi": app.openapi()}, signed_in=None)
+
+    return app
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    app.state.reader.close()

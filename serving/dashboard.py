@@ -1,0 +1,367 @@
+"""The dashboard: server-rendered pages over the same queries as the API, charts by plotly.js.
+
+Signing in with an API key starts a session (cookie HttpOnly, SameSite=Strict); in local mode a
+browser on this machine needs none. Numbers in Russian style: 12 345, 1 234,50 ₽.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from serving import api, marts, queries, responses
+from serving.errors import ApiError
+from serving.queries import Condition, Listing, equals
+from serving.security import SESSION_COOKIE, SESSION_SECONDS
+
+templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
+NARROW_SPACE = "\u202f"
+PAGE_ROWS = 200
+DAYS = {"type": "date", "tickformat": "%d.%m.%Y", "dtick": 86400000}  # one tick a day, never hours
+
+
+def number(value, digits: int = 0) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "да" if value else "нет"
+    text = f"{float(value):,.{digits}f}" if digits else f"{round(float(value)):,}"
+    return text.replace(",", NARROW_SPACE).replace(".", ",")
+
+
+def rubles(value) -> str:
+    return "—" if value is None else f"{number(value, 2)} ₽"
+
+
+def cell(column: str, value) -> str:
+    """A table cell in Russian style, by what the column holds."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return number(value)
+    if column.endswith(("_rub", "price")) or "revenue" in column:
+        return rubles(value)
+    if isinstance(value, float | Decimal):
+        return number(value, 1 if abs(value) < 1000 else 0)
+    if isinstance(value, int):
+        return number(value)
+    if isinstance(value, datetime):
+        return f"{value:%d.%m.%Y %H:%M}"
+    if isinstance(value, date):
+        return f"{value:%d.%m.%Y}"
+    return str(value)
+
+
+templates.env.filters.update(number=number, rubles=rubles)
+templates.env.globals.update(cell=cell)
+
+router = APIRouter(include_in_schema=False)
+
+
+def render(request: Request, name: str, context: dict, signed_in: str | None) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, {"signed_in": signed_in, **context})
+
+
+def viewer(request: Request) -> str | None:
+    """Who is looking (within the rate limit), or None: the page sends them to sign in."""
+    try:
+        return request.app.state.guard.admit(request)
+    except ApiError as error:
+        if error.status == 401:
+            return None
+        raise
+
+
+def sign_in_first(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/login?{urlencode({'next': request.url.path})}", status_code=303)
+
+
+def figure(traces: list[dict], title: str, **layout) -> dict:
+    """A plotly figure as JSON: values made plain (dates, decimals)."""
+    data = [
+        {k: [responses.plain(v) for v in vs] if isinstance(vs, list) else vs for k, vs in t.items()} for t in traces
+    ]
+    base = {"title": {"text": title}, "margin": {"t": 40, "l": 60, "r": 20, "b": 120}, "height": 380}
+    return {"data": data, "layout": {**base, **layout}}
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/") -> HTMLResponse:
+    return render(request, "login.html", {"next": next if next.startswith("/") else "/", "error": None}, None)
+
+
+@router.post("/login")
+def login(
+    request: Request, api_key: Annotated[str, Form(max_length=200)], next: Annotated[str, Form()] = "/"
+) -> Response:
+    holder = request.app.state.guard.keys.holder(api_key.strip())
+    if holder is None:
+        context = {"next": next, "error": "Ключ не подошёл: проверьте его или создайте новый (make api-key NAME=...)"}
+        return render(request, "login.html", context, None)
+    response = RedirectResponse(next if next.startswith("/") and not next.startswith("//") else "/", status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        request.app.state.guard.sessions.start(holder),
+        max_age=SESSION_SECONDS,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request) -> RedirectResponse:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        request.app.state.guard.sessions.end(token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def overview(request: Request) -> Response:
+    who = viewer(request)
+    if who is None:
+        return sign_in_first(request)
+    catalog: queries.Catalog = request.app.state.catalog
+    accounts = marts.overview(catalog)
+    sources = queries.every_row(catalog, marts.SOURCES, [])
+    quality = queries.every_row(catalog, marts.QUALITY, [])
+    context = {
+        "accounts": accounts,
+        "sources": sources.dicts(),
+        "quality": quality.dicts(),
+        "freshness": api.freshness(request),
+    }
+    return render(request, "overview.html", context, who)
+
+
+# Filters of the dashboard's tables: query parameter -> column.
+FILTERS = {
+    "marketplace": "marketplace",
+    "account": "account",
+    "cluster": "cluster_name",
+    "stock_type": "stock_type",
+    "severity": "severity",
+    "location_level": "location_level",
+    "product": "seller_article",
+}
+API_NAMES = {"product": "offer_id"}  # the API's name of a dashboard filter, where they differ
+
+
+def filters_of(request: Request, allowed: tuple[str, ...]) -> tuple[dict[str, str], list[Condition]]:
+    chosen = {name: request.query_params[name] for name in allowed if request.query_params.get(name)}
+    conditions = [
+        api.warehouse_is(value) if name == "warehouse" else equals(FILTERS[name], value)
+        for name, value in chosen.items()
+    ]
+    return chosen, conditions
+
+
+def choices(catalog: queries.Catalog, relation: str, column: str) -> list[str]:
+    """The values a filter may take, for its drop-down."""
+    sql = f'select distinct "{column}" from {relation} where "{column}" is not null order by 1'
+    return catalog.cached(("choices", relation, column), lambda: [row[0] for row in catalog.query(sql)[1]])
+
+
+@dataclass(frozen=True)
+class TablePage:
+    listing: Listing
+    title: str
+    shown: tuple[str, ...]  # the table's columns, when the listing has them
+    filters: tuple[str, ...]  # names in FILTERS, or warehouse
+    chart: tuple[str, str]  # (group by, summed measure)
+    csv_path: str  # the API list that downloads the same rows
+    every_column: bool = False  # then every other column of the listing too, keys aside
+
+
+KEYS = ("product_key", "warehouse_key", "location_key")
+
+
+def listing_page(request: Request, spec: TablePage) -> Response:
+    who = viewer(request)
+    if who is None:
+        return sign_in_first(request)
+    catalog: queries.Catalog = request.app.state.catalog
+    listing, allowed = spec.listing, spec.filters
+    chosen, conditions = filters_of(request, allowed)
+    found = queries.page(
+        catalog, listing, conditions, request.query_params.get("sort"), PAGE_ROWS, request.query_params.get("cursor")
+    )
+    columns = [column for column in spec.shown if column in found.columns]
+    if spec.every_column:
+        columns += [column for column in found.columns if column not in (*columns, *KEYS)]
+    index = {column: found.columns.index(column) for column in found.columns}
+    by, measure = spec.chart
+    group = (
+        by if request.query_params.get("by") not in ("warehouse_name", "cluster_name") else request.query_params["by"]
+    )
+    bars = queries.sums_by(catalog, listing, conditions, group, measure)
+    charts = [
+        figure([{"type": "bar", "x": [g or "—" for g, _ in bars], "y": [t for _, t in bars]}], f"{measure} по {group}")
+    ]
+    options = {
+        name: choices(catalog, "marts.dim_warehouses" if name == "cluster" else listing.mart, FILTERS[name])
+        for name in allowed
+        if name in ("marketplace", "cluster", "stock_type", "severity", "location_level")
+    }
+    csv_filters = {API_NAMES.get(name, name): value for name, value in chosen.items()}
+    context = {
+        "title": spec.title,
+        "columns": columns,
+        "rows": [{column: row[index[column]] for column in index} for row in found.rows],
+        "key": [column for column in listing.key if column in index],
+        "totals": found.totals,
+        "next_cursor": found.next_cursor,
+        "next_query": urlencode({**dict(request.query_params), "cursor": found.next_cursor or ""}),
+        "chosen": chosen,
+        "allowed": allowed,
+        "options": options,
+        "charts": charts,
+        "csv_link": f"{spec.csv_path}?{urlencode({**csv_filters, 'format': 'csv'})}",
+        "freshness": api.freshness(request),
+    }
+    return render(request, "listing.html", context, who)
+
+
+NAMES = ("marketplace", "account", "seller_article", "product_name", "warehouse_name", "cluster_name")
+STOCK_PAGE = TablePage(
+    marts.STOCK,
+    "Остатки",
+    (*NAMES, "stock_type", "available_quantity", "reserved_quantity", "in_transit_quantity", "snapshot_at"),
+    ("marketplace", "account", "warehouse", "cluster", "stock_type", "product"),
+    ("warehouse_name", "available_quantity"),
+    "/api/v1/warehouse-stock",
+)
+ALERTS_PAGE = TablePage(
+    marts.ALERTS,
+    "Алерты",
+    ("severity", *NAMES, "available_quantity", "in_transit_quantity", "average_daily_sales", "days_of_cover"),
+    ("marketplace", "account", "warehouse", "cluster", "severity", "product"),
+    ("cluster_name", "revenue_per_day_at_risk"),
+    "/api/v1/stock-alerts",
+    every_column=True,
+)
+PLAN_PAGE = TablePage(  # every input of a row: the mart's own columns, whatever they are
+    marts.PLAN,
+    "План поставок",
+    NAMES,
+    ("marketplace", "account", "warehouse", "cluster", "location_level", "product"),
+    ("cluster_name", "recommended_quantity"),
+    "/api/v1/replenishment-plan",
+    every_column=True,
+)
+
+
+@router.get("/stock", response_class=HTMLResponse)
+def stock(request: Request) -> Response:
+    return listing_page(request, STOCK_PAGE)
+
+
+@router.get("/alerts", response_class=HTMLResponse)
+def alerts(request: Request) -> Response:
+    return listing_page(request, ALERTS_PAGE)
+
+
+@router.get("/replenishment", response_class=HTMLResponse)
+def replenishment(request: Request) -> Response:
+    return listing_page(request, PLAN_PAGE)
+
+
+@router.get("/products/{product_key}", response_class=HTMLResponse)
+def product(request: Request, product_key: Annotated[str, api.Path(max_length=300)]) -> Response:
+    who = viewer(request)
+    if who is None:
+        return sign_in_first(request)
+    pages = api.product_pages(request.app.state.catalog, product_key)
+    if pages is None:
+        raise ApiError(404, f"no product {product_key!r}")
+    document = {name: page.dicts() for name, page in pages.items()}
+    document["product"] = document["product"][0]
+    charts = [
+        figure(
+            series(document["stock_history"], "business_date", "available_quantity"),
+            "Остаток по складам, шт.",
+            hovermode="x",
+            xaxis=DAYS,
+        ),
+        figure(
+            series(document["daily_sales"], "business_date", "units", kind="bar"),
+            "Продажи в день по складам, шт.",
+            barmode="stack",
+            xaxis=DAYS,
+        ),
+    ]
+    return render(request, "product.html", {**document, "charts": charts, "freshness": api.freshness(request)}, who)
+
+
+def series(rows: list[dict], x: str, y: str, kind: str = "scatter") -> list[dict]:
+    """One trace per warehouse (and stock type, when a product has several)."""
+    traces: dict[str, dict] = {}
+    for row in rows:
+        name = " ".join(str(row[c]) for c in ("warehouse_name", "stock_type") if row.get(c)) or row.get(
+            "warehouse_key", "—"
+        )
+        trace = traces.setdefault(name, {"type": kind, "name": name, "x": [], "y": []})
+        trace["x"].append(row[x])
+        trace["y"].append(row[y])
+    return list(traces.values())
+
+
+@router.get("/monitoring", response_class=HTMLResponse)
+def monitoring(request: Request, runs: Annotated[int, Query(ge=1, le=500)] = 50) -> Response:
+    who = viewer(request)
+    if who is None:
+        return sign_in_first(request)
+    catalog: queries.Catalog = request.app.state.catalog
+    parts = {
+        "runs": queries.page(catalog, marts.RUNS, [], limit=runs),
+        "sources": queries.every_row(catalog, marts.SOURCES, []),
+        "resources": queries.every_row(catalog, marts.RESOURCES, [], sort="-last_attempt_at"),
+        "outcomes": queries.every_row(catalog, marts.RESOURCE_OUTCOMES, []),
+        "quality": queries.every_row(catalog, marts.QUALITY, []),
+        "reports": queries.page(catalog, marts.reports(catalog), [], limit=50),
+    }
+    tables = {name: found.dicts() for name, found in parts.items()}
+    timeline = list(reversed(tables["runs"]))
+    started = [run["started_at"] for run in timeline]
+    charts = [
+        figure(
+            [{"type": "bar", "x": started, "y": [r["duration_seconds"] for r in timeline], "name": "длительность, с"}],
+            "Длительность запусков, с",
+        ),
+        figure(
+            [
+                {"type": "scatter", "x": started, "y": [r.get(c) or 0 for r in timeline], "name": c}
+                for c in ("api_requests", "api_retries", "api_throttled", "api_failed_requests", "steps_failed")
+            ],
+            "Запросы, повторы, 429 и сбои по запускам",
+        ),
+        figure(
+            [{"type": "bar", "x": started, "y": [r.get("rows_loaded") or 0 for r in timeline], "name": "строки"}],
+            "Загружено строк",
+        ),
+        figure(
+            [
+                {
+                    "type": "bar",
+                    "x": [f"{o['marketplace']}/{o['account']} {o['resource']}" for o in tables["outcomes"]],
+                    "y": [o[measure] for o in tables["outcomes"]],
+                    "name": name,
+                }
+                for measure, name in (("attempts", "загрузок"), ("failures", "сбоев"))
+            ],
+            "Загрузки и сбои по ресурсам (весь журнал)",
+        ),
+    ]
+    return render(request, "monitoring.html", {**tables, "charts": charts, "freshness": api.freshness(request)}, who)

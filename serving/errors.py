@@ -1,0 +1,66 @@
+"""The one error shape of the API: `{"error": {"status", "code", "message", "fields": [{"field", "message"}]}}`."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from serving.queries import BadRequest
+
+log = logging.getLogger("serve")
+
+CODES = {400: "bad_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed", 406: "not_acceptable"}
+CODES |= {409: "conflict", 422: "invalid_request", 429: "rate_limited", 500: "internal_error", 503: "unavailable"}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, headers or {}
+
+
+def error_response(
+    status: int, message: str, fields: list[dict] | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body = {"status": status, "code": CODES.get(status, "error"), "message": message, "fields": fields or []}
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
+
+
+async def on_api_error(_request: Request, exc: ApiError) -> JSONResponse:
+    return error_response(exc.status, exc.message, headers=exc.headers)
+
+
+async def on_bad_request(_request: Request, exc: BadRequest) -> JSONResponse:
+    return error_response(409 if exc.conflict else 422, str(exc), [{"field": exc.field, "message": str(exc)}])
+
+
+async def on_validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    fields = [
+        {"field": ".".join(str(part) for part in error["loc"][1:]) or str(error["loc"][0]), "message": error["msg"]}
+        for error in exc.errors()
+    ]
+    names = ", ".join(field["field"] for field in fields)
+    return error_response(422, f"invalid {names}", fields)
+
+
+async def on_http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+    return error_response(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+
+
+async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    """A bug or a broken database: logged with its traceback, answered without details."""
+    log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "internal error: the server log has the details")
+
+
+HANDLERS = {
+    ApiError: on_api_error,
+    BadRequest: on_bad_request,
+    RequestValidationError: on_validation_error,
+    HTTPException: on_http_error,
+    Exception: on_unexpected,
+}

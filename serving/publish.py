@@ -1,0 +1,117 @@
+"""Publish a read-only copy of what the server reads, after each successful `dbt build` (DuckDB only).
+
+DuckDB admits one writer per file, and a reader blocks it: the server must not open the database the
+pipeline writes. The runner calls `publish` between steps (holding the run lock); it copies the marts,
+monitoring, quality and ops schemas and the report-request views into a new file
+`<database stem>.published/marts-<UTC time>.duckdb`, then points `current` at it with an atomic
+rename. The server opens the file `current` names on its next request and closes the one before.
+Monitoring views become tables: the snapshot's freshness is as of its publication.
+
+`python -m serving.publish` publishes the DuckDB database DUCKDB_PATH names (e.g. the demo's).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from loaders import config
+
+log = logging.getLogger("publish")
+
+# schema -> the relations copied (None: every table and view of the schema).
+PUBLISHED: dict[str, tuple[str, ...] | None] = {
+    "marts": None,
+    "monitoring": None,
+    "quality": None,
+    "ops": None,
+    "staging": ("stg_ozon__report_requests", "stg_wildberries__report_requests"),
+}
+POINTER = "current"
+KEEP = 2  # the newest snapshot and the one before, which a server may still be answering from
+
+
+def publish_dir(database: Path) -> Path:
+    return database.with_name(f"{database.stem}.published")
+
+
+def current_snapshot(folder: Path) -> Path | None:
+    """The snapshot `current` names, or None before the first publication."""
+    try:
+        name = (folder / POINTER).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return folder / name
+
+
+def _relations(source: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str]]:
+    rows = source.execute(
+        "select table_schema, table_name from information_schema.tables where table_catalog = ? "
+        "order by table_schema, table_name",
+        [catalog],
+    ).fetchall()
+    return [
+        (schema, table)
+        for schema, table in rows
+        if schema in PUBLISHED and (PUBLISHED[schema] is None or table in PUBLISHED[schema])
+    ]
+
+
+def publish(database: Path | None = None) -> Path:
+    """Copy the served schemas of `database` (default DUCKDB_PATH) into a new snapshot; return its path."""
+    database = database or config.duckdb_path()
+    folder = publish_dir(database)
+    folder.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    name = f"marts-{datetime.now(UTC):%Y%m%dT%H%M%S%f}.duckdb"
+    partial = folder / f".{name}.partial"
+    source = str(database).replace("'", "''")
+    with duckdb.connect(str(partial)) as snapshot:
+        # Attached under its own name: dbt's views name their catalog (`warehouse.staging...`).
+        snapshot.execute(f"attach '{source}' as \"{database.stem}\" (read_only)")
+        relations = _relations(snapshot, database.stem)
+        for schema in sorted({schema for schema, _ in relations}):
+            snapshot.execute(f'create schema "{schema}"')
+        for schema, table in relations:
+            snapshot.execute(
+                f'create table "{schema}"."{table}" as select * from "{database.stem}"."{schema}"."{table}"'
+            )
+        snapshot.execute(f'detach "{database.stem}"')
+    os.replace(partial, folder / name)
+    pointer = folder / f".{POINTER}.partial"
+    pointer.write_text(name, encoding="utf-8")
+    os.replace(pointer, folder / POINTER)
+    for old in sorted(folder.glob("marts-*.duckdb"))[:-KEEP]:
+        old.unlink(missing_ok=True)
+    log.info("published %d relations to %s in %.1f s", len(relations), folder / name, time.monotonic() - started)
+    return folder / name
+
+
+def publish_after_build(target: str) -> None:
+    """The runner's hook: publish on DuckDB; a failure is logged, the run's outcome stands."""
+    if target != "duckdb":
+        return
+    try:
+        publish()
+    except (duckdb.Error, OSError) as exc:
+        log.error("snapshot for the server not published: %s: %s", type(exc).__name__, exc)
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    database = config.duckdb_path()
+    if not database.exists():
+        print(f"{database} does not exist: run `make run` or `make demo` first", file=sys.stderr)
+        return 2
+    print(publish(database))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,145 @@
+"""Read-only access to the served data: `query(sql, params) -> (columns, rows)` on DuckDB or PostgreSQL.
+
+SQL uses `?` placeholders (rewritten for psycopg2) and no `%`. Every value is a bound parameter.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+import duckdb
+from psycopg2.pool import ThreadedConnectionPool
+
+from loaders import config
+from serving import publish
+
+Rows = tuple[list[str], list[tuple]]
+POSTGRES_TICK_SECONDS = 5  # how long per-generation caches (freshness, column lists) live on PostgreSQL
+
+
+class NotPublished(Exception):
+    """No snapshot yet: the runner publishes one after its first successful build."""
+
+
+class Reader(Protocol):
+    target: str
+
+    def query(self, sql: str, params: tuple | list = ()) -> Rows: ...
+
+    def generation(self) -> str:
+        """Changes whenever the data may have changed: caches keyed by it stay valid meanwhile."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class _Snapshot:
+    def __init__(self, path: Path):
+        self.path, self.users, self.retired = path, 0, False
+        self.connection = duckdb.connect(str(path), read_only=True)
+
+
+class SnapshotReader:
+    """The newest snapshot of `folder`; switches when `current` names another file, closing the old
+    one once its last query has finished."""
+
+    target = "duckdb"
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._lock = threading.Lock()
+        self._snapshot: _Snapshot | None = None
+
+    def _acquire(self) -> _Snapshot:
+        newest = publish.current_snapshot(self.folder)
+        if newest is None:
+            raise NotPublished(f"no snapshot in {self.folder} yet: run `make run` (or `python -m serving.publish`)")
+        with self._lock:
+            if self._snapshot is None or self._snapshot.path != newest:
+                previous, self._snapshot = self._snapshot, _Snapshot(newest)
+                if previous:
+                    previous.retired = True
+                    self._close_if_idle(previous)
+            self._snapshot.users += 1
+            return self._snapshot
+
+    def _release(self, snapshot: _Snapshot) -> None:
+        with self._lock:
+            snapshot.users -= 1
+            self._close_if_idle(snapshot)
+
+    @staticmethod
+    def _close_if_idle(snapshot: _Snapshot) -> None:
+        if snapshot.retired and snapshot.users == 0:
+            snapshot.connection.close()
+
+    @contextmanager
+    def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        snapshot = self._acquire()
+        try:
+            with snapshot.connection.cursor() as cursor:
+                yield cursor
+        finally:
+            self._release(snapshot)
+
+    def query(self, sql: str, params: tuple | list = ()) -> Rows:
+        with self._cursor() as cursor:
+            cursor.execute(sql, list(params))
+            return [column[0] for column in cursor.description], cursor.fetchall()
+
+    def snapshot_path(self) -> Path | None:
+        return publish.current_snapshot(self.folder)
+
+    def generation(self) -> str:
+        newest = self.snapshot_path()
+        return newest.name if newest else ""
+
+    def close(self) -> None:
+        with self._lock:
+            if self._snapshot:
+                self._snapshot.retired = True
+                self._close_if_idle(self._snapshot)
+                self._snapshot = None
+
+
+class PostgresReader:
+    """A pool of connections whose transactions are read-only (`default_transaction_read_only`)."""
+
+    target = "postgres"
+
+    def __init__(self, pool_size: int):
+        self._pool = ThreadedConnectionPool(
+            1,
+            pool_size,
+            **config.postgres_settings(),
+            connect_timeout=10,
+            options="-c default_transaction_read_only=on -c statement_timeout=15000",
+            application_name="marketplace-elt-serve",
+        )
+
+    def query(self, sql: str, params: tuple | list = ()) -> Rows:
+        connection: Any = self._pool.getconn()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql.replace("?", "%s"), list(params))
+                return [column[0] for column in cursor.description], cursor.fetchall()
+        finally:
+            connection.rollback()
+            self._pool.putconn(connection)
+
+    def generation(self) -> str:
+        return str(int(time.monotonic() // POSTGRES_TICK_SECONDS))
+
+    def close(self) -> None:
+        self._pool.closeall()
+
+
+def open_reader(target: str, pool_size: int) -> Reader:
+    if target == "postgres":
+        return PostgresReader(pool_size)
+    return SnapshotReader(publish.publish_dir(config.duckdb_path()))

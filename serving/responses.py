@@ -1,0 +1,91 @@
+"""Answers: JSON (or CSV on `Accept: text/csv` / `?format=csv`), with an ETag (304 on `If-None-Match`)
+and the data's as-of time in the body and in `X-Data-As-Of`."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from serving.errors import ApiError
+
+
+def plain(value):
+    """A value as JSON carries it: dates in ISO form, decimals as numbers."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def records(columns: list[str], rows: list[tuple]) -> list[dict]:
+    return [dict(zip(columns, map(plain, row), strict=True)) for row in rows]
+
+
+def wants_csv(request: Request) -> bool:
+    asked = request.query_params.get("format")
+    return asked == "csv" or (asked is None and "text/csv" in request.headers.get("accept", ""))
+
+
+def _csv(columns: list[str], rows: list[tuple]) -> bytes:
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(columns)
+    writer.writerows([["" if v is None else plain(v) for v in row] for row in rows])
+    return text.getvalue().encode("utf-8")
+
+
+def _json(document: dict) -> bytes:
+    return json.dumps(document, ensure_ascii=False, default=plain, separators=(",", ":")).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A rendered answer: the same for every request of the same URL and format while the data stands."""
+
+    body: bytes
+    media_type: str
+    headers: dict[str, str]
+
+
+def _answer(body: bytes, media_type: str, as_of: dict, headers: dict | None = None) -> Answer:
+    common = {
+        "ETag": f'"{hashlib.sha256(body).hexdigest()[:32]}"',
+        "Cache-Control": "private, no-cache",
+        "Vary": "Accept, X-API-Key, Cookie",
+        **(headers or {}),
+    }
+    if as_of.get("stock_as_of"):
+        common["X-Data-As-Of"] = plain(as_of["stock_as_of"])
+    return Answer(body, media_type, common)
+
+
+def send(request: Request, answer: Answer) -> Response:
+    """The answer, or 304 when the client holds it already (`If-None-Match`)."""
+    if answer.headers["ETag"] in [tag.strip() for tag in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers=answer.headers)
+    return Response(answer.body, media_type=answer.media_type, headers=answer.headers)
+
+
+def table(request: Request, columns: list[str], rows: list[tuple], as_of: dict, extra: dict, filename: str) -> Answer:
+    """Rows as `{"as_of", "data", **extra}` JSON, or as a CSV file named `filename`."""
+    if wants_csv(request):
+        disposition = {"Content-Disposition": f'attachment; filename="{filename}.csv"'}
+        return _answer(_csv(columns, rows), "text/csv; charset=utf-8", as_of, disposition)
+    document = {"as_of": as_of, **extra, "data": records(columns, rows)}
+    return _answer(_json(document), "application/json", as_of)
+
+
+def document(request: Request, content: dict, as_of: dict) -> Response:
+    """A nested answer (a product, the health report): JSON only."""
+    if wants_csv(request):
+        raise ApiError(406, "this answer is a document, not a table: ask for JSON")
+    return send(request, _answer(_json({"as_of": as_of, **content}), "application/json", as_of))

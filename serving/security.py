@@ -1,0 +1,117 @@
+"""Who is asking, and whether they may ask now: API keys, dashboard sessions, the per-key rate limit.
+
+Keys come in `X-API-Key` (or `Authorization: Bearer`); the dashboard's session cookie stands for the
+key that signed in. In local mode (SERVE_LOCAL_MODE=1, loopback only) a request from this machine
+without a key is `local`. Keys and session tokens are never logged.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+import threading
+import time
+from pathlib import Path
+
+from fastapi import Request
+
+from serving import keys
+from serving.errors import ApiError
+from serving.settings import Settings, is_loopback
+
+SESSION_COOKIE = "mk_session"
+SESSION_SECONDS = 12 * 3600
+
+
+class RateLimiter:
+    """A token bucket per holder: `per_minute` requests a minute, bursts up to as many."""
+
+    def __init__(self, per_minute: int):
+        self.capacity, self.rate = float(per_minute), per_minute / 60
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, holder: str) -> float:
+        """0 when `holder` may go on (a token is taken), else the seconds until the next token."""
+        now = time.monotonic()
+        with self._lock:
+            tokens, then = self._buckets.get(holder, (self.capacity, now))
+            tokens = min(self.capacity, tokens + (now - then) * self.rate)
+            if tokens >= 1:
+                self._buckets[holder] = (tokens - 1, now)
+                return 0.0
+            self._buckets[holder] = (tokens, now)
+            return (1 - tokens) / self.rate
+
+
+class KeyFile:
+    """The stored keys, re-read when the file changes (a key made while the server runs works at once)."""
+
+    def __init__(self, path: Path):
+        self.path, self._stamp, self._keys = path, None, {}
+
+    def holder(self, key: str) -> str | None:
+        try:
+            stamp = self.path.stat().st_mtime_ns
+        except FileNotFoundError:
+            stamp = None
+        if stamp != self._stamp:
+            self._keys, self._stamp = keys.load(self.path), stamp
+        return keys.holder(self._keys, key)
+
+
+class Sessions:
+    def __init__(self):
+        self._sessions: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def start(self, holder: str) -> str:
+        token = secrets.token_urlsafe(32)
+        with self._lock:
+            self._sessions[token] = (holder, time.monotonic() + SESSION_SECONDS)
+        return token
+
+    def holder(self, token: str) -> str | None:
+        with self._lock:
+            holder, expires = self._sessions.get(token, (None, 0.0))
+        return holder if time.monotonic() < expires else None
+
+    def end(self, token: str) -> None:
+        with self._lock:
+            self._sessions.pop(token, None)
+
+
+class Guard:
+    def __init__(self, settings: Settings):
+        self.local_mode = settings.local_mode
+        self.keys = KeyFile(settings.keys_file)
+        self.sessions = Sessions()
+        self.limiter = RateLimiter(settings.rate_limit_per_minute)
+
+    def identify(self, request: Request) -> str | None:
+        """The key's name (or `local`), None for nobody; a wrong key is a 401 even with a session."""
+        authorization = request.headers.get("authorization", "")
+        key = request.headers.get("x-api-key") or (authorization[7:] if authorization.startswith("Bearer ") else "")
+        if key:
+            holder = self.keys.holder(key)
+            if holder is None:
+                raise ApiError(401, "the API key is not valid")
+            return holder
+        session = request.cookies.get(SESSION_COOKIE)
+        holder = self.sessions.holder(session) if session else None
+        if holder:
+            return holder
+        if self.local_mode and request.client and is_loopback(request.client.host):
+            return "local"
+        return None
+
+    def admit(self, request: Request) -> str:
+        """The holder of the request, after the rate limit; 401 for nobody, 429 over the limit."""
+        holder = self.identify(request)
+        if holder is None:
+            raise ApiError(401, "an API key is required: send it in the X-API-Key header (make api-key NAME=...)")
+        wait = self.limiter.wait(holder)
+        if wait:
+            seconds = math.ceil(wait)
+            raise ApiError(429, f"rate limit reached: retry in {seconds} s", {"Retry-After": str(seconds)})
+        return holder
