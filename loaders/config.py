@@ -97,7 +97,9 @@ def _account_settings(prefix: str, fields: tuple[str, ...]) -> list[tuple[str, s
         values = {field: os.environ.get(f"{prefix}_{field}", "").strip() for field in (*fields, "API_BASE_URL")}
         missing = [f"{prefix}_{field}" for field in fields if not values[field]]
         if len(missing) == len(fields):
-            raise NotConfigured(f"no account: set {' and '.join(missing)} (or {prefix}_ACCOUNTS, see README)")
+            raise NotConfigured(
+                f"no account: set {' and '.join(missing)} (or {prefix}_ACCOUNTS, see docs/configuration.md)"
+            )
         if missing:
             raise ConfigError(f"{', '.join(missing)} is not set (the other account variables of {prefix} are)")
         return [(os.environ.get(f"{prefix}_ACCOUNT_NAME", "").strip(), prefix, values)]
