@@ -38,10 +38,10 @@ profiles.yml: | profiles.example.yml
 	cp profiles.example.yml profiles.yml
 
 demo: setup ## The runner (make run) against the built-in sandbox into DUCKDB_PATH (data/warehouse.duckdb unless it holds your data), then a summary
-	$(BIN)/python -m scripts.demo
+	$(BIN)/python -m devtools.demo
 
 demo-faults: setup ## The demo with every data fault of the sandbox on (same database rule): quality issues, anomalies, reconcile
-	$(BIN)/python -m scripts.demo --faults
+	$(BIN)/python -m devtools.demo --faults
 
 load-ozon: setup ## Load every Ozon resource of every configured account into TARGET (exit 4: partial)
 	$(LOCKED) $(BIN)/python -m loaders ozon
@@ -65,10 +65,10 @@ docs: setup ## Document the database you have (every marketplace in it) and serv
 	$(BIN)/python -m scripts.docs $(if $(filter 0,$(DOCS_SERVE)),--no-serve)
 
 bench: setup ## Benchmark floor, full and incremental load, dbt build at two sizes (BENCH_ARGS="--products 2000 8000 --destination duckdb --marketplaces ozon wildberries")
-	$(BIN)/python -m scripts.bench $(BENCH_ARGS)
+	$(BIN)/python -m devtools.bench $(BENCH_ARGS)
 
 soak: setup ## Days of scheduled runs against the sandbox under random faults and kills, then marts = truth (SOAK_ARGS="--days 30 --engine duckdb --seed N")
-	$(BIN)/python -m scripts.soak $(SOAK_ARGS)
+	$(BIN)/python -m devtools.soak $(SOAK_ARGS)
 
 summary: setup ## Per marketplace: products, stock, orders, the most urgent shipments, data quality (TARGET's database)
 	$(BIN)/python -m scripts.summary
@@ -118,13 +118,13 @@ test-postgres: setup ## Only the PostgreSQL path: loaders and dbt build against 
 	$(BIN)/pytest -m postgres
 
 lint: setup ## ruff on Python, sqlfluff on the dbt models
-	$(BIN)/ruff check loaders scripts serving tests
-	$(BIN)/ruff format --check loaders scripts serving tests
+	$(BIN)/ruff check loaders sandbox scripts devtools serving tests
+	$(BIN)/ruff format --check loaders sandbox scripts devtools serving tests
 	DUCKDB_PATH=:memory: MARKETPLACES=ozon,wildberries $(BIN)/sqlfluff lint dbt_project/models dbt_project/tests
 
 fmt: setup ## Format Python (ruff) and fix SQL style (sqlfluff)
-	$(BIN)/ruff format loaders scripts serving tests
-	$(BIN)/ruff check --fix loaders scripts serving tests
+	$(BIN)/ruff format loaders sandbox scripts devtools serving tests
+	$(BIN)/ruff check --fix loaders sandbox scripts devtools serving tests
 	DUCKDB_PATH=:memory: MARKETPLACES=ozon,wildberries $(BIN)/sqlfluff fix dbt_project/models dbt_project/tests
 
 # The stock API and dashboard (serving/); SERVE_HOST, SERVE_PORT, SERVE_RATE_LIMIT, SERVE_LOCAL_MODE.

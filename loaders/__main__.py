@@ -25,7 +25,7 @@ from loaders.http import ApiAuthError, ApiError
 from loaders.marketplaces import MARKETPLACES
 from loaders.pipeline import DESTINATIONS, run
 from loaders.secrets import install_log_masking, mask
-from scripts.lock import LockBusy, writer_lock
+from loaders.writer_lock import LockBusy, writer_lock
 
 log = logging.getLogger("loaders")
 

@@ -14,8 +14,8 @@ import sys
 
 from loaders import cli, config
 from loaders.marketplaces import MARKETPLACES
+from loaders.writer_lock import LockBusy, writer_lock
 from scripts import database, runlog, steps
-from scripts.lock import LockBusy, writer_lock
 
 EXIT_NO_DATA, EXIT_BUSY = 2, 75
 

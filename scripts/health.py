@@ -29,8 +29,8 @@ import psycopg2
 
 from loaders import cli, config
 from loaders.secrets import install_log_masking, mask
+from loaders.writer_lock import LockBusy, RunLock, lock_path, pid_alive, recorded_holder
 from scripts import alerts, database, ops_config, runlog
-from scripts.lock import LockBusy, RunLock, lock_path, pid_alive, recorded_holder
 
 log = logging.getLogger("health")
 

@@ -19,8 +19,8 @@ import uuid
 from pathlib import Path
 
 from loaders import cli, config
+from loaders.writer_lock import HOLDER_VARIABLE, LockBusy, RunLock
 from scripts import runlog
-from scripts.lock import HOLDER_VARIABLE, LockBusy, RunLock
 
 EXIT_BUSY = 75
 

@@ -1,6 +1,6 @@
 """What a run loads and in which order: resource groups, their dependencies, and the steps they become.
 
-A new loader resource is one line in GROUPS (tests/test_operations_plan.py fails while a
+A new loader resource is one line in GROUPS (tests/operations/test_plan.py fails while a
 resource of a registered marketplace belongs to no group). Names a marketplace does not (yet)
 have are ignored, so a group may list resources that are still being built.
 """

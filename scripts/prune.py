@@ -15,8 +15,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from loaders import cli, config
+from loaders.writer_lock import LockBusy, RunLock
 from scripts import database, ops_config, runlog
-from scripts.lock import LockBusy, RunLock
 
 log = logging.getLogger("prune")
 

@@ -28,8 +28,8 @@ from pathlib import Path
 from loaders import cli, config
 from loaders.marketplaces import MARKETPLACES
 from loaders.secrets import install_log_masking, mask
+from loaders.writer_lock import LockBusy, RunLock
 from scripts import alerts, database, ops_config, plan, runlog, schema_changes, steps
-from scripts.lock import LockBusy, RunLock
 from serving import publish
 
 log = logging.getLogger("run")

@@ -9,13 +9,13 @@ import psycopg2
 import pytest
 
 from loaders import config
-from tests.operations_support import BOT_TOKEN, HttpReceiver, SmtpReceiver, isolated_ops
+from tests.support.operations import BOT_TOKEN, HttpReceiver, SmtpReceiver, isolated_ops
 
 os.environ["RUNTIME__DLTHUB_TELEMETRY"] = "false"
 os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
 os.environ["ENV_FILE"] = os.devnull  # a developer's .env never reaches the programs the tests start
 
-pytest_plugins = ["loaders.sandbox.pytest_plugin", "tests.serving_support"]
+pytest_plugins = ["tests.support.sandbox_fixtures", "tests.support.serving"]
 
 
 @pytest.fixture

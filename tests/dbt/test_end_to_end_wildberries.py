@@ -1,0 +1,129 @@
+"""Wildberries alone: sandbox → loader CLI → dbt build, on DuckDB and PostgreSQL, checked against the
+sandbox's truth (inventory per product and warehouse, order lines per status, 7-day ADS)."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from sandbox import Sandbox, SandboxConfig
+from scripts import database, steps
+from tests.support.velocity_truth import expected_ads
+
+SCALE = 600  # the sandbox's limits and the loader's pacing, both 600 times looser
+SELLER = SandboxConfig(seed=5, products=120, accounts=1, history_days=20, rate_limit_scale=SCALE)
+DAYS_OF_SNAPSHOTS = 9  # daily stock: the day before a 7-day window gives its first opening stock
+DAILY_RESOURCES = ("orders", "sales", "warehouse_remains", "wb_warehouse_stocks")
+# The names WB serves in the stock report and statistics since it masks its warehouses, as the
+# warehouse seed spells them.
+CANONICAL = {"Склад WB РФ": "СКЛАД_WB_РФ", "Склад WB СГТ РФ": "СКЛАД_WB_СГТ_РФ", "Минск": "МИНСК"}
+WB_ONLY = {"MARKETPLACES": "wildberries"}
+MOSCOW = ZoneInfo("Europe/Moscow")
+
+
+def query(destination: str, sql: str) -> list[tuple]:
+    with database.connect(destination, read_only=True) as db:
+        return db.execute(sql)
+
+
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def destination(request, workdir):
+    if request.param == "postgres":
+        request.getfixturevalue("postgres_database")
+    return request.param
+
+
+def load_days(sandbox: Sandbox, destination: str) -> list[datetime]:
+    """A full load, then stock and orders once a simulated day; returns the times of the loads."""
+    account = sandbox.wildberries.accounts[0]
+    loaded_at = []
+    for day in range(DAYS_OF_SNAPSHOTS):
+        loaded_at.append(sandbox.clock.now())
+        env = {
+            "WB_API_BASE_URL": sandbox.wildberries.base_url,
+            "WB_API_TOKEN": account.token,
+            "WB_ACCOUNT_NAME": "shop",
+            "WB_RATE_LIMIT_SCALE": str(SCALE),
+            "LOADER_NOW": sandbox.clock.now().isoformat(),
+        }
+        steps.load("wildberries", destination, env, *(() if day == 0 else ("--resources", *DAILY_RESOURCES)))
+        if day < DAYS_OF_SNAPSHOTS - 1:
+            sandbox.clock.advance(timedelta(days=1))
+    return loaded_at
+
+
+def stock_by_pair(truth, product_key) -> Counter:
+    """Units per (product key, canonical warehouse) of a truth: several real warehouses share one
+    masked name, so they add up."""
+    units = Counter()
+    for row in truth.stock:
+        if row["quantity"]:
+            units[(product_key(row), CANONICAL[row["served_name"]])] += row["quantity"]
+    return units
+
+
+def test_wildberries_marts_match_what_the_sandbox_served(destination):
+    with Sandbox(SELLER) as sandbox:
+        loaded_at = load_days(sandbox, destination)
+        token = sandbox.wildberries.accounts[0].token
+        sizes = {
+            size.chrt_id: size.tech_size for card in sandbox.wildberries.seller(token).cards for size in card.sizes
+        }
+        truth = sandbox.wildberries.truth(token)
+        first = sandbox.wildberries.truth(token, at=loaded_at[0])
+        snapshots = {at.astimezone(MOSCOW).date(): sandbox.wildberries.truth(token, at=at) for at in loaded_at}
+        as_of = sandbox.clock.now().astimezone(MOSCOW).date()
+    steps.dbt("build", destination, {"DBT_TARGET_PATH": os.environ["DBT_TARGET_PATH"], **WB_ONLY})
+
+    def product_key(row: dict) -> str:
+        return f"wildberries:shop:{row['nm_id']}/{sizes[row['chrt_id']]}"
+
+    products = dict(query(destination, "select product_key, is_archived from marts.dim_products"))
+    listed = {product_key(row) for row in first.cards if not row["trashed"]}
+    assert listed and listed <= set(products)
+    assert not any(products[key] for key in listed), "cards in the catalogue are not archived"
+
+    inventory = query(
+        destination,
+        """
+        select i.product_key, w.warehouse_name, sum(i.available_quantity)
+        from marts.inventory as i
+        inner join marts.dim_warehouses as w on i.warehouse_key = w.warehouse_key
+        where i.stock_type = 'fbw'
+        group by i.product_key, w.warehouse_name""",
+    )
+    expected_stock = stock_by_pair(truth, product_key)
+    assert {(key, warehouse): int(units) for key, warehouse, units in inventory if units} == dict(expected_stock)
+    assert sum(expected_stock.values()) > 1000
+
+    statuses = dict(query(destination, "select order_status, count(*) from marts.fact_orders group by order_status"))
+    served = [order for order in truth.orders if order["retained"]]
+    assert {status: int(lines) for status, lines in statuses.items()} == dict(
+        Counter(order["order_status"] for order in served)
+    )
+    assert set(statuses) == {"ordered", "delivered", "cancelled", "returned"}
+    assert query(destination, "select count(*) from marts.warehouse_names_unresolved") == [(0,)]
+
+    units = Counter()
+    for order in served:
+        days_ago = (as_of - date.fromisoformat(order["date_msk"][:10])).days
+        if order["order_status"] != "cancelled" and order["warehouse_name"] in CANONICAL and 1 <= days_ago <= 7:
+            units[(product_key(order), CANONICAL[order["warehouse_name"]], days_ago)] += 1
+    available = {day: dict(stock_by_pair(snapshot, product_key)) for day, snapshot in snapshots.items()}
+    ads = query(
+        destination,
+        """
+        select v.product_key, w.warehouse_name, v.ads_7d
+        from marts.sales_velocity as v
+        inner join marts.dim_warehouses as w on v.location_key = w.warehouse_key
+        where v.location_level = 'warehouse' and w.warehouse_type = 'fbo' and v.ads_7d is not null""",
+    )
+    expected = expected_ads(available, units, as_of, window=7)
+    assert {(key, name): round(float(value), 6) for key, name, value in ads} == {
+        pair: round(value, 6) for pair, value in expected.items()
+    }
+    assert len(expected) > 50, "the check must cover many product × warehouse pairs"

@@ -1,0 +1,116 @@
+"""A first run on a new database: 90 days of orders and one stock snapshot give a velocity, alerts and a
+plan (issue 19, "a plan on day one"), checked against the sandbox's truth."""
+
+from __future__ import annotations
+
+import os
+import statistics
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from sandbox import Sandbox, SandboxConfig
+from scripts import database, steps
+from tests.support.velocity_truth import ozon_units, window_units
+
+SELLER = SandboxConfig(seed=19, products=60, warehouses=5, history_days=90)
+MOSCOW = ZoneInfo("Europe/Moscow")
+
+
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def destination(request, workdir):
+    if request.param == "postgres":
+        request.getfixturevalue("postgres_database")
+    return request.param
+
+
+def query(destination: str, sql: str) -> list[tuple]:
+    with database.connect(destination, read_only=True) as db:
+        return db.execute(sql)
+
+
+def by_pair(destination: str, column: str) -> dict[tuple, int]:
+    rows = query(
+        destination,
+        f"""
+        select cast(p.marketplace_product_id as bigint), w.warehouse_name, v.{column}
+        from marts.sales_velocity as v
+        inner join marts.dim_products as p on v.product_key = p.product_key
+        inner join marts.dim_warehouses as w on v.location_key = w.warehouse_key
+        where v.location_level = 'warehouse' and w.warehouse_type = 'fbo' and w.is_resolved""",
+    )
+    return {(product, warehouse): int(value) for product, warehouse, value in rows if value}
+
+
+def test_a_first_run_gives_velocity_alerts_and_a_plan(destination):
+    with Sandbox(SELLER) as sandbox:
+        account = sandbox.ozon.accounts[0]
+        env = {
+            "OZON_API_BASE_URL": sandbox.ozon.base_url,
+            "OZON_CLIENT_ID": account.client_id,
+            "OZON_API_KEY": account.api_key,
+            "LOADER_NOW": sandbox.clock.now().isoformat(),
+        }
+        steps.load("ozon", destination, env)
+        order_lines = sandbox.ozon.truth(account.client_id).order_lines
+        as_of = sandbox.clock.now().astimezone(MOSCOW).date()
+    steps.dbt("build", destination, {"DBT_TARGET_PATH": os.environ["DBT_TARGET_PATH"]})
+
+    units = ozon_units(order_lines, as_of, window=30)
+    for window in (14, 30):
+        expected = window_units(units, window)
+        assert by_pair(destination, f"units_{window}d") == expected, f"units_{window}d"
+        assert len(expected) > 50, "the check must cover many product × warehouse pairs"
+    assert by_pair(destination, "units_14d") != by_pair(destination, "units_30d"), "the windows differ"
+
+    ((as_of_date, bases, history_days),) = query(
+        destination,
+        "select max(as_of_date), string_agg(distinct velocity_basis, ','), max(stock_history_days_30d)"
+        " from marts.sales_velocity",
+    )
+    assert (as_of_date, bases, history_days) == (as_of, "calendar_days_orders", 0), "one snapshot: no history"
+    # no stock history: every day of the window counts, with sales or not (calendar days)
+    calendar = query(
+        destination,
+        "select count(*), sum(case when abs(ads_30d - units_30d / 30.0) < 0.000001 then 1 else 0 end)"
+        " from marts.sales_velocity where order_history_days_30d = 30",
+    )
+    assert calendar[0][0] > 50 and calendar[0][0] == calendar[0][1]
+
+    (plan,) = query(destination, "select count(*) from marts.replenishment_plan where recommended_quantity > 0")[0]
+    assert plan > 0, "the plan is useful on the first run"
+    severities = dict(query(destination, "select severity, count(*) from marts.stock_alerts group by severity"))
+    assert set(severities) - {"no_sales"}, "alerts other than no_sales on the first run"
+    sold = query(
+        destination,
+        """
+        select count(*) from marts.stock_alerts as a
+        inner join marts.sales_velocity as v
+            on a.product_key = v.product_key and v.location_level = 'warehouse' and a.warehouse_key = v.location_key
+        where a.severity = 'no_sales' and v.units_30d > 0""",
+    )
+    assert sold == [(0,)], "no_sales only for products without orders in the window"
+
+    # Ozon's own ads against the same figure from our orders (tests/sales_velocity_matches_ozon_ads)
+    compared = query(
+        destination,
+        """
+        select o.ozon_ads, count(f.quantity), coalesce(sum(f.quantity), 0) / 60.0,
+            max(v.units_60d) / 60.0
+        from intermediate.int_ozon_marketplace_ads as o
+        left join marts.fact_orders as f
+            on o.product_key = f.product_key and o.warehouse_key = f.warehouse_key
+            and f.ordered_at > o.snapshot_at - interval '60 days' and f.ordered_at <= o.snapshot_at
+        left join marts.sales_velocity as v
+            on o.product_key = v.product_key and v.location_level = 'warehouse' and o.warehouse_key = v.location_key
+        where o.ozon_ads > 0
+        group by o.product_key, o.warehouse_key, o.ozon_ads""",
+    )
+    ordered = [abs(float(ours) - theirs) / theirs for theirs, _, ours, _ in compared]
+    sold = [abs(float(ours or 0) - theirs) / theirs for theirs, _, _, ours in compared]
+    print(
+        f"Ozon ads: {len(ordered)} pairs; from our orders {sum(d <= 0.1 for d in ordered)} within 10 %,"
+        f" median {statistics.median(ordered):.4f}; our ADS (no cancellations) median {statistics.median(sold):.4f}"
+    )
+    assert len(ordered) > 50 and statistics.median(ordered) < 0.02
+    assert query(destination, "select count(*) from marts.sales_velocity") != [(0,)]

@@ -1,0 +1,151 @@
+"""`make demo` is the runner against the sandbox; `make health`, `reconcile`, `summary` and `docs`
+work on its data with no extra setting; the demo never overwrites a database of the user's own."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from devtools import demo
+from loaders import config
+from sandbox import SandboxConfig
+from scripts import summary
+from tests.support.operations import isolated_ops, run_script
+
+SMALL_SELLER = SandboxConfig(
+    seed=7, products=30, warehouses=4, archived_share=0.1, accounts=2, history_days=10, rate_limit_scale=600
+)
+# The clean schedule in short: a first run and a last one (which builds).
+WARNING_DAYS_OF_COVER = 14  # dbt_project.yml: warning_days_of_cover
+SHORT = demo.Schedule(days=(0, 1), first=("catalogue", "stock"), between=("stock",))
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """The demo of a small seller into a folder of its own: (exit code, what it printed, that folder)."""
+    folder = tmp_path_factory.mktemp("demo")
+    with pytest.MonkeyPatch.context() as patch:
+        isolated_ops(folder, patch)
+        for name, value in {
+            "DUCKDB_PATH": str(folder / "warehouse.duckdb"),
+            "DLT_PIPELINES_DIR": str(folder / "dlt"),
+            "DBT_TARGET_PATH": str(folder / "dbt_target"),
+            "DBT_LOG_PATH": str(folder / "dbt_logs"),
+        }.items():
+            patch.setenv(name, value)
+        patch.delenv("MARKETPLACES", raising=False)
+        patch.setattr(demo, "DEMO_SELLER", SMALL_SELLER)
+        patch.setattr(demo, "CLEAN", SHORT)
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            code = demo.main([])
+        yield code, printed.getvalue(), folder
+
+
+def test_the_demo_prints_one_line_per_run_and_the_next_commands(demo_run):
+    code, printed, folder = demo_run
+    assert code == 0, printed
+    progress = [line for line in printed.splitlines() if line.startswith("[")]
+    assert [line.split("]")[0] for line in progress] == ["[1/2", "[2/2"]
+    assert all(" success in " in line for line in progress), progress
+    assert "did not receive any data" not in printed and "START test" not in printed
+    log = (folder / "logs" / "demo.log").read_text(encoding="utf-8")
+    assert "run: run " in log and "dbt" in log  # the runners' own output went to the log
+    assert f"DUCKDB_PATH={folder / 'warehouse.duckdb'} make health" in printed
+    assert "ozon" in printed and "wildberries" in printed
+
+
+def test_health_reconcile_and_summary_work_on_the_demo_data(demo_run):
+    code, _, folder = demo_run
+    assert code == 0
+    env = {"DUCKDB_PATH": str(folder / "warehouse.duckdb"), "DLT_PIPELINES_DIR": str(folder / "dlt")}
+    health = run_script("scripts.health", env=env)
+    assert health.returncode == 0 and "health: HEALTHY" in health.stdout, health.stdout + health.stderr
+    reconciled = run_script("scripts.reconcile", env=env)
+    assert reconciled.returncode == 0, reconciled.stdout + reconciled.stderr
+    printed = run_script("scripts.summary", env=env)
+    assert printed.returncode == 0, printed.stderr
+    assert "  ozon\n" in printed.stdout and "  wildberries\n" in printed.stdout
+
+
+def test_docs_document_both_marketplaces(demo_run):
+    code, _, folder = demo_run
+    assert code == 0
+    env = {
+        "DUCKDB_PATH": str(folder / "warehouse.duckdb"),
+        "DLT_PIPELINES_DIR": str(folder / "dlt"),
+        "DBT_TARGET_PATH": str(folder / "docs_target"),
+        "DBT_LOG_PATH": str(folder / "dbt_logs"),
+    }
+    done = run_script("scripts.docs", "--no-serve", env=env)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    nodes = json.loads((folder / "docs_target" / "catalog.json").read_text(encoding="utf-8"))["nodes"]
+    for node in ("stg_ozon__posting_lines_fbo", "stg_wildberries__orders", "fact_orders", "replenishment_plan"):
+        assert f"model.marketplace_elt.{node}" in nodes, node
+    assert "marketplace" in {name.lower() for name in nodes["model.marketplace_elt.fact_orders"]["columns"]}
+
+
+def test_the_urgent_shipments_are_urgent_and_ranked_by_cover(demo_run):
+    code, _, folder = demo_run
+    assert code == 0
+    with duckdb.connect(str(folder / "warehouse.duckdb"), read_only=True) as db:
+        rows = db.execute(summary.URGENT_SHIPMENTS).fetchall()
+    assert rows, "the small seller runs short somewhere"
+    assert {row[4] for row in rows} <= {"out_of_stock", "critical", "warning"}
+    covers = [float(row[6]) for row in rows]
+    assert covers == sorted(covers)
+    assert all(cover < WARNING_DAYS_OF_COVER for cover in covers)  # never a shipment with weeks of stock left
+    assert all(row[0] in ("ozon", "wildberries") for row in rows)
+
+
+def test_the_demo_refuses_a_database_of_the_users_own(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "warehouse.duckdb"
+    monkeypatch.setenv("DUCKDB_PATH", str(path))
+    monkeypatch.setenv("DLT_PIPELINES_DIR", str(tmp_path / "dlt"))
+    with duckdb.connect(str(path)) as db:
+        db.execute("create table sales as select 1 as id")
+    assert demo.main([]) == demo.EXIT_REFUSED
+    error = capsys.readouterr().err
+    assert "DUCKDB_PATH" in error and str(path) in error and len(error.strip().splitlines()) == 1
+    with duckdb.connect(str(path), read_only=True) as db:
+        assert db.execute("select count(*) from sales").fetchone()[0] == 1
+
+
+def test_the_demo_replaces_only_a_database_without_runs_since_the_demo(demo_run, tmp_path, monkeypatch):
+    code, _, folder = demo_run
+    assert code == 0
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(folder / "warehouse.duckdb", path)
+    shutil.copy(demo.demo_marker(folder / "warehouse.duckdb"), demo.demo_marker(path))
+    monkeypatch.setenv("DUCKDB_PATH", str(path))
+    monkeypatch.setenv("DLT_PIPELINES_DIR", str(tmp_path / "dlt"))
+    with duckdb.connect(str(path)) as db:  # a run of the user's own after the demo
+        db.execute(
+            "insert into ops.run_log (run_id, step, kind, status) "
+            "values ('99991231T000000-user', 'run', 'run', 'success')"
+        )
+    with pytest.raises(demo.DemoRefused):
+        demo.claim_database()
+    with duckdb.connect(str(path)) as db:
+        db.execute("delete from ops.run_log where run_id = '99991231T000000-user'")
+    assert demo.claim_database() == config.duckdb_path() == path
+    assert not path.exists() and not demo.demo_marker(path).exists()
+
+
+def test_summary_says_when_the_marts_are_not_built(tmp_path):
+    path = tmp_path / "empty.duckdb"
+    duckdb.connect(str(path)).close()
+    done = run_script("scripts.summary", "--target", "duckdb", env={"DUCKDB_PATH": str(path)})
+    assert done.returncode == summary.EXIT_NOT_BUILT
+    assert done.stderr.strip().splitlines() == [f"summary: the marts of {path} are not built yet: run `make run`"]
+    missing = run_script(
+        "scripts.summary", "--target", "duckdb", env={"DUCKDB_PATH": str(Path(tmp_path, "none.duckdb"))}
+    )
+    assert missing.returncode == summary.EXIT_NOT_BUILT and "does not exist" in missing.stderr
+    assert not (tmp_path / "none.duckdb").exists()

@@ -1,0 +1,216 @@
+"""One resource's failure costs only itself: each resource of each marketplace is answered as a
+removed (or forbidden) method in turn; the load is partial, the failing resource (and what it
+feeds) is recorded with the reason, and every other resource's raw rows equal a full run's."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from loaders import config
+from loaders.config import OzonAccount, WildberriesAccount
+from loaders.marketplaces import MARKETPLACES
+from loaders.ozon import settings as ozon_settings
+from loaders.pipeline import run
+from loaders.wildberries import settings as wb_settings
+from sandbox import Sandbox, SandboxConfig
+from scripts.steps import PROJECT_DIR
+
+SCALE = 600  # the sandbox's limits 600 times looser; WB_RATE_LIMIT_SCALE and OZON_RATE_LIMIT_SCALE match
+SELLER = SandboxConfig(seed=5, products=40, warehouses=4, history_days=3, rate_limit_scale=SCALE)
+
+# The first endpoint each resource calls, and what else fails with it.
+ENDPOINTS = {
+    "ozon": {
+        "product_list_items": ozon_settings.PRODUCT_LIST,
+        "products": ozon_settings.PRODUCT_INFO_LIST,
+        "product_stocks": ozon_settings.PRODUCT_STOCKS,
+        "analytics_stocks": ozon_settings.ANALYTICS_STOCKS,
+        "warehouses": ozon_settings.WAREHOUSE_LIST,
+        "clusters": ozon_settings.CLUSTER_LIST,
+        "warehouse_stock_report": ozon_settings.WAREHOUSE_STOCK_REPORT,
+        "postings_fbo": ozon_settings.POSTING_FBO_LIST,
+        "postings_fbs": ozon_settings.POSTING_FBS_LIST,
+    },
+    "wildberries": {
+        "cards": wb_settings.CARDS_LIST[1],
+        "cards_trash": wb_settings.CARDS_TRASH[1],
+        "orders": wb_settings.ORDERS[1],
+        "sales": wb_settings.SALES[1],
+        "warehouse_remains": wb_settings.WAREHOUSE_REMAINS[1],
+        "wb_warehouse_stocks": wb_settings.WB_WAREHOUSE_STOCKS[1],
+        "seller_warehouses": wb_settings.SELLER_WAREHOUSES[1],
+        "offices": wb_settings.OFFICES[1],
+    },
+}
+ALSO_NOT_LOADED = {
+    # products and analytics stock are read for the listed products; the FBS stock report for the
+    # seller's warehouses, which it lists itself.
+    "product_list_items": {"products": "skipped", "analytics_stocks": "skipped"},
+    "warehouses": {"warehouse_stock_report": "failed"},
+}
+# Raw tables written by a resource whose name they do not start with.
+TABLE_OWNERS = {
+    "ozon": {"report_requests": "warehouse_stock_report"},
+    "wildberries": {"report_requests": "warehouse_remains"},
+}
+
+
+@pytest.fixture(scope="module")
+def seller():
+    with Sandbox(SELLER) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def scaled(workdir, monkeypatch, seller):
+    for variable in ("OZON_RATE_LIMIT_SCALE", "WB_RATE_LIMIT_SCALE"):
+        monkeypatch.setenv(variable, str(SCALE))
+    monkeypatch.setenv("LOADER_NOW", seller.clock.now().isoformat())
+    return seller
+
+
+def account(sandbox: Sandbox, marketplace: str):
+    if marketplace == "ozon":
+        acc = sandbox.ozon.accounts[0]
+        return OzonAccount("shop", acc.client_id, acc.api_key, sandbox.ozon.base_url)
+    return WildberriesAccount("shop", sandbox.wildberries.accounts[0].token, sandbox.wildberries.base_url)
+
+
+def api(sandbox: Sandbox, marketplace: str):
+    return sandbox.ozon if marketplace == "ozon" else sandbox.wildberries
+
+
+def raw_counts(marketplace: str) -> dict[str, int]:
+    """Rows per raw table (dlt's own tables and the outcomes left out)."""
+    dataset = MARKETPLACES[marketplace].dataset
+    with duckdb.connect(str(config.duckdb_path()), read_only=True) as db:
+        tables = [
+            name
+            for (name,) in db.execute(
+                "select table_name from information_schema.tables where table_schema = ?", [dataset]
+            ).fetchall()
+            if not name.startswith("_dlt") and name != "resource_outcomes"
+        ]
+        return {name: db.execute(f"select count(*) from {dataset}.{name}").fetchone()[0] for name in tables}
+
+
+def owner(marketplace: str, table: str) -> str:
+    return TABLE_OWNERS[marketplace].get(table) or table.split("__")[0].removesuffix("_quarantine")
+
+
+@pytest.fixture(scope="module")
+def full_runs(seller, tmp_path_factory) -> dict[str, dict[str, int]]:
+    """Raw rows per table of a run with every endpoint served, per marketplace."""
+    saved = {name: os.environ.get(name) for name in ("DUCKDB_PATH", "DLT_PIPELINES_DIR", "LOADER_NOW")}
+    folder = tmp_path_factory.mktemp("full")
+    counts = {}
+    try:
+        os.environ.update(
+            DUCKDB_PATH=str(folder / "full.duckdb"),
+            DLT_PIPELINES_DIR=str(folder / "dlt"),
+            LOADER_NOW=seller.clock.now().isoformat(),
+            OZON_RATE_LIMIT_SCALE=str(SCALE),
+            WB_RATE_LIMIT_SCALE=str(SCALE),
+        )
+        for marketplace in ENDPOINTS:
+            result = run(MARKETPLACES[marketplace], account(seller, marketplace))
+            assert result.status == "complete", result.resources
+            counts[marketplace] = raw_counts(marketplace)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return counts
+
+
+CASES = [(marketplace, resource) for marketplace, endpoints in ENDPOINTS.items() for resource in endpoints]
+
+
+@pytest.mark.parametrize(("marketplace", "resource"), CASES, ids=[f"{m}-{r}" for m, r in CASES])
+def test_a_removed_endpoint_costs_only_its_resource(scaled, full_runs, marketplace, resource):
+    path = ENDPOINTS[marketplace][resource]
+    api(scaled, marketplace).disable_endpoint(path, "removed")
+    try:
+        result = run(MARKETPLACES[marketplace], account(scaled, marketplace))
+    finally:
+        api(scaled, marketplace).enable_endpoint(path)
+
+    expected = {resource: "failed", **ALSO_NOT_LOADED.get(resource, {})}
+    outcomes = {o["resource"]: o for o in result.resources}
+    assert result.status == "partial"
+    assert {name: o["status"] for name, o in outcomes.items() if o["status"] != "ok"} == expected
+    failed = outcomes[resource]
+    assert failed["endpoint"].endswith(path) and failed["http_status"] in (400, 404, 410), failed
+    assert "no longer serves" in failed["message"] or "obsolete" in failed["message"]
+    full = full_runs[marketplace]
+    loaded = raw_counts(marketplace)
+    kept = {table: rows for table, rows in full.items() if owner(marketplace, table) not in expected}
+    assert {table: loaded.get(table) for table in kept} == kept
+    written = [t for t in loaded if owner(marketplace, t) == resource and loaded[t] and t != "report_requests"]
+    assert not written, "none of its rows are written (a report's request is: it says why)"
+
+    dataset = MARKETPLACES[marketplace].dataset
+    with duckdb.connect(str(config.duckdb_path()), read_only=True) as db:
+        recorded = dict(db.execute(f"select resource, status from {dataset}.resource_outcomes").fetchall())
+    assert recorded == {name: o["status"] for name, o in outcomes.items()}
+
+
+def test_an_endpoint_refused_for_the_token_is_failed_as_refused(scaled):
+    path = ozon_settings.CLUSTER_LIST
+    scaled.ozon.disable_endpoint(path, "forbidden")
+    try:
+        result = run(MARKETPLACES["ozon"], account(scaled, "ozon"))
+    finally:
+        scaled.ozon.enable_endpoint(path)
+    [refused] = [o for o in result.resources if o["status"] != "ok"]
+    assert (refused["resource"], refused["http_status"], refused["auth"]) == ("clusters", 403, True)
+    assert result.status == "partial"
+
+
+def test_the_cli_exits_4_on_a_partial_load_and_says_what_did_not_load(scaled, tmp_path):
+    path = ozon_settings.WAREHOUSE_LIST
+    scaled.ozon.disable_endpoint(path, "removed")
+    acc = scaled.ozon.accounts[0]
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-m", "loaders", "ozon", "--stats-file", str(tmp_path / "stats.json")],
+            cwd=PROJECT_DIR,
+            env={
+                **os.environ,
+                "OZON_CLIENT_ID": acc.client_id,
+                "OZON_API_KEY": acc.api_key,
+                "OZON_API_BASE_URL": scaled.ozon.base_url,
+            },
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+    finally:
+        scaled.ozon.enable_endpoint(path)
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 4, output
+    assert "partial (warehouses failed, warehouse_stock_report failed)" in output
+    assert acc.api_key not in output + Path(tmp_path / "stats.json").read_text(encoding="utf-8")
+
+
+def test_a_wait_longer_than_allowed_skips_the_resource_for_this_run(scaled, monkeypatch):
+    monkeypatch.setenv("API_MAX_RETRY_WAIT_SECONDS", "30")
+    path = wb_settings.ORDERS[1]
+    scaled.wildberries.inject_fault(path, status=429, headers={"X-Ratelimit-Retry": "7200"})
+    result = run(MARKETPLACES["wildberries"], account(scaled, "wildberries"))
+
+    [skipped] = [o for o in result.resources if o["status"] != "ok"]
+    assert (skipped["resource"], skipped["status"], skipped["http_status"]) == ("orders", "skipped", 429)
+    assert "7200" in skipped["message"] and "next run" in skipped["message"]
+    requests = [r for r in scaled.wildberries.requests if r.path == path]
+    assert [r.status for r in requests[-1:]] == [429], "no retry into a longer penalty"
+    assert run(MARKETPLACES["wildberries"], account(scaled, "wildberries"), resources=("orders",)).status == "complete"

@@ -1,0 +1,70 @@
+"""Secret masking and the retry policy (without any server), and a masked error that stays readable."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from loaders.http import RetryPolicy
+from loaders.secrets import MASK, MaskingFilter, mask, register_secret
+from tests.support.operations import run_script
+
+
+def test_registered_secrets_and_header_values_are_masked():
+    register_secret("5b3b0e68-aaaa-bbbb-cccc-1234567890ab")
+    text = mask("key 5b3b0e68-aaaa-bbbb-cccc-1234567890ab, Authorization: Bearer eyJhbGciOi.x.y, Api-Key=abc123")
+    assert "5b3b0e68" not in text and "eyJhbGciOi" not in text and "abc123" not in text
+    assert text.count(MASK) == 3
+
+
+def test_a_word_after_a_header_name_is_prose_not_a_value():
+    text = "Ozon rejected Client-Id 100002 with this Api-Key: check OZON_CLIENT_ID; token: expired"
+    assert mask(text) == text
+    assert mask("Api-Key: Abcdefghijklmnopqrstuvwxyz and token=eyJhbGciOi.x.y") == "Api-Key: *** and token=***"
+
+
+def test_a_rejected_key_of_a_named_account_names_its_own_variables(ozon_sandbox, workdir, monkeypatch):
+    for name in list(os.environ):
+        if name.startswith("OZON_"):
+            monkeypatch.delenv(name)
+    wrong_key = "0badc0de-1111-2222-3333-444455556666"
+    client_id = ozon_sandbox.ozon.accounts[0].client_id
+    done = run_script(
+        "loaders",
+        "ozon",
+        env={
+            "OZON_API_BASE_URL": ozon_sandbox.ozon.base_url,
+            "OZON_ACCOUNTS": "outlet",
+            "OZON_OUTLET_CLIENT_ID": client_id,
+            "OZON_OUTLET_API_KEY": wrong_key,
+        },
+    )
+    assert done.returncode == 3, done.stderr
+    assert "with this Api-Key: check OZON_OUTLET_CLIENT_ID and OZON_OUTLET_API_KEY" in done.stderr
+    assert wrong_key not in done.stderr and "OZON_API_KEY" not in done.stderr
+
+
+def test_log_records_are_masked_before_any_handler_sees_them(caplog):
+    register_secret("super-secret-token-value")
+    logger = logging.getLogger("test.masking")
+    caplog.handler.addFilter(MaskingFilter())
+    try:
+        raise ValueError("boom with super-secret-token-value inside")
+    except ValueError:
+        logger.exception("failed using %s", "super-secret-token-value")
+    assert "super-secret-token-value" not in caplog.text
+    assert MASK in caplog.text
+
+
+def test_backoff_grows_exponentially_with_jitter_and_is_capped():
+    policy = RetryPolicy(attempts=8, base_delay=1.0, max_delay=10.0)
+    for attempt, ceiling in [(1, 1.0), (2, 2.0), (3, 4.0), (4, 8.0), (5, 10.0), (7, 10.0)]:
+        delays = {policy.delay(attempt, None) for _ in range(50)}
+        assert all(ceiling / 2 <= d <= ceiling for d in delays)
+        assert len(delays) > 1, "jitter must spread retries"
+
+
+def test_retry_after_header_wins_but_is_capped():
+    policy = RetryPolicy(max_delay=30.0)
+    assert policy.delay(1, 7.0) == 7.0
+    assert policy.delay(1, 600.0) == 30.0

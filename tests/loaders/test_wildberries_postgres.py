@@ -1,0 +1,52 @@
+"""The Wildberries loader into PostgreSQL (csv loader files): the same tables and types as DuckDB."""
+
+from __future__ import annotations
+
+import pytest
+
+from loaders.wildberries import settings
+from sandbox import Sandbox, SandboxConfig
+from scripts import database
+from tests.loaders.test_wildberries_loader import SCALE, load
+
+
+@pytest.mark.postgres
+def test_postgres_gets_every_table_with_its_types(workdir, postgres_database, monkeypatch):
+    monkeypatch.setenv("WB_RATE_LIMIT_SCALE", str(SCALE))
+    monkeypatch.delenv("LOADER_NOW", raising=False)  # `load` sets it; restored afterwards
+    with Sandbox(SandboxConfig(seed=11, products=40, history_days=5, rate_limit_scale=SCALE)) as sandbox:
+        sandbox.wildberries.statistics_page_rows = 50
+        sandbox.wildberries.faults.inject("malformed_row", path=settings.ORDERS[1])
+        load(sandbox, destination_name="postgres")
+        sandbox.wildberries.faults.inject("report_canceled")
+        assert load(sandbox, "warehouse_remains", destination_name="postgres").status == "failed"
+
+    with database.connect("postgres", read_only=True) as db:
+        tables = {
+            row[0]
+            for row in db.execute(
+                "select table_name from information_schema.tables where table_schema = 'raw_wildberries'"
+            )
+        }
+        outcomes = db.execute("select outcome, count(*) from raw_wildberries.report_requests group by 1 order by 1")
+        ((quarantined,),) = db.execute("select count(*) from raw_wildberries.statistics_quarantine")
+        ((duplicates,),) = db.execute("select count(*) - count(distinct srid) from raw_wildberries.orders")
+        types = set(
+            db.execute(
+                "select table_name, column_name, data_type from information_schema.columns"
+                " where table_schema = 'raw_wildberries'"
+                " and column_name in ('last_change_date', 'total_price', 'nm_id', 'synced_at', 'quantity')"
+            )
+        )
+    expected = {
+        "cards", "cards__sizes", "cards__sizes__skus", "orders", "sales", "statistics_quarantine",
+        "warehouse_remains", "warehouse_remains__warehouses", "report_requests", "wb_warehouse_stocks",
+        "seller_warehouses", "offices",
+    }  # fmt: skip
+    assert expected <= tables
+    assert outcomes == [("failed", 1), ("loaded", 1)] and quarantined == 1 and duplicates == 0
+    assert ("orders", "last_change_date", "character varying") in types
+    assert ("orders", "total_price", "double precision") in types
+    assert ("cards", "nm_id", "bigint") in types
+    assert ("warehouse_remains__warehouses", "quantity", "bigint") in types
+    assert ("orders", "synced_at", "timestamp with time zone") in types

@@ -1,0 +1,96 @@
+"""Alerts reach a webhook, the Telegram bot API and an SMTP server on loopback; the cool-down holds."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from scripts import alerts, database, runlog
+from tests.support.operations import BOT_TOKEN
+
+
+def record_failed_run(run_id: str) -> None:
+    with database.connect("duckdb") as db:
+        run = runlog.StepRecord(run_id, "run", "run")
+        step = runlog.StepRecord(run_id, "load catalogue ozon/shop", "load", "catalogue", "ozon", "shop")
+        step.finish("failed", error_class="ApiAuthError", error_message="ozon account shop: wrong Api-Key")
+        run.finish("failed", error_message="load catalogue ozon/shop: ozon account shop: wrong Api-Key")
+        runlog.write_step(db, step)
+        runlog.write_step(db, run)
+        runlog.write_schema_changes(
+            db, run_id, "load catalogue ozon/shop", [("ozon", 5, "products", "colour", "new_column")]
+        )
+
+
+STOCK_MARTS = """
+create schema if not exists marts;
+create table marts.dim_warehouses (warehouse_key text, warehouse_name text);
+create table marts.dim_products (product_key text, offer_id text, product_name text);
+create table marts.stock_alerts (product_key text, warehouse_key text, severity text,
+                                 available_quantity integer, days_of_cover double);
+insert into marts.dim_warehouses values ('w1', 'КОЛЕДИНО'), ('w2', 'ТВЕРЬ');
+insert into marts.dim_products values ('p1', 'SKU-1', 'Kettle'), ('p2', 'SKU-2', 'Mug'), ('p3', 'SKU-3', 'Lamp');
+insert into marts.stock_alerts values
+    ('p1', 'w1', 'out_of_stock', 0, 0), ('p2', 'w1', 'critical', 3, 2.5),
+    ('p3', 'w2', 'critical', 5, 4.0), ('p3', 'w1', 'warning', 20, 10.0);
+"""
+
+
+def test_alerts_reach_every_channel_once_within_the_cool_down(receivers):
+    http, smtp = receivers
+    record_failed_run("20260101T020000-aaaaaa")
+    with database.connect("duckdb") as db:
+        db.execute(STOCK_MARTS)
+
+    sent = alerts.notify("duckdb")
+
+    assert [alert.title.split(":")[0] for alert in sent] == [
+        "Run 20260101T020000-aaaaaa failed",
+        "Schema change",
+        "Critical stock",
+    ]
+    webhook = http.texts("/hooks/T000/B000/secret", "text")
+    telegram = http.texts(f"/bot{BOT_TOKEN}/sendMessage", "text")
+    assert len(webhook) == len(telegram) == len(smtp.messages) == 3
+    stock = next(text for text in webhook if "Critical stock" in text)
+    # One message for the run, grouped by warehouse; warnings are not alerts.
+    assert "3 product(s) in 2 warehouse(s)" in stock
+    assert "КОЛЕДИНО: 2 product(s), 1 out of stock" in stock and "ТВЕРЬ: 1 product(s)" in stock
+    assert "SKU-1" in stock and "SKU-3" in stock and "10.0 days" not in stock
+    assert "new column products.colour" in next(text for text in telegram if "Schema change" in text)
+    mail = smtp.messages[0]
+    assert mail["Subject"] == "[marketplace-elt] Run 20260101T020000-aaaaaa failed"
+    assert mail["To"] == "seller@example.test, ops@example.test"
+    assert "wrong Api-Key" in mail.get_content()
+
+    # Same conditions again: nothing new within the cool-down.
+    assert alerts.notify("duckdb") == []
+    assert len(http.received) == 6 and len(smtp.messages) == 3
+
+    # A product newly critical alerts alone; the ones already reported stay quiet.
+    with database.connect("duckdb") as db:
+        db.execute("insert into marts.dim_products values ('p4', 'SKU-4', 'Plate')")
+        db.execute("insert into marts.stock_alerts values ('p4', 'w2', 'critical', 1, 0.5)")
+    (fresh,) = alerts.notify("duckdb")
+    assert fresh.title == "Critical stock: 1 product(s) in 1 warehouse(s)"
+    assert "SKU-4" in fresh.text and "SKU-1" not in fresh.text
+
+    # The cool-down state is persisted: once it has passed, the still-failed run alerts again.
+    state = alerts.Cooldown(6)
+    state.sent = {key: at - timedelta(hours=7) for key, at in state.sent.items()}
+    state.save()
+    titles = [alert.title for alert in alerts.notify("duckdb")]
+    assert "Run 20260101T020000-aaaaaa failed" in titles
+
+
+def test_a_channel_that_is_down_does_not_stop_the_others(receivers, monkeypatch, caplog):
+    http, smtp = receivers
+    monkeypatch.setenv("ALERT_TELEGRAM_API_BASE_URL", "http://127.0.0.1:9")  # discard port: refused
+    record_failed_run("20260101T020000-bbbbbb")
+
+    sent = alerts.notify("duckdb")
+
+    assert [alert.title for alert in sent][0] == "Run 20260101T020000-bbbbbb failed"
+    assert len(http.texts("/hooks/T000/B000/secret", "text")) == len(sent)
+    assert len(smtp.messages) == len(sent)
+    assert "via Telegram failed" in caplog.text
+    assert BOT_TOKEN not in caplog.text

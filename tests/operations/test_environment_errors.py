@@ -1,0 +1,134 @@
+"""Faults of the environment end every program with one line naming the problem and the fix, a
+non-zero exit and no traceback (DEBUG=1 shows it); the runner records the run as failed where it can."""
+
+from __future__ import annotations
+
+import errno
+import socket
+
+import psycopg2
+import pytest
+
+from loaders import cli, config
+from scripts import run, runlog
+from tests.support.operations import isolated_ops, query, run_script
+
+RUN = ("scripts.run", "--transform-only")
+PRUNE = ("scripts.prune",)
+SUMMARY = ("scripts.summary",)
+LOCKED_BUILD = ("scripts.locked", "build", "true")
+
+
+@pytest.fixture
+def ops(workdir, tmp_path, monkeypatch):
+    isolated_ops(tmp_path, monkeypatch)
+    return tmp_path
+
+
+def one_line_error(done) -> str:
+    assert done.returncode != 0, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    (line,) = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    return line
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # nothing listens there once the probe is closed
+
+
+def test_a_file_that_is_not_a_duckdb_database(ops, workdir):
+    with open(workdir["DUCKDB_PATH"], "wb") as file:
+        file.write(b"\x00junk, not a database\xff" * 200)
+    for program in (RUN, PRUNE, SUMMARY):  # health reports it as a check (test_operations_health.py)
+        line = one_line_error(run_script(*program))
+        assert f"{workdir['DUCKDB_PATH']} is not a DuckDB database" in line, program
+        assert "point DUCKDB_PATH at the right file" in line
+    debug = run_script("scripts.prune", env={"DEBUG": "1"})
+    assert debug.returncode != 0 and "Traceback" in debug.stderr
+
+
+def test_unreachable_postgres(ops):
+    env = {"TARGET": "postgres", "PGHOST": "127.0.0.1", "PGPORT": str(closed_port())}
+    for program in (RUN, PRUNE):
+        line = one_line_error(run_script(*program, env=env))
+        assert f"cannot connect to PostgreSQL at 127.0.0.1:{env['PGPORT']}" in line, program
+        assert "set PGHOST, PGPORT" in line
+    health = run_script("scripts.health", env=env)
+    assert health.returncode == 1 and f"cannot connect to PostgreSQL at 127.0.0.1:{env['PGPORT']}" in health.stdout
+
+
+def test_a_data_folder_under_a_file(ops, tmp_path, monkeypatch):
+    """A folder that cannot be created stands in for a read-only one: tests may run as root, whom
+    file permissions do not stop."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file")
+    monkeypatch.setenv("DLT_PIPELINES_DIR", str(blocker / "dlt"))  # run.lock goes in its parent
+    for program in (RUN, PRUNE, LOCKED_BUILD):
+        line = one_line_error(run_script(*program))
+        assert f"cannot write under {blocker}" in line and "DLT_PIPELINES_DIR" in line, program
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        OSError(errno.EACCES, "Permission denied", "/data/run.lock"),
+        OSError(errno.EROFS, "Read-only file system", "/data/x"),
+    ],
+)
+def test_an_unwritable_folder_names_the_path_and_the_fix(exc):
+    message = cli.describe(exc)
+    assert message.startswith(f"cannot write {exc.filename} ({exc.strerror})") and "writable" in message
+
+
+def test_a_missing_profiles_file(ops, monkeypatch, tmp_path, caplog):
+    monkeypatch.setattr(config, "PROJECT_DIR", tmp_path / "project")
+    with pytest.raises(SystemExit) as exited:
+        cli.run(lambda: run.main(["--transform-only"]))
+    assert exited.value.code == 2
+    assert "profiles.yml is missing: copy profiles.example.yml to profiles.yml" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("fault", "expected"),
+    [
+        (OSError(errno.ENOSPC, "No space left on device"), "no space left on the device of the data folder"),
+        (
+            psycopg2.OperationalError("server closed the connection unexpectedly\n\tThis probably means ..."),
+            "the connection to PostgreSQL at",
+        ),
+    ],
+    ids=["disk full", "connection dropped"],
+)
+def test_a_fault_while_writing_the_run_log_fails_the_run_in_one_line(ops, monkeypatch, capsys, fault, expected):
+    """The fault strikes the transform step's first write; the run's own row then records the failure."""
+    write_step, writes = runlog.write_step, []
+
+    def failing_once(db, record):
+        writes.append(record.step)
+        if len(writes) == 2:
+            raise fault
+        write_step(db, record)
+
+    monkeypatch.setattr(runlog, "write_step", failing_once)
+    with pytest.raises(SystemExit) as exited:
+        cli.run(lambda: run.main(["--transform-only"]))
+    assert exited.value.code == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    (line,) = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert expected in line
+    [(status, message)] = query("select status, error_message from ops.run_log where kind = 'run'")
+    assert status == "failed" and "the runner failed" in message
+
+
+def test_an_unknown_fault_keeps_its_traceback():
+    with pytest.raises(ZeroDivisionError):
+        cli.run(lambda: 1 // 0)
+
+
+def test_debug_shows_the_traceback_of_a_known_fault(monkeypatch):
+    monkeypatch.setenv("DEBUG", "1")
+    with pytest.raises(OSError):
+        cli.run(lambda: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space left on device")))

@@ -1,0 +1,235 @@
+"""`make health` (python -m scripts.health) exit codes and report for a healthy, a stale and a failed state."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+
+from loaders.writer_lock import lock_path
+from scripts import database, runlog
+from scripts.steps import PROJECT_DIR
+from tests.support.operations import HttpReceiver, hold_lock, isolated_ops, query, run_script
+
+
+@pytest.fixture
+def ops(workdir, tmp_path, monkeypatch):
+    isolated_ops(tmp_path, monkeypatch)
+    return tmp_path
+
+
+def record_run(run_id: str, hours_ago: float, catalogue_status: str = "success") -> None:
+    """A run as the runner records it: catalogue and stock loads of one account, then dbt."""
+    started = runlog.utcnow() - timedelta(hours=hours_ago)
+    with database.connect("duckdb") as db:
+        steps = [
+            ("load catalogue ozon/shop", "load", "catalogue", catalogue_status),
+            ("load stock ozon/shop", "load", "stock", "success" if catalogue_status == "success" else "skipped"),
+            ("transform", "transform", None, "success"),
+        ]
+        for step, kind, group, status in steps:
+            record = runlog.StepRecord(run_id, step, kind, group, "ozon" if group else None, "shop" if group else None)
+            record.started_at = started
+            record.finish(status)
+            record.finished_at = started + timedelta(minutes=5)
+            runlog.write_step(db, record)
+        runlog.write_dbt_results(
+            db, run_id, "transform", [{"unique_id": "test.marketplace_elt.not_null_x", "status": "pass"}]
+        )
+        run = runlog.StepRecord(run_id, "run", "run")
+        run.started_at = started
+        run.finish("success" if catalogue_status == "success" else "failed", error_message=None)
+        runlog.write_step(db, run)
+
+
+def health() -> tuple[int, dict]:
+    done = run_script("scripts.health", "--json")
+    return done.returncode, {check["name"]: check for check in json.loads(done.stdout)["checks"]}
+
+
+def test_healthy_after_a_recent_successful_run(ops):
+    record_run("20260101T020000-aaaaaa", hours_ago=1)
+    code, checks = health()
+    assert code == 0
+    assert {name: check["status"] for name, check in checks.items()} == {
+        "data folder": "ok",
+        "database": "ok",
+        "last run": "ok",
+        "freshness ozon/shop catalogue": "ok",
+        "freshness ozon/shop stock": "ok",
+        "dbt tests": "ok",
+        "lock": "ok",
+        "log files": "ok",
+    }
+    text = run_script("scripts.health")
+    assert text.returncode == 0 and text.stdout.startswith("health: HEALTHY")
+
+
+def test_stale_when_the_last_successful_load_is_older_than_its_threshold(ops):
+    record_run("20260101T020000-aaaaaa", hours_ago=10)  # stock threshold 6 h, catalogue 26 h
+    code, checks = health()
+    assert code == 1
+    assert checks["freshness ozon/shop catalogue"]["status"] == "ok"
+    stock = checks["freshness ozon/shop stock"]
+    assert stock["status"] == "fail" and "threshold 6 h" in stock["message"]
+
+
+def test_unhealthy_after_a_failed_run_and_a_failing_dbt_test(ops):
+    record_run("20260101T020000-aaaaaa", hours_ago=3)
+    record_run("20260101T050000-bbbbbb", hours_ago=0.5, catalogue_status="failed")
+    with database.connect("duckdb") as db:
+        runlog.write_dbt_results(
+            db,
+            "20260101T050000-bbbbbb",
+            "transform",
+            [{"unique_id": "test.marketplace_elt.unique_y", "status": "fail"}],
+        )
+    code, checks = health()
+    assert code == 1
+    assert checks["last run"]["status"] == "fail" and "20260101T050000-bbbbbb failed" in checks["last run"]["message"]
+    assert checks["dbt tests"]["status"] == "fail" and "unique_y" in checks["dbt tests"]["message"]
+    assert checks["freshness ozon/shop stock"]["status"] == "ok"  # the 3-hour-old load is still fresh
+
+
+def test_unhealthy_without_a_database_or_with_too_many_logs(ops):
+    code, checks = health()
+    assert code == 1 and checks["database"]["status"] == "fail"
+    record_run("20260101T020000-aaaaaa", hours_ago=1)
+    config = ops / "ops.toml"
+    config.write_text(config.read_text().replace("max_total_mb = 500", "max_total_mb = 0.1"))
+    (ops / "logs").mkdir()
+    (ops / "logs" / "cron-stock.log").write_bytes(b"x" * 50_000)
+    assert health()[0] == 0
+    (ops / "logs" / "cron-health.log").write_bytes(b"x" * 60_000)
+    code, checks = health()
+    assert code == 1 and "make prune" in checks["log files"]["message"]
+
+
+def test_alert_flag_sends_a_stale_source_to_the_webhook_once(ops, monkeypatch):
+    record_run("20260101T020000-aaaaaa", hours_ago=10)
+    receiver = HttpReceiver()
+    monkeypatch.setenv("ALERT_SLACK_WEBHOOK_URL", f"{receiver.url}/hook")
+    try:
+        assert run_script("scripts.health", "--alert").returncode == 1
+        assert run_script("scripts.health", "--alert").returncode == 1  # within the cool-down: no second message
+    finally:
+        receiver.server.shutdown()
+    (message,) = receiver.texts("/hook", "text")
+    assert "Unhealthy: freshness ozon/shop stock" in message and "threshold 6 h" in message
+
+
+def test_a_run_writing_the_duckdb_file_makes_the_database_busy_not_unhealthy(ops):
+    record_run("20260101T020000-aaaaaa", hours_ago=1)
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time, duckdb; from loaders import config; from loaders.writer_lock import RunLock; "
+            "RunLock('20260101T040000-cccccc', 'now').acquire(); db = duckdb.connect(str(config.duckdb_path())); "
+            "print('writing', flush=True); time.sleep(600)",
+        ],
+        cwd=PROJECT_DIR,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout.readline().strip() == "writing"
+        code, checks = health()
+    finally:
+        writer.kill()
+        writer.wait()
+    assert code == 0
+    assert checks["database"]["status"] == "warn" and "20260101T040000-cccccc" in checks["database"]["message"]
+
+
+def record_running(run_id: str, hours_ago: float) -> None:
+    """What a runner writes when it starts; a runner that dies leaves it so."""
+    with database.connect("duckdb") as db:
+        record = runlog.StepRecord(run_id, "run", "run")
+        record.started_at = runlog.utcnow() - timedelta(hours=hours_ago)
+        runlog.write_step(db, record)
+
+
+def test_health_closes_a_run_whose_process_is_gone_without_waiting_for_the_next_run(ops):
+    record_running("20260101T010000-dead01", hours_ago=2)  # e.g. its database connection dropped
+    record_run("20260101T020000-aaaaaa", hours_ago=1)  # a later run succeeded
+    code, checks = health()
+    assert code == 1
+    assert checks["dead runs"]["status"] == "fail" and "20260101T010000-dead01" in checks["dead runs"]["message"]
+    assert query("select status from ops.run_log where run_id = '20260101T010000-dead01'") == [("died",)]
+    code, checks = health()
+    assert code == 0 and "dead runs" not in checks, "closed once, reported once"
+
+
+def test_health_clears_the_stale_lock_of_a_killed_run_and_marks_it_killed(ops):
+    holder = hold_lock("20200101T000000-dead00")
+    record_running("20200101T000000-dead00", hours_ago=0.5)
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    code, checks = health()
+    assert code == 1
+    assert "cleared the stale lock of run 20200101T000000-dead00" in checks["dead runs"]["message"]
+    assert checks["lock"]["status"] == "ok"
+    assert query("select status from ops.run_log where run_id = '20200101T000000-dead00'") == [("killed",)]
+    assert checks["last run"]["status"] == "fail" and "killed" in checks["last run"]["message"]
+
+
+def test_a_live_run_older_than_the_stuck_timeout_is_unhealthy_and_left_running(ops):
+    config = ops / "ops.toml"
+    config.write_text(config.read_text().replace("stuck_after_hours = 6", "stuck_after_hours = 1"))
+    record_run("20260101T000000-aaaaaa", hours_ago=3)
+    holder = hold_lock("20260101T010000-slow01")
+    try:
+        record_running("20260101T010000-slow01", hours_ago=0.5)
+        code, checks = health()
+        assert code == 0 and checks["last run"]["status"] == "ok" and "stuck run" not in checks
+        with database.connect("duckdb") as db:
+            db.execute(
+                "update ops.run_log set started_at = started_at - interval 2 hour where run_id = ?",
+                ("20260101T010000-slow01",),
+            )
+        code, checks = health()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert code == 1
+    stuck = checks["stuck run"]
+    assert stuck["status"] == "fail" and "20260101T010000-slow01" in stuck["message"]
+    assert f"kill {holder.pid}" in stuck["message"] and "limit 1 h" in stuck["message"]
+    assert query("select status from ops.run_log where run_id = '20260101T010000-slow01'") == [("running",)]
+
+
+def test_unhealthy_when_the_data_folder_cannot_be_written(ops, monkeypatch, tmp_path):
+    record_run("20260101T020000-aaaaaa", hours_ago=1)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the dlt state folder's parent should be")
+    monkeypatch.setenv("DLT_PIPELINES_DIR", str(blocker / "dlt"))  # the lock lives in its parent
+    code, checks = health()
+    assert code == 1
+    assert checks["data folder"]["status"] == "fail" and "is a file, not a folder" in checks["data folder"]["message"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a folder without write permission")
+def test_unhealthy_when_the_data_folder_is_read_only(ops):
+    record_run("20260101T020000-aaaaaa", hours_ago=1)
+    folder = lock_path().parent
+    folder.chmod(0o555)
+    try:
+        code, checks = health()
+    finally:
+        folder.chmod(0o755)
+    assert code == 1 and "cannot write" in checks["data folder"]["message"]
+
+
+def test_a_file_that_is_not_a_duckdb_database_is_unhealthy_with_the_fix(ops):
+    database_path = ops / "warehouse.duckdb"
+    database_path.write_bytes(os.urandom(4096))
+    code, checks = health()
+    assert code == 1
+    message = checks["database"]["message"]
+    assert "is not a DuckDB database" in message and "DUCKDB_PATH" in message

@@ -1,0 +1,250 @@
+"""`make run` end to end on the sandbox: run log, a failed catalogue skipping stock, the lock, health."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+
+from loaders.writer_lock import RunLock
+from sandbox import Sandbox, SandboxConfig
+from scripts import database, runlog
+from scripts.steps import PROJECT_DIR
+from tests.support.operations import isolated_ops, query, run_script
+
+SELLER = SandboxConfig(seed=3, products=40, warehouses=4, archived_share=0.1, accounts=2, history_days=3)
+WRONG_KEY = "wrong-key-0f9e8d7c"
+
+
+@pytest.fixture
+def ops(workdir, tmp_path, monkeypatch):
+    isolated_ops(tmp_path, monkeypatch)
+    monkeypatch.setenv("MARKETPLACES", "ozon")  # the sandbox seller sells on Ozon only
+    return tmp_path
+
+
+def seller_env(sandbox: Sandbox, wrong_key_for: str | None = None) -> dict[str, str]:
+    env = {
+        "OZON_ACCOUNTS": "shop,outlet",
+        "OZON_API_BASE_URL": sandbox.ozon.base_url,
+        "LOADER_NOW": sandbox.clock.now().isoformat(),  # the sandbox serves simulated time
+    }
+    for name, account in zip(("shop", "outlet"), sandbox.ozon.accounts, strict=True):
+        env[f"OZON_{name.upper()}_CLIENT_ID"] = account.client_id
+        env[f"OZON_{name.upper()}_API_KEY"] = WRONG_KEY if name == wrong_key_for else account.api_key
+    return env
+
+
+def steps_of(run_id: str) -> dict[str, tuple]:
+    rows = query(
+        "select step, status, error_class, error_message, detail, api_requests, rows_loaded, peak_memory_mb "
+        "from ops.run_log where run_id = ?",
+        (run_id,),
+    )
+    return {row[0]: row[1:] for row in rows}
+
+
+def latest_run_id() -> str:
+    (latest,) = query("select max(run_id) from ops.run_log where kind = 'run'")[0]
+    return latest
+
+
+def test_run_log_after_a_successful_then_a_failed_run(ops):
+    with Sandbox(SELLER) as sandbox:
+        done = run_script("scripts.run", env=seller_env(sandbox))
+        assert done.returncode == 0, done.stderr[-3000:]
+        truth = {account.client_id: sandbox.ozon.truth(account.client_id) for account in sandbox.ozon.accounts}
+        first = latest_run_id()
+        steps = steps_of(first)
+        assert set(steps) == {
+            "run",
+            "load catalogue ozon/shop",
+            "load catalogue ozon/outlet",
+            "load orders ozon/shop",
+            "load orders ozon/outlet",
+            "load stock ozon/shop",
+            "load stock ozon/outlet",
+            "transform",
+        }
+        assert {status for status, *_ in steps.values()} == {"success"}
+        for step, (_, _, _, _, requests, rows, memory) in steps.items():
+            if step.startswith("load"):
+                assert requests > 0 and rows > 0 and memory > 0, step
+        shop = sandbox.ozon.accounts[0].client_id
+        tables = dict(
+            query(
+                "select table_name, rows_loaded from ops.run_log_tables where run_id = ? and step = ?",
+                (first, "load catalogue ozon/shop"),
+            )
+        )
+        assert tables["products"] == len(truth[shop].products)
+        dbt = dict(query("select unique_id, status from ops.dbt_results where run_id = ?", (first,)))
+        assert dbt["model.marketplace_elt.inventory"] == "success"
+        assert not [node for node, status in dbt.items() if status in ("fail", "error")]
+        healthy = run_script("scripts.health")
+        assert healthy.returncode == 0, healthy.stdout
+        assert "health: HEALTHY" in healthy.stdout
+
+        sandbox.clock.advance(timedelta(hours=2))  # the next scheduled run (a repeated clock is issue 17)
+        failed = run_script("scripts.run", env=seller_env(sandbox, wrong_key_for="outlet"))
+    assert failed.returncode == 1
+    assert WRONG_KEY not in failed.stdout + failed.stderr
+    second = latest_run_id()
+    steps = steps_of(second)
+    assert steps["run"][0] == "failed"
+    status, error_class, message, *_ = steps["load catalogue ozon/outlet"]
+    assert (status, error_class) == ("failed", "ApiAuthError")
+    assert WRONG_KEY not in message
+    assert steps["load stock ozon/outlet"][0] == "skipped"
+    assert "catalogue load of ozon/outlet failed" in steps["load stock ozon/outlet"][3]
+    assert steps["load catalogue ozon/shop"][0] == steps["load stock ozon/shop"][0] == "success"
+    # Every mart is rebuilt: the good account's rows are new, the failed account keeps its older ones.
+    assert steps["transform"][0] == "success", steps["transform"]
+    assert "older data kept for: load catalogue ozon/outlet" in steps["transform"][3]
+    built = dict(query("select unique_id, status from ops.dbt_results where run_id = ?", (second,)))
+    assert built["model.marketplace_elt.dim_products"] == built["model.marketplace_elt.inventory"] == "success"
+    accounts = dict(query("select account, count(*) from marts.inventory group by account"))
+    assert set(accounts) == {"shop", "outlet"} and all(accounts.values())
+    everything = " ".join(str(value) for row in query("select * from ops.run_log") for value in row)
+    assert WRONG_KEY not in everything
+
+    # The monitoring marts read the run log as it is now (views).
+    status = query(
+        "select step_group, account, last_attempt_status, success_rate_24h, last_success_run_id "
+        "from monitoring.etl_source_status where account = 'outlet' order by step_group"
+    )
+    assert status == [
+        ("catalogue", "outlet", "failed", 0.5, first),
+        ("orders", "outlet", "skipped", 0.5, first),
+        ("stock", "outlet", "skipped", 0.5, first),
+    ]
+    assert query("select run_id, status from monitoring.etl_runs order by run_id") == [
+        (first, "success"),
+        (second, "failed"),
+    ]
+
+    unhealthy = run_script("scripts.health", "--json")
+    assert unhealthy.returncode == 1
+    report = json.loads(unhealthy.stdout)
+    last_run = next(check for check in report["checks"] if check["name"] == "last run")
+    assert last_run["status"] == "fail" and second in last_run["message"]
+
+
+def test_a_second_run_refuses_while_one_holds_the_lock(ops):
+    with RunLock("20260101T020000-abcdef", "2026-01-01T02:00:00"):
+        second = run_script("scripts.run", "--transform-only")
+    assert second.returncode == 75
+    assert "another run is in progress: run 20260101T020000-abcdef" in second.stderr
+    assert "not starting" in second.stderr
+
+
+@pytest.mark.parametrize("target", ["load-ozon", "build"])
+def test_a_make_target_that_writes_refuses_while_a_run_holds_the_lock(ops, target):
+    with RunLock("20260101T020000-abcdef", "2026-01-01T02:00:00"):
+        busy = subprocess.run(
+            [shutil.which("make"), "--no-print-directory", target],
+            cwd=PROJECT_DIR,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert "another run is in progress: run 20260101T020000-abcdef" in busy.stderr, busy.stdout + busy.stderr
+    assert busy.returncode != 0
+
+
+def test_a_writer_runs_holding_the_lock_and_passes_its_exit_code_on(ops):
+    done = run_script("scripts.locked", "load-ozon", sys.executable, "-c", "import sys; sys.exit(4)")
+    assert done.returncode == 4
+    with RunLock("20260101T020000-abcdef", "2026-01-01T02:00:00"):
+        busy = run_script("scripts.locked", "load-ozon", sys.executable, "-c", "pass")
+    assert busy.returncode == 75 and "load-ozon: another run is in progress" in busy.stderr
+
+
+def test_a_killed_runs_stale_lock_is_reported_and_cleared(ops):
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from loaders.writer_lock import RunLock; "
+            "RunLock('20200101T000000-dead00', 'then').acquire(); "
+            "print('locked', flush=True); time.sleep(600)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "locked"
+    with database.connect("duckdb") as db:  # what the killed runner had written
+        runlog.write_step(db, runlog.StepRecord("20200101T000000-dead00", "run", "run"))
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+
+    # (`make health` would clear it too: tests/operations/test_health.py)
+    with Sandbox(SandboxConfig(seed=4, products=10, warehouses=2)) as sandbox:
+        account = sandbox.ozon.accounts[0]
+        env = {
+            "OZON_API_BASE_URL": sandbox.ozon.base_url,
+            "OZON_CLIENT_ID": account.client_id,
+            "OZON_API_KEY": account.api_key,
+        }
+        done = run_script("scripts.run", "catalogue", "--no-transform", env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "cleared a stale lock of run 20200101T000000-dead00" in done.stderr
+    assert query("select status from ops.run_log where run_id = '20200101T000000-dead00'") == [("killed",)]
+    assert "cleared stale lock of run 20200101T000000-dead00" in steps_of(latest_run_id())["run"][3]
+
+
+@pytest.mark.postgres
+def test_the_run_log_lives_in_the_postgres_database_of_the_marts(ops, postgres_database):
+    with Sandbox(SandboxConfig(seed=4, products=10, warehouses=2)) as sandbox:
+        account = sandbox.ozon.accounts[0]
+        env = {
+            "OZON_API_BASE_URL": sandbox.ozon.base_url,
+            "OZON_CLIENT_ID": account.client_id,
+            "OZON_API_KEY": account.api_key,
+        }
+        done = run_script("scripts.run", "catalogue", "--no-transform", "--target", "postgres", env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    with database.connect("postgres") as db:
+        rows = db.execute("select step, status, rows_loaded from ops.run_log order by step")
+        tables = dict(db.execute("select table_name, rows_loaded from ops.run_log_tables"))
+    assert [(step, status) for step, status, _ in rows] == [
+        (f"load catalogue ozon/{account.client_id}", "success"),
+        ("run", "success"),
+    ]
+    assert tables["products"] == 10
+    health = run_script("scripts.health", "--target", "postgres")
+    assert health.returncode == 0, health.stdout
+
+
+def test_sigterm_stops_the_run_between_steps_and_is_recorded(ops):
+    with Sandbox(SandboxConfig(seed=4, products=10, warehouses=2)) as sandbox:
+        account = sandbox.ozon.accounts[0]
+        sandbox.ozon.inject_delay("/v3/product/list", seconds=2)
+        env = {
+            "OZON_API_BASE_URL": sandbox.ozon.base_url,
+            "OZON_CLIENT_ID": account.client_id,
+            "OZON_API_KEY": account.api_key,
+        }
+        runner = subprocess.Popen(
+            [sys.executable, "-m", "scripts.run", "--no-transform"],
+            cwd=PROJECT_DIR,
+            env={**os.environ, **env},
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for line in runner.stderr:  # the first step has started
+            if "load catalogue" in line:
+                break
+        runner.send_signal(signal.SIGTERM)
+        _, stderr = runner.communicate(timeout=300)
+    assert runner.returncode == 130, stderr
+    steps = steps_of(latest_run_id())
+    assert steps["run"][0] == "interrupted"
+    assert steps[f"load catalogue ozon/{account.client_id}"][0] == "success"  # the running step finished
+    assert steps[f"load stock ozon/{account.client_id}"][:4:3] == ("skipped", "skipped: run stopped by SIGTERM")

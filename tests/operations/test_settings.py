@@ -1,0 +1,114 @@
+"""Settings are read by the programs: `.env` as a dotenv file (values literal, the environment wins),
+TARGET for every command, and a bad value stops the program with one line naming the variable."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from loaders import config, waiting_room
+from loaders.ozon import postings
+from loaders.wildberries import helpers
+from tests.support.operations import isolated_ops, run_script
+
+ENV_FILE = """\
+# a comment line
+TARGET=postgres
+OZON_ORDERS_LOOKBACK_DAYS="14"
+PGPASSWORD=pa$$w0rd#x1
+PGUSER='reader # not a comment'
+"""
+
+
+@pytest.fixture
+def env_file(tmp_path, monkeypatch):
+    path = tmp_path / "settings.env"
+    path.write_text(ENV_FILE, encoding="utf-8")
+    monkeypatch.setenv("ENV_FILE", str(path))
+    for name in ("TARGET", "OZON_ORDERS_LOOKBACK_DAYS", "PGPASSWORD", "PGUSER"):
+        monkeypatch.delenv(name, raising=False)
+    return path
+
+
+def test_dotenv_values_arrive_literally_and_the_environment_wins(env_file, monkeypatch):
+    monkeypatch.setenv("TARGET", "duckdb")
+    config.load_env_file()
+    try:
+        assert os.environ["TARGET"] == "duckdb", "the environment beats .env"
+        assert os.environ["OZON_ORDERS_LOOKBACK_DAYS"] == "14", "quotes are removed"
+        settings = config.postgres_settings()
+        assert settings["password"] == "pa$$w0rd#x1", "$ and # inside a value are kept"
+        assert settings["user"] == "reader # not a comment"
+    finally:
+        for name in ("OZON_ORDERS_LOOKBACK_DAYS", "PGPASSWORD", "PGUSER"):
+            os.environ.pop(name, None)
+
+
+def test_locked_commands_get_the_target_of_env_file_unless_the_environment_sets_one(env_file, workdir):
+    show = ("sh", "-c", 'echo "$TARGET $DBT_TARGET $PGPASSWORD"')
+    done = run_script("scripts.locked", "build", *show)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "postgres postgres pa$$w0rd#x1"
+    done = run_script("scripts.locked", "build", *show, env={"TARGET": "duckdb"})
+    assert done.stdout.strip().startswith("duckdb duckdb ")
+
+
+def test_an_unknown_target_stops_every_command_with_one_line(workdir, tmp_path, monkeypatch):
+    isolated_ops(tmp_path, monkeypatch)
+    for module, args in (
+        ("scripts.locked", ("build", "true")),
+        ("scripts.run", ("--dry-run",)),
+        ("scripts.health", ()),
+    ):
+        done = run_script(module, *args, env={"TARGET": "foo"})
+        assert done.returncode == 2, (module, done.stdout, done.stderr)
+        assert "TARGET must be one of duckdb, postgres, not 'foo'" in done.stderr, module
+        assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("accounts", "variable"),
+    [("shop,it's", 'OZON_ACCOUNTS: account name "it\'s"'), ("outlet", "OZON_OUTLET_CLIENT_ID, OZON_OUTLET_API_KEY")],
+)
+def test_a_bad_account_setting_stops_the_run_naming_the_variable(workdir, tmp_path, monkeypatch, accounts, variable):
+    isolated_ops(tmp_path, monkeypatch)
+    done = run_script("scripts.run", "--dry-run", env={"OZON_ACCOUNTS": accounts, "WB_API_TOKEN": "token-1234"})
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert variable in done.stderr
+    assert "would run" not in done.stdout
+
+
+def test_a_half_configured_single_account_is_an_error_and_no_account_is_not(monkeypatch):
+    for name in list(os.environ):
+        if name.startswith("OZON_"):
+            monkeypatch.delenv(name)
+    with pytest.raises(config.NotConfigured, match="OZON_CLIENT_ID and OZON_API_KEY"):
+        config.ozon_accounts()
+    monkeypatch.setenv("OZON_CLIENT_ID", "100002")
+    with pytest.raises(config.ConfigError, match="OZON_API_KEY is not set") as raised:
+        config.ozon_accounts()
+    assert not isinstance(raised.value, config.NotConfigured)
+
+
+@pytest.mark.parametrize(
+    "variable, text, message",
+    [
+        (
+            "OZON_ORDERS_LOOKBACK_DAYS",
+            "0",
+            "OZON_ORDERS_LOOKBACK_DAYS must be a whole number of days between 1 and",
+        ),
+        ("WB_ORDERS_LOOKBACK_HOURS", "1.5", "WB_ORDERS_LOOKBACK_HOURS must be a whole number of hours between 0 and"),
+        ("QUARANTINE_RETRIES", "many", "QUARANTINE_RETRIES must be a whole number of reads between 1 and 100"),
+    ],
+)
+def test_a_bad_whole_number_names_its_variable(monkeypatch, variable, text, message):
+    monkeypatch.setenv(variable, text)
+    read = {
+        "OZON_ORDERS_LOOKBACK_DAYS": lambda: postings.days_setting(variable, 14),
+        "WB_ORDERS_LOOKBACK_HOURS": lambda: helpers.start_date_from("2026-01-01T00:00:00", config.now()),
+        "QUARANTINE_RETRIES": waiting_room.retries,
+    }[variable]
+    with pytest.raises(config.ConfigError, match=message):
+        read()

@@ -1,0 +1,145 @@
+"""The API's keys, rate limit, sessions, local mode and resistance to hostile filters."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from loaders import config
+from serving import keys, settings
+from serving.app import create_app
+from serving.reader import SnapshotReader
+from serving.security import SESSION_COOKIE
+from tests.support.operations import run_script
+from tests.support.serving import client_for, settings_for
+
+HOSTILE = "' or 1=1 --"
+LISTS = {
+    "/api/v1/warehouse-stock": (
+        "marketplace",
+        "account",
+        "warehouse",
+        "cluster",
+        "product_key",
+        "offer_id",
+        "sku",
+        "nm_id",
+        "stock_type",
+        "min_available",
+        "max_available",
+        "as_of",
+        "sort",
+        "cursor",
+        "limit",
+        "format",
+    ),
+    "/api/v1/stock-alerts": ("marketplace", "account", "warehouse", "cluster", "product_key", "severity", "sort"),
+    "/api/v1/replenishment-plan": ("account", "warehouse", "location_level", "offer_id", "sort"),
+    "/api/v1/sales-velocity": ("account", "product_key", "location_level", "sku", "sort"),
+    "/api/v1/stock-reports": ("marketplace", "account", "outcome", "sort"),
+    "/api/v1/runs": ("status", "sort", "cursor"),
+    "/api/v1/runs/sources": ("account", "marketplace"),
+    "/api/v1/runs/resources": ("account",),
+}
+
+
+@pytest.fixture(scope="module")
+def served(seller, tmp_path_factory):
+    return client_for(seller, tmp_path_factory.mktemp("security"))
+
+
+def assert_error(answer, status: int, field: str | None = None) -> dict:
+    assert answer.status_code == status, answer.text
+    error = answer.json()["error"]
+    assert error["status"] == status and error["code"] and error["message"]
+    if field:
+        assert field in [f["field"] for f in error["fields"]], error
+    return error
+
+
+def test_no_key_or_a_wrong_key_is_401(served):
+    client, key = served
+    assert_error(client.get("/api/v1/warehouse-stock"), 401)
+    assert_error(client.get("/api/v1/warehouse-stock", headers={"X-API-Key": key[:-2] + "xx"}), 401)
+    assert_error(client.get("/api/v1/warehouse-stock", headers={"X-API-Key": "mk_nope_nope"}), 401)
+    assert client.get("/api/v1/warehouse-stock", headers={"X-API-Key": key}).status_code == 200
+    assert client.get("/api/v1/warehouse-stock", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+    assert client.get("/api/v1/health").status_code in (200, 503)  # no key needed
+
+
+def test_keys_are_stored_hashed_and_made_by_the_cli(tmp_path, monkeypatch):
+    monkeypatch.setenv("SERVE_KEYS_FILE", str(tmp_path / "keys.json"))
+    done = run_script("serving.keys", "erp")
+    assert done.returncode == 0, done.stderr
+    key = done.stdout.split()[-1]
+    stored = (tmp_path / "keys.json").read_text(encoding="utf-8")
+    assert key.startswith("mk_") and key.split("_", 2)[2] not in stored and "erp" in stored
+    assert keys.holder(keys.load(tmp_path / "keys.json"), key) == "erp"
+    assert run_script("serving.keys", "bad name;").returncode == 2
+
+
+def test_the_rate_limit_answers_429_with_retry_after(seller, tmp_path):
+    client, key = client_for(seller, tmp_path, rate_limit_per_minute=3)
+    answers = [client.get("/api/v1/runs", headers={"X-API-Key": key}) for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert_error(answers[-1], 429)
+    assert 1 <= int(answers[-1].headers["retry-after"]) <= 20
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_hostile_strings_in_every_filter_are_refused_or_match_nothing(served, path):
+    client, key = served
+    for name in LISTS[path]:
+        answer = client.get(path, params={name: HOSTILE}, headers={"X-API-Key": key})
+        assert answer.status_code in (200, 422), (path, name, answer.status_code, answer.text)
+        if answer.status_code == 422:
+            assert_error(answer, 422, name)
+        else:
+            assert answer.json()["data"] == [] and answer.json()["totals"]["rows"] == 0, (path, name)
+    for path_value in ("/api/v1/warehouse-stock/", "/api/v1/products/"):
+        assert client.get(path_value + HOSTILE, headers={"X-API-Key": key}).status_code == 404
+
+
+def test_limit_over_the_cap_is_422_naming_it(served):
+    client, key = served
+    error = assert_error(client.get("/api/v1/warehouse-stock?limit=1001", headers={"X-API-Key": key}), 422, "limit")
+    assert "1000" in error["fields"][0]["message"]
+    assert_error(client.get("/api/v1/warehouse-stock?limit=0", headers={"X-API-Key": key}), 422, "limit")
+
+
+def test_the_dashboard_signs_in_with_a_key_into_an_http_only_session(served):
+    client, key = served
+    client.cookies.clear()
+    assert client.get("/stock", follow_redirects=False).headers["location"].startswith("/login")
+    wrong = client.post("/login", data={"api_key": "mk_x_y", "next": "/stock"}, follow_redirects=False)
+    assert wrong.status_code == 200 and SESSION_COOKIE not in wrong.cookies
+    signed = client.post("/login", data={"api_key": key, "next": "/stock"}, follow_redirects=False)
+    cookie = signed.headers["set-cookie"]
+    assert signed.status_code == 303 and "HttpOnly" in cookie and "SameSite=strict" in cookie and key not in cookie
+    assert client.get("/stock").status_code == 200
+    assert client.get("/api/v1/runs").status_code == 200  # the session reaches the CSV links too
+    client.post("/logout")
+    client.cookies.clear()
+    assert client.get("/api/v1/runs").status_code == 401
+
+
+def test_local_mode_admits_this_machine_only_and_needs_a_loopback_address(seller, tmp_path, monkeypatch):
+    app = create_app(settings_for(tmp_path / "keys.json", local_mode=True), SnapshotReader(seller.published))
+    assert TestClient(app, client=("127.0.0.1", 5000)).get("/api/v1/runs").status_code == 200
+    assert TestClient(app, client=("192.0.2.7", 5000)).get("/api/v1/runs").status_code == 401
+    monkeypatch.setenv("SERVE_LOCAL_MODE", "1")
+    monkeypatch.setenv("SERVE_HOST", "192.0.2.1")
+    with pytest.raises(config.ConfigError, match="loopback"):
+        settings.from_env()
+    monkeypatch.setenv("SERVE_HOST", "127.0.0.1")
+    assert settings.from_env().local_mode
+
+
+def test_the_openapi_document_and_its_page(served):
+    client, _ = served
+    document = client.get("/openapi.json").json()
+    assert {"/api/v1/warehouse-stock", "/api/v1/health", "/api/v1/products/{product_key}"} <= set(document["paths"])
+    parameters = {p["name"] for p in document["paths"]["/api/v1/warehouse-stock"]["get"]["parameters"]}
+    assert {"marketplace", "warehouse", "as_of", "limit", "cursor", "sort", "min_available"} <= parameters
+    page = client.get("/docs")
+    assert page.status_code == 200 and "/api/v1/warehouse-stock" in page.text and "cdn" not in page.text.lower()

@@ -1,0 +1,32 @@
+"""Pytest fixtures `ozon_sandbox` and `wb_sandbox` (registered in `tests/conftest.py`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from sandbox import Sandbox, SandboxConfig
+
+# Small enough to start in milliseconds, big enough for several pages and both visibility passes.
+OZON_FIXTURE_CONFIG = SandboxConfig(seed=7, products=120, warehouses=6, archived_share=0.15)
+
+
+@pytest.fixture
+def ozon_sandbox() -> Iterator[Sandbox]:
+    """A running sandbox (one Ozon account, 120 products, 6 warehouses), fresh for each test."""
+    with Sandbox(OZON_FIXTURE_CONFIG) as sandbox:
+        yield sandbox
+
+
+# Two WB accounts, 60 cards each, 30 days of history, no rate limits (WB allows one sales call a
+# minute): several pages everywhere, starts in well under a second.
+WB_FIXTURE_CONFIG = SandboxConfig(seed=11, products=60, warehouses=6, accounts=2, history_days=30, rate_limit_rps=0)
+
+
+@pytest.fixture
+def wb_sandbox() -> Iterator[Sandbox]:
+    """A running sandbox (WB accounts wb1/wb2, 60 cards each, 30 days of history, limits off), fresh per test;
+    its Ozon side has two accounts too."""
+    with Sandbox(WB_FIXTURE_CONFIG) as sandbox:
+        yield sandbox
