@@ -19,7 +19,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 # Settings and secrets a user keeps in .env (never committed) are read by the programs themselves
 # (as a dotenv file, values literal; the environment wins over it), not by make.
 
-.PHONY: help setup demo demo-faults load load-ozon load-wb build seed freshness docs bench summary test test-postgres lint fmt clean
+.PHONY: help setup demo demo-faults load load-ozon load-wb build seed freshness docs bench summary test test-unit test-postgres lint fmt clean
 .PHONY: run run-catalogue run-orders run-stock transform health reconcile prune cron-install cron-remove cron-show
 .PHONY: serve api-key browser soak
 
@@ -64,7 +64,7 @@ freshness: setup ## Check source freshness of the raw tables on TARGET
 docs: setup ## Document the database you have (every marketplace in it) and serve the site on DOCS_PORT (8080); DOCS_SERVE=0 only generates
 	$(BIN)/python -m scripts.docs $(if $(filter 0,$(DOCS_SERVE)),--no-serve)
 
-bench: setup ## Benchmark floor, full and incremental load, dbt build at two sizes (BENCH_ARGS="--products 2000 8000 --destination duckdb --marketplaces ozon wildberries")
+bench: setup ## Benchmark floor, full and incremental load, dbt build at two sizes (BENCH_ARGS="--products 2000 8000 --destination duckdb --marketplaces ozon wildberries"; "--paced --time-scale F --accounts 1 3": the loads against the rate limits)
 	$(BIN)/python -m devtools.bench $(BENCH_ARGS)
 
 soak: setup ## Days of scheduled runs against the sandbox under random faults and kills, then marts = truth (SOAK_ARGS="--days 30 --engine duckdb --seed N")
@@ -110,9 +110,15 @@ cron-remove: setup ## Remove the schedule from your crontab, keeping every other
 cron-show: setup ## Show the installed schedule and the one in ops.toml
 	$(BIN)/python -m scripts.cron show
 
-test: setup browser ## All tests: pytest (DuckDB and PostgreSQL, incl. dbt build over sandbox data) and lint
-	$(BIN)/pytest
+# The tests run in PYTEST_WORKERS processes (pytest-xdist; 0 runs them in this one).
+PYTEST_WORKERS ?= 2
+
+test: setup browser ## All tests: pytest (DuckDB and PostgreSQL, incl. dbt build over sandbox data, PYTEST_WORKERS=2 processes) and lint
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
 	$(MAKE) --no-print-directory lint
+
+test-unit: setup ## Only the tests that need no load or build (no e2e or postgres mark): the quick check while editing
+	$(BIN)/pytest -m "not e2e and not postgres"
 
 test-postgres: setup ## Only the PostgreSQL path: loaders and dbt build against PostgreSQL (PG* env)
 	$(BIN)/pytest -m postgres

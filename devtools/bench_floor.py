@@ -5,7 +5,8 @@ Ozon: the catalogue, stock, warehouses, clusters and both posting lists; the war
 is left out (its time is the marketplace's report queue, not ours). Wildberries: cards, orders,
 sales, the remains report (created, polled, downloaded and checked as the loader does; WB has no
 other per-warehouse stock of its own warehouses), wb-warehouses, seller warehouses and offices.
-Writes the number of items read to $BENCH_WORKDIR/floor_rows.
+Every configured account, one after another. Writes the number of items read to
+$BENCH_WORKDIR/floor_rows.
 
 The clients pace themselves to the marketplaces' limits (Ozon: 40 requests a second, 16 a second
 per posting list, which caps the posting lists at 1,600 rows a second whatever the server does),
@@ -21,10 +22,9 @@ from pathlib import Path
 from loaders import config
 
 
-def ozon_items() -> int:
+def ozon_items(account: config.OzonAccount) -> int:
     from loaders.ozon import helpers, postings, reports, settings
 
-    (account,) = config.ozon_accounts()
     client = helpers.make_client(account)
     items = 0
     for visibility in settings.CATALOGUE_VISIBILITIES:
@@ -54,10 +54,9 @@ def ozon_items() -> int:
     return items
 
 
-def wildberries_items() -> int:
+def wildberries_items(account: config.WildberriesAccount) -> int:
     from loaders.wildberries import helpers, reports, settings
 
-    (account,) = config.wildberries_accounts()
     client = helpers.make_client(account)
     items = sum(len(page) for page, _ in helpers.card_pages(client, account, None))
     date_from = helpers.start_date_from(None, config.now())
@@ -73,7 +72,7 @@ def wildberries_items() -> int:
     return items
 
 
-FLOORS = {"ozon": ozon_items, "wildberries": wildberries_items}
+FLOORS = {"ozon": (config.ozon_accounts, ozon_items), "wildberries": (config.wildberries_accounts, wildberries_items)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     if marketplace not in FLOORS:
         print(f"unknown marketplace {marketplace!r}: use one of {', '.join(FLOORS)}", file=sys.stderr)
         return 2
-    items = FLOORS[marketplace]()
+    accounts, items_of = FLOORS[marketplace]
+    items = sum(items_of(account) for account in accounts())  # one after another, as the loader reads them
     Path(os.environ["BENCH_WORKDIR"], "floor_rows").write_text(str(items))
     return 0
 

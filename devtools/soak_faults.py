@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from sandbox import Sandbox, ozon_postings, ozon_reference, ozon_reports
 from sandbox import ozon as ozon_api
@@ -48,29 +49,25 @@ def _route(rng: random.Random, sandbox: Sandbox) -> tuple[MarketplaceApi, str, s
     return sandbox.wildberries, marketplace, rng.choice(WB_ROUTES)
 
 
-def ozon_posting_fault(rng: random.Random, sandbox: Sandbox) -> str:
-    fault, path = rng.choice(ozon_postings.FAULTS), rng.choice(tuple(ozon_postings.SCHEMES))
-    sandbox.ozon.postings.inject(fault, path=path)
-    return f"ozon {fault} on {path}"
+def _queued_fault(
+    label: str,
+    faults: tuple[str, ...],
+    queue: Callable[[Sandbox], Any],
+    paths: Callable[[str], Sequence[str]] | None = None,
+) -> Injector:
+    """An injector of a data fault drawn from `faults` into the sandbox's fault queue `queue`, on a
+    path drawn from `paths(fault)` when the queue takes one."""
 
+    def inject(rng: random.Random, sandbox: Sandbox) -> str:
+        fault = rng.choice(faults)
+        if paths is None:
+            queue(sandbox).inject(fault)
+            return f"{label} {fault}"
+        path = rng.choice(paths(fault))
+        queue(sandbox).inject(fault, path=path)
+        return f"{label} {fault} on {path}"
 
-def ozon_report_fault(rng: random.Random, sandbox: Sandbox) -> str:
-    fault = rng.choice(ozon_reports.FAULTS)
-    sandbox.ozon.reports.inject(fault)
-    return f"ozon report {fault}"
-
-
-def wb_statistics_fault(rng: random.Random, sandbox: Sandbox) -> str:
-    fault = rng.choice(wb_api.STATISTICS_FAULTS)
-    path = rng.choice(wb_api.FAULT_PATHS[fault])
-    sandbox.wildberries.faults.inject(fault, path=path)
-    return f"wildberries {fault} on {path}"
-
-
-def wb_report_fault(rng: random.Random, sandbox: Sandbox) -> str:
-    fault = rng.choice(wb_api.REPORT_FAULTS)
-    sandbox.wildberries.faults.inject(fault)
-    return f"wildberries {fault}"
+    return inject
 
 
 def http_error(rng: random.Random, sandbox: Sandbox) -> str:
@@ -94,10 +91,29 @@ def timeout(rng: random.Random, sandbox: Sandbox) -> str:
 
 
 FAULTS: dict[str, tuple[float, Injector]] = {
-    "ozon posting data fault": (3, ozon_posting_fault),
-    "ozon stock report fault": (2, ozon_report_fault),
-    "wildberries statistics data fault": (3, wb_statistics_fault),
-    "wildberries stock report fault": (2, wb_report_fault),
+    "ozon posting data fault": (
+        3,
+        _queued_fault(
+            "ozon", ozon_postings.FAULTS, lambda sandbox: sandbox.ozon.postings, lambda _: tuple(ozon_postings.SCHEMES)
+        ),
+    ),
+    "ozon stock report fault": (
+        2,
+        _queued_fault("ozon report", ozon_reports.FAULTS, lambda sandbox: sandbox.ozon.reports),
+    ),
+    "wildberries statistics data fault": (
+        3,
+        _queued_fault(
+            "wildberries",
+            wb_api.STATISTICS_FAULTS,
+            lambda sandbox: sandbox.wildberries.faults,
+            wb_api.FAULT_PATHS.__getitem__,
+        ),
+    ),
+    "wildberries stock report fault": (
+        2,
+        _queued_fault("wildberries", wb_api.REPORT_FAULTS, lambda sandbox: sandbox.wildberries.faults),
+    ),
     "HTTP 5xx/429": (4, http_error),
     "connection reset": (2, connection_reset),
     "timeout": (0.3, timeout),

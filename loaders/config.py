@@ -92,7 +92,7 @@ def _account_settings(prefix: str, fields: tuple[str, ...]) -> list[tuple[str, s
     `<PREFIX>_API_BASE_URL` (or `<PREFIX>_<NAME>_API_BASE_URL`) points accounts at another host.
     No account variable at all is NotConfigured; one set without the others is a ConfigError.
     """
-    names = [name.strip() for name in os.environ.get(f"{prefix}_ACCOUNTS", "").split(",") if name.strip()]
+    names = text_list(f"{prefix}_ACCOUNTS")
     if not names:
         values = {field: os.environ.get(f"{prefix}_{field}", "").strip() for field in (*fields, "API_BASE_URL")}
         missing = [f"{prefix}_{field}" for field in fields if not values[field]]
@@ -188,12 +188,9 @@ def pipelines_dir() -> Path:
 def postgres_settings() -> dict[str, str | int]:
     """The one reading of the PostgreSQL connection: libpq-style PG* variables, defaulting to the local
     server, as psycopg2.connect keywords (dbt's profiles.yml reads the same variables)."""
-    port = os.environ.get("PGPORT", "5432").strip()
-    if not port.isdigit():
-        raise ConfigError(f"PGPORT must be a port number, not {port!r}")
     return {
         "host": os.environ.get("PGHOST", "127.0.0.1"),
-        "port": int(port),
+        "port": port_number("PGPORT", 5432),
         "user": os.environ.get("PGUSER", "postgres"),
         "password": os.environ.get("PGPASSWORD", ""),
         "dbname": os.environ.get("PGDATABASE", "postgres"),
@@ -238,6 +235,16 @@ def whole_number(variable: str, default: int, low: int, high: int, unit: str = "
         what = f"whole number of {unit}" if unit else "whole number"
         raise ConfigError(f"{variable} must be a {what} between {low} and {high}, not {text!r}")
     return int(text)
+
+
+def port_number(variable: str, default: int) -> int:
+    """The TCP port in environment `variable`, or `default`; a ConfigError naming the variable otherwise."""
+    return whole_number(variable, default, 1, 65535)
+
+
+def text_list(variable: str) -> list[str]:
+    """The comma-separated items of environment `variable`, trimmed, empty ones left out."""
+    return [item.strip() for item in os.environ.get(variable, "").split(",") if item.strip()]
 
 
 def rate_limit_scale(variable: str) -> float:

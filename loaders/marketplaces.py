@@ -32,6 +32,7 @@ MARKETPLACES: dict[str, Marketplace] = {
         accounts=config.ozon_accounts,
         prepare=_prepare_ozon,
         needs=ozon.NEEDS,
+        routed=ozon.ROUTED,
     ),
     "wildberries": Marketplace(
         name="wildberries",
@@ -39,5 +40,6 @@ MARKETPLACES: dict[str, Marketplace] = {
         resources=wildberries.RESOURCES,
         accounts=config.wildberries_accounts,
         prepare=_prepare_wildberries,
+        routed=wildberries.ROUTED,
     ),
 }

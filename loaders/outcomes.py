@@ -22,10 +22,20 @@ log = logging.getLogger(__name__)
 
 OK, SKIPPED, FAILED = "ok", "skipped", "failed"
 TABLE = "resource_outcomes"
+
+
+def stamp_columns() -> dict[str, dict[str, Any]]:
+    """The columns every root row of a source and every outcome carries: the account and the sync
+    time. A new dict each call: dlt writes the hints of a resource into the dicts it is given."""
+    return {
+        "account": {"data_type": "text", "nullable": False},
+        "synced_at": {"data_type": "timestamp", "nullable": False},
+    }
+
+
 # Declared, so that every column exists whatever the first run's outcomes were.
 COLUMNS = {
-    "account": {"data_type": "text", "nullable": False},
-    "synced_at": {"data_type": "timestamp", "nullable": False},
+    **stamp_columns(),
     "resource": {"data_type": "text", "nullable": False},
     "status": {"data_type": "text", "nullable": False},
     "http_status": {"data_type": "bigint", "nullable": True},
@@ -111,6 +121,18 @@ class Outcomes:
         """Record a read of `resource`'s window beginning at `since`; several reads of one load
         (a long window read in parts) make one window from the earliest beginning."""
         windows_merge(self.windows, {resource: (since, quarantined)})
+
+
+class Unrecorded:
+    """Stands in for `Outcomes` in a load that records none: the first error fails the run."""
+
+    @staticmethod
+    def guard(function: Callable[..., Iterable]) -> Callable[..., Iterable]:
+        return function
+
+    @staticmethod
+    def note_window(resource: str, since: str, quarantined: int) -> None:
+        return None
 
 
 def windows_merge(into: dict[str, tuple[str, int]], more: dict[str, tuple[str, int]]) -> None:

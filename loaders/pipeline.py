@@ -14,7 +14,7 @@ import dlt
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from loaders import config, duckdb_destination, outcomes, resync
+from loaders import config, duckdb_destination, outcomes, raw_columns, resync
 from loaders.http import ApiClient
 from loaders.outcomes import Outcomes, ResourceOutcome
 from loaders.progress import ResourceProgress
@@ -57,6 +57,15 @@ LOADER_SETTINGS = {
 # whole run saved those ~2 s but kept DuckDB's buffer pool across the jobs (+165 MB at 8,000
 # products), so each job keeps its own.
 DEFAULT_DUCKDB_MEMORY_LIMIT = "128MB"
+# dlt merges through a staging dataset: a load copies its files into staging tables, truncated when
+# the load starts, then merges them into raw. By default (`<dataset>_staging`) every account of a
+# marketplace shares them. A load killed part way is finished by its account's next run (`run`), but
+# another account's load in between truncated the shared tables first, so the finished merge lacked
+# whatever had been copied before the kill (found by the soak: 31 postings without their product
+# lines; postings themselves can go the same way, on PostgreSQL too). Each account has its own
+# staging dataset, which only its own pipeline writes, and that pipeline finishes a pending load
+# before it starts another.
+STAGING_DATASET_LAYOUT = "%s_staging_{account}"
 
 
 def duckdb_loader_config() -> dict[str, Any]:
@@ -94,6 +103,8 @@ class Marketplace:
     accounts: Callable[[], list]
     prepare: Callable[[Any], PreparedSource]
     needs: dict[str, str] = field(default_factory=dict)  # transformer -> the resource that feeds it
+    # resource -> the tables it sends rows to besides its own (dlt.mark), for their raw columns
+    routed: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -110,15 +121,17 @@ class LoadResult:
     status: str = "complete"  # complete | partial | failed (loaders.outcomes.load_status)
 
 
-def destination(name: str):
+def destination(name: str, account: str):
+    """The destination `name` for the loads of `account`, with a staging dataset of its own."""
+    staging = {"staging_dataset_name_layout": STAGING_DATASET_LAYOUT.replace("{account}", account)}
     if name == "duckdb":
         path = config.duckdb_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         credentials = DuckDbCredentials(str(path))
         credentials.global_config = duckdb_loader_config()
-        return duckdb_destination.duckdb(credentials=credentials)
+        return duckdb_destination.duckdb(credentials=credentials, **staging)
     if name == "postgres":
-        return dlt.destinations.postgres(credentials=config.postgres_credentials())
+        return dlt.destinations.postgres(credentials=config.postgres_credentials(), **staging)
     raise config.ConfigError(f"unknown destination {name!r}: use one of {', '.join(DESTINATIONS)}")
 
 
@@ -160,6 +173,15 @@ def _load_outcomes(pipeline, destination_name: str, account: str, settled, data_
     run_step(pipeline, destination_name, resource)
 
 
+def _prepare(marketplace: Marketplace, account: Any, pipeline, full_refresh: bool) -> PreparedSource:
+    """`marketplace.prepare(account)` with the raw columns the dbt models read declared on its
+    resources (`loaders/raw_columns.py`); a full refresh drops the tables, so every one is declared."""
+    prepared = marketplace.prepare(account)
+    typed = set() if full_refresh else raw_columns.typed_columns(pipeline, prepared.source.name)
+    raw_columns.declare(prepared.source, marketplace.routed, typed)
+    return prepared
+
+
 def run(
     marketplace: Marketplace,
     account: Any,
@@ -178,7 +200,7 @@ def run(
     apply_loader_settings(destination_name)
     pipeline = dlt.pipeline(
         pipeline_name=f"{marketplace.name}__{account.name}",
-        destination=destination(destination_name),
+        destination=destination(destination_name, account.name),
         dataset_name=marketplace.dataset,
         pipelines_dir=str(config.pipelines_dir()),
         progress=progress,
@@ -188,7 +210,7 @@ def run(
         log.info("%s account %s: finishing the load an earlier run left pending", marketplace.name, account.name)
         run_step(pipeline, destination_name)
     resync.bring_in_step(pipeline, f"{marketplace.name} account {account.name}")
-    prepared = marketplace.prepare(account)
+    prepared = _prepare(marketplace, account, pipeline, full_refresh)
     source = prepared.source.with_resources(*resources) if resources else prepared.source
     selected = tuple(source.selected_resources)
     refresh = "drop_sources" if full_refresh else None
@@ -212,7 +234,7 @@ def run(
         # goes on in a load of its own.
         left = sorted(prepared.unfinished)
         log.info("%s account %s: %s continue in another load", marketplace.name, account.name, ", ".join(left))
-        prepared = marketplace.prepare(account)
+        prepared = _prepare(marketplace, account, pipeline, full_refresh=False)
         source, refresh = prepared.source.with_resources(*left), None
     resource_outcomes = outcomes.settle(selected, failures, marketplace.needs, windows)
     _load_outcomes(pipeline, destination_name, account.name, resource_outcomes, data_load_id)

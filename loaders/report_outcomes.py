@@ -3,6 +3,8 @@ warehouse_remains), as `report_requests.outcome` records it, and the error that 
 
 from __future__ import annotations
 
+from typing import Any
+
 from loaders.http import ApiError
 
 # The rows were loaded, or why nothing was (the marketplace said the report failed; still not ready
@@ -12,3 +14,13 @@ LOADED, FAILED, TIMED_OUT, MALFORMED, UNREACHABLE = "loaded", "failed", "timed_o
 
 class ReportFailedError(ApiError):
     """A report failed, timed out or came back malformed; none of the run's stock rows were loaded."""
+
+
+def record_parsed(request: Any, report: Any) -> None:
+    """Write onto a `report_requests` row (`request`) what its parsed file (`report`) holds: the rows
+    loaded and quarantined, and the outcome, malformed when the file has a problem."""
+    request.rows, request.rows_quarantined = report.rows, len(report.quarantined)
+    if report.problem:
+        request.outcome, request.error = MALFORMED, report.problem
+    else:
+        request.outcome = LOADED

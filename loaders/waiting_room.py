@@ -18,6 +18,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
+from typing import Any
+
+import dlt
 
 from loaders import config
 
@@ -73,3 +76,10 @@ def _settle(state: MutableMapping, since: str, troubled: bool, quarantined: int,
         state.pop(KEY, None)
         return
     state[KEY] = {"since": min(since, room["since"]) if room else since, "attempts": attempts}
+
+
+def to_quarantine_table(rows: list[dict], table_name: str, columns: dict[str, dict[str, Any]]) -> Any:
+    """Send `rows` to the append-only quarantine table `table_name` (no key: a row without its key
+    is what lands there) instead of the resource's merged table."""
+    hints = dlt.mark.make_hints(table_name=table_name, write_disposition="append", primary_key=(), columns=columns)
+    return dlt.mark.with_hints(rows, hints, create_table_variant=True)

@@ -17,7 +17,8 @@ class SandboxConfig:
     canonical catalogue; `unknown_warehouses` adds warehouses in no dbt seed. `rate_limit_rps`
     is requests per second per Client-Id (0 or None switches every limit off, the per-method ones
     too). `rate_limit_scale` multiplies every limit: 0.1 makes them ten times stricter, so a test
-    meets them with a few requests; 60 turns a limit of one request a minute into one a second.
+    meets them with a few requests; 60 turns a limit of one request a minute into one a second
+    (a burst stays the documented number of requests: time runs 60 times faster).
     `ozon_port` 0 picks a free port.
     """
 

@@ -90,10 +90,14 @@ class OzonApi(MarketplaceApi):
     """The fake Ozon Seller API of one sandbox: its accounts, endpoints and ground truth."""
 
     def __init__(self, config: SandboxConfig, clock: SandboxClock | None = None) -> None:
-        limits_on = bool(config.rate_limit_rps)
-        super().__init__(config.rate_limit_rps * config.rate_limit_scale if limits_on else None)
+        limits_on, scale = bool(config.rate_limit_rps), config.rate_limit_scale
+        # A burst is one second's requests. A looser scale speeds time up: the rate grows, the burst
+        # stays (as WB's do); a stricter one shrinks both, so a test meets a limit with a few requests.
+        burst_scale = min(scale, 1.0)
+        rps = config.rate_limit_rps if limits_on else None
+        super().__init__(rps * scale if rps else None, rps * burst_scale if rps else None)
         for path, (requests, per_seconds) in METHOD_LIMITS.items() if limits_on else ():
-            self.limiter.limit_path(path, requests * config.rate_limit_scale, per_seconds)
+            self.limiter.limit_path(path, requests * scale, per_seconds, requests * burst_scale)
         self.clock = clock or SandboxClock(config.start)
         self._sellers = {seller.account.client_id: seller for seller in generate_sellers(config, self.clock.now)}
         # A removed method answers 400 code 9; Ozon has also been seen answering it with 410.
@@ -106,7 +110,10 @@ class OzonApi(MarketplaceApi):
         self.route("POST", PRODUCT_STOCKS, lambda call: _product_stocks(call, self.product_stocks_with_fbo))
         self.route("POST", ANALYTICS_STOCKS, _analytics_stocks)
         register_reference_routes(self, config)
-        self.reports = register_report_routes(self, now=self.clock.now)
+        # The report needs the stock, not the orders: a stock-only truth keeps it cheap for a large seller.
+        self.reports = register_report_routes(
+            self, truth=lambda client_id: self.seller(client_id).truth(stock_only=True), now=self.clock.now
+        )
         self.postings = register_posting_routes(self)
         if config.sparse:
             self.sparse_shapes = SHAPES

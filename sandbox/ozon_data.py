@@ -25,6 +25,8 @@ from zoneinfo import ZoneInfo
 
 from sandbox.config import SandboxConfig
 from sandbox.draw import between, pick
+from sandbox.ozon_buyers import buyer_cluster
+from sandbox.ozon_catalogue import Listing, Placement, Product
 from sandbox.ozon_reference import seller_stock_by_warehouse, seller_warehouses
 from sandbox.ozon_simulation import (
     ARCHIVED_A_DAY,
@@ -106,32 +108,6 @@ class OzonAccount:
 # several times cheaper to build, which is most of the cost of 100,000 products.
 
 
-class Listing(NamedTuple):
-    """A catalogue entry: what /v3/product/list knows about a product."""
-
-    index: int
-    product_id: int
-    sku: int
-    offer_id: str
-    archived: bool  # archived before the history starts; `OzonSeller.catalogue` knows later ones
-
-
-class Placement(NamedTuple):
-    """Where a product is stocked at Ozon, and how much at the start of the history."""
-
-    warehouse: Warehouse
-    served_name: str
-    name_variant: str
-    counts: dict[str, int]
-    days_without_sales: int
-
-    @property
-    def initial_state(self) -> tuple[int, int, int, int, int]:
-        """(available, reserved, requested, transit, valid): the counts the simulation moves."""
-        counts = self.counts
-        return counts["available"], 0, counts["requested"], counts["transit"], counts["valid"]
-
-
 class WarehouseStock(NamedTuple):
     """One product's stock in one Ozon warehouse at a moment, as /v1/analytics/stocks reports it."""
 
@@ -177,36 +153,6 @@ class ProductStock(NamedTuple):
         return any(stock.present for stock in self.seller_stock)
 
 
-class Product(NamedTuple):
-    listing: Listing
-    name: str
-    description_category_id: int
-    type_id: int
-    created_at: datetime
-    updated_at: datetime
-    price: int
-    old_price: int
-    min_price: int
-    vat: str
-    volume_weight: float
-    commission_percent: int
-    is_autoarchived: bool
-    is_discounted: bool
-    is_super: bool
-    images: tuple[str, ...]
-    barcodes: tuple[str, ...]
-    model_id: int
-    model_count: int
-    has_reviews_promo: bool
-    item_tags: tuple[str, ...]
-    placements: tuple[Placement, ...]
-    seller_stock: tuple[tuple[str, int], ...]  # (fbs|rfbs, units present at the start)
-
-    @property
-    def is_kgt(self) -> bool:
-        return self.volume_weight > 20
-
-
 @dataclass(frozen=True)
 class OzonTruth:
     """What one account's endpoints serve at one moment (`as_of`), for tests to reconcile loads and
@@ -250,7 +196,8 @@ class OzonTruth:
 
 def order_line(posting: Posting, at: int) -> dict:
     """A posting's line as of `at`: its status and the marts' status model (`order_status`:
-    ordered, cancelled, delivered or returned)."""
+    ordered, cancelled, delivered or returned), and where it goes from (`cluster_from`, FBO) and
+    to (`buyer_cluster`, sent as `cluster_to`)."""
     status, substatus, changed_at = posting.state_at(at)
     warehouse = posting.warehouse
     return {
@@ -272,6 +219,8 @@ def order_line(posting: Posting, at: int) -> dict:
         "canonical_warehouse": warehouse.canonical_name if warehouse else None,
         "warehouse_name": posting.served_warehouse_name,
         "warehouse_known": bool(warehouse and warehouse.known),
+        "cluster_from": warehouse.cluster_name if warehouse else None,
+        "buyer_cluster": buyer_cluster(posting),
     }
 
 

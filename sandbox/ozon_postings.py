@@ -29,11 +29,11 @@ from collections import deque
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from sandbox.ozon_buyers import buyer_cluster
 from sandbox.ozon_simulation import DAY, NEVER, SECOND, micros, moment
-from sandbox.server import ApiCall, ApiError, Response
+from sandbox.server import ApiCall, ApiError, MarketplaceApi, Response
 
 if TYPE_CHECKING:
-    from sandbox.ozon import OzonApi
     from sandbox.ozon_data import OzonSeller
     from sandbox.ozon_simulation import Posting
 
@@ -114,7 +114,7 @@ def _posting_at(seller: OzonSeller, scheme: str, key: tuple[int, int], now: int)
     return seller.posting(product_index, position)
 
 
-def register_posting_routes(api: OzonApi) -> OzonPostings:
+def register_posting_routes(api: MarketplaceApi) -> OzonPostings:
     """Serve the posting lists on `api`; returns their handler (fault injection)."""
     postings = OzonPostings()
     for path in SCHEMES:
@@ -266,7 +266,11 @@ def _render(posting: Posting, now: int, wanted: set[str]) -> dict:
             }
             if "analytics_data" in wanted
             else None,
-            "financial_data": {"cluster_from": warehouse.cluster_name, "cluster_to": "", "products": [finance]}
+            "financial_data": {
+                "cluster_from": warehouse.cluster_name,
+                "cluster_to": buyer_cluster(posting),
+                "products": [finance],
+            }
             if "financial_data" in wanted
             else None,
             "additional_data": [],
@@ -309,7 +313,7 @@ def _render(posting: Posting, now: int, wanted: set[str]) -> dict:
         else None,
         "financial_data": {
             "cluster_from": "",
-            "cluster_to": "",
+            "cluster_to": buyer_cluster(posting),
             "products": [{**finance, "quantity": posting.quantity, "customer_price": price}],
         }
         if "financial_data" in wanted
@@ -356,10 +360,11 @@ def _render_json(posting: Posting, now: int, wanted: set[str]) -> str:
             else "null"
         )
         line, rest = fragments
-        return (
+        return _with_buyer_cluster(
+            posting,
             f'{common}"cancel_reason_id": {(400 if returned else 402) if cancelled else 0}, '
             f'"cancellation": {cancellation}, "created_at": "{_timestamp(posting.created_at)}", '
-            f"{line}{quantity}{rest}"
+            f"{line}{quantity}{rest}",
         )
     line, middle, financial_end, tail = fragments
     shipment_date = _timestamp(posting.created_at + DAY)
@@ -376,14 +381,23 @@ def _render_json(posting: Posting, now: int, wanted: set[str]) -> str:
         if cancelled
         else "null"
     )
-    return (
+    return _with_buyer_cluster(
+        posting,
         f'{common}"shipment_date": "{shipment_date}", "shipment_date_without_delay": "{shipment_date}", '
         f'"delivering_date": {delivering_date}, {line}{quantity}{middle}{financial}, '
-        f'"barcodes": {barcodes}, "cancellation": {cancellation}, {tail}'
+        f'"barcodes": {barcodes}, "cancellation": {cancellation}, {tail}',
     )
 
 
+def _with_buyer_cluster(posting: Posting, text: str) -> str:
+    """`text` with the posting's own `cluster_to` in place of the fragments' placeholder."""
+    return text.replace(_CLUSTER_TO, _text(buyer_cluster(posting)), 1)
+
+
 _FRAGMENTS: dict[tuple, tuple[str, ...]] = {}
+# Where a fragment has the buyer's cluster, which differs from posting to posting (JSON text never
+# holds a raw NUL).
+_CLUSTER_TO = "\x00cluster_to\x00"
 
 
 def _fragments(posting: Posting, wanted: frozenset[str]) -> tuple[str, ...]:
@@ -418,7 +432,8 @@ def _fragments(posting: Posting, wanted: frozenset[str]) -> tuple[str, ...]:
             else "null"
         )
         financial = (
-            f'{{"cluster_from": {_text(warehouse.cluster_name)}, "cluster_to": "", "products": [{{{finance}}}]}}'
+            f'{{"cluster_from": {_text(warehouse.cluster_name)}, "cluster_to": {_CLUSTER_TO}, '
+            f'"products": [{{{finance}}}]}}'
             if "financial_data" in wanted
             else "null"
         )
@@ -449,7 +464,7 @@ def _fragments(posting: Posting, wanted: frozenset[str]) -> tuple[str, ...]:
             '"financial_data": '
         )
         if "financial_data" in wanted:
-            middle += f'{{"cluster_from": "", "cluster_to": "", "products": [{{{finance}, "quantity": '
+            middle += f'{{"cluster_from": "", "cluster_to": {_CLUSTER_TO}, "products": [{{{finance}, "quantity": '
             financial_end = f', "customer_price": {price_json}}}]}}'
         else:
             middle += "null"

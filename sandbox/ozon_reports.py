@@ -26,10 +26,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sandbox.ozon_reference import invalid_argument, parse_ids, seller_stock_by_warehouse, seller_warehouses
-from sandbox.server import ApiCall, ApiError, Response
+from sandbox.server import ApiCall, ApiError, MarketplaceApi, Response
 
 if TYPE_CHECKING:
-    from sandbox.ozon import OzonApi
     from sandbox.ozon_data import OzonSeller, OzonTruth
 
 WAREHOUSE_STOCK_REPORT = "/v1/report/warehouse/stock"
@@ -153,12 +152,12 @@ class OzonReports:
         return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
 
 
-def register_report_routes(api: OzonApi, now: Callable[[], datetime]) -> OzonReports:
-    """Serve the report flow on `api` (an OzonApi); returns the report store, whose `inject` tests use."""
-    # The report needs the stock, not the orders: a stock-only truth keeps it cheap for a large seller.
-    reports = OzonReports(
-        truth=lambda client_id: api.seller(client_id).truth(stock_only=True), now=now, base_url=lambda: api.base_url
-    )
+def register_report_routes(
+    api: MarketplaceApi, truth: Callable[[str], OzonTruth], now: Callable[[], datetime]
+) -> OzonReports:
+    """Serve the report flow on `api`, its files built from `truth` (an account's by client id);
+    returns the report store, whose `inject` tests use."""
+    reports = OzonReports(truth=truth, now=now, base_url=lambda: api.base_url)
     api.route("POST", WAREHOUSE_STOCK_REPORT, reports.create)
     api.route("POST", REPORT_INFO, reports.info)
     api.route("GET", REPORT_FILE, reports.file)

@@ -52,7 +52,7 @@ from sandbox.ozon_reference import SellerWarehouse, seller_warehouses
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from sandbox.ozon_data import Listing, Placement, Product
+    from sandbox.ozon_catalogue import Listing, Placement, Product
     from sandbox.ozon_warehouses import Warehouse
 
 SECOND = 1_000_000

@@ -15,12 +15,12 @@ import time
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
-from sandbox.sparse import Shape, sparse_response
+from sandbox.sparse import Shape, prune
 
 # How a disabled endpoint answers (`MarketplaceApi.disable_endpoint`).
 REMOVED = "removed"  # as the marketplace answers a method it has switched off
@@ -69,49 +69,91 @@ class LoggedRequest(NamedTuple):
     status: int
 
 
-class _Bucket:
+@dataclass(frozen=True)
+class LimitGroup:
+    """One client's token bucket of one rate-limit group (every method, one method, a category),
+    and what it did: `served` requests let through, `throttled` requests answered 429 because this
+    bucket was empty. `burst` requests may come at once, then `per_second` more each second."""
+
+    client: str | None
+    group: str
+    per_second: float
+    burst: float
+    served: int
+    throttled: int
+
+
+class TokenBucket:
+    """At most `capacity` tokens, `per_second` of them back each second; a request takes one."""
+
     def __init__(self, capacity: float, per_second: float, now: float) -> None:
         self.capacity, self.per_second = capacity, per_second
         self.tokens, self.stamp = capacity, now
+        self.served = self.throttled = 0
 
     def refill(self, now: float) -> float:
         self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.per_second)
         self.stamp = now
         return self.tokens
 
+    def group(self, client: str | None, name: str) -> LimitGroup:
+        return LimitGroup(client, name, self.per_second, self.capacity, self.served, self.throttled)
 
-class RateLimiter:
-    """Token buckets per client: one shared by all paths, plus one per path given its own limit."""
 
-    _ALL_PATHS = "*"
+class BucketLimiter:
+    """Token buckets by (client, rate-limit group), made on first use, guarded by `_lock`."""
 
-    def __init__(self, requests_per_second: float | None) -> None:
-        self._rules: dict[str, tuple[float, float]] = {}
-        if requests_per_second:
-            self._rules[self._ALL_PATHS] = (requests_per_second, 1.0)
-        self._buckets: dict[tuple[str | None, str], _Bucket] = {}
+    def __init__(self) -> None:
+        self._buckets: dict[tuple[str | None, str], TokenBucket] = {}
         self._lock = threading.Lock()
 
-    def limit_path(self, path: str, requests: float, per_seconds: float) -> None:
+    def groups(self) -> list[LimitGroup]:
+        """Every bucket used so far, with its counts."""
+        with self._lock:
+            return [bucket.group(client, group) for (client, group), bucket in self._buckets.items()]
+
+    def refill(self) -> None:
+        """Fill every bucket, as a quiet hour would; the counts stay."""
+        with self._lock:
+            for bucket in self._buckets.values():
+                bucket.tokens = bucket.capacity
+
+
+class RateLimiter(BucketLimiter):
+    """Token buckets per client: one shared by all paths, plus one per path given its own limit.
+    A bucket holds `burst` requests, by default the limit's `requests`."""
+
+    _ALL_PATHS = "all methods"
+
+    def __init__(self, requests_per_second: float | None, burst: float | None = None) -> None:
+        super().__init__()
+        self._rules: dict[str, tuple[float, float, float]] = {}
+        if requests_per_second:
+            self._rules[self._ALL_PATHS] = (requests_per_second, 1.0, burst or requests_per_second)
+
+    def limit_path(self, path: str, requests: float, per_seconds: float, burst: float | None = None) -> None:
         """At most `requests` calls to `path` per `per_seconds` for each client, on top of the global limit."""
         with self._lock:
-            self._rules[path] = (requests, per_seconds)
+            self._rules[path] = (requests, per_seconds, burst or requests)
 
     def allow(self, client: str | None, path: str) -> bool:
         with self._lock:
             now = time.monotonic()
             buckets = [self._bucket(client, scope, now) for scope in (self._ALL_PATHS, path) if scope in self._rules]
-            if any(bucket.refill(now) < 1 for bucket in buckets):
+            empty = next((bucket for bucket in buckets if bucket.refill(now) < 1), None)
+            if empty:
+                empty.throttled += 1
                 return False
             for bucket in buckets:
                 bucket.tokens -= 1
+                bucket.served += 1
             return True
 
-    def _bucket(self, client: str | None, scope: str, now: float) -> _Bucket:
+    def _bucket(self, client: str | None, scope: str, now: float) -> TokenBucket:
         bucket = self._buckets.get((client, scope))
         if bucket is None:
-            requests, per_seconds = self._rules[scope]
-            bucket = self._buckets[(client, scope)] = _Bucket(max(1.0, requests), requests / per_seconds, now)
+            requests, per_seconds, burst = self._rules[scope]
+            bucket = self._buckets[(client, scope)] = TokenBucket(max(1.0, burst), requests / per_seconds, now)
         return bucket
 
 
@@ -153,9 +195,9 @@ class MarketplaceApi(ABC):
     authentication, disabled endpoint, injected fault, rate limit, JSON body (400), handler, and
     in sparse mode the pruning of a 200's JSON body (`sparse_shapes`)."""
 
-    def __init__(self, requests_per_second: float | None) -> None:
+    def __init__(self, requests_per_second: float | None, burst: float | None = None) -> None:
         self.base_url = ""
-        self.limiter = RateLimiter(requests_per_second)
+        self.limiter = RateLimiter(requests_per_second, burst)
         # Route template -> the shape a 200 is pruned to (see sparse.py); None = sparse mode off.
         self.sparse_shapes: Mapping[str, Shape] | None = None
         self._routes: dict[str, dict[str, Handler]] = {}
@@ -256,6 +298,15 @@ class MarketplaceApi(ABC):
         """Every request answered so far, failures included: (client_id, path, status)."""
         with self._log_lock:
             return list(self._log)
+
+    def rate_limit_groups(self) -> list[LimitGroup]:
+        """Every rate-limit bucket a client has drawn on, with its rule and counts (none while the
+        limits are off)."""
+        return self.limiter.groups()
+
+    def refill_rate_limits(self) -> None:
+        """Fill every client's buckets, as after a quiet hour (the counts stay)."""
+        self.limiter.refill()
 
     def handle(
         self,
@@ -408,3 +459,16 @@ class ApiServer:
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join()
+
+
+def sparse_response(response: Response, shape: Shape) -> Response:
+    """A 200 with its JSON body (parsed when it was sent as bytes) pruned to `shape`."""
+    if response.status != 200:
+        return response
+    body = response.body
+    if isinstance(body, bytes):
+        try:
+            body = json.loads(body)
+        except ValueError:  # not JSON, e.g. empty or deliberately truncated: as it is
+            return response
+    return replace(response, body=prune(body, shape))

@@ -18,12 +18,7 @@ rather than left out.
 
 from __future__ import annotations
 
-import dataclasses
-import json
-from typing import TYPE_CHECKING, Any, Union
-
-if TYPE_CHECKING:
-    from sandbox.server import Response
+from typing import Any, Union
 
 KEEP, NULL, EMPTY = "keep", "null", "empty"
 Shape = dict[str, Union[str, "Shape"]]
@@ -182,16 +177,3 @@ def prune(value: Any, shape: Shape) -> Any:
         elif isinstance(rule, dict):
             pruned[name] = prune(item, rule)
     return pruned
-
-
-def sparse_response(response: Response, shape: Shape) -> Response:
-    """A 200 with its JSON body (parsed when it was sent as bytes) pruned to `shape`."""
-    if response.status != 200:
-        return response
-    body = response.body
-    if isinstance(body, bytes):
-        try:
-            body = json.loads(body)
-        except ValueError:  # not JSON, e.g. empty or deliberately truncated: as it is
-            return response
-    return dataclasses.replace(response, body=prune(body, shape))

@@ -22,7 +22,16 @@ from typing import Any
 
 from sandbox.clock import SandboxClock
 from sandbox.config import SandboxConfig
-from sandbox.server import REMOVED, ApiCall, ApiError, MarketplaceApi, Response
+from sandbox.server import (
+    REMOVED,
+    ApiCall,
+    ApiError,
+    BucketLimiter,
+    LimitGroup,
+    MarketplaceApi,
+    Response,
+    TokenBucket,
+)
 from sandbox.sparse import SHAPES
 from sandbox.wildberries_data import (
     BASE,
@@ -146,34 +155,26 @@ def marketplace_error(status: int, code: str, message: str = "") -> ApiError:
     return ApiError(status, {"code": code, "message": message, "data": None})
 
 
-class _WbBucket:
-    def __init__(self, burst: float, per_second: float) -> None:
-        self.capacity, self.per_second = burst, per_second
-        self.tokens, self.stamp = burst, time.monotonic()
-
-
-class WbLimiter:
+class WbLimiter(BucketLimiter):
     """WB's token buckets per account and method group; knows the X-Ratelimit-* values."""
 
     def __init__(self, enabled: bool, scale: float) -> None:
+        super().__init__()
         self.enabled, self.scale = enabled, scale
-        self._buckets: dict[tuple[str, str], _WbBucket] = {}
-        self._lock = threading.Lock()
 
     def take(self, account: WbAccount, group: str) -> dict[str, str]:
         """Headers for a 200 (X-Ratelimit-Remaining); raises the 429 when the bucket is empty."""
         if not self.enabled:
             return {}
         with self._lock:
+            now = time.monotonic()
             bucket = self._buckets.get((account.name, group))
             if bucket is None:
                 requests, per_seconds, burst = LIMITS[group][account.token_type == BASE]
-                bucket = _WbBucket(float(burst), requests / per_seconds * self.scale)
+                bucket = TokenBucket(float(burst), requests / per_seconds * self.scale, now)
                 self._buckets[(account.name, group)] = bucket
-            now = time.monotonic()
-            bucket.tokens = min(bucket.capacity, bucket.tokens + (now - bucket.stamp) * bucket.per_second)
-            bucket.stamp = now
-            if bucket.tokens < 1:
+            if bucket.refill(now) < 1:
+                bucket.throttled += 1
                 retry = max(1, math.ceil((1 - bucket.tokens) / bucket.per_second))
                 reset = max(1, math.ceil((bucket.capacity - bucket.tokens) / bucket.per_second))
                 raise problem(
@@ -188,6 +189,7 @@ class WbLimiter:
                     },
                 )
             bucket.tokens -= 1
+            bucket.served += 1
             return {"X-Ratelimit-Remaining": str(int(bucket.tokens))}
 
 
@@ -399,6 +401,12 @@ class WildberriesApi(MarketplaceApi):
 
     def _now(self) -> int:
         return micros(self.clock.now())
+
+    def rate_limit_groups(self) -> list[LimitGroup]:
+        return self.wb_limiter.groups()
+
+    def refill_rate_limits(self) -> None:
+        self.wb_limiter.refill()
 
     def _limited(self, path: str, handler):
         group = PATH_GROUPS[path]

@@ -19,12 +19,9 @@ import heapq
 import math
 from array import array
 from bisect import bisect_right
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from sandbox.draw import between
-
-if TYPE_CHECKING:
-    from sandbox.wildberries_data import Cell
 
 SECOND = 1_000_000
 HOUR = 3600 * SECOND
@@ -85,6 +82,15 @@ class OrderColumns:
 
     def __len__(self) -> int:
         return len(self.date)
+
+
+class Cell(Protocol):
+    """What the simulation reads of one size at one warehouse (`wildberries_data.Cell`)."""
+
+    warehouse: object | None  # None: the seller's warehouse
+    initial: int
+    share: float
+    income_id: int
 
 
 class SizeLife:

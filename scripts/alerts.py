@@ -111,7 +111,7 @@ def channels() -> list[Webhook | Telegram | Email]:
         base_url = env.get("ALERT_TELEGRAM_API_BASE_URL", "https://api.telegram.org")
         found.append(Telegram(env["ALERT_TELEGRAM_BOT_TOKEN"], env["ALERT_TELEGRAM_CHAT_ID"], base_url))
     if env.get("ALERT_SMTP_HOST"):
-        recipients = tuple(a.strip() for a in env.get("ALERT_EMAIL_TO", "").split(",") if a.strip())
+        recipients = tuple(config.text_list("ALERT_EMAIL_TO"))
         if not recipients or not env.get("ALERT_EMAIL_FROM"):
             raise config.ConfigError("ALERT_SMTP_HOST is set: set ALERT_EMAIL_FROM and ALERT_EMAIL_TO too")
         tls = env.get("ALERT_SMTP_TLS", "starttls")

@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
             "docs: the database holds no marketplace's data yet: run `make demo` or `make run` first", file=sys.stderr
         )
         return EXIT_NO_DATA
-    port = int(config.positive_number("DOCS_PORT", 8080, "port number"))
+    port = config.port_number("DOCS_PORT", 8080)
     try:
         with writer_lock("docs", runlog.utcnow().isoformat()):
             steps.dbt("docs generate", target, {"MARKETPLACES": marketplaces})

@@ -6,7 +6,8 @@ in ops.toml), the last run's status (a run left `running` by a process that is g
 died, as the next run would, and reported; one running longer than `[health] stuck_after_hours` is
 stuck), partial loads (the resources that did not load, by name), models the last build did not
 build, failing dbt tests of the last build, the data quality score of every source's newest load
-(against `[health] min_quality_score`), a stale lock and the size of the log folder.
+(against `[health] min_quality_score`), Ozon postings without their order lines (a loss
+`scripts.reconcile` finds in raw), a stale lock and the size of the log folder.
 Verdict and exit code: HEALTHY 0, UNHEALTHY 1 (a check failed), DEGRADED 3 (nothing failed, but
 something works only in part: a partial source).
 `--alert` also sends what is wrong through the alert channels (cool-down applies).
@@ -30,7 +31,7 @@ import psycopg2
 from loaders import cli, config
 from loaders.secrets import install_log_masking, mask
 from loaders.writer_lock import LockBusy, RunLock, lock_path, pid_alive, recorded_holder
-from scripts import alerts, database, ops_config, runlog
+from scripts import alerts, database, ops_config, reconcile, runlog
 
 log = logging.getLogger("health")
 
@@ -238,41 +239,61 @@ def waiting_quarantine(db: database.Database) -> list[Check]:
     return checks
 
 
-def marts_built(db: database.Database) -> list[Check]:
-    """Models the last build did not build (errors, or skipped after one), and core marts missing."""
-    latest = db.execute(
+def postings_without_lines(db: database.Database) -> list[Check]:
+    """A failed check per Ozon account and posting list with postings in raw that have no order
+    line (`scripts.reconcile`): rows a load lost, missing from fact_orders."""
+    return [
+        Check(
+            f"posting lines {line.marketplace}/{line.account} {line.entity}",
+            FAIL,
+            f"{line.without_lines} of {line.raw_rows} postings in raw have no order line, so they are missing from "
+            "fact_orders: read them again with one `make run-orders` whose OZON_ORDERS_LOOKBACK_DAYS reaches "
+            "back to the oldest of them",
+            f"health:posting_lines:{line.marketplace}/{line.account}/{line.entity}:{line.without_lines}",
+        )
+        for line in reconcile.posting_lines(db)
+        if not line.reconciled
+    ]
+
+
+def latest_build(db: database.Database) -> str | None:
+    """The run id of the newest dbt build that finished (succeeded or failed), if any."""
+    rows = db.execute(
         f"select run_id from {runlog.SCHEMA}.run_log where kind = 'transform' and status in ('success', 'failed') "
         "order by started_at desc limit 1"
     )
+    return rows[0][0] if rows else None
+
+
+def marts_built(db: database.Database) -> list[Check]:
+    """Models the last build did not build (errors, or skipped after one), and core marts missing."""
+    latest = latest_build(db)
     if not latest:
         return []
     rows = db.execute(
         f"select unique_id, status from {runlog.SCHEMA}.dbt_results where run_id = ? and resource_type = 'model'",
-        (latest[0][0],),
+        (latest,),
     )
     if not rows:
         return []
     unbuilt = sorted(unique_id.rsplit(".", 1)[-1] for unique_id, status in rows if status not in ("success", "pass"))
     missing = [name for name in CORE_MARTS if not db.relation_exists("marts", name)]
     if unbuilt or missing:
-        parts = [f"not built in run {latest[0][0]}: {', '.join(unbuilt[:8])}"] if unbuilt else []
+        parts = [f"not built in run {latest}: {', '.join(unbuilt[:8])}"] if unbuilt else []
         parts += [f"missing: marts.{', marts.'.join(missing)}"] if missing else []
         return [Check("marts", FAIL, "; ".join(parts), "health:marts")]
-    return [Check("marts", OK, f"{len(rows)} models built in run {latest[0][0]}")]
+    return [Check("marts", OK, f"{len(rows)} models built in run {latest}")]
 
 
 def dbt_tests(db: database.Database) -> Check:
-    latest = db.execute(
-        f"select run_id from {runlog.SCHEMA}.run_log where kind = 'transform' and status in ('success', 'failed') "
-        "order by started_at desc limit 1"
-    )
+    latest = latest_build(db)
     if not latest:
         return Check("dbt tests", WARN, "no dbt build recorded yet")
     rows = db.execute(
         f"select unique_id, status from {runlog.SCHEMA}.dbt_results "
         "where run_id = ? and resource_type in ('test', 'unit_test') and status in ('fail', 'error', 'warn') "
         "order by unique_id",
-        (latest[0][0],),
+        (latest,),
     )
     failing = [unique_id for unique_id, status in rows if status != "warn"]
     warning = [unique_id for unique_id, status in rows if status == "warn"]
@@ -280,7 +301,7 @@ def dbt_tests(db: database.Database) -> Check:
         return Check("dbt tests", FAIL, f"{len(failing)} failing: {', '.join(failing[:5])}", "health:dbt_tests")
     if warning:
         return Check("dbt tests", WARN, f"{len(warning)} warning: {', '.join(warning[:5])}")
-    return Check("dbt tests", OK, f"all passed in run {latest[0][0]}")
+    return Check("dbt tests", OK, f"all passed in run {latest}")
 
 
 def quality_scores(db: database.Database, minimum: float) -> list[Check]:
@@ -339,6 +360,7 @@ def database_checks(target: str, settings: ops_config.OpsConfig) -> list[Check]:
                 *freshness(db, settings.freshness_hours, runlog.utcnow()),
                 *partial_sources(db),
                 *waiting_quarantine(db),
+                *postings_without_lines(db),
                 *marts_built(db),
                 dbt_tests(db),
                 *quality_scores(db, settings.min_quality_score),

@@ -10,19 +10,19 @@ Stock is the newest snapshot of each source the inventory mart uses: its raw row
 that feed the mart plus the excluded ones, and the units of those rows must be the mart's units
 (several spellings of a warehouse add up to one inventory row, so mart rows are shown, not compared).
 Its quarantined rows are those of that snapshot's load and of later loads whose report was refused.
+Ozon postings are checked within raw: every posting must have its order lines.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from dataclasses import dataclass
 
 import duckdb
 import psycopg2
 
-from loaders import cli
+from loaders import cli, config
 from scripts import database
 
 EXIT_RECONCILED, EXIT_MISMATCH, EXIT_NOT_BUILT = 0, 1, 2
@@ -62,6 +62,14 @@ STOCK_SOURCES = (
         "true",
     ),
 )
+# Ozon postings in raw and the child table of their order lines: (marketplace, entity, postings,
+# lines). Staging joins a posting to its lines, so a posting that lost them (a load killed part way
+# once did so) is in neither raw lines nor the mart, and raw = mart + excluded still adds up; it is
+# counted here, in raw.
+POSTING_LINE_TABLES = (
+    ("ozon", "postings fbo", "raw_ozon.postings_fbo", "raw_ozon.postings_fbo__products"),
+    ("ozon", "postings fbs", "raw_ozon.postings_fbs", "raw_ozon.postings_fbs__products"),
+)
 # Catalogue: (marketplace, SQL of the raw products per account, the mart's filter on dim_products).
 CATALOGUE_SOURCES = (
     ("ozon", "select account, count(*) from staging.stg_ozon__products group by account", "true"),
@@ -87,9 +95,12 @@ class Line:
     kept_rows: int | None = None  # stock: raw rows that feed the mart
     kept_units: int | None = None
     mart_units: int | None = None
+    without_lines: int | None = None  # postings: those of the raw rows that have no order line
 
     @property
     def reconciled(self) -> bool:
+        if self.without_lines is not None:
+            return self.without_lines == 0
         if self.kept_rows is None:
             return self.raw_rows == self.mart_rows + self.excluded_rows
         return self.raw_rows == self.kept_rows + self.excluded_rows and self.kept_units == self.mart_units
@@ -174,6 +185,30 @@ def stock(db: database.Database, lines: dict) -> None:
             line.mart_rows, line.mart_units = int(mart), int(mart_units)
 
 
+def posting_lines(db: database.Database) -> list[Line]:
+    """Per marketplace, account and POSTING_LINE_TABLES entity: the postings in raw and how many of
+    them have no order line."""
+    found = []
+    for marketplace, entity, postings, posting_lines_table in POSTING_LINE_TABLES:
+        if not _exists(db, postings):
+            continue
+        without_line = "1"  # no lines table: no posting ever had a line
+        join = ""
+        if _exists(db, posting_lines_table):
+            without_line = "case when lined._dlt_parent_id is null then 1 else 0 end"
+            join = (
+                f"left join (select distinct _dlt_parent_id from {posting_lines_table}) as lined"
+                " on lined._dlt_parent_id = posting._dlt_id"
+            )
+        rows = db.execute(
+            f"select posting.account, count(*), sum({without_line}) from {postings} as posting {join}"
+            " group by posting.account"
+        )
+        for account, count, without in rows:
+            found.append(Line(marketplace, account, entity, raw_rows=int(count), without_lines=int(without)))
+    return found
+
+
 def catalogue(db: database.Database, lines: dict) -> None:
     for marketplace, raw_sql, mart_filter in CATALOGUE_SOURCES:
         relation = raw_sql.split("from ")[-1].split(" ")[0]
@@ -197,6 +232,7 @@ def reconcile(target: str) -> list[Line]:
         orders(db, lines)
         stock(db, lines)
         catalogue(db, lines)
+        lines.update({(line.marketplace, line.account, line.entity): line for line in posting_lines(db)})
     return [lines[key] for key in sorted(lines)]
 
 
@@ -208,24 +244,28 @@ def render(lines: list[Line]) -> str:
     out = [header, "-" * len(header)]
     for line in lines:
         check = "ok" if line.reconciled else "MISMATCH"
-        if line.kept_rows is not None:
+        mart, excluded, quarantined = line.mart_rows, line.excluded_rows, line.quarantined_rows
+        if line.without_lines is not None:
+            check += f" ({line.without_lines} postings in raw without an order line)"
+            mart = excluded = quarantined = "-"  # a check within raw
+        elif line.kept_rows is not None:
             check += f" (raw = {line.kept_rows} kept + {line.excluded_rows} excluded; units kept {line.kept_units}"
             check += f", in mart {line.mart_units})"
         else:
             check += f" (raw = mart + excluded: {line.mart_rows + line.excluded_rows})"
         out.append(
-            f"{line.marketplace:<12} {line.account:<10} {line.entity:<24} {line.raw_rows:>8} {line.mart_rows:>8} "
-            f"{line.excluded_rows:>9} {line.quarantined_rows:>11}  {check}"
+            f"{line.marketplace:<12} {line.account:<10} {line.entity:<24} {line.raw_rows:>8} {mart:>8} "
+            f"{excluded:>9} {quarantined:>11}  {check}"
         )
     return "\n".join(out)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.reconcile", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--target", choices=database.TARGETS, default=os.environ.get("TARGET", "duckdb"))
+    parser.add_argument("--target", choices=database.TARGETS, help="default: TARGET, else duckdb")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     try:
-        lines = reconcile(args.target)
+        lines = reconcile(config.target(args.target))
     except (LookupError, duckdb.Error, psycopg2.Error) as exc:
         print(f"reconcile: {exc}", file=sys.stderr)
         return EXIT_NOT_BUILT

@@ -1,5 +1,6 @@
 """`make summary`: what the marts say, per marketplace: products, stock, orders, what runs out soon and
-what to ship first, and how far the data can be trusted (data quality issues and stock anomalies).
+what to ship first, what stock-outs cost and the ABC classes, and how far the data can be trusted
+(data quality issues and stock anomalies).
 Reads TARGET's database (DuckDB or PostgreSQL); exit 2 when the marts are not built yet."""
 
 from __future__ import annotations
@@ -64,6 +65,29 @@ URGENT_SHIPMENTS = """
     limit 10
 """
 
+# What stock-outs cost over the lost-sales window: the products × warehouses that lost the most.
+TOP_LOST_REVENUE = """
+    select l.marketplace, l.account, p.seller_article, w.warehouse_name, l.out_of_stock_days, l.availability,
+        l.lost_units, l.lost_revenue
+    from marts.lost_sales as l
+    inner join marts.dim_products as p on l.product_key = p.product_key
+    inner join marts.dim_warehouses as w on l.warehouse_key = w.warehouse_key
+    where l.location_level = 'warehouse' and l.lost_revenue > 0
+    order by l.lost_revenue desc, l.marketplace, p.seller_article, w.warehouse_name
+    limit 5
+"""
+
+ABC_COUNTS = """
+    select marketplace,
+        sum(case when abc_class = 'A' then 1 else 0 end),
+        sum(case when abc_class = 'B' then 1 else 0 end),
+        sum(case when abc_class = 'C' then 1 else 0 end)
+    from marts.product_abc_xyz
+    where scope_level = 'marketplace'
+    group by marketplace
+    order by marketplace
+"""
+
 QUALITY_ISSUES = """
     select marketplace, severity, rule, count(*)
     from quality.data_quality_issues
@@ -117,6 +141,23 @@ def print_shipments(db: database.Database) -> None:
         print("    none: no warehouse runs short")
 
 
+def print_analytics(db: database.Database) -> None:
+    if not all(db.relation_exists("marts", name) for name in ("lost_sales", "product_abc_xyz")):
+        return
+    rows = db.execute(TOP_LOST_REVENUE)
+    print("  most revenue lost to stock-outs (marts.lost_sales: days out, availability, units, roubles):")
+    for marketplace, account, article, warehouse, days_out, availability, units, revenue in rows:
+        print(
+            f"    {float(revenue):>10.2f} ₽  {marketplace:<12} {account:<8} {article:<12} @ {warehouse[:24]:<24} "
+            f"{days_out:>3} d out, availability {float(availability):.0%}, {float(units):.1f} units"
+        )
+    if not rows:
+        print("    none: no stock-out in the window")
+    print("  ABC classes by revenue within each marketplace (marts.product_abc_xyz):")
+    for marketplace, a_count, b_count, c_count in db.execute(ABC_COUNTS):
+        print(f"    {marketplace:<12} A {int(a_count)}, B {int(b_count)}, C {int(c_count)}")
+
+
 def print_trust(db: database.Database) -> None:
     issues = db.execute(QUALITY_ISSUES)
     anomalies = db.execute(STOCK_ANOMALIES)
@@ -154,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nSummary of {where(target)}")
         print_overview(db)
         print_shipments(db)
+        print_analytics(db)
         print_trust(db)
     return 0
 

@@ -209,6 +209,52 @@ def sales_velocity(
     return listing_answer(request, marts.VELOCITY, [*conditions, *extra], paging, "sales-velocity")
 
 
+def chosen(**values) -> list[Condition]:
+    """Equality conditions on the columns whose query parameter was given."""
+    return [equals(column, value) for column, value in values.items() if value is not None]
+
+
+@router.get("/lost-sales", summary="What stock-outs cost over the window: lost units, revenue, availability")
+def lost_sales(
+    request: Request, conditions: Filters, paging: Annotated[Paging, Depends()], location_level: Text = None
+) -> Response:
+    extra = chosen(location_level=location_level)
+    return listing_answer(request, marts.LOST_SALES, [*conditions, *extra], paging, "lost-sales")
+
+
+@router.get("/abc-xyz", summary="ABC class by revenue share and XYZ class by weekly units' variation")
+def abc_xyz(
+    request: Request,
+    conditions: Filters,
+    paging: Annotated[Paging, Depends()],
+    scope_level: Text = None,
+    abc_class: Text = None,
+    xyz_class: Text = None,
+) -> Response:
+    extra = chosen(scope_level=scope_level, abc_class=abc_class, xyz_class=xyz_class)
+    return listing_answer(request, marts.ABC_XYZ, [*conditions, *extra], paging, "abc-xyz")
+
+
+@router.get("/inventory-turnover", summary="Turnover in days, overstock and dead stock with their value")
+def inventory_turnover(
+    request: Request,
+    conditions: Filters,
+    paging: Annotated[Paging, Depends()],
+    location_level: Text = None,
+    is_dead_stock: bool | None = None,
+) -> Response:
+    extra = chosen(location_level=location_level, is_dead_stock=is_dead_stock)
+    return listing_answer(request, marts.TURNOVER, [*conditions, *extra], paging, "inventory-turnover")
+
+
+@router.get("/localisation", summary="Share of orders and units shipped from the buyer's own cluster")
+def localisation(
+    request: Request, conditions: Filters, paging: Annotated[Paging, Depends()], scope_level: Text = None
+) -> Response:
+    extra = chosen(scope_level=scope_level)
+    return listing_answer(request, marts.LOCALISATION, [*conditions, *extra], paging, "localisation")
+
+
 @router.get("/runs", summary="Sync runs over time (duration, rows, requests, retries, 429s, failures)")
 def runs(request: Request, paging: Annotated[Paging, Depends()], status: Text = None) -> Response:
     conditions = [equals("status", status)] if status is not None else []

@@ -263,6 +263,63 @@ PLAN_PAGE = TablePage(  # every input of a row: the mart's own columns, whatever
 )
 
 
+LOST_SALES_PAGE = TablePage(
+    marts.LOST_SALES,
+    "Упущенные продажи",
+    (*NAMES, "out_of_stock_days", "availability", "average_daily_sales", "lost_units", "lost_revenue"),
+    ("marketplace", "account", "warehouse", "cluster", "location_level", "product"),
+    ("cluster_name", "lost_revenue"),
+    "/api/v1/lost-sales",
+)
+ABC_XYZ_PAGE = TablePage(
+    marts.ABC_XYZ,
+    "ABC/XYZ",
+    ("scope_level", "marketplace", "account", "seller_article", "product_name", "abc_class", "xyz_class"),
+    ("marketplace", "account", "product"),
+    ("abc_class", "revenue"),
+    "/api/v1/abc-xyz",
+    every_column=True,
+)
+TURNOVER_PAGE = TablePage(
+    marts.TURNOVER,
+    "Оборачиваемость",
+    (*NAMES, "available_quantity", "turnover_days", "overstock_units", "overstock_value", "dead_stock_age_days"),
+    ("marketplace", "account", "warehouse", "cluster", "location_level", "product"),
+    ("cluster_name", "overstock_value"),
+    "/api/v1/inventory-turnover",
+    every_column=True,
+)
+LOCALISATION_PAGE = TablePage(
+    marts.LOCALISATION,
+    "Локализация",
+    ("scope_level", *NAMES, "units", "local_units", "local_unit_share", "units_local_if_stocked"),
+    ("marketplace", "account", "product"),
+    ("scope_level", "units_local_if_stocked"),
+    "/api/v1/localisation",
+    every_column=True,
+)
+
+
+@router.get("/lost-sales", response_class=HTMLResponse)
+def lost_sales(request: Request) -> Response:
+    return listing_page(request, LOST_SALES_PAGE)
+
+
+@router.get("/abc-xyz", response_class=HTMLResponse)
+def abc_xyz(request: Request) -> Response:
+    return listing_page(request, ABC_XYZ_PAGE)
+
+
+@router.get("/turnover", response_class=HTMLResponse)
+def turnover(request: Request) -> Response:
+    return listing_page(request, TURNOVER_PAGE)
+
+
+@router.get("/localisation", response_class=HTMLResponse)
+def localisation(request: Request) -> Response:
+    return listing_page(request, LOCALISATION_PAGE)
+
+
 @router.get("/stock", response_class=HTMLResponse)
 def stock(request: Request) -> Response:
     return listing_page(request, STOCK_PAGE)

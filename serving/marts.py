@@ -18,6 +18,21 @@ PLAN = Listing(
     ("recommended_quantity", "lost_revenue_per_day"),
 )
 VELOCITY = Listing("marts.sales_velocity", ("product_key", "location_level", "location_key"), "product_key")
+LOCATED_KEY = ("product_key", "location_level", "location_key")
+LOST_SALES = Listing("marts.lost_sales", LOCATED_KEY, "-lost_revenue", ("lost_units", "lost_revenue"))
+ABC_XYZ = Listing("marts.product_abc_xyz", ("product_key", "scope_level"), "-revenue", ("revenue", "units"))
+TURNOVER = Listing(
+    "marts.inventory_turnover",
+    LOCATED_KEY,
+    "-overstock_value",
+    ("overstock_units", "overstock_value", "dead_stock_value"),
+)
+LOCALISATION = Listing(
+    "marts.order_localisation",
+    ("scope_level", "scope_key", "marketplace", "account"),
+    "-units_local_if_stocked",
+    ("units", "located_units", "local_units", "units_local_if_stocked"),
+)
 RUNS = Listing("monitoring.etl_runs", ("run_id",), "-started_at")
 SOURCES = Listing("monitoring.etl_source_status", ("marketplace", "step_group", "account"), "marketplace")
 RESOURCES = Listing("monitoring.etl_resource_status", ("marketplace", "account", "resource"), "marketplace")

@@ -40,11 +40,13 @@ def from_env() -> Settings:
     settings = Settings(
         target=config.target(),
         host=os.environ.get("SERVE_HOST", "127.0.0.1"),
-        port=int(config.positive_number("SERVE_PORT", 8000, "port number")),
+        port=config.port_number("SERVE_PORT", 8000),
         keys_file=keys_file(),
-        rate_limit_per_minute=int(config.positive_number("SERVE_RATE_LIMIT", DEFAULT_RATE_LIMIT, "requests a minute")),
+        rate_limit_per_minute=config.whole_number(
+            "SERVE_RATE_LIMIT", DEFAULT_RATE_LIMIT, 1, 10**9, "requests a minute"
+        ),
         local_mode=os.environ.get("SERVE_LOCAL_MODE", "") == "1",
-        pool_size=int(config.positive_number("SERVE_PG_POOL_SIZE", 8, "connection count")),
+        pool_size=config.whole_number("SERVE_PG_POOL_SIZE", 8, 1, 1000, "connections"),
     )
     if settings.local_mode and not is_loopback(settings.host):
         raise config.ConfigError(

@@ -3,19 +3,37 @@
 from __future__ import annotations
 
 import os
-import uuid
+from collections.abc import Iterator
 
-import psycopg2
 import pytest
 
-from loaders import config
 from tests.support.operations import BOT_TOKEN, HttpReceiver, SmtpReceiver, isolated_ops
+from tests.support.postgres import throwaway_database
 
 os.environ["RUNTIME__DLTHUB_TELEMETRY"] = "false"
 os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
 os.environ["ENV_FILE"] = os.devnull  # a developer's .env never reaches the programs the tests start
 
 pytest_plugins = ["tests.support.sandbox_fixtures", "tests.support.serving"]
+
+
+# A test taking one of these writes a database of its own: it loads, builds or runs the runner.
+DATABASE_FIXTURES = {"workdir", "postgres_database"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks `e2e` every test that writes a database of its own or shares a session or module fixture of
+    ours (each of those loads and builds a seller): `make test-unit` runs the others. They run first: under
+    `pytest -n 2` (`make test`; `--dist loadscope` in pyproject.toml keeps a module's tests, and so its
+    module fixtures, in one worker) the two workers then end on short tests and finish together."""
+    for item in items:
+        shared = any(
+            definitions[-1].scope in ("session", "module") and definitions[-1].func.__module__.startswith("tests.")
+            for definitions in item._fixtureinfo.name2fixturedefs.values()
+        )
+        if shared or DATABASE_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.e2e)
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
 
 
 @pytest.fixture
@@ -32,35 +50,13 @@ def workdir(tmp_path, monkeypatch) -> dict[str, str]:
     return env
 
 
-def _admin_connection():
-    return psycopg2.connect(**config.postgres_settings(), connect_timeout=5)
-
-
 @pytest.fixture
-def postgres_database(monkeypatch) -> dict[str, str]:
-    """A database of its own on the PostgreSQL server, dropped afterwards.
-
-    When the server is unreachable the test is skipped, except under CI=true,
-    where that is a failure: CI must exercise the PostgreSQL path.
-    """
-    try:
-        admin = _admin_connection()
-    except psycopg2.OperationalError as exc:
-        message = f"PostgreSQL is unreachable ({str(exc).strip()}); set PGHOST/PGPORT/PGUSER/PGPASSWORD"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    name = f"elt_test_{uuid.uuid4().hex[:12]}"
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'create database "{name}"')
-    monkeypatch.setenv("PGDATABASE", name)
-    try:
+def postgres_database(monkeypatch) -> Iterator[dict[str, str]]:
+    """A database of its own on the PostgreSQL server as PGDATABASE, dropped afterwards (skipped when the
+    server is unreachable, failed under CI=true: tests/support/postgres.py)."""
+    with throwaway_database() as name:
+        monkeypatch.setenv("PGDATABASE", name)
         yield {"PGDATABASE": name}
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f'drop database if exists "{name}" with (force)')
-        admin.close()
 
 
 @pytest.fixture

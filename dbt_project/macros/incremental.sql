@@ -260,23 +260,32 @@
 {% macro newest_snapshot_rows(relation, up_to=none) -%}
     select newest.*
     from {{ relation }} as newest
-    inner join (
-        select
-            marketplace,
-            account,
-            snapshot_source,
-            max(load_id) as load_id
-        from {{ relation }}
-        {%- if up_to is not none %}
-        where load_id <= '{{ up_to }}'
-        {%- endif %}
-        group by marketplace, account, snapshot_source
-    ) as newest_loads
-        on
-            newest.marketplace = newest_loads.marketplace
-            and newest.account = newest_loads.account
-            and newest.snapshot_source = newest_loads.snapshot_source
-            and newest.load_id = newest_loads.load_id
+    inner join ({{ newest_loads(relation, up_to) }}) as newest_loads
+        on {{ same_source_load('newest', 'newest_loads') }}
+{%- endmacro %}
+
+{#- The newest load of each marketplace × account × snapshot source in `relation` (of the loads up
+    to `up_to`, when given). dlt load ids are Unix times as text of fixed integer width: text order
+    is time order. -#}
+{% macro newest_loads(relation, up_to=none) -%}
+    select
+        marketplace,
+        account,
+        snapshot_source,
+        max(load_id) as load_id
+    from {{ relation }}
+    {%- if up_to is not none %}
+    where load_id <= '{{ up_to }}'
+    {%- endif %}
+    group by marketplace, account, snapshot_source
+{%- endmacro %}
+
+{#- Join condition: rows `left` and `right` are of the same load of one marketplace × account ×
+    snapshot source. -#}
+{% macro same_source_load(left, right) -%}
+    {%- for column in ['marketplace', 'account', 'snapshot_source', 'load_id'] %}
+    {{ "and " if not loop.first }}{{ left }}.{{ column }} = {{ right }}.{{ column }}
+    {%- endfor %}
 {%- endmacro %}
 
 {#- on-run-end: forget the incremental state of every incremental model a failed or erroring test

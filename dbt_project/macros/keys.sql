@@ -17,3 +17,21 @@
 {% macro wildberries_product_key(account, nm_id, tech_size) -%}
     {{ product_key("'wildberries'", account, wildberries_product_id(nm_id, tech_size)) }}
 {%- endmacro %}
+
+{#- The columns that name a size of a Wildberries card, from the `cards` and their `sizes` (the
+    cards' dlt child table): account, nm_id, chrt_id, tech_size and wb_size. A size sent without
+    techSize is "0", as in orders, sales and the stock report, so that keys match. -#}
+{% macro wildberries_card_size_columns() -%}
+    cards.account,
+    cards.nm_id,
+    sizes.chrt_id,
+    coalesce(sizes.tech_size, '0') as tech_size,
+    sizes.wb_size
+{%- endmacro %}
+
+{#- The product key a Wildberries stock comparison counts a row of `alias` under: its size, or its
+    whole card (`<nmID>/*`) where the joined `unmapped` row says the card's sizes are unknown. -#}
+{% macro wildberries_comparison_key(alias) -%}
+    {{ wildberries_product_key(alias ~ '.account', alias ~ '.nm_id',
+        "case when unmapped.nm_id is null then " ~ alias ~ ".tech_size else '*' end") }}
+{%- endmacro %}

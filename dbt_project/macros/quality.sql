@@ -98,11 +98,35 @@
     where not warehouse_names.is_resolved
 {%- endmacro %}
 
-{#- The grain of a stock snapshot row, the cell whose consecutive syncs the anomaly models compare:
-    marketplace, account, source, product, warehouse and stock type, qualified by `alias`. -#}
-{% macro stock_cell_columns(alias) -%}
+{#- Rule product_not_in_catalogue: the rows of `row_sets` (CTEs with source_table, account,
+    natural_key, `key`, load_id, synced_at) whose `key` the `catalogue` (a CTE with account and `key`)
+    does not hold; `label` names the key in the offending value. -#}
+{% macro not_in_catalogue_issues(severity, key, label, row_sets, catalogue) -%}
+    select
+        {{ issue_columns(
+            'product_not_in_catalogue', severity,
+            "'" ~ label ~ " ' || coalesce(cast(rows_with_key." ~ key ~ " as varchar), 'null')", 'rows_with_key'
+        ) }}
+    from (
+        {% for row_set in row_sets -%}
+        select source_table, account, natural_key, {{ key }}, load_id, synced_at from {{ row_set }}
+        {% if not loop.last %}union all
+        {% endif -%}
+        {%- endfor %}
+    ) as rows_with_key
+    left join {{ catalogue }} as catalogue
+        on
+            rows_with_key.account = catalogue.account
+            and rows_with_key.{{ key }} = catalogue.{{ key }}
+    where catalogue.{{ key }} is null
+{%- endmacro %}
+
+{#- The grain of a stock snapshot row, a stock cell (one series of the stock models, whose
+    consecutive syncs the anomaly models compare): marketplace, account, source, product, warehouse
+    and stock type, qualified by `alias` if given. -#}
+{% macro stock_cell_columns(alias=none) -%}
     {%- for column in ['marketplace', 'account', 'snapshot_source', 'product_key', 'warehouse_key', 'stock_type'] %}
-    {{ alias }}.{{ column }}{{ "," if not loop.last }}
+    {{ alias ~ "." if alias }}{{ column }}{{ "," if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
 

@@ -58,3 +58,13 @@
 {% macro seconds_between(earlier, later) -%}
     extract(epoch from ({{ later }} - {{ earlier }}))
 {%- endmacro %}
+
+{#- `expression` (a timestamp or date) moved by `amount` (a whole number, negative for earlier) of
+    `unit` (day, hour, ...). -#}
+{% macro add_interval(expression, amount, unit) -%}
+    {{ return(adapter.dispatch('add_interval')(expression, amount, unit)) }}
+{%- endmacro %}
+
+{% macro default__add_interval(expression, amount, unit) -%}
+    ({{ expression }} + interval '{{ amount }} {{ unit }}')
+{%- endmacro %}

@@ -29,9 +29,9 @@ compared as (
         on
             ozon.product_key = orders.product_key
             and ozon.warehouse_key = orders.warehouse_key
-            and ozon.snapshot_at - interval '60 days' < orders.ordered_at
+            and {{ add_interval('ozon.snapshot_at', -60, 'day') }} < orders.ordered_at
             and ozon.snapshot_at >= orders.ordered_at
-    where order_history.first_ordered_at <= ozon.snapshot_at - interval '60 days'
+    where order_history.first_ordered_at <= {{ add_interval('ozon.snapshot_at', -60, 'day') }}
     group by ozon.product_key, ozon.warehouse_key, ozon.ozon_ads
 )
 

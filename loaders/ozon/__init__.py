@@ -11,7 +11,7 @@ import dlt
 from loaders import config, streaming, waiting_room
 from loaders.config import OzonAccount
 from loaders.http import ApiClient
-from loaders.outcomes import Outcomes
+from loaders.outcomes import Outcomes, Unrecorded, stamp_columns
 from loaders.ozon import helpers, postings, reports, settings
 
 RESOURCES = (
@@ -27,6 +27,12 @@ RESOURCES = (
 )
 # Transformers and the resource that feeds them (skipped, with the reason, when it fails).
 NEEDS = {"products": "product_list_items", "analytics_stocks": "product_list_items"}
+# The tables a resource sends rows to besides its own (dlt.mark), for their declared raw columns.
+ROUTED = {
+    "warehouse_stock_report": (reports.REQUESTS_TABLE, reports.QUARANTINE_TABLE),
+    "postings_fbo": (settings.POSTINGS_QUARANTINE_TABLE,),
+    "postings_fbs": (settings.POSTINGS_QUARANTINE_TABLE,),
+}
 
 
 @dlt.source(name="ozon", max_table_nesting=2)
@@ -58,19 +64,15 @@ def ozon_source(
     client = client or helpers.make_client(account)
     now = synced_at or config.now()
     stamp = {"account": account.name, "synced_at": now}
-    columns = {
-        "account": {"data_type": "text", "nullable": False},
-        "synced_at": {"data_type": "timestamp", "nullable": False},
-    }
+    columns = stamp_columns()
 
     def stamped(items: list[dict]) -> list[dict]:
         return [{**item, **stamp} for item in items]
 
-    guard = outcomes.guard if outcomes else (lambda function: function)
-    note_window = outcomes.note_window if outcomes else (lambda *read: None)
+    outcomes = outcomes or Unrecorded()
 
     @dlt.resource(write_disposition="merge", primary_key=("account", "product_id"), columns=columns)
-    @guard
+    @outcomes.guard
     def product_list_items() -> Iterator[list[dict]]:
         # The pass that listed a product tells whether it is archived when `archived` is not sent.
         for visibility in settings.CATALOGUE_VISIBILITIES:
@@ -80,18 +82,18 @@ def ozon_source(
     @dlt.transformer(
         data_from=product_list_items, write_disposition="merge", primary_key=("account", "id"), columns=columns
     )
-    @guard
+    @outcomes.guard
     def products(page: list[dict]) -> Iterator[list[dict]]:
         yield stamped(helpers.product_info(client, [item["product_id"] for item in page]))
 
     @dlt.resource(write_disposition="append", columns=columns)
-    @guard
+    @outcomes.guard
     def product_stocks() -> Iterator[list[dict]]:
         for page in helpers.product_stock_pages(client):
             yield stamped(page)
 
     @dlt.transformer(data_from=product_list_items, write_disposition="append", columns=columns)
-    @guard
+    @outcomes.guard
     def analytics_stocks(page: list[dict]) -> Iterator[list[dict]]:
         skus = [item["sku"] for item in page if item.get("sku")]
         for start in range(0, len(skus), settings.ANALYTICS_STOCKS_SKUS_PER_CALL):
@@ -102,19 +104,19 @@ def ozon_source(
     warehouse_columns = {**columns, "pause_at": {"data_type": "text", "nullable": True}}
 
     @dlt.resource(write_disposition="merge", primary_key=("account", "warehouse_id"), columns=warehouse_columns)
-    @guard
+    @outcomes.guard
     def warehouses() -> Iterator[list[dict]]:
         for page in reports.warehouse_pages(client):
             yield stamped(page)
 
     @dlt.resource(write_disposition="merge", primary_key=("account", "id"), columns=columns)
-    @guard
+    @outcomes.guard
     def clusters() -> Iterator[list[dict]]:
         for page in reports.cluster_pages(client):
             yield stamped(page)
 
     @dlt.resource(write_disposition="append", columns=columns)
-    @guard
+    @outcomes.guard
     def warehouse_stock_report() -> Iterator:
         """Stock rows, quarantined rows and report requests, each to its own table."""
         report = reports.StockReport(client, reports.report_timeout())
@@ -131,7 +133,9 @@ def ozon_source(
         since, to = postings.window(cursor.start_value, now, state.get("resume_from"), waiting_room.opened_since(state))
         window_since = postings.rfc3339(since)
         label = f"Ozon account {account.name}: {resource}"
-        with waiting_room.read(state, window_since, label, functools.partial(note_window, resource)) as waiting:
+        with waiting_room.read(
+            state, window_since, label, functools.partial(outcomes.note_window, resource)
+        ) as waiting:
             for page in postings.posting_pages(client, endpoint, since, to):
                 good, quarantined = [], []
                 for posting in page:
@@ -144,7 +148,9 @@ def ozon_source(
                     yield stamped(good)
                 if quarantined:
                     waiting += quarantined
-                    yield postings.to_quarantine_table(stamped(quarantined))
+                    yield waiting_room.to_quarantine_table(
+                        stamped(quarantined), settings.POSTINGS_QUARANTINE_TABLE, postings.QUARANTINE_COLUMNS
+                    )
         if to < now:
             state["resume_from"] = postings.rfc3339(to)
             if unfinished is not None:
@@ -156,12 +162,12 @@ def ozon_source(
     fbs_cursor = postings.cursor(settings.POSTING_FBS_CURSOR, now)
 
     @dlt.resource(write_disposition="merge", primary_key=("account", "posting_number"), columns=columns)
-    @guard
+    @outcomes.guard
     def postings_fbo(created_at=fbo_cursor) -> Iterator:
         yield from read_postings("postings_fbo", settings.POSTING_FBO_LIST, created_at)
 
     @dlt.resource(write_disposition="merge", primary_key=("account", "posting_number"), columns=columns)
-    @guard
+    @outcomes.guard
     def postings_fbs(in_process_at=fbs_cursor) -> Iterator:
         yield from read_postings("postings_fbs", settings.POSTING_FBS_LIST, in_process_at)
 

@@ -109,18 +109,6 @@ def quarantine(endpoint: str, posting: Any, reason: str, window_since: str) -> d
     }
 
 
-def to_quarantine_table(rows: list[dict]) -> Any:
-    """Send `rows` to the append-only quarantine table (no key: a posting without a number is
-    what lands there) instead of the resource's merged table."""
-    hints = dlt.mark.make_hints(
-        table_name=settings.POSTINGS_QUARANTINE_TABLE,
-        write_disposition="append",
-        primary_key=(),
-        columns=QUARANTINE_COLUMNS,
-    )
-    return dlt.mark.with_hints(rows, hints, create_table_variant=True)
-
-
 def rfc3339(moment: datetime) -> str:
     """UTC with microseconds and `Z`, as Ozon writes times: cursor values compare as text."""
     return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")

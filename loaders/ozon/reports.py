@@ -28,11 +28,13 @@ from urllib.parse import urlsplit
 from loaders import config, streaming
 from loaders.http import ApiClient, ApiRequestError, ApiUnavailableError
 from loaders.ozon import settings
-from loaders.report_outcomes import FAILED, LOADED, MALFORMED, TIMED_OUT, UNREACHABLE, ReportFailedError
+from loaders.report_outcomes import FAILED, LOADED, TIMED_OUT, UNREACHABLE, ReportFailedError, record_parsed
 
 log = logging.getLogger(__name__)
 
 REPORT_TYPE = "warehouse_stock"
+QUARANTINE_TABLE = "warehouse_stock_report_quarantine"
+REQUESTS_TABLE = "report_requests"
 
 
 def report_timeout() -> float:
@@ -169,13 +171,13 @@ class StockReport:
             failed = [request for request in requests if request.outcome != LOADED]
             for request, report in zip(requests, reports, strict=True):
                 if report.quarantined:
-                    yield "warehouse_stock_report_quarantine", report.quarantined
+                    yield QUARANTINE_TABLE, report.quarantined
                 if failed:
                     request.rows = 0
                 else:
                     for page in report.pages():
                         yield "warehouse_stock_report", page
-        yield "report_requests", [asdict(request) for request in requests]
+        yield REQUESTS_TABLE, [asdict(request) for request in requests]
         if failed:
             error = ReportFailedError(
                 self.client.marketplace,
@@ -207,12 +209,8 @@ class StockReport:
         if request.outcome or download is None:
             return ReportFile(request.report_code)
         report = parse_report(download, request.report_code)
-        request.rows, request.rows_quarantined = report.rows, len(report.quarantined)
+        record_parsed(request, report)
         request.unknown_columns = "; ".join(report.unknown_columns)
-        if report.problem:
-            request.outcome, request.error = MALFORMED, report.problem
-        else:
-            request.outcome = LOADED
         return report
 
     def _wait(self, request: ReportRequest) -> dict:

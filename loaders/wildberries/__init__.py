@@ -15,7 +15,7 @@ import dlt
 from loaders import config, streaming, waiting_room
 from loaders.config import WildberriesAccount
 from loaders.http import ApiAuthError, ApiClient
-from loaders.outcomes import Outcomes
+from loaders.outcomes import Outcomes, Unrecorded, stamp_columns
 from loaders.wildberries import helpers, reports, settings
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,12 @@ RESOURCES = (
     "seller_warehouses",
     "offices",
 )
+# The tables a resource sends rows to besides its own (dlt.mark), for their declared raw columns.
+ROUTED = {
+    "orders": (settings.STATISTICS_QUARANTINE_TABLE,),
+    "sales": (settings.STATISTICS_QUARANTINE_TABLE,),
+    "warehouse_remains": (reports.REQUESTS_TABLE, reports.QUARANTINE_TABLE),
+}
 
 # Declared, so that the table has every column even when no quarantined row had a key.
 QUARANTINE_COLUMNS = {
@@ -70,10 +76,7 @@ def wildberries_source(
     client = client or helpers.make_client(account)
     now = synced_at or config.now()
     stamp = {"account": account.name, "synced_at": now}
-    columns = {
-        "account": {"data_type": "text", "nullable": False},
-        "synced_at": {"data_type": "timestamp", "nullable": False},
-    }
+    columns = stamp_columns()
 
     def stamped(items: list[dict], kind: str | None = None) -> Iterator[list[dict]]:
         """`items` with the account and sync time, in lists of at most streaming.ROWS_PER_ITEM: a
@@ -82,11 +85,10 @@ def wildberries_source(
         for batch in streaming.batches(items):
             yield [{**(_as_doubles(item, fields) if fields else item), **stamp} for item in batch]
 
-    guard = outcomes.guard if outcomes else (lambda function: function)
-    note_window = outcomes.note_window if outcomes else (lambda *read: None)
+    outcomes = outcomes or Unrecorded()
 
     @dlt.resource(write_disposition="merge", primary_key=("account", "nm_id"), columns=columns)
-    @guard
+    @outcomes.guard
     def cards() -> Iterator[list[dict]]:
         """Cards changed since the cursor of the last run (all of them on the first run)."""
         state = dlt.current.resource_state()
@@ -95,7 +97,7 @@ def wildberries_source(
             state["cursor"] = cursor
 
     @dlt.resource(write_disposition="merge", primary_key=("account", "nm_id"), columns=columns)
-    @guard
+    @outcomes.guard
     def cards_trash() -> Iterator[list[dict]]:
         """Every card in the trash, read whole on every run (the trash is small; an incremental
         cursor would never see a card leave it): cards/list leaves these out, while orders and
@@ -120,7 +122,7 @@ def wildberries_source(
         date_from = min(filter(None, (helpers.start_date_from(newest, now), waiting_room.opened_since(state))))
         log.info("Wildberries account %s: %s from %s", account.name, endpoint[1], date_from)
         label = f"Wildberries account {account.name}: {kind}"
-        with waiting_room.read(state, date_from, label, functools.partial(note_window, kind)) as waiting:
+        with waiting_room.read(state, date_from, label, functools.partial(outcomes.note_window, kind)) as waiting:
             for rows in helpers.statistics_batches(client, endpoint_url, date_from):
                 good: dict[str, dict] = {}
                 quarantined = []
@@ -145,24 +147,26 @@ def wildberries_source(
                 yield from stamped(list(good.values()), kind)
                 waiting += quarantined
                 for batch in stamped(quarantined):
-                    yield _to_quarantine_table(batch)
+                    yield waiting_room.to_quarantine_table(
+                        batch, settings.STATISTICS_QUARANTINE_TABLE, QUARANTINE_COLUMNS
+                    )
                 state["last_change_date"] = newest
 
     # The latest state of a row read twice in one run wins the merge.
     statistics_columns = {**columns, "last_change_date": {"data_type": "text", "dedup_sort": "desc"}}
 
     @dlt.resource(write_disposition="merge", primary_key=("account", "srid"), columns=statistics_columns)
-    @guard
+    @outcomes.guard
     def orders() -> Iterator:
         yield from read_statistics(settings.ORDERS, settings.ORDERS_KEY, "orders")
 
     @dlt.resource(write_disposition="merge", primary_key=("account", "sale_id"), columns=statistics_columns)
-    @guard
+    @outcomes.guard
     def sales() -> Iterator:
         yield from read_statistics(settings.SALES, settings.SALES_KEY, "sales")
 
     @dlt.resource(write_disposition="append", columns=columns)
-    @guard
+    @outcomes.guard
     def warehouse_remains() -> Iterator:
         """Report rows, quarantined rows and the report request, each to its own table."""
         report = reports.RemainsReport(client, account, reports.report_timeout())
@@ -172,7 +176,7 @@ def wildberries_source(
                 yield dlt.mark.with_table_name(batch, table)
 
     @dlt.resource(write_disposition="append", columns=columns)
-    @guard
+    @outcomes.guard
     def wb_warehouse_stocks() -> Iterator[list[dict]]:
         """Stock per size on WB warehouses; a token type wb-warehouses refuses fails with a message
         naming the token types it accepts."""
@@ -183,32 +187,18 @@ def wildberries_source(
             raise _token_type_error(exc) from exc
 
     @dlt.resource(write_disposition="merge", primary_key=("account", "id"), columns=columns)
-    @guard
+    @outcomes.guard
     def seller_warehouses() -> Iterator[list[dict]]:
         warehouses = helpers.plain_list(client, account, settings.SELLER_WAREHOUSES)
         yield from stamped(warehouses)
 
-    # `federalDistrict` is null outside Russia: declare it, or dlt may leave it out.
-    office_columns = {**columns, "federal_district": {"data_type": "text", "nullable": True}}
-
-    @dlt.resource(write_disposition="merge", primary_key=("account", "id"), columns=office_columns)
-    @guard
+    @dlt.resource(write_disposition="merge", primary_key=("account", "id"), columns=columns)
+    @outcomes.guard
     def offices() -> Iterator[list[dict]]:
         found = helpers.plain_list(client, account, settings.OFFICES)
         yield from stamped(found, "offices")
 
     return (cards, cards_trash, orders, sales, warehouse_remains, wb_warehouse_stocks, seller_warehouses, offices)
-
-
-def _to_quarantine_table(rows: list[dict]) -> Any:
-    """Send `rows` to the append-only quarantine table (no key: a row without one lands there)."""
-    hints = dlt.mark.make_hints(
-        table_name=settings.STATISTICS_QUARANTINE_TABLE,
-        write_disposition="append",
-        primary_key=(),
-        columns=QUARANTINE_COLUMNS,
-    )
-    return dlt.mark.with_hints(rows, hints, create_table_variant=True)
 
 
 def _text_or_none(row: Any, name: str) -> str | None:

@@ -27,7 +27,7 @@ from typing import Any
 from loaders import config, streaming
 from loaders.config import WildberriesAccount
 from loaders.http import ApiClient, ApiRequestError, ApiUnavailableError, Pacer
-from loaders.report_outcomes import FAILED, LOADED, MALFORMED, TIMED_OUT, UNREACHABLE, ReportFailedError
+from loaders.report_outcomes import FAILED, LOADED, MALFORMED, TIMED_OUT, UNREACHABLE, ReportFailedError, record_parsed
 from loaders.wildberries import helpers, settings
 
 REPORT_TYPE = "warehouse_remains"
@@ -149,11 +149,7 @@ class RemainsReport:
         request.finished_at = datetime.now(UTC)
         if request.outcome:
             return report
-        request.rows, request.rows_quarantined = report.rows, len(report.quarantined)
-        if report.problem:
-            request.outcome, request.error = MALFORMED, report.problem
-        else:
-            request.outcome = LOADED
+        record_parsed(request, report)
         return report
 
     def _wait(self, request: ReportRequest) -> None:

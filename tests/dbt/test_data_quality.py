@@ -238,6 +238,40 @@ def test_reconcile_adds_up_and_fails_when_a_mart_row_is_missing(faulted, tmp_pat
     assert "MISMATCH" in broken.stdout
 
 
+def posting_check(stdout: str, entity: str) -> str:
+    (line,) = [line for line in stdout.splitlines() if line.startswith("ozon") and entity in line]
+    return line.split("  ")[-1]
+
+
+def test_reconcile_and_health_fail_when_postings_lost_their_order_lines(faulted, tmp_path, monkeypatch):
+    env, _, _ = faulted
+    done = reconcile(env)
+    for entity in ("postings fbo", "postings fbs"):
+        assert posting_check(done.stdout, entity) == "ok (0 postings in raw without an order line)"
+
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(env["DUCKDB_PATH"], copy)
+    with duckdb.connect(str(copy)) as db:  # what a load killed part way once left: postings without lines
+        db.execute(
+            "delete from raw_ozon.postings_fbo__products where _dlt_parent_id in "
+            "(select _dlt_id from raw_ozon.postings_fbo order by posting_number limit 3)"
+        )
+        ((postings,),) = db.execute("select count(*) from raw_ozon.postings_fbo").fetchall()
+    broken = reconcile({**env, "DUCKDB_PATH": str(copy)})
+    assert broken.returncode == 1
+    assert posting_check(broken.stdout, "postings fbo") == "MISMATCH (3 postings in raw without an order line)"
+    assert posting_check(broken.stdout, "postings fbs") == "ok (0 postings in raw without an order line)"
+
+    monkeypatch.setenv("DUCKDB_PATH", str(copy))
+    with database.connect("duckdb", read_only=True) as db:
+        (lost,) = health.postings_without_lines(db)
+    assert (lost.name, lost.status) == ("posting lines ozon/100001 postings fbo", health.FAIL)
+    assert lost.message.startswith(f"3 of {postings} postings in raw have no order line")
+    monkeypatch.setenv("DUCKDB_PATH", env["DUCKDB_PATH"])
+    with database.connect("duckdb", read_only=True) as db:
+        assert health.postings_without_lines(db) == []
+
+
 def test_health_warns_about_the_sources_whose_newest_load_scores_low(faulted, monkeypatch):
     env, _, _ = faulted
     monkeypatch.setenv("DUCKDB_PATH", env["DUCKDB_PATH"])

@@ -59,6 +59,7 @@ def orders_sent_twice(rows: int):
     yield pa.table({"srid": keys, "text": pa.array([f"order {row:012d} " * 8 for row in range(rows)])})
 
 
+@pytest.mark.e2e  # 400,000 rows merged twice: slow enough to leave out of `make test-unit`
 def test_the_merge_fits_a_memory_limit_that_dlts_own_merge_exceeds(tmp_path):
     with pytest.raises(PipelineStepFailed, match="Out of Memory"):
         pipeline(tmp_path / "dlt_own", dlt.destinations.duckdb, "32MB").run(

@@ -101,6 +101,7 @@ def test_a_half_configured_single_account_is_an_error_and_no_account_is_not(monk
         ),
         ("WB_ORDERS_LOOKBACK_HOURS", "1.5", "WB_ORDERS_LOOKBACK_HOURS must be a whole number of hours between 0 and"),
         ("QUARANTINE_RETRIES", "many", "QUARANTINE_RETRIES must be a whole number of reads between 1 and 100"),
+        ("PGPORT", "5432x", "PGPORT must be a whole number between 1 and 65535, not '5432x'"),
     ],
 )
 def test_a_bad_whole_number_names_its_variable(monkeypatch, variable, text, message):
@@ -109,6 +110,7 @@ def test_a_bad_whole_number_names_its_variable(monkeypatch, variable, text, mess
         "OZON_ORDERS_LOOKBACK_DAYS": lambda: postings.days_setting(variable, 14),
         "WB_ORDERS_LOOKBACK_HOURS": lambda: helpers.start_date_from("2026-01-01T00:00:00", config.now()),
         "QUARANTINE_RETRIES": waiting_room.retries,
+        "PGPORT": config.postgres_settings,
     }[variable]
     with pytest.raises(config.ConfigError, match=message):
         read()

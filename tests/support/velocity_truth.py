@@ -7,8 +7,8 @@ from collections import Counter
 from datetime import date, timedelta
 
 
-def expected_ads(available: dict[date, dict], units: Counter, as_of: date, window: int) -> dict:
-    """ADS over in-stock days per (product, warehouse) pair.
+def stock_days(available: dict[date, dict], units: Counter, as_of: date, window: int) -> dict[tuple, tuple]:
+    """(units sold, in-stock days) per (product, warehouse) pair over the `window` days before `as_of`.
 
     `available` holds, per business date of a stock load (one a day), the available units of every
     pair the snapshot listed; `units` the units sold per (product, warehouse, days before `as_of`).
@@ -21,7 +21,7 @@ def expected_ads(available: dict[date, dict], units: Counter, as_of: date, windo
     for day in sorted(available):
         for pair in available[day]:
             first_seen.setdefault(pair, day)
-    expected = {}
+    days = {}
     for pair in set(first_seen) | {(product, warehouse) for product, warehouse, _ in units}:
         in_stock_days = sold = 0
         for days_ago in range(1, window + 1):
@@ -30,9 +30,31 @@ def expected_ads(available: dict[date, dict], units: Counter, as_of: date, windo
             opening = available.get(day_before, {}).get(pair, 0) if seen else 0
             sold += units[(*pair, days_ago)]
             in_stock_days += opening > 0 or units[(*pair, days_ago)] > 0
-        if in_stock_days:
-            expected[pair] = sold / in_stock_days
-    return expected
+        days[pair] = (sold, in_stock_days)
+    return days
+
+
+def expected_ads(available: dict[date, dict], units: Counter, as_of: date, window: int) -> dict:
+    """ADS over in-stock days per (product, warehouse) pair (see `stock_days`)."""
+    return {
+        pair: sold / in_stock_days
+        for pair, (sold, in_stock_days) in stock_days(available, units, as_of, window).items()
+        if in_stock_days
+    }
+
+
+def expected_lost_sales(available: dict[date, dict], units: Counter, as_of: date, window: int) -> dict:
+    """(out-of-stock days, availability, lost units) per (product, warehouse) pair (see `stock_days`):
+    availability = in-stock days / window days; lost units = ADS over in-stock days × out-of-stock
+    days, None when the pair had no in-stock day."""
+    return {
+        pair: (
+            window - in_stock_days,
+            in_stock_days / window,
+            sold / in_stock_days * (window - in_stock_days) if in_stock_days else None,
+        )
+        for pair, (sold, in_stock_days) in stock_days(available, units, as_of, window).items()
+    }
 
 
 def window_units(units: Counter, window: int) -> dict[tuple, int]:

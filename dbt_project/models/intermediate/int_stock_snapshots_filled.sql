@@ -16,12 +16,7 @@
 
 with snapshots as (
     select
-        marketplace,
-        account,
-        snapshot_source,
-        product_key,
-        warehouse_key,
-        stock_type,
+        {{ stock_cell_columns() }},
         load_id,
         snapshot_at,
         available_quantity,
@@ -45,25 +40,15 @@ snapshot_runs as (
 
 first_sightings as (
     select
-        marketplace,
-        account,
-        snapshot_source,
-        product_key,
-        warehouse_key,
-        stock_type,
+        {{ stock_cell_columns() }},
         min(snapshot_at) as first_snapshot_at
     from snapshots
-    group by marketplace, account, snapshot_source, product_key, warehouse_key, stock_type
+    group by {{ stock_cell_columns() }}
 ),
 
 series as (
     select
-        marketplace,
-        account,
-        snapshot_source,
-        product_key,
-        warehouse_key,
-        stock_type,
+        {{ stock_cell_columns() }},
         min(first_snapshot_at) as first_snapshot_at
     from (
         select * from first_sightings
@@ -71,17 +56,12 @@ series as (
         union all
         -- the series known before: those at each source's last snapshot up to the watermark
         select
-            previous.marketplace,
-            previous.account,
-            previous.snapshot_source,
-            previous.product_key,
-            previous.warehouse_key,
-            previous.stock_type,
+            {{ stock_cell_columns('previous') }},
             previous.snapshot_at as first_snapshot_at
         from ({{ newest_snapshot_rows(this) }}) as previous
         {%- endif %}
     ) as sightings
-    group by marketplace, account, snapshot_source, product_key, warehouse_key, stock_type
+    group by {{ stock_cell_columns() }}
 )
 
 select

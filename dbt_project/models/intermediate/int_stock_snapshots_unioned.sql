@@ -112,14 +112,7 @@ candidates as (
 ),
 
 latest as (
-    select
-        marketplace,
-        account,
-        snapshot_source,
-        -- dlt load ids are Unix times as text of fixed integer width: text order is time order.
-        max(load_id) as load_id
-    from candidates
-    group by marketplace, account, snapshot_source
+    {{ newest_loads('candidates') }}
 )
 
 select
@@ -127,8 +120,4 @@ select
     latest.load_id is not null as is_latest
 from candidates
 left join latest
-    on
-        candidates.marketplace = latest.marketplace
-        and candidates.account = latest.account
-        and candidates.snapshot_source = latest.snapshot_source
-        and candidates.load_id = latest.load_id
+    on {{ same_source_load('candidates', 'latest') }}

@@ -15,26 +15,38 @@
 {#- the refs of the incremental paths, seen when dbt parses the model -#}
 {%- do order_line_keys_sql() %}
 
-{%- set since = " where load_id > '" ~ watermark ~ "'" if watermark is not none else "" %}
-{%- set branches = [] %}
-{%- if marketplace_enabled('ozon') %}
-    {%- do branches.append("select * from " ~ ref('int_ozon_order_lines') ~ since) %}
-{%- endif %}
-{%- if marketplace_enabled('wildberries') %}
-    {%- do branches.append("select * from " ~ ref('int_wildberries_order_lines') ~ " as wildberries_lines" ~ since) %}
-    {%- if watermark is not none %}
-        {#- a new sale or return changes the status of its order -#}
-        {%- do branches.append(branches.pop() ~ " or exists (select 1 from " ~ ref('stg_wildberries__sales')
-            ~ " as sales where sales.account = wildberries_lines.account"
-            ~ " and sales.srid = wildberries_lines.order_id and sales.load_id > '" ~ watermark ~ "')") %}
-    {%- endif %}
-{%- endif %}
-{%- if not branches %}
+{%- set marketplaces = enabled_marketplaces() | select('in', ['ozon', 'wildberries']) | list %}
+{%- if not marketplaces %}
     {{ exceptions.raise_compiler_error("MARKETPLACES enables neither ozon nor wildberries") }}
 {%- endif %}
 
 with order_lines as (
-    {{ branches | join('\n    union all\n    ') }}
+    {%- if 'ozon' in marketplaces %}
+        select * from {{ ref('int_ozon_order_lines') }}
+        {%- if watermark is not none %}
+        where load_id > '{{ watermark }}'
+        {%- endif %}
+    {%- endif %}
+    {%- if marketplaces | length > 1 %}
+        union all
+    {%- endif %}
+    {%- if 'wildberries' in marketplaces %}
+        select wildberries_lines.*
+        from {{ ref('int_wildberries_order_lines') }} as wildberries_lines
+        {%- if watermark is not none %}
+        where
+            wildberries_lines.load_id > '{{ watermark }}'
+            -- a new sale or return changes the status of its order
+            or exists (
+                select 1
+                from {{ ref('stg_wildberries__sales') }} as sales
+                where
+                    sales.account = wildberries_lines.account
+                    and sales.srid = wildberries_lines.order_id
+                    and sales.load_id > '{{ watermark }}'
+            )
+        {%- endif %}
+    {%- endif %}
 )
 
 select

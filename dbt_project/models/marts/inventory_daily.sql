@@ -33,7 +33,7 @@ with filled as (
     where 1 = 0  -- no snapshot after the watermark: nothing to do
     {%- elif since is not none %}
     -- a superset of the days from the first new snapshot's business day on (zone offsets < 1 day)
-    where snapshot_at >= {{ since_at }} - interval '1 day'
+    where snapshot_at >= {{ add_interval(since_at, -1, 'day') }}
     {%- endif %}
 ),
 
@@ -47,12 +47,7 @@ recent as (
 
 day_closing as (
     select
-        marketplace,
-        account,
-        snapshot_source,
-        product_key,
-        warehouse_key,
-        stock_type,
+        {{ stock_cell_columns() }},
         business_date,
         available_quantity,
         reserved_quantity,
@@ -76,12 +71,7 @@ closings as (
     union all
     -- each series' last row before the recomputed days: it carries on until a new snapshot
     select
-        previous.marketplace,
-        previous.account,
-        previous.snapshot_source,
-        previous.product_key,
-        previous.warehouse_key,
-        previous.stock_type,
+        {{ stock_cell_columns('previous') }},
         previous.business_date,
         previous.available_quantity,
         previous.reserved_quantity,
@@ -130,15 +120,10 @@ account_last_day as (
 
 series as (
     select
-        marketplace,
-        account,
-        snapshot_source,
-        product_key,
-        warehouse_key,
-        stock_type,
+        {{ stock_cell_columns() }},
         min(business_date) as first_date
     from closings
-    group by marketplace, account, snapshot_source, product_key, warehouse_key, stock_type
+    group by {{ stock_cell_columns() }}
 ),
 
 spine as (

@@ -26,9 +26,9 @@ summary as (
         marketplace,
         step_group,
         account,
-        sum(case when started_at >= {{ utc_now() }} - interval '24 hours' then 1 else 0 end) as loads_24h,
+        sum(case when started_at >= {{ add_interval(utc_now(), -24, 'hour') }} then 1 else 0 end) as loads_24h,
         sum(
-            case when started_at >= {{ utc_now() }} - interval '24 hours' and status = 'success' then 1 else 0 end
+            case when started_at >= {{ add_interval(utc_now(), -24, 'hour') }} and status = 'success' then 1 else 0 end
         ) as successful_loads_24h,
         avg(case when status = 'success' then duration_seconds end) as average_duration_seconds
     from loads

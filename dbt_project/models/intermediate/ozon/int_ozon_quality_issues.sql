@@ -125,54 +125,16 @@ quantity_out_of_range as (
 ),
 
 not_in_catalogue as (
-    select
-        {{ issue_columns(
-            'product_not_in_catalogue', 'error',
-            "'sku ' || coalesce(cast(rows_with_sku.sku as varchar), 'null')", 'rows_with_sku'
-        ) }}
-    from (
-        select
-            source_table,
-            account,
-            natural_key,
-            sku,
-            load_id,
-            synced_at
-        from order_lines
-        union all
-        select
-            source_table,
-            account,
-            natural_key,
-            sku,
-            load_id,
-            synced_at
-        from analytics_stocks
-    ) as rows_with_sku
-    left join products
-        on
-            rows_with_sku.account = products.account
-            and rows_with_sku.sku = products.sku
-    where products.sku is null
+    {{ not_in_catalogue_issues('error', 'sku', 'sku', ['order_lines', 'analytics_stocks'], 'products') }}
     union all
-    select
-        {{ issue_columns(
-            'product_not_in_catalogue', 'error',
-            "'product_id ' || coalesce(cast(product_stocks.product_id as varchar), 'null')", 'product_stocks'
-        ) }}
-    from product_stocks
-    left join catalogue_product_ids as catalogue
-        on
-            product_stocks.account = catalogue.account
-            and product_stocks.product_id = catalogue.product_id
-    where catalogue.product_id is null
+    {{ not_in_catalogue_issues('error', 'product_id', 'product_id', ['product_stocks'], 'catalogue_product_ids') }}
 ),
 
 invalid_date as (
     select
         {{ issue_columns('invalid_date', 'error', "coalesce(created_at_as_sent, 'missing')") }}
     from order_lines
-    where created_at is null or created_at > synced_at + interval '1 day'
+    where created_at is null or created_at > {{ add_interval('synced_at', 1, 'day') }}
 ),
 
 duplicate_key as (

@@ -92,45 +92,17 @@ invalid_date as (
     select
         {{ issue_columns('invalid_date', 'error', "coalesce(ordered_at_as_sent, 'missing')") }}
     from orders
-    where ordered_at is null or ordered_at > synced_at + interval '1 day'
+    where ordered_at is null or ordered_at > {{ add_interval('synced_at', 1, 'day') }}
     union all
     -- the marts use a sale for its order's status, not for its time: a warning
     select
         {{ issue_columns('invalid_date', 'warn', "coalesce(sold_at_as_sent, 'missing')") }}
     from sales
-    where sold_at is null or sold_at > synced_at + interval '1 day'
+    where sold_at is null or sold_at > {{ add_interval('synced_at', 1, 'day') }}
 ),
 
 not_in_catalogue as (
-    select
-        {{ issue_columns(
-            'product_not_in_catalogue', 'warn',
-            "'nmID ' || coalesce(cast(rows_with_card.nm_id as varchar), 'null')", 'rows_with_card'
-        ) }}
-    from (
-        select
-            source_table,
-            account,
-            natural_key,
-            nm_id,
-            load_id,
-            synced_at
-        from orders
-        union all
-        select
-            source_table,
-            account,
-            natural_key,
-            nm_id,
-            load_id,
-            synced_at
-        from remains
-    ) as rows_with_card
-    left join cards
-        on
-            rows_with_card.account = cards.account
-            and rows_with_card.nm_id = cards.nm_id
-    where cards.nm_id is null
+    {{ not_in_catalogue_issues('warn', 'nm_id', 'nmID', ['orders', 'remains'], 'cards') }}
 ),
 
 duplicate_key as (
@@ -152,7 +124,7 @@ money_pending as (
     select
         {{ issue_columns(
             'money_pending',
-            "case when synced_at <= sold_at + interval '48 hours' then 'info' else 'warn' end",
+            "case when synced_at <= " ~ add_interval('sold_at', 48, 'hour') ~ " then 'info' else 'warn' end",
             "'forPay ' || coalesce(cast(for_pay as varchar), 'null')
             || ', finishedPrice ' || coalesce(cast(finished_price as varchar), 'null')
             || ', priceWithDisc ' || coalesce(cast(price_with_discount as varchar), 'null')"

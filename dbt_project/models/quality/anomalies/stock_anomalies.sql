@@ -5,13 +5,7 @@
 -- condition (the alerts' cool-down key): a jump is one event per load, a frozen stretch one per
 -- start, a disagreement one per comparison × product, whichever loads repeat it.
 with latest_loads as (
-    select
-        marketplace,
-        account,
-        snapshot_source,
-        max(load_id) as load_id
-    from {{ ref('int_stock_snapshots_unioned') }}
-    group by marketplace, account, snapshot_source
+    {{ newest_loads(ref('int_stock_snapshots_unioned')) }}
 ),
 
 jumps as (
@@ -111,11 +105,7 @@ select
     latest_loads.load_id is not null as is_latest
 from stock_based
 left join latest_loads
-    on
-        stock_based.marketplace = latest_loads.marketplace
-        and stock_based.account = latest_loads.account
-        and stock_based.snapshot_source = latest_loads.snapshot_source
-        and stock_based.load_id = latest_loads.load_id
+    on {{ same_source_load('stock_based', 'latest_loads') }}
 union all
 select
     anomaly_key,

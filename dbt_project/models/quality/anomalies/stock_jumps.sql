@@ -74,7 +74,7 @@ supplied as (
         on
             {{ same_stock_cell('transitions', 'earlier') }}
             and transitions.snapshot_at > earlier.snapshot_at
-            and earlier.snapshot_at >= transitions.previous_snapshot_at - interval '7 days'
+            and earlier.snapshot_at >= {{ add_interval('transitions.previous_snapshot_at', -7, 'day') }}
     group by
         {{ stock_cell_columns('transitions') }},
         transitions.load_id

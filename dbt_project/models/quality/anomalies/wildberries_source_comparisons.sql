@@ -41,8 +41,7 @@ wildberries_remains as (
     select
         remains.account,
         remains.load_id,
-        {{ wildberries_product_key('remains.account', 'remains.nm_id',
-            "case when unmapped.nm_id is null then remains.tech_size else '*' end") }} as product_key,
+        {{ wildberries_comparison_key('remains') }} as product_key,
         max(remains.synced_at) as snapshot_at,
         sum(remains.quantity) as quantity
     from {{ ref('stg_wildberries__warehouse_remains') }} as remains
@@ -59,16 +58,14 @@ wildberries_remains as (
     group by
         remains.account,
         remains.load_id,
-        {{ wildberries_product_key('remains.account', 'remains.nm_id',
-            "case when unmapped.nm_id is null then remains.tech_size else '*' end") }}
+        {{ wildberries_comparison_key('remains') }}
 ),
 
 wildberries_analytics as (
     select
         sized.account,
         sized.load_id,
-        {{ wildberries_product_key('sized.account', 'sized.nm_id',
-            "case when unmapped.nm_id is null then sized.tech_size else '*' end") }} as product_key,
+        {{ wildberries_comparison_key('sized') }} as product_key,
         max(sized.synced_at) as snapshot_at,
         sum(sized.available_quantity) as quantity
     from wildberries_analytics_sized as sized
@@ -80,8 +77,7 @@ wildberries_analytics as (
     group by
         sized.account,
         sized.load_id,
-        {{ wildberries_product_key('sized.account', 'sized.nm_id',
-            "case when unmapped.nm_id is null then sized.tech_size else '*' end") }}
+        {{ wildberries_comparison_key('sized') }}
 ),
 
 -- Every size either source gave in a load; a quantity is null where its source gave none.

@@ -1,15 +1,11 @@
 -- One row per size of every card (a card of one size has one, techSize "0"), with its card. A size
--- sent without techSize is "0" too, as in orders, sales and the stock report, so that keys match.
+-- sent without techSize is "0" too (macro wildberries_card_size_columns).
 with sizes as (
     {{ raw_table('wildberries', 'cards__sizes') }}
 )
 
 select
-    cards.account,
-    cards.nm_id,
-    sizes.chrt_id,
-    coalesce(sizes.tech_size, '0') as tech_size,
-    sizes.wb_size,
+    {{ wildberries_card_size_columns() }},
     cards.vendor_code,
     cards.product_name,
     cards.brand,

@@ -9,11 +9,7 @@ size_barcodes as (
 )
 
 select
-    cards.account,
-    cards.nm_id,
-    sizes.chrt_id,
-    coalesce(sizes.tech_size, '0') as tech_size,
-    sizes.wb_size,
+    {{ wildberries_card_size_columns() }},
     barcodes.value as barcode,
     cards.vendor_code,
     cards.created_at,

@@ -1,0 +1,26 @@
+-- Where each Ozon posting goes from and to: financial_data.cluster_from (the cluster of the
+-- shipping warehouse) and cluster_to (the buyer's cluster), one row per posting of either scheme.
+-- An empty string (Ozon sends "" where it does not know) is null.
+with postings as (
+    select
+        account,
+        posting_number,
+        cluster_from,
+        cluster_to
+    from {{ ref('stg_ozon__posting_lines_fbo') }}
+    union all
+    select
+        account,
+        posting_number,
+        cluster_from,
+        cluster_to
+    from {{ ref('stg_ozon__posting_lines_fbs') }}
+)
+
+select distinct
+    'ozon' as marketplace,
+    account,
+    posting_number as order_id,
+    nullif(cluster_from, '') as shipped_from_cluster,
+    nullif(cluster_to, '') as buyer_cluster
+from postings

@@ -1,0 +1,177 @@
+-- Turnover, overstock and dead stock per active product × location (each warehouse, and each
+-- cluster with its warehouses pooled: the locations of int_stock_positions), doc inventory_turnover:
+--   turnover_days = average opening stock / average daily units, over the planning window
+--   overstock_units = max(0, available − ADS × var overstock_days_of_cover); value = × price
+--   dead stock: stock on hand and no sale for var dead_stock_days days; its age is the days since
+--   the last sale (or, never sold, since the location's first stock snapshot)
+with positions as (
+    select * from {{ ref('int_stock_positions') }}
+),
+
+window_days as (
+    select
+        product_key,
+        location_level,
+        location_key,
+        max(as_of_date) as as_of_date,
+        avg(opening_available) as average_stock,
+        sum(units_ordered) as units_ordered,
+        count(*) as window_days
+    from {{ ref('int_sales_days') }}
+    where days_ago <= {{ var('planning_window_days') }}
+    group by product_key, location_level, location_key
+),
+
+located_orders as (
+    select
+        sold.product_key,
+        sold.business_date,
+        sold.warehouse_key,
+        warehouse_dim.marketplace || ':cluster:' || warehouse_dim.cluster_name as cluster_key
+    from {{ ref('fact_orders') }} as sold
+    inner join {{ ref('dim_warehouses') }} as warehouse_dim
+        on sold.warehouse_key = warehouse_dim.warehouse_key
+    where sold.order_status <> 'cancelled'
+),
+
+located_stock as (
+    select
+        stock.product_key,
+        stock.business_date,
+        stock.warehouse_key,
+        warehouse_dim.marketplace || ':cluster:' || warehouse_dim.cluster_name as cluster_key
+    from {{ ref('inventory_daily') }} as stock
+    inner join {{ ref('dim_warehouses') }} as warehouse_dim
+        on stock.warehouse_key = warehouse_dim.warehouse_key
+    where stock.available_quantity > 0
+),
+
+location_dates as (
+    select
+        product_key,
+        'warehouse' as location_level,
+        warehouse_key as location_key,
+        max(business_date) as last_sale_date,
+        cast(null as date) as first_stock_date
+    from located_orders
+    group by product_key, warehouse_key
+    union all
+    select
+        product_key,
+        'cluster' as location_level,
+        cluster_key as location_key,
+        max(business_date) as last_sale_date,
+        cast(null as date) as first_stock_date
+    from located_orders
+    where cluster_key is not null
+    group by product_key, cluster_key
+    union all
+    select
+        product_key,
+        'warehouse' as location_level,
+        warehouse_key as location_key,
+        cast(null as date) as last_sale_date,
+        min(business_date) as first_stock_date
+    from located_stock
+    group by product_key, warehouse_key
+    union all
+    select
+        product_key,
+        'cluster' as location_level,
+        cluster_key as location_key,
+        cast(null as date) as last_sale_date,
+        min(business_date) as first_stock_date
+    from located_stock
+    where cluster_key is not null
+    group by product_key, cluster_key
+),
+
+history as (
+    select
+        product_key,
+        location_level,
+        location_key,
+        max(last_sale_date) as last_sale_date,
+        min(first_stock_date) as first_stock_date
+    from location_dates
+    group by product_key, location_level, location_key
+),
+
+as_of as (
+    select max(calendar_date) as as_of_date
+    from {{ ref('int_calendar_days') }}
+),
+
+measured as (
+    select
+        positions.product_key,
+        positions.location_level,
+        positions.location_key,
+        positions.warehouse_key,
+        positions.marketplace,
+        positions.account,
+        positions.cluster_name,
+        as_of.as_of_date,
+        positions.available_quantity,
+        positions.average_daily_sales,
+        positions.price,
+        cast(window_days.average_stock as decimal(18, 6)) as average_stock,
+        window_days.units_ordered,
+        cast(window_days.units_ordered / cast(nullif(window_days.window_days, 0) as decimal(18, 6)) as decimal(18, 6))
+            as average_daily_units,
+        window_days.window_days,
+        history.last_sale_date,
+        history.first_stock_date,
+        as_of.as_of_date - coalesce(history.last_sale_date, history.first_stock_date) as days_without_sales,
+        greatest(
+            0, positions.available_quantity - positions.average_daily_sales * {{ var('overstock_days_of_cover') }}
+        ) as overstock_units
+    from positions
+    cross join as_of
+    left join window_days
+        on
+            positions.product_key = window_days.product_key
+            and positions.location_level = window_days.location_level
+            and positions.location_key = window_days.location_key
+    left join history
+        on
+            positions.product_key = history.product_key
+            and positions.location_level = history.location_level
+            and positions.location_key = history.location_key
+)
+
+select
+    product_key,
+    location_level,
+    location_key,
+    warehouse_key,
+    marketplace,
+    account,
+    cluster_name,
+    as_of_date,
+    available_quantity,
+    average_stock,
+    units_ordered,
+    window_days,
+    average_daily_units,
+    cast(average_stock / nullif(average_daily_units, 0) as decimal(18, 2)) as turnover_days,
+    average_daily_sales,
+    {{ var('overstock_days_of_cover') }} as overstock_days_of_cover,
+    cast(overstock_units as decimal(18, 2)) as overstock_units,
+    cast(overstock_units * coalesce(price, 0) as decimal(18, 2)) as overstock_value,
+    last_sale_date,
+    days_without_sales,
+    available_quantity > 0 and coalesce(days_without_sales, 0) >= {{ var('dead_stock_days') }} as is_dead_stock,
+    case
+        when available_quantity > 0 and days_without_sales >= {{ var('dead_stock_days') }} then days_without_sales
+    end as dead_stock_age_days,
+    cast(
+        case
+            when available_quantity > 0 and days_without_sales >= {{ var('dead_stock_days') }}
+                then available_quantity * coalesce(price, 0)
+            else 0
+        end
+        as decimal(18, 2)
+    ) as dead_stock_value,
+    price
+from measured

@@ -1,0 +1,124 @@
+-- ABC and XYZ classes of every active product over the window var abc_xyz_window_weeks (whole
+-- weeks before as_of_date, the newest day with data), ranked at three scopes: within its account
+-- (scope account), within its marketplace (scope marketplace, the accounts pooled) and across every
+-- marketplace and account (scope all). Doc abc_xyz:
+--   ABC: products by revenue, largest first; cumulative share before the product < var abc_a_share
+--        → A, < var abc_a_share + var abc_b_share → B, else C (the product that crosses a line
+--        belongs to the class it completes; no revenue → C)
+--   XYZ: CV = σ / μ of the weekly units over the window's weeks (weeks without sales count as 0);
+--        CV ≤ var xyz_x_max_cv → X, ≤ var xyz_y_max_cv → Y, else Z; no units → no class
+{%- set weeks = var('abc_xyz_window_weeks') %}
+with as_of as (
+    select max(calendar_date) as as_of_date
+    from {{ ref('int_calendar_days') }}
+),
+
+weekly as (
+    select
+        orders.product_key,
+        floor((as_of.as_of_date - orders.business_date - 1) / 7) as week_index,
+        sum(orders.quantity) as units,
+        sum(orders.amount_rub) as revenue
+    from {{ ref('fact_orders') }} as orders
+    cross join as_of
+    where
+        orders.order_status <> 'cancelled'
+        and orders.business_date < as_of.as_of_date
+        and orders.business_date >= as_of.as_of_date - {{ weeks * 7 }}
+    group by orders.product_key, floor((as_of.as_of_date - orders.business_date - 1) / 7)
+),
+
+product_totals as (
+    select
+        products.product_key,
+        products.marketplace,
+        products.account,
+        coalesce(sum(weekly.revenue), 0) as revenue,
+        coalesce(sum(weekly.units), 0) as units,
+        coalesce(sum(weekly.units * weekly.units), 0) as units_squared
+    from {{ ref('dim_products') }} as products
+    left join weekly
+        on products.product_key = weekly.product_key
+    where not products.is_archived
+    group by products.product_key, products.marketplace, products.account
+),
+
+variation as (
+    select
+        *,
+        cast(units / {{ weeks }}.0 as decimal(18, 6)) as mean_weekly_units,
+        -- population σ over every week of the window, the weeks without sales as zeros
+        cast(
+            sqrt(greatest(units_squared / {{ weeks }}.0 - (units / {{ weeks }}.0) * (units / {{ weeks }}.0), 0))
+            as decimal(18, 6)
+        ) as weekly_units_stddev,
+        -- σ / μ = √(W × Σ units² / (Σ units)² − 1), exact before rounding
+        cast(
+            case
+                when units > 0
+                    then sqrt(greatest({{ weeks }} * cast(units_squared as decimal(18, 6)) / (units * units) - 1, 0))
+            end
+            as decimal(18, 6)
+        ) as weekly_units_cv
+    from product_totals
+),
+
+scoped as (
+    {%- for scope, partition in [('account', 'marketplace, account'), ('marketplace', 'marketplace'), ('all', none)] %}
+        {%- if not loop.first %}
+            union all
+        {%- endif %}
+        select
+            *,
+            '{{ scope }}' as scope_level,
+            {%- if scope == 'account' %}
+                marketplace || ':' || account as scope_key,
+            {%- elif scope == 'marketplace' %}
+                marketplace as scope_key,
+            {%- else %}
+                'all' as scope_key,
+            {%- endif %}
+            sum(revenue) over ({% if partition %}partition by {{ partition }}{% endif %}) as scope_revenue,
+            sum(revenue) over (
+                {% if partition %}partition by {{ partition }} {% endif -%}
+                order by revenue desc, product_key asc
+                rows between unbounded preceding and 1 preceding
+            ) as revenue_before
+        from variation
+    {%- endfor %}
+),
+
+shares as (
+    select
+        *,
+        cast(revenue / nullif(scope_revenue, 0) as decimal(18, 6)) as revenue_share,
+        cast(coalesce(revenue_before, 0) / nullif(scope_revenue, 0) as decimal(18, 6)) as cumulative_share_before
+    from scoped
+)
+
+select
+    product_key,
+    scope_level,
+    scope_key,
+    marketplace,
+    account,
+    revenue,
+    units,
+    revenue_share,
+    cumulative_share_before,
+    case
+        when revenue <= 0 then 'C'
+        when cumulative_share_before < {{ var('abc_a_share') }} then 'A'
+        when cumulative_share_before < {{ (var('abc_a_share') + var('abc_b_share')) | round(6) }} then 'B'
+        else 'C'
+    end as abc_class,
+    {{ weeks }} as window_weeks,
+    mean_weekly_units,
+    weekly_units_stddev,
+    weekly_units_cv,
+    case
+        when weekly_units_cv <= {{ var('xyz_x_max_cv') }} then 'X'
+        when weekly_units_cv <= {{ var('xyz_y_max_cv') }} then 'Y'
+        when weekly_units_cv is not null then 'Z'
+    end as xyz_class
+from shares

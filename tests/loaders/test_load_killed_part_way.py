@@ -1,0 +1,84 @@
+"""A load killed part way through dlt's load step (kill -9) and finished by its account's next run
+loses nothing, though another account of the marketplace loaded in between: each account merges
+through a staging dataset of its own (loaders/pipeline.py, STAGING_DATASET_LAYOUT)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+import pytest
+from dlt.common.storages.load_storage import ParsedLoadJobFileName
+from dlt.load.load import Load
+
+from loaders.config import OzonAccount
+from loaders.marketplaces import MARKETPLACES
+from loaders.pipeline import run
+from sandbox import Sandbox, SandboxConfig
+from scripts import database
+from tests.loaders.test_ozon_orders_loader import ORDER_RESOURCES, truth_lines
+
+KILLED = 137
+CHAIN = {"postings_fbo", "postings_fbo__products"}  # a root table and its nested table, merged together
+SHOPS = ("shop0", "shop1")
+
+
+def load_orders(sandbox: Sandbox, account_number: int, destination_name: str) -> None:
+    account = sandbox.ozon.accounts[account_number]
+    ozon = OzonAccount(SHOPS[account_number], account.client_id, account.api_key, sandbox.ozon.base_url)
+    run(MARKETPLACES["ozon"], ozon, destination_name, resources=ORDER_RESOURCES)
+
+
+def load_killed_between_copies(sandbox: Sandbox, destination_name: str) -> None:
+    """shop0's orders load, ended as by kill -9 when dlt's load step starts copying the second table
+    of CHAIN into staging, the first one copied; run in a forked process."""
+    submit = Load.submit_job
+
+    def submit_or_die(self, file_path, load_id, schema, restore=False):
+        jobs = self.load_storage.normalized_packages.list_all_jobs_with_states(load_id)
+        copied = {info.table_name for state, info in jobs if state == "completed_jobs"}
+        if ParsedLoadJobFileName.parse(file_path).table_name in CHAIN and copied & CHAIN:
+            os._exit(KILLED)
+        return submit(self, file_path, load_id, schema, restore)
+
+    Load.submit_job = submit_or_die
+    load_orders(sandbox, 0, destination_name)
+
+
+def raw_lines(destination_name: str, table: str, account: str) -> dict[str, tuple]:
+    with database.connect(destination_name, read_only=True) as db:
+        rows = db.execute(
+            f"select p.posting_number, l.sku, l.quantity from raw_ozon.{table} as p"
+            f" left join raw_ozon.{table}__products as l on l._dlt_parent_id = p._dlt_id where p.account = ?",
+            (account,),
+        )
+    return {number: (sku, quantity) for number, sku, quantity in rows}
+
+
+@pytest.mark.parametrize("destination_name", ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_a_killed_load_finished_after_another_accounts_load_keeps_every_posting_line(
+    destination_name, workdir, request, monkeypatch
+):
+    if destination_name == "postgres":
+        request.getfixturevalue("postgres_database")
+    monkeypatch.setenv("LOAD__WORKERS", "1")  # one load job at a time: the kill falls between two copies
+    monkeypatch.setenv("OZON_ORDERS_LOOKBACK_DAYS", "1")  # older postings rest on the resumed load alone
+    seller = SandboxConfig(seed=9, products=50, warehouses=5, history_days=8, accounts=2, rate_limit_rps=None)
+    with Sandbox(seller) as sandbox:
+        monkeypatch.setenv("LOADER_NOW", sandbox.clock.now().isoformat())
+        killed = multiprocessing.get_context("fork").Process(
+            target=load_killed_between_copies, args=(sandbox, destination_name)
+        )
+        killed.start()
+        killed.join()
+        assert killed.exitcode == KILLED, "the load was killed in its load step"
+
+        load_orders(sandbox, 1, destination_name)
+        load_orders(sandbox, 0, destination_name)  # finishes the killed load first
+
+        for account_number, account in enumerate(SHOPS):
+            for scheme, table in (("fbo", "postings_fbo"), ("fbs", "postings_fbs")):
+                expected = truth_lines(sandbox, scheme, account_number)
+                assert raw_lines(destination_name, table, account) == {
+                    number: (line["sku"], line["quantity"]) for number, line in expected.items()
+                }, f"{account}'s {table} with one line each"

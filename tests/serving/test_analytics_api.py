@@ -1,0 +1,87 @@
+"""The seller analytics endpoints (lost sales, ABC/XYZ, turnover, localisation) answer what their marts
+hold, filtered and ranked as asked."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.serving import client_for
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def api(seller, tmp_path_factory):
+    client, key = client_for(seller, tmp_path_factory.mktemp("analytics_api"))
+    client.headers["X-API-Key"] = key
+    return client
+
+
+def every_row(api, path: str, **params) -> list[dict]:
+    rows, cursor = [], None
+    while True:
+        answer = api.get(path, params={**params, "limit": 100, **({"cursor": cursor} if cursor else {})})
+        assert answer.status_code == 200, answer.text
+        rows += answer.json()["data"]
+        cursor = answer.json()["next_cursor"]
+        if cursor is None:
+            return rows
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "sql"),
+    [
+        ("/api/v1/lost-sales", {}, "select count(*) from marts.lost_sales"),
+        (
+            "/api/v1/lost-sales",
+            {"location_level": "cluster"},
+            "select count(*) from marts.lost_sales where location_level = 'cluster'",
+        ),
+        (
+            "/api/v1/abc-xyz",
+            {"scope_level": "all"},
+            "select count(*) from marts.product_abc_xyz where scope_level = 'all'",
+        ),
+        (
+            "/api/v1/abc-xyz",
+            {"scope_level": "account", "abc_class": "A", "marketplace": "wildberries"},
+            "select count(*) from marts.product_abc_xyz "
+            "where scope_level = 'account' and abc_class = 'A' and marketplace = 'wildberries'",
+        ),
+        ("/api/v1/inventory-turnover", {}, "select count(*) from marts.inventory_turnover"),
+        (
+            "/api/v1/inventory-turnover",
+            {"is_dead_stock": "false", "location_level": "warehouse"},
+            "select count(*) from marts.inventory_turnover where not is_dead_stock and location_level = 'warehouse'",
+        ),
+        ("/api/v1/localisation", {}, "select count(*) from marts.order_localisation"),
+        (
+            "/api/v1/localisation",
+            {"scope_level": "account"},
+            "select count(*) from marts.order_localisation where scope_level = 'account'",
+        ),
+    ],
+)
+def test_each_analytics_list_equals_its_mart(api, seller, path, params, sql):
+    rows = every_row(api, path, **params)
+    assert len(rows) == seller.marts(sql)[0][0]
+    assert rows, "the sandbox seller has rows of every kind asked"
+    shown = {column: value for column, value in params.items() if column in rows[0]}
+    assert all(str(row[column]).lower() == value.lower() for row in rows for column, value in shown.items())
+
+
+def test_lost_sales_come_most_costly_first_with_product_names(api, seller):
+    rows = api.get("/api/v1/lost-sales", params={"limit": 20}).json()["data"]
+    revenues = [row["lost_revenue"] for row in rows if row["lost_revenue"] is not None]
+    assert revenues == sorted(revenues, reverse=True)
+    assert all(row["seller_article"] for row in rows), "a listing names the product"
+    (top,) = seller.marts("select max(lost_revenue) from marts.lost_sales")[0]
+    assert revenues[0] == pytest.approx(float(top))
+
+
+def test_the_account_localisation_adds_up_its_products(api, seller):
+    (account,) = every_row(api, "/api/v1/localisation", scope_level="account", marketplace="ozon")
+    products = every_row(api, "/api/v1/localisation", scope_level="product", marketplace="ozon")
+    assert account["local_units"] == sum(row["local_units"] for row in products)
+    assert account["located_units"] == sum(row["located_units"] for row in products) > 0
+    assert 0 < account["local_unit_share"] < 1
