@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import socket
+import sys
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -438,6 +439,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-request (a killed loader) is no server error: no traceback."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class ApiServer:

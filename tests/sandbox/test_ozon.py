@@ -7,6 +7,8 @@ import base64
 import json
 import re
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import time
@@ -469,3 +471,21 @@ def test_the_command_line_prints_credentials_and_stops_on_sigterm():
     assert response.status_code == 200 and len(response.json()["result"]["items"]) == 5
     assert sum("Client-Id 10000" in line for line in lines) == 2
     assert exit_code == 0
+
+
+def test_a_client_gone_mid_request_leaves_no_traceback(ozon_sandbox, capfd):
+    """A loader killed mid-request resets its connection: the server goes on without printing a traceback."""
+    host, port = ozon_sandbox.ozon.base_url.removeprefix("http://").split(":")
+    client = socket.create_connection((host, int(port)))
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close sends a reset
+    client.send(b"POST /v3/product/list HTTP/1.1\r\nContent-Length: 100\r\n\r\n{")
+    client.close()
+    account = ozon_sandbox.ozon.accounts[0]
+    answer = requests.post(
+        f"{ozon_sandbox.ozon.base_url}/v3/product/list",
+        headers={"Client-Id": account.client_id, "Api-Key": account.api_key},
+        json={"filter": {"visibility": "ALL"}, "limit": 1},
+        timeout=5,
+    )
+    assert answer.status_code == 200
+    assert "Traceback" not in capfd.readouterr().err
