@@ -20,7 +20,7 @@ import json
 import logging
 import sys
 
-from loaders import cli, config
+from loaders import cli, config, dlt_warnings
 from loaders.http import ApiAuthError, ApiError
 from loaders.marketplaces import MARKETPLACES
 from loaders.pipeline import DESTINATIONS, run
@@ -105,6 +105,7 @@ def load_accounts(marketplace, accounts: list, destination: str, args: argparse.
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     install_log_masking()
+    dlt_warnings.install()
     args = parse_args(sys.argv[1:] if argv is None else argv)
     marketplace = MARKETPLACES[args.marketplace]
     try:

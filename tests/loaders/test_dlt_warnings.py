@@ -1,0 +1,46 @@
+"""dlt's multi-line warning about fields sent only empty becomes one INFO line naming them."""
+
+from __future__ import annotations
+
+import logging
+
+import dlt
+
+from loaders import dlt_warnings
+
+
+class Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_fields_sent_only_empty_are_one_info_line(tmp_path):
+    dlt_warnings.install()
+    dlt_warnings.install()  # idempotent
+    pipeline = dlt.pipeline(
+        pipeline_name="empty_fields",
+        destination=dlt.destinations.duckdb(str(tmp_path / "warehouse.duckdb")),
+        dataset_name="raw_ozon",
+        pipelines_dir=str(tmp_path / "dlt"),
+    )
+    dlt_logger, seen = logging.getLogger("dlt"), Records()  # dlt's logger does not propagate to pytest's
+    dlt_logger.addHandler(seen)
+    try:
+        pipeline.run([{"posting_number": "1", "addressee": None, "legal_info": None}], table_name="postings_fbs")
+    finally:
+        dlt_logger.removeHandler(seen)
+
+    notes = [r for r in seen.records if "sent only empty" in r.getMessage()]
+    assert [(r.levelname, r.getMessage()) for r in notes] == [
+        (
+            "INFO",
+            "empty_fields postings_fbs: fields sent only empty so far, no column until a value arrives"
+            " (no model reads them): addressee, legal_info",
+        )
+    ]
+    assert not [r for r in seen.records if r.levelno >= logging.WARNING and "did not receive" in r.getMessage()]
+    assert len(dlt_logger.filters) == 1
