@@ -95,6 +95,10 @@ def test_every_page_opens_with_charts_and_without_console_errors(page, seller):
         "replenishment": ("/replenishment", 1),
         "product": (f"/products/{product}", 2),
         "monitoring": ("/monitoring", 4),
+        "lost-sales": ("/lost-sales", 1),
+        "abc-xyz": ("/abc-xyz", 1),
+        "turnover": ("/turnover", 1),
+        "localisation": ("/localisation", 1),
         "api-docs": ("/docs", 0),
     }
     for name, (path, charts) in pages.items():
