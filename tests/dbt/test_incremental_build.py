@@ -167,4 +167,3 @@ def test_a_repeated_clock_leaves_the_marts_of_one_run(destination):
         build(destination)
     later = snapshot(destination)
     assert len(later["marts.inventory_daily"]) > len(once["marts.inventory_daily"]), "the later run added a day"
-
