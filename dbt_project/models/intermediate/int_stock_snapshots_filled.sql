@@ -1,18 +1,7 @@
 -- Every product × warehouse × stock type at every snapshot of its account and source since it first
 -- appeared, with 0 where a snapshot no longer lists it: the APIs omit empty rows, so a row that
 -- disappears means the stock ran out, and history must say so.
--- Incremental (macros/incremental.sql): a run adds the snapshots after its watermark; the series
--- known before are those at each source's last snapshot up to the watermark (every series appears
--- at every snapshot of its source once it has appeared).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='load_id',
-    on_schema_change='sync_all_columns',
-    pre_hook="{{ incremental_reset('stock') }}",
-    post_hook=["{{ incremental_record('stock') }}", "{{ incremental_index('load_id') }}"],
-) }}
-{%- set watermark = incremental_watermark('stock') %}
+{{ config(materialized='table') }}
 
 with snapshots as (
     select
@@ -23,9 +12,6 @@ with snapshots as (
         reserved_quantity,
         in_transit_quantity
     from {{ ref('int_stock_snapshots_unioned') }}
-    {%- if watermark is not none %}
-    where load_id > '{{ watermark }}'
-    {%- endif %}
 ),
 
 snapshot_runs as (
@@ -38,29 +24,11 @@ snapshot_runs as (
     from snapshots
 ),
 
-first_sightings as (
+series as (
     select
         {{ stock_cell_columns() }},
         min(snapshot_at) as first_snapshot_at
     from snapshots
-    group by {{ stock_cell_columns() }}
-),
-
-series as (
-    select
-        {{ stock_cell_columns() }},
-        min(first_snapshot_at) as first_snapshot_at
-    from (
-        select * from first_sightings
-        {%- if watermark is not none %}
-        union all
-        -- the series known before: those at each source's last snapshot up to the watermark
-        select
-            {{ stock_cell_columns('previous') }},
-            previous.snapshot_at as first_snapshot_at
-        from ({{ newest_snapshot_rows(this) }}) as previous
-        {%- endif %}
-    ) as sightings
     group by {{ stock_cell_columns() }}
 )
 
