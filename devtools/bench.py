@@ -63,7 +63,7 @@ INCREMENTAL = {
 MARKETPLACE_NAMES = tuple(INCREMENTAL)
 ALL = "all"  # the marketplace column of the dbt steps, which build every marketplace's models
 FLOOR, FULL_LOAD = "floor (HTTP only)", "full load"
-DBT_FULL, DBT_AFTER_INCREMENTAL = "dbt build (full)", "incremental dbt build"
+DBT_FULL, DBT_AFTER_INCREMENTAL = "dbt build (full)", "dbt build after the incremental load"
 BOTH_PARTS = "incr. load (both parts)"
 # Unpaced, the loaders' pacing is divided away: without it they (and the floor) still pace
 # themselves to the real limits (WB: one statistics request a minute; Ozon: 16 posting pages a second).
