@@ -57,6 +57,11 @@ class Paging:
         self.limit, self.cursor, self.sort = limit, cursor, sort
 
 
+def chosen(**values) -> list[Condition]:
+    """Equality conditions on the columns whose query parameter was given."""
+    return [equals(column, value) for column, value in values.items() if value is not None]
+
+
 def common_filters(
     marketplace: Marketplace | None = None,
     account: Text = None,
@@ -69,19 +74,15 @@ def common_filters(
     sku: Annotated[str | None, Query(max_length=200, description="Ozon SKU or WB barcode")] = None,
     nm_id: Annotated[str | None, Query(max_length=200, description="WB nmID (or Ozon product_id)")] = None,
 ) -> list[Condition]:
-    conditions = [
-        equals(column, value)
-        for column, value in (
-            ("marketplace", marketplace and marketplace.value),
-            ("account", account),
-            ("cluster_name", cluster),
-            ("product_key", product_key),
-            ("seller_article", offer_id),
-            ("sku", sku),
-            ("marketplace_product_id", nm_id),
-        )
-        if value is not None
-    ]
+    conditions = chosen(
+        marketplace=marketplace and marketplace.value,
+        account=account,
+        cluster_name=cluster,
+        product_key=product_key,
+        seller_article=offer_id,
+        sku=sku,
+        marketplace_product_id=nm_id,
+    )
     return [*conditions, *([warehouse_is(warehouse)] if warehouse is not None else [])]
 
 
@@ -173,15 +174,7 @@ def stock_reports(
     account: Text = None,
     outcome: Text = None,
 ) -> Response:
-    conditions = [
-        equals(column, value)
-        for column, value in (
-            ("marketplace", marketplace and marketplace.value),
-            ("account", account),
-            ("outcome", outcome),
-        )
-        if value is not None
-    ]
+    conditions = chosen(marketplace=marketplace and marketplace.value, account=account, outcome=outcome)
     return listing_answer(request, marts.reports(request.app.state.catalog), conditions, paging, "stock-reports")
 
 
@@ -189,7 +182,7 @@ def stock_reports(
 def stock_alerts(
     request: Request, conditions: Filters, paging: Annotated[Paging, Depends()], severity: Text = None
 ) -> Response:
-    extra = [equals("severity", severity)] if severity is not None else []
+    extra = chosen(severity=severity)
     return listing_answer(request, marts.ALERTS, [*conditions, *extra], paging, "stock-alerts")
 
 
@@ -197,7 +190,7 @@ def stock_alerts(
 def replenishment_plan(
     request: Request, conditions: Filters, paging: Annotated[Paging, Depends()], location_level: Text = None
 ) -> Response:
-    extra = [equals("location_level", location_level)] if location_level is not None else []
+    extra = chosen(location_level=location_level)
     return listing_answer(request, marts.PLAN, [*conditions, *extra], paging, "replenishment-plan")
 
 
@@ -205,13 +198,8 @@ def replenishment_plan(
 def sales_velocity(
     request: Request, conditions: Filters, paging: Annotated[Paging, Depends()], location_level: Text = None
 ) -> Response:
-    extra = [equals("location_level", location_level)] if location_level is not None else []
+    extra = chosen(location_level=location_level)
     return listing_answer(request, marts.VELOCITY, [*conditions, *extra], paging, "sales-velocity")
-
-
-def chosen(**values) -> list[Condition]:
-    """Equality conditions on the columns whose query parameter was given."""
-    return [equals(column, value) for column, value in values.items() if value is not None]
 
 
 @router.get("/lost-sales", summary="What stock-outs cost over the window: lost units, revenue, availability")
@@ -257,7 +245,7 @@ def localisation(
 
 @router.get("/runs", summary="Sync runs over time (duration, rows, requests, retries, 429s, failures)")
 def runs(request: Request, paging: Annotated[Paging, Depends()], status: Text = None) -> Response:
-    conditions = [equals("status", status)] if status is not None else []
+    conditions = chosen(status=status)
     return listing_answer(request, marts.RUNS, conditions, paging, "runs")
 
 
