@@ -65,6 +65,13 @@ def declared(marketplace: str) -> dict[str, Columns]:
     return tables
 
 
+def read_fields(marketplace: str, table: str) -> frozenset[str]:
+    """The fields of a record of `table`, as dlt names them, that some model reads: its declared
+    columns, a flattened object's column standing for the object (`analytics_data__region` for
+    `analytics_data`)."""
+    return frozenset(name.partition(SEPARATOR)[0] for name in declared(marketplace).get(table, {}))
+
+
 def typed_columns(pipeline: Any, schema_name: str) -> Typed:
     """The columns dlt has already typed for `schema_name`, as `pipeline` will see them when its run
     starts: first it takes the schema stored with the data when that is newer than its folder's (a

@@ -6,7 +6,11 @@ part-way would otherwise never be read again once the look-back has moved on. So
 such a read stays open in the resource's state: the next loads start no later than its beginning,
 until a read of it quarantines nothing (then it closes) or QUARANTINE_RETRIES reads (default 3,
 the first one included) still quarantined rows (then it closes too, and those rows stay error-level
-quality issues). Each read's window and quarantined rows go to `resource_outcomes`
+quality issues). A read is troubled too when a field the models read, which this resource's
+records had before, is missing from every record of an answer page (`Read.check_fields`): the
+records are stored as sent, and the open window reads them again with the field (a posting
+returned on its last day inside the look-back would otherwise stay cancelled); a field still
+missing after the retries is no longer waited for. Each read's window and quarantined rows go to `resource_outcomes`
 (`window_since`, `quarantined_rows`), from which the quality models tell a quarantined row that a
 later clean read of its window replaced from one still waiting or given up.
 
@@ -16,18 +20,21 @@ Window beginnings are compared as text: each resource writes them in one fixed f
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from contextlib import contextmanager
 from typing import Any
 
 import dlt
+from dlt.common.normalizers.naming.snake_case import NamingConvention
 
 from loaders import config
 
 log = logging.getLogger(__name__)
 
 KEY = "waiting_room"
+FIELDS_SEEN_KEY = "fields_seen"
 DEFAULT_RETRIES = 3
+NAMING = NamingConvention()
 
 
 def retries() -> int:
@@ -40,22 +47,50 @@ def opened_since(state: MutableMapping) -> str | None:
     return room["since"] if room else None
 
 
+class Read:
+    """One read of a window: the markers of the rows it quarantined and the fields it missed."""
+
+    def __init__(self, state: MutableMapping) -> None:
+        self.quarantined: list = []
+        self.vanished: set[str] = set()
+        self._state = state
+
+    def check_fields(self, records: Iterable[Any], read_fields: frozenset[str]) -> None:
+        """Note which of `read_fields` (dlt's names) the answer page `records` has, and those it
+        lacks in every record although this resource's records had them before."""
+        records = [record for record in records if isinstance(record, dict)]
+        if not records:
+            return
+        present = {NAMING.normalize_identifier(name) for name in set().union(*records)} & read_fields
+        seen = set(self._state.get(FIELDS_SEEN_KEY, ()))
+        self.vanished |= seen - present
+        self._state[FIELDS_SEEN_KEY] = sorted(seen | present)
+
+
 @contextmanager
-def read(state: MutableMapping, since: str, label: str, note: Callable[[str, int], None]) -> Iterator[list]:
-    """One read of the window beginning at `since`: append each quarantined row's marker to the
-    list it yields. Afterwards (also when the read raised) the window is kept open or closed, and
-    `note(since, quarantined)` records the read for `resource_outcomes`."""
-    quarantined: list = []
+def read(state: MutableMapping, since: str, label: str, note: Callable[[str, int], None]) -> Iterator[Read]:
+    """One read of the window beginning at `since`, as a `Read` to note quarantined rows and
+    missing fields in. Afterwards (also when the read raised) the window is kept open or closed,
+    and `note(since, quarantined)` records the read for `resource_outcomes`."""
+    reading = Read(state)
     troubled = True
     try:
-        yield quarantined
-        troubled = bool(quarantined)
+        yield reading
+        troubled = bool(reading.quarantined or reading.vanished)
+        if reading.vanished:
+            log.warning(
+                "%s: field(s) %s missing from every record of an answer page (sent before); the window "
+                "since %s stays open to read them again",
+                label,
+                ", ".join(sorted(reading.vanished)),
+                since,
+            )
     finally:
-        note(since, len(quarantined))
-        _settle(state, since, troubled, len(quarantined), label)
+        note(since, len(reading.quarantined))
+        _settle(state, since, troubled, reading, label)
 
 
-def _settle(state: MutableMapping, since: str, troubled: bool, quarantined: int, label: str) -> None:
+def _settle(state: MutableMapping, since: str, troubled: bool, reading: Read, label: str) -> None:
     room = state.get(KEY)
     covers_room = room is None or since <= room["since"]
     if not troubled:
@@ -65,15 +100,18 @@ def _settle(state: MutableMapping, since: str, troubled: bool, quarantined: int,
         return
     attempts = (room["attempts"] if room and covers_room else 0) + 1
     if attempts >= retries():
+        still = [f"{len(reading.quarantined)} row(s) still quarantined"] if reading.quarantined else []
+        still += [f"field(s) {', '.join(sorted(reading.vanished))} still missing"] if reading.vanished else []
         log.warning(
-            "%s: %d row(s) still quarantined after %d reads of the window since %s; no more re-reads "
-            "(they stay error-level quality issues)",
+            "%s: %s after %d reads of the window since %s; no more re-reads (quarantined rows stay "
+            "error-level quality issues)",
             label,
-            quarantined,
+            " and ".join(still) or "the read failed",
             attempts,
             since,
         )
         state.pop(KEY, None)
+        state[FIELDS_SEEN_KEY] = sorted(set(state.get(FIELDS_SEEN_KEY, ())) - reading.vanished)
         return
     state[KEY] = {"since": min(since, room["since"]) if room else since, "attempts": attempts}
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import dlt
 
-from loaders import config, streaming, waiting_room
+from loaders import config, raw_columns, streaming, waiting_room
 from loaders.config import OzonAccount
 from loaders.http import ApiClient
 from loaders.outcomes import Outcomes, Unrecorded, stamp_columns
@@ -132,11 +132,17 @@ def ozon_source(
         state = dlt.current.resource_state()
         since, to = postings.window(cursor.start_value, now, state.get("resume_from"), waiting_room.opened_since(state))
         window_since = postings.rfc3339(since)
+        if since < postings.parse_time(cursor.start_value):
+            # A window reopened by the waiting room starts before the look-back: without this, dlt
+            # would drop the postings read again there as older than its cursor's start.
+            cursor.start_value = window_since
         label = f"Ozon account {account.name}: {resource}"
+        read_fields = raw_columns.read_fields("ozon", resource)
         with waiting_room.read(
             state, window_since, label, functools.partial(outcomes.note_window, resource)
         ) as waiting:
             for page in postings.posting_pages(client, endpoint, since, to):
+                waiting.check_fields(page, read_fields)
                 good, quarantined = [], []
                 for posting in page:
                     reason = postings.quarantine_reason(posting, cursor.cursor_path)
@@ -147,7 +153,7 @@ def ozon_source(
                 if good:
                     yield stamped(good)
                 if quarantined:
-                    waiting += quarantined
+                    waiting.quarantined += quarantined
                     yield waiting_room.to_quarantine_table(
                         stamped(quarantined), settings.POSTINGS_QUARANTINE_TABLE, postings.QUARANTINE_COLUMNS
                     )

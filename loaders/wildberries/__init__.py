@@ -12,7 +12,7 @@ from typing import Any
 
 import dlt
 
-from loaders import config, streaming, waiting_room
+from loaders import config, raw_columns, streaming, waiting_room
 from loaders.config import WildberriesAccount
 from loaders.http import ApiAuthError, ApiClient
 from loaders.outcomes import Outcomes, Unrecorded, stamp_columns
@@ -122,8 +122,10 @@ def wildberries_source(
         date_from = min(filter(None, (helpers.start_date_from(newest, now), waiting_room.opened_since(state))))
         log.info("Wildberries account %s: %s from %s", account.name, endpoint[1], date_from)
         label = f"Wildberries account {account.name}: {kind}"
+        read_fields = raw_columns.read_fields("wildberries", kind)
         with waiting_room.read(state, date_from, label, functools.partial(outcomes.note_window, kind)) as waiting:
             for rows in helpers.statistics_batches(client, endpoint_url, date_from):
+                waiting.check_fields(rows, read_fields)
                 good: dict[str, dict] = {}
                 quarantined = []
                 for row in rows:
@@ -145,7 +147,7 @@ def wildberries_source(
                         good[row[key]] = row
                     newest = helpers.newest(newest, cursor_value)
                 yield from stamped(list(good.values()), kind)
-                waiting += quarantined
+                waiting.quarantined += quarantined
                 for batch in stamped(quarantined):
                     yield waiting_room.to_quarantine_table(
                         batch, settings.STATISTICS_QUARANTINE_TABLE, QUARANTINE_COLUMNS

@@ -14,7 +14,7 @@ from datetime import timedelta
 import duckdb
 import pytest
 
-from loaders import config
+from loaders import config, waiting_room
 from loaders.config import OzonAccount
 from loaders.marketplaces import MARKETPLACES
 from loaders.ozon import postings, settings
@@ -269,6 +269,41 @@ def test_a_quarantined_posting_is_read_again_until_it_is_stored(sandbox, monkeyp
     assert after[0] > again[0] and after[1] == 0, "then the window closed"
     stored = {number for (number,) in raw("select posting_number from raw_ozon.postings_fbo")}
     assert stored == set(truth_lines(sandbox, "fbo"))
+
+
+def test_a_field_missing_from_a_whole_page_keeps_the_window_open_until_it_is_read(sandbox, monkeypatch, caplog):
+    """A page without `substatus` (sent before) stores its postings without it: a posting returned
+    on that day would stay cancelled once the look-back has moved on, but the window stays open and
+    the next load reads the page again, with the field."""
+    monkeypatch.setenv("OZON_ORDERS_LOOKBACK_DAYS", "1")
+    load_orders(sandbox, monkeypatch)
+    with caplog.at_level(logging.INFO, logger="loaders.waiting_room"):
+        sandbox.clock.advance(timedelta(days=3))
+        sandbox.ozon.postings.inject("missing_field", path=FBO_LIST)
+        load_orders(sandbox, monkeypatch)
+        (_, (since, _)) = fbo_reads()
+        window = f"from raw_ozon.postings_fbo where created_at::timestamptz >= '{since}'::timestamptz"
+        lost = raw(f"select count(*) {window} and substatus is null")[0][0]
+        sandbox.clock.advance(timedelta(days=3))
+        load_orders(sandbox, monkeypatch)
+
+    assert "substatus missing from every record of an answer page" in caplog.text
+    assert "read again without a quarantined row: closed" in caplog.text
+    assert fbo_reads()[-1][0] == since, "the next load read the faulted window again"
+    expected = {number: line["substatus"] for number, line in truth_lines(sandbox, "fbo").items()}
+    stored = dict(raw(f"select posting_number, substatus {window}"))
+    assert lost > sum(1 for number in stored if expected[number] is None), "the fault blanked some"
+    assert stored == {number: expected[number] for number in stored}
+
+
+def test_only_a_field_sent_before_is_waited_for():
+    state: dict = {}
+    for page in ([{"status": "delivered"}], [{"status": "cancelled", "substatus": "x"}], [{"status": "x"}]):
+        with waiting_room.read(state, "2025-01-01", "test", lambda since, rows: None) as reading:
+            reading.check_fields(page, frozenset({"status", "substatus"}))
+        vanished = reading.vanished
+    assert vanished == {"substatus"} and state[waiting_room.KEY]["attempts"] == 1
+    assert state[waiting_room.FIELDS_SEEN_KEY] == ["status", "substatus"]
 
 
 def test_a_posting_still_quarantined_after_the_retries_stops_holding_the_window(sandbox, monkeypatch, caplog):
