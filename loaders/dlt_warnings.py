@@ -1,9 +1,14 @@
-"""dlt's warning about fields that were only ever sent empty, as one line.
+"""dlt's warnings that are expected in our loads: one as a line, one dropped.
 
 When a load sends a field only as null (an optional field the account does not use), dlt cannot
 type it and warns in about ten lines per table, suggesting type hints. The columns the dbt models
 read are declared (`loaders/raw_columns.py`), so these are fields nothing reads yet; dlt creates
 their columns once a value arrives. The warning becomes one INFO line naming table and fields.
+
+Each load extracts the data and then its `resource_outcomes` rows as two packages, normalized and
+loaded together (`loaders/pipeline.py`); the second extract adds its table to the stored schema, so
+dlt warns, for the first package, that the stored schema differs from the package's and uses the
+stored one, which is what we want. That warning is dropped.
 """
 
 from __future__ import annotations
@@ -15,11 +20,14 @@ _WARNING = re.compile(
     r"In schema `(?P<schema>[^`]+)`: The following columns in table '(?P<table>[^']+)' did not receive any data"
 )
 _COLUMN = re.compile(r"^\s+- (\S+)$", re.MULTILINE)
+_NEWER_STORED_SCHEMA = re.compile(r"storage schema hash \S+ is different from extract package schema hash")
 
 
 class EmptyFieldsNote(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
+        if _NEWER_STORED_SCHEMA.search(message):
+            return False
         match = _WARNING.search(message)
         if match:
             record.levelno, record.levelname = logging.INFO, "INFO"

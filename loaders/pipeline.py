@@ -6,7 +6,8 @@ import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -157,10 +158,17 @@ def extracted_rows(trace) -> dict[str, int]:
     return dict(counts)
 
 
-def run_step(pipeline, destination_name: str, *source, refresh: str | None = None):
-    """`pipeline.run` of `source` (without one: the pending load), DuckDB's out-of-memory made clear."""
+def normalize_and_load(pipeline, destination_name: str) -> None:
+    """Normalize and load every package extracted so far, in one go."""
+    with _memory_made_clear(destination_name):
+        pipeline.normalize()
+        pipeline.load()
+
+
+@contextmanager
+def _memory_made_clear(destination_name: str) -> Iterator[None]:
     try:
-        return pipeline.run(*source, loader_file_format=LOADER_FILE_FORMATS[destination_name], refresh=refresh)
+        yield
     except PipelineStepFailed as exc:
         if destination_name == "duckdb" and "Out of Memory" in str(exc):
             limit = duckdb_loader_config()["memory_limit"]
@@ -172,12 +180,11 @@ def run_step(pipeline, destination_name: str, *source, refresh: str | None = Non
         raise
 
 
-def _load_outcomes(pipeline, destination_name: str, account: str, settled, data_load_id: str | None) -> None:
-    """One `resource_outcomes` row per resource of this run, in a load of its own after the data."""
+def _outcomes_resource(account: str, settled, data_load_id: str | None) -> Any:
+    """One `resource_outcomes` row per resource of this run, naming the package of the data."""
     synced_at = config.now()
     rows = [{"account": account, "synced_at": synced_at, **o.row(), "data_load_id": data_load_id} for o in settled]
-    resource = dlt.resource(rows, name=outcomes.TABLE, write_disposition="append", columns=outcomes.COLUMNS)
-    run_step(pipeline, destination_name, resource)
+    return dlt.resource(rows, name=outcomes.TABLE, write_disposition="append", columns=outcomes.COLUMNS)
 
 
 def _prepare(marketplace: Marketplace, account: Any, pipeline, full_refresh: bool) -> PreparedSource:
@@ -215,12 +222,13 @@ def run(
     if pipeline.has_pending_data:
         # An earlier run failed in normalize or load; dlt would load that and extract nothing.
         log.info("%s account %s: finishing the load an earlier run left pending", marketplace.name, account.name)
-        run_step(pipeline, destination_name)
+        normalize_and_load(pipeline, destination_name)
     resync.bring_in_step(pipeline, f"{marketplace.name} account {account.name}")
     prepared = _prepare(marketplace, account, pipeline, full_refresh)
     source = prepared.source.with_resources(*resources) if resources else prepared.source
     selected = tuple(source.selected_resources)
     refresh = "drop_sources" if full_refresh else None
+    file_format = LOADER_FILE_FORMATS[destination_name]
     rows: Counter[str] = Counter()
     clients: list[ApiClient] = []
     failures: dict[str, ResourceOutcome] = {}
@@ -228,8 +236,9 @@ def run(
     data_load_id = None
     while True:
         progress.watch(source)
-        info = run_step(pipeline, destination_name, source, refresh=refresh)
-        data_load_id = data_load_id or (info.loads_ids[-1] if info and info.loads_ids else None)
+        with _memory_made_clear(destination_name):
+            info = pipeline.extract(source, refresh=refresh, loader_file_format=file_format)
+        data_load_id = data_load_id or (info.loads_ids[-1] if info.loads_ids else None)
         rows.update(extracted_rows(pipeline.last_trace))
         clients += prepared.clients
         if prepared.outcomes:
@@ -239,12 +248,16 @@ def run(
             break
         # A resource that read only part of its window (a marketplace caps what one load holds)
         # goes on in a load of its own.
+        normalize_and_load(pipeline, destination_name)
         left = sorted(prepared.unfinished)
         log.info("%s account %s: %s continue in another load", marketplace.name, account.name, ", ".join(left))
         prepared = _prepare(marketplace, account, pipeline, full_refresh=False)
         source, refresh = prepared.source.with_resources(*left), None
     resource_outcomes = outcomes.settle(selected, failures, marketplace.needs, windows)
-    _load_outcomes(pipeline, destination_name, account.name, resource_outcomes, data_load_id)
+    # In the same load as the data (a package of its own, loaded after it): a second load would
+    # cost each account's load a normalize and a load step more.
+    pipeline.extract(_outcomes_resource(account.name, resource_outcomes, data_load_id), loader_file_format=file_format)
+    normalize_and_load(pipeline, destination_name)
     return LoadResult(
         marketplace=marketplace.name,
         account=account.name,

@@ -214,8 +214,9 @@ class StockReport:
         return report
 
     def _wait(self, request: ReportRequest) -> dict:
+        scale = config.rate_limit_scale("OZON_RATE_LIMIT_SCALE")  # the sandbox's faster clock, as for pacing
         deadline = time.monotonic() + self.timeout
-        delay = settings.REPORT_POLL_FIRST_DELAY
+        delay = settings.REPORT_POLL_FIRST_DELAY / scale
         while True:
             info = self.client.post(settings.REPORT_INFO, {"code": request.report_code})["result"]
             request.polls += 1
@@ -230,7 +231,7 @@ class StockReport:
                 request.error = f"still {request.status!r} after {self.timeout:g}s ({request.polls} polls)"
                 return info
             time.sleep(delay)
-            delay = min(delay * 2, settings.REPORT_POLL_MAX_DELAY)
+            delay = min(delay * 2, settings.REPORT_POLL_MAX_DELAY / scale)
 
     def _download(self, url: str, files: streaming.ReportFiles) -> streaming.Download:
         same_host = urlsplit(url).netloc == urlsplit(self.client.base_url).netloc

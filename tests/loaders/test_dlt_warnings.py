@@ -44,3 +44,28 @@ def test_fields_sent_only_empty_are_one_info_line(tmp_path):
     ]
     assert not [r for r in seen.records if r.levelno >= logging.WARNING and "did not receive" in r.getMessage()]
     assert len(dlt_logger.filters) == 1
+
+
+def test_two_packages_loaded_together_raise_no_warning(tmp_path):
+    """As each load does: the data, then its outcomes, extracted as two packages, then one
+    normalize and load; dlt's note that the stored schema is newer than the first package's is dropped."""
+    dlt_warnings.install()
+    pipeline = dlt.pipeline(
+        pipeline_name="two_packages",
+        destination=dlt.destinations.duckdb(str(tmp_path / "warehouse.duckdb")),
+        dataset_name="raw_ozon",
+        pipelines_dir=str(tmp_path / "dlt"),
+    )
+    dlt_logger, seen = logging.getLogger("dlt"), Records()
+    dlt_logger.addHandler(seen)
+    try:
+        pipeline.extract([{"posting_number": "1"}], table_name="postings_fbs")
+        pipeline.extract([{"resource": "postings_fbs", "status": "ok"}], table_name="resource_outcomes")
+        pipeline.normalize()
+        pipeline.load()
+    finally:
+        dlt_logger.removeHandler(seen)
+
+    assert not [r.getMessage() for r in seen.records if r.levelno >= logging.WARNING]
+    with pipeline.sql_client() as client:
+        assert client.execute_sql("select count(*) from resource_outcomes") == [(1,)]
