@@ -1,8 +1,9 @@
 """`python -m scripts.run [GROUP ...]`: load every configured source in dependency order, then `dbt build`.
 
-Each load is one subprocess per marketplace account (`python -m loaders ... --account`), so one
-account's failed catalogue skips only that account's stock and orders loads, and within a load a
-failing resource costs only itself (the load is `partial`). `dbt build` then rebuilds every mart:
+Each load step is one marketplace account's group of resources, with a record of its own; the
+steps of one group and marketplace share a loader process (`python -m loaders ... --account A B`).
+One account's failed catalogue skips only that account's stock and orders loads, and within a load
+a failing resource costs only itself (the load is `partial`). `dbt build` then rebuilds every mart:
 an account whose loads failed keeps its older rows, which the marts show with their sync times.
 A lock keeps runs from overlapping; SIGTERM or SIGINT stops the run after the current step (a
 second one also stops the step). Every run, step and resource is recorded in the run log
@@ -16,6 +17,7 @@ stopped by a signal.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import logging
 import os
@@ -23,6 +25,7 @@ import signal
 import sys
 import tempfile
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 from loaders import cli, config
@@ -38,6 +41,8 @@ EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_PARTIAL, EXIT_BUSY, EXIT_STOPPED = 0, 1,
 LOADER_EXIT_MEANINGS = {1: "load failed", 2: "configuration error", 3: "authentication failed", 4: "partial"}
 # A load step's status by the loader's exit code (anything else: failed).
 LOADER_STATUSES = {0: "success", 4: "partial"}
+# A load step's status by its account's result in the loader's stats (anything else: failed).
+ACCOUNT_STATUSES = {"complete": "success", "partial": "partial"}
 # Loads whose account a dependent group may build on: a partial catalogue still lists the products.
 USABLE = ("success", "partial")
 
@@ -128,61 +133,66 @@ class Runner:
                 return f"the last {group} load of {step.marketplace}/{step.account} {latest}"
         return None
 
-    def _load(self, step: plan.LoadStep) -> runlog.StepRecord:
-        record = runlog.StepRecord(self.run_id, step.name, "load", step.group.name, step.marketplace, step.account)
-        unmet = self._unmet_prerequisite(step)
-        if unmet:
-            record.finish("skipped", detail=f"skipped: {unmet}")
-            return record
-        self._write(record)
-        dataset = MARKETPLACES[step.marketplace].dataset
+    def _load_together(self, batch: list[plan.LoadStep]) -> list[runlog.StepRecord]:
+        """The loads of one group of one marketplace: every account whose prerequisites are met in
+        one loader process (starting one costs about a second, as much as a small load), each with
+        a record of its own. An account the process did not report on (it died before or during its
+        load) is loaded again in a process of its own, so that a crash costs only the account it
+        hit."""
+        records, ready = [], []
+        for step in batch:
+            record = runlog.StepRecord(self.run_id, step.name, "load", step.group.name, step.marketplace, step.account)
+            unmet = self._unmet_prerequisite(step)
+            if unmet:
+                record.finish("skipped", detail=f"skipped: {unmet}")
+            else:
+                self._write(record)
+                ready.append((step, record))
+            records.append(record)
+        unreported = self._load_accounts(ready)
+        if len(ready) > 1:
+            for step, record in unreported:
+                log.info("%s: loaded again on its own (the shared loader process did not report on it)", step.name)
+                self._load_accounts([(step, record)])
+        return records
+
+    def _load_accounts(self, ready: list[tuple[plan.LoadStep, runlog.StepRecord]]) -> list:
+        """One loader process for `ready` (steps of one group and marketplace); fills in their
+        records. Returns the (step, record) pairs of the accounts it has no result for."""
+        if not ready:
+            return []
+        first = ready[0][0]
+        dataset = MARKETPLACES[first.marketplace].dataset
         with database.connect(self.target) as db:
             before = schema_changes.baseline(db, dataset)
         with tempfile.TemporaryDirectory(prefix="run-") as scratch:
             stats_file = Path(scratch) / "stats.json"
             command = steps.load_command(
-                step.marketplace,
+                first.marketplace,
                 self.target,
                 "--account",
-                step.account,
+                *(step.account for step, _ in ready),
                 "--resources",
-                *step.resources,
+                *first.resources,
                 "--stats-file",
                 str(stats_file),
             )
             finished = steps.run_measured(command, started=self._started)
             stats = json.loads(stats_file.read_text(encoding="utf-8")) if stats_file.exists() else []
-        account_stats = next((entry for entry in stats if entry.get("account") == step.account), {})
-        record.resources = account_stats.get("resources", [])
-        values = {
-            "rows": account_stats.get("rows", {}),
-            "api_requests": account_stats.get("requests"),
-            "api_failed_requests": account_stats.get("failed"),
-            "api_retries": account_stats.get("retries"),
-            "api_throttled": account_stats.get("throttled"),
-            "peak_memory_mb": finished.peak_memory_mb,
-            "detail": f"resources: {', '.join(step.resources)}",
-        }
-        status = LOADER_STATUSES.get(finished.returncode, "failed")
-        if status == "success":
-            record.finish(status, **values)
-        else:
-            meaning = LOADER_EXIT_MEANINGS.get(finished.returncode, f"exit code {finished.returncode}")
-            not_ok = [o for o in record.resources if o["status"] != "ok"]
-            record.finish(
-                status,
-                error_class=account_stats.get("error_class") or _error_class(not_ok),
-                error_message=account_stats.get("error")
-                or "; ".join(f"{o['resource']} {o['status']}: {o['message']}" for o in not_ok)
-                or f"{meaning} (exit code {finished.returncode})",
-                **values,
-            )
+        by_account = {entry.get("account"): entry for entry in stats}
+        unreported = []
+        for step, record in ready:
+            entry = by_account.get(step.account)
+            if entry is None and len(ready) > 1:
+                unreported.append((step, record))
+                continue
+            _finish_load(record, step, entry or {}, finished)
         with database.connect(self.target) as db:
             changes = schema_changes.changes_since(db, dataset, before)
-            runlog.write_schema_changes(db, self.run_id, step.name, changes)
+            runlog.write_schema_changes(db, self.run_id, first.name, changes)
         for schema_name, version, table, column, change in changes:
             log.warning("schema change in %s (v%s): %s %s %s", schema_name, version, change, table, column)
-        return record
+        return unreported
 
     def _transform(self, loads: list[runlog.StepRecord]) -> runlog.StepRecord:
         """`dbt build` of every mart (an account whose loads failed keeps its older rows); skipped if
@@ -231,15 +241,18 @@ class Runner:
 
     def _steps(self, load_steps: list[plan.LoadStep], transform: bool) -> list[runlog.StepRecord]:
         records = []
-        for step in load_steps:
+        for _, batch in itertools.groupby(load_steps, key=lambda step: (step.group.name, step.marketplace)):
+            batch = list(batch)
             if self.stop_signal:
-                record = self._stopped(step.name, "load")
+                done = [self._stopped(step.name, "load") for step in batch]
             else:
-                log.info("%s: %s", step.name, ", ".join(step.resources))
-                record = self._load(step)
+                for step in batch:
+                    log.info("%s: %s", step.name, ", ".join(step.resources))
+                done = self._load_together(batch)
+            for step, record in zip(batch, done, strict=True):
                 self._outcomes[(step.group.name, step.marketplace, step.account)] = record.status
-            records.append(record)
-            self._finished(record)
+                records.append(record)
+                self._finished(record)
         if transform:
             record = self._stopped("transform", "transform") if self.stop_signal else self._transform(records)
             records.append(record)
@@ -291,6 +304,37 @@ class Runner:
         if any(record.kind == "transform" and record.status == "success" for record in records):
             publish.publish_after_build(self.target)  # the server's read-only snapshot (DuckDB)
         return status
+
+
+def _finish_load(record: runlog.StepRecord, step: plan.LoadStep, entry: dict, finished: steps.Finished) -> None:
+    """`record` finished from the loader's result for its account (`entry`, empty when there is
+    none) and the process's exit code."""
+    record.resources = entry.get("resources", [])
+    values = {
+        "rows": entry.get("rows", {}),
+        "api_requests": entry.get("requests"),
+        "api_failed_requests": entry.get("failed"),
+        "api_retries": entry.get("retries"),
+        "api_throttled": entry.get("throttled"),
+        "peak_memory_mb": finished.peak_memory_mb,
+        "detail": f"resources: {', '.join(step.resources)}",
+    }
+    if entry.get("seconds") is not None:  # its own part of a process shared with other accounts
+        record.started_at = runlog.utcnow() - timedelta(seconds=entry["seconds"])
+    status = ACCOUNT_STATUSES.get(entry.get("status")) if entry else LOADER_STATUSES.get(finished.returncode)
+    if status == "success":
+        record.finish(status, **values)
+        return
+    meaning = LOADER_EXIT_MEANINGS.get(finished.returncode, f"exit code {finished.returncode}")
+    not_ok = [o for o in record.resources if o["status"] != "ok"]
+    record.finish(
+        status or "failed",
+        error_class=entry.get("error_class") or _error_class(not_ok),
+        error_message=entry.get("error")
+        or "; ".join(f"{o['resource']} {o['status']}: {o['message']}" for o in not_ok)
+        or f"{meaning} (exit code {finished.returncode})",
+        **values,
+    )
 
 
 def _error_class(not_ok: list[dict]) -> str:

@@ -8,10 +8,12 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from datetime import timedelta
 
 import pytest
 
+from devtools.soak import descendants
 from loaders.writer_lock import RunLock
 from sandbox import Sandbox, SandboxConfig
 from scripts import database, runlog
@@ -248,3 +250,30 @@ def test_sigterm_stops_the_run_between_steps_and_is_recorded(ops):
     assert steps["run"][0] == "interrupted"
     assert steps[f"load catalogue ozon/{account.client_id}"][0] == "success"  # the running step finished
     assert steps[f"load stock ozon/{account.client_id}"][:4:3] == ("skipped", "skipped: run stopped by SIGTERM")
+
+
+def test_accounts_share_a_loader_process_and_a_killed_one_costs_only_a_rerun(ops):
+    """The two accounts' catalogue loads run in one loader process; killed before it reported, each
+    account is loaded again in a process of its own, and the run succeeds."""
+    with Sandbox(SELLER) as sandbox:
+        sandbox.ozon.inject_delay("/v3/product/list", seconds=3)  # holds the shared process's first load
+        runner = subprocess.Popen(
+            [sys.executable, "-m", "scripts.run", "catalogue", "--no-transform"],
+            cwd=PROJECT_DIR,
+            env={**os.environ, **seller_env(sandbox)},
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for line in runner.stderr:  # the batch of both accounts has started
+            if "load catalogue ozon/outlet: " in line:
+                break
+        time.sleep(1)
+        shared = descendants(runner.pid)
+        for pid in shared:
+            os.kill(pid, signal.SIGKILL)
+        _, stderr = runner.communicate(timeout=300)
+    assert len(shared) == 1, "one loader process for both accounts"
+    assert runner.returncode == 0, stderr
+    assert stderr.count("loaded again on its own") == 2
+    steps = steps_of(latest_run_id())
+    assert steps["load catalogue ozon/shop"][0] == steps["load catalogue ozon/outlet"][0] == "success"
