@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import dlt
+import duckdb
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
@@ -129,18 +130,24 @@ class LoadResult:
     status: str = "complete"  # complete | partial | failed (loaders.outcomes.load_status)
 
 
-def destination(name: str, account: str):
-    """The destination `name` for the loads of `account`, with a staging dataset of its own."""
+@contextmanager
+def destination(name: str, account: str) -> Iterator[Any]:
+    """The destination `name` for the loads of `account`, with a staging dataset of its own. On
+    DuckDB, with one connection for the whole load: dlt would otherwise open the file for each of
+    its jobs and queries (about a third of a small load's time), and it never closes a connection
+    it was given. Closed when the load is over, so that the file is free for the next writer."""
     staging = {"staging_dataset_name_layout": STAGING_DATASET_LAYOUT.replace("{account}", account)}
-    if name == "duckdb":
-        path = config.duckdb_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        credentials = DuckDbCredentials(str(path))
-        credentials.global_config = duckdb_loader_config()
-        return duckdb_destination.duckdb(credentials=credentials, **staging)
     if name == "postgres":
-        return dlt.destinations.postgres(credentials=config.postgres_credentials(), **staging)
-    raise config.ConfigError(f"unknown destination {name!r}: use one of {', '.join(DESTINATIONS)}")
+        yield dlt.destinations.postgres(credentials=config.postgres_credentials(), **staging)
+        return
+    if name != "duckdb":
+        raise config.ConfigError(f"unknown destination {name!r}: use one of {', '.join(DESTINATIONS)}")
+    path = config.duckdb_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(path)) as connection:
+        credentials = DuckDbCredentials(connection)
+        credentials.global_config = duckdb_loader_config()
+        yield duckdb_destination.duckdb(credentials=credentials, **staging)
 
 
 def extracted_rows(trace) -> dict[str, int]:
@@ -212,52 +219,55 @@ def run(
     started = time.monotonic()
     progress = ResourceProgress(f"{marketplace.name} account {account.name}")
     apply_loader_settings(destination_name)
-    pipeline = dlt.pipeline(
-        pipeline_name=f"{marketplace.name}__{account.name}",
-        destination=destination(destination_name, account.name),
-        dataset_name=marketplace.dataset,
-        pipelines_dir=str(config.pipelines_dir()),
-        progress=progress,
-    )
-    if pipeline.has_pending_data:
-        # An earlier run failed in normalize or load; dlt would load that and extract nothing.
-        log.info("%s account %s: finishing the load an earlier run left pending", marketplace.name, account.name)
+    with destination(destination_name, account.name) as target:
+        pipeline = dlt.pipeline(
+            pipeline_name=f"{marketplace.name}__{account.name}",
+            destination=target,
+            dataset_name=marketplace.dataset,
+            pipelines_dir=str(config.pipelines_dir()),
+            progress=progress,
+        )
+        if pipeline.has_pending_data:
+            # An earlier run failed in normalize or load; dlt would load that and extract nothing.
+            log.info("%s account %s: finishing the load an earlier run left pending", marketplace.name, account.name)
+            normalize_and_load(pipeline, destination_name)
+        resync.bring_in_step(pipeline, f"{marketplace.name} account {account.name}")
+        prepared = _prepare(marketplace, account, pipeline, full_refresh)
+        source = prepared.source.with_resources(*resources) if resources else prepared.source
+        selected = tuple(source.selected_resources)
+        refresh = "drop_sources" if full_refresh else None
+        file_format = LOADER_FILE_FORMATS[destination_name]
+        rows: Counter[str] = Counter()
+        clients: list[ApiClient] = []
+        failures: dict[str, ResourceOutcome] = {}
+        windows: dict[str, tuple[str, int]] = {}
+        data_load_id = None
+        while True:
+            progress.watch(source)
+            with _memory_made_clear(destination_name):
+                info = pipeline.extract(source, refresh=refresh, loader_file_format=file_format)
+            data_load_id = data_load_id or (info.loads_ids[-1] if info.loads_ids else None)
+            rows.update(extracted_rows(pipeline.last_trace))
+            clients += prepared.clients
+            if prepared.outcomes:
+                failures.update(prepared.outcomes.failures)
+                outcomes.windows_merge(windows, prepared.outcomes.windows)
+            if not prepared.unfinished:
+                break
+            # A resource that read only part of its window (a marketplace caps what one load holds)
+            # goes on in a load of its own.
+            normalize_and_load(pipeline, destination_name)
+            left = sorted(prepared.unfinished)
+            log.info("%s account %s: %s continue in another load", marketplace.name, account.name, ", ".join(left))
+            prepared = _prepare(marketplace, account, pipeline, full_refresh=False)
+            source, refresh = prepared.source.with_resources(*left), None
+        resource_outcomes = outcomes.settle(selected, failures, marketplace.needs, windows)
+        # In the same load as the data (a package of its own, loaded after it): a second load would
+        # cost each account's load a normalize and a load step more.
+        pipeline.extract(
+            _outcomes_resource(account.name, resource_outcomes, data_load_id), loader_file_format=file_format
+        )
         normalize_and_load(pipeline, destination_name)
-    resync.bring_in_step(pipeline, f"{marketplace.name} account {account.name}")
-    prepared = _prepare(marketplace, account, pipeline, full_refresh)
-    source = prepared.source.with_resources(*resources) if resources else prepared.source
-    selected = tuple(source.selected_resources)
-    refresh = "drop_sources" if full_refresh else None
-    file_format = LOADER_FILE_FORMATS[destination_name]
-    rows: Counter[str] = Counter()
-    clients: list[ApiClient] = []
-    failures: dict[str, ResourceOutcome] = {}
-    windows: dict[str, tuple[str, int]] = {}
-    data_load_id = None
-    while True:
-        progress.watch(source)
-        with _memory_made_clear(destination_name):
-            info = pipeline.extract(source, refresh=refresh, loader_file_format=file_format)
-        data_load_id = data_load_id or (info.loads_ids[-1] if info.loads_ids else None)
-        rows.update(extracted_rows(pipeline.last_trace))
-        clients += prepared.clients
-        if prepared.outcomes:
-            failures.update(prepared.outcomes.failures)
-            outcomes.windows_merge(windows, prepared.outcomes.windows)
-        if not prepared.unfinished:
-            break
-        # A resource that read only part of its window (a marketplace caps what one load holds)
-        # goes on in a load of its own.
-        normalize_and_load(pipeline, destination_name)
-        left = sorted(prepared.unfinished)
-        log.info("%s account %s: %s continue in another load", marketplace.name, account.name, ", ".join(left))
-        prepared = _prepare(marketplace, account, pipeline, full_refresh=False)
-        source, refresh = prepared.source.with_resources(*left), None
-    resource_outcomes = outcomes.settle(selected, failures, marketplace.needs, windows)
-    # In the same load as the data (a package of its own, loaded after it): a second load would
-    # cost each account's load a normalize and a load step more.
-    pipeline.extract(_outcomes_resource(account.name, resource_outcomes, data_load_id), loader_file_format=file_format)
-    normalize_and_load(pipeline, destination_name)
     return LoadResult(
         marketplace=marketplace.name,
         account=account.name,
