@@ -61,10 +61,11 @@ LOADER_SETTINGS = {
 # dlt's own merge took 852 MB; Wildberries 605 -> 371 MB), in the same time; 64MB: 295 MB at
 # 30,000 and 369 MB at 100,000.
 # One thread: with both cores the merge took more memory (329 -> 398 MB for 4,000 -> 8,000
-# products; 293 -> 322 MB with one) in the same time. dlt opens and closes the database for every
-# load job (py-spy: a fifth of an Ozon load's wall time at 2,000 products); one connection for the
-# whole run saved those ~2 s but kept DuckDB's buffer pool across the jobs (+165 MB at 8,000
-# products), so each job keeps its own.
+# products; 293 -> 322 MB with one) in the same time. dlt would open and close the database for
+# every load job (py-spy: a fifth of an Ozon load's wall time at 2,000 products); a load keeps one
+# connection instead (`destination`), whose buffer pool, kept across the jobs, this limit bounds:
+# full load peaks 340 / 333 MB (Ozon / Wildberries) at 8,000 products, against 294 / 252 MB with a
+# connection per job.
 DEFAULT_DUCKDB_MEMORY_LIMIT = "128MB"
 # dlt merges through a staging dataset: a load copies its files into staging tables, truncated when
 # the load starts, then merges them into raw. By default (`<dataset>_staging`) every account of a
