@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import dlt
@@ -188,6 +190,25 @@ def _memory_made_clear(destination_name: str) -> Iterator[None]:
         raise
 
 
+def _remove_committed_leftovers(pipeline, label: str) -> None:
+    """dlt's normalize commits a package by renaming it into `load/normalized`, then deletes its
+    extracted copy (dlt logs "do not kill this process" in between). A kill there leaves the copy,
+    part deleted, and every later normalize of the pipeline fails on it (`FileNotFoundError` on its
+    `new_jobs`): the account would never load again. A copy whose package is already committed is
+    removed; the committed package is loaded as any pending one."""
+    working = Path(pipeline.working_dir)
+    extracted = working / "normalize" / "extracted"
+    committed = [working / "load" / folder for folder in ("normalized", "loaded")]
+    for copy in sorted(extracted.iterdir()) if extracted.is_dir() else ():
+        if any((folder / copy.name).is_dir() for folder in committed):
+            log.warning(
+                "%s: removed the leftover of package %s, normalized by a process killed while committing it",
+                label,
+                copy.name,
+            )
+            shutil.rmtree(copy)
+
+
 def _outcomes_resource(account: str, settled, data_load_id: str | None) -> Any:
     """One `resource_outcomes` row per resource of this run, naming the package of the data."""
     synced_at = config.now()
@@ -228,6 +249,7 @@ def run(
             pipelines_dir=str(config.pipelines_dir()),
             progress=progress,
         )
+        _remove_committed_leftovers(pipeline, f"{marketplace.name} account {account.name}")
         if pipeline.has_pending_data:
             # An earlier run failed in normalize or load; dlt would load that and extract nothing.
             log.info("%s account %s: finishing the load an earlier run left pending", marketplace.name, account.name)

@@ -1,14 +1,17 @@
 """A load killed part way through dlt's load step (kill -9) and finished by its account's next run
 loses nothing, though another account of the marketplace loaded in between: each account merges
-through a staging dataset of its own (loaders/pipeline.py, STAGING_DATASET_LAYOUT)."""
+through a staging dataset of its own (loaders/pipeline.py, STAGING_DATASET_LAYOUT). A load killed
+while dlt's normalize commits a package does not stop the account's later loads."""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
+from pathlib import Path
 
 import pytest
-from dlt.common.storages.load_storage import ParsedLoadJobFileName
+from dlt.common.storages.load_storage import LoadStorage, ParsedLoadJobFileName
 from dlt.load.load import Load
 
 from loaders.config import OzonAccount
@@ -82,3 +85,37 @@ def test_a_killed_load_finished_after_another_accounts_load_keeps_every_posting_
                 assert raw_lines(destination_name, table, account) == {
                     number: (line["sku"], line["quantity"]) for number, line in expected.items()
                 }, f"{account}'s {table} with one line each"
+
+
+def load_killed_while_committing(sandbox: Sandbox) -> None:
+    """shop0's orders load, killed as by kill -9 in dlt's normalize after it committed the data
+    package to the load storage, while it deleted the extracted copy (its jobs gone, the rest not)."""
+    commit = LoadStorage.commit_new_load_package
+
+    def commit_and_die(self, load_id, *args, **kwargs):
+        commit(self, load_id, *args, **kwargs)
+        extracted = Path(self.storage.storage_path).parent / "normalize" / "extracted" / load_id
+        shutil.rmtree(extracted / "new_jobs")
+        os._exit(KILLED)
+
+    LoadStorage.commit_new_load_package = commit_and_die
+    load_orders(sandbox, 0, "duckdb")
+
+
+def test_a_load_killed_while_normalize_commits_does_not_block_the_account(workdir, monkeypatch, caplog):
+    seller = SandboxConfig(seed=9, products=50, warehouses=5, history_days=8, accounts=1, rate_limit_rps=None)
+    with Sandbox(seller) as sandbox:
+        monkeypatch.setenv("LOADER_NOW", sandbox.clock.now().isoformat())
+        killed = multiprocessing.get_context("fork").Process(target=load_killed_while_committing, args=(sandbox,))
+        killed.start()
+        killed.join()
+        assert killed.exitcode == KILLED, "the load was killed in its normalize step"
+
+        load_orders(sandbox, 0, "duckdb")
+
+        assert "removed the leftover of package" in caplog.text
+        for scheme, table in (("fbo", "postings_fbo"), ("fbs", "postings_fbs")):
+            expected = truth_lines(sandbox, scheme, 0)
+            assert raw_lines("duckdb", table, SHOPS[0]) == {
+                number: (line["sku"], line["quantity"]) for number, line in expected.items()
+            }
