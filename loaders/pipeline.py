@@ -267,8 +267,7 @@ def run(
         data_load_id = None
         while True:
             progress.watch(source)
-            with _memory_made_clear(destination_name):
-                info = pipeline.extract(source, refresh=refresh, loader_file_format=file_format)
+            info = pipeline.extract(source, refresh=refresh, loader_file_format=file_format)
             data_load_id = data_load_id or (info.loads_ids[-1] if info.loads_ids else None)
             rows.update(extracted_rows(pipeline.last_trace))
             clients += prepared.clients

@@ -10,9 +10,9 @@ quality issues). A read is troubled too when a field the models read, which this
 records had before, is missing from every record of an answer page (`Read.check_fields`): the
 records are stored as sent, and the open window reads them again with the field (a posting
 returned on its last day inside the look-back would otherwise stay cancelled); a field still
-missing after the retries is no longer waited for. Each read's window and quarantined rows go to `resource_outcomes`
-(`window_since`, `quarantined_rows`), from which the quality models tell a quarantined row that a
-later clean read of its window replaced from one still waiting or given up.
+missing after the retries is no longer waited for. Each read's window and quarantined rows go to
+`resource_outcomes` (`window_since`, `quarantined_rows`), from which the quality models tell a
+quarantined row that a later clean read of its window replaced from one still waiting or given up.
 
 Window beginnings are compared as text: each resource writes them in one fixed format.
 """

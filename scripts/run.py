@@ -149,16 +149,15 @@ class Runner:
                 self._write(record)
                 ready.append((step, record))
             records.append(record)
-        unreported = self._load_accounts(ready)
-        if len(ready) > 1:
-            for step, record in unreported:
-                log.info("%s: loaded again on its own (the shared loader process did not report on it)", step.name)
-                self._load_accounts([(step, record)])
+        for step, record in self._load_accounts(ready):
+            log.info("%s: loaded again on its own (the shared loader process did not report on it)", step.name)
+            self._load_accounts([(step, record)])
         return records
 
     def _load_accounts(self, ready: list[tuple[plan.LoadStep, runlog.StepRecord]]) -> list:
         """One loader process for `ready` (steps of one group and marketplace); fills in their
-        records. Returns the (step, record) pairs of the accounts it has no result for."""
+        records. Returns the (step, record) pairs of the accounts it has no result for, when it
+        loaded several (a process of one account is judged by its exit code)."""
         if not ready:
             return []
         first = ready[0][0]
