@@ -39,12 +39,7 @@ summed as (
         sum(unioned.in_transit_quantity) as in_transit_quantity
     from unioned
     inner join first_loads
-        on
-            unioned.marketplace = first_loads.marketplace
-            and unioned.account = first_loads.account
-            and unioned.snapshot_source = first_loads.snapshot_source
-            and unioned.snapshot_at = first_loads.snapshot_at
-            and unioned.load_id = first_loads.load_id
+        using (marketplace, account, snapshot_source, snapshot_at, load_id)
     group by
         unioned.marketplace,
         unioned.account,

@@ -68,12 +68,7 @@ carried as (
         ) as observed_date
     from spine
     left join day_closing
-        on
-            spine.product_key = day_closing.product_key
-            and spine.warehouse_key = day_closing.warehouse_key
-            and spine.stock_type = day_closing.stock_type
-            and spine.snapshot_source = day_closing.snapshot_source
-            and spine.business_date = day_closing.business_date
+        using (product_key, warehouse_key, stock_type, snapshot_source, business_date)
 )
 
 select

@@ -6,14 +6,7 @@ with outcomes as (
     {%- for marketplace in ['ozon', 'wildberries'] if marketplace_enabled(marketplace) %}
         select
             '{{ marketplace }}' as marketplace,
-            account,
-            resource,
-            status,
-            http_status,
-            endpoint,
-            message,
-            synced_at,
-            load_id
+            *
         from {{ ref('stg_' ~ marketplace ~ '__resource_outcomes') }}
         {%- if not loop.last %}
             union all
@@ -59,10 +52,7 @@ newest_run_status as (
         sum(case when outcomes.status <> 'ok' then 1 else 0 end) > 0 as is_partial
     from outcomes
     inner join newest_runs
-        on
-            outcomes.marketplace = newest_runs.marketplace
-            and outcomes.account = newest_runs.account
-            and outcomes.load_id = newest_runs.load_id
+        using (marketplace, account, load_id)
     group by outcomes.marketplace, outcomes.account
 )
 
@@ -81,10 +71,7 @@ select
     newest_run_status.is_partial
 from ranked as last_attempt
 left join last_ok
-    on
-        last_attempt.marketplace = last_ok.marketplace
-        and last_attempt.account = last_ok.account
-        and last_attempt.resource = last_ok.resource
+    using (marketplace, account, resource)
 inner join newest_run_status
     on
         last_attempt.marketplace = newest_run_status.marketplace

@@ -32,8 +32,4 @@ select
     ) = 1 as is_latest
 from source_rows
 left join flagged_rows
-    on
-        source_rows.marketplace = flagged_rows.marketplace
-        and source_rows.account = flagged_rows.account
-        and source_rows.source_table = flagged_rows.source_table
-        and source_rows.load_id = flagged_rows.load_id
+    using (marketplace, account, source_table, load_id)

@@ -136,10 +136,7 @@ not_in_catalogue as (
         max(sightings.synced_at) as synced_at
     from sightings
     left join catalogue
-        on
-            sightings.account = catalogue.account
-            and sightings.nm_id = catalogue.nm_id
-            and sightings.tech_size = catalogue.tech_size
+        using (account, nm_id, tech_size)
     where catalogue.nm_id is null
     group by sightings.account, sightings.nm_id, sightings.tech_size
 ),

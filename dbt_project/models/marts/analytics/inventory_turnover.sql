@@ -129,15 +129,9 @@ measured as (
     from positions
     cross join as_of
     left join window_days
-        on
-            positions.product_key = window_days.product_key
-            and positions.location_level = window_days.location_level
-            and positions.location_key = window_days.location_key
+        using (product_key, location_level, location_key)
     left join history
-        on
-            positions.product_key = history.product_key
-            and positions.location_level = history.location_level
-            and positions.location_key = history.location_key
+        using (product_key, location_level, location_key)
 )
 
 select

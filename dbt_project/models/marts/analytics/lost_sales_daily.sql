@@ -45,10 +45,7 @@ lost as (
         ) as lost_units
     from window_days
     inner join window_sales
-        on
-            window_days.product_key = window_sales.product_key
-            and window_days.location_level = window_sales.location_level
-            and window_days.location_key = window_sales.location_key
+        using (product_key, location_level, location_key)
 )
 
 select

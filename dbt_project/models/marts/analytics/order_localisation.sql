@@ -36,10 +36,7 @@ lines as (
     from {{ ref('fact_orders') }} as order_lines
     cross join as_of
     left join destinations
-        on
-            order_lines.marketplace = destinations.marketplace
-            and order_lines.account = destinations.account
-            and order_lines.order_id = destinations.order_id
+        using (marketplace, account, order_id)
     left join {{ ref('dim_warehouses') }} as warehouse_dim
         on order_lines.warehouse_key = warehouse_dim.warehouse_key
     where

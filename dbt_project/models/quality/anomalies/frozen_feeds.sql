@@ -94,10 +94,7 @@ moving as (
         sum(orders.quantity) as units_ordered
     from stretch_bounds
     inner join source_warehouses
-        on
-            stretch_bounds.marketplace = source_warehouses.marketplace
-            and stretch_bounds.account = source_warehouses.account
-            and stretch_bounds.snapshot_source = source_warehouses.snapshot_source
+        using (marketplace, account, snapshot_source)
     inner join {{ ref('fact_orders') }} as orders
         on
             source_warehouses.marketplace = orders.marketplace
@@ -125,9 +122,5 @@ select
     moving.units_ordered
 from stretch_bounds
 inner join moving
-    on
-        stretch_bounds.marketplace = moving.marketplace
-        and stretch_bounds.account = moving.account
-        and stretch_bounds.snapshot_source = moving.snapshot_source
-        and stretch_bounds.stretch_number = moving.stretch_number
+    using (marketplace, account, snapshot_source, stretch_number)
 where stretch_bounds.identical_snapshots >= {{ var('frozen_feed_syncs') }}

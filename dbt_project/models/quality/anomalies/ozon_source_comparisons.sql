@@ -105,11 +105,7 @@ ozon_pairs as (
         by_warehouse.quantity as observed_quantity
     from ozon_v4 as v4
     full outer join ozon_by_warehouse as by_warehouse
-        on
-            v4.account = by_warehouse.account
-            and v4.load_id = by_warehouse.load_id
-            and v4.product_id = by_warehouse.product_id
-            and v4.comparison = by_warehouse.comparison
+        using (account, load_id, product_id, comparison)
     left join ozon_listed as listed
         on
             coalesce(v4.account, by_warehouse.account) = listed.account
@@ -123,13 +119,4 @@ ozon_pairs as (
     where listed.product_id is not null or v4_loads.load_id is null
 )
 
-select
-    marketplace,
-    comparison,
-    account,
-    load_id,
-    product_key,
-    snapshot_at,
-    expected_quantity,
-    observed_quantity
-from ozon_pairs
+select * from ozon_pairs

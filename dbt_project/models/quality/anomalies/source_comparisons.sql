@@ -42,11 +42,7 @@ compared as (
         end as observed_quantity
     from paired
     inner join loads
-        on
-            paired.marketplace = loads.marketplace
-            and paired.comparison = loads.comparison
-            and paired.account = loads.account
-            and paired.load_id = loads.load_id
+        using (marketplace, comparison, account, load_id)
 ),
 
 levels as (

@@ -104,10 +104,7 @@ explained as (
             as units_supplied
     from transitions
     inner join sources
-        on
-            transitions.marketplace = sources.marketplace
-            and transitions.account = sources.account
-            and transitions.snapshot_source = sources.snapshot_source
+        using (marketplace, account, snapshot_source)
     left join {{ ref('dim_products') }} as products
         on transitions.product_key = products.product_key
     left join ordered

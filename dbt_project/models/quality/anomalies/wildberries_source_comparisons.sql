@@ -70,10 +70,7 @@ wildberries_analytics as (
         sum(sized.available_quantity) as quantity
     from wildberries_analytics_sized as sized
     left join wildberries_unmapped_cards as unmapped
-        on
-            sized.account = unmapped.account
-            and sized.load_id = unmapped.load_id
-            and sized.nm_id = unmapped.nm_id
+        using (account, load_id, nm_id)
     group by
         sized.account,
         sized.load_id,
@@ -93,19 +90,7 @@ wildberries_pairs as (
         analytics.quantity as observed_quantity
     from wildberries_remains as remains
     full outer join wildberries_analytics as analytics
-        on
-            remains.account = analytics.account
-            and remains.load_id = analytics.load_id
-            and remains.product_key = analytics.product_key
+        using (account, load_id, product_key)
 )
 
-select
-    marketplace,
-    comparison,
-    account,
-    load_id,
-    product_key,
-    snapshot_at,
-    expected_quantity,
-    observed_quantity
-from wildberries_pairs
+select * from wildberries_pairs

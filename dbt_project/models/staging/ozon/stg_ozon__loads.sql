@@ -1,10 +1,2 @@
-with source as (
-    {{ raw_table('ozon', '_dlt_loads') }}
-)
-
-select
-    load_id,
-    schema_name,
-    status = 0 as is_completed,
-    inserted_at as loaded_at
-from source
+-- dlt's record of each load of this marketplace (macros/loader_tables.sql).
+{{ staged_loads('ozon') }}
