@@ -36,6 +36,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
 
 
+# Modules whose tests share the session's `seller` (tests/support/serving.py): one worker runs them all,
+# so that the seller is loaded and built once, not once per worker.
+SHARED_SELLER_MODULES = "tests/serving/"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadscope` (pyproject.toml) with the modules of the shared seller as one scope."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedSellerScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return SHARED_SELLER_MODULES if nodeid.startswith(SHARED_SELLER_MODULES) else super()._split_scope(nodeid)
+
+    return SharedSellerScheduling(config, log)
+
+
 @pytest.fixture
 def workdir(tmp_path, monkeypatch) -> dict[str, str]:
     """DuckDB file, dlt state and dbt output of this test live in its own temporary folder."""

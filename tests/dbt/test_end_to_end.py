@@ -7,26 +7,13 @@ from collections import Counter
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from sandbox import Sandbox, SandboxConfig
-from scripts import database, steps
+from scripts import steps
+from tests.support.destinations import query
 from tests.support.velocity_truth import expected_ads, ozon_units
 
 SELLER = SandboxConfig(seed=11, products=150, warehouses=8, archived_share=0.15, unknown_warehouses=1, history_days=10)
 MOSCOW = ZoneInfo("Europe/Moscow")
-
-
-def query(destination: str, sql: str) -> list[tuple]:
-    with database.connect(destination, read_only=True) as db:
-        return db.execute(sql)
-
-
-@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
-def destination(request, workdir):
-    if request.param == "postgres":
-        request.getfixturevalue("postgres_database")
-    return request.param
 
 
 DAYS_OF_SNAPSHOTS = 9  # daily stock: the day before a 7-day window gives its first opening stock

@@ -8,10 +8,9 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from sandbox import Sandbox, SandboxConfig
-from scripts import database, steps
+from scripts import steps
+from tests.support.destinations import query
 from tests.support.velocity_truth import expected_ads
 
 SCALE = 600  # the sandbox's limits and the loader's pacing, both 600 times looser
@@ -23,18 +22,6 @@ DAILY_RESOURCES = ("orders", "sales", "warehouse_remains", "wb_warehouse_stocks"
 CANONICAL = {"Склад WB РФ": "СКЛАД_WB_РФ", "Склад WB СГТ РФ": "СКЛАД_WB_СГТ_РФ", "Минск": "МИНСК"}
 WB_ONLY = {"MARKETPLACES": "wildberries"}
 MOSCOW = ZoneInfo("Europe/Moscow")
-
-
-def query(destination: str, sql: str) -> list[tuple]:
-    with database.connect(destination, read_only=True) as db:
-        return db.execute(sql)
-
-
-@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
-def destination(request, workdir):
-    if request.param == "postgres":
-        request.getfixturevalue("postgres_database")
-    return request.param
 
 
 def load_days(sandbox: Sandbox, destination: str) -> list[datetime]:

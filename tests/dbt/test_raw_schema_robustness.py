@@ -12,9 +12,8 @@ from __future__ import annotations
 import os
 import subprocess
 
-import pytest
-
 from scripts import database, steps
+from tests.support.destinations import query
 
 BOTH = {"MARKETPLACES": "ozon,wildberries"}
 FIRST_LOAD, SECOND_LOAD = "1767225600.000001", "1767229200.000002"  # 2026-01-01 00:00 and 01:00 UTC
@@ -81,13 +80,6 @@ insert into raw_wildberries.cards values (
 """
 
 
-@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
-def destination(request, workdir):
-    if request.param == "postgres":
-        request.getfixturevalue("postgres_database")
-    return request.param
-
-
 def build(destination: str) -> str:
     """`dbt build` as a scheduled run does it (no unit tests: they do not read the database); its output."""
     env = steps.environment({"DBT_TARGET_PATH": os.environ["DBT_TARGET_PATH"], **BOTH})
@@ -95,11 +87,6 @@ def build(destination: str) -> str:
     completed = subprocess.run(command, cwd=steps.PROJECT_DIR, env=env, capture_output=True, text=True, check=False)
     assert completed.returncode == 0, completed.stdout[-6000:] + completed.stderr[-2000:]
     return completed.stdout
-
-
-def query(destination: str, sql: str) -> list[tuple]:
-    with database.connect(destination, read_only=True) as db:
-        return db.execute(sql)
 
 
 def test_builds_on_a_database_without_raw_tables(destination):

@@ -7,26 +7,13 @@ import os
 import statistics
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from sandbox import Sandbox, SandboxConfig
-from scripts import database, steps
+from scripts import steps
+from tests.support.destinations import query
 from tests.support.velocity_truth import ozon_units, window_units
 
 SELLER = SandboxConfig(seed=19, products=60, warehouses=5, history_days=90)
 MOSCOW = ZoneInfo("Europe/Moscow")
-
-
-@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
-def destination(request, workdir):
-    if request.param == "postgres":
-        request.getfixturevalue("postgres_database")
-    return request.param
-
-
-def query(destination: str, sql: str) -> list[tuple]:
-    with database.connect(destination, read_only=True) as db:
-        return db.execute(sql)
 
 
 def by_pair(destination: str, column: str) -> dict[tuple, int]:
