@@ -1,7 +1,7 @@
 """The soak's checks (`devtools/soak.py`): the marts against the sandbox's truth, health and reconcile.
 
 Each figure is a Counter keyed by what identifies a row, so a missing, extra or different row shows as
-a mismatch. The mapping of truth to marts is the end-to-end tests' (tests/test_end_to_end*.py):
+a mismatch. The mapping of truth to marts is the end-to-end tests' (tests/dbt/test_end_to_end*.py):
 Ozon FBO stock per product × canonical warehouse (`available`), FBS and rFBS stock per product under
 the seller's aggregate warehouse (present − reserved), Wildberries FBW stock per size × warehouse as
 served (masked names, summed); order lines per posting line (Ozon) or srid (Wildberries, the ones WB
