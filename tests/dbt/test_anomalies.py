@@ -14,6 +14,7 @@ from sandbox.ozon import ANALYTICS_STOCKS, PRODUCT_STOCKS
 from sandbox.wildberries import REMAINS_CREATE, remains_rows
 from scripts import alerts, database, steps
 from tests.support.operations import BOT_TOKEN
+from tests.support.sandbox_fixtures import ozon_env, wb_env
 
 WB_SCALE = 600  # the WB sandbox's limits and the loader's pacing, both 600 times looser
 # /v4/product/info/stocks with FBO rows as before Ozon's change: the frozen /v4 feed must still have an
@@ -94,7 +95,7 @@ def load_with_anomalies(sb: Sandbox) -> str:
     """SYNCS loads of Ozon and of WB 12 simulated hours apart; the Ozon /v4 stock feed and the WB
     warehouse_remains report frozen from FREEZE_AT_SYNC, the fullest Ozon warehouse dropping 40 %
     before DROP_AT_SYNC; returns that warehouse."""
-    account, wb_account = sb.ozon.accounts[0], sb.wildberries.accounts[0]
+    account = sb.ozon.accounts[0]
     dropped = ""
     for sync in range(SYNCS):
         if sync == FREEZE_AT_SYNC:
@@ -104,22 +105,13 @@ def load_with_anomalies(sb: Sandbox) -> str:
             stock = sb.ozon.truth(account.client_id).fbo_available_by_warehouse()
             dropped = max(stock, key=stock.get)
             sb.ozon.stock_drop(dropped, share=0.4)
-        env = {
-            "OZON_API_BASE_URL": sb.ozon.base_url,
-            "OZON_CLIENT_ID": account.client_id,
-            "OZON_API_KEY": account.api_key,
-            "OZON_ACCOUNT_NAME": "shop",
-            "LOADER_NOW": sb.clock.now().isoformat(),
-        }
-        steps.load("ozon", "duckdb", env, *(() if sync == 0 else ("--resources", *STOCK_RESOURCES)))
-        wb_env = {
-            "WB_API_BASE_URL": sb.wildberries.base_url,
-            "WB_API_TOKEN": wb_account.token,
-            "WB_ACCOUNT_NAME": "shop",
-            "WB_RATE_LIMIT_SCALE": str(WB_SCALE),
-            "LOADER_NOW": sb.clock.now().isoformat(),
-        }
-        steps.load("wildberries", "duckdb", wb_env, *(() if sync == 0 else ("--resources", *WB_STOCK_RESOURCES)))
+        steps.load("ozon", "duckdb", ozon_env(sb, "shop"), *(() if sync == 0 else ("--resources", *STOCK_RESOURCES)))
+        steps.load(
+            "wildberries",
+            "duckdb",
+            wb_env(sb, scale=WB_SCALE),
+            *(() if sync == 0 else ("--resources", *WB_STOCK_RESOURCES)),
+        )
         sb.clock.advance(timedelta(hours=12))
     return dropped
 

@@ -19,6 +19,7 @@ from sandbox.ozon_data import OzonTruth
 from scripts import steps
 from tests.support.destinations import query
 from tests.support.postgres import throwaway_database
+from tests.support.sandbox_fixtures import ozon_env
 from tests.support.velocity_truth import expected_ads, expected_lost_sales, ozon_units
 
 # Six times the usual demand: enough locations run out within the short window.
@@ -38,17 +39,10 @@ DAILY_RESOURCES = ("product_stocks", "analytics_stocks", "postings_fbo", "postin
 def load_days(sandbox: Sandbox, destination: str) -> list[datetime]:
     """A full load, then stock and orders once a simulated day, as cron would run them; returns
     the (simulated) times of the loads."""
-    account = sandbox.ozon.accounts[0]
     loaded_at = []
     for day in range(DAYS_OF_SNAPSHOTS):
         loaded_at.append(sandbox.clock.now())
-        env = {
-            "OZON_API_BASE_URL": sandbox.ozon.base_url,
-            "OZON_CLIENT_ID": account.client_id,
-            "OZON_API_KEY": account.api_key,
-            "LOADER_NOW": sandbox.clock.now().isoformat(),
-        }
-        steps.load("ozon", destination, env, *(() if day == 0 else ("--resources", *DAILY_RESOURCES)))
+        steps.load("ozon", destination, ozon_env(sandbox), *(() if day == 0 else ("--resources", *DAILY_RESOURCES)))
         if day < DAYS_OF_SNAPSHOTS - 1:
             sandbox.clock.advance(timedelta(days=1))
     return loaded_at

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sandbox import Sandbox, SandboxConfig
 from scripts import steps
 from tests.support.destinations import query
+from tests.support.sandbox_fixtures import wb_env
 from tests.support.velocity_truth import expected_ads
 
 SCALE = 600  # the sandbox's limits and the loader's pacing, both 600 times looser
@@ -26,18 +27,15 @@ MOSCOW = ZoneInfo("Europe/Moscow")
 
 def load_days(sandbox: Sandbox, destination: str) -> list[datetime]:
     """A full load, then stock and orders once a simulated day; returns the times of the loads."""
-    account = sandbox.wildberries.accounts[0]
     loaded_at = []
     for day in range(DAYS_OF_SNAPSHOTS):
         loaded_at.append(sandbox.clock.now())
-        env = {
-            "WB_API_BASE_URL": sandbox.wildberries.base_url,
-            "WB_API_TOKEN": account.token,
-            "WB_ACCOUNT_NAME": "shop",
-            "WB_RATE_LIMIT_SCALE": str(SCALE),
-            "LOADER_NOW": sandbox.clock.now().isoformat(),
-        }
-        steps.load("wildberries", destination, env, *(() if day == 0 else ("--resources", *DAILY_RESOURCES)))
+        steps.load(
+            "wildberries",
+            destination,
+            wb_env(sandbox, scale=SCALE),
+            *(() if day == 0 else ("--resources", *DAILY_RESOURCES)),
+        )
         if day < DAYS_OF_SNAPSHOTS - 1:
             sandbox.clock.advance(timedelta(days=1))
     return loaded_at

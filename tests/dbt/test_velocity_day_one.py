@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sandbox import Sandbox, SandboxConfig
 from scripts import steps
 from tests.support.destinations import query
+from tests.support.sandbox_fixtures import ozon_env
 from tests.support.velocity_truth import ozon_units, window_units
 
 SELLER = SandboxConfig(seed=19, products=60, warehouses=5, history_days=90)
@@ -32,13 +33,7 @@ def by_pair(destination: str, column: str) -> dict[tuple, int]:
 def test_a_first_run_gives_velocity_alerts_and_a_plan(destination):
     with Sandbox(SELLER) as sandbox:
         account = sandbox.ozon.accounts[0]
-        env = {
-            "OZON_API_BASE_URL": sandbox.ozon.base_url,
-            "OZON_CLIENT_ID": account.client_id,
-            "OZON_API_KEY": account.api_key,
-            "LOADER_NOW": sandbox.clock.now().isoformat(),
-        }
-        steps.load("ozon", destination, env)
+        steps.load("ozon", destination, ozon_env(sandbox))
         order_lines = sandbox.ozon.truth(account.client_id).order_lines
         as_of = sandbox.clock.now().astimezone(MOSCOW).date()
     steps.dbt("build", destination, {"DBT_TARGET_PATH": os.environ["DBT_TARGET_PATH"]})

@@ -9,6 +9,7 @@ import os
 
 from sandbox import Sandbox, SandboxConfig
 from scripts import database, steps
+from tests.support.sandbox_fixtures import ozon_env
 
 SELLER = SandboxConfig(seed=3, products=40, warehouses=5, archived_share=0.1, history_days=3)
 
@@ -21,15 +22,15 @@ def query(sql: str) -> list[tuple]:
 def test_fbo_stock_from_analytics_only_and_no_comparable_source(workdir):
     with Sandbox(SELLER) as sandbox:
         account = sandbox.ozon.accounts[0]
-        env = {
-            "OZON_API_BASE_URL": sandbox.ozon.base_url,
-            "OZON_CLIENT_ID": account.client_id,
-            "OZON_API_KEY": account.api_key,
-            "OZON_ACCOUNT_NAME": "shop",
-            "LOADER_NOW": sandbox.clock.now().isoformat(),
-        }
         steps.load(
-            "ozon", "duckdb", env, "--resources", "product_list_items", "products", "product_stocks", "analytics_stocks"
+            "ozon",
+            "duckdb",
+            ozon_env(sandbox, "shop"),
+            "--resources",
+            "product_list_items",
+            "products",
+            "product_stocks",
+            "analytics_stocks",
         )
         truth = sandbox.ozon.truth(account.client_id)
     steps.dbt(

@@ -19,6 +19,7 @@ from sandbox import Sandbox, SandboxConfig
 from scripts import database, runlog
 from scripts.steps import PROJECT_DIR
 from tests.support.operations import isolated_ops, query, run_script
+from tests.support.sandbox_fixtures import ozon_env
 
 SELLER = SandboxConfig(seed=3, products=40, warehouses=4, archived_share=0.1, accounts=2, history_days=3)
 WRONG_KEY = "wrong-key-0f9e8d7c"
@@ -188,13 +189,7 @@ def test_a_killed_runs_stale_lock_is_reported_and_cleared(ops):
 
     # (`make health` would clear it too: tests/operations/test_health.py)
     with Sandbox(SandboxConfig(seed=4, products=10, warehouses=2)) as sandbox:
-        account = sandbox.ozon.accounts[0]
-        env = {
-            "OZON_API_BASE_URL": sandbox.ozon.base_url,
-            "OZON_CLIENT_ID": account.client_id,
-            "OZON_API_KEY": account.api_key,
-        }
-        done = run_script("scripts.run", "catalogue", "--no-transform", env=env)
+        done = run_script("scripts.run", "catalogue", "--no-transform", env=ozon_env(sandbox))
     assert done.returncode == 0, done.stderr[-3000:]
     assert "cleared a stale lock of run 20200101T000000-dead00" in done.stderr
     assert query("select status from ops.run_log where run_id = '20200101T000000-dead00'") == [("killed",)]
@@ -205,11 +200,7 @@ def test_a_killed_runs_stale_lock_is_reported_and_cleared(ops):
 def test_the_run_log_lives_in_the_postgres_database_of_the_marts(ops, postgres_database):
     with Sandbox(SandboxConfig(seed=4, products=10, warehouses=2)) as sandbox:
         account = sandbox.ozon.accounts[0]
-        env = {
-            "OZON_API_BASE_URL": sandbox.ozon.base_url,
-            "OZON_CLIENT_ID": account.client_id,
-            "OZON_API_KEY": account.api_key,
-        }
+        env = ozon_env(sandbox)
         done = run_script("scripts.run", "catalogue", "--no-transform", "--target", "postgres", env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     with database.connect("postgres") as db:
@@ -228,11 +219,7 @@ def test_sigterm_stops_the_run_between_steps_and_is_recorded(ops):
     with Sandbox(SandboxConfig(seed=4, products=10, warehouses=2)) as sandbox:
         account = sandbox.ozon.accounts[0]
         sandbox.ozon.inject_delay("/v3/product/list", seconds=2)
-        env = {
-            "OZON_API_BASE_URL": sandbox.ozon.base_url,
-            "OZON_CLIENT_ID": account.client_id,
-            "OZON_API_KEY": account.api_key,
-        }
+        env = ozon_env(sandbox)
         runner = subprocess.Popen(
             [sys.executable, "-m", "scripts.run", "--no-transform"],
             cwd=PROJECT_DIR,

@@ -30,3 +30,28 @@ def wb_sandbox() -> Iterator[Sandbox]:
     its Ozon side has two accounts too."""
     with Sandbox(WB_FIXTURE_CONFIG) as sandbox:
         yield sandbox
+
+
+def ozon_env(sandbox: Sandbox, name: str | None = None, scale: float | None = None) -> dict[str, str]:
+    """A loader's settings for the sandbox's first Ozon account, at the sandbox's time: named `name`
+    (else the default account), its pacing divided by `scale` when given."""
+    account = sandbox.ozon.accounts[0]
+    env = {
+        "OZON_API_BASE_URL": sandbox.ozon.base_url,
+        "OZON_CLIENT_ID": account.client_id,
+        "OZON_API_KEY": account.api_key,
+        "LOADER_NOW": sandbox.clock.now().isoformat(),
+    }
+    env |= {"OZON_ACCOUNT_NAME": name} if name else {}
+    return env | ({"OZON_RATE_LIMIT_SCALE": str(scale)} if scale else {})
+
+
+def wb_env(sandbox: Sandbox, name: str = "shop", scale: float | None = None) -> dict[str, str]:
+    """A loader's settings for the sandbox's first Wildberries account, at the sandbox's time."""
+    env = {
+        "WB_API_BASE_URL": sandbox.wildberries.base_url,
+        "WB_API_TOKEN": sandbox.wildberries.accounts[0].token,
+        "WB_ACCOUNT_NAME": name,
+        "LOADER_NOW": sandbox.clock.now().isoformat(),
+    }
+    return env | ({"WB_RATE_LIMIT_SCALE": str(scale)} if scale else {})

@@ -21,6 +21,7 @@ from sandbox import Sandbox, SandboxConfig
 from serving import keys, publish
 from serving.settings import Settings
 from tests.support.operations import isolated_ops, run_script
+from tests.support.sandbox_fixtures import ozon_env, wb_env
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
@@ -59,19 +60,7 @@ class Seller:
             monkeypatch.setenv(name, value)
 
     def accounts(self) -> dict[str, str]:
-        ozon, wildberries = self.sandbox.ozon.accounts[0], self.sandbox.wildberries.accounts[0]
-        return {
-            "OZON_API_BASE_URL": self.sandbox.ozon.base_url,
-            "OZON_CLIENT_ID": ozon.client_id,
-            "OZON_API_KEY": ozon.api_key,
-            "OZON_ACCOUNT_NAME": "shop",
-            "OZON_RATE_LIMIT_SCALE": str(SCALE),
-            "WB_API_BASE_URL": self.sandbox.wildberries.base_url,
-            "WB_API_TOKEN": wildberries.token,
-            "WB_ACCOUNT_NAME": "shop",
-            "WB_RATE_LIMIT_SCALE": str(SCALE),
-            "LOADER_NOW": self.sandbox.clock.now().isoformat(),
-        }
+        return ozon_env(self.sandbox, "shop", SCALE) | wb_env(self.sandbox, "shop", SCALE)
 
     def run(self, target: str = "duckdb") -> None:
         """One scheduled run (loads of both accounts, dbt build, publication), then a simulated day passes."""
