@@ -8,6 +8,10 @@
 --     the day before) and it opened empty and sold nothing: a stock-out day;
 --   * null (unknown) on a day without sales before the account's stock history: the orders of a
 --     first run reach back further than any snapshot, and the marketplaces keep no stock history.
+-- A table: sales_velocity, lost_sales_daily, inventory_turnover and its tests read it (a view is
+-- computed again for each of them: at 100,000 products that is minutes under the memory limit).
+{{ config(materialized='table') }}
+
 with as_of as (
     select max(calendar_date) as as_of_date
     from {{ ref('int_calendar_days') }}

@@ -3,6 +3,9 @@
 -- in-transit units summed over stock types, next to the sales velocity of the same location over
 -- the planning window and the product's price. Covers every product × location that has stock now
 -- or sold in the velocity windows (a sold-out location has no stock row).
+-- A table: stock_alerts, replenishment_plan (three times, in its split) and inventory_turnover read it.
+{{ config(materialized='table') }}
+
 with warehouses as (
     select
         warehouse_key,

@@ -59,7 +59,7 @@ recommended as (
     where planned.average_daily_sales > 0
 ),
 
-ordered as (
+quantities as (
     select
         *,
         case
@@ -81,23 +81,15 @@ ordered as (
     from recommended
 ),
 
-split as (
+-- Each warehouse row next to its cluster's row (same product, marketplace and cluster name; none
+-- when the cluster has no row): a window over the rows, not a join of them with themselves.
+ordered as (
     select
-        warehouse_rows.product_key,
-        warehouse_rows.location_key,
-        cast(
-            warehouse_rows.average_daily_sales / warehouse_rows.cluster_warehouses_daily_sales as decimal(18, 6)
-        ) as cluster_demand_share,
-        ceil(
-            cluster_rows.order_quantity * warehouse_rows.average_daily_sales
-            / warehouse_rows.cluster_warehouses_daily_sales / warehouse_rows.pack_size
-        ) * warehouse_rows.pack_size as cluster_split_quantity
-    from ordered as warehouse_rows
-    inner join ordered as cluster_rows
-        on
-            warehouse_rows.product_key = cluster_rows.product_key
-            and warehouse_rows.marketplace || ':cluster:' || warehouse_rows.cluster_name = cluster_rows.location_key
-    where warehouse_rows.location_level = 'warehouse' and cluster_rows.location_level = 'cluster'
+        *,
+        max(case when location_level = 'cluster' then order_quantity end) over (
+            partition by product_key, marketplace, cluster_name
+        ) as cluster_order_quantity
+    from quantities
 )
 
 select
@@ -127,11 +119,17 @@ select
     ordered.pack_size,
     cast(ordered.order_quantity as integer) as order_quantity,
     ordered.urgency,
-    split.cluster_demand_share,
-    cast(split.cluster_split_quantity as integer) as cluster_split_quantity
+    case
+        when ordered.location_level = 'warehouse' and ordered.cluster_order_quantity is not null
+            then cast(ordered.average_daily_sales / ordered.cluster_warehouses_daily_sales as decimal(18, 6))
+    end as cluster_demand_share,
+    case
+        when ordered.location_level = 'warehouse' and ordered.cluster_order_quantity is not null
+            then cast(
+                ceil(
+                    ordered.cluster_order_quantity * ordered.average_daily_sales
+                    / ordered.cluster_warehouses_daily_sales / ordered.pack_size
+                ) * ordered.pack_size as integer
+            )
+    end as cluster_split_quantity
 from ordered
-left join split
-    on
-        ordered.location_level = 'warehouse'
-        and ordered.product_key = split.product_key
-        and ordered.location_key = split.location_key
