@@ -163,7 +163,9 @@ def test_cards_trash_holds_the_trashed_cards_and_completes_the_catalogue(wb, mon
     t, trashed = truth(wb), trashed_in_truth(wb)
     served = requests_since(wb, 0)
     assert served[(TRASH, 200)] == len(trashed) // 2 + 1 > 2, "paged to the short page"
-    assert not [key for key in served if key[1] == 429], f"cards and cards_trash share the Контент pacing: {served}"
+    # Only the content routes: a statistics 429 on a busy machine is retried and is another bucket's.
+    throttled = [key for key in served if key[1] == 429 and key[0].startswith("/content/")]
+    assert not throttled, f"cards and cards_trash share the Контент pacing: {served}"
     assert dict(rows("select nm_id, trashed_at from raw_wildberries.cards_trash")) == trashed
     sizes = rows(
         "select t.nm_id, s.chrt_id, s.tech_size, k.value from raw_wildberries.cards_trash t"
