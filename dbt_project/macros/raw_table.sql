@@ -82,11 +82,12 @@
 {%- endmacro %}
 
 {#- The rows of a dlt child table (a list inside an API object) with the keys of the object they
-    belong to: every declared column of `table_name`, the columns of `parent_table` named
-    in `parent_columns` ('account', or 'id as product_id' to rename one), and the parent's `_dlt_load_id` as load_id (child tables
-    have none of their own). `via` is the child's column that holds the parent's `_dlt_id`: `_dlt_parent_id`, or
-    `_dlt_root_id` for a list nested in a list. Both tables are read through raw_table, so a child
-    table dlt never created (the list was always empty) is no rows. -#}
+    belong to: every declared column of `table_name`, the columns of `parent_table` named in
+    `parent_columns` ('account', or 'id as product_id' to rename one), and the parent's
+    `_dlt_load_id` as load_id (child tables have none of their own). `via` is the child's column
+    that holds the parent's `_dlt_id`: `_dlt_parent_id`, or `_dlt_root_id` for a list nested in a
+    list. Both tables are read through raw_table, so a child table dlt never created (the list was
+    always empty) is no rows. -#}
 {% macro raw_child_table(source_name, table_name, parent_table, parent_columns, via='_dlt_parent_id') -%}
     select
         {%- for entry in parent_columns %}

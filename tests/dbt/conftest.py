@@ -7,7 +7,7 @@ import pytest
 
 @pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
 def destination(request, workdir) -> str:
-    """ "duckdb" with the test's own DuckDB file, or "postgres" with a database of its own."""
+    """The engine: DuckDB with the test's own file, or PostgreSQL with a database of its own."""
     if request.param == "postgres":
         request.getfixturevalue("postgres_database")
     return request.param

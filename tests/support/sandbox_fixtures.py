@@ -42,8 +42,11 @@ def ozon_env(sandbox: Sandbox, name: str | None = None, scale: float | None = No
         "OZON_API_KEY": account.api_key,
         "LOADER_NOW": sandbox.clock.now().isoformat(),
     }
-    env |= {"OZON_ACCOUNT_NAME": name} if name else {}
-    return env | ({"OZON_RATE_LIMIT_SCALE": str(scale)} if scale else {})
+    if name:
+        env["OZON_ACCOUNT_NAME"] = name
+    if scale:
+        env["OZON_RATE_LIMIT_SCALE"] = str(scale)
+    return env
 
 
 def wb_env(sandbox: Sandbox, name: str = "shop", scale: float | None = None) -> dict[str, str]:
@@ -54,4 +57,6 @@ def wb_env(sandbox: Sandbox, name: str = "shop", scale: float | None = None) -> 
         "WB_ACCOUNT_NAME": name,
         "LOADER_NOW": sandbox.clock.now().isoformat(),
     }
-    return env | ({"WB_RATE_LIMIT_SCALE": str(scale)} if scale else {})
+    if scale:
+        env["WB_RATE_LIMIT_SCALE"] = str(scale)
+    return env
