@@ -16,9 +16,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib
 import json
 import logging
 import sys
+import threading
+from collections.abc import Callable
+from typing import Any
 
 from loaders import cli, config, dlt_warnings
 from loaders.http import ApiAuthError, ApiError
@@ -30,6 +34,9 @@ from loaders.writer_lock import LockBusy, writer_lock
 log = logging.getLogger("loaders")
 
 EXIT_FAILED, EXIT_CONFIG, EXIT_AUTH, EXIT_PARTIAL, EXIT_BUSY = 1, 2, 3, 4, 75
+# Accounts of one process that load at a time: each waits on its own rate limits, so several
+# accounts together take about as long as the slowest, where one after another they took the sum.
+ACCOUNTS_AT_ONCE, DEFAULT_ACCOUNTS_AT_ONCE = "LOADER_ACCOUNTS_AT_ONCE", 4
 # Worst first: which code wins when accounts end differently.
 SEVERITY = (EXIT_CONFIG, EXIT_AUTH, EXIT_FAILED, EXIT_PARTIAL, 0)
 
@@ -68,38 +75,71 @@ def api_error_in(exc: BaseException) -> ApiError | None:
     return next((error for error in cli.causes(exc) if isinstance(error, ApiError)), None)
 
 
-def load_accounts(marketplace, accounts: list, destination: str, args: argparse.Namespace) -> tuple[int, list[dict]]:
-    """Load each account in turn; the worst exit code and each account's result (or error)."""
-    status, stats = 0, []
-    for account in accounts:
-        label = f"{marketplace.name} account {account.name}"
-        try:
-            result = run(marketplace, account, destination, tuple(args.resources or ()), args.full_refresh)
-        except Exception as exc:  # noqa: BLE001 - reported per account, then the exit code says it failed
-            api_error = api_error_in(exc)
-            reason = api_error or cli.describe(exc) or mask(f"{type(exc).__name__}: {exc}")
-            log.error("%s: load failed: %s", label, reason)
-            status = worse(status, EXIT_AUTH if isinstance(api_error, ApiAuthError) else EXIT_FAILED)
-            error = api_error or exc
-            stats.append({"account": account.name, "error_class": type(error).__name__, "error": mask(str(error))})
-            continue
-        stats.append(dataclasses.asdict(result))
-        status = worse(status, exit_code(result))
-        for table, rows in sorted(result.rows.items()):
-            log.info("%s: %s: %d rows", label, table, rows)
-        not_loaded = [f"{o['resource']} {o['status']}" for o in result.resources if o["status"] != "ok"]
-        log.log(
-            logging.WARNING if not_loaded else logging.INFO,
-            "%s: %s%s in %.1fs with %d requests (%d retries) into %s",
-            label,
-            result.status,
-            f" ({', '.join(not_loaded)})" if not_loaded else "",
-            result.seconds,
-            result.requests,
-            result.retries,
-            destination,
-        )
-    return status, stats
+def load_account(marketplace, account, destination: str, args: argparse.Namespace, alone: bool) -> tuple[int, dict]:
+    """Load one account (`alone`: no other at the same time); its exit code and its result (or
+    error), logged."""
+    label = f"{marketplace.name} account {account.name}"
+    try:
+        result = run(marketplace, account, destination, tuple(args.resources or ()), args.full_refresh, alone)
+    except Exception as exc:  # noqa: BLE001 - reported per account, then the exit code says it failed
+        api_error = api_error_in(exc)
+        reason = api_error or cli.describe(exc) or mask(f"{type(exc).__name__}: {exc}")
+        log.error("%s: load failed: %s", label, reason)
+        error = api_error or exc
+        code = EXIT_AUTH if isinstance(api_error, ApiAuthError) else EXIT_FAILED
+        return code, {"account": account.name, "error_class": type(error).__name__, "error": mask(str(error))}
+    for table, rows in sorted(result.rows.items()):
+        log.info("%s: %s: %d rows", label, table, rows)
+    not_loaded = [f"{o['resource']} {o['status']}" for o in result.resources if o["status"] != "ok"]
+    log.log(
+        logging.WARNING if not_loaded else logging.INFO,
+        "%s: %s%s in %.1fs with %d requests (%d retries) into %s",
+        label,
+        result.status,
+        f" ({', '.join(not_loaded)})" if not_loaded else "",
+        result.seconds,
+        result.requests,
+        result.retries,
+        destination,
+    )
+    return exit_code(result), dataclasses.asdict(result)
+
+
+def side_by_side(work: Callable[[Any], Any], items: list, at_once: int) -> list:
+    """`work(item)` for every item, at most `at_once` at a time, each in a thread; the results in the
+    items' order. Daemon threads: a Ctrl-C ends the process without waiting for them, as a kill would
+    (a load cut short is finished by the account's next run)."""
+    results: list = [None] * len(items)
+    turns = threading.BoundedSemaphore(at_once)
+
+    def one(index: int, item: Any) -> None:
+        with turns:
+            results[index] = work(item)
+
+    threads = [threading.Thread(target=one, args=pair, daemon=True) for pair in enumerate(items)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def load_accounts(
+    marketplace, accounts: list, destination: str, args: argparse.Namespace, at_once: int
+) -> tuple[int, list[dict]]:
+    """Load the accounts side by side, `at_once` at a time (they take turns with the database, see
+    loaders/pipeline.py); the worst exit code and each account's result (or error)."""
+    alone = at_once == 1 or len(accounts) == 1
+    if not alone:
+        # dlt imports pyarrow on first use (normalize's parquet writer) and elsewhere looks it up in
+        # sys.modules to tell Arrow items apart: an extract beside that first import found the module
+        # half initialised ("partially initialized module 'pyarrow'"). So it is imported before.
+        importlib.import_module("dlt.common.libs.pyarrow")
+    done = side_by_side(lambda account: load_account(marketplace, account, destination, args, alone), accounts, at_once)
+    status = 0
+    for code, _ in done:
+        status = worse(status, code)
+    return status, [stats for _, stats in done]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,12 +151,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         destination = config.target(args.destination)
         accounts = config.select_accounts(marketplace.accounts(), args.account)
+        at_once = config.whole_number(ACCOUNTS_AT_ONCE, DEFAULT_ACCOUNTS_AT_ONCE, 1, 64, "accounts")
     except config.ConfigError as exc:
         log.error("%s", exc)
         return EXIT_CONFIG
     try:
         with writer_lock(f"load-{args.marketplace}", config.now().isoformat()):
-            status, stats = load_accounts(marketplace, accounts, destination, args)
+            status, stats = load_accounts(marketplace, accounts, destination, args, at_once)
     except LockBusy as exc:
         log.error("%s", exc)
         return EXIT_BUSY

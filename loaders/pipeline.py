@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -78,6 +79,12 @@ DEFAULT_DUCKDB_MEMORY_LIMIT = "128MB"
 # staging dataset, which only its own pipeline writes, and that pipeline finishes a pending load
 # before it starts another.
 STAGING_DATASET_LAYOUT = "%s_staging_{account}"
+# The accounts of one loader process load side by side (loaders/__main__.py), so that one account's
+# wait on its rate limits is not the others' too; they take turns with the database (dlt's state and
+# schema read from it, normalize, load): DuckDB takes one writer, and two merges into the same raw
+# tables would conflict. Only the extract (the requests to the marketplace) runs outside the turn.
+# Re-entrant: finishing a pending load happens inside the turn that prepares the account.
+_database_turn = threading.RLock()
 
 
 def duckdb_loader_config() -> dict[str, Any]:
@@ -169,8 +176,8 @@ def extracted_rows(trace) -> dict[str, int]:
 
 
 def normalize_and_load(pipeline, destination_name: str) -> None:
-    """Normalize and load every package extracted so far, in one go."""
-    with _memory_made_clear(destination_name):
+    """Normalize and load every package extracted so far, in one go, in the database's turn."""
+    with _database_turn, _memory_made_clear(destination_name):
         pipeline.normalize()
         pipeline.load()
 
@@ -220,7 +227,8 @@ def _prepare(marketplace: Marketplace, account: Any, pipeline, full_refresh: boo
     """`marketplace.prepare(account)` with the raw columns the dbt models read declared on its
     resources (`loaders/raw_columns.py`); a full refresh drops the tables, so every one is declared."""
     prepared = marketplace.prepare(account)
-    typed = set() if full_refresh else raw_columns.typed_columns(pipeline, prepared.source.name)
+    with _database_turn:
+        typed = set() if full_refresh else raw_columns.typed_columns(pipeline, prepared.source.name)
     raw_columns.declare(prepared.source, marketplace.routed, typed)
     return prepared
 
@@ -231,30 +239,35 @@ def run(
     destination_name: str = "duckdb",
     resources: tuple[str, ...] | None = None,
     full_refresh: bool = False,
+    alone: bool = True,
 ) -> LoadResult:
-    """Load one account of `marketplace` into its raw dataset.
+    """Load one account of `marketplace` into its raw dataset (`alone`: no other load shares the
+    terminal, so progress lines are rewritten in place there).
 
     A resource that fails (see `loaders/outcomes.py`) costs only itself: the others load and
     commit, and the result's `resources` and `status` say what became of each. Raises only when
     the load itself fails (the database, dlt, the configuration).
     """
     started = time.monotonic()
-    progress = ResourceProgress(f"{marketplace.name} account {account.name}")
+    progress = ResourceProgress(f"{marketplace.name} account {account.name}", in_place=alone)
     apply_loader_settings(destination_name)
     with destination(destination_name, account.name) as target:
-        pipeline = dlt.pipeline(
-            pipeline_name=f"{marketplace.name}__{account.name}",
-            destination=target,
-            dataset_name=marketplace.dataset,
-            pipelines_dir=str(config.pipelines_dir()),
-            progress=progress,
-        )
-        _remove_committed_leftovers(pipeline, f"{marketplace.name} account {account.name}")
-        if pipeline.has_pending_data:
-            # An earlier run failed in normalize or load; dlt would load that and extract nothing.
-            log.info("%s account %s: finishing the load an earlier run left pending", marketplace.name, account.name)
-            normalize_and_load(pipeline, destination_name)
-        resync.bring_in_step(pipeline, f"{marketplace.name} account {account.name}")
+        with _database_turn:
+            pipeline = dlt.pipeline(
+                pipeline_name=f"{marketplace.name}__{account.name}",
+                destination=target,
+                dataset_name=marketplace.dataset,
+                pipelines_dir=str(config.pipelines_dir()),
+                progress=progress,
+            )
+            _remove_committed_leftovers(pipeline, f"{marketplace.name} account {account.name}")
+            if pipeline.has_pending_data:
+                # An earlier run failed in normalize or load; dlt would load that and extract nothing.
+                log.info(
+                    "%s account %s: finishing the load an earlier run left pending", marketplace.name, account.name
+                )
+                normalize_and_load(pipeline, destination_name)
+            resync.bring_in_step(pipeline, f"{marketplace.name} account {account.name}")
         prepared = _prepare(marketplace, account, pipeline, full_refresh)
         source = prepared.source.with_resources(*resources) if resources else prepared.source
         selected = tuple(source.selected_resources)

@@ -46,11 +46,14 @@ class ResourceProgress(Collector):
         stream: TextIO | None = None,
         interval: float | None = None,
         clock=time.monotonic,
+        in_place: bool = True,
     ) -> None:
+        """`in_place=False`: log lines even on a terminal (loads side by side would overwrite each
+        other's lines)."""
         self.step = None
         self.label = label
         self.stream = stream if stream is not None else sys.stderr
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.tty = in_place and bool(getattr(self.stream, "isatty", lambda: False)())
         self.interval = LOG_INTERVAL if interval is None else interval
         self.clock = clock
         self.counts: dict[str, _Counts] = {}

@@ -113,6 +113,17 @@ def test_terminal_lines_are_rewritten_in_place(workdir, monkeypatch):
     assert output.count("\n") == len(EXPECTED), "one terminal line per resource"
 
 
+def test_loads_side_by_side_log_lines_instead_of_sharing_the_terminal(workdir, caplog, monkeypatch):
+    terminal = FakeTerminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    with caplog.at_level(logging.INFO, logger="loaders.progress"):
+        run(TINY, Account(), alone=False)
+
+    assert terminal.getvalue() == "", "nothing drawn in place"
+    lines = [r.getMessage() for r in caplog.records if r.name == "loaders.progress"]
+    assert final_counts(lines) == EXPECTED
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = 0.0

@@ -433,6 +433,51 @@ def test_a_wrong_token_fails_only_its_account_and_no_token_is_logged(workdir, mo
     assert scalar("select count(distinct account) from raw_wildberries.orders") == 1
 
 
+def test_the_accounts_of_one_process_load_side_by_side_into_the_same_rows(workdir, tmp_path):
+    """Each account's requests go out while the other account loads (LOADER_ACCOUNTS_AT_ONCE=2), and
+    the raw rows are those of the same loads one after another (=1)."""
+    rows, orders = {}, {}
+    with Sandbox(SandboxConfig(seed=11, products=30, accounts=2, history_days=3, rate_limit_scale=SCALE)) as sandbox:
+        first, second = sandbox.wildberries.accounts
+        for at_once in (1, 2):
+            database = tmp_path / f"at_once_{at_once}.duckdb"
+            served = len(sandbox.wildberries.requests)
+            completed = run_cli(
+                {
+                    "WB_ACCOUNTS": "shop,outlet",
+                    "WB_SHOP_API_TOKEN": first.token,
+                    "WB_OUTLET_API_TOKEN": second.token,
+                    "WB_API_BASE_URL": sandbox.wildberries.base_url,
+                    "WB_RATE_LIMIT_SCALE": str(SCALE),
+                    "LOADER_NOW": sandbox.clock.now().isoformat(),
+                    "LOADER_ACCOUNTS_AT_ONCE": str(at_once),
+                    "DUCKDB_PATH": str(database),
+                    "DLT_PIPELINES_DIR": str(tmp_path / f"dlt_{at_once}"),
+                }
+            )
+            assert completed.returncode == 0, completed.stderr[-3000:]
+            orders[at_once] = [r.client_id for r in sandbox.wildberries.requests[served:]]
+            with duckdb.connect(str(database), read_only=True) as db:
+                rows[at_once] = {
+                    table: db.execute(
+                        f"select account, count(*) from raw_wildberries.{table} group by account order by account"
+                    ).fetchall()
+                    for table in ("cards", "orders", "sales", "warehouse_remains", "wb_warehouse_stocks")
+                }
+    names = (first.name, second.name)
+
+    def span(clients: list, name: str) -> tuple[int, int]:
+        positions = [index for index, client in enumerate(clients) if client == name]
+        return positions[0], positions[-1]
+
+    (_, first_ends), (second_starts, _) = span(orders[1], names[0]), span(orders[1], names[1])
+    assert first_ends < second_starts, "one at a time: the second account starts when the first is done"
+    (_, first_ends), (second_starts, _) = span(orders[2], names[0]), span(orders[2], names[1])
+    assert second_starts < first_ends, "side by side: the second account's requests start while the first loads"
+    assert rows[2] == rows[1]
+    assert all(len(counts) == 2 for counts in rows[2].values()), rows[2]
+
+
 def test_accounts_come_from_the_environment(monkeypatch):
     for name in list(os.environ):
         if name.startswith("WB_"):
