@@ -123,7 +123,7 @@ def test_a_frozen_feed_and_a_warehouse_drop_are_detected_and_alerted(receivers):
         secrets = (sb.ozon.accounts[0].api_key, sb.wildberries.accounts[0].token, BOT_TOKEN)
     build = ("--select", "+stock_anomalies", "--indirect-selection", "cautious")
     env = {"DBT_TARGET_PATH": os.environ["DBT_TARGET_PATH"], "MARKETPLACES": "ozon,wildberries"}
-    steps.dbt("build", "duckdb", env, *build)
+    steps.dbt("build", "duckdb", env, *build, *steps.SCHEDULED_BUILD)
 
     frozen = query(
         "select marketplace, account, snapshot_source, observed, is_latest from quality.stock_anomalies "

@@ -118,7 +118,7 @@ def faulted(tmp_path_factory):
         load_both(sandbox, env)
         ozon_truth = sandbox.ozon.truth(sandbox.ozon.accounts[0].client_id)
     spoiled = spoil_raw_rows(env["DUCKDB_PATH"])
-    steps.dbt("build", "duckdb", env)
+    steps.dbt("build", "duckdb", env, *steps.SCHEDULED_BUILD)
     return env, spoiled, ozon_truth
 
 

@@ -62,7 +62,9 @@ def test_wildberries_marts_match_what_the_sandbox_served(destination):
         first = sandbox.wildberries.truth(token, at=loaded_at[0])
         snapshots = {at.astimezone(MOSCOW).date(): sandbox.wildberries.truth(token, at=at) for at in loaded_at}
         as_of = sandbox.clock.now().astimezone(MOSCOW).date()
-    steps.dbt("build", destination, {"DBT_TARGET_PATH": os.environ["DBT_TARGET_PATH"], **WB_ONLY})
+    steps.dbt(
+        "build", destination, {"DBT_TARGET_PATH": os.environ["DBT_TARGET_PATH"], **WB_ONLY}, *steps.SCHEDULED_BUILD
+    )
 
     def product_key(row: dict) -> str:
         return f"wildberries:shop:{row['nm_id']}/{sizes[row['chrt_id']]}"

@@ -36,7 +36,7 @@ def test_a_first_run_gives_velocity_alerts_and_a_plan(destination):
         steps.load("ozon", destination, ozon_env(sandbox))
         order_lines = sandbox.ozon.truth(account.client_id).order_lines
         as_of = sandbox.clock.now().astimezone(MOSCOW).date()
-    steps.dbt("build", destination, {"DBT_TARGET_PATH": os.environ["DBT_TARGET_PATH"]})
+    steps.dbt("build", destination, {"DBT_TARGET_PATH": os.environ["DBT_TARGET_PATH"]}, *steps.SCHEDULED_BUILD)
 
     units = ozon_units(order_lines, as_of, window=30)
     for window in (14, 30):
