@@ -12,7 +12,6 @@ LOCK_HOLDER names this lock's run, so the loader knows its parent holds the lock
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import uuid
@@ -20,7 +19,7 @@ from pathlib import Path
 
 from loaders import cli, config
 from loaders.writer_lock import HOLDER_VARIABLE, LockBusy, RunLock
-from scripts import runlog
+from scripts import runlog, steps
 
 EXIT_BUSY = 75
 
@@ -37,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     run_id = f"{runlog.utcnow():%Y%m%dT%H%M%S}-{name}-{uuid.uuid4().hex[:6]}"
     try:
         with RunLock(run_id, runlog.utcnow().isoformat()):
-            env = {**os.environ, "TARGET": target, "DBT_TARGET": target, HOLDER_VARIABLE: run_id}
+            env = steps.environment({"TARGET": target, "DBT_TARGET": target, HOLDER_VARIABLE: run_id})
             return subprocess.call(command, env=env)
     except LockBusy as exc:
         print(f"{name}: {exc}", file=sys.stderr)

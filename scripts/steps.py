@@ -18,6 +18,12 @@ from loaders.config import PROJECT_DIR
 DBT = str(Path(sys.executable).with_name("dbt"))
 
 QUIET_TOOLS = {"RUNTIME__DLTHUB_TELEMETRY": "false", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+# PostgreSQL sessions of the steps (libpq reads PGOPTIONS) plan without nested loops: dbt's queries
+# join whole views of tables without indexes, where a nested loop is never the right plan, and the
+# planner picked one from statistics that misjudged a join: a test of int_ozon_stock_snapshots ran
+# for minutes at 100,000 products instead of a second (dbt_project/macros/planner.sql). A PGOPTIONS
+# of the user's own replaces this one.
+POSTGRES_SESSION = {"PGOPTIONS": "-c enable_nestloop=off"}
 
 
 class StepFailed(Exception):
@@ -33,7 +39,7 @@ class Finished:
 
 
 def environment(env: dict[str, str] | None = None) -> dict[str, str]:
-    return {**os.environ, **QUIET_TOOLS, **(env or {})}
+    return {**POSTGRES_SESSION, **os.environ, **QUIET_TOOLS, **(env or {})}
 
 
 def load_command(marketplace: str, destination: str, *extra: str) -> list[str]:

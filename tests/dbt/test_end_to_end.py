@@ -217,3 +217,15 @@ def test_marts_match_what_the_sandbox_served(built):
         pair: round(value, 6) for pair, value in expected.items()
     }
     assert len(expected) > 50, "the check must cover many product × warehouse pairs"
+
+
+@pytest.mark.parametrize("built", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+def test_on_postgres_the_build_leaves_statistics_for_the_planner(built):
+    """Every raw table the build read and every table it built has been analysed (PostgreSQL plans
+    blind without: dlt does not analyse what it loads, and autovacuum may be off or late)."""
+    tables = built.query(
+        "select schemaname, relname, last_analyze is not null from pg_stat_user_tables"
+        " where schemaname in ('raw_ozon', 'intermediate', 'marts', 'quality') order by 1, 2"
+    )
+    assert {schema for schema, _, _ in tables} == {"raw_ozon", "intermediate", "marts", "quality"}
+    assert [f"{schema}.{name}" for schema, name, analysed in tables if not analysed] == []

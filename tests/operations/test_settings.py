@@ -54,6 +54,16 @@ def test_locked_commands_get_the_target_of_env_file_unless_the_environment_sets_
     assert done.stdout.strip().startswith("duckdb duckdb ")
 
 
+def test_locked_commands_plan_postgres_without_nested_loops_unless_pgoptions_says_otherwise(workdir, monkeypatch):
+    monkeypatch.delenv("PGOPTIONS", raising=False)
+    show = ("sh", "-c", 'echo "$PGOPTIONS"')
+    done = run_script("scripts.locked", "build", *show)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "-c enable_nestloop=off"
+    done = run_script("scripts.locked", "build", *show, env={"PGOPTIONS": "-c work_mem=64MB"})
+    assert done.stdout.strip() == "-c work_mem=64MB"
+
+
 def test_an_unknown_target_stops_every_command_with_one_line(workdir, tmp_path, monkeypatch):
     isolated_ops(tmp_path, monkeypatch)
     for module, args in (
