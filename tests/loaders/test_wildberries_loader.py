@@ -478,6 +478,13 @@ def test_the_accounts_of_one_process_load_side_by_side_into_the_same_rows(workdi
     assert all(len(counts) == 2 for counts in rows[2].values()), rows[2]
 
 
+def test_a_bad_number_of_accounts_at_once_stops_the_loader_with_one_line(workdir):
+    completed = run_cli({"WB_API_TOKEN": "token-never-used", "LOADER_ACCOUNTS_AT_ONCE": "0"})
+    assert completed.returncode == 2
+    assert "LOADER_ACCOUNTS_AT_ONCE must be a whole number of accounts between 1 and 64, not '0'" in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
 def test_accounts_come_from_the_environment(monkeypatch):
     for name in list(os.environ):
         if name.startswith("WB_"):
