@@ -27,7 +27,7 @@ from typing import Any
 from loaders import cli, config, dlt_warnings
 from loaders.http import ApiAuthError, ApiError
 from loaders.marketplaces import MARKETPLACES
-from loaders.pipeline import DESTINATIONS, run
+from loaders.pipeline import DESTINATIONS, configured_normalize_workers, run
 from loaders.secrets import install_log_masking, mask
 from loaders.writer_lock import LockBusy, writer_lock
 
@@ -152,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         destination = config.target(args.destination)
         accounts = config.select_accounts(marketplace.accounts(), args.account)
         at_once = config.whole_number(ACCOUNTS_AT_ONCE, DEFAULT_ACCOUNTS_AT_ONCE, 1, 64, "accounts")
+        configured_normalize_workers()  # a bad value stops the loader now, not after the extract
     except config.ConfigError as exc:
         log.error("%s", exc)
         return EXIT_CONFIG

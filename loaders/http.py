@@ -35,6 +35,8 @@ OBSOLETE_METHOD_CODE = 9
 # The longest wait a 429's Retry-After / X-Ratelimit-Retry may ask for before the endpoint is left
 # for the next run (WB base tokens are told to come back in hours); API_MAX_RETRY_WAIT_SECONDS.
 DEFAULT_MAX_RETRY_WAIT = 60.0
+# A client's resources call it from dlt's extract threads, and its copies share `stats`.
+_STATS_LOCK = threading.Lock()
 
 
 class ApiError(Exception):
@@ -100,6 +102,21 @@ class Pacer:
         if start > now:
             time.sleep(start - now)
 
+    def answered(self) -> None:
+        """The call let through last has been answered: the next waits `interval` from now."""
+        with self._lock:
+            self._next = max(self._next, time.monotonic() + self.interval)
+
+
+class FirstCall:
+    """Until the marketplace has answered one call of a client, its other calls wait (`ApiClient._call`):
+    the resources of an account are read side by side, and a wrong key must be refused once, not
+    once per resource."""
+
+    def __init__(self) -> None:
+        self.taken = threading.Lock()
+        self.answered = threading.Event()
+
 
 class _Transient(Exception):
     """One attempt failed in a way worth retrying: a timeout, a dropped connection, a 429 or a 5xx."""
@@ -140,6 +157,10 @@ class ApiClient:
     requests_per_second: float | None = None
     endpoint_intervals: dict[str, float] = field(default_factory=dict)
     shared_pacing: dict[str, str] = field(default_factory=dict)  # endpoint -> the endpoint whose spacing it shares
+    # Space an endpoint's calls from the answer to the previous one, not from its start: for a
+    # marketplace that measures the spacing on arrival, where a start delayed by this process (a
+    # thread waiting for the interpreter while another parses a page) would shorten it.
+    pace_from_answers: bool = False
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     breaker_threshold: int = 2
     timeout: float = 60.0
@@ -148,6 +169,7 @@ class ApiClient:
     stats: dict[str, int] = field(default_factory=lambda: {"requests": 0, "failed": 0, "retries": 0, "throttled": 0})
     # The error that rejected the credentials, if one did; shared, like `stats`, with copies of this client.
     rejected: list[ApiAuthError] = field(default_factory=list)
+    first_call: FirstCall = field(default_factory=FirstCall, repr=False)  # shared with copies too
 
     def __post_init__(self) -> None:
         for secret in self.secrets:
@@ -185,6 +207,18 @@ class ApiClient:
     def _call(self, method: str, endpoint: str, **kwargs: Any) -> requests.Response:
         if self.rejected:
             raise self.rejected[0]
+        if not self.first_call.answered.is_set():
+            if self.first_call.taken.acquire(blocking=False):
+                try:
+                    return self._call_endpoint(method, endpoint, **kwargs)
+                finally:
+                    self.first_call.answered.set()  # or refused, in `rejected`: either way the others may go
+            self.first_call.answered.wait()
+            if self.rejected:
+                raise self.rejected[0]
+        return self._call_endpoint(method, endpoint, **kwargs)
+
+    def _call_endpoint(self, method: str, endpoint: str, **kwargs: Any) -> requests.Response:
         if self._consecutive_failures.get(endpoint, 0) >= self.breaker_threshold:
             raise ApiUnavailableError(
                 self.marketplace,
@@ -211,18 +245,23 @@ class ApiClient:
             self._pacer.wait()
             if endpoint_pacer:
                 endpoint_pacer.wait()
-            self.stats["requests"] += 1
+            self._count("requests")
             try:
                 response = self.session.request(method, url, timeout=self.timeout, **kwargs)
             except (requests.Timeout, requests.ConnectionError) as exc:
                 raise _Transient(type(exc).__name__) from exc
+            finally:
+                if endpoint_pacer and self.pace_from_answers:
+                    endpoint_pacer.answered()
             if response.ok:
+                self.first_call.answered.set()
                 return response
-            self.stats["failed"] += 1
+            self._count("failed")
             self._raise_if_final(endpoint, response)
+            self.first_call.answered.set()  # a 429 or a 5xx is no refusal of the key
             retry_after = _retry_after(response)
             if response.status_code == 429:
-                self.stats["throttled"] += 1
+                self._count("throttled")
                 if retry_after is not None and retry_after > self.max_retry_wait:
                     raise ApiThrottledError(
                         self.marketplace,
@@ -236,7 +275,7 @@ class ApiClient:
             raise _Transient(f"HTTP {response.status_code}", response.status_code, retry_after)
 
         def before_sleep(state: tenacity.RetryCallState) -> None:
-            self.stats["retries"] += 1
+            self._count("retries")
             log.warning(
                 "%s account %s: %s: %s, retry %d/%d in %.1fs",
                 self.marketplace,
@@ -267,6 +306,10 @@ class ApiClient:
                 "The marketplace is overloaded or down; the next scheduled run will retry.",
                 status=last.status,
             ) from None
+
+    def _count(self, stat: str) -> None:
+        with _STATS_LOCK:
+            self.stats[stat] += 1
 
     def _raise_if_final(self, endpoint: str, response: requests.Response) -> None:
         if response.status_code in RETRYABLE_STATUSES:

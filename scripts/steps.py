@@ -66,24 +66,47 @@ def run_measured(command: list[str], env: dict[str, str] | None = None, started=
     """Run `command` in its own session (a terminal's Ctrl-C reaches only the caller) and measure it.
 
     `started(process)` is called with the running `Popen`, e.g. to terminate it on a second signal.
-    The peak is the process's own high-water mark (VmHWM), read every 50 ms. Not wait4's ru_maxrss:
-    Python starts a child by vfork, and Linux then carries the parent's high-water mark into the
-    child's, so every step would weigh at least its caller (`true` started from a process of 500 MB
-    reports 510 MB).
+    The peak is the larger of the process's own high-water mark (VmHWM) and the memory of the process
+    with its descendants (the sum of their PSS, e.g. a loader's normalize workers), read every 50 ms.
+    Not wait4's ru_maxrss: Python starts a child by vfork, and Linux then carries the parent's
+    high-water mark into the child's, so every step would weigh at least its caller (`true` started
+    from a process of 500 MB reports 510 MB).
     """
     process = subprocess.Popen(command, cwd=PROJECT_DIR, env=environment(env), start_new_session=True)
     if started:
         started(process)
-    status, peak_kib = Path(f"/proc/{process.pid}/status"), 0
+    peak_kib = 0
     while process.poll() is None:
-        try:
-            for line in status.read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    peak_kib = max(peak_kib, int(line.split()[1]))
-        except (OSError, ValueError, IndexError):
-            pass  # exiting: the last reading stands
+        own = _proc_field(process.pid, "status", "VmHWM:")
+        tree = sum(_proc_field(pid, "smaps_rollup", "Pss:") for pid in _descendants(process.pid))
+        peak_kib = max(peak_kib, own, own and tree)  # 0 once exiting: the last reading stands
         time.sleep(0.05)
     return Finished(process.returncode, peak_kib / 1024)
+
+
+def _proc_field(pid: int, file: str, field: str) -> int:
+    """A kB figure of /proc/<pid>/<file>, 0 when the process is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/{file}").read_text().splitlines():
+            if line.startswith(field):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _descendants(pid: int) -> list[int]:
+    """`pid` and every process below it (children of any of their threads)."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                queue += [int(child) for child in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            pass
+    return found
 
 
 def run_into(command: list[str], env: dict[str, str], output: TextIO) -> int:

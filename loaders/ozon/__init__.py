@@ -35,7 +35,7 @@ ROUTED = {
 }
 
 
-@dlt.source(name="ozon", max_table_nesting=2)
+@dlt.source(name="ozon", max_table_nesting=2, parallelized=True)
 def ozon_source(
     account: OzonAccount,
     client: ApiClient | None = None,
@@ -129,7 +129,7 @@ def ozon_source(
         older row with its current state. A posting that cannot be stored goes, whole and with the
         reason, to `postings_quarantine` rather than failing the account's orders. A window cut
         short of now leaves its end in the resource state, where the next load resumes."""
-        state = dlt.current.resource_state()
+        state = dlt.current.resource_state(resource)
         since, to = postings.window(cursor.start_value, now, state.get("resume_from"), waiting_room.opened_since(state))
         window_since = postings.rfc3339(since)
         if since < postings.parse_time(cursor.start_value):

@@ -48,7 +48,7 @@ QUARANTINE_COLUMNS = {
 }
 
 
-@dlt.source(name="wildberries", max_table_nesting=2)
+@dlt.source(name="wildberries", max_table_nesting=2, parallelized=True)
 def wildberries_source(
     account: WildberriesAccount,
     client: ApiClient | None = None,
@@ -91,7 +91,7 @@ def wildberries_source(
     @outcomes.guard
     def cards() -> Iterator[list[dict]]:
         """Cards changed since the cursor of the last run (all of them on the first run)."""
-        state = dlt.current.resource_state()
+        state = dlt.current.resource_state("cards")
         for page, cursor in helpers.card_pages(client, account, state.get("cursor")):
             yield from stamped(page, "cards")
             state["cursor"] = cursor
@@ -116,7 +116,7 @@ def wildberries_source(
         batch is yielded once (its newest row), across batches the merge keeps the newest
         (dedup_sort). A row that cannot be stored goes, whole and with the reason, to
         `statistics_quarantine`."""
-        state = dlt.current.resource_state()
+        state = dlt.current.resource_state(kind)
         newest = state.get("last_change_date")
         endpoint_url = helpers.url(account, endpoint)
         date_from = min(filter(None, (helpers.start_date_from(newest, now), waiting_room.opened_since(state))))

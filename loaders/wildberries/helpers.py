@@ -86,6 +86,7 @@ def make_client(account: WildberriesAccount) -> ApiClient:
         shared_pacing={
             url(account, endpoint): url(account, shared) for endpoint, shared in settings.SHARED_PACING.items()
         },
+        pace_from_answers=True,  # WB counts a method's spacing on arrival
     )
 
 

@@ -73,6 +73,16 @@ def test_peak_memory_is_the_steps_own_not_its_callers():
     del ballast
 
 
+def test_peak_memory_counts_the_processes_a_step_starts():
+    # The step itself stays small; two workers it starts (as a loader's normalize does) hold 100 MB each.
+    worker = "import time; b = bytearray(100 * 2**20); b[::4096] = b'1' * len(b[::4096]); time.sleep(1)"
+    start = f"subprocess.Popen([sys.executable, '-c', {worker!r}])"
+    step = f"import subprocess, sys; [p.wait() for p in [{start}, {start}]]"
+    finished = steps.run_measured([sys.executable, "-c", step], {})
+    assert finished.returncode == 0
+    assert finished.peak_memory_mb >= 200, finished.peak_memory_mb
+
+
 # --- the paced mode: the limit-bound minimum, worked by hand ---------------------------------------
 
 WB_SALES = GroupUse("wb1: sales", requests=3, throttled=0, per_second=1 / 60, burst=1)  # 1 a minute, burst 1

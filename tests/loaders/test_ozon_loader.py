@@ -9,7 +9,7 @@ import sys
 import duckdb
 import pytest
 
-from loaders import config
+from loaders import config, pipeline
 from loaders.config import OzonAccount
 from loaders.marketplaces import MARKETPLACES
 from loaders.ozon import settings
@@ -147,3 +147,65 @@ def test_missing_credentials_are_a_configuration_error(workdir, monkeypatch):
     completed = run_cli({"OZON_CLIENT_ID": "", "OZON_API_KEY": ""})
     assert completed.returncode == 2
     assert "OZON_CLIENT_ID" in completed.stderr
+
+
+def test_the_resources_of_an_account_are_read_side_by_side(ozon_sandbox, workdir, monkeypatch):
+    monkeypatch.setattr(settings, "PRODUCT_STOCKS_PAGE_SIZE", 10)  # stock in many pages
+    # Product info calls (made once the key is known good) answer after 2 s: read one resource
+    # after another, most stock pages would be answered after the first of them.
+    ozon_sandbox.ozon.inject_delay(settings.PRODUCT_INFO_LIST, seconds=2, times=5)
+
+    result = run_ozon(account_of(ozon_sandbox))
+
+    assert result.status == "complete"
+    answered = [path for _, path, _ in ozon_sandbox.ozon.requests]
+    while_waiting = answered[: answered.index(settings.PRODUCT_INFO_LIST)]
+    assert while_waiting.count(settings.PRODUCT_STOCKS) == answered.count(settings.PRODUCT_STOCKS) > 10
+
+
+def raw_ozon_rows() -> dict[str, list[tuple]]:
+    """Every raw_ozon table's rows without dlt's ids and load ids (new in every load), sorted; a
+    table of nothing but those (a list holding only lists) is left out."""
+    with duckdb.connect(str(config.duckdb_path()), read_only=True) as db:
+        tables = [name for (name,) in db.sql(RAW_TABLES).fetchall()]
+        found = {}
+        for table in tables:
+            columns = [name for (name,) in db.sql(RAW_COLUMNS, params=[table]).fetchall()]
+            select = ", ".join(f'"{name}"' for name in columns)
+            if columns:
+                found[table] = sorted(db.sql(f"select {select} from raw_ozon.{table}").fetchall(), key=repr)
+        return found
+
+
+RAW_TABLES = (
+    "select table_name from information_schema.tables where table_schema = 'raw_ozon'"
+    " and table_name not like '\\_dlt\\_%' escape '\\' order by 1"
+)
+RAW_COLUMNS = (
+    "select column_name from information_schema.columns where table_schema = 'raw_ozon' and table_name = $1"
+    " and column_name not like '\\_dlt\\_%' escape '\\' and column_name <> 'data_load_id' order by column_name"
+)
+
+
+def test_a_package_normalized_by_worker_processes_loads_the_same_rows(ozon_sandbox, workdir, tmp_path, monkeypatch):
+    monkeypatch.setenv("LOADER_NOW", ozon_sandbox.clock.now().isoformat())  # the same synced_at in both loads
+    monkeypatch.setenv("DATA_WRITER__FILE_MAX_ITEMS", "100")  # several files per table for the workers to share
+    # Every resource but the stock report, whose rows name the report each load has made.
+    resources = tuple(name for name in MARKETPLACES["ozon"].resources if name != "warehouse_stock_report")
+    assert run_ozon(account_of(ozon_sandbox), resources=resources).status == "complete"
+    in_one_process = raw_ozon_rows()
+
+    monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "normalized_by_workers.duckdb"))
+    monkeypatch.setenv("DLT_PIPELINES_DIR", str(tmp_path / "dlt_normalized_by_workers"))
+    monkeypatch.setenv("LOADER_NORMALIZE_WORKERS", "2")
+    monkeypatch.setattr(pipeline, "PARALLEL_NORMALIZE_FROM_ROWS", 1)
+    chosen = []
+    normalize_workers = pipeline.normalize_workers
+    monkeypatch.setattr(
+        pipeline, "normalize_workers", lambda rows: chosen.append(normalize_workers(rows)) or chosen[-1]
+    )
+    assert run_ozon(account_of(ozon_sandbox), resources=resources).status == "complete"
+
+    assert chosen == [2]
+    assert raw_ozon_rows() == in_one_process
+    assert len(in_one_process["products"]) > 100  # so the products came in more than one file

@@ -478,10 +478,17 @@ def test_the_accounts_of_one_process_load_side_by_side_into_the_same_rows(workdi
     assert all(len(counts) == 2 for counts in rows[2].values()), rows[2]
 
 
-def test_a_bad_number_of_accounts_at_once_stops_the_loader_with_one_line(workdir):
-    completed = run_cli({"WB_API_TOKEN": "token-never-used", "LOADER_ACCOUNTS_AT_ONCE": "0"})
+@pytest.mark.parametrize(
+    ("variable", "expected"),
+    [
+        ("LOADER_ACCOUNTS_AT_ONCE", "accounts between 1 and 64"),
+        ("LOADER_NORMALIZE_WORKERS", "processes between 1 and 16"),
+    ],
+)
+def test_a_bad_loader_setting_stops_the_loader_with_one_line(workdir, variable, expected):
+    completed = run_cli({"WB_API_TOKEN": "token-never-used", variable: "0"})
     assert completed.returncode == 2
-    assert "LOADER_ACCOUNTS_AT_ONCE must be a whole number of accounts between 1 and 64, not '0'" in completed.stderr
+    assert f"{variable} must be a whole number of {expected}, not '0'" in completed.stderr
     assert "Traceback" not in completed.stderr
 
 
@@ -562,3 +569,17 @@ def test_a_quarantined_order_is_read_again_until_it_is_stored(wb, monkeypatch):
     assert {srid for (srid,) in rows("select srid from raw_wildberries.orders")} == {
         o["srid"] for o in truth(wb).orders
     }
+
+
+def test_the_resources_of_an_account_are_read_side_by_side(wb):
+    # The first status poll of the stock report (made once the token is known good) answers after
+    # 2 s: read one resource after another, most orders and sales pages would be answered after it.
+    wb.wildberries.inject_delay(settings.WAREHOUSE_REMAINS_STATUS[1], seconds=2)
+
+    result = load(wb)
+
+    assert result.status == "complete"
+    answered = [path for _, path, _ in wb.wildberries.requests]
+    while_waiting = answered[: next(i for i, path in enumerate(answered) if path.endswith("/status"))]
+    for statistics in (ORDERS, SALES):
+        assert while_waiting.count(statistics) == answered.count(statistics) > 2
