@@ -171,8 +171,8 @@ def raw_ozon_rows() -> dict[str, list[tuple]]:
         found = {}
         for table in tables:
             columns = [name for (name,) in db.sql(RAW_COLUMNS, params=[table]).fetchall()]
-            select = ", ".join(f'"{name}"' for name in columns)
             if columns:
+                select = ", ".join(f'"{name}"' for name in columns)
                 found[table] = sorted(db.sql(f"select {select} from raw_ozon.{table}").fetchall(), key=repr)
         return found
 
