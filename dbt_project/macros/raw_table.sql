@@ -100,3 +100,23 @@
     inner join ({{ raw_table(source_name, parent_table) }}) as parent_row
         on list_item.{{ via }} = parent_row._dlt_id
 {%- endmacro %}
+
+{#- A whole staging model of a dlt list: one row per list item with the keys of the object it belongs
+    to (`parent_columns`, as in raw_child_table), the item's `columns` ('value as barcode'), its place in
+    the list as list_position and the parent's load_id. -#}
+{% macro list_items_model(source_name, table_name, parent_table, parent_columns, columns) -%}
+with list_items as (
+    {{ raw_child_table(source_name, table_name, parent_table, parent_columns) }}
+)
+
+select
+    {%- for entry in parent_columns %}
+    {{ (entry ~ ' as ' ~ entry).split(' as ')[1] }},
+    {%- endfor %}
+    {%- for column in columns %}
+    {{ column }},
+    {%- endfor %}
+    _dlt_list_idx as list_position,
+    load_id
+from list_items
+{%- endmacro %}

@@ -6,23 +6,15 @@
 with snapshots as (
     select
         *,
-        lag(snapshot_at) over (
-            partition by marketplace, account, snapshot_source, product_key, warehouse_key, stock_type
-            order by snapshot_at
-        ) as previous_snapshot_at,
-        lag(available_quantity) over (
-            partition by marketplace, account, snapshot_source, product_key, warehouse_key, stock_type
-            order by snapshot_at
-        ) as previous_available_quantity,
-        lag(reserved_quantity) over (
-            partition by marketplace, account, snapshot_source, product_key, warehouse_key, stock_type
-            order by snapshot_at
-        ) as previous_reserved_quantity,
-        lag(in_transit_quantity) over (
-            partition by marketplace, account, snapshot_source, product_key, warehouse_key, stock_type
-            order by snapshot_at
-        ) as previous_in_transit_quantity
+        lag(snapshot_at) over stock_cell as previous_snapshot_at,
+        lag(available_quantity) over stock_cell as previous_available_quantity,
+        lag(reserved_quantity) over stock_cell as previous_reserved_quantity,
+        lag(in_transit_quantity) over stock_cell as previous_in_transit_quantity
     from {{ ref('int_stock_snapshots_filled') }}
+    window stock_cell as (
+        partition by marketplace, account, snapshot_source, product_key, warehouse_key, stock_type
+        order by snapshot_at
+    )
 ),
 
 syncs as (

@@ -26,15 +26,13 @@ sources as (
 steps as (
     select
         *,
-        lag(available_quantity) over (
-            partition by marketplace, account, snapshot_source, product_key, warehouse_key, stock_type
-            order by snapshot_at
-        ) as previous_available_quantity,
-        lag(snapshot_at) over (
-            partition by marketplace, account, snapshot_source, product_key, warehouse_key, stock_type
-            order by snapshot_at
-        ) as previous_snapshot_at
+        lag(available_quantity) over stock_cell as previous_available_quantity,
+        lag(snapshot_at) over stock_cell as previous_snapshot_at
     from snapshots
+    window stock_cell as (
+        partition by marketplace, account, snapshot_source, product_key, warehouse_key, stock_type
+        order by snapshot_at
+    )
 ),
 
 transitions as (
