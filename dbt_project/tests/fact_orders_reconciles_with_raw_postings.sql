@@ -38,18 +38,4 @@ mart_lines as (
     group by account, fulfilment_scheme
 )
 
-select
-    coalesce(raw_lines.account, mart_lines.account) as seller_account,
-    coalesce(raw_lines.fulfilment_scheme, mart_lines.fulfilment_scheme) as fulfilment_scheme,
-    raw_lines.line_count as raw_line_count,
-    mart_lines.line_count as mart_line_count,
-    raw_lines.units as raw_units,
-    mart_lines.units as mart_units
-from raw_lines
-full outer join mart_lines
-    on
-        raw_lines.account = mart_lines.account
-        and raw_lines.fulfilment_scheme = mart_lines.fulfilment_scheme
-where
-    raw_lines.line_count is distinct from mart_lines.line_count
-    or raw_lines.units is distinct from mart_lines.units
+{{ rows_that_differ('raw_lines', 'mart_lines', ['account', 'fulfilment_scheme'], ['line_count', 'units']) }}

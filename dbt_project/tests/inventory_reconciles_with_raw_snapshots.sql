@@ -92,14 +92,4 @@ mart_totals as (
     group by account, stock_type
 )
 
-select
-    coalesce(raw_totals.account, mart_totals.account) as seller_account,
-    coalesce(raw_totals.stock_type, mart_totals.stock_type) as stock_type,
-    raw_totals.available_quantity as raw_available,
-    mart_totals.available_quantity as mart_available
-from raw_totals
-full outer join mart_totals
-    on
-        raw_totals.account = mart_totals.account
-        and raw_totals.stock_type = mart_totals.stock_type
-where raw_totals.available_quantity is distinct from mart_totals.available_quantity
+{{ rows_that_differ('raw_totals', 'mart_totals', ['account', 'stock_type'], ['available_quantity']) }}

@@ -65,14 +65,4 @@ mart_counts as (
     group by account, status_group
 )
 
-select
-    coalesce(raw_counts.account, mart_counts.account) as seller_account,
-    coalesce(raw_counts.status_group, mart_counts.status_group) as status_group,
-    raw_counts.order_lines as raw_lines,
-    mart_counts.order_lines as mart_lines
-from raw_counts
-full outer join mart_counts
-    on
-        raw_counts.account = mart_counts.account
-        and raw_counts.status_group = mart_counts.status_group
-where coalesce(raw_counts.order_lines, -1) <> coalesce(mart_counts.order_lines, -1)
+{{ rows_that_differ('raw_counts', 'mart_counts', ['account', 'status_group'], ['order_lines']) }}

@@ -47,12 +47,4 @@ mart_totals as (
     group by account
 )
 
-select
-    coalesce(raw_totals.account, mart_totals.account) as seller_account,
-    raw_totals.available_quantity as raw_available,
-    mart_totals.available_quantity as mart_available
-from raw_totals
-full outer join mart_totals
-    on raw_totals.account = mart_totals.account
-where
-    coalesce(raw_totals.available_quantity, -1) <> coalesce(mart_totals.available_quantity, -1)
+{{ rows_that_differ('raw_totals', 'mart_totals', ['account'], ['available_quantity']) }}
