@@ -87,6 +87,15 @@ def common_filters(
 
 
 Filters = Annotated[list[Condition], Depends(common_filters)]
+Page = Annotated[Paging, Depends()]
+
+
+def location_filters(conditions: Filters, location_level: Text = None) -> list[Condition]:
+    """The common filters and the level of the rows (warehouse, cluster, product, ...)."""
+    return [*conditions, *chosen(location_level=location_level)]
+
+
+ByLocation = Annotated[list[Condition], Depends(location_filters)]
 
 
 def listing_answer(
@@ -140,7 +149,7 @@ def stock_conditions(
 def warehouse_stock(
     request: Request,
     conditions: Annotated[list[Condition], Depends(stock_conditions)],
-    paging: Annotated[Paging, Depends()],
+    paging: Page,
     as_of: Annotated[date | None, Query(description="stock at the end of this day (from the stock history)")] = None,
 ) -> Response:
     listing = marts.stock_on(as_of) if as_of else marts.STOCK
@@ -152,7 +161,7 @@ def stock_of_warehouse(
     request: Request,
     key_or_name: Annotated[str, Path(max_length=200)],
     conditions: Annotated[list[Condition], Depends(stock_conditions)],
-    paging: Annotated[Paging, Depends()],
+    paging: Page,
     as_of: Annotated[date | None, Query()] = None,
 ) -> Response:
     catalog: queries.Catalog = request.app.state.catalog
@@ -169,7 +178,7 @@ def stock_of_warehouse(
 @router.get("/stock-reports", summary="Stock report requests: status and history")
 def stock_reports(
     request: Request,
-    paging: Annotated[Paging, Depends()],
+    paging: Page,
     marketplace: Marketplace | None = None,
     account: Text = None,
     outcome: Text = None,
@@ -179,42 +188,31 @@ def stock_reports(
 
 
 @router.get("/stock-alerts", summary="Products running out: severity, days of cover, revenue at risk")
-def stock_alerts(
-    request: Request, conditions: Filters, paging: Annotated[Paging, Depends()], severity: Text = None
-) -> Response:
+def stock_alerts(request: Request, conditions: Filters, paging: Page, severity: Text = None) -> Response:
     extra = chosen(severity=severity)
     return listing_answer(request, marts.ALERTS, [*conditions, *extra], paging, "stock-alerts")
 
 
 @router.get("/replenishment-plan", summary="What to ship where, with every input of each row")
-def replenishment_plan(
-    request: Request, conditions: Filters, paging: Annotated[Paging, Depends()], location_level: Text = None
-) -> Response:
-    extra = chosen(location_level=location_level)
-    return listing_answer(request, marts.PLAN, [*conditions, *extra], paging, "replenishment-plan")
+def replenishment_plan(request: Request, conditions: ByLocation, paging: Page) -> Response:
+    return listing_answer(request, marts.PLAN, conditions, paging, "replenishment-plan")
 
 
 @router.get("/sales-velocity", summary="Average daily sales over in-stock days, per window")
-def sales_velocity(
-    request: Request, conditions: Filters, paging: Annotated[Paging, Depends()], location_level: Text = None
-) -> Response:
-    extra = chosen(location_level=location_level)
-    return listing_answer(request, marts.VELOCITY, [*conditions, *extra], paging, "sales-velocity")
+def sales_velocity(request: Request, conditions: ByLocation, paging: Page) -> Response:
+    return listing_answer(request, marts.VELOCITY, conditions, paging, "sales-velocity")
 
 
 @router.get("/lost-sales", summary="What stock-outs cost over the window: lost units, revenue, availability")
-def lost_sales(
-    request: Request, conditions: Filters, paging: Annotated[Paging, Depends()], location_level: Text = None
-) -> Response:
-    extra = chosen(location_level=location_level)
-    return listing_answer(request, marts.LOST_SALES, [*conditions, *extra], paging, "lost-sales")
+def lost_sales(request: Request, conditions: ByLocation, paging: Page) -> Response:
+    return listing_answer(request, marts.LOST_SALES, conditions, paging, "lost-sales")
 
 
 @router.get("/abc-xyz", summary="ABC class by revenue share and XYZ class by weekly units' variation")
 def abc_xyz(
     request: Request,
     conditions: Filters,
-    paging: Annotated[Paging, Depends()],
+    paging: Page,
     scope_level: Text = None,
     abc_class: Text = None,
     xyz_class: Text = None,
@@ -226,36 +224,33 @@ def abc_xyz(
 @router.get("/inventory-turnover", summary="Turnover in days, overstock and dead stock with their value")
 def inventory_turnover(
     request: Request,
-    conditions: Filters,
-    paging: Annotated[Paging, Depends()],
-    location_level: Text = None,
+    conditions: ByLocation,
+    paging: Page,
     is_dead_stock: bool | None = None,
 ) -> Response:
-    extra = chosen(location_level=location_level, is_dead_stock=is_dead_stock)
+    extra = chosen(is_dead_stock=is_dead_stock)
     return listing_answer(request, marts.TURNOVER, [*conditions, *extra], paging, "inventory-turnover")
 
 
 @router.get("/localisation", summary="Share of orders and units shipped from the buyer's own cluster")
-def localisation(
-    request: Request, conditions: Filters, paging: Annotated[Paging, Depends()], scope_level: Text = None
-) -> Response:
+def localisation(request: Request, conditions: Filters, paging: Page, scope_level: Text = None) -> Response:
     extra = chosen(scope_level=scope_level)
     return listing_answer(request, marts.LOCALISATION, [*conditions, *extra], paging, "localisation")
 
 
 @router.get("/runs", summary="Sync runs over time (duration, rows, requests, retries, 429s, failures)")
-def runs(request: Request, paging: Annotated[Paging, Depends()], status: Text = None) -> Response:
+def runs(request: Request, paging: Page, status: Text = None) -> Response:
     conditions = chosen(status=status)
     return listing_answer(request, marts.RUNS, conditions, paging, "runs")
 
 
 @router.get("/runs/sources", summary="Sync status per marketplace, account and source group")
-def run_sources(request: Request, conditions: Filters, paging: Annotated[Paging, Depends()]) -> Response:
+def run_sources(request: Request, conditions: Filters, paging: Page) -> Response:
     return listing_answer(request, marts.SOURCES, conditions, paging, "run-sources")
 
 
 @router.get("/runs/resources", summary="The last outcome of every resource per account")
-def run_resources(request: Request, conditions: Filters, paging: Annotated[Paging, Depends()]) -> Response:
+def run_resources(request: Request, conditions: Filters, paging: Page) -> Response:
     return listing_answer(request, marts.RESOURCES, conditions, paging, "run-resources")
 
 

@@ -300,39 +300,27 @@ LOCALISATION_PAGE = TablePage(
 )
 
 
-@router.get("/lost-sales", response_class=HTMLResponse)
-def lost_sales(request: Request) -> Response:
-    return listing_page(request, LOST_SALES_PAGE)
+# The list pages, by path: each a table page of its own listing.
+LISTING_PAGES = {
+    "/stock": STOCK_PAGE,
+    "/alerts": ALERTS_PAGE,
+    "/replenishment": PLAN_PAGE,
+    "/lost-sales": LOST_SALES_PAGE,
+    "/abc-xyz": ABC_XYZ_PAGE,
+    "/turnover": TURNOVER_PAGE,
+    "/localisation": LOCALISATION_PAGE,
+}
 
 
-@router.get("/abc-xyz", response_class=HTMLResponse)
-def abc_xyz(request: Request) -> Response:
-    return listing_page(request, ABC_XYZ_PAGE)
+def show_listing(spec: TablePage):
+    def show(request: Request) -> Response:
+        return listing_page(request, spec)
+
+    return show
 
 
-@router.get("/turnover", response_class=HTMLResponse)
-def turnover(request: Request) -> Response:
-    return listing_page(request, TURNOVER_PAGE)
-
-
-@router.get("/localisation", response_class=HTMLResponse)
-def localisation(request: Request) -> Response:
-    return listing_page(request, LOCALISATION_PAGE)
-
-
-@router.get("/stock", response_class=HTMLResponse)
-def stock(request: Request) -> Response:
-    return listing_page(request, STOCK_PAGE)
-
-
-@router.get("/alerts", response_class=HTMLResponse)
-def alerts(request: Request) -> Response:
-    return listing_page(request, ALERTS_PAGE)
-
-
-@router.get("/replenishment", response_class=HTMLResponse)
-def replenishment(request: Request) -> Response:
-    return listing_page(request, PLAN_PAGE)
+for path, spec in LISTING_PAGES.items():
+    router.add_api_route(path, show_listing(spec), methods=["GET"], response_class=HTMLResponse, name=path[1:])
 
 
 @router.get("/products/{product_key}", response_class=HTMLResponse)

@@ -95,6 +95,7 @@ listed_cards as (
 ),
 
 sightings as (
+    {%- for feed in ['stg_wildberries__orders', 'stg_wildberries__sales'] %}
     select
         account,
         nm_id,
@@ -102,17 +103,9 @@ sightings as (
         supplier_article,
         barcode,
         synced_at
-    from {{ ref('stg_wildberries__orders') }}
+    from {{ ref(feed) }}
     union all
-    select
-        account,
-        nm_id,
-        tech_size,
-        supplier_article,
-        barcode,
-        synced_at
-    from {{ ref('stg_wildberries__sales') }}
-    union all
+    {%- endfor %}
     select
         account,
         nm_id,
