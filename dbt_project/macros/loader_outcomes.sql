@@ -14,3 +14,16 @@
             and incomplete_outcomes.data_load_id = {{ load_id }}
     )
 {%- endmacro %}
+
+{#- The rows of the staging model of `resource` (stg_<marketplace>__<resource>) that come from a load
+    dlt completed and that the loader did not report incomplete for that resource: the complete
+    snapshots. A subquery: `from ({{ completed_snapshot_rows('ozon', 'analytics_stocks') }}) as stocks`. -#}
+{% macro completed_snapshot_rows(marketplace, resource) -%}
+    select snapshot_rows.*
+    from {{ ref('stg_' ~ marketplace ~ '__' ~ resource) }} as snapshot_rows
+    inner join {{ ref('stg_' ~ marketplace ~ '__loads') }} as loads
+        on snapshot_rows.load_id = loads.load_id
+    where
+        loads.is_completed
+        and {{ loaded_completely(marketplace, resource, 'snapshot_rows.account', 'snapshot_rows.load_id') }}
+{%- endmacro %}

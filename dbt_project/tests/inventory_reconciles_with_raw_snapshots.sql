@@ -6,37 +6,22 @@
 -- intermediate models the mart is built from; rows with an error-level data quality issue
 -- (data_quality_issues) and snapshots the loader reported incomplete (resource_outcomes) are not
 -- counted. Returns the accounts and stock types that disagree.
-with completed_loads as (
-    select load_id
-    from {{ ref('stg_ozon__loads') }}
-    where is_completed
-),
-
-analytics as (
+with analytics as (
     select stocks.*
-    from {{ ref('stg_ozon__analytics_stocks') }} as stocks
-    inner join completed_loads
-        on stocks.load_id = completed_loads.load_id
-    where
-        {{ loaded_completely('ozon', 'analytics_stocks', 'stocks.account', 'stocks.load_id') }}
-        and {{ passes_quality_checks(
-            'ozon', 'analytics_stocks', 'stocks.account', ozon_analytics_stock_natural_key('stocks'), 'stocks.load_id'
-        ) }}
+    from ({{ completed_snapshot_rows('ozon', 'analytics_stocks') }}) as stocks
+    where {{ passes_quality_checks(
+        'ozon', 'analytics_stocks', 'stocks.account', ozon_analytics_stock_natural_key('stocks'), 'stocks.load_id'
+    ) }}
 ),
 
 product_stocks as (
     select stocks.*
-    from {{ ref('stg_ozon__product_stocks') }} as stocks
-    inner join completed_loads
-        on stocks.load_id = completed_loads.load_id
+    from ({{ completed_snapshot_rows('ozon', 'product_stocks') }}) as stocks
     where
-        {{ loaded_completely('ozon', 'product_stocks', 'stocks.account', 'stocks.load_id') }}
-        and (
-            stocks.stock_type = 'fbo'
-            or {{ passes_quality_checks(
-                'ozon', 'product_stocks', 'stocks.account', ozon_product_stock_natural_key('stocks'), 'stocks.load_id'
-            ) }}
-        )
+        stocks.stock_type = 'fbo'
+        or {{ passes_quality_checks(
+            'ozon', 'product_stocks', 'stocks.account', ozon_product_stock_natural_key('stocks'), 'stocks.load_id'
+        ) }}
 ),
 
 -- Each account's newest load per source (a join, not a correlated subquery: PostgreSQL would

@@ -6,15 +6,10 @@
 -- purpose, not from the models the mart uses. Returns the accounts that disagree.
 with completed as (
     select remains.*
-    from {{ ref('stg_wildberries__warehouse_remains') }} as remains
-    inner join {{ ref('stg_wildberries__loads') }} as loads
-        on remains.load_id = loads.load_id
-    where
-        loads.is_completed
-        and {{ loaded_completely('wildberries', 'warehouse_remains', 'remains.account', 'remains.load_id') }}
-        and {{ passes_quality_checks(
-            'wildberries', 'warehouse_remains', 'remains.account', wildberries_remains_natural_key('remains'), 'remains.load_id'
-        ) }}
+    from ({{ completed_snapshot_rows('wildberries', 'warehouse_remains') }}) as remains
+    where {{ passes_quality_checks(
+        'wildberries', 'warehouse_remains', 'remains.account', wildberries_remains_natural_key('remains'), 'remains.load_id'
+    ) }}
 ),
 
 newest as (

@@ -9,13 +9,7 @@
 -- of a source the loader reported skipped or failed in that run (resource_outcomes: a partial
 -- snapshot), nor rows with an error-level data quality issue (int_ozon_quality_issues;
 -- data_quality_issues lists them).
-with completed_loads as (
-    select load_id
-    from {{ ref('stg_ozon__loads') }}
-    where is_completed
-),
-
-products as (
+with products as (
     select
         account,
         sku,
@@ -35,9 +29,7 @@ fbo as (
         stocks.in_transit_quantity,
         stocks.synced_at as snapshot_at,
         stocks.load_id
-    from {{ ref('stg_ozon__analytics_stocks') }} as stocks
-    inner join completed_loads
-        on stocks.load_id = completed_loads.load_id
+    from ({{ completed_snapshot_rows('ozon', 'analytics_stocks') }}) as stocks
     inner join {{ ref('int_warehouse_names_resolved') }} as warehouse_names
         on
             warehouse_names.marketplace = 'ozon'
@@ -46,11 +38,9 @@ fbo as (
         on
             stocks.account = products.account
             and stocks.sku = products.sku
-    where
-        {{ loaded_completely('ozon', 'analytics_stocks', 'stocks.account', 'stocks.load_id') }}
-        and {{ passes_quality_checks(
-            'ozon', 'analytics_stocks', 'stocks.account', ozon_analytics_stock_natural_key('stocks'), 'stocks.load_id'
-        ) }}
+    where {{ passes_quality_checks(
+        'ozon', 'analytics_stocks', 'stocks.account', ozon_analytics_stock_natural_key('stocks'), 'stocks.load_id'
+    ) }}
 ),
 
 seller_warehouses as (
@@ -65,12 +55,9 @@ seller_warehouses as (
         cast(null as bigint) as in_transit_quantity,
         stocks.synced_at as snapshot_at,
         stocks.load_id
-    from {{ ref('stg_ozon__product_stocks') }} as stocks
-    inner join completed_loads
-        on stocks.load_id = completed_loads.load_id
+    from ({{ completed_snapshot_rows('ozon', 'product_stocks') }}) as stocks
     where
         stocks.stock_type <> 'fbo'
-        and {{ loaded_completely('ozon', 'product_stocks', 'stocks.account', 'stocks.load_id') }}
         and {{ passes_quality_checks(
             'ozon', 'product_stocks', 'stocks.account', ozon_product_stock_natural_key('stocks'), 'stocks.load_id'
         ) }}

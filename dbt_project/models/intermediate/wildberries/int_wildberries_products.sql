@@ -96,15 +96,15 @@ listed_cards as (
 
 sightings as (
     {%- for feed in ['stg_wildberries__orders', 'stg_wildberries__sales'] %}
-    select
-        account,
-        nm_id,
-        tech_size,
-        supplier_article,
-        barcode,
-        synced_at
-    from {{ ref(feed) }}
-    union all
+        select
+            account,
+            nm_id,
+            tech_size,
+            supplier_article,
+            barcode,
+            synced_at
+        from {{ ref(feed) }}
+        union all
     {%- endfor %}
     select
         account,

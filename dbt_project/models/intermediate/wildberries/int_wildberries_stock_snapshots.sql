@@ -6,12 +6,6 @@
 -- Rows of loads that dlt did not finish never get here, nor rows of a report the loader reported
 -- skipped or failed in that run (resource_outcomes), nor rows with an error-level data quality
 -- issue (int_wildberries_quality_issues; data_quality_issues lists them).
-with completed_loads as (
-    select load_id
-    from {{ ref('stg_wildberries__loads') }}
-    where is_completed
-)
-
 select
     'wildberries' as marketplace,
     remains.account,
@@ -25,16 +19,13 @@ select
     cast(null as bigint) as in_transit_quantity,
     remains.synced_at as snapshot_at,
     remains.load_id
-from {{ ref('stg_wildberries__warehouse_remains') }} as remains
-inner join completed_loads
-    on remains.load_id = completed_loads.load_id
+from ({{ completed_snapshot_rows('wildberries', 'warehouse_remains') }}) as remains
 inner join {{ ref('int_warehouse_names_resolved') }} as warehouse_names
     on
         warehouse_names.marketplace = 'wildberries'
         and remains.raw_warehouse_name = warehouse_names.raw_warehouse_name
 where
     not remains.is_pseudo_warehouse
-    and {{ loaded_completely('wildberries', 'warehouse_remains', 'remains.account', 'remains.load_id') }}
     and {{ passes_quality_checks(
         'wildberries', 'warehouse_remains', 'remains.account', wildberries_remains_natural_key('remains'), 'remains.load_id'
     ) }}

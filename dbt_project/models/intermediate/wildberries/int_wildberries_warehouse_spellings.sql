@@ -9,12 +9,12 @@ select
 from {{ ref('stg_wildberries__warehouse_remains') }}
 where not is_pseudo_warehouse
 {%- for feed in ['stg_wildberries__orders', 'stg_wildberries__sales'] %}
-union all
-select
-    'wildberries' as marketplace,
-    account,
-    raw_warehouse_name,
-    synced_at as seen_at
-from {{ ref(feed) }}
-where not is_seller_warehouse and raw_warehouse_name is not null
+    union all
+    select
+        'wildberries' as marketplace,
+        account,
+        raw_warehouse_name,
+        synced_at as seen_at
+    from {{ ref(feed) }}
+    where not is_seller_warehouse and raw_warehouse_name is not null
 {%- endfor %}

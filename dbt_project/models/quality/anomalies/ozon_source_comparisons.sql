@@ -2,13 +2,7 @@
 -- present − reserved vs Σ /v1/analytics/stocks available) and ozon_fbs (/v4 fbs + rfbs present −
 -- reserved vs the FBS warehouse stock report, by offer_id); a figure is null when its source gave none.
 {{ config(enabled=marketplace_enabled('ozon')) }}
-with ozon_completed_loads as (
-    select load_id
-    from {{ ref('stg_ozon__loads') }}
-    where is_completed
-),
-
-ozon_products as (
+with ozon_products as (
     select
         account,
         product_id,
@@ -25,10 +19,7 @@ ozon_v4 as (
         case when stocks.stock_type = 'fbo' then 'ozon_fbo' else 'ozon_fbs' end as comparison,
         max(stocks.synced_at) as snapshot_at,
         sum(stocks.present_quantity - stocks.reserved_quantity) as quantity
-    from {{ ref('stg_ozon__product_stocks') }} as stocks
-    inner join ozon_completed_loads
-        on stocks.load_id = ozon_completed_loads.load_id
-    where {{ loaded_completely('ozon', 'product_stocks', 'stocks.account', 'stocks.load_id') }}
+    from ({{ completed_snapshot_rows('ozon', 'product_stocks') }}) as stocks
     group by
         stocks.account,
         stocks.load_id,
@@ -36,40 +27,26 @@ ozon_v4 as (
         case when stocks.stock_type = 'fbo' then 'ozon_fbo' else 'ozon_fbs' end
 ),
 
+-- The other source of each comparison, per warehouse: analytics by SKU, the FBS report by offer_id.
 ozon_by_warehouse as (
-    select
-        stocks.account,
-        stocks.load_id,
-        products.product_id,
-        'ozon_fbo' as comparison,
-        max(stocks.synced_at) as snapshot_at,
-        sum(stocks.available_quantity) as quantity
-    from {{ ref('stg_ozon__analytics_stocks') }} as stocks
-    inner join ozon_completed_loads
-        on stocks.load_id = ozon_completed_loads.load_id
-    inner join ozon_products as products
-        on
-            stocks.account = products.account
-            and stocks.sku = products.sku
-    where {{ loaded_completely('ozon', 'analytics_stocks', 'stocks.account', 'stocks.load_id') }}
-    group by stocks.account, stocks.load_id, products.product_id
-    union all
-    select
-        report.account,
-        report.load_id,
-        products.product_id,
-        'ozon_fbs' as comparison,
-        max(report.synced_at) as snapshot_at,
-        sum(report.available_quantity) as quantity
-    from {{ ref('stg_ozon__warehouse_stock_report') }} as report
-    inner join ozon_completed_loads
-        on report.load_id = ozon_completed_loads.load_id
-    inner join ozon_products as products
-        on
-            report.account = products.account
-            and report.offer_id = products.offer_id
-    where {{ loaded_completely('ozon', 'warehouse_stock_report', 'report.account', 'report.load_id') }}
-    group by report.account, report.load_id, products.product_id
+    {%- for comparison, resource, product_column in [
+        ('ozon_fbo', 'analytics_stocks', 'sku'), ('ozon_fbs', 'warehouse_stock_report', 'offer_id')
+    ] %}
+        {{ 'union all' if not loop.first }}
+        select
+            stocks.account,
+            stocks.load_id,
+            products.product_id,
+            '{{ comparison }}' as comparison,
+            max(stocks.synced_at) as snapshot_at,
+            sum(stocks.available_quantity) as quantity
+        from ({{ completed_snapshot_rows('ozon', resource) }}) as stocks
+        inner join ozon_products as products
+            on
+                stocks.account = products.account
+                and stocks.{{ product_column }} = products.{{ product_column }}
+        group by stocks.account, stocks.load_id, products.product_id
+    {%- endfor %}
 ),
 
 -- Products the /v4 snapshot lists (it lists every product asked for). When /v4 sent no row of a

@@ -2,15 +2,9 @@
 -- the warehouse_remains report (real warehouses) vs the analytics wb-warehouses rows (chrtID ↔ techSize
 -- through the cards).
 {{ config(enabled=marketplace_enabled('wildberries')) }}
-with wildberries_completed_loads as (
-    select load_id
-    from {{ ref('stg_wildberries__loads') }}
-    where is_completed
-),
-
 -- The size of every analytics row, through the cards; a card the catalogue does not hold (trashed,
 -- or new since the cards were loaded) has no sizes to map, so it is compared as a whole (`<nmID>/*`).
-wildberries_analytics_sized as (
+with wildberries_analytics_sized as (
     select
         stocks.account,
         stocks.load_id,
@@ -18,14 +12,11 @@ wildberries_analytics_sized as (
         sizes.tech_size,
         stocks.synced_at,
         stocks.available_quantity
-    from {{ ref('stg_wildberries__wb_warehouse_stocks') }} as stocks
-    inner join wildberries_completed_loads
-        on stocks.load_id = wildberries_completed_loads.load_id
+    from ({{ completed_snapshot_rows('wildberries', 'wb_warehouse_stocks') }}) as stocks
     left join {{ ref('stg_wildberries__card_sizes') }} as sizes
         on
             stocks.account = sizes.account
             and stocks.chrt_id = sizes.chrt_id
-    where {{ loaded_completely('wildberries', 'wb_warehouse_stocks', 'stocks.account', 'stocks.load_id') }}
 ),
 
 wildberries_unmapped_cards as (
@@ -44,17 +35,13 @@ wildberries_remains as (
         {{ wildberries_comparison_key('remains') }} as product_key,
         max(remains.synced_at) as snapshot_at,
         sum(remains.quantity) as quantity
-    from {{ ref('stg_wildberries__warehouse_remains') }} as remains
-    inner join wildberries_completed_loads
-        on remains.load_id = wildberries_completed_loads.load_id
+    from ({{ completed_snapshot_rows('wildberries', 'warehouse_remains') }}) as remains
     left join wildberries_unmapped_cards as unmapped
         on
             remains.account = unmapped.account
             and remains.load_id = unmapped.load_id
             and remains.nm_id = unmapped.nm_id
-    where
-        not remains.is_pseudo_warehouse
-        and {{ loaded_completely('wildberries', 'warehouse_remains', 'remains.account', 'remains.load_id') }}
+    where not remains.is_pseudo_warehouse
     group by
         remains.account,
         remains.load_id,
