@@ -36,20 +36,13 @@ def parse_args(argv: list[str] | None = None) -> tuple[SandboxConfig, Path | Non
     parser.add_argument("--history-days", type=int, default=defaults.history_days, help="days of orders before now")
     parser.add_argument("--export-truth", type=Path, metavar="DIR", help="write the ground truth as JSON and exit")
     endpoint_help = "; PATH is a route template of either marketplace, INDEX: (0-based) one account only; repeatable"
-    parser.add_argument(
-        "--remove",
-        action="append",
-        default=[],
-        metavar="[INDEX:]PATH",
-        help="answer PATH as a removed method (Ozon 400 code 9, WB 404)" + endpoint_help,
-    )
-    parser.add_argument(
-        "--forbid",
-        action="append",
-        default=[],
-        metavar="[INDEX:]PATH",
-        help="answer PATH as refused to this token (Ozon 403 code 7, WB 401/403 per host)" + endpoint_help,
-    )
+    for flag, answer in (
+        ("--remove", "as a removed method (Ozon 400 code 9, WB 404)"),
+        ("--forbid", "as refused to this token (Ozon 403 code 7, WB 401/403 per host)"),
+    ):
+        parser.add_argument(
+            flag, action="append", default=[], metavar="[INDEX:]PATH", help=f"answer PATH {answer}{endpoint_help}"
+        )
     parser.add_argument(
         "--sparse", action="store_true", help="leave out answer fields the API schema does not require (not the keys)"
     )

@@ -118,6 +118,12 @@ def _now_text() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def gateway_error(status: int, title: str, detail: str, status_text: str, **extra: str) -> ApiError:
+    """WB's API gateway's answer for a path or method it does not route (no code, no timestamp)."""
+    body = {"title": title, "detail": detail, "requestId": _request_id(), **extra}
+    return ApiError(status, {**body, "status": status, "statusText": status_text}, PROBLEM_JSON)
+
+
 def problem(status: int, title: str, detail: str, status_text: str, headers: dict | None = None) -> ApiError:
     body = {
         "title": title,
@@ -507,31 +513,10 @@ class WildberriesApi(MarketplaceApi):
         return seller
 
     def not_found(self) -> ApiError:
-        return ApiError(
-            404,
-            {
-                "title": "not found",
-                "detail": "path not found",
-                "requestId": _request_id(),
-                "origin": "s2s-api-gateway",
-                "status": 404,
-                "statusText": "Not Found",
-            },
-            PROBLEM_JSON,
-        )
+        return gateway_error(404, "not found", "path not found", "Not Found", origin="s2s-api-gateway")
 
     def method_not_allowed(self) -> ApiError:
-        return ApiError(
-            405,
-            {
-                "title": "method not allowed",
-                "detail": "method not allowed",
-                "requestId": _request_id(),
-                "status": 405,
-                "statusText": "Method Not Allowed",
-            },
-            PROBLEM_JSON,
-        )
+        return gateway_error(405, "method not allowed", "method not allowed", "Method Not Allowed")
 
     def malformed_body(self) -> ApiError:
         return ApiError(400, b"Request body can not be decoded", {"Content-Type": "text/plain"})

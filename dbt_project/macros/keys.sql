@@ -7,6 +7,11 @@
     {{ marketplace }} || ':' || {{ warehouse_name }}
 {%- endmacro %}
 
+{#- The location key of a cluster (Ozon cluster, WB federal district): `ozon:cluster:Москва`. -#}
+{% macro cluster_key(marketplace, cluster_name) -%}
+    {{ marketplace }} || ':cluster:' || {{ cluster_name }}
+{%- endmacro %}
+
 {#- A Wildberries product is one size of a card: `<nmID>/<techSize>` (techSize "0" for a card
     without sizes). Orders, sales and the stock report all carry both, even for cards no longer
     in the catalogue, which the size's chrtID would not allow. -#}

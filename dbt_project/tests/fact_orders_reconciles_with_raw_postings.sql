@@ -4,27 +4,20 @@
 -- data_quality_issues) is in fact_orders, once: per account and scheme, the number of lines and of
 -- units in the staged postings equals those in the mart. Returns the ones that differ.
 with raw_lines as (
-    select
-        account,
-        'fbo' as fulfilment_scheme,
-        count(*) as line_count,
-        sum(quantity) as units
-    from {{ ref('stg_ozon__posting_lines_fbo') }} as fbo
-    where {{ passes_quality_checks(
-        'ozon', 'postings_fbo', 'fbo.account', ozon_order_line_natural_key('fbo'), 'fbo.load_id'
-    ) }}
-    group by account
-    union all
-    select
-        account,
-        'fbs' as fulfilment_scheme,
-        count(*) as line_count,
-        sum(quantity) as units
-    from {{ ref('stg_ozon__posting_lines_fbs') }} as fbs
-    where {{ passes_quality_checks(
-        'ozon', 'postings_fbs', 'fbs.account', ozon_order_line_natural_key('fbs'), 'fbs.load_id'
-    ) }}
-    group by account
+    {%- for scheme in ['fbo', 'fbs'] %}
+        {{ 'union all' if not loop.first }}
+        select
+            account,
+            '{{ scheme }}' as fulfilment_scheme,
+            count(*) as line_count,
+            sum(quantity) as units
+        from {{ ref('stg_ozon__posting_lines_' ~ scheme) }} as posting_lines
+        where {{ passes_quality_checks(
+            'ozon', 'postings_' ~ scheme, 'posting_lines.account', ozon_order_line_natural_key('posting_lines'),
+            'posting_lines.load_id'
+        ) }}
+        group by account
+    {%- endfor %}
 ),
 
 mart_lines as (

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 
 import duckdb
 import pytest
@@ -14,7 +12,7 @@ from loaders.config import OzonAccount
 from loaders.marketplaces import MARKETPLACES
 from loaders.ozon import settings
 from loaders.pipeline import run
-from scripts.steps import PROJECT_DIR
+from tests.support.operations import run_script
 
 
 def account_of(sandbox, **overrides) -> OzonAccount:
@@ -98,16 +96,8 @@ def test_throttled_and_failing_calls_are_retried_and_the_load_completes(ozon_san
     )
 
 
-def run_cli(env_overrides: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "loaders", "ozon"],
-        cwd=PROJECT_DIR,
-        env={**os.environ, **env_overrides},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+def run_cli(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return run_script("loaders", "ozon", env=env, timeout=120)
 
 
 def test_wrong_key_fails_fast_naming_the_client_id_but_never_the_key(ozon_sandbox, workdir):

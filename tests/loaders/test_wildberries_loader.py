@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections import Counter
 from datetime import timedelta
 
@@ -22,7 +21,7 @@ from loaders.marketplaces import MARKETPLACES
 from loaders.pipeline import run
 from loaders.wildberries import helpers, settings
 from sandbox import Sandbox, SandboxConfig
-from scripts.steps import PROJECT_DIR
+from tests.support.operations import run_script
 
 SCALE = 600  # the sandbox's limits are 600 times looser; WB_RATE_LIMIT_SCALE matches it
 CONFIG = SandboxConfig(seed=11, products=60, history_days=12, rate_limit_scale=SCALE)
@@ -397,15 +396,7 @@ def test_a_base_token_refused_by_wb_warehouses_fails_only_that_resource(workdir,
 
 
 def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "loaders", "wildberries", *args],
-        cwd=PROJECT_DIR,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    return run_script("loaders", "wildberries", *args, env=env, timeout=180)
 
 
 def test_a_wrong_token_fails_only_its_account_and_no_token_is_logged(workdir, monkeypatch):

@@ -12,7 +12,7 @@ import yaml
 from loaders.marketplaces import MARKETPLACES
 from scripts import database, plan, prune, runlog
 from scripts.steps import PROJECT_DIR
-from tests.support.operations import isolated_ops
+from tests.support.operations import TWO_OZON_ACCOUNTS_LOAD_STEPS, isolated_ops
 
 
 def test_every_loader_resource_belongs_to_a_group():
@@ -23,14 +23,7 @@ def test_every_loader_resource_belongs_to_a_group():
 def test_catalogue_loads_first_per_account_and_unknown_resources_are_ignored():
     marketplaces = {"ozon": (("products", "product_list_items", "product_stocks", "postings_fbo"), ["shop", "outlet"])}
     steps = plan.load_steps(("stock", "orders", "catalogue"), marketplaces)
-    assert [step.name for step in steps] == [
-        "load catalogue ozon/shop",
-        "load catalogue ozon/outlet",
-        "load orders ozon/shop",
-        "load orders ozon/outlet",
-        "load stock ozon/shop",
-        "load stock ozon/outlet",
-    ]
+    assert [step.name for step in steps] == TWO_OZON_ACCOUNTS_LOAD_STEPS
     assert steps[0].resources == ("product_list_items", "products")
     assert steps[-1].resources == ("product_stocks",)
     assert plan.load_steps(("stock",), {"ozon": ((), ["shop"])}) == []

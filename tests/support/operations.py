@@ -38,7 +38,9 @@ def isolated_ops(folder: Path, monkeypatch, extra: str = "") -> Path:
     return path
 
 
-def run_script(module: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def run_script(
+    module: str, *args: str, env: dict[str, str] | None = None, timeout: float | None = None
+) -> subprocess.CompletedProcess:
     """`python -m <module> <args>` in the project folder, as the Makefile runs it."""
     return subprocess.run(
         [sys.executable, "-m", module, *args],
@@ -46,8 +48,15 @@ def run_script(module: str, *args: str, env: dict[str, str] | None = None) -> su
         env={**os.environ, **(env or {})},
         capture_output=True,
         text=True,
+        timeout=timeout,
         check=False,
     )
+
+
+# The load steps of a run over two Ozon accounts, shop and outlet, in their order.
+TWO_OZON_ACCOUNTS_LOAD_STEPS = [
+    f"load {group} ozon/{account}" for group in ("catalogue", "orders", "stock") for account in ("shop", "outlet")
+]
 
 
 def hold_lock(run_id: str) -> subprocess.Popen:

@@ -137,7 +137,7 @@ by_cluster as (
     select
         warehouse_days.product_key,
         'cluster' as location_level,
-        warehouses.marketplace || ':cluster:' || warehouses.cluster_name as location_key,
+        {{ cluster_key('warehouses.marketplace', 'warehouses.cluster_name') }} as location_key,
         warehouse_days.business_date,
         sum(warehouse_days.units_ordered) as units_ordered,
         sum(warehouse_days.opening_available) as opening_available,
@@ -149,7 +149,7 @@ by_cluster as (
     where warehouses.cluster_name is not null
     group by
         warehouse_days.product_key,
-        warehouses.marketplace || ':cluster:' || warehouses.cluster_name,
+        {{ cluster_key('warehouses.marketplace', 'warehouses.cluster_name') }},
         warehouse_days.business_date
 ),
 

@@ -37,14 +37,14 @@ stock_now as (
     select
         stock.product_key,
         'cluster' as location_level,
-        warehouses.marketplace || ':cluster:' || warehouses.cluster_name as location_key,
+        {{ cluster_key('warehouses.marketplace', 'warehouses.cluster_name') }} as location_key,
         sum(stock.available_quantity) as available_quantity,
         sum(stock.in_transit_quantity) as in_transit_quantity
     from stock_by_warehouse as stock
     inner join warehouses
         on stock.warehouse_key = warehouses.warehouse_key
     where warehouses.cluster_name is not null
-    group by stock.product_key, warehouses.marketplace || ':cluster:' || warehouses.cluster_name
+    group by stock.product_key, {{ cluster_key('warehouses.marketplace', 'warehouses.cluster_name') }}
 ),
 
 velocity as (
@@ -74,7 +74,7 @@ locations as (
 
 clusters as (
     select distinct
-        marketplace || ':cluster:' || cluster_name as location_key,
+        {{ cluster_key('marketplace', 'cluster_name') }} as location_key,
         cluster_name
     from warehouses
     where cluster_name is not null

@@ -22,15 +22,22 @@ window_days as (
     group by product_key, location_level, location_key
 ),
 
+warehouse_clusters as (
+    select
+        warehouse_key,
+        {{ cluster_key('marketplace', 'cluster_name') }} as cluster_key
+    from {{ ref('dim_warehouses') }}
+),
+
 located_orders as (
     select
         sold.product_key,
         sold.business_date,
         sold.warehouse_key,
-        warehouse_dim.marketplace || ':cluster:' || warehouse_dim.cluster_name as cluster_key
+        clusters.cluster_key
     from {{ ref('fact_orders') }} as sold
-    inner join {{ ref('dim_warehouses') }} as warehouse_dim
-        on sold.warehouse_key = warehouse_dim.warehouse_key
+    inner join warehouse_clusters as clusters
+        on sold.warehouse_key = clusters.warehouse_key
     where sold.order_status <> 'cancelled'
 ),
 
@@ -39,10 +46,10 @@ located_stock as (
         stock.product_key,
         stock.business_date,
         stock.warehouse_key,
-        warehouse_dim.marketplace || ':cluster:' || warehouse_dim.cluster_name as cluster_key
+        clusters.cluster_key
     from {{ ref('inventory_daily') }} as stock
-    inner join {{ ref('dim_warehouses') }} as warehouse_dim
-        on stock.warehouse_key = warehouse_dim.warehouse_key
+    inner join warehouse_clusters as clusters
+        on stock.warehouse_key = clusters.warehouse_key
     where stock.available_quantity > 0
 ),
 

@@ -33,7 +33,7 @@ warehouses as (
 
 clusters as (
     select distinct
-        marketplace || ':cluster:' || cluster_name as location_key,
+        {{ cluster_key('marketplace', 'cluster_name') }} as location_key,
         cluster_name
     from {{ ref('dim_warehouses') }}
     where cluster_name is not null
