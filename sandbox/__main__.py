@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 import time
+from dataclasses import fields
 from pathlib import Path
 
 from sandbox import Sandbox, SandboxConfig
@@ -60,25 +61,14 @@ def parse_args(argv: list[str] | None = None) -> tuple[SandboxConfig, Path | Non
 
 
 def make_config(args: argparse.Namespace) -> SandboxConfig:
+    """The options named as the config's fields, and the few named otherwise."""
+    same_name = {field.name: getattr(args, field.name) for field in fields(SandboxConfig) if hasattr(args, field.name)}
     return SandboxConfig(
-        seed=args.seed,
-        products=args.products,
-        warehouses=args.warehouses,
-        archived_share=args.archived_share,
-        accounts=args.accounts,
-        rate_limit_rps=args.rate_limit_rps,
-        rate_limit_scale=args.rate_limit_scale,
-        unknown_warehouses=args.unknown_warehouses,
-        history_days=args.history_days,
-        host=args.host,
+        **same_name,
         ozon_port=args.port,
-        wb_port=args.wb_port,
-        wb_base_token_accounts=args.wb_base_token_accounts,
         wb_masked_warehouses=not args.wb_unmasked_warehouses,
         removed_endpoints=tuple(args.remove),
         forbidden_endpoints=tuple(args.forbid),
-        sparse=args.sparse,
-        ozon_product_stocks_with_fbo=args.ozon_product_stocks_with_fbo,
     )
 
 

@@ -680,12 +680,7 @@ def _cards_list(call: ApiCall) -> dict:
         except ValueError:
             raise content_error(400, "Invalid cursor updatedAt") from None
         after = (stamp, int(cursor["nmID"]))
-    if ascending:
-        first = 0 if after is None else bisect_right(keyed, after, key=lambda item: item[:2])
-        chosen = keyed[first : first + limit]
-    else:
-        last = len(keyed) if after is None else bisect_left(keyed, after, key=lambda item: item[:2])
-        chosen = keyed[max(0, last - limit) : last][::-1]
+    chosen = _cursor_page(keyed, after, limit, ascending)
     page = [card for _, _, card in chosen]
     fault = api.faults.take(CARDS_LIST, lambda f: bool(page) and (f != "duplicate_rows" or after is not None))
     if fault == "duplicate_rows":
@@ -708,6 +703,15 @@ def _cards_list(call: ApiCall) -> dict:
             "total": len(items),
         },
     }
+
+
+def _cursor_page(keyed: list, after: tuple | None, limit: int, ascending: bool) -> list:
+    """The page of `keyed` (sorted by its (time, nmID) keys) after the cursor `after`, in the asked order."""
+    if ascending:
+        first = 0 if after is None else bisect_right(keyed, after, key=lambda item: item[:2])
+        return keyed[first : first + limit]
+    last = len(keyed) if after is None else bisect_left(keyed, after, key=lambda item: item[:2])
+    return keyed[max(0, last - limit) : last][::-1]
 
 
 def _sorted_cards(seller: WbSeller, at: int, with_photo: int) -> list[tuple[int, int, object]]:
@@ -803,12 +807,7 @@ def _cards_trash(call: ApiCall) -> dict:
     keyed = seller.cached(("trash", at), lambda: _sorted_trash(seller, at))
     if search.strip():
         keyed = [item for item in keyed if _matches(item[2], search.strip())]
-    if ascending:
-        first = 0 if after is None else bisect_right(keyed, after, key=lambda item: item[:2])
-        chosen = keyed[first : first + limit]
-    else:
-        last = len(keyed) if after is None else bisect_left(keyed, after, key=lambda item: item[:2])
-        chosen = keyed[max(0, last - limit) : last][::-1]
+    chosen = _cursor_page(keyed, after, limit, ascending)
     items = [_trash_card(card, at) for _, _, card in chosen]
     last_card = chosen[-1][2] if chosen else None
     return {

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 
 from loaders import cli, config
 from scripts import database
@@ -124,53 +125,79 @@ def print_overview(db: database.Database) -> None:
         print(f"    order lines:           {lines} ({int(sold)} units not cancelled)")
         print(f"    critical stock alerts: {alerts}")
         print(f"    units to ship:         {int(to_ship)}")
-    print("  ten active products with the least stock:")
-    for marketplace, article, name, available in db.execute(LEAST_STOCKED):
-        print(f"    {int(available):>6}  {marketplace:<12} {article:<12} {name[:50]}")
+    print_list(
+        db,
+        "ten active products with the least stock:",
+        LEAST_STOCKED,
+        lambda marketplace, article, name, available: (
+            f"{int(available):>6}  {marketplace:<12} {article:<12} {name[:50]}"
+        ),
+    )
+
+
+def print_list(db: database.Database, heading: str, sql: str, line: Callable[..., str], empty: str = "") -> None:
+    """`heading`, then a line per row of `sql` (`line(*row)`), or `empty` when there is no row."""
+    print(f"  {heading}")
+    rows = db.execute(sql)
+    for row in rows:
+        print(f"    {line(*row)}")
+    if not rows and empty:
+        print(f"    {empty}")
 
 
 def print_shipments(db: database.Database) -> None:
-    rows = db.execute(URGENT_SHIPMENTS)
-    print("  most urgent shipments (units to ship, days of cover, revenue lost per day of stock-out):")
-    for marketplace, account, article, warehouse, severity, quantity, cover, lost in rows:
-        print(
-            f"    {int(quantity):>6}  {marketplace:<12} {account:<8} {article:<12} → {warehouse[:24]:<24} "
+    print_list(
+        db,
+        "most urgent shipments (units to ship, days of cover, revenue lost per day of stock-out):",
+        URGENT_SHIPMENTS,
+        lambda marketplace, account, article, warehouse, severity, quantity, cover, lost: (
+            f"{int(quantity):>6}  {marketplace:<12} {account:<8} {article:<12} → {warehouse[:24]:<24} "
             f"{severity:<12} cover {float(cover):>5.1f} d  {float(lost):>9.2f} ₽"
-        )
-    if not rows:
-        print("    none: no warehouse runs short")
+        ),
+        "none: no warehouse runs short",
+    )
 
 
 def print_analytics(db: database.Database) -> None:
     if not all(db.relation_exists("marts", name) for name in ("lost_sales", "product_abc_xyz")):
         return
-    rows = db.execute(TOP_LOST_REVENUE)
-    print("  most revenue lost to stock-outs (marts.lost_sales: days out, availability, units, roubles):")
-    for marketplace, account, article, warehouse, days_out, availability, units, revenue in rows:
-        print(
-            f"    {float(revenue):>10.2f} ₽  {marketplace:<12} {account:<8} {article:<12} @ {warehouse[:24]:<24} "
+    print_list(
+        db,
+        "most revenue lost to stock-outs (marts.lost_sales: days out, availability, units, roubles):",
+        TOP_LOST_REVENUE,
+        lambda marketplace, account, article, warehouse, days_out, availability, units, revenue: (
+            f"{float(revenue):>10.2f} ₽  {marketplace:<12} {account:<8} {article:<12} @ {warehouse[:24]:<24} "
             f"{days_out:>3} d out, availability {float(availability):.0%}, {float(units):.1f} units"
-        )
-    if not rows:
-        print("    none: no stock-out in the window")
-    print("  ABC classes by revenue within each marketplace (marts.product_abc_xyz):")
-    for marketplace, a_count, b_count, c_count in db.execute(ABC_COUNTS):
-        print(f"    {marketplace:<12} A {int(a_count)}, B {int(b_count)}, C {int(c_count)}")
+        ),
+        "none: no stock-out in the window",
+    )
+    print_list(
+        db,
+        "ABC classes by revenue within each marketplace (marts.product_abc_xyz):",
+        ABC_COUNTS,
+        lambda marketplace, a_count, b_count, c_count: (
+            f"{marketplace:<12} A {int(a_count)}, B {int(b_count)}, C {int(c_count)}"
+        ),
+    )
 
 
 def print_trust(db: database.Database) -> None:
-    issues = db.execute(QUALITY_ISSUES)
-    anomalies = db.execute(STOCK_ANOMALIES)
-    print("  data quality issues (error: left out of the marts; warn: kept, suspect; quality.data_quality_issues):")
-    for marketplace, severity, rule, count in issues:
-        print(f"    {count:>6}  {marketplace:<12} {severity:<6} {rule}")
-    if not issues:
-        print("    none")
-    print("  stock anomalies (quality.stock_anomalies; in the newest loads, of all; the largest):")
-    for marketplace, account, kind, count, latest, detail in anomalies:
-        print(f"    {latest:>3} of {count:>4}  {marketplace:<12} {account:<8} {kind:<30} {detail[:90]}")
-    if not anomalies:
-        print("    none")
+    print_list(
+        db,
+        "data quality issues (error: left out of the marts; warn: kept, suspect; quality.data_quality_issues):",
+        QUALITY_ISSUES,
+        lambda marketplace, severity, rule, count: f"{count:>6}  {marketplace:<12} {severity:<6} {rule}",
+        "none",
+    )
+    print_list(
+        db,
+        "stock anomalies (quality.stock_anomalies; in the newest loads, of all; the largest):",
+        STOCK_ANOMALIES,
+        lambda marketplace, account, kind, count, latest, detail: (
+            f"{latest:>3} of {count:>4}  {marketplace:<12} {account:<8} {kind:<30} {detail[:90]}"
+        ),
+        "none",
+    )
 
 
 def where(target: str) -> str:
