@@ -44,6 +44,14 @@
 
 {#- The columns of data_quality_issues (after marketplace) for one rule over rows that carry
     source_table, account, natural_key, load_id and synced_at; `alias` qualifies those columns. -#}
+{#- The offending value of a rule over one or more columns as SQL text, `label value, label value`
+    ('null' for a null): labelled_values([('present', 'present_quantity'), ('reserved', 'reserved_quantity')]). -#}
+{% macro labelled_values(pairs) -%}
+    {%- for label, column in pairs -%}
+        {{ "'" if loop.first else " || ', " }}{{ label }} ' || coalesce(cast({{ column }} as varchar), 'null')
+    {%- endfor -%}
+{%- endmacro %}
+
 {% macro issue_columns(rule_name, severity, offending_value, alias=none) -%}
     {%- set prefix = alias ~ '.' if alias else '' -%}
     {{ prefix }}source_table,
@@ -105,7 +113,7 @@
     select
         {{ issue_columns(
             'product_not_in_catalogue', severity,
-            "'" ~ label ~ " ' || coalesce(cast(rows_with_key." ~ key ~ " as varchar), 'null')", 'rows_with_key'
+            labelled_values([(label, 'rows_with_key.' ~ key)]), 'rows_with_key'
         ) }}
     from (
         {% for row_set in row_sets -%}

@@ -92,7 +92,7 @@ product_stocks as (
 quantity_out_of_range as (
     select
         {{ issue_columns(
-            'quantity_out_of_range', 'error', "'quantity ' || coalesce(cast(quantity as varchar), 'null')"
+            'quantity_out_of_range', 'error', labelled_values([('quantity', 'quantity')])
         ) }}
     from order_lines
     where quantity is null or {{ is_implausible_quantity('quantity') }}
@@ -100,8 +100,7 @@ quantity_out_of_range as (
     select
         {{ issue_columns(
             'quantity_out_of_range', 'error',
-            "'available ' || coalesce(cast(available_quantity as varchar), 'null')
-            || ', in transit ' || coalesce(cast(in_transit_quantity as varchar), 'null')"
+            labelled_values([('available', 'available_quantity'), ('in transit', 'in_transit_quantity')])
         ) }}
     from analytics_stocks
     where
@@ -112,8 +111,7 @@ quantity_out_of_range as (
     select
         {{ issue_columns(
             'quantity_out_of_range', 'error',
-            "'present ' || coalesce(cast(present_quantity as varchar), 'null')
-            || ', reserved ' || coalesce(cast(reserved_quantity as varchar), 'null')"
+            labelled_values([('present', 'present_quantity'), ('reserved', 'reserved_quantity')])
         ) }}
     from product_stocks
     where

@@ -82,7 +82,7 @@ remains as (
 quantity_out_of_range as (
     select
         {{ issue_columns(
-            'quantity_out_of_range', 'error', "'quantity ' || coalesce(cast(quantity as varchar), 'null')"
+            'quantity_out_of_range', 'error', labelled_values([('quantity', 'quantity')])
         ) }}
     from remains
     where quantity is null or {{ is_implausible_quantity('quantity') }}
@@ -125,9 +125,9 @@ money_pending as (
         {{ issue_columns(
             'money_pending',
             "case when synced_at <= " ~ add_interval('sold_at', 48, 'hour') ~ " then 'info' else 'warn' end",
-            "'forPay ' || coalesce(cast(for_pay as varchar), 'null')
-            || ', finishedPrice ' || coalesce(cast(finished_price as varchar), 'null')
-            || ', priceWithDisc ' || coalesce(cast(price_with_discount as varchar), 'null')"
+            labelled_values(
+                [('forPay', 'for_pay'), ('finishedPrice', 'finished_price'), ('priceWithDisc', 'price_with_discount')]
+            )
         ) }}
     from sales
     where for_pay = 0 or finished_price = 0 or price_with_discount = 0
