@@ -27,3 +27,16 @@
         loads.is_completed
         and {{ loaded_completely(marketplace, resource, 'snapshot_rows.account', 'snapshot_rows.load_id') }}
 {%- endmacro %}
+
+{#- The columns every marketplace's `report_requests` log shares (one row per asynchronous report the
+    loader requested; loaders/report_outcomes.py sets outcome, rows and rows_quarantined). -#}
+{% macro report_request_columns() -%}
+    requested_at,
+    finished_at,
+    status as api_status,
+    outcome,
+    error,
+    polls,
+    rows as rows_loaded,
+    rows_quarantined
+{%- endmacro %}

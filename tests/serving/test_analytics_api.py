@@ -5,27 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.serving import client_for
+from tests.support.serving import every_page
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def api(seller, tmp_path_factory):
-    client, key = client_for(seller, tmp_path_factory.mktemp("analytics_api"))
-    client.headers["X-API-Key"] = key
-    return client
-
-
-def every_row(api, path: str, **params) -> list[dict]:
-    rows, cursor = [], None
-    while True:
-        answer = api.get(path, params={**params, "limit": 100, **({"cursor": cursor} if cursor else {})})
-        assert answer.status_code == 200, answer.text
-        rows += answer.json()["data"]
-        cursor = answer.json()["next_cursor"]
-        if cursor is None:
-            return rows
 
 
 @pytest.mark.parametrize(
@@ -63,7 +45,7 @@ def every_row(api, path: str, **params) -> list[dict]:
     ],
 )
 def test_each_analytics_list_equals_its_mart(api, seller, path, params, sql):
-    rows = every_row(api, path, **params)
+    rows = every_page(api, path, **params)
     assert len(rows) == seller.marts(sql)[0][0]
     assert rows, "the sandbox seller has rows of every kind asked"
     shown = {column: value for column, value in params.items() if column in rows[0]}
@@ -80,8 +62,8 @@ def test_lost_sales_come_most_costly_first_with_product_names(api, seller):
 
 
 def test_the_account_localisation_adds_up_its_products(api, seller):
-    (account,) = every_row(api, "/api/v1/localisation", scope_level="account", marketplace="ozon")
-    products = every_row(api, "/api/v1/localisation", scope_level="product", marketplace="ozon")
+    (account,) = every_page(api, "/api/v1/localisation", scope_level="account", marketplace="ozon")
+    products = every_page(api, "/api/v1/localisation", scope_level="product", marketplace="ozon")
     assert account["local_units"] == sum(row["local_units"] for row in products)
     assert account["located_units"] == sum(row["located_units"] for row in products) > 0
     assert 0 < account["local_unit_share"] < 1

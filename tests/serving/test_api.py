@@ -19,7 +19,7 @@ from serving import keys
 from serving.app import create_app
 from serving.reader import PostgresReader
 from tests.support.operations import run_script
-from tests.support.serving import SELLER, Seller, client_for, settings_for
+from tests.support.serving import SELLER, Seller, every_page, settings_for
 
 STOCK_SQL = """
     select i.product_key, i.warehouse_key, i.stock_type, i.available_quantity
@@ -27,24 +27,6 @@ STOCK_SQL = """
     left join marts.dim_products as p on p.product_key = i.product_key
     left join marts.dim_warehouses as w on w.warehouse_key = i.warehouse_key
     where {where}"""
-
-
-@pytest.fixture(scope="module")
-def api(seller, tmp_path_factory):
-    client, key = client_for(seller, tmp_path_factory.mktemp("api"))
-    client.headers["X-API-Key"] = key
-    return client
-
-
-def every_page(api, path: str, **params) -> list[dict]:
-    rows, cursor = [], None
-    while True:
-        answer = api.get(path, params={**params, **({"cursor": cursor} if cursor else {})})
-        assert answer.status_code == 200, answer.text
-        rows += answer.json()["data"]
-        cursor = answer.json()["next_cursor"]
-        if cursor is None:
-            return rows
 
 
 def stock_keys(rows: list[dict]) -> set[tuple]:

@@ -110,3 +110,23 @@ def client_for(seller: Seller, folder: Path, **settings) -> tuple[TestClient, st
     key = keys.create(keys_file, "tests")
     app = create_app(settings_for(keys_file, **settings), SnapshotReader(seller.published))
     return TestClient(app), key
+
+
+@pytest.fixture(scope="module")
+def api(seller, tmp_path_factory):
+    """A client of the API on the seller's snapshots, with a valid key, for the module's tests."""
+    client, key = client_for(seller, tmp_path_factory.mktemp("api"))
+    client.headers["X-API-Key"] = key
+    return client
+
+
+def every_page(api, path: str, **params) -> list[dict]:
+    """The rows of every page of `path`, following `next_cursor` (each page must answer 200)."""
+    rows, cursor = [], None
+    while True:
+        answer = api.get(path, params={**params, **({"cursor": cursor} if cursor else {})})
+        assert answer.status_code == 200, answer.text
+        rows += answer.json()["data"]
+        cursor = answer.json()["next_cursor"]
+        if cursor is None:
+            return rows

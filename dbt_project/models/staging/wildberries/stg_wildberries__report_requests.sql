@@ -8,14 +8,7 @@ select
     account,
     task_id,
     report_type,
-    requested_at,
-    finished_at,
-    status as api_status,
-    outcome,
-    error,
-    polls,
-    rows as rows_loaded,
-    rows_quarantined,
+    {{ report_request_columns() }},
     synced_at,
     _dlt_load_id as load_id
 from source
