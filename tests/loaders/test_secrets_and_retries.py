@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-import os
 
 from loaders.http import RetryPolicy
 from loaders.secrets import MASK, MaskingFilter, mask, register_secret
-from tests.support.operations import run_script
+from tests.support.operations import drop_settings, run_script
 
 
 def test_registered_secrets_and_header_values_are_masked():
@@ -24,9 +23,7 @@ def test_a_word_after_a_header_name_is_prose_not_a_value():
 
 
 def test_a_rejected_key_of_a_named_account_names_its_own_variables(ozon_sandbox, workdir, monkeypatch):
-    for name in list(os.environ):
-        if name.startswith("OZON_"):
-            monkeypatch.delenv(name)
+    drop_settings(monkeypatch, "OZON_")
     wrong_key = "0badc0de-1111-2222-3333-444455556666"
     client_id = ozon_sandbox.ozon.accounts[0].client_id
     done = run_script(

@@ -21,7 +21,7 @@ from loaders.marketplaces import MARKETPLACES
 from loaders.pipeline import run
 from loaders.wildberries import helpers, settings
 from sandbox import Sandbox, SandboxConfig
-from tests.support.operations import run_script
+from tests.support.operations import drop_settings, run_script
 
 SCALE = 600  # the sandbox's limits are 600 times looser; WB_RATE_LIMIT_SCALE matches it
 CONFIG = SandboxConfig(seed=11, products=60, history_days=12, rate_limit_scale=SCALE)
@@ -484,9 +484,7 @@ def test_a_bad_loader_setting_stops_the_loader_with_one_line(workdir, variable, 
 
 
 def test_accounts_come_from_the_environment(monkeypatch):
-    for name in list(os.environ):
-        if name.startswith("WB_"):
-            monkeypatch.delenv(name)
+    drop_settings(monkeypatch, "WB_")
     with pytest.raises(config.ConfigError, match="WB_API_TOKEN"):
         config.wildberries_accounts()
     monkeypatch.setenv("WB_API_TOKEN", "secret-token-value")

@@ -10,7 +10,7 @@ import pytest
 from loaders import config, waiting_room
 from loaders.ozon import postings
 from loaders.wildberries import helpers
-from tests.support.operations import isolated_ops, run_script
+from tests.support.operations import drop_settings, isolated_ops, run_script
 
 ENV_FILE = """\
 # a comment line
@@ -90,9 +90,7 @@ def test_a_bad_account_setting_stops_the_run_naming_the_variable(workdir, tmp_pa
 
 
 def test_a_half_configured_single_account_is_an_error_and_no_account_is_not(monkeypatch):
-    for name in list(os.environ):
-        if name.startswith("OZON_"):
-            monkeypatch.delenv(name)
+    drop_settings(monkeypatch, "OZON_")
     with pytest.raises(config.NotConfigured, match="OZON_CLIENT_ID and OZON_API_KEY"):
         config.ozon_accounts()
     monkeypatch.setenv("OZON_CLIENT_ID", "100002")

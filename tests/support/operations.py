@@ -21,15 +21,20 @@ from scripts.steps import PROJECT_DIR
 FOREIGN_SETTINGS = ("ALERT_", "OZON_", "WB_", "CRONTAB_COMMAND", "TARGET")
 
 
+def drop_settings(monkeypatch, *prefixes: str) -> None:
+    """Remove, for the test, every environment variable whose name starts with one of `prefixes`."""
+    for name in list(os.environ):
+        if name.startswith(prefixes):
+            monkeypatch.delenv(name)
+
+
 def isolated_ops(folder: Path, monkeypatch, extra: str = "") -> Path:
     """The project's ops.toml with the log folder inside `folder` (plus `extra` TOML lines under [schedule]).
 
     Sets OPS_CONFIG, and drops alert channels, accounts and the crontab program that the developer's
     environment (or `.env`, which `make test` exports) may hold: a test never alerts anyone for real.
     """
-    for name in list(os.environ):
-        if name.startswith(FOREIGN_SETTINGS):
-            monkeypatch.delenv(name)
+    drop_settings(monkeypatch, *FOREIGN_SETTINGS)
     text = (PROJECT_DIR / "ops.toml").read_text(encoding="utf-8")
     text = text.replace('dir = "logs"', f'dir = "{folder / "logs"}"')
     path = folder / "ops.toml"

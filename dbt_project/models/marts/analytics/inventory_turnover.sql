@@ -29,79 +29,56 @@ warehouse_clusters as (
     from {{ ref('dim_warehouses') }}
 ),
 
-located_orders as (
+-- The days each product sold at a warehouse, and the days it had stock there.
+located_days as (
     select
-        sold.product_key,
-        sold.business_date,
-        sold.warehouse_key,
-        clusters.cluster_key
-    from {{ ref('fact_orders') }} as sold
-    inner join warehouse_clusters as clusters
-        on sold.warehouse_key = clusters.warehouse_key
-    where sold.order_status <> 'cancelled'
+        product_key,
+        warehouse_key,
+        business_date as sale_date,
+        cast(null as date) as stock_date
+    from {{ ref('fact_orders') }}
+    where order_status <> 'cancelled'
+    union all
+    select
+        product_key,
+        warehouse_key,
+        cast(null as date) as sale_date,
+        business_date as stock_date
+    from {{ ref('inventory_daily') }}
+    where available_quantity > 0
 ),
 
-located_stock as (
+located as (
     select
-        stock.product_key,
-        stock.business_date,
-        stock.warehouse_key,
-        clusters.cluster_key
-    from {{ ref('inventory_daily') }} as stock
+        located_days.product_key,
+        located_days.warehouse_key,
+        clusters.cluster_key,
+        located_days.sale_date,
+        located_days.stock_date
+    from located_days
     inner join warehouse_clusters as clusters
-        on stock.warehouse_key = clusters.warehouse_key
-    where stock.available_quantity > 0
-),
-
-location_dates as (
-    select
-        product_key,
-        'warehouse' as location_level,
-        warehouse_key as location_key,
-        max(business_date) as last_sale_date,
-        cast(null as date) as first_stock_date
-    from located_orders
-    group by product_key, warehouse_key
-    union all
-    select
-        product_key,
-        'cluster' as location_level,
-        cluster_key as location_key,
-        max(business_date) as last_sale_date,
-        cast(null as date) as first_stock_date
-    from located_orders
-    where cluster_key is not null
-    group by product_key, cluster_key
-    union all
-    select
-        product_key,
-        'warehouse' as location_level,
-        warehouse_key as location_key,
-        cast(null as date) as last_sale_date,
-        min(business_date) as first_stock_date
-    from located_stock
-    group by product_key, warehouse_key
-    union all
-    select
-        product_key,
-        'cluster' as location_level,
-        cluster_key as location_key,
-        cast(null as date) as last_sale_date,
-        min(business_date) as first_stock_date
-    from located_stock
-    where cluster_key is not null
-    group by product_key, cluster_key
+        on located_days.warehouse_key = clusters.warehouse_key
 ),
 
 history as (
     select
         product_key,
-        location_level,
-        location_key,
-        max(last_sale_date) as last_sale_date,
-        min(first_stock_date) as first_stock_date
-    from location_dates
-    group by product_key, location_level, location_key
+        'warehouse' as location_level,
+        warehouse_key as location_key,
+        max(sale_date) as last_sale_date,
+        min(stock_date) as first_stock_date
+    from located
+    group by product_key, warehouse_key
+    union all
+    select
+        product_key,
+        'cluster' as location_level,
+        cluster_key as location_key,
+        max(sale_date) as last_sale_date,
+        min(stock_date) as first_stock_date
+    from located
+    where cluster_key is not null
+    group by product_key, cluster_key
 ),
 
 as_of as (
