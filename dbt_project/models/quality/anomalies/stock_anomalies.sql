@@ -90,7 +90,7 @@ disagreements as (
         cast(difference_share as double precision) as share,  -- noqa: RF04
         comparison || ': ' || cast(expected_quantity as varchar) || ' vs ' || cast(observed_quantity as varchar)
         || ' unit(s) in the same load' as detail,
-        is_latest_load
+        is_latest_load as is_latest
     from {{ ref('source_disagreements') }}
 ),
 
@@ -107,23 +107,4 @@ from stock_based
 left join latest_loads
     on {{ same_source_load('stock_based', 'latest_loads') }}
 union all
-select
-    anomaly_key,
-    condition_key,
-    kind,
-    anomaly_level,
-    marketplace,
-    account,
-    snapshot_source,
-    product_key,
-    warehouse_key,
-    stock_type,
-    load_id,
-    detected_at,
-    measure,
-    expected,
-    observed,
-    share,
-    detail,
-    is_latest_load as is_latest
-from disagreements
+select * from disagreements
