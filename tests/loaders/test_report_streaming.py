@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
 import requests
@@ -22,6 +22,7 @@ from loaders.wildberries import reports as wb_reports
 from loaders.wildberries import settings as wb_settings
 from sandbox import Sandbox, SandboxConfig
 from tests.loaders.test_ozon_reports_loader import account_of
+from tests.support.operations import QuietHandler
 
 HEADER = '"Идентификатор склада";"Артикул";"Доступно на моем складе, шт";"Зарезервировано на моем складе, шт"\n'
 
@@ -32,15 +33,9 @@ def serve():
     servers = []
 
     def start(body: bytes) -> str:
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self):  # noqa: N802 (http.server's name)
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
+                self.reply(body)
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
