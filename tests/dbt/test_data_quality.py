@@ -6,10 +6,8 @@ scripts.reconcile` adds raw = mart + excluded up (and says so when it does not).
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from datetime import timedelta
 
 import duckdb
@@ -18,7 +16,7 @@ import pytest
 from devtools import demo
 from sandbox import Sandbox, SandboxConfig
 from scripts import database, health, runlog, steps
-from scripts.steps import PROJECT_DIR
+from tests.support.operations import run_script
 
 SCALE = 600
 SELLER = SandboxConfig(seed=5, products=60, accounts=1, history_days=5, rate_limit_scale=SCALE)
@@ -128,14 +126,7 @@ def query(env: dict[str, str], sql: str, params: list | None = None) -> list[tup
 
 
 def reconcile(env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "scripts.reconcile", "--target", "duckdb"],
-        cwd=PROJECT_DIR,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_script("scripts.reconcile", "--target", "duckdb", env=env)
 
 
 def test_every_quarantined_row_is_listed_once(faulted):

@@ -5,8 +5,6 @@ feeds) is recorded with the reason, and every other resource's raw rows equal a 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -19,7 +17,7 @@ from loaders.ozon import settings as ozon_settings
 from loaders.pipeline import run
 from loaders.wildberries import settings as wb_settings
 from sandbox import Sandbox, SandboxConfig
-from scripts.steps import PROJECT_DIR
+from tests.support.operations import run_script
 
 SCALE = 600  # the sandbox's limits 600 times looser; WB_RATE_LIMIT_SCALE and OZON_RATE_LIMIT_SCALE match
 SELLER = SandboxConfig(seed=5, products=40, warehouses=4, history_days=3, rate_limit_scale=SCALE)
@@ -180,19 +178,17 @@ def test_the_cli_exits_4_on_a_partial_load_and_says_what_did_not_load(scaled, tm
     scaled.ozon.disable_endpoint(path, "removed")
     acc = scaled.ozon.accounts[0]
     try:
-        completed = subprocess.run(
-            [sys.executable, "-m", "loaders", "ozon", "--stats-file", str(tmp_path / "stats.json")],
-            cwd=PROJECT_DIR,
+        completed = run_script(
+            "loaders",
+            "ozon",
+            "--stats-file",
+            str(tmp_path / "stats.json"),
             env={
-                **os.environ,
                 "OZON_CLIENT_ID": acc.client_id,
                 "OZON_API_KEY": acc.api_key,
                 "OZON_API_BASE_URL": scaled.ozon.base_url,
             },
-            capture_output=True,
-            text=True,
             timeout=180,
-            check=False,
         )
     finally:
         scaled.ozon.enable_endpoint(path)
