@@ -42,8 +42,6 @@
     cast({{ alias }}.nm_id as varchar) || '/' || {{ alias }}.size_key || '@' || coalesce({{ alias }}.raw_warehouse_name, '')
 {%- endmacro %}
 
-{#- The columns of data_quality_issues (after marketplace) for one rule over rows that carry
-    source_table, account, natural_key, load_id and synced_at; `alias` qualifies those columns. -#}
 {#- The offending value of a rule over one or more columns as SQL text, `label value, label value`
     ('null' for a null): labelled_values([('present', 'present_quantity'), ('reserved', 'reserved_quantity')]). -#}
 {% macro labelled_values(pairs) -%}
@@ -52,6 +50,8 @@
     {%- endfor -%}
 {%- endmacro %}
 
+{#- The columns of data_quality_issues (after marketplace) for one rule over rows that carry
+    source_table, account, natural_key, load_id and synced_at; `alias` qualifies those columns. -#}
 {% macro issue_columns(rule_name, severity, offending_value, alias=none) -%}
     {%- set prefix = alias ~ '.' if alias else '' -%}
     {{ prefix }}source_table,

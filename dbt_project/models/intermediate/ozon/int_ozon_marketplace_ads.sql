@@ -6,12 +6,7 @@ with newest_loads as (
     select
         stocks.account,
         max(stocks.load_id) as load_id
-    from {{ ref('stg_ozon__analytics_stocks') }} as stocks
-    inner join {{ ref('stg_ozon__loads') }} as loads
-        on stocks.load_id = loads.load_id
-    where
-        loads.is_completed
-        and {{ loaded_completely('ozon', 'analytics_stocks', 'stocks.account', 'stocks.load_id') }}
+    from ({{ completed_snapshot_rows('ozon', 'analytics_stocks') }}) as stocks
     group by stocks.account
 )
 
