@@ -43,14 +43,20 @@ SHARED_SELLER_MODULES = "tests/serving/"
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_xdist_make_scheduler(config, log):
-    """`--dist loadscope` (pyproject.toml) with the modules of the shared seller as one scope."""
+    """`--dist loadscope` (pyproject.toml) with the modules of the shared seller as one scope, and a
+    module's PostgreSQL tests (`postgres` in the test's name or parameters) a scope of their own: the
+    two halves of a slow module run side by side (the soak, the end-to-end builds), and no module
+    fixture serves both engines."""
     if config.getvalue("dist") != "loadscope":
         return None
     from xdist.scheduler import LoadScopeScheduling
 
     class SharedSellerScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return SHARED_SELLER_MODULES if nodeid.startswith(SHARED_SELLER_MODULES) else super()._split_scope(nodeid)
+            if nodeid.startswith(SHARED_SELLER_MODULES):
+                return SHARED_SELLER_MODULES
+            module = super()._split_scope(nodeid)
+            return f"{module}::postgres" if "postgres" in nodeid.rpartition("::")[2] else module
 
     return SharedSellerScheduling(config, log)
 
