@@ -16,7 +16,7 @@ from scripts import alerts, database, steps
 from tests.support.operations import BOT_TOKEN
 from tests.support.sandbox_fixtures import ozon_env, wb_env
 
-WB_SCALE = 600  # the WB sandbox's limits and the loader's pacing, both 600 times looser
+SCALE = 600  # the sandbox's limits and the loaders' pacing, both 600 times looser
 # /v4/product/info/stocks with FBO rows as before Ozon's change: the frozen /v4 feed must still have an
 # FBO figure for /v1/analytics/stocks to disagree with.
 SELLER = SandboxConfig(
@@ -25,7 +25,7 @@ SELLER = SandboxConfig(
     warehouses=6,
     archived_share=0.1,
     history_days=10,
-    rate_limit_scale=WB_SCALE,
+    rate_limit_scale=SCALE,
     ozon_product_stocks_with_fbo=True,
 )
 STOCK_RESOURCES = ("product_stocks", "analytics_stocks", "postings_fbo", "postings_fbs")
@@ -105,11 +105,13 @@ def load_with_anomalies(sb: Sandbox) -> str:
             stock = sb.ozon.truth(account.client_id).fbo_available_by_warehouse()
             dropped = max(stock, key=stock.get)
             sb.ozon.stock_drop(dropped, share=0.4)
-        steps.load("ozon", "duckdb", ozon_env(sb, "shop"), *(() if sync == 0 else ("--resources", *STOCK_RESOURCES)))
+        steps.load(
+            "ozon", "duckdb", ozon_env(sb, "shop", SCALE), *(() if sync == 0 else ("--resources", *STOCK_RESOURCES))
+        )
         steps.load(
             "wildberries",
             "duckdb",
-            wb_env(sb, scale=WB_SCALE),
+            wb_env(sb, scale=SCALE),
             *(() if sync == 0 else ("--resources", *WB_STOCK_RESOURCES)),
         )
         sb.clock.advance(timedelta(hours=12))

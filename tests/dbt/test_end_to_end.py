@@ -22,9 +22,17 @@ from tests.support.postgres import throwaway_database
 from tests.support.sandbox_fixtures import ozon_env
 from tests.support.velocity_truth import expected_ads, expected_lost_sales, ozon_units
 
+SCALE = 600  # the sandbox's limits and the loader's pacing, both 600 times looser
 # Six times the usual demand: enough locations run out within the short window.
 SELLER = SandboxConfig(
-    seed=11, products=150, warehouses=8, archived_share=0.1, unknown_warehouses=1, history_days=10, demand_scale=6.0
+    seed=11,
+    products=150,
+    warehouses=8,
+    archived_share=0.1,
+    unknown_warehouses=1,
+    history_days=10,
+    demand_scale=6.0,
+    rate_limit_scale=SCALE,
 )
 MOSCOW = ZoneInfo("Europe/Moscow")
 WINDOW = 7  # lost sales: within the 9 days of stock snapshots load_days takes
@@ -42,7 +50,12 @@ def load_days(sandbox: Sandbox, destination: str) -> list[datetime]:
     loaded_at = []
     for day in range(DAYS_OF_SNAPSHOTS):
         loaded_at.append(sandbox.clock.now())
-        steps.load("ozon", destination, ozon_env(sandbox), *(() if day == 0 else ("--resources", *DAILY_RESOURCES)))
+        steps.load(
+            "ozon",
+            destination,
+            ozon_env(sandbox, scale=SCALE),
+            *(() if day == 0 else ("--resources", *DAILY_RESOURCES)),
+        )
         if day < DAYS_OF_SNAPSHOTS - 1:
             sandbox.clock.advance(timedelta(days=1))
     return loaded_at

@@ -13,7 +13,8 @@ from tests.support.destinations import query
 from tests.support.sandbox_fixtures import ozon_env
 from tests.support.velocity_truth import ozon_units, window_units
 
-SELLER = SandboxConfig(seed=19, products=60, warehouses=5, history_days=90)
+SCALE = 600  # the sandbox's limits and the loader's pacing, both 600 times looser
+SELLER = SandboxConfig(seed=19, products=60, warehouses=5, history_days=90, rate_limit_scale=SCALE)
 MOSCOW = ZoneInfo("Europe/Moscow")
 
 
@@ -33,7 +34,7 @@ def by_pair(destination: str, column: str) -> dict[tuple, int]:
 def test_a_first_run_gives_velocity_alerts_and_a_plan(destination):
     with Sandbox(SELLER) as sandbox:
         account = sandbox.ozon.accounts[0]
-        steps.load("ozon", destination, ozon_env(sandbox))
+        steps.load("ozon", destination, ozon_env(sandbox, scale=SCALE))
         order_lines = sandbox.ozon.truth(account.client_id).order_lines
         as_of = sandbox.clock.now().astimezone(MOSCOW).date()
     steps.dbt("build", destination, {"DBT_TARGET_PATH": os.environ["DBT_TARGET_PATH"]}, *steps.SCHEDULED_BUILD)

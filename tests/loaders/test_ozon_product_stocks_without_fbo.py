@@ -11,7 +11,8 @@ from sandbox import Sandbox, SandboxConfig
 from scripts import database, steps
 from tests.support.sandbox_fixtures import ozon_env
 
-SELLER = SandboxConfig(seed=3, products=40, warehouses=5, archived_share=0.1, history_days=3)
+SCALE = 600  # the sandbox's limits and the loader's pacing, both 600 times looser
+SELLER = SandboxConfig(seed=3, products=40, warehouses=5, archived_share=0.1, history_days=3, rate_limit_scale=SCALE)
 
 
 def query(sql: str) -> list[tuple]:
@@ -25,7 +26,7 @@ def test_fbo_stock_from_analytics_only_and_no_comparable_source(workdir):
         steps.load(
             "ozon",
             "duckdb",
-            ozon_env(sandbox, "shop"),
+            ozon_env(sandbox, "shop", SCALE),
             "--resources",
             "product_list_items",
             "products",
