@@ -105,13 +105,11 @@ def load_with_anomalies(sb: Sandbox) -> str:
             stock = sb.ozon.truth(account.client_id).fbo_available_by_warehouse()
             dropped = max(stock, key=stock.get)
             sb.ozon.stock_drop(dropped, share=0.4)
-        steps.load(
-            "ozon", "duckdb", ozon_env(sb, "shop", SCALE), *(() if sync == 0 else ("--resources", *STOCK_RESOURCES))
-        )
+        steps.load("ozon", "duckdb", ozon_env(sb, "shop"), *(() if sync == 0 else ("--resources", *STOCK_RESOURCES)))
         steps.load(
             "wildberries",
             "duckdb",
-            wb_env(sb, scale=SCALE),
+            wb_env(sb),
             *(() if sync == 0 else ("--resources", *WB_STOCK_RESOURCES)),
         )
         sb.clock.advance(timedelta(hours=12))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,46 +19,22 @@ from sandbox.ozon_data import OzonTruth
 from scripts import steps
 from tests.support.destinations import query
 from tests.support.postgres import throwaway_database
-from tests.support.sandbox_fixtures import ozon_env
+from tests.support.sandbox_fixtures import load_daily, ozon_env
 from tests.support.velocity_truth import expected_ads, expected_lost_sales, ozon_units
 
 SCALE = 600  # the sandbox's limits and the loader's pacing, both 600 times looser
 # Six times the usual demand: enough locations run out within the short window.
 SELLER = SandboxConfig(
-    seed=11,
-    products=150,
-    warehouses=8,
-    archived_share=0.1,
-    unknown_warehouses=1,
-    history_days=10,
-    demand_scale=6.0,
-    rate_limit_scale=SCALE,
+    seed=11, products=150, warehouses=8, unknown_warehouses=1, history_days=10, demand_scale=6.0, rate_limit_scale=SCALE
 )
 MOSCOW = ZoneInfo("Europe/Moscow")
-WINDOW = 7  # lost sales: within the 9 days of stock snapshots load_days takes
+WINDOW = 7  # lost sales: within the 9 days of stock snapshots the module loads
 LOCALISATION_DAYS = 28
 ORDER_HISTORY_DAYS = 365  # every pair that ever sold is a location of lost_sales
 
 
 DAYS_OF_SNAPSHOTS = 9  # daily stock: the day before a 7-day window gives its first opening stock
 DAILY_RESOURCES = ("product_stocks", "analytics_stocks", "postings_fbo", "postings_fbs")
-
-
-def load_days(sandbox: Sandbox, destination: str) -> list[datetime]:
-    """A full load, then stock and orders once a simulated day, as cron would run them; returns
-    the (simulated) times of the loads."""
-    loaded_at = []
-    for day in range(DAYS_OF_SNAPSHOTS):
-        loaded_at.append(sandbox.clock.now())
-        steps.load(
-            "ozon",
-            destination,
-            ozon_env(sandbox, scale=SCALE),
-            *(() if day == 0 else ("--resources", *DAILY_RESOURCES)),
-        )
-        if day < DAYS_OF_SNAPSHOTS - 1:
-            sandbox.clock.advance(timedelta(days=1))
-    return loaded_at
 
 
 @dataclass
@@ -99,7 +75,7 @@ def built(request, tmp_path_factory) -> Iterator[Built]:
             patch.setenv(name, value)
         patch.delenv("MARKETPLACES", raising=False)
         with Sandbox(SELLER) as sandbox:
-            loaded_at = load_days(sandbox, request.param)
+            loaded_at = load_daily(sandbox, "ozon", request.param, ozon_env, DAILY_RESOURCES, DAYS_OF_SNAPSHOTS)
             client_id = sandbox.ozon.accounts[0].client_id
             truth = sandbox.ozon.truth(client_id)
             catalogue = sandbox.ozon.truth(client_id, at=loaded_at[0])

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from sandbox import Sandbox, SandboxConfig
 from scripts import steps
 from tests.support.destinations import query
-from tests.support.sandbox_fixtures import wb_env
+from tests.support.sandbox_fixtures import load_daily, wb_env
 from tests.support.velocity_truth import expected_ads
 
 SCALE = 600  # the sandbox's limits and the loader's pacing, both 600 times looser
@@ -23,22 +23,6 @@ DAILY_RESOURCES = ("orders", "sales", "warehouse_remains", "wb_warehouse_stocks"
 CANONICAL = {"Склад WB РФ": "СКЛАД_WB_РФ", "Склад WB СГТ РФ": "СКЛАД_WB_СГТ_РФ", "Минск": "МИНСК"}
 WB_ONLY = {"MARKETPLACES": "wildberries"}
 MOSCOW = ZoneInfo("Europe/Moscow")
-
-
-def load_days(sandbox: Sandbox, destination: str) -> list[datetime]:
-    """A full load, then stock and orders once a simulated day; returns the times of the loads."""
-    loaded_at = []
-    for day in range(DAYS_OF_SNAPSHOTS):
-        loaded_at.append(sandbox.clock.now())
-        steps.load(
-            "wildberries",
-            destination,
-            wb_env(sandbox, scale=SCALE),
-            *(() if day == 0 else ("--resources", *DAILY_RESOURCES)),
-        )
-        if day < DAYS_OF_SNAPSHOTS - 1:
-            sandbox.clock.advance(timedelta(days=1))
-    return loaded_at
 
 
 def stock_by_pair(truth, product_key) -> Counter:
@@ -53,7 +37,7 @@ def stock_by_pair(truth, product_key) -> Counter:
 
 def test_wildberries_marts_match_what_the_sandbox_served(destination):
     with Sandbox(SELLER) as sandbox:
-        loaded_at = load_days(sandbox, destination)
+        loaded_at = load_daily(sandbox, "wildberries", destination, wb_env, DAILY_RESOURCES, DAYS_OF_SNAPSHOTS)
         token = sandbox.wildberries.accounts[0].token
         sizes = {
             size.chrt_id: size.tech_size for card in sandbox.wildberries.seller(token).cards for size in card.sizes

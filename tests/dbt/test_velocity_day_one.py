@@ -34,7 +34,7 @@ def by_pair(destination: str, column: str) -> dict[tuple, int]:
 def test_a_first_run_gives_velocity_alerts_and_a_plan(destination):
     with Sandbox(SELLER) as sandbox:
         account = sandbox.ozon.accounts[0]
-        steps.load("ozon", destination, ozon_env(sandbox, scale=SCALE))
+        steps.load("ozon", destination, ozon_env(sandbox))
         order_lines = sandbox.ozon.truth(account.client_id).order_lines
         as_of = sandbox.clock.now().astimezone(MOSCOW).date()
     steps.dbt("build", destination, {"DBT_TARGET_PATH": os.environ["DBT_TARGET_PATH"]}, *steps.SCHEDULED_BUILD)

@@ -26,7 +26,7 @@ def test_fbo_stock_from_analytics_only_and_no_comparable_source(workdir):
         steps.load(
             "ozon",
             "duckdb",
-            ozon_env(sandbox, "shop", SCALE),
+            ozon_env(sandbox, "shop"),
             "--resources",
             "product_list_items",
             "products",

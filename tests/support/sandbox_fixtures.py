@@ -1,12 +1,15 @@
-"""Pytest fixtures `ozon_sandbox` and `wb_sandbox` (registered in `tests/conftest.py`)."""
+"""Pytest fixtures `ozon_sandbox` and `wb_sandbox` (registered in `tests/conftest.py`), the loaders'
+settings for a sandbox's accounts, and daily loads."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 
 import pytest
 
 from sandbox import Sandbox, SandboxConfig
+from scripts import steps
 
 # Small enough to start in milliseconds, big enough for several pages and both visibility passes.
 OZON_FIXTURE_CONFIG = SandboxConfig(seed=7, products=120, warehouses=6, archived_share=0.15)
@@ -34,7 +37,8 @@ def wb_sandbox() -> Iterator[Sandbox]:
 
 def ozon_env(sandbox: Sandbox, name: str | None = None, scale: float | None = None) -> dict[str, str]:
     """A loader's settings for the sandbox's first Ozon account, at the sandbox's time: named `name`
-    (else the default account), its pacing divided by `scale` when given."""
+    (else the default account), its pacing divided by `scale`, by default the sandbox's own
+    `rate_limit_scale` (its limits and the loader's pacing scaled alike)."""
     account = sandbox.ozon.accounts[0]
     env = {
         "OZON_API_BASE_URL": sandbox.ozon.base_url,
@@ -44,19 +48,42 @@ def ozon_env(sandbox: Sandbox, name: str | None = None, scale: float | None = No
     }
     if name:
         env["OZON_ACCOUNT_NAME"] = name
-    if scale:
+    scale = scale or sandbox.config.rate_limit_scale
+    if scale != 1:
         env["OZON_RATE_LIMIT_SCALE"] = str(scale)
     return env
 
 
 def wb_env(sandbox: Sandbox, name: str = "shop", scale: float | None = None) -> dict[str, str]:
-    """A loader's settings for the sandbox's first Wildberries account, at the sandbox's time."""
+    """A loader's settings for the sandbox's first Wildberries account, at the sandbox's time, its pacing
+    divided by `scale`, by default the sandbox's own `rate_limit_scale`."""
     env = {
         "WB_API_BASE_URL": sandbox.wildberries.base_url,
         "WB_API_TOKEN": sandbox.wildberries.accounts[0].token,
         "WB_ACCOUNT_NAME": name,
         "LOADER_NOW": sandbox.clock.now().isoformat(),
     }
-    if scale:
+    scale = scale or sandbox.config.rate_limit_scale
+    if scale != 1:
         env["WB_RATE_LIMIT_SCALE"] = str(scale)
     return env
+
+
+def load_daily(
+    sandbox: Sandbox,
+    marketplace: str,
+    destination: str,
+    env: Callable[[Sandbox], dict[str, str]],
+    resources: tuple[str, ...],
+    days: int,
+) -> list[datetime]:
+    """`days` loads of `marketplace` a simulated day apart, as cron would run them: a full load, then
+    `resources` (stock and orders); `env(sandbox)` gives the loader's settings at the sandbox's time.
+    Returns the (simulated) times of the loads."""
+    loaded_at = []
+    for day in range(days):
+        loaded_at.append(sandbox.clock.now())
+        steps.load(marketplace, destination, env(sandbox), *(() if day == 0 else ("--resources", *resources)))
+        if day < days - 1:
+            sandbox.clock.advance(timedelta(days=1))
+    return loaded_at
