@@ -18,6 +18,7 @@ from datetime import timedelta
 
 from sandbox import Sandbox, SandboxConfig
 from scripts import database, steps
+from tests.support.sandbox_fixtures import ozon_env, wb_env
 
 SCALE = 600  # the sandbox's limits and the loader's pacing, both 600 times looser
 SELLER = SandboxConfig(seed=3, products=40, warehouses=5, accounts=1, history_days=6, rate_limit_scale=SCALE)
@@ -42,24 +43,9 @@ COMPARED = (
 
 
 def load(sandbox: Sandbox, destination: str, first: bool) -> None:
-    ozon, wb = sandbox.ozon.accounts[0], sandbox.wildberries.accounts[0]
-    now = {"LOADER_NOW": sandbox.clock.now().isoformat()}
-    settings = {
-        "ozon": {
-            "OZON_API_BASE_URL": sandbox.ozon.base_url,
-            "OZON_CLIENT_ID": ozon.client_id,
-            "OZON_API_KEY": ozon.api_key,
-        },
-        "wildberries": {
-            "WB_API_BASE_URL": sandbox.wildberries.base_url,
-            "WB_API_TOKEN": wb.token,
-            "WB_ACCOUNT_NAME": "shop",
-            "WB_RATE_LIMIT_SCALE": str(SCALE),
-        },
-    }
-    for marketplace, env in settings.items():
+    for marketplace, env in (("ozon", ozon_env(sandbox)), ("wildberries", wb_env(sandbox))):
         extra = () if first else ("--resources", *LATER_RESOURCES[marketplace])
-        steps.load(marketplace, destination, {**env, **now}, *extra)
+        steps.load(marketplace, destination, env, *extra)
 
 
 def build(destination: str, *extra: str) -> None:

@@ -15,6 +15,7 @@ from datetime import timedelta
 from sandbox import Sandbox, SandboxConfig
 from scripts import steps
 from tests.dbt.test_raw_schema_robustness import build, query
+from tests.support.sandbox_fixtures import ozon_env, wb_env
 
 SELLER = SandboxConfig(
     seed=5, products=60, warehouses=6, archived_share=0.2, history_days=10, rate_limit_scale=600, sparse=True
@@ -24,30 +25,8 @@ CANONICAL = {"Склад WB РФ": "СКЛАД_WB_РФ", "Склад WB СГТ �
 
 
 def load_both(sandbox: Sandbox) -> None:
-    ozon, wb = sandbox.ozon.accounts[0], sandbox.wildberries.accounts[0]
-    now = sandbox.clock.now().isoformat()
-    steps.load(
-        "ozon",
-        "duckdb",
-        {
-            "OZON_API_BASE_URL": sandbox.ozon.base_url,
-            "OZON_CLIENT_ID": ozon.client_id,
-            "OZON_API_KEY": ozon.api_key,
-            "OZON_ACCOUNT_NAME": "shop",
-            "LOADER_NOW": now,
-        },
-    )
-    steps.load(
-        "wildberries",
-        "duckdb",
-        {
-            "WB_API_BASE_URL": sandbox.wildberries.base_url,
-            "WB_API_TOKEN": wb.token,
-            "WB_ACCOUNT_NAME": "shop",
-            "WB_RATE_LIMIT_SCALE": "600",
-            "LOADER_NOW": now,
-        },
-    )
+    steps.load("ozon", "duckdb", ozon_env(sandbox, "shop"))
+    steps.load("wildberries", "duckdb", wb_env(sandbox))
 
 
 def test_sparse_answers_load_build_and_match_the_truth_where_they_can(workdir):

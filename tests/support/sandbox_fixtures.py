@@ -35,10 +35,10 @@ def wb_sandbox() -> Iterator[Sandbox]:
         yield sandbox
 
 
-def ozon_env(sandbox: Sandbox, name: str | None = None, scale: float | None = None) -> dict[str, str]:
+def ozon_env(sandbox: Sandbox, name: str | None = None) -> dict[str, str]:
     """A loader's settings for the sandbox's first Ozon account, at the sandbox's time: named `name`
-    (else the default account), its pacing divided by `scale`, by default the sandbox's own
-    `rate_limit_scale` (its limits and the loader's pacing scaled alike)."""
+    (else the default account), its pacing divided by the sandbox's `rate_limit_scale` (its limits and
+    the loader's pacing scaled alike)."""
     account = sandbox.ozon.accounts[0]
     env = {
         "OZON_API_BASE_URL": sandbox.ozon.base_url,
@@ -48,24 +48,22 @@ def ozon_env(sandbox: Sandbox, name: str | None = None, scale: float | None = No
     }
     if name:
         env["OZON_ACCOUNT_NAME"] = name
-    scale = scale or sandbox.config.rate_limit_scale
-    if scale != 1:
-        env["OZON_RATE_LIMIT_SCALE"] = str(scale)
+    if sandbox.config.rate_limit_scale != 1:
+        env["OZON_RATE_LIMIT_SCALE"] = str(sandbox.config.rate_limit_scale)
     return env
 
 
-def wb_env(sandbox: Sandbox, name: str = "shop", scale: float | None = None) -> dict[str, str]:
+def wb_env(sandbox: Sandbox, name: str = "shop") -> dict[str, str]:
     """A loader's settings for the sandbox's first Wildberries account, at the sandbox's time, its pacing
-    divided by `scale`, by default the sandbox's own `rate_limit_scale`."""
+    divided by the sandbox's `rate_limit_scale`."""
     env = {
         "WB_API_BASE_URL": sandbox.wildberries.base_url,
         "WB_API_TOKEN": sandbox.wildberries.accounts[0].token,
         "WB_ACCOUNT_NAME": name,
         "LOADER_NOW": sandbox.clock.now().isoformat(),
     }
-    scale = scale or sandbox.config.rate_limit_scale
-    if scale != 1:
-        env["WB_RATE_LIMIT_SCALE"] = str(scale)
+    if sandbox.config.rate_limit_scale != 1:
+        env["WB_RATE_LIMIT_SCALE"] = str(sandbox.config.rate_limit_scale)
     return env
 
 

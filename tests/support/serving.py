@@ -60,7 +60,7 @@ class Seller:
             monkeypatch.setenv(name, value)
 
     def accounts(self) -> dict[str, str]:
-        return ozon_env(self.sandbox, "shop", SCALE) | wb_env(self.sandbox, "shop", SCALE)
+        return ozon_env(self.sandbox, "shop") | wb_env(self.sandbox, "shop")
 
     def run(self, target: str = "duckdb") -> None:
         """One scheduled run (loads of both accounts, dbt build, publication), then a simulated day passes."""
