@@ -17,6 +17,7 @@ from devtools import demo
 from sandbox import Sandbox, SandboxConfig
 from scripts import database, health, runlog, steps
 from tests.support.operations import run_script
+from tests.support.sandbox_fixtures import ozon_env, wb_env
 
 SCALE = 600
 SELLER = SandboxConfig(seed=5, products=60, accounts=1, history_days=5, rate_limit_scale=SCALE)
@@ -26,16 +27,9 @@ BOTH = "ozon,wildberries"
 def load_both(sandbox: Sandbox, env: dict[str, str]) -> None:
     """One load of each marketplace; a report that the loader had to quarantine fails the step after
     the rest of the run was loaded, which is what the faults below do."""
-    ozon, wb = sandbox.ozon.accounts[0], sandbox.wildberries.accounts[0]
-    now = {"LOADER_NOW": sandbox.clock.now().isoformat()}
-    ozon_env = {"OZON_API_BASE_URL": sandbox.ozon.base_url, "OZON_CLIENT_ID": ozon.client_id}
-    wb_env = {"WB_API_BASE_URL": sandbox.wildberries.base_url, "WB_ACCOUNT_NAME": "shop"}
-    for marketplace, settings in (
-        ("ozon", {**ozon_env, "OZON_API_KEY": ozon.api_key}),
-        ("wildberries", {**wb_env, "WB_API_TOKEN": wb.token, "WB_RATE_LIMIT_SCALE": str(SCALE)}),
-    ):
+    for marketplace, settings in (("ozon", ozon_env(sandbox)), ("wildberries", wb_env(sandbox))):
         try:
-            steps.load(marketplace, "duckdb", {**env, **settings, **now})
+            steps.load(marketplace, "duckdb", {**env, **settings})
         except steps.StepFailed:
             pass  # a malformed report: its stock is not loaded, its rows are quarantined
 
