@@ -110,13 +110,14 @@ cron-remove: setup ## Remove the schedule from your crontab, keeping every other
 cron-show: setup ## Show the installed schedule and the one in ops.toml
 	$(BIN)/python -m scripts.cron show
 
-# The tests run in PYTEST_WORKERS processes (pytest-xdist; 0 runs them in this one): three on 2
-# cores, as a worker's loads often wait on the sandbox (2 workers: 1.5 of the 2 cores busy, 757 s;
-# 3: 697 s). The lint runs beside them for the same reason; its output follows pytest's.
-PYTEST_WORKERS ?= 3
+# The tests run in PYTEST_WORKERS processes (pytest-xdist; 0 runs them in this one). Two on 2 cores:
+# with three the suite's CPU time grew by the contention (fresh clones: pytest 887 and 899 s against
+# 825 s with two). The lint runs beside them, in the time a worker waits on its loader or dbt; its
+# output follows pytest's.
+PYTEST_WORKERS ?= 2
 LINT_LOG = logs/lint.log
 
-test: setup browser ## All tests: pytest (DuckDB and PostgreSQL, incl. dbt build over sandbox data, PYTEST_WORKERS=3 processes) and lint beside it
+test: setup browser ## All tests: pytest (DuckDB and PostgreSQL, incl. dbt build over sandbox data, PYTEST_WORKERS=2 processes) and lint beside it
 	@mkdir -p $(dir $(LINT_LOG))
 	@$(MAKE) --no-print-directory lint > $(LINT_LOG) 2>&1 & lint=$$!; \
 	$(BIN)/pytest -n $(PYTEST_WORKERS); tests=$$?; \

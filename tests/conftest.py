@@ -24,8 +24,8 @@ DATABASE_FIXTURES = {"workdir", "postgres_database"}
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Marks `e2e` every test that writes a database of its own or shares a session or module fixture of
     ours (each of those loads and builds a seller): `make test-unit` runs the others. They run first: under
-    `pytest -n 3` (`make test`; `--dist loadscope` in pyproject.toml keeps a module's tests, and so its
-    module fixtures, in one worker) the workers then end on short tests and finish together."""
+    `pytest -n 2` (`make test`; `--dist loadscope` in pyproject.toml keeps a module's tests, and so its
+    module fixtures, in one worker) the two workers then end on short tests and finish together."""
     for item in items:
         shared = any(
             definitions[-1].scope in ("session", "module") and definitions[-1].func.__module__.startswith("tests.")
