@@ -17,7 +17,7 @@ from devtools import demo
 from sandbox import Sandbox, SandboxConfig
 from scripts import database, health, runlog, steps
 from tests.support.operations import run_script
-from tests.support.sandbox_fixtures import ozon_env, wb_env
+from tests.support.sandbox_fixtures import LOADER_ENV
 
 SCALE = 600
 SELLER = SandboxConfig(seed=5, products=60, accounts=1, history_days=5, rate_limit_scale=SCALE)
@@ -27,9 +27,9 @@ BOTH = "ozon,wildberries"
 def load_both(sandbox: Sandbox, env: dict[str, str]) -> None:
     """One load of each marketplace; a report that the loader had to quarantine fails the step after
     the rest of the run was loaded, which is what the faults below do."""
-    for marketplace, settings in (("ozon", ozon_env(sandbox)), ("wildberries", wb_env(sandbox))):
+    for marketplace, settings in LOADER_ENV.items():
         try:
-            steps.load(marketplace, "duckdb", {**env, **settings})
+            steps.load(marketplace, "duckdb", {**env, **settings(sandbox)})
         except steps.StepFailed:
             pass  # a malformed report: its stock is not loaded, its rows are quarantined
 

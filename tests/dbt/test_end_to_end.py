@@ -19,7 +19,7 @@ from sandbox.ozon_data import OzonTruth
 from scripts import steps
 from tests.support.destinations import query
 from tests.support.postgres import throwaway_database
-from tests.support.sandbox_fixtures import load_daily, ozon_env
+from tests.support.sandbox_fixtures import load_daily
 from tests.support.velocity_truth import expected_ads, expected_lost_sales, ozon_units
 
 SCALE = 600  # the sandbox's limits and the loader's pacing, both 600 times looser
@@ -75,7 +75,7 @@ def built(request, tmp_path_factory) -> Iterator[Built]:
             patch.setenv(name, value)
         patch.delenv("MARKETPLACES", raising=False)
         with Sandbox(SELLER) as sandbox:
-            loaded_at = load_daily(sandbox, "ozon", request.param, ozon_env, DAILY_RESOURCES, DAYS_OF_SNAPSHOTS)
+            loaded_at = load_daily(sandbox, "ozon", request.param, DAILY_RESOURCES, DAYS_OF_SNAPSHOTS)
             client_id = sandbox.ozon.accounts[0].client_id
             truth = sandbox.ozon.truth(client_id)
             catalogue = sandbox.ozon.truth(client_id, at=loaded_at[0])

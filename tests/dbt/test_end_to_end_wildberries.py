@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sandbox import Sandbox, SandboxConfig
 from scripts import steps
 from tests.support.destinations import query
-from tests.support.sandbox_fixtures import load_daily, wb_env
+from tests.support.sandbox_fixtures import load_daily
 from tests.support.velocity_truth import expected_ads
 
 SCALE = 600  # the sandbox's limits and the loader's pacing, both 600 times looser
@@ -37,7 +37,7 @@ def stock_by_pair(truth, product_key) -> Counter:
 
 def test_wildberries_marts_match_what_the_sandbox_served(destination):
     with Sandbox(SELLER) as sandbox:
-        loaded_at = load_daily(sandbox, "wildberries", destination, wb_env, DAILY_RESOURCES, DAYS_OF_SNAPSHOTS)
+        loaded_at = load_daily(sandbox, "wildberries", destination, DAILY_RESOURCES, DAYS_OF_SNAPSHOTS)
         token = sandbox.wildberries.accounts[0].token
         sizes = {
             size.chrt_id: size.tech_size for card in sandbox.wildberries.seller(token).cards for size in card.sizes

@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from sandbox import Sandbox, SandboxConfig
 from scripts import database, steps
-from tests.support.sandbox_fixtures import ozon_env, wb_env
+from tests.support.sandbox_fixtures import LOADER_ENV
 
 SCALE = 600  # the sandbox's limits and the loader's pacing, both 600 times looser
 SELLER = SandboxConfig(seed=3, products=40, warehouses=5, accounts=1, history_days=6, rate_limit_scale=SCALE)
@@ -43,9 +43,9 @@ COMPARED = (
 
 
 def load(sandbox: Sandbox, destination: str, first: bool) -> None:
-    for marketplace, env in (("ozon", ozon_env(sandbox)), ("wildberries", wb_env(sandbox))):
+    for marketplace, env in LOADER_ENV.items():
         extra = () if first else ("--resources", *LATER_RESOURCES[marketplace])
-        steps.load(marketplace, destination, env, *extra)
+        steps.load(marketplace, destination, env(sandbox), *extra)
 
 
 def build(destination: str, *extra: str) -> None:

@@ -67,21 +67,21 @@ def wb_env(sandbox: Sandbox, name: str = "shop") -> dict[str, str]:
     return env
 
 
+# The loader's settings for a sandbox's first account, by the marketplace `python -m loaders` takes.
+LOADER_ENV: dict[str, Callable[[Sandbox], dict[str, str]]] = {"ozon": ozon_env, "wildberries": wb_env}
+
+
 def load_daily(
-    sandbox: Sandbox,
-    marketplace: str,
-    destination: str,
-    env: Callable[[Sandbox], dict[str, str]],
-    resources: tuple[str, ...],
-    days: int,
+    sandbox: Sandbox, marketplace: str, destination: str, resources: tuple[str, ...], days: int
 ) -> list[datetime]:
     """`days` loads of `marketplace` a simulated day apart, as cron would run them: a full load, then
-    `resources` (stock and orders); `env(sandbox)` gives the loader's settings at the sandbox's time.
-    Returns the (simulated) times of the loads."""
+    `resources` (stock and orders), each with the loader's settings at the sandbox's time. Returns the
+    (simulated) times of the loads."""
     loaded_at = []
     for day in range(days):
         loaded_at.append(sandbox.clock.now())
-        steps.load(marketplace, destination, env(sandbox), *(() if day == 0 else ("--resources", *resources)))
+        settings = LOADER_ENV[marketplace](sandbox)
+        steps.load(marketplace, destination, settings, *(() if day == 0 else ("--resources", *resources)))
         if day < days - 1:
             sandbox.clock.advance(timedelta(days=1))
     return loaded_at
