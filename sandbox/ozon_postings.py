@@ -14,7 +14,8 @@ Data faults (`OzonPostings.inject`, per list or for both), each applied to one p
 `duplicate_across_pages` (a page after the first repeats the last posting of the page before),
 `malformed_row` (one posting in the middle of the page is cut short: no `posting_number`, no
 times, `products` null), `new_field` (every posting gains `sandbox_new_field`), `missing_field`
-(postings lose `substatus`).
+(postings lose `substatus`), `wrong_type` (the first posting's first line sends its quantity as
+text: `"2 шт."`).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ METHOD_LIMITS = {FBO_LIST: (20, 1.0), FBS_LIST: (20, 1.0)}
 MAX_LIMIT = 100
 MAX_PERIOD = timedelta(days=366) // timedelta(microseconds=1)
 CURSOR_FIELDS = {"fbo": "osp.created_at", "fbs": "osp.in_process_at"}
-FAULTS = ("duplicate_across_pages", "malformed_row", "new_field", "missing_field")
+FAULTS = ("duplicate_across_pages", "malformed_row", "new_field", "missing_field", "wrong_type")
 _TPL_INTEGRATION = {"fbs": "ozon", "rfbs": "non_integrated"}
 _FBO_CANCELLATION_FIELDS = ("cancel_reason", "cancellation_initiator", "cancellation_type")
 
@@ -104,6 +105,9 @@ class OzonPostings:
         elif fault == "missing_field":
             for row in rows:
                 row.pop("substatus", None)
+        elif fault == "wrong_type":  # a number sent as text, unit and all
+            line = rows[0]["products"][0]
+            line["quantity"] = f"{line['quantity']} шт."
         return Response(200, {"postings": rows, "has_next": has_next, "cursor": cursor})
 
 

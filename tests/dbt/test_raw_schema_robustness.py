@@ -20,9 +20,11 @@ FIRST_LOAD, SECOND_LOAD = "1767225600.000001", "1767229200.000002"  # 2026-01-01
 
 # Raw tables made by hand as dlt would have made them for an account that sent little: no
 # `volume_weight` on products, analytics stock rows without `stock_defect_stock_count`, `ads` and
-# `idc`, cards without `imt_id`; no product_stocks__stocks (every `stocks` list was empty); no other
-# table at all. The analytics_stocks resource failed after one page in the second load (its
-# resource_outcomes row says so): that load is no snapshot, inventory keeps the first one.
+# `idc`, cards without `imt_id` and with `subject_id` sent as text (dlt's variant column
+# `subject_id__v_text`, the column null; `rating__v_text` is only named like one: there is no
+# `rating`); no product_stocks__stocks (every `stocks` list was empty); no other table at all. The
+# analytics_stocks resource failed after one page in the second load (its resource_outcomes row
+# says so): that load is no snapshot, inventory keeps the first one.
 RAW_TABLES = f"""
 create schema raw_ozon;
 create schema raw_wildberries;
@@ -71,11 +73,11 @@ insert into raw_wildberries._dlt_loads values ('{FIRST_LOAD}', 'wildberries', 0,
 create table raw_wildberries.cards (
     account varchar, synced_at timestamp with time zone, nm_id bigint, nm_uuid varchar, subject_id bigint,
     subject_name varchar, vendor_code varchar, brand varchar, title varchar, created_at varchar, updated_at varchar,
-    _dlt_load_id varchar, _dlt_id varchar
+    _dlt_load_id varchar, _dlt_id varchar, subject_id__v_text varchar, rating__v_text varchar
 );
 insert into raw_wildberries.cards values (
-    'shop', '2026-01-01 00:00:00+00', 501, 'uuid-501', 7, 'Чайники', 'K-1', 'Brand', 'Kettle',
-    '2025-06-01T10:00:00Z', '2025-12-01T10:00:00Z', '{FIRST_LOAD}', 'card-501'
+    'shop', '2026-01-01 00:00:00+00', 501, 'uuid-501', null, 'Чайники', 'K-1', 'Brand', 'Kettle',
+    '2025-06-01T10:00:00Z', '2025-12-01T10:00:00Z', '{FIRST_LOAD}', 'card-501', 'семь', 'high'
 );
 """
 
@@ -100,6 +102,7 @@ def test_builds_on_a_database_without_raw_tables(destination):
         "marts.fact_orders",
         "marts.replenishment_plan",
         "monitoring.etl_resource_status",
+        "quality.raw_type_mismatches",
     ):
         assert query(destination, f"select count(*) from {relation}") == [(0,)], relation
 
@@ -124,6 +127,10 @@ def test_missing_tables_are_empty_and_missing_columns_null(destination):
     assert query(destination, "select nm_id, imt_id, product_name from staging.stg_wildberries__cards") == [
         (501, None, "Kettle")
     ]
+    assert query(destination, "select * from quality.raw_type_mismatches") == [
+        ("wildberries", "cards", "subject_id", "subject_id__v_text", "text", 1, "семь")
+    ]
+    assert "WARN 1 raw_type_mismatches_has_no_rows" in output
     assert query(destination, "select count(*) from staging.stg_ozon__product_stocks") == [(0,)]
     assert query(destination, "select count(*) from staging.stg_wildberries__orders") == [(0,)]
 

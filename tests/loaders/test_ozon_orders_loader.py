@@ -184,6 +184,20 @@ def test_a_malformed_posting_is_quarantined_with_its_reason_and_read_again_next_
     assert raw("select count(*) from raw_ozon.postings_quarantine") == [(1,)]
 
 
+def test_a_value_of_another_type_is_kept_as_sent_beside_its_null_column(sandbox, monkeypatch):
+    """dlt stores a value its column cannot take in a variant column (`quantity__v_text`), the column
+    null there: quality.raw_type_mismatches reads such columns under this name."""
+    sandbox.ozon.postings.inject("wrong_type", path=FBS_LIST)
+    load_orders(sandbox, monkeypatch)
+    ((posting, quantity, as_sent),) = raw(
+        "select p.posting_number, l.quantity, l.quantity__v_text from raw_ozon.postings_fbs__products as l"
+        " inner join raw_ozon.postings_fbs as p on l._dlt_parent_id = p._dlt_id where l.quantity__v_text is not null"
+    )
+    assert quantity is None and as_sent == f"{truth_lines(sandbox, 'fbs')[posting]['quantity']} шт."
+    ((lines, with_quantity),) = raw("select count(*), count(quantity) from raw_ozon.postings_fbs__products")
+    assert with_quantity == lines - 1, "only the line sent as text lost its quantity"
+
+
 def test_schema_drift_does_not_break_the_load(sandbox, monkeypatch):
     load_orders(sandbox, monkeypatch)
     sandbox.ozon.postings.inject("new_field", path=FBO_LIST)
