@@ -38,6 +38,7 @@ from typing import TextIO
 from loaders import cli, config
 from sandbox import Sandbox, SandboxConfig
 from sandbox.ozon import PRODUCT_STOCKS
+from sandbox.ozon_postings import FBO_LIST
 from sandbox.wildberries import REMAINS_CREATE
 from scripts import database, ops_config, reconcile, runlog, steps, summary
 
@@ -89,8 +90,10 @@ def inject_feed_faults(sandbox: Sandbox) -> str:
     """Every data fault of the order feeds once per list, and a stock report with a broken row (Ozon)
     or malformed (Wildberries) for every account. A feed takes one fault per page, in this order:
     the malformed row first, so that even a single page gets it (a repeated page needs a page before
-    it; Wildberries serves short statistics pages for that)."""
+    it; Wildberries serves short statistics pages for that), except on the FBO list, whose first page
+    sends a quantity as text."""
     accounts = len(sandbox.ozon.accounts)
+    sandbox.ozon.postings.inject("wrong_type", path=FBO_LIST)
     for fault in ("malformed_row", "duplicate_across_pages", "new_field", "missing_field"):
         sandbox.ozon.postings.inject(fault)
     sandbox.ozon.reports.inject("broken_row", times=accounts)
@@ -98,7 +101,10 @@ def inject_feed_faults(sandbox: Sandbox) -> str:
     for fault in ("malformed_row", "duplicate_rows", "new_field", "missing_field"):
         sandbox.wildberries.faults.inject(fault)
     sandbox.wildberries.faults.inject("report_malformed", times=accounts)
-    return "malformed, duplicated, new and missing fields in the order feeds; stock reports with a bad row"
+    return (
+        "malformed, duplicated, new and missing fields and a quantity as text in the order feeds;"
+        " stock reports with a bad row"
+    )
 
 
 def inject_broken_reports(sandbox: Sandbox) -> str:

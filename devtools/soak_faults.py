@@ -90,11 +90,15 @@ def timeout(rng: random.Random, sandbox: Sandbox) -> str:
     return f"{marketplace} timeout on {path}"
 
 
+# Not `wrong_type`: its order line stays out of the marts (a quantity_out_of_range error, listed in
+# quality.raw_type_mismatches) until its posting is read again, which one older than the look-back
+# never is, so the figures could not equal the truth (tests/dbt/test_data_quality.py checks it).
+POSTING_FAULTS = tuple(fault for fault in ozon_postings.FAULTS if fault != "wrong_type")
 FAULTS: dict[str, tuple[float, Injector]] = {
     "ozon posting data fault": (
         3,
         _queued_fault(
-            "ozon", ozon_postings.FAULTS, lambda sandbox: sandbox.ozon.postings, lambda _: tuple(ozon_postings.SCHEMES)
+            "ozon", POSTING_FAULTS, lambda sandbox: sandbox.ozon.postings, lambda _: tuple(ozon_postings.SCHEMES)
         ),
     ),
     "ozon stock report fault": (

@@ -15,7 +15,7 @@ Data faults (`OzonPostings.inject`, per list or for both), each applied to one p
 `malformed_row` (one posting in the middle of the page is cut short: no `posting_number`, no
 times, `products` null), `new_field` (every posting gains `sandbox_new_field`), `missing_field`
 (postings lose `substatus`), `wrong_type` (the first posting's first line sends its quantity as
-text: `"2 шт."`).
+text: `"1 шт."` for 1).
 """
 
 from __future__ import annotations

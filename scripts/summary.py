@@ -97,6 +97,12 @@ QUALITY_ISSUES = """
     order by marketplace, severity, count(*) desc, rule
 """
 
+TYPE_MISMATCHES = """
+    select marketplace, raw_table, raw_column, received_type, row_count, example_value
+    from quality.raw_type_mismatches
+    order by marketplace, raw_table, raw_column, received_type
+"""
+
 # Per marketplace, account and kind: how many, how many in the newest loads, and the largest one.
 STOCK_ANOMALIES = """
     with ranked as (
@@ -189,6 +195,7 @@ def print_trust(db: database.Database) -> None:
         lambda marketplace, severity, rule, count: f"{count:>6}  {marketplace:<12} {severity:<6} {rule}",
         "none",
     )
+    print_type_mismatches(db)
     print_list(
         db,
         "stock anomalies (quality.stock_anomalies; in the newest loads, of all; the largest):",
@@ -197,6 +204,21 @@ def print_trust(db: database.Database) -> None:
             f"{latest:>3} of {count:>4}  {marketplace:<12} {account:<8} {kind:<30} {detail[:90]}"
         ),
         "none",
+    )
+
+
+def print_type_mismatches(db: database.Database) -> None:
+    """Only when a value came in another type than its raw column (a seller without any sees no
+    heading); databases built before the model have none."""
+    if not db.relation_exists("quality", "raw_type_mismatches") or not db.execute(TYPE_MISMATCHES):
+        return
+    print_list(
+        db,
+        "values of another type than their raw column (null in the marts; quality.raw_type_mismatches):",
+        TYPE_MISMATCHES,
+        lambda marketplace, table, column, received, count, example: (
+            f"{count:>6}  {marketplace:<12} {table}.{column} as {received}, e.g. {example[:40]!r}"
+        ),
     )
 
 

@@ -205,6 +205,40 @@ def test_error_rows_are_left_out_and_the_good_rows_match_the_truth(faulted):
     assert all(score < 1 for _, score in scores)
 
 
+def test_a_quantity_sent_as_text_is_listed_with_its_column_and_the_line_left_out(faulted):
+    env, _, _ = faulted
+    ((table, column, variant, received, rows, example),) = query(
+        env,
+        "select raw_table, raw_column, variant_column, received_type, row_count, example_value"
+        " from quality.raw_type_mismatches",
+    )
+    assert (table, column, variant, received, rows) == (
+        "postings_fbo__products",
+        "quantity",
+        "quantity__v_text",
+        "text",
+        1,
+    )
+    assert example.endswith(" шт.")
+    summary = run_script("scripts.summary", "--target", "duckdb", env=env)
+    assert summary.returncode == 0, summary.stderr
+    assert f"     1  ozon         postings_fbo__products.quantity as text, e.g. '{example}'" in summary.stdout
+    ((line,),) = query(
+        env,
+        "select concat(p.posting_number, ':', l._dlt_list_idx) from raw_ozon.postings_fbo__products as l"
+        " inner join raw_ozon.postings_fbo as p on l._dlt_parent_id = p._dlt_id where l.quantity__v_text is not null",
+    )
+    assert query(
+        env,
+        "select rule, severity, offending_value from quality.data_quality_issues"
+        " where source_table = 'postings_fbo' and natural_key = ?",
+        [line],
+    ) == [("quantity_out_of_range", "error", "quantity null")]
+    assert query(env, "select count(*) from marts.fact_orders where order_line_key = ?", [f"ozon:100001:{line}"]) == [
+        (0,)
+    ]
+
+
 def test_reconcile_adds_up_and_fails_when_a_mart_row_is_missing(faulted, tmp_path):
     env, _, _ = faulted
     done = reconcile(env)
