@@ -201,7 +201,7 @@ def schema_changes(db: database.Database, since: datetime) -> list[Alert]:
         return []
     keys = tuple(f"schema:{s}:{v}:{t}.{c}" for s, v, t, c, _ in rows)
     lines = [f"{s} v{v}: {change.replace('_', ' ')} {t}{'.' + c if c else ''}" for s, v, t, c, change in rows]
-    title = f"Schema change: {len(rows)} new or vanished table(s)/column(s) in the raw data"
+    title = f"Schema change: {len(rows)} new, vanished or mistyped table(s)/column(s) in the raw data"
     return [Alert(keys, title, "\n".join(lines))]
 
 

@@ -75,7 +75,7 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("version", "bigint"),
         ("table_name", "text"),
         ("column_name", "text"),  # empty for a new table
-        ("change", "text"),  # new_table | new_column
+        ("change", "text"),  # new_table | new_column | type_mismatch | vanished_column
         ("seen_at", "timestamp"),
     ),
 }

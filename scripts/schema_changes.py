@@ -3,7 +3,9 @@ and columns that vanished, found in the data.
 
 dlt stores a schema version each time a load evolves the schema. The tables and columns of the
 versions stored before a step are the baseline; what the versions stored by the step add to a
-known table is a change. dlt never drops a column, so a field the API stops sending shows only in
+known table is a change. A new column dlt made for values of another type than their column's
+(a quantity sent as text lands in `quantity__v_text`, the column null there) is a type mismatch
+(quality.raw_type_mismatches counts its rows). dlt never drops a column, so a field the API stops sending shows only in
 the rows: a column of a root table that had a value in every row of that table's previous load and
 has none in any row of a load the step made has vanished (its staging column now reads null).
 """
@@ -36,10 +38,17 @@ def _versions(db: Database, dataset: str) -> list[tuple[str, int, str, str]]:
     )
 
 
-def _tables(schema_json: str) -> dict[str, tuple[str | None, set[str]]]:
-    """table -> (parent table, columns) of the data tables in a stored dlt schema."""
+def _tables(schema_json: str) -> dict[str, tuple[str | None, dict[str, dict]]]:
+    """table -> (parent table, column name -> dlt's column schema) of the data tables in a stored dlt schema."""
     return {
-        name: (table.get("parent"), {column for column in table.get("columns", {}) if not column.startswith("_dlt")})
+        name: (
+            table.get("parent"),
+            {
+                column_name: column
+                for column_name, column in table.get("columns", {}).items()
+                if not column_name.startswith("_dlt")
+            },
+        )
         for name, table in json.loads(schema_json).get("tables", {}).items()
         if not name.startswith("_dlt")
     }
@@ -63,9 +72,10 @@ def baseline(db: Database, dataset: str) -> Baseline:
 def changes_since(db: Database, dataset: str, before: Baseline) -> list[tuple[str, int, str, str, str]]:
     """(schema_name, version, table, column, change) for what changed since `before`.
 
-    A new column of a known table, or a new nested table under a known one, is a change; the
-    tables of a resource loaded for the first time are not. So is a vanished column (see the
-    module's docstring), reported with the newest schema version.
+    A new column of a known table (a type mismatch when dlt made it for values of another type), or
+    a new nested table under a known one, is a change; the tables of a resource loaded for the first
+    time are not. So is a vanished column (see the module's docstring), reported with the newest
+    schema version, unless its values came in another type.
     """
     known = {table: set(columns) for table, columns in before.tables.items()}
     changes = []
@@ -75,12 +85,25 @@ def changes_since(db: Database, dataset: str, before: Baseline) -> list[tuple[st
         tables = _tables(schema_json)
         for table, (parent, columns) in sorted(tables.items()):
             if table in known:
-                changes.extend((schema_name, version, table, c, "new_column") for c in sorted(columns - known[table]))
+                changes.extend(
+                    (
+                        schema_name,
+                        version,
+                        table,
+                        name,
+                        "type_mismatch" if columns[name].get("variant") else "new_column",
+                    )
+                    for name in sorted(columns.keys() - known[table])
+                )
             elif parent in known:
                 changes.append((schema_name, version, table, "", "new_table"))
         for table, (_, columns) in tables.items():
             known.setdefault(table, set()).update(columns)
-    return changes + vanished_columns(db, dataset, before)
+    # a column whose values came in another type is empty too: the type mismatch says why
+    mistyped = {
+        (table, column.rpartition("__v_")[0]) for _, _, table, column, change in changes if change == "type_mismatch"
+    }
+    return changes + [change for change in vanished_columns(db, dataset, before) if change[2:4] not in mistyped]
 
 
 def vanished_columns(db: Database, dataset: str, before: Baseline) -> list[tuple[str, int, str, str, str]]:
@@ -93,9 +116,11 @@ def vanished_columns(db: Database, dataset: str, before: Baseline) -> list[tuple
     for table, (parent, columns) in sorted(_tables(schema_json).items()):
         from_the_api = table not in LOADER_TABLES and not table.endswith("_quarantine")
         if parent is None and from_the_api and columns and new_loads and db.relation_exists(dataset, table):
+            # a variant column emptying again is a type mended, not a field gone
+            sent = sorted(name for name, column in columns.items() if not column.get("variant"))
             changes.extend(
                 (schema_name, version, table, column, "vanished_column")
-                for column in _vanished_in(db, f"{dataset}.{table}", sorted(columns), new_loads)
+                for column in _vanished_in(db, f"{dataset}.{table}", sent, new_loads)
             )
     return changes
 

@@ -1,5 +1,5 @@
-"""Schema changes found in dlt's schema history (new columns and nested tables, not a first load) and in
-the data (a column always filled that a load left empty)."""
+"""Schema changes found in dlt's schema history (new columns and nested tables, not a first load; values
+of another type than their column) and in the data (a column always filled that a load left empty)."""
 
 from __future__ import annotations
 
@@ -54,3 +54,9 @@ def test_a_field_sent_in_every_row_and_then_in_none_is_a_vanished_column(workdir
 
     assert changes_after(products(12, colour="red"), "products") == []
     assert changes_after(products(3), "products") == [], "three rows say nothing about a field"
+
+
+def test_values_of_another_type_are_a_type_mismatch_and_their_column_emptying_again_no_change(workdir):
+    assert changes_after(products(12, stock=3), "products") == []
+    assert changes_after(products(12, stock="3 шт."), "products") == [("products", "stock__v_text", "type_mismatch")]
+    assert changes_after(products(12, stock=3), "products") == [], "the text stopped: no vanished column"
