@@ -5,9 +5,10 @@ dlt stores a schema version each time a load evolves the schema. The tables and 
 versions stored before a step are the baseline; what the versions stored by the step add to a
 known table is a change. A new column dlt made for values of another type than their column's
 (a quantity sent as text lands in `quantity__v_text`, the column null there) is a type mismatch
-(quality.raw_type_mismatches counts its rows). dlt never drops a column, so a field the API stops sending shows only in
-the rows: a column of a root table that had a value in every row of that table's previous load and
-has none in any row of a load the step made has vanished (its staging column now reads null).
+(quality.raw_type_mismatches counts its rows). dlt never drops a column, so a field the API stops
+sending shows only in the rows: a column of a root table that had a value in every row of that
+table's previous load and has none in any row of a load the step made has vanished (its staging
+column now reads null).
 """
 
 from __future__ import annotations
@@ -85,16 +86,9 @@ def changes_since(db: Database, dataset: str, before: Baseline) -> list[tuple[st
         tables = _tables(schema_json)
         for table, (parent, columns) in sorted(tables.items()):
             if table in known:
-                changes.extend(
-                    (
-                        schema_name,
-                        version,
-                        table,
-                        name,
-                        "type_mismatch" if columns[name].get("variant") else "new_column",
-                    )
-                    for name in sorted(columns.keys() - known[table])
-                )
+                for name in sorted(columns.keys() - known[table]):
+                    change = "type_mismatch" if columns[name].get("variant") else "new_column"
+                    changes.append((schema_name, version, table, name, change))
             elif parent in known:
                 changes.append((schema_name, version, table, "", "new_table"))
         for table, (_, columns) in tables.items():

@@ -141,10 +141,13 @@ def print_overview(db: database.Database) -> None:
     )
 
 
-def print_list(db: database.Database, heading: str, sql: str, line: Callable[..., str], empty: str = "") -> None:
-    """`heading`, then a line per row of `sql` (`line(*row)`), or `empty` when there is no row."""
-    print(f"  {heading}")
+def print_list(db: database.Database, heading: str, sql: str, line: Callable[..., str], empty: str | None = "") -> None:
+    """`heading`, then a line per row of `sql` (`line(*row)`), or `empty` when there is no row (None:
+    nothing at all, not even the heading)."""
     rows = db.execute(sql)
+    if not rows and empty is None:
+        return
+    print(f"  {heading}")
     for row in rows:
         print(f"    {line(*row)}")
     if not rows and empty:
@@ -210,7 +213,7 @@ def print_trust(db: database.Database) -> None:
 def print_type_mismatches(db: database.Database) -> None:
     """Only when a value came in another type than its raw column (a seller without any sees no
     heading); databases built before the model have none."""
-    if not db.relation_exists("quality", "raw_type_mismatches") or not db.execute(TYPE_MISMATCHES):
+    if not db.relation_exists("quality", "raw_type_mismatches"):
         return
     print_list(
         db,
@@ -219,6 +222,7 @@ def print_type_mismatches(db: database.Database) -> None:
         lambda marketplace, table, column, received, count, example: (
             f"{count:>6}  {marketplace:<12} {table}.{column} as {received}, e.g. {example[:40]!r}"
         ),
+        empty=None,
     )
 
 

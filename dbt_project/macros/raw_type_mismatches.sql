@@ -1,14 +1,10 @@
-{#- The type names dlt gives a variant column: `<column>__v_<type>` holds the values of a raw column
-    that arrived in a type the column cannot take (text in a bigint column), the column itself
-    being null in those rows. -#}
-{% macro dlt_variant_types() -%}
-    {{ return(['text', 'double', 'bool', 'timestamp', 'bigint', 'binary', 'json', 'decimal', 'wei', 'date', 'time']) }}
-{%- endmacro %}
-
 {#- Every variant column in the raw schemas of the enabled marketplaces, read from the database's
     information_schema at execute time (dlt adds them when the values come, so no YAML knows them):
-    a list of {marketplace, schema, table, column, variant, received_type}. A `__v_` column counts
-    only beside a column of its base name, so a field that is merely named like one is not taken. -#}
+    a list of {marketplace, schema, table, column, variant, received_type}. dlt names a variant
+    `<column>__v_<type>` (one of its data types) and puts there the values of a raw column that came
+    in a type the column cannot take (text in a bigint column), the column being null in those rows.
+    A `__v_` column counts only beside a column of its base name, so a field that is merely named
+    like one is not taken. -#}
 {% macro raw_type_variant_columns() -%}
     {%- set found, schemas = [], {} -%}
     {%- for node in (graph.sources.values() if execute else []) if node.source_name in enabled_marketplaces() -%}
@@ -27,7 +23,8 @@
             {%- set key = (row[0] | lower, row[1] | lower) -%}
             {%- do tables.update({key: tables.get(key, []) + [row[2] | lower]}) -%}
         {%- endfor -%}
-        {%- set pattern = '^(.+)__v_(' ~ (dlt_variant_types() | join('|')) ~ ')$' -%}
+        {%- set dlt_types = ['text', 'double', 'bool', 'timestamp', 'bigint', 'binary', 'json', 'decimal', 'wei', 'date', 'time'] -%}
+        {%- set pattern = '^(.+)__v_(' ~ (dlt_types | join('|')) ~ ')$' -%}
         {%- for (schema, table), columns in tables | dictsort -%}
             {%- for column in columns | sort -%}
                 {%- set match = modules.re.match(pattern, column) -%}
