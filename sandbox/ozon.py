@@ -475,12 +475,13 @@ def _info_item(seller: OzonSeller, listing: Listing, at: int) -> dict:
         "color_image": [],
         "sources": [
             {
-                "sku": listing.sku,
-                "source": "sds",
+                "sku": sku,
+                "source": source,
                 "created_at": created_at,
                 "shipment_type": "SHIPMENT_TYPE_GENERAL",
                 "quant_code": "",
             }
+            for sku, source in _sources(listing)
         ],
         "stocks": {
             "has_stock": has_stock,
@@ -489,7 +490,7 @@ def _info_item(seller: OzonSeller, listing: Listing, at: int) -> dict:
             ]
             + [
                 {
-                    "sku": listing.sku,
+                    "sku": listing.fbs_sku,
                     "source": seller_stock.type,
                     "present": seller_stock.present,
                     "reserved": seller_stock.reserved,
@@ -540,11 +541,18 @@ def _commissions(product: Product) -> list[dict]:
     return rows
 
 
+def _sources(listing: Listing) -> list[tuple[int, str]]:
+    """(SKU, scheme) of a product: one SKU for both schemes, or an older product's own FBS SKU."""
+    if listing.fbs_sku == listing.sku:
+        return [(listing.sku, "sds")]
+    return [(listing.sku, "sds"), (listing.fbs_sku, "fbs")]
+
+
 def _stock_item(listing: Listing, stock: ProductStock, with_fbo: bool) -> dict:
 
     def entry(kind: str, present: int, reserved: int) -> dict:
         return {
-            "sku": listing.sku,
+            "sku": listing.sku if kind == "fbo" else listing.fbs_sku,
             "type": kind,
             "present": present,
             "reserved": reserved,

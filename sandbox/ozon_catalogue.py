@@ -22,6 +22,13 @@ class Listing(NamedTuple):
     offer_id: str
     archived: bool  # archived before the history starts; `OzonSeller.catalogue` knows later ones
 
+    @property
+    def fbs_sku(self) -> int:
+        """The SKU of the FBS scheme, which FBS postings and stock name. Since SDS (2023) a product
+        has one SKU for both schemes, but older products can keep a separate FBS SKU (ozon.md,
+        /v3/product/info/list `sources`): every tenth product here, its SKU minus one."""
+        return self.sku - 1 if self.index % 10 == 7 else self.sku
+
 
 class Placement(NamedTuple):
     """Where a product is stocked at Ozon, and how much at the start of the history."""

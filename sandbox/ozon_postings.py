@@ -218,9 +218,10 @@ def _wanted(value: Any, scheme: str) -> set[str]:
 def _render(posting: Posting, now: int, wanted: set[str]) -> dict:
     status, substatus, _ = posting.state_at(now)
     listing = posting.listing
+    sku = listing.sku if posting.scheme == "fbo" else listing.fbs_sku
     price = {"amount": f"{posting.price}", "currency": "RUB"}
     line = {
-        "sku": listing.sku,
+        "sku": sku,
         "offer_id": listing.offer_id,
         "name": posting.product_name,
         "quantity": posting.quantity,
@@ -228,7 +229,7 @@ def _render(posting: Posting, now: int, wanted: set[str]) -> dict:
         "is_marketplace_buyout": False,
     }
     finance = {
-        "product_id": listing.sku,  # Ozon puts the SKU here (ozon.md §10.6)
+        "product_id": sku,  # Ozon puts the SKU here (ozon.md §10.6)
         "price": posting.price,
         "old_price": posting.price,
         "payout": 0,
@@ -415,14 +416,15 @@ def _fragments(posting: Posting, wanted: frozenset[str]) -> tuple[str, ...]:
     if found is not None:
         return found
     listing, price = posting.listing, posting.price
+    sku = listing.sku if fbo else listing.fbs_sku
     price_json = f'{{"amount": "{price}", "currency": "RUB"}}'
     line = (
-        f'"products": [{{"sku": {listing.sku}, "offer_id": {_text(listing.offer_id)}, '
+        f'"products": [{{"sku": {sku}, "offer_id": {_text(listing.offer_id)}, '
         f'"name": {_text(posting.product_name)}, "quantity": '
     )
     after_quantity = f', "price": {price_json}, "is_marketplace_buyout": false'
     finance = (
-        f'"product_id": {listing.sku}, "price": {price}, "old_price": {price}, "payout": 0, '
+        f'"product_id": {sku}, "price": {price}, "old_price": {price}, "payout": 0, '
         '"total_discount_value": 0, "total_discount_percent": 0, "actions": [], '
         '"commission": {"amount": 0, "percent": 0, "currency": "RUB"}'
     )

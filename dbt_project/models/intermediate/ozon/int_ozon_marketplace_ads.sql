@@ -21,7 +21,7 @@ inner join newest_loads
     on
         stocks.account = newest_loads.account
         and stocks.load_id = newest_loads.load_id
-inner join {{ ref('stg_ozon__products') }} as products
+inner join {{ ref('int_ozon_product_skus') }} as products
     on
         stocks.account = products.account
         and stocks.sku = products.sku

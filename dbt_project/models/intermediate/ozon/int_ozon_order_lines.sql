@@ -14,7 +14,7 @@ with products as (
         account,
         sku,
         product_id
-    from {{ ref('stg_ozon__products') }}
+    from {{ ref('int_ozon_product_skus') }}
 ),
 
 lines as (

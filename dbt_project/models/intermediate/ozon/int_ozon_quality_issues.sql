@@ -6,6 +6,7 @@
 -- (the int_ozon_* models filter with macro passes_quality_checks); warn: kept but suspect. Rules:
 --   quantity_out_of_range     error  order or stock quantity < 0 or > var max_plausible_quantity
 --   product_not_in_catalogue  error  an order line's or stock row's SKU / product_id is not in products
+--                                    (a SKU: none of a product's, int_ozon_product_skus)
 --   invalid_date              error  order time missing, unparseable or after the load's synced_at
 --                                    + 1 day (offending value: the text as sent)
 --   duplicate_key             warn   a natural key more than once in one load (one row per key)
@@ -15,19 +16,18 @@
 --                                   waits (warn) while the loader reads its window again, and is no
 --                                   issue once a later read of it quarantined nothing (macro
 --                                   quarantine_waiting)
-with products as (
-    select distinct
+with product_skus as (
+    select
         account,
-        sku,
-        product_id
-    from {{ ref('stg_ozon__products') }}
+        sku
+    from {{ ref('int_ozon_product_skus') }}
 ),
 
 catalogue_product_ids as (
     select distinct
         account,
         product_id
-    from products
+    from {{ ref('stg_ozon__products') }}
 ),
 
 order_lines as (
@@ -123,7 +123,7 @@ quantity_out_of_range as (
 ),
 
 not_in_catalogue as (
-    {{ not_in_catalogue_issues('error', 'sku', 'sku', ['order_lines', 'analytics_stocks'], 'products') }}
+    {{ not_in_catalogue_issues('error', 'sku', 'sku', ['order_lines', 'analytics_stocks'], 'product_skus') }}
     union all
     {{ not_in_catalogue_issues('error', 'product_id', 'product_id', ['product_stocks'], 'catalogue_product_ids') }}
 ),

@@ -2,13 +2,20 @@
 -- present − reserved vs Σ /v1/analytics/stocks available) and ozon_fbs (/v4 fbs + rfbs present −
 -- reserved vs the FBS warehouse stock report, by offer_id); a figure is null when its source gave none.
 {{ config(enabled=marketplace_enabled('ozon')) }}
-with ozon_products as (
+with ozon_product_offers as (
     select
         account,
         product_id,
-        sku,
         offer_id
     from {{ ref('stg_ozon__products') }}
+),
+
+ozon_product_skus as (
+    select
+        account,
+        product_id,
+        sku
+    from {{ ref('int_ozon_product_skus') }}
 ),
 
 ozon_v4 as (
@@ -29,8 +36,9 @@ ozon_v4 as (
 
 -- The other source of each comparison, per warehouse: analytics by SKU, the FBS report by offer_id.
 ozon_by_warehouse as (
-    {%- for comparison, resource, product_column in [
-        ('ozon_fbo', 'analytics_stocks', 'sku'), ('ozon_fbs', 'warehouse_stock_report', 'offer_id')
+    {%- for comparison, resource, product_column, products in [
+        ('ozon_fbo', 'analytics_stocks', 'sku', 'ozon_product_skus'),
+        ('ozon_fbs', 'warehouse_stock_report', 'offer_id', 'ozon_product_offers')
     ] %}
         {{ 'union all' if not loop.first }}
         select
@@ -41,7 +49,7 @@ ozon_by_warehouse as (
             max(stocks.synced_at) as snapshot_at,
             sum(stocks.available_quantity) as quantity
         from ({{ completed_snapshot_rows('ozon', resource) }}) as stocks
-        inner join ozon_products as products
+        inner join {{ products }} as products
             on
                 stocks.account = products.account
                 and stocks.{{ product_column }} = products.{{ product_column }}
