@@ -30,7 +30,7 @@ def ozon_items(account: config.OzonAccount) -> int:
     for visibility in settings.CATALOGUE_VISIBILITIES:
         for page in helpers.product_list_pages(client, visibility):
             items += len(page) + len(helpers.product_info(client, [item["product_id"] for item in page]))
-            skus = [item["sku"] for item in page if item.get("sku")]
+            skus = helpers.list_item_skus(client, page)
             for start in range(0, len(skus), settings.ANALYTICS_STOCKS_SKUS_PER_CALL):
                 items += len(
                     helpers.analytics_stocks(client, skus[start : start + settings.ANALYTICS_STOCKS_SKUS_PER_CALL])

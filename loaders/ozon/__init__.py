@@ -95,7 +95,7 @@ def ozon_source(
     @dlt.transformer(data_from=product_list_items, write_disposition="append", columns=columns)
     @outcomes.guard
     def analytics_stocks(page: list[dict]) -> Iterator[list[dict]]:
-        skus = [item["sku"] for item in page if item.get("sku")]
+        skus = helpers.list_item_skus(client, page)
         for start in range(0, len(skus), settings.ANALYTICS_STOCKS_SKUS_PER_CALL):
             batch = skus[start : start + settings.ANALYTICS_STOCKS_SKUS_PER_CALL]
             yield stamped(helpers.analytics_stocks(client, batch))

@@ -74,6 +74,17 @@ def product_info(client: ApiClient, product_ids: list[int]) -> list[dict]:
     return client.post(settings.PRODUCT_INFO_LIST, body)["items"]
 
 
+def list_item_skus(client: ApiClient, items: list[dict]) -> list[int]:
+    """The SKUs of a /v3/product/list page: each item's `sku` (0 for a product without one yet), or,
+    for items sent without the field (it came to the list on 2026-07-09 and the published OpenAPI still
+    lacks it), the product's SKU from /v3/product/info/list."""
+    skus = [item["sku"] for item in items if item.get("sku")]
+    unsent = [item["product_id"] for item in items if item.get("sku") is None]
+    if unsent:
+        skus += [info["sku"] for info in product_info(client, unsent) if info.get("sku")]
+    return skus
+
+
 def product_stock_pages(client: ApiClient) -> Iterator[list[dict]]:
     """Pages of /v4/product/info/stocks for every visibility pass (`ALL` leaves archived products
     out, and they still hold seller stock), each following its cursor until it is empty."""

@@ -12,6 +12,7 @@ from loaders.config import OzonAccount
 from loaders.marketplaces import MARKETPLACES
 from loaders.ozon import settings
 from loaders.pipeline import run
+from sandbox.sparse import KEEP
 from tests.support.operations import run_script
 
 
@@ -67,6 +68,23 @@ def test_rerun_does_not_duplicate_the_catalogue_but_adds_a_stock_snapshot(ozon_s
     assert raw_scalar("select count(*) from raw_ozon.product_list_items") == first["products"]
     assert raw_scalar("select count(*) from raw_ozon.product_stocks") == 2 * first["product_stocks"]
     assert raw_scalar("select count(distinct synced_at) from raw_ozon.analytics_stocks") == 2
+
+
+def test_fbo_stock_of_products_listed_without_their_sku_is_still_read(ozon_sandbox, workdir):
+    """The published OpenAPI's /v3/product/list items have no `sku`: without it the SKUs for
+    /v1/analytics/stocks come from /v3/product/info/list, and the FBO stock is the same."""
+    run_ozon(account_of(ozon_sandbox), resources=("product_list_items", "analytics_stocks"))
+    with_sku = raw_scalar("select count(*) from raw_ozon.analytics_stocks")
+    ozon_sandbox.ozon.sparse_shapes = {
+        settings.PRODUCT_LIST: {"result": {"items": {"product_id": KEEP, "offer_id": KEEP}, "last_id": KEEP}}
+    }
+
+    run_ozon(account_of(ozon_sandbox), resources=("product_list_items", "analytics_stocks"))
+
+    assert with_sku > 0
+    assert raw_scalar("select count(*) from raw_ozon.analytics_stocks") == 2 * with_sku
+    assert raw_scalar("select count(*) from raw_ozon.product_list_items where sku is not null") == 0
+    assert len(served(ozon_sandbox, settings.PRODUCT_INFO_LIST)) > 0
 
 
 def test_every_row_carries_its_account(ozon_sandbox, workdir):
