@@ -217,11 +217,13 @@ def _row_problem(row: Any) -> str:
     problems = []
     if not _is_int(row.get("nmId")):
         problems.append("nmId is not an integer")
+    # A size out of stock everywhere has no warehouse entries: WB sends only those with a quantity,
+    # and its contract leaves open whether the list is then empty, null or absent.
     warehouses = row.get("warehouses")
-    if not isinstance(warehouses, list):
+    if warehouses is not None and not isinstance(warehouses, list):
         problems.append("warehouses is not a list")
     else:
-        for warehouse in warehouses:
+        for warehouse in warehouses or ():
             if (
                 not isinstance(warehouse, dict)
                 or not isinstance(warehouse.get("warehouseName"), str)

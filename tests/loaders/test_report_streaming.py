@@ -216,6 +216,19 @@ def test_the_json_array_reader_refuses_what_json_refuses(tmp_path, monkeypatch, 
         list(streaming.json_array(path))
 
 
+def test_a_wb_report_row_without_warehouse_entries_is_a_size_out_of_stock_not_a_bad_row(tmp_path):
+    """WB lists only the warehouses holding a quantity; a size holding none may come with the list
+    empty, null or absent. A list of something else is still a bad row."""
+    empty, null, absent = ({**remains_row(n), "warehouses": []} for n in range(3))
+    null["warehouses"] = None
+    del absent["warehouses"]
+    report = wb_reports.check_report(wb_file(tmp_path, [empty, null, absent, remains_row(3)]), "task")
+    assert report.problem == "" and report.rows == 4 and report.quarantined == []
+
+    bad = wb_reports.check_report(wb_file(tmp_path, [{**remains_row(4), "warehouses": "Коледино"}]), "task")
+    assert [row["reason"] for row in bad.quarantined] == ["warehouses is not a list"]
+
+
 def test_a_wb_report_that_is_cut_or_not_an_array_loads_nothing(tmp_path):
     download = wb_file(tmp_path, [remains_row(1), {"nmId": "x"}, remains_row(2)])
     text = download.path.read_text(encoding="utf-8")
