@@ -1,8 +1,9 @@
 -- Every completed Ozon stock snapshot, one row per product, warehouse and stock type:
 --   * fbo: per Ozon warehouse from /v1/analytics/stocks (available, in transit; Ozon gives no
 --     per-warehouse reserve), warehouse spelling resolved;
---   * fbs, rfbs, ...: the seller's own stock from /v4/product/info/stocks, which Ozon reports per
---     product, not per warehouse: it sits on the pseudo-warehouse СКЛАДЫ_ПРОДАВЦА.
+--   * fbs, rfbs: the seller's own stock from /v4/product/info/stocks, which Ozon reports per
+--     product, not per warehouse: it sits on the pseudo-warehouse СКЛАДЫ_ПРОДАВЦА; fbp, the stock
+--     on partner warehouses (Ozon's FBP scheme), likewise on СКЛАДЫ_ПАРТНЕРОВ.
 --     Available there is present minus reserved. The v4 fbo totals are not used: the analytics
 --     rows split the same units by warehouse.
 -- Rows of loads that dlt did not finish (no _dlt_loads row with status 0) never get here, nor rows
@@ -43,11 +44,14 @@ fbo as (
     ) }}
 ),
 
-seller_warehouses as (
+per_product as (
     select
         stocks.account,
         stocks.product_id,
-        {{ warehouse_key("'ozon'", "'СКЛАДЫ_ПРОДАВЦА'") }} as warehouse_key,
+        case
+            when stocks.stock_type = 'fbp' then {{ warehouse_key("'ozon'", "'СКЛАДЫ_ПАРТНЕРОВ'") }}
+            else {{ warehouse_key("'ozon'", "'СКЛАДЫ_ПРОДАВЦА'") }}
+        end as warehouse_key,
         stocks.stock_type,
         'product_stocks' as snapshot_source,
         stocks.present_quantity - stocks.reserved_quantity as available_quantity,
@@ -66,7 +70,7 @@ seller_warehouses as (
 unioned as (
     select * from fbo
     union all
-    select * from seller_warehouses
+    select * from per_product
 )
 
 select

@@ -1,6 +1,7 @@
 -- Ozon's two pairs of stock figures, per product and load (see source_comparisons): ozon_fbo (/v4 fbo
 -- present − reserved vs Σ /v1/analytics/stocks available) and ozon_fbs (/v4 fbs + rfbs present −
 -- reserved vs the FBS warehouse stock report, by offer_id); a figure is null when its source gave none.
+-- Stock on partner warehouses (fbp) is in neither pair: the FBS report covers the seller's own only.
 {{ config(enabled=marketplace_enabled('ozon')) }}
 with ozon_product_offers as (
     select
@@ -27,6 +28,7 @@ ozon_v4 as (
         max(stocks.synced_at) as snapshot_at,
         sum(stocks.present_quantity - stocks.reserved_quantity) as quantity
     from ({{ completed_snapshot_rows('ozon', 'product_stocks') }}) as stocks
+    where stocks.stock_type in ('fbo', 'fbs', 'rfbs')
     group by
         stocks.account,
         stocks.load_id,
