@@ -12,10 +12,13 @@ equal the fbs/rfbs stock `/v4/product/info/stocks` serves. The status advances o
 Faults (`OzonReports.inject`) apply to the next reports created, in order: `failed` (status
 `failed` with an error code), `stuck` (`processing` forever), `truncated` (the file stops mid-row),
 `wrong_delimiter` (`,` instead of `;`), `broken_row` (one row with a field missing).
+With `as_xlsx` set, files are XLSX workbooks of the same rows instead (Ozon's schema calls the link
+an "XLSX-файл", the cabinet's button says XLS); the file faults are the CSV's.
 """
 
 from __future__ import annotations
 
+import io
 import random
 import threading
 import uuid
@@ -24,6 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
+
+import openpyxl
 
 from sandbox.ozon_reference import invalid_argument, parse_ids, seller_stock_by_warehouse, seller_warehouses
 from sandbox.server import ApiCall, ApiError, MarketplaceApi, Response
@@ -39,6 +44,7 @@ MAX_REPORT_WAREHOUSES = 50
 # The code stays valid 3 days; the file link expires with it.
 REPORT_LIFETIME = timedelta(days=3)
 FAULTS = ("failed", "stuck", "truncated", "wrong_delimiter", "broken_row")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FAILED_ERROR = "REPORT_GENERATION_FAILED"
 
 HEADER = (
@@ -72,6 +78,7 @@ class OzonReports:
     now: Callable[[], datetime]
     base_url: Callable[[], str]
     polls_until_ready: int = 1
+    as_xlsx: bool = False
     _reports: dict[str, _Report] = field(default_factory=dict)
     _files: dict[str, _Report] = field(default_factory=dict)
     _faults: deque[str] = field(default_factory=deque)
@@ -105,7 +112,7 @@ class OzonReports:
             created_at=created_at,
             fault=fault,
             file_name=file_name,
-            content=_csv(_rows(self.truth(client_id), client_id, warehouse_ids), fault),
+            content=(_xlsx if self.as_xlsx else _csv)(_rows(self.truth(client_id), client_id, warehouse_ids), fault),
         )
         with self._lock:
             self._reports[code] = self._files[file_name] = report
@@ -141,7 +148,8 @@ class OzonReports:
             report = self._files.get(call.params["file_name"])
         if report is None or self._status(report) != "success" or self.now() > report.created_at + REPORT_LIFETIME:
             return Response(404, b"<Error><Code>NoSuchKey</Code></Error>", {"Content-Type": "application/xml"})
-        return Response(200, report.content, {"Content-Type": "text/csv"})
+        content_type = XLSX_TYPE if report.content.startswith(b"PK") else "text/csv"
+        return Response(200, report.content, {"Content-Type": content_type})
 
     def _status(self, report: _Report) -> str:
         if report.polls <= self.polls_until_ready or report.fault == "stuck":
@@ -201,6 +209,19 @@ def _csv(rows: list[tuple], fault: str | None) -> bytes:
         lines.append(cells[:-1] if fault == "broken_row" and number == len(rows) // 2 else cells)
     text = "\ufeff" + "".join(delimiter.join(map(_quoted, cells)) + "\n" for cells in lines)
     return (text[: len(text) * 2 // 3] if fault == "truncated" else text).encode("utf-8")
+
+
+def _xlsx(rows: list[tuple], _fault: str | None) -> bytes:
+    """The report as a one-sheet workbook: the CSV's header, ids and articles as text, counts as
+    numbers (no file fault)."""
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet("Остатки")
+    sheet.append(HEADER)
+    for row in rows:
+        sheet.append(row)
+    file = io.BytesIO()
+    workbook.save(file)
+    return file.getvalue()
 
 
 def _cell(value: object) -> str:

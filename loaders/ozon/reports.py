@@ -3,7 +3,8 @@
 The report flow: `POST /v1/report/warehouse/stock` (at most 50 warehouses a report) → a code;
 `POST /v1/report/info` with back-off until `success` or `failed`, or until the deadline; GET the
 `file` URL; parse the CSV (UTF-8 BOM, `;`, Russian headers mapped by name through
-`settings.WAREHOUSE_STOCK_REPORT_COLUMNS`, apostrophes before numeric-looking text).
+`settings.WAREHOUSE_STOCK_REPORT_COLUMNS`, apostrophes before numeric-looking text), or an XLSX
+workbook of the same columns (loaders/workbook.py turns it into that CSV first).
 
 A stock snapshot is all or nothing: a row missing from it reads downstream as "no stock there".
 So every report of a run is downloaded and checked in full before the first stock row is
@@ -25,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from loaders import config, streaming
+from loaders import config, streaming, workbook
 from loaders.http import ApiClient, ApiRequestError, ApiUnavailableError
 from loaders.ozon import settings
 from loaders.report_outcomes import FAILED, LOADED, TIMED_OUT, UNREACHABLE, ReportFailedError, record_parsed
@@ -208,7 +209,7 @@ class StockReport:
         request.finished_at = datetime.now(UTC)
         if request.outcome or download is None:
             return ReportFile(request.report_code)
-        report = parse_report(download, request.report_code)
+        report = parse_report(workbook.as_csv(download), request.report_code)
         record_parsed(request, report)
         request.unknown_columns = "; ".join(report.unknown_columns)
         return report

@@ -9,7 +9,7 @@ import logging
 import duckdb
 import pytest
 
-from loaders import config, streaming
+from loaders import config, streaming, workbook
 from loaders.config import OzonAccount
 from loaders.http import RetryPolicy
 from loaders.outcomes import Outcomes
@@ -108,6 +108,32 @@ def test_report_rows_equal_the_truth_and_the_request_is_recorded(ozon_sandbox, w
     assert request[2:] == ("warehouse_stock", "success", "loaded", "", 3, stock_rows[0][0], 0, True)
     assert rows("select count(*) from raw_ozon.warehouse_stock_report where offer_id like '''%'") == [(0,)]
     assert not table_exists("warehouse_stock_report_quarantine")
+
+
+def test_a_report_that_comes_as_an_xlsx_workbook_loads_the_same_rows(ozon_sandbox, workdir):
+    """Ozon's schema calls the report's link an XLSX file: the loader reads a workbook as it reads the
+    CSV (ids and articles as text cells, counts as number cells)."""
+    ozon_sandbox.ozon.reports.as_xlsx = True
+
+    assert not_loaded(load(ozon_sandbox, REPORT_RESOURCES)) == []
+
+    loaded = rows(
+        "select offer_id, sum(available + reserved), sum(reserved) from raw_ozon.warehouse_stock_report group by 1"
+    )
+    assert {article: (present, reserved) for article, present, reserved in loaded} == expected_stock(ozon_sandbox)
+    assert rows("select outcome, rows > 0, rows_quarantined from raw_ozon.report_requests") == [("loaded", True, 0)]
+    assert rows("select count(*) from raw_ozon.warehouse_stock_report where warehouse_id is null") == [(0,)]
+
+
+def test_a_zip_that_is_no_workbook_makes_the_report_malformed(tmp_path):
+    path = tmp_path / "report"
+    path.write_bytes(b"PK\x03\x04 not really a zip archive")
+    download = streaming.Download(path, status=200, size=path.stat().st_size)
+
+    report = reports.parse_report(workbook.as_csv(download), "code")
+
+    assert report.problem.startswith("the file is a ZIP archive but no readable XLSX workbook (BadZipFile")
+    assert report.rows == 0
 
 
 def test_a_rerun_appends_a_second_snapshot_with_its_own_report(ozon_sandbox, workdir):
