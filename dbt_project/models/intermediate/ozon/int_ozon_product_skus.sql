@@ -1,9 +1,13 @@
--- Every SKU that names an Ozon product, one row per account and SKU: the product's own `sku` and
--- the SKUs of its sales schemes (/v3/product/info/list `sources`). Since SDS (2023) a product has
--- one SKU for FBO and FBS, but older products can keep a separate FBS SKU, and their FBS postings
--- name that one. A SKU listed under two products names neither: their order lines and stock rows
--- are then product_not_in_catalogue (int_ozon_quality_issues) rather than counted twice.
-with skus as (
+-- Every SKU that names an Ozon product, one row per account and SKU: the product's own `sku`, the
+-- SKUs of its sales schemes (/v3/product/info/list `sources`), and, for an order line whose SKU the
+-- catalogue lists nowhere, the product of the line's offer_id (the article). Since SDS (2023) a
+-- product has one SKU for FBO and FBS, but older products can keep a separate FBS SKU, and their
+-- FBS postings name that one. A SKU that names two products names neither: their order lines and
+-- stock rows are then product_not_in_catalogue (int_ozon_quality_issues) rather than counted twice.
+-- A table: the order, stock and quality models all read it.
+{{ config(materialized='table') }}
+
+with catalogue_skus as (
     select
         account,
         sku,
@@ -15,6 +19,45 @@ with skus as (
         sku,
         product_id
     from {{ ref('stg_ozon__product_sources') }}
+),
+
+line_skus as (
+    select
+        account,
+        sku,
+        offer_id
+    from {{ ref('stg_ozon__posting_lines_fbo') }}
+    union
+    select
+        account,
+        sku,
+        offer_id
+    from {{ ref('stg_ozon__posting_lines_fbs') }}
+),
+
+skus_by_article as (
+    select
+        line_skus.account,
+        line_skus.sku,
+        products.product_id
+    from line_skus
+    inner join {{ ref('stg_ozon__products') }} as products
+        on
+            line_skus.account = products.account
+            and line_skus.offer_id = products.offer_id
+    where not exists (
+        select 1
+        from catalogue_skus
+        where
+            catalogue_skus.account = line_skus.account
+            and catalogue_skus.sku = line_skus.sku
+    )
+),
+
+skus as (
+    select * from catalogue_skus
+    union
+    select * from skus_by_article
 )
 
 select
