@@ -373,8 +373,16 @@ def _parse(response: requests.Response) -> Any:
         return response.text[:200]
 
 
+# The fields of an error body that say what went wrong: Ozon's code and message, WB's problem
+# details (title, detail), its statistics' `errors` list and its content API's `errorText`.
+ERROR_FIELDS = ("code", "message", "title", "detail", "errors", "errorText")
+
+
 def _describe(body: Any) -> str:
+    """An error body in one line: its telling fields, or the start of a body that is not JSON (an
+    HTML error page) with its whitespace collapsed."""
     if isinstance(body, dict):
-        parts = [f"{key} {body[key]}" for key in ("code", "message", "title", "detail") if key in body]
-        return "(" + ", ".join(str(p) for p in parts) + ")" if parts else ""
-    return f"({body})" if body else ""
+        parts = [f"{key} {body[key]}" for key in ERROR_FIELDS if body.get(key) not in (None, "", [])]
+        return "(" + ", ".join(parts) + ")" if parts else ""
+    text = " ".join(str(body).split())
+    return f"({text})" if text else ""

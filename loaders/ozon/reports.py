@@ -142,7 +142,8 @@ class StockReport:
     def __init__(self, client: ApiClient, timeout: float) -> None:
         self.client, self.timeout = client, timeout
         self._download_client = streaming.streaming(client)
-        # A report file sits on Ozon's CDN: the Api-Key goes only to the API's own host.
+        # A report file sits on Ozon's CDN: the Api-Key goes only to the API's own host, so a 401 or
+        # 403 there (an expired link) says nothing about the key: the report is unreachable.
         self._file_client = streaming.streaming(
             ApiClient(
                 marketplace=client.marketplace,
@@ -150,8 +151,8 @@ class StockReport:
                 base_url="",
                 headers={},
                 secrets=(),
-                is_auth_error=client.is_auth_error,
-                auth_hint=client.auth_hint,
+                is_auth_error=lambda status, body: False,
+                auth_hint="",
                 retry=client.retry,
                 timeout=client.timeout,
             )

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from loaders import http
 from loaders.http import ApiClient, ApiUnavailableError, RetryPolicy
 from loaders.ozon import helpers
 
@@ -90,3 +91,18 @@ def test_a_success_closes_the_count_of_consecutive_failures(ozon_sandbox):
     with pytest.raises(ApiUnavailableError, match="still failing"):
         client.post(PRODUCT_LIST, LIST_BODY)
     assert client.post(PRODUCT_LIST, LIST_BODY)["result"]["items"]
+
+
+@pytest.mark.parametrize(
+    ("body", "described"),
+    [
+        ({"code": 7, "message": "Permission denied", "details": []}, "(code 7, message Permission denied)"),
+        ({"code": "AccessDenied", "message": ""}, "(code AccessDenied)"),
+        ({"errors": ["dateFrom: invalid"]}, "(errors ['dateFrom: invalid'])"),
+        ({"data": None, "error": True, "errorText": "Неверный запрос"}, "(errorText Неверный запрос)"),
+        ("<html>\n  <h1>502 Bad Gateway</h1>\n</html>", "(<html> <h1>502 Bad Gateway</h1> </html>)"),
+        ("", ""),
+    ],
+)
+def test_an_error_body_is_described_in_one_line_with_its_telling_fields(body, described):
+    assert http._describe(body) == described

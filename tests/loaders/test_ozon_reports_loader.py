@@ -4,7 +4,9 @@ recorded and reported."""
 
 from __future__ import annotations
 
+import http.server
 import logging
+import threading
 
 import duckdb
 import pytest
@@ -235,6 +237,31 @@ def test_a_bad_report_timeout_is_a_configuration_error(monkeypatch, value):
     monkeypatch.setenv("OZON_REPORT_TIMEOUT_SECONDS", value)
     with pytest.raises(config.ConfigError, match="OZON_REPORT_TIMEOUT_SECONDS"):
         reports.report_timeout()
+
+
+def test_a_report_link_the_file_host_refuses_is_unreachable_not_a_rejected_key(ozon_sandbox, workdir):
+    """The file host gets no Api-Key: its 403 (an expired link) is no verdict on the key."""
+
+    class Refusing(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            self.send_response(403)
+            self.send_header("Content-Type", "application/xml")
+            self.end_headers()
+            self.wfile.write(b"<Error>\n  <Code>AccessDenied</Code>\n</Error>")
+
+        def log_message(self, *args):
+            pass
+
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Refusing) as host:
+        threading.Thread(target=host.serve_forever, daemon=True).start()
+        ozon_sandbox.ozon.reports.base_url = lambda: f"http://127.0.0.1:{host.server_port}"
+        failures = not_loaded(load(ozon_sandbox, REPORT_RESOURCES))
+        host.shutdown()
+
+    [(outcome, error)] = rows("select outcome, error from raw_ozon.report_requests")
+    assert outcome == "unreachable" and "HTTP 403 (<Error> <Code>AccessDenied</Code> </Error>)" in error
+    [failure] = failures
+    assert failure["status"] == "failed" and "Api-Key" not in failure["message"]
 
 
 def test_report_files_off_the_api_host_are_fetched_without_credentials():
