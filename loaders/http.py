@@ -353,6 +353,20 @@ class ApiClient:
             ) from exc
 
 
+def next_cursor(client: ApiClient, endpoint: str, asked_with: Any, answered: Any) -> Any:
+    """`answered`, the cursor of the next page, unless it is the one the page was asked with: the
+    marketplace would then serve the same page forever, so the read fails, naming the endpoint."""
+    if answered == asked_with:
+        raise ApiRequestError(
+            client.marketplace,
+            client.account,
+            endpoint,
+            f"the answer gives back the cursor it was asked with ({str(answered)[:80]}), so paging cannot go on",
+            "The rows read so far are kept; the next run reads again.",
+        )
+    return answered
+
+
 # Seconds to wait, as Ozon (`Retry-After`) and Wildberries (`X-Ratelimit-Retry`) say it.
 RETRY_HEADERS = ("Retry-After", "X-Ratelimit-Retry")
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from loaders import config
 from loaders.config import OzonAccount
-from loaders.http import ApiClient
+from loaders.http import ApiClient, next_cursor
 from loaders.ozon import settings
 
 _PERMISSION_DENIED, _UNAUTHENTICATED = 7, 16
@@ -65,7 +65,7 @@ def product_list_pages(client: ApiClient, visibility: str) -> Iterator[list[dict
             yield items
         if len(items) < settings.PRODUCT_LIST_PAGE_SIZE or not result.get("last_id"):
             return
-        last_id = result["last_id"]
+        last_id = next_cursor(client, settings.PRODUCT_LIST, last_id, result["last_id"])
 
 
 def product_info(client: ApiClient, product_ids: list[int]) -> list[dict]:
@@ -96,9 +96,9 @@ def product_stock_pages(client: ApiClient) -> Iterator[list[dict]]:
             items = answer.get("items") or []
             if items:
                 yield items
-            cursor = answer.get("cursor") or ""
-            if not items or not cursor:
+            if not items or not answer.get("cursor"):
                 break
+            cursor = next_cursor(client, settings.PRODUCT_STOCKS, cursor, answer["cursor"])
 
 
 def analytics_stocks(client: ApiClient, skus: list[int]) -> list[dict]:

@@ -11,7 +11,7 @@ from typing import Any
 import dlt
 
 from loaders import config
-from loaders.http import ApiClient
+from loaders.http import ApiClient, next_cursor
 from loaders.ozon import settings
 
 MAX_PERIOD = timedelta(days=365)  # Ozon refuses longer periods (PERIOD_IS_TOO_LONG)
@@ -78,7 +78,7 @@ def posting_pages(client: ApiClient, endpoint: str, since: datetime, to: datetim
             yield answer["postings"]
         if not answer.get("has_next") or not answer.get("cursor"):
             return
-        page_cursor = answer["cursor"]
+        page_cursor = next_cursor(client, endpoint, page_cursor, answer["cursor"])
 
 
 def quarantine_reason(posting: Any, cursor_field: str) -> str | None:

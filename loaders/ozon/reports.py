@@ -27,7 +27,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from loaders import config, streaming, workbook
-from loaders.http import ApiClient, ApiRequestError, ApiUnavailableError
+from loaders.http import ApiClient, ApiRequestError, ApiUnavailableError, next_cursor
 from loaders.ozon import settings
 from loaders.report_outcomes import FAILED, LOADED, TIMED_OUT, UNREACHABLE, ReportFailedError, record_parsed
 
@@ -54,9 +54,9 @@ def warehouse_pages(client: ApiClient) -> Iterator[list[dict]]:
         warehouses = answer.get("warehouses") or []
         if warehouses:
             yield warehouses
-        cursor = answer.get("cursor") or ""
-        if not answer.get("has_next") or not cursor:
+        if not answer.get("has_next") or not answer.get("cursor"):
             return
+        cursor = next_cursor(client, settings.WAREHOUSE_LIST, cursor, answer["cursor"])
 
 
 def cluster_pages(client: ApiClient) -> Iterator[list[dict]]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from loaders import config, streaming
 from loaders.config import WildberriesAccount
-from loaders.http import ApiClient, ApiRequestError
+from loaders.http import ApiClient, ApiRequestError, next_cursor
 from loaders.wildberries import settings
 
 log = logging.getLogger(__name__)
@@ -113,15 +113,16 @@ def card_pages(client: ApiClient, account: WildberriesAccount, start: dict | Non
         answer = client.post(endpoint, body)
         cards = answer.get("cards") or []
         after = answer.get("cursor") or {}
-        if cards:
-            last = {"updatedAt": after.get("updatedAt"), "nmID": after.get("nmID")}
-            if not last["updatedAt"] or last["nmID"] is None:  # fall back to the page's last card
-                last = {"updatedAt": cards[-1].get("updatedAt"), "nmID": cards[-1].get("nmID")}
-            yield cards, last
-            cursor = {"limit": limit, **last}
-        total = after.get("total", len(cards))
-        if not cards or not isinstance(total, int) or total < limit:
+        if not cards:
             return
+        last = {"updatedAt": after.get("updatedAt"), "nmID": after.get("nmID")}
+        if not last["updatedAt"] or last["nmID"] is None:  # fall back to the page's last card
+            last = {"updatedAt": cards[-1].get("updatedAt"), "nmID": cards[-1].get("nmID")}
+        yield cards, last
+        total = after.get("total", len(cards))
+        if not isinstance(total, int) or total < limit:
+            return
+        cursor = next_cursor(client, endpoint, cursor, {"limit": limit, **last})
 
 
 def trash_cards(client: ApiClient, account: WildberriesAccount) -> list[dict]:

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import UTC, datetime
 
 import pytest
 
 from loaders import http
-from loaders.http import ApiClient, ApiUnavailableError, RetryPolicy
-from loaders.ozon import helpers
+from loaders.config import WildberriesAccount
+from loaders.http import ApiClient, ApiRequestError, ApiUnavailableError, RetryPolicy
+from loaders.ozon import helpers, postings
+from loaders.ozon import reports as ozon_reports
+from loaders.wildberries import helpers as wb_helpers
 
 PRODUCT_LIST = "/v3/product/list"
 LIST_BODY = {"filter": {"visibility": "ALL"}, "last_id": "", "limit": 10}
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+WB_ACCOUNT = WildberriesAccount("shop", "token", "http://127.0.0.1:9")
 
 
 def client_for(sandbox, **options) -> ApiClient:
@@ -106,3 +112,43 @@ def test_a_success_closes_the_count_of_consecutive_failures(ozon_sandbox):
 )
 def test_an_error_body_is_described_in_one_line_with_its_telling_fields(body, described):
     assert http._describe(body) == described
+
+
+class SamePageForever:
+    """A marketplace that answers every page request with `answer`: a cursor that never moves."""
+
+    marketplace, account = "Ozon", "shop"
+
+    def __init__(self, answer: dict) -> None:
+        self.answer, self.calls = answer, 0
+
+    def post(self, endpoint, body):
+        self.calls += 1
+        assert self.calls < 5, "paging went on past a cursor that did not move"
+        return self.answer
+
+
+ONE = [{"product_id": 1, "offer_id": "A", "sku": 1, "warehouse_id": 1, "nmID": 1, "updatedAt": "2026-01-01"}]
+
+
+@pytest.mark.parametrize(
+    ("pages", "answer"),
+    [
+        (lambda c: helpers.product_list_pages(c, "ALL"), {"result": {"items": ONE * 1000, "last_id": "WzFd"}}),
+        (helpers.product_stock_pages, {"items": ONE, "cursor": "next"}),
+        (
+            lambda c: postings.posting_pages(c, "/v3/posting/fbo/list", NOW, NOW),
+            {"postings": ONE, "has_next": True, "cursor": "c"},
+        ),
+        (ozon_reports.warehouse_pages, {"warehouses": ONE, "has_next": True, "cursor": "c"}),
+        (
+            lambda c: wb_helpers.card_pages(c, WB_ACCOUNT, {"updatedAt": "2026-01-01", "nmID": 1}),
+            {"cards": ONE * 100, "cursor": {"updatedAt": "2026-01-01", "nmID": 1, "total": 100}},
+        ),
+    ],
+)
+def test_a_cursor_that_does_not_move_fails_the_read_instead_of_looping(pages, answer):
+    client = SamePageForever(answer)
+    with pytest.raises(ApiRequestError, match="gives back the cursor it was asked with"):
+        list(pages(client))
+    assert client.calls <= 2
