@@ -47,7 +47,10 @@ def spoil_raw_rows(path: str) -> dict[str, tuple]:
             "select l._dlt_id, p.posting_number, l._dlt_list_idx from raw_ozon.postings_fbs__products as l "
             "inner join raw_ozon.postings_fbs as p on l._dlt_parent_id = p._dlt_id order by l._dlt_id limit 1"
         ).fetchone()
-        db.execute("update raw_ozon.postings_fbs__products set sku = 999 where _dlt_id = ?", [line_id])
+        db.execute(
+            "update raw_ozon.postings_fbs__products set sku = 999, offer_id = 'no such article' where _dlt_id = ?",
+            [line_id],
+        )
         (status_posting,) = db.execute(
             "select posting_number from raw_ozon.postings_fbo order by posting_number limit 1"
         ).fetchone()

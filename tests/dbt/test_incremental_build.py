@@ -82,7 +82,10 @@ def spoil_new_order_line(destination: str, known: set[str]) -> str:
             for line_id, account, posting, line in lines
             if f"ozon:{account}:{posting}:{line}" in known
         )
-        db.execute("update raw_ozon.postings_fbs__products set sku = 999 where _dlt_id = ?", (line_id,))
+        db.execute(
+            "update raw_ozon.postings_fbs__products set sku = 999, offer_id = 'no such article' where _dlt_id = ?",
+            (line_id,),
+        )
     return key
 
 
