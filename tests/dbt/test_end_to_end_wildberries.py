@@ -98,3 +98,20 @@ def test_wildberries_marts_match_what_the_sandbox_served(destination):
         pair: round(value, 6) for pair, value in expected.items()
     }
     assert len(expected) > 50, "the check must cover many product × warehouse pairs"
+
+    # The seller's own warehouses: their orders count, but no stock feed is read for them, so
+    # their stock is unknown, not zero: no stock-out day, no lost sales, no alert, no plan there.
+    [(seller_units, seller_velocity, out_days, lost, alerts)] = query(
+        destination,
+        """
+        select
+            (select sum(quantity) from marts.fact_orders where warehouse_key = 'wildberries:СКЛАДЫ_ПРОДАВЦА'),
+            (select count(*) from marts.sales_velocity where location_key = 'wildberries:СКЛАДЫ_ПРОДАВЦА'),
+            (select count(*) from marts.lost_sales_daily
+                where location_key = 'wildberries:СКЛАДЫ_ПРОДАВЦА' and is_out_of_stock_day),
+            (select coalesce(sum(lost_revenue), 0) from marts.lost_sales
+                where location_key = 'wildberries:СКЛАДЫ_ПРОДАВЦА'),
+            (select count(*) from marts.stock_alerts where warehouse_key = 'wildberries:СКЛАДЫ_ПРОДАВЦА')""",
+    )
+    assert seller_units > 0 and seller_velocity > 0, "the sandbox ships some orders from seller warehouses"
+    assert (out_days, lost, alerts) == (0, 0, 0)

@@ -5,9 +5,12 @@
 --   * true when the location opened it with stock (the previous day's closing stock > 0) or sold
 --     something that day (a day with sales was in stock, snapshot or not);
 --   * false when stock history covers the day (has_stock_history: the account had a snapshot by
---     the day before) and it opened empty and sold nothing: a stock-out day;
+--     the day before, and a stock feed covers the warehouse) and it opened empty and sold nothing:
+--     a stock-out day;
 --   * null (unknown) on a day without sales before the account's stock history: the orders of a
---     first run reach back further than any snapshot, and the marketplaces keep no stock history.
+--     first run reach back further than any snapshot, and the marketplaces keep no stock history;
+--     and every day without sales at a warehouse no loaded feed reports stock for
+--     (dim_warehouses.has_stock_feed: Wildberries' СКЛАДЫ_ПРОДАВЦА).
 -- A table: sales_velocity, lost_sales_daily, inventory_turnover and its tests read it (a view is
 -- computed again for each of them: at 100,000 products that is minutes under the memory limit).
 {{ config(materialized='table') }}
@@ -21,7 +24,8 @@ warehouses as (
     select
         warehouse_key,
         marketplace,
-        cluster_name
+        cluster_name,
+        has_stock_feed
     from {{ ref('dim_warehouses') }}
 ),
 
@@ -97,7 +101,8 @@ warehouse_days as (
         calendar.calendar_date as business_date,
         coalesce(daily_sales.units_ordered, 0) as units_ordered,
         opening.closing_available as opening_available,
-        coalesce(accounts.first_stock_date < calendar.calendar_date, false) as has_stock_history
+        coalesce(accounts.first_stock_date < calendar.calendar_date, false)
+        and coalesce(warehouses.has_stock_feed, true) as has_stock_history
     from pairs
     cross join as_of
     inner join accounts
@@ -109,6 +114,8 @@ warehouse_days as (
             as_of.as_of_date - {{ var('velocity_windows') | max }} <= calendar.calendar_date
             and as_of.as_of_date > calendar.calendar_date
             and accounts.first_known_date <= calendar.calendar_date
+    left join warehouses
+        on pairs.warehouse_key = warehouses.warehouse_key
     left join daily_sales
         on
             pairs.product_key = daily_sales.product_key

@@ -2,7 +2,8 @@
 -- marketplace warehouses pooled, as the marketplaces plan delivery by cluster). Available and
 -- in-transit units summed over stock types, next to the sales velocity of the same location over
 -- the planning window and the product's price. Covers every product × location that has stock now
--- or sold in the velocity windows (a sold-out location has no stock row).
+-- or sold in the velocity windows (a sold-out location has no stock row), but not the warehouses
+-- whose stock no loaded feed reports (dim_warehouses.has_stock_feed), where no stock is unknown stock.
 -- A table: stock_alerts, replenishment_plan (three times, in its split) and inventory_turnover read it.
 {{ config(materialized='table') }}
 
@@ -11,7 +12,8 @@ with warehouses as (
         warehouse_key,
         marketplace,
         warehouse_type,
-        cluster_name
+        cluster_name,
+        has_stock_feed
     from {{ ref('dim_warehouses') }}
 ),
 
@@ -118,4 +120,7 @@ left join velocity
         locations.product_key = velocity.product_key
         and locations.location_level = velocity.location_level
         and locations.location_key = velocity.location_key
-where not products.is_archived
+where
+    not products.is_archived
+    -- a warehouse whose stock no feed reports has no position to plan or alert on
+    and coalesce(warehouse_dim.has_stock_feed, true)

@@ -4,6 +4,8 @@
 -- seed's only where the API says nothing (cluster_source tells which).
 -- is_aggregate marks the names Wildberries masks its warehouses with ("Склад WB РФ", ...): one
 -- row stands for many real warehouses, so stock and plans there are per marketplace, not per site.
+-- has_stock_feed is false for the warehouses var warehouses_without_stock_feed names, whose stock
+-- no loaded feed reports: there it is unknown, not zero.
 with spellings as (
     select
         warehouse_key,
@@ -35,7 +37,10 @@ known as (
         cluster_name,
         city,
         is_aggregate,
-        true as is_resolved
+        true as is_resolved,
+        {{ warehouse_key('marketplace', 'warehouse_name') }} not in (
+            '{{ var("warehouses_without_stock_feed") | join("', '") }}'
+        ) as has_stock_feed
     from {{ ref('warehouses') }}
 ),
 
@@ -48,7 +53,8 @@ unresolved as (
         cast(null as varchar) as cluster_name,
         cast(null as varchar) as city,
         false as is_aggregate,
-        false as is_resolved
+        false as is_resolved,
+        true as has_stock_feed
     from {{ ref('int_warehouse_names_resolved') }}
     where not is_resolved
 ),
@@ -72,6 +78,7 @@ select
     warehouses.city,
     warehouses.is_aggregate,
     warehouses.is_resolved,
+    warehouses.has_stock_feed,
     coalesce(spellings.spellings_seen, 0) as spellings_seen
 from warehouses
 left join api_clusters
