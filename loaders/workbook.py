@@ -19,9 +19,9 @@ ZIP_SIGNATURE = b"PK\x03\x04"  # an XLSX file is a ZIP archive
 
 def as_csv(download: Download) -> Download:
     """`download` itself unless it is a workbook; else its first sheet as a CSV file beside it
-    (empty rows left out, each row cut or padded to the header's width), or, for a ZIP that is no
-    readable workbook, `download` with the reason in `not_utf8` (which makes the report malformed)."""
-    path = download.path.with_name(download.path.name + ".csv")
+    (empty rows left out, trailing empty cells dropped, shorter rows padded to the header's width),
+    or, for a ZIP that is no readable workbook, `download` with the reason in `not_utf8` (which makes
+    the report malformed)."""
     with download.path.open("rb") as file:
         if file.read(len(ZIP_SIGNATURE)) != ZIP_SIGNATURE:
             return download
@@ -32,6 +32,7 @@ def as_csv(download: Download) -> Download:
         except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
             reason = f"the file is a ZIP archive but no readable XLSX workbook ({type(exc).__name__}: {exc})"
             return Download(download.path, download.status, download.size, reason)
+        path = download.path.with_name(download.path.name + ".csv")
         _write_first_sheet(workbook, path)
     return Download(path, download.status, path.stat().st_size)
 

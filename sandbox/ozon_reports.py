@@ -104,6 +104,7 @@ class OzonReports:
             created_at = self.now()
             code = f"REPORT_seller_stock_{client_id}_{int(created_at.timestamp())}_{self._uuid()}"
             file_name = f"{self._rng.getrandbits(128):032x}.csv"
+        rows = _rows(self.truth(client_id), client_id, warehouse_ids)
         report = _Report(
             code=code,
             client_id=client_id,
@@ -112,7 +113,7 @@ class OzonReports:
             created_at=created_at,
             fault=fault,
             file_name=file_name,
-            content=(_xlsx if self.as_xlsx else _csv)(_rows(self.truth(client_id), client_id, warehouse_ids), fault),
+            content=_xlsx(rows) if self.as_xlsx else _csv(rows, fault),
         )
         with self._lock:
             self._reports[code] = self._files[file_name] = report
@@ -211,7 +212,7 @@ def _csv(rows: list[tuple], fault: str | None) -> bytes:
     return (text[: len(text) * 2 // 3] if fault == "truncated" else text).encode("utf-8")
 
 
-def _xlsx(rows: list[tuple], _fault: str | None) -> bytes:
+def _xlsx(rows: list[tuple]) -> bytes:
     """The report as a one-sheet workbook: the CSV's header, ids and articles as text, counts as
     numbers (no file fault)."""
     workbook = openpyxl.Workbook(write_only=True)
