@@ -3,8 +3,9 @@
 A `ApiClient` is bound to one marketplace account. It paces requests so the
 account stays under its documented rate, retries what is worth retrying (429,
 5xx, timeouts, dropped connections) with exponential back-off and jitter while
-honouring `Retry-After`, and never retries an authentication or permission
-error. Every failure raises an `ApiError` that names the marketplace, account and
+honouring `Retry-After` (throttling longer than other failures: it passes by waiting), and never
+retries an authentication or permission error. A wait asked for that outlasts the run is kept for
+the runs after it (`loaders/cooldowns.py`). Every failure raises an `ApiError` that names the marketplace, account and
 endpoint, carries the HTTP status, and says what to do; the loaders record it against the
 resource that made the request (`loaders/outcomes.py`), so one failing endpoint costs only
 itself. Secrets never reach a message.
@@ -24,6 +25,7 @@ import requests
 import tenacity
 
 from loaders import config
+from loaders.cooldowns import Cooldowns
 from loaders.secrets import mask, register_secret
 
 log = logging.getLogger(__name__)
@@ -32,6 +34,8 @@ RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 # A removed method: 404/405/410, or Ozon's code 9 "obsolete method cannot be used" (HTTP 400 or 410).
 GONE_STATUSES = frozenset({404, 405, 410})
 OBSOLETE_METHOD_CODE = 9
+# Ozon's circuit breaker after many requests: the method "recovers within a few minutes".
+BREAKER_OPEN = "circle is open"
 # The longest wait a 429's Retry-After / X-Ratelimit-Retry may ask for before the endpoint is left
 # for the next run (WB base tokens are told to come back in hours); API_MAX_RETRY_WAIT_SECONDS.
 DEFAULT_MAX_RETRY_WAIT = 60.0
@@ -73,8 +77,14 @@ class ApiThrottledError(ApiUnavailableError):
 @dataclass(frozen=True)
 class RetryPolicy:
     attempts: int = 6
+    # Throttling (a 429, Ozon's open breaker) passes by waiting, and Ozon says neither how long nor
+    # when its breaker closes: retried longer, the back-off growing to max_delay (about 3 min in all).
+    throttled_attempts: int = 10
     base_delay: float = 0.5
     max_delay: float = 60.0
+
+    def attempts_for(self, throttled: bool) -> int:
+        return self.throttled_attempts if throttled else self.attempts
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         """Seconds to wait before retry number `attempt` (1-based)."""
@@ -121,9 +131,11 @@ class FirstCall:
 class _Transient(Exception):
     """One attempt failed in a way worth retrying: a timeout, a dropped connection, a 429 or a 5xx."""
 
-    def __init__(self, failure: str, status: int | None = None, retry_after: float | None = None):
+    def __init__(
+        self, failure: str, status: int | None = None, retry_after: float | None = None, throttled: bool = False
+    ):
         super().__init__(failure)
-        self.status, self.retry_after = status, retry_after
+        self.status, self.retry_after, self.throttled = status, retry_after, throttled
 
 
 def max_retry_wait() -> float:
@@ -142,6 +154,8 @@ class ApiClient:
     spacing in seconds per endpoint (e.g. 60 for an endpoint limited to one request a minute).
     After `breaker_threshold` consecutive calls to one endpoint have failed every retry, the
     endpoint's circuit opens: further calls fail at once, without a request, for this client's life.
+    With `cooldowns`, a 429 asking to wait longer than `max_retry_wait` is remembered there, and the
+    endpoint is not called, in this run or the next, until that time.
     """
 
     marketplace: str
@@ -165,6 +179,7 @@ class ApiClient:
     breaker_threshold: int = 2
     timeout: float = 60.0
     max_retry_wait: float = field(default_factory=max_retry_wait)
+    cooldowns: Cooldowns | None = None
     session: requests.Session = field(default_factory=requests.Session)
     stats: dict[str, int] = field(default_factory=lambda: {"requests": 0, "failed": 0, "retries": 0, "throttled": 0})
     # The error that rejected the credentials, if one did; shared, like `stats`, with copies of this client.
@@ -219,6 +234,15 @@ class ApiClient:
         return self._call_endpoint(method, endpoint, **kwargs)
 
     def _call_endpoint(self, method: str, endpoint: str, **kwargs: Any) -> requests.Response:
+        until = self.cooldowns.until(self.marketplace, self.account, endpoint) if self.cooldowns else None
+        if until is not None:
+            raise ApiThrottledError(
+                self.marketplace,
+                self.account,
+                endpoint,
+                f"waiting until {until:%Y-%m-%d %H:%M} UTC, as an earlier 429 asked; no request sent",
+                f"Skipped until then, as a request before it would extend the penalty ({self.cooldowns.file}).",
+            )
         if self._consecutive_failures.get(endpoint, 0) >= self.breaker_threshold:
             raise ApiUnavailableError(
                 self.marketplace,
@@ -257,22 +281,16 @@ class ApiClient:
                 self.first_call.answered.set()
                 return response
             self._count("failed")
-            self._raise_if_final(endpoint, response)
+            throttled = _throttled(response)
+            if not throttled:
+                self._raise_if_final(endpoint, response)
             self.first_call.answered.set()  # a 429 or a 5xx is no refusal of the key
             retry_after = _retry_after(response)
             if response.status_code == 429:
                 self._count("throttled")
                 if retry_after is not None and retry_after > self.max_retry_wait:
-                    raise ApiThrottledError(
-                        self.marketplace,
-                        self.account,
-                        endpoint,
-                        f"HTTP 429 asks to wait {retry_after:g} s, more than the {self.max_retry_wait:g} s "
-                        "allowed (API_MAX_RETRY_WAIT_SECONDS)",
-                        "Skipped for this run; the next run picks it up.",
-                        status=429,
-                    )
-            raise _Transient(f"HTTP {response.status_code}", response.status_code, retry_after)
+                    self._hold_off(endpoint, retry_after)
+            raise _Transient(f"HTTP {response.status_code}", response.status_code, retry_after, throttled)
 
         def before_sleep(state: tenacity.RetryCallState) -> None:
             self._count("retries")
@@ -283,12 +301,12 @@ class ApiClient:
                 endpoint,
                 state.outcome.exception(),
                 state.attempt_number,
-                self.retry.attempts - 1,
+                self.retry.attempts_for(state.outcome.exception().throttled) - 1,
                 state.upcoming_sleep,
             )
 
         retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(self.retry.attempts),
+            stop=lambda state: state.attempt_number >= self.retry.attempts_for(state.outcome.exception().throttled),
             wait=lambda state: self.retry.delay(state.attempt_number, state.outcome.exception().retry_after),
             retry=tenacity.retry_if_exception_type(_Transient),
             before_sleep=before_sleep,
@@ -302,10 +320,28 @@ class ApiClient:
                 self.marketplace,
                 self.account,
                 endpoint,
-                f"still failing after {self.retry.attempts} attempts (last: {last})",
+                f"still failing after {exc.last_attempt.attempt_number} attempts (last: {last})",
                 "The marketplace is overloaded or down; the next scheduled run will retry.",
                 status=last.status,
             ) from None
+
+    def _hold_off(self, endpoint: str, retry_after: float) -> None:
+        """A 429 asked to wait longer than this run may: the endpoint is left, and the wait is kept
+        for the runs after it."""
+        if self.cooldowns is None:
+            hint = "Skipped for this run; the next run picks it up."
+        else:
+            until = self.cooldowns.hold(self.marketplace, self.account, endpoint, retry_after)
+            hint = f"Skipped; the first run after {until:%Y-%m-%d %H:%M} UTC picks it up (none calls it before)."
+        raise ApiThrottledError(
+            self.marketplace,
+            self.account,
+            endpoint,
+            f"HTTP 429 asks to wait {retry_after:g} s, more than the {self.max_retry_wait:g} s "
+            "allowed (API_MAX_RETRY_WAIT_SECONDS)",
+            hint,
+            status=429,
+        )
 
     def _count(self, stat: str) -> None:
         with _STATS_LOCK:
@@ -378,6 +414,11 @@ def _retry_after(response: requests.Response) -> float | None:
         except (KeyError, ValueError):
             continue
     return None
+
+
+def _throttled(response: requests.Response) -> bool:
+    """A 429, or a refusal by Ozon's breaker (its status is not documented; its message is)."""
+    return response.status_code == 429 or BREAKER_OPEN in response.text[:500].lower()
 
 
 def _parse(response: requests.Response) -> Any:

@@ -166,6 +166,7 @@ class Fault:
     status: int = 0
     retry_after: float | None = None
     headers: tuple[tuple[str, str], ...] = ()
+    message: str | None = None
     delay: float = 0.0
     reset: bool = False
 
@@ -255,12 +256,14 @@ class MarketplaceApi(ABC):
         times: int = 1,
         retry_after: float | None = None,
         headers: Mapping[str, str] | None = None,
+        message: str | None = None,
     ) -> None:
         """Make the next `times` authenticated requests to `path` (a route template) fail with
-        `status` (429 or 5xx), with `Retry-After` when `retry_after` is given and extra `headers`."""
+        `status` (429 or 5xx), with `Retry-After` when `retry_after` is given, extra `headers` and,
+        given a `message`, that message in the error body in place of the marketplace's usual one."""
         if status != 429 and not 500 <= status <= 599:
             raise ValueError(f"an injected fault is a 429 or a 5xx, not {status}")
-        self._faults.inject(path, Fault(status, retry_after, tuple((headers or {}).items())), times)
+        self._faults.inject(path, Fault(status, retry_after, tuple((headers or {}).items()), message=message), times)
 
     def has_route(self, path: str) -> bool:
         return path in self._routes
@@ -389,6 +392,8 @@ class MarketplaceApi(ABC):
         if fault.retry_after is not None:
             error.response.headers["Retry-After"] = f"{fault.retry_after:g}"
         error.response.headers.update(dict(fault.headers))
+        if fault.message is not None and isinstance(error.response.body, dict):
+            error.response.body["message"] = fault.message
         return error
 
     def _parse(self, raw_body: bytes) -> dict:

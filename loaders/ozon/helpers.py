@@ -7,6 +7,7 @@ from typing import Any
 
 from loaders import config
 from loaders.config import OzonAccount
+from loaders.cooldowns import Cooldowns
 from loaders.http import ApiClient, next_cursor
 from loaders.ozon import settings
 
@@ -51,6 +52,7 @@ def make_client(account: OzonAccount) -> ApiClient:
             endpoint: 1 / settings.POSTING_LIST_REQUESTS_PER_SECOND / scale
             for endpoint in (settings.POSTING_FBO_LIST, settings.POSTING_FBS_LIST)
         },
+        cooldowns=Cooldowns(),
     )
 
 

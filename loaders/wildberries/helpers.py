@@ -12,6 +12,7 @@ from typing import Any
 
 from loaders import config, streaming
 from loaders.config import WildberriesAccount
+from loaders.cooldowns import Cooldowns
 from loaders.http import ApiClient, ApiRequestError, next_cursor
 from loaders.wildberries import settings
 
@@ -87,6 +88,7 @@ def make_client(account: WildberriesAccount) -> ApiClient:
             url(account, endpoint): url(account, shared) for endpoint, shared in settings.SHARED_PACING.items()
         },
         pace_from_answers=True,  # WB counts a method's spacing on arrival
+        cooldowns=Cooldowns(),
     )
 
 

@@ -54,13 +54,37 @@ def test_a_dropped_connection_and_a_timeout_are_retried(ozon_sandbox):
 
 def test_wildberries_retry_header_sets_the_wait(ozon_sandbox, caplog):
     ozon_sandbox.ozon.inject_fault(PRODUCT_LIST, status=429, headers={"X-Ratelimit-Retry": "0.2"})
-    client = client_for(ozon_sandbox, retry=RetryPolicy(attempts=3, base_delay=0.01, max_delay=1.0))
+    retry = RetryPolicy(attempts=3, throttled_attempts=3, base_delay=0.01, max_delay=1.0)
+    client = client_for(ozon_sandbox, retry=retry)
 
     with caplog.at_level(logging.WARNING, logger="loaders.http"):
         client.post(PRODUCT_LIST, LIST_BODY)
 
     assert "HTTP 429, retry 1/2 in 0.2s" in caplog.text
     assert client.stats["throttled"] == 1
+
+
+THROTTLE_PATIENT = RetryPolicy(attempts=2, throttled_attempts=5, base_delay=0.01, max_delay=0.05)
+
+
+def test_throttling_is_retried_longer_than_a_failing_server(ozon_sandbox):
+    client = client_for(ozon_sandbox, retry=THROTTLE_PATIENT)
+    ozon_sandbox.ozon.inject_fault(PRODUCT_LIST, status=429, times=4)  # no Retry-After, as Ozon sends it
+
+    assert len(client.post(PRODUCT_LIST, LIST_BODY)["result"]["items"]) == 10
+    assert client.stats["throttled"] == 4
+
+    ozon_sandbox.ozon.inject_fault(PRODUCT_LIST, status=500, times=2)
+    with pytest.raises(ApiUnavailableError, match="still failing after 2 attempts"):
+        client.post(PRODUCT_LIST, LIST_BODY)
+
+
+def test_ozon_breaker_is_waited_out_like_a_429(ozon_sandbox):
+    client = client_for(ozon_sandbox, retry=THROTTLE_PATIENT)
+    ozon_sandbox.ozon.inject_fault(PRODUCT_LIST, status=503, times=4, message="Circle is open")
+
+    assert len(client.post(PRODUCT_LIST, LIST_BODY)["result"]["items"]) == 10
+    assert [request.status for request in calls_to(ozon_sandbox, PRODUCT_LIST)] == [503] * 4 + [200]
 
 
 def test_endpoint_interval_spaces_calls_to_that_endpoint(ozon_sandbox):

@@ -4,6 +4,7 @@ feeds) is recorded with the reason, and every other resource's raw rows equal a 
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from loaders.config import OzonAccount, WildberriesAccount
 from loaders.marketplaces import MARKETPLACES
 from loaders.ozon import settings as ozon_settings
 from loaders.pipeline import run
+from loaders.wildberries import helpers as wb_helpers
 from loaders.wildberries import settings as wb_settings
 from sandbox import Sandbox, SandboxConfig
 from tests.support.operations import run_script
@@ -206,7 +208,20 @@ def test_a_wait_longer_than_allowed_skips_the_resource_for_this_run(scaled, monk
 
     [skipped] = [o for o in result.resources if o["status"] != "ok"]
     assert (skipped["resource"], skipped["status"], skipped["http_status"]) == ("orders", "skipped", 429)
-    assert "7200" in skipped["message"] and "next run" in skipped["message"]
+    assert "7200" in skipped["message"] and "the first run after" in skipped["message"]
     requests = [r for r in scaled.wildberries.requests if r.path == path]
     assert [r.status for r in requests[-1:]] == [429], "no retry into a longer penalty"
+
+    # The next run, within the two hours, skips the endpoint without a request: one would extend the penalty.
+    again = run(MARKETPLACES["wildberries"], account(scaled, "wildberries"), resources=("orders",))
+    [waiting] = again.resources
+    assert (waiting["status"], waiting["http_status"]) == ("skipped", None), waiting
+    assert "waiting until" in waiting["message"] and "no request sent" in waiting["message"]
+    assert [r for r in scaled.wildberries.requests if r.path == path] == requests
+
+    # Once the wait is over, the endpoint is called again.
+    cooldowns = config.pipelines_dir().parent / "cooldowns.json"
+    waits = json.loads(cooldowns.read_text(encoding="utf-8"))
+    assert list(waits) == [f"Wildberries|shop|{wb_helpers.url(account(scaled, 'wildberries'), wb_settings.ORDERS)}"]
+    cooldowns.write_text(json.dumps(dict.fromkeys(waits, "2020-01-01T00:00:00+00:00")), encoding="utf-8")
     assert run(MARKETPLACES["wildberries"], account(scaled, "wildberries"), resources=("orders",)).status == "complete"

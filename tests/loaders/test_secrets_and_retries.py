@@ -61,6 +61,15 @@ def test_backoff_grows_exponentially_with_jitter_and_is_capped():
         assert len(delays) > 1, "jitter must spread retries"
 
 
+def test_throttling_is_waited_out_for_minutes_and_a_failing_server_for_seconds():
+    """Ozon sends no Retry-After and its breaker closes "within a few minutes"."""
+    policy = RetryPolicy()
+    throttled = [sum(policy.delay(n, None) for n in range(1, policy.attempts_for(True))) for _ in range(50)]
+    failing = [sum(policy.delay(n, None) for n in range(1, policy.attempts_for(False))) for _ in range(50)]
+    assert 90 <= min(throttled) and max(throttled) <= 200
+    assert max(failing) <= 16
+
+
 def test_retry_after_header_wins_but_is_capped():
     policy = RetryPolicy(max_delay=30.0)
     assert policy.delay(1, 7.0) == 7.0
