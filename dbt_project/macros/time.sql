@@ -4,11 +4,18 @@
     cast(({{ timestamp_expression }} at time zone '{{ var("business_timezone") }}') as date)
 {%- endmacro %}
 
-{#- A timestamp Wildberries statistics send as Moscow time without an offset ("2025-11-19T10:11:07",
-    "…T00:44:15.5"), as a UTC instant. The zone is WB's documented one, not the business zone.
-    The sentinel 0001-01-01T00:00:00 (e.g. cancelDate of an order not cancelled) is null. -#}
+{#- A timestamp Wildberries statistics send ("2025-11-19T10:11:07", "…T00:44:15.5") as a UTC
+    instant: "if the time zone is not given, Moscow time (UTC+3) is taken" (the API's own words), so
+    a time with an offset after its seconds ("…Z", "…+05:00") is read with it, any other as Moscow
+    time. The zone is WB's documented one, not the business zone. The sentinel 0001-01-01T00:00:00
+    (e.g. cancelDate of an order not cancelled) is null. -#}
 {% macro from_moscow_time(text_expression) -%}
-    ({{ try_cast_timestamp("nullif(" ~ text_expression ~ ", '0001-01-01T00:00:00')", 'timestamp') }} at time zone 'Europe/Moscow')
+    {%- set after_seconds = "upper(substr(" ~ text_expression ~ ", 20))" -%}
+    case
+        when {{ after_seconds }} like '%Z' or {{ after_seconds }} like '%+%' or {{ after_seconds }} like '%-%'
+            then {{ try_cast_timestamp("upper(" ~ text_expression ~ ")") }}
+        else ({{ try_cast_timestamp("nullif(" ~ text_expression ~ ", '0001-01-01T00:00:00')", 'timestamp') }} at time zone 'Europe/Moscow')
+    end
 {%- endmacro %}
 
 {#- A timestamp the marketplace sends as text, or null when the text is not one: a garbled value

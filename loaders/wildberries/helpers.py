@@ -162,11 +162,12 @@ def trash_cards(client: ApiClient, account: WildberriesAccount) -> list[dict]:
 
 
 def parse_moscow(value: Any) -> datetime | None:
-    """A statistics time (Moscow-local, no offset, variable fraction) as a naive datetime, or None."""
+    """A statistics time (Moscow-local unless it carries an offset, variable fraction) as a naive
+    Moscow-local datetime, or None."""
     if not isinstance(value, str) or not value:
         return None
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
     except ValueError:
         return None
     if moment.tzinfo is not None:

@@ -24,7 +24,8 @@ FIRST_LOAD, SECOND_LOAD = "1767225600.000001", "1767229200.000002"  # 2026-01-01
 # `subject_id__v_text`, the column null; `rating__v_text` is only named like one: there is no
 # `rating`); no product_stocks__stocks (every `stocks` list was empty); no other table at all. The
 # analytics_stocks resource failed after one page in the second load (its resource_outcomes row
-# says so): that load is no snapshot, inventory keeps the first one.
+# says so): that load is no snapshot, inventory keeps the first one. Three sales sent at one instant,
+# in Moscow time without an offset, in UTC and at +05:00 (-05:00 for the change time).
 RAW_TABLES = f"""
 create schema raw_ozon;
 create schema raw_wildberries;
@@ -79,6 +80,17 @@ insert into raw_wildberries.cards values (
     'shop', '2026-01-01 00:00:00+00', 501, 'uuid-501', null, 'Чайники', 'K-1', 'Brand', 'Kettle',
     '2025-06-01T10:00:00Z', '2025-12-01T10:00:00Z', '{FIRST_LOAD}', 'card-501', 'семь', 'high'
 );
+create table raw_wildberries.sales (
+    account varchar, synced_at timestamp with time zone, sale_id varchar, nm_id bigint, "date" varchar,
+    last_change_date varchar, _dlt_load_id varchar, _dlt_id varchar
+);
+insert into raw_wildberries.sales values
+    ('shop', '2026-01-01 00:00:00+00', 'S1', 501, '2025-12-31T10:00:00', '2025-12-31T10:05:00.5',
+     '{FIRST_LOAD}', 's-1'),
+    ('shop', '2026-01-01 00:00:00+00', 'S2', 501, '2025-12-31T07:00:00Z', '2025-12-31T07:05:00.5z',
+     '{FIRST_LOAD}', 's-2'),
+    ('shop', '2026-01-01 00:00:00+00', 'S3', 501, '2025-12-31T12:00:00+05:00', '2025-12-31T02:05:00.5-0500',
+     '{FIRST_LOAD}', 's-3');
 """
 
 
@@ -133,6 +145,19 @@ def test_missing_tables_are_empty_and_missing_columns_null(destination):
     assert "WARN 1 raw_type_mismatches_has_no_rows" in output
     assert query(destination, "select count(*) from staging.stg_ozon__product_stocks") == [(0,)]
     assert query(destination, "select count(*) from staging.stg_wildberries__orders") == [(0,)]
+    # WB statistics times are Moscow time unless they carry an offset ("if the time zone is not
+    # given, Moscow time is taken"): the three sales were made at the same instant.
+    assert query(
+        destination,
+        "select count(distinct sold_at), count(distinct changed_at), min(sold_at) = cast('2025-12-31 07:00:00+00' as"
+        " timestamp with time zone) from staging.stg_wildberries__sales",
+    ) == [(1, 1, True)]
+    # They sent no article, and no size of card 501 was ever read: the product is known from them
+    # alone, without an article, which the build reports and lets pass.
+    assert query(
+        destination, "select status, seller_article from marts.dim_products where marketplace = 'wildberries'"
+    ) == [("not_in_catalogue", None)]
+    assert "WARN 1 not_null_dim_products_seller_article" in output
 
     # The second load's analytics stock is partial (the resource failed): inventory keeps the first.
     assert query(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import duckdb
 import pytest
@@ -301,6 +301,14 @@ def test_the_inclusive_boundary_and_duplicate_rows_make_no_duplicates(wb, monkey
     assert {r[0] for r in rows("select srid from raw_wildberries.orders")} == orders
     assert rows("select count(*), count(distinct sale_id) from raw_wildberries.sales") == [(len(sales),) * 2]
     assert result.rows["orders"] == len(orders) and result.rows["sales"] == len(sales), "deduped within the run"
+
+
+@pytest.mark.parametrize(
+    "sent", ["2025-12-31T10:00:00.5", "2025-12-31T07:00:00.5Z", "2025-12-31T07:00:00.5z", "2025-12-31T12:00:00.5+05:00"]
+)
+def test_a_statistics_time_is_moscow_time_unless_it_names_its_zone(sent):
+    """ "If the time zone is not given, Moscow time (UTC+3) is taken" (the statistics API's words)."""
+    assert helpers.parse_moscow(sent) == datetime(2025, 12, 31, 10, 0, 0, 500000)
 
 
 def test_rows_that_cannot_be_stored_are_quarantined_and_the_load_goes_on(wb):

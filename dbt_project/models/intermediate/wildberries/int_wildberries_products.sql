@@ -1,11 +1,12 @@
 -- One row per Wildberries product (one size of a card) of every account: the sizes of the cards
 -- listed (cards/list), of the cards read from the trash (which the list leaves out, while orders
 -- and stock go on naming them), and sizes that orders, sales or the stock report name but neither
--- holds. status: in_catalogue (listed), in_trash (in the trash now: the account's newest successful
--- cards_trash read), deleted (read from the trash once, neither listed nor there now: WB deletes a
--- card 30 days after it is trashed), not_in_catalogue (only named by orders or stock). Every status
--- but in_catalogue is archived, so the history still joins. Price: the latest seller price after
--- discount (priceWithDisc) of an order of the size; WB cards carry no price.
+-- holds (with their card's article and title when the card is known). status: in_catalogue
+-- (listed), in_trash (in the trash now: the account's newest successful cards_trash read), deleted
+-- (read from the trash once, neither listed nor there now: WB deletes a card 30 days after it is
+-- trashed), not_in_catalogue (only named by orders or stock). Every status but in_catalogue is
+-- archived, so the history still joins. Price: the latest seller price after discount
+-- (priceWithDisc) of an order of the size; WB cards carry no price.
 with listed_sizes as (
     select
         sizes.account,
@@ -116,13 +117,25 @@ sightings as (
     from {{ ref('stg_wildberries__warehouse_remains') }}
 ),
 
+-- A size the catalogue does not hold may be of a card it holds (a size removed from the card):
+-- the card's article and title then stand in for the ones the orders and stock did not send.
+known_cards as (
+    select
+        account,
+        nm_id,
+        max(vendor_code) as vendor_code,
+        max(product_name) as product_name
+    from catalogue
+    group by account, nm_id
+),
+
 not_in_catalogue as (
     select
         sightings.account,
         sightings.nm_id,
         sightings.tech_size,
-        max(sightings.supplier_article) as vendor_code,
-        cast(null as varchar) as product_name,
+        coalesce(max(sightings.supplier_article), max(known_cards.vendor_code)) as vendor_code,
+        max(known_cards.product_name) as product_name,
         min(sightings.barcode) as barcode,
         cast(null as timestamp with time zone) as created_at,
         cast(null as timestamp with time zone) as updated_at,
@@ -130,6 +143,10 @@ not_in_catalogue as (
     from sightings
     left join catalogue
         using (account, nm_id, tech_size)
+    left join known_cards
+        on
+            sightings.account = known_cards.account
+            and sightings.nm_id = known_cards.nm_id
     where catalogue.nm_id is null
     group by sightings.account, sightings.nm_id, sightings.tech_size
 ),

@@ -1,6 +1,6 @@
 -- Orders from the statistics API: one row per order unit (srid), its latest state. WB sends
--- Moscow time without an offset; *_at columns are UTC instants, last_change_date_msk stays as
--- sent (the loader's cursor). cancelDate's sentinel 0001-01-01T00:00:00 becomes null.
+-- Moscow time, without an offset unless it names another zone; *_at columns are UTC instants,
+-- last_change_date_msk stays as sent (the loader's cursor). cancelDate's sentinel 0001-01-01T00:00:00 becomes null.
 with orders as (
     {{ raw_table('wildberries', 'orders') }}
 )
