@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
@@ -51,7 +52,7 @@ class ApiError(Exception):
     ):
         self.marketplace, self.account, self.endpoint, self.status = marketplace, account, endpoint, status
         text = f"{marketplace} account {account}: {endpoint}: {detail}"
-        super().__init__(mask(f"{text}. {hint}" if hint else text))
+        super().__init__(mask(f"{text.rstrip('.')}. {hint}" if hint else text))
 
 
 class ApiAuthError(ApiError):
@@ -71,7 +72,12 @@ class ApiUnavailableError(ApiError):
 
 
 class ApiThrottledError(ApiUnavailableError):
-    """The marketplace asked to wait longer than the loader may (API_MAX_RETRY_WAIT_SECONDS)."""
+    """The marketplace asked to wait longer than the loader may (API_MAX_RETRY_WAIT_SECONDS), until
+    `until` (UTC)."""
+
+    def __init__(self, *args: Any, until: datetime, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.until = until
 
 
 @dataclass(frozen=True)
@@ -242,6 +248,7 @@ class ApiClient:
                 endpoint,
                 f"waiting until {until:%Y-%m-%d %H:%M} UTC, as an earlier 429 asked; no request sent",
                 f"Skipped until then, as a request before it would extend the penalty ({self.cooldowns.file}).",
+                until=until,
             )
         if self._consecutive_failures.get(endpoint, 0) >= self.breaker_threshold:
             raise ApiUnavailableError(
@@ -329,6 +336,7 @@ class ApiClient:
         """A 429 asked to wait longer than this run may: the endpoint is left, and the wait is kept
         for the runs after it."""
         if self.cooldowns is None:
+            until = datetime.now(UTC) + timedelta(seconds=retry_after)
             hint = "Skipped for this run; the next run picks it up."
         else:
             until = self.cooldowns.hold(self.marketplace, self.account, endpoint, retry_after)
@@ -341,6 +349,7 @@ class ApiClient:
             "allowed (API_MAX_RETRY_WAIT_SECONDS)",
             hint,
             status=429,
+            until=until,
         )
 
     def _count(self, stat: str) -> None:

@@ -17,6 +17,7 @@ to `warehouse_remains_quarantine` with the reason.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -26,9 +27,11 @@ from typing import Any
 
 from loaders import config, streaming
 from loaders.config import WildberriesAccount
-from loaders.http import ApiClient, ApiRequestError, ApiUnavailableError, Pacer
+from loaders.http import ApiClient, ApiRequestError, ApiThrottledError, ApiUnavailableError, Pacer
 from loaders.report_outcomes import FAILED, LOADED, MALFORMED, TIMED_OUT, UNREACHABLE, ReportFailedError, record_parsed
 from loaders.wildberries import helpers, settings
+
+log = logging.getLogger(__name__)
 
 REPORT_TYPE = "warehouse_remains"
 STOCK_TABLE = "warehouse_remains"
@@ -159,7 +162,16 @@ class RemainsReport:
         endpoint = helpers.url(self.account, settings.WAREHOUSE_REMAINS_STATUS, task_id=request.task_id)
         while True:
             self._status_pacer.wait()
-            answer = self.client.get(endpoint)
+            try:
+                answer = self.client.get(endpoint)
+            except ApiThrottledError as exc:
+                # A plain base token may poll 4 times an hour: wait as WB asks, within the timeout.
+                pause = max(0.0, (exc.until - datetime.now(UTC)).total_seconds())
+                if time.monotonic() + pause > deadline:
+                    raise
+                log.info("account %s: report %s: polled again in %.0f s", self.client.account, request.task_id, pause)
+                time.sleep(pause)
+                continue
             request.polls += 1
             request.status = str(((answer or {}).get("data") or {}).get("status", ""))
             if request.status == "done":

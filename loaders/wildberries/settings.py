@@ -82,8 +82,10 @@ WAREHOUSE_REMAINS_PARAMS = {
     "groupBySize": "true",
 }
 # Polling the status: the first wait, doubled after each answer up to the cap, until the deadline
-# (WB_REPORT_TIMEOUT_SECONDS overrides the default). The 1-per-5-s status limit is paced on top.
-REPORT_TIMEOUT_SECONDS = 600.0
+# (WB_REPORT_TIMEOUT_SECONDS overrides the default). The 1-per-5-s status limit is paced on top. A
+# plain base token may poll 4 times an hour: its second poll comes 15 min after the first, as WB's
+# 429 asks, so the deadline leaves room for one such wait.
+REPORT_TIMEOUT_SECONDS = 1200.0
 REPORT_POLL_FIRST_DELAY = 5.0
 REPORT_POLL_MAX_DELAY = 30.0
 REPORT_ROWS_PER_PAGE = 1000

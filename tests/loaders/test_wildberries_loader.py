@@ -403,6 +403,21 @@ def test_a_base_token_refused_by_wb_warehouses_fails_only_that_resource(workdir,
     assert scalar("select count(*) from raw_wildberries.seller_warehouses") > 0
 
 
+def test_a_base_token_waits_for_its_report_as_long_as_wb_asks(workdir, monkeypatch):
+    """A plain base token may poll a report's status 4 times an hour: the report flow waits as long
+    as WB's 429 asks, past API_MAX_RETRY_WAIT_SECONDS but within WB_REPORT_TIMEOUT_SECONDS, rather
+    than give the report up (and with it every base-token account's stock)."""
+    monkeypatch.setenv("WB_RATE_LIMIT_SCALE", str(SCALE))  # the 15 min between polls become 1.5 s
+    monkeypatch.setenv("API_MAX_RETRY_WAIT_SECONDS", "0.5")
+    with Sandbox(SandboxConfig(seed=11, products=30, rate_limit_scale=SCALE, wb_base_token_accounts=1)) as sandbox:
+        result = load(sandbox, "warehouse_remains")
+        served = requests_since(sandbox, 0)
+    assert result.status == "complete", result.resources
+    assert served[("status", 429)] >= 1 and served[("download", 200)] == 1, served
+    assert scalar("select count(*) from raw_wildberries.report_requests where outcome = 'loaded'") == 1
+    assert scalar("select count(*) from raw_wildberries.warehouse_remains") > 0
+
+
 def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     return run_script("loaders", "wildberries", *args, env=env, timeout=180)
 
