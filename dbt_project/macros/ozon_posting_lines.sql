@@ -27,7 +27,7 @@ select
     cast(nullif(product_line.price__amount, '') as decimal(18, 2)) as unit_price,
     product_line.price__currency as currency_code,
     posting.{{ warehouse_id_column }} as warehouse_id,
-    posting.{{ warehouse_name_column }} as raw_warehouse_name,
+    {{ warehouse_name_as_sent('posting.' ~ warehouse_name_column, 'posting.' ~ warehouse_id_column) }} as raw_warehouse_name,
     posting.financial_data__cluster_from as cluster_from,
     posting.financial_data__cluster_to as cluster_to,
     {{ try_cast_timestamp('posting.' ~ created_at_column) }} as created_at,

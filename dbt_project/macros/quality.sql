@@ -28,18 +28,40 @@
 {%- endmacro %}
 
 {#- A row of /v1/analytics/stocks without its (optional) warehouse_name is told apart by warehouse_id. -#}
+{#- Never null, whatever was not sent: a null key would match no issue and let its row through. The
+    warehouse of a stock row is named as sent or by its id (macro warehouse_name_as_sent). -#}
 {% macro ozon_analytics_stock_natural_key(alias) -%}
-    cast({{ alias }}.sku as varchar) || '@' || coalesce(
-        {{ alias }}.raw_warehouse_name, 'warehouse_id ' || cast({{ alias }}.warehouse_id as varchar), ''
-    )
+    coalesce(cast({{ alias }}.sku as varchar), 'no sku') || '@' || {{ alias }}.raw_warehouse_name
 {%- endmacro %}
 
 {% macro ozon_product_stock_natural_key(alias) -%}
-    cast({{ alias }}.product_id as varchar) || ':' || {{ alias }}.stock_type
+    coalesce(cast({{ alias }}.product_id as varchar), 'no product_id') || ':' || coalesce({{ alias }}.stock_type, 'no type')
 {%- endmacro %}
 
 {% macro wildberries_remains_natural_key(alias) -%}
     cast({{ alias }}.nm_id as varchar) || '/' || {{ alias }}.size_key || '@' || coalesce({{ alias }}.raw_warehouse_name, '')
+{%- endmacro %}
+
+{#- The final select of int_<marketplace>_quality_issues over its CTE `issues`: one row per flagged
+    row and rule, the gravest severity kept. A natural key sent twice in one load (rule duplicate_key
+    says so) is one row to leave out, not two issues of one rule. -#}
+{% macro issues_once_per_row(marketplace) -%}
+select
+    '{{ marketplace }}' as marketplace,
+    source_table,
+    account,
+    natural_key,
+    rule_name,
+    case max(case severity when 'error' then 3 when 'warn' then 2 else 1 end)
+        when 3 then 'error'
+        when 2 then 'warn'
+        else 'info'
+    end as severity,
+    min(offending_value) as offending_value,
+    load_id,
+    max(detected_at) as detected_at
+from issues
+group by source_table, account, natural_key, rule_name, load_id
 {%- endmacro %}
 
 {#- The offending value of a rule over one or more columns as SQL text, `label value, label value`

@@ -9,8 +9,11 @@
 --                                    (a SKU: none of a product's, int_ozon_product_skus)
 --   invalid_date              error  order time missing, unparseable or after the load's synced_at
 --                                    + 1 day (offending value: the text as sent)
---   duplicate_key             warn   a natural key more than once in one load (one row per key)
+--   duplicate_key             warn   a natural key more than once in one load (one row per key;
+--                                    every rule flags such a key once)
 --   unknown_warehouse         warn   an FBO warehouse name no seed resolves (kept under unresolved:…)
+--   unknown_stock_type        error  a /v4 stock type other than fbo, fbs, rfbs and fbp (Ozon adds
+--                                    schemes: fbp came in 2026): its units sit nowhere known
 --   unknown_status            warn   a posting status Ozon does not document (counts as ordered)
 --   quarantined_by_loader     error  a posting or report line the loader could not store; a posting
 --                                   waits (warn) while the loader reads its window again, and is no
@@ -81,12 +84,13 @@ product_stocks as (
         stocks.account,
         {{ ozon_product_stock_natural_key('stocks') }} as natural_key,
         stocks.product_id,
+        stocks.stock_type,
         stocks.present_quantity,
         stocks.reserved_quantity,
         stocks.synced_at,
         stocks.load_id
     from {{ ref('stg_ozon__product_stocks') }} as stocks
-    where stocks.stock_type <> 'fbo'
+    where stocks.stock_type is null or stocks.stock_type <> 'fbo'
 ),
 
 quantity_out_of_range as (
@@ -142,6 +146,13 @@ duplicate_key as (
 unknown_warehouse as (
     -- FBS lines carry no name: the seller's own warehouse is not one to resolve
     {{ unknown_warehouse_issues('ozon', ['order_lines', 'analytics_stocks']) }}
+),
+
+unknown_stock_type as (
+    select
+        {{ issue_columns('unknown_stock_type', 'error', "coalesce(stock_type, 'null')") }}
+    from product_stocks
+    where stock_type is null or stock_type not in ('fbs', 'rfbs', 'fbp')
 ),
 
 unknown_status as (
@@ -206,12 +217,11 @@ issues as (
     union all
     select * from unknown_warehouse
     union all
+    select * from unknown_stock_type
+    union all
     select * from unknown_status
     union all
     select * from quarantined
 )
 
-select
-    'ozon' as marketplace,
-    issues.*
-from issues
+{{ issues_once_per_row('ozon') }}

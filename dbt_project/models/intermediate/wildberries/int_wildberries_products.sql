@@ -105,6 +105,7 @@ sightings as (
             barcode,
             synced_at
         from {{ ref(feed) }}
+        where nm_id is not null
         union all
     {%- endfor %}
     select

@@ -12,6 +12,7 @@
 --                                    nor among those ever read from the trash (a card WB deleted
 --                                    before the loader read the trash): the row flows, the size
 --                                    becomes an archived product in dim_products
+--   missing_product           error  an order sent without nmID: no product to count it for
 --   duplicate_key             warn   a natural key more than once in one load (srid, saleID, size ×
 --                                    warehouse of a report; the marts keep the latest order state)
 --   unknown_warehouse         warn   a WB warehouse name no seed resolves (kept under unresolved:…)
@@ -105,6 +106,13 @@ not_in_catalogue as (
     {{ not_in_catalogue_issues('warn', 'nm_id', 'nmID', ['orders', 'remains'], 'cards') }}
 ),
 
+missing_product as (
+    select
+        {{ issue_columns('missing_product', 'error', "'no nmId'") }}
+    from orders
+    where nm_id is null
+),
+
 duplicate_key as (
     {{ duplicate_key_issues(['orders', 'sales', 'remains']) }}
 ),
@@ -170,6 +178,8 @@ issues as (
     union all
     select * from not_in_catalogue
     union all
+    select * from missing_product
+    union all
     select * from duplicate_key
     union all
     select * from unknown_warehouse
@@ -181,7 +191,4 @@ issues as (
     select * from quarantined
 )
 
-select
-    'wildberries' as marketplace,
-    issues.*
-from issues
+{{ issues_once_per_row('wildberries') }}

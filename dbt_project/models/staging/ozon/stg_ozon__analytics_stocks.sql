@@ -7,7 +7,7 @@ select
     sku,
     offer_id,
     warehouse_id,
-    warehouse_name as raw_warehouse_name,
+    {{ warehouse_name_as_sent('warehouse_name', 'warehouse_id') }} as raw_warehouse_name,
     cluster_id,
     cluster_name,
     available_stock_count as available_quantity,

@@ -11,7 +11,7 @@ select
     product_id,
     offer_id,
     sku,
-    type as stock_type,
+    lower(type) as stock_type,  -- Ozon spells its enums in either case
     shipment_type,
     present as present_quantity,
     reserved as reserved_quantity,
