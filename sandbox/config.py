@@ -55,6 +55,9 @@ class SandboxConfig:
     # Ozon's announced change: /v4/product/info/stocks no longer sends FBO rows (FBO stock is in
     # /v1/analytics/stocks only). True serves them as before the change.
     ozon_product_stocks_with_fbo: bool = False
+    # Whether visibility ALL lists archived products too (ozon.md: "probably excludes" them, not
+    # confirmed); ARCHIVED lists them either way, so a loader reading both passes sees them twice.
+    ozon_all_lists_archived: bool = False
 
     def __post_init__(self) -> None:
         if self.products < 0:

@@ -102,12 +102,17 @@ class OzonApi(MarketplaceApi):
         self._sellers = {seller.account.client_id: seller for seller in generate_sellers(config, self.clock.now)}
         # A removed method answers 400 code 9; Ozon has also been seen answering it with 410.
         self.removed_status = 400
-        self.route("POST", PRODUCT_LIST, _product_list)
+        self.all_lists_archived = config.ozon_all_lists_archived
+        self.route("POST", PRODUCT_LIST, lambda call: _product_list(call, self.all_lists_archived))
         self.route("POST", PRODUCT_INFO_LIST, _product_info_list)
         # Ozon's announced change: /v4/product/info/stocks describes FBS, rFBS and FBP stock only,
         # FBO stock comes from /v1/analytics/stocks. True serves the FBO rows as before it.
         self.product_stocks_with_fbo = config.ozon_product_stocks_with_fbo
-        self.route("POST", PRODUCT_STOCKS, lambda call: _product_stocks(call, self.product_stocks_with_fbo))
+        self.route(
+            "POST",
+            PRODUCT_STOCKS,
+            lambda call: _product_stocks(call, self.product_stocks_with_fbo, self.all_lists_archived),
+        )
         self.route("POST", ANALYTICS_STOCKS, _analytics_stocks)
         register_reference_routes(self, config)
         # The report needs the stock, not the orders: a stock-only truth keeps it cheap for a large seller.
@@ -235,13 +240,15 @@ class OzonApi(MarketplaceApi):
 # --- handlers ------------------------------------------------------------------------------------
 
 
-def _product_list(call: ApiCall) -> dict:
+def _product_list(call: ApiCall, all_lists_archived: bool) -> dict:
     seller: OzonSeller = call.account
     at = seller.now()
     filters = _object(call.body.get("filter"), "filter")
     limit = _limit(call.body.get("limit"))
     after = _decode_cursor(call.body.get("last_id"), "last_id", lambda value: value[0])
-    matches = _matching(seller, at, filters, PRODUCT_LIST_VISIBILITIES, id_fields=("product_id", "offer_id", "skus"))
+    matches = _matching(
+        seller, at, filters, PRODUCT_LIST_VISIBILITIES, ("product_id", "offer_id", "skus"), all_lists_archived
+    )
     page = page_after(matches, after, limit)
     last_id = _encode_cursor([page[-1].product_id, page[-1].product_id]) if page else ""
     return {
@@ -265,7 +272,7 @@ def _product_info_list(call: ApiCall) -> dict:
     return {"items": [_info_item(seller, listing, at) for listing in found]}
 
 
-def _product_stocks(call: ApiCall, with_fbo: bool) -> dict:
+def _product_stocks(call: ApiCall, with_fbo: bool, all_lists_archived: bool) -> dict:
     seller: OzonSeller = call.account
     at = seller.feed_moment(PRODUCT_STOCKS, seller.now())
     if not isinstance(call.body.get("filter"), dict):
@@ -273,7 +280,9 @@ def _product_stocks(call: ApiCall, with_fbo: bool) -> dict:
     limit = _limit(call.body.get("limit"))
     after = _decode_cursor(call.body.get("cursor"), "cursor", lambda value: value["after_product_id"])
     filters = call.body["filter"]
-    matches = _matching(seller, at, filters, PRODUCT_STOCKS_VISIBILITIES, id_fields=("product_id", "offer_id"))
+    matches = _matching(
+        seller, at, filters, PRODUCT_STOCKS_VISIBILITIES, ("product_id", "offer_id"), all_lists_archived
+    )
     page = page_after(matches, after, limit)
     more = bool(page) and page[-1].product_id != matches[-1].product_id
     return {
@@ -317,9 +326,15 @@ def _analytics_stocks(call: ApiCall) -> dict:
 
 
 def _matching(
-    seller: OzonSeller, at: int, filters: dict, visibilities: frozenset[str], id_fields: tuple[str, ...]
+    seller: OzonSeller,
+    at: int,
+    filters: dict,
+    visibilities: frozenset[str],
+    id_fields: tuple[str, ...],
+    all_lists_archived: bool = False,
 ) -> list[Listing]:
-    """Listings a list filter selects, ordered by product_id. Ids select regardless of visibility."""
+    """Listings a list filter selects, ordered by product_id. Ids select regardless of visibility;
+    ALL leaves archived products out unless `all_lists_archived`."""
     visibility = filters.get("visibility") or "ALL"
     if visibility not in visibilities:
         raise invalid_argument(f"unknown filter.visibility {visibility!r}")
@@ -331,9 +346,11 @@ def _matching(
             raise invalid_argument(f"filter.{name}: at most {MAX_INFO_IDS} ids")
     if any(ids.values()):
         return _lookup(seller, ids)
-    # Every other visibility is served like ALL, which leaves archived products out.
+    # Every other visibility is served like ALL.
     active, archived = seller.catalogue(at)
-    return archived if visibility == "ARCHIVED" else active
+    if visibility == "ARCHIVED":
+        return archived
+    return sorted(active + archived, key=lambda listing: listing.product_id) if all_lists_archived else active
 
 
 def _lookup(seller: OzonSeller, ids: dict[str, list]) -> list[Listing]:

@@ -92,10 +92,12 @@ def ozon_source(
         for page in helpers.product_stock_pages(client):
             yield stamped(page)
 
+    analytics_read = helpers.FirstSeen()  # a product both visibility passes list: its stock once
+
     @dlt.transformer(data_from=product_list_items, write_disposition="append", columns=columns)
     @outcomes.guard
     def analytics_stocks(page: list[dict]) -> Iterator[list[dict]]:
-        skus = helpers.list_item_skus(client, page)
+        skus = helpers.list_item_skus(client, analytics_read.only_new(page))
         for start in range(0, len(skus), settings.ANALYTICS_STOCKS_SKUS_PER_CALL):
             batch = skus[start : start + settings.ANALYTICS_STOCKS_SKUS_PER_CALL]
             yield stamped(helpers.analytics_stocks(client, batch))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -87,17 +88,35 @@ def list_item_skus(client: ApiClient, items: list[dict]) -> list[int]:
     return skus
 
 
+class FirstSeen:
+    """Products (items with `product_id`) not yet seen by this reader: both visibility passes may
+    list one product. Items without a product_id are always new."""
+
+    def __init__(self) -> None:
+        self._seen: set = set()
+        self._lock = threading.Lock()
+
+    def only_new(self, items: list[dict]) -> list[dict]:
+        with self._lock:
+            new = [item for item in items if item.get("product_id") is None or item["product_id"] not in self._seen]
+            self._seen.update(item["product_id"] for item in new if item.get("product_id") is not None)
+        return new
+
+
 def product_stock_pages(client: ApiClient) -> Iterator[list[dict]]:
     """Pages of /v4/product/info/stocks for every visibility pass (`ALL` leaves archived products
-    out, and they still hold seller stock), each following its cursor until it is empty."""
+    out, and they still hold seller stock), each following its cursor until it is empty. A product
+    an earlier pass listed is left out of a later one (should `ALL` list archived products too),
+    lest its stock count twice."""
+    read = FirstSeen()
     for visibility in settings.CATALOGUE_VISIBILITIES:
         cursor = ""
         while True:
             body = {"cursor": cursor, "limit": settings.PRODUCT_STOCKS_PAGE_SIZE, "filter": {"visibility": visibility}}
             answer = client.post(settings.PRODUCT_STOCKS, body)
             items = answer.get("items") or []
-            if items:
-                yield items
+            if unread := read.only_new(items):
+                yield unread
             if not items or not answer.get("cursor"):
                 break
             cursor = next_cursor(client, settings.PRODUCT_STOCKS, cursor, answer["cursor"])

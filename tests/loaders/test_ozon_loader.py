@@ -87,6 +87,29 @@ def test_fbo_stock_of_products_listed_without_their_sku_is_still_read(ozon_sandb
     assert len(served(ozon_sandbox, settings.PRODUCT_INFO_LIST)) > 0
 
 
+def test_a_product_both_visibility_passes_list_is_stocked_once(ozon_sandbox, workdir):
+    """Whether visibility ALL lists archived products is not confirmed; if it does, the ARCHIVED
+    pass lists them again, and their stock must still be read and stored once."""
+    truth = ozon_sandbox.ozon.truth(ozon_sandbox.ozon.accounts[0].client_id)
+    archived = sum(1 for p in truth.products if p["archived"])
+    ozon_sandbox.ozon.all_lists_archived = True
+    try:
+        run_ozon(account_of(ozon_sandbox), resources=("product_list_items", "product_stocks", "analytics_stocks"))
+    finally:
+        ozon_sandbox.ozon.all_lists_archived = False
+
+    assert archived > 0
+    assert raw_scalar("select count(*) from raw_ozon.product_list_items where archived") == archived
+    assert raw_scalar("select count(distinct product_id) from raw_ozon.product_stocks") == len(truth.products)
+    assert raw_scalar("select count(*) - count(distinct product_id) from raw_ozon.product_stocks") == 0
+    twice = (
+        "select count(*) from (select sku, warehouse_id from raw_ozon.analytics_stocks"
+        " group by sku, warehouse_id having count(*) > 1) as repeated"
+    )
+    assert raw_scalar("select count(*) from raw_ozon.analytics_stocks") > 0
+    assert raw_scalar(twice) == 0, "no SKU at one warehouse twice"
+
+
 def test_every_row_carries_its_account(ozon_sandbox, workdir):
     run_ozon(account_of(ozon_sandbox, name="main-shop"))
     for table in ("product_list_items", "products", "product_stocks", "analytics_stocks"):
