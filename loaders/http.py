@@ -412,6 +412,27 @@ def next_cursor(client: ApiClient, endpoint: str, asked_with: Any, answered: Any
     return answered
 
 
+def member(answer: Any, *path: str) -> Any:
+    """The value at `path` in a JSON answer, or None where a level is missing, null or not an
+    object: a field the marketplace may leave out (every response field is optional in its specs)."""
+    for name in path:
+        if not isinstance(answer, dict):
+            return None
+        answer = answer.get(name)
+    return answer
+
+
+def has_next_page(answer: Any, rows: int, limit: int) -> bool:
+    """Whether a cursor-paged answer has a page after it: never without a cursor; `has_next` as
+    sent (true or false, also as text); without it, when the page was full."""
+    if not member(answer, "cursor"):
+        return False
+    flag = member(answer, "has_next")
+    if isinstance(flag, str) and flag.strip().lower() in ("true", "false"):
+        flag = flag.strip().lower() == "true"
+    return flag if isinstance(flag, bool) else rows >= limit
+
+
 # Seconds to wait, as Ozon (`Retry-After`) and Wildberries (`X-Ratelimit-Retry`) say it.
 RETRY_HEADERS = ("Retry-After", "X-Ratelimit-Retry")
 

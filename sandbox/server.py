@@ -194,14 +194,17 @@ class FaultInjector:
 
 class MarketplaceApi(ABC):
     """One marketplace's API surface. Request pipeline, in order: route (404), method (405),
-    authentication, disabled endpoint, injected fault, rate limit, JSON body (400), handler, and
-    in sparse mode the pruning of a 200's JSON body (`sparse_shapes`)."""
+    authentication, disabled endpoint, injected fault, rate limit, JSON body (400), handler, in
+    sparse mode the pruning of a 200's JSON body (`sparse_shapes`), and a test's `reshapes`."""
 
     def __init__(self, requests_per_second: float | None, burst: float | None = None) -> None:
         self.base_url = ""
         self.limiter = RateLimiter(requests_per_second, burst)
         # Route template -> the shape a 200 is pruned to (see sparse.py); None = sparse mode off.
         self.sparse_shapes: Mapping[str, Shape] | None = None
+        # Route template -> f(call, body) giving the 200 body served instead: what another
+        # implementation of the API may send (a field left out, null, text for a number).
+        self.reshapes: dict[str, Callable[[ApiCall, Any], Any]] = {}
         self._routes: dict[str, dict[str, Handler]] = {}
         self._faults = FaultInjector()
         self._disabled: dict[tuple[str, str | None], str] = {}  # (template, account key or None) -> mode
@@ -364,10 +367,13 @@ class MarketplaceApi(ABC):
         if not self.limiter.allow(client, template):
             raise self.rate_limited()
         body = self._parse(raw_body) if method != "GET" else {}
-        result = handler(ApiCall(account=account, path=path, body=body, query=dict(query or {}), params=params))
+        call = ApiCall(account=account, path=path, body=body, query=dict(query or {}), params=params)
+        result = handler(call)
         response = result if isinstance(result, Response) else Response(200, result)
         shape = self.sparse_shapes.get(template) if self.sparse_shapes is not None else None
-        return response if shape is None else sparse_response(response, shape)
+        response = response if shape is None else sparse_response(response, shape)
+        reshape = self.reshapes.get(template)
+        return reshaped(response, reshape, call) if reshape and response.status == 200 else response
 
     def _match(self, path: str) -> tuple[str | None, dict[str, str]]:
         if path in self._routes:
@@ -470,6 +476,17 @@ class ApiServer:
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join()
+
+
+def reshaped(response: Response, reshape: Callable[[ApiCall, Any], Any], call: ApiCall) -> Response:
+    """A 200 with the body `reshape` makes of it (its JSON parsed when it was sent as bytes)."""
+    body = response.body
+    if isinstance(body, bytes):
+        try:
+            body = json.loads(body)
+        except ValueError:  # a file, not JSON: as it is
+            pass
+    return replace(response, body=reshape(call, body))
 
 
 def sparse_response(response: Response, shape: Shape) -> Response:

@@ -9,7 +9,7 @@ from typing import Any
 from loaders import config
 from loaders.config import OzonAccount
 from loaders.cooldowns import Cooldowns
-from loaders.http import ApiClient, next_cursor
+from loaders.http import ApiClient, member, next_cursor
 from loaders.ozon import settings
 
 _PERMISSION_DENIED, _UNAUTHENTICATED = 7, 16
@@ -62,11 +62,11 @@ def product_list_pages(client: ApiClient, visibility: str) -> Iterator[list[dict
     last_id = ""
     while True:
         body = {"filter": {"visibility": visibility}, "last_id": last_id, "limit": settings.PRODUCT_LIST_PAGE_SIZE}
-        result = client.post(settings.PRODUCT_LIST, body)["result"]
-        items = result["items"]
+        result = member(client.post(settings.PRODUCT_LIST, body), "result")
+        items = member(result, "items") or []  # an empty pass (no archived product) may send no list
         if items:
             yield items
-        if len(items) < settings.PRODUCT_LIST_PAGE_SIZE or not result.get("last_id"):
+        if len(items) < settings.PRODUCT_LIST_PAGE_SIZE or not member(result, "last_id"):
             return
         last_id = next_cursor(client, settings.PRODUCT_LIST, last_id, result["last_id"])
 
@@ -74,7 +74,7 @@ def product_list_pages(client: ApiClient, visibility: str) -> Iterator[list[dict
 def product_info(client: ApiClient, product_ids: list[int]) -> list[dict]:
     """Details of up to 1000 products from /v3/product/info/list."""
     body = {"product_id": [str(product_id) for product_id in product_ids]}
-    return client.post(settings.PRODUCT_INFO_LIST, body)["items"]
+    return member(client.post(settings.PRODUCT_INFO_LIST, body), "items") or []
 
 
 def list_item_skus(client: ApiClient, items: list[dict]) -> list[int]:
@@ -98,8 +98,12 @@ class FirstSeen:
 
     def only_new(self, items: list[dict]) -> list[dict]:
         with self._lock:
-            new = [item for item in items if item.get("product_id") is None or item["product_id"] not in self._seen]
-            self._seen.update(item["product_id"] for item in new if item.get("product_id") is not None)
+            new = []
+            for item in items:
+                product_id = item.get("product_id")
+                if product_id is None or product_id not in self._seen:
+                    new.append(item)
+                    self._seen.add(product_id)
         return new
 
 
@@ -124,4 +128,4 @@ def product_stock_pages(client: ApiClient) -> Iterator[list[dict]]:
 
 def analytics_stocks(client: ApiClient, skus: list[int]) -> list[dict]:
     """Stock per Ozon warehouse for at most 100 SKUs from /v1/analytics/stocks."""
-    return client.post(settings.ANALYTICS_STOCKS, {"skus": [str(sku) for sku in skus]})["items"]
+    return member(client.post(settings.ANALYTICS_STOCKS, {"skus": [str(sku) for sku in skus]}), "items") or []

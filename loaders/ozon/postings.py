@@ -11,7 +11,7 @@ from typing import Any
 import dlt
 
 from loaders import config
-from loaders.http import ApiClient, next_cursor
+from loaders.http import ApiClient, has_next_page, member, next_cursor
 from loaders.ozon import settings
 
 MAX_PERIOD = timedelta(days=365)  # Ozon refuses longer periods (PERIOD_IS_TOO_LONG)
@@ -74,9 +74,10 @@ def posting_pages(client: ApiClient, endpoint: str, since: datetime, to: datetim
             "with": {"analytics_data": True, "financial_data": True},
         }
         answer = client.post(endpoint, body)
-        if answer["postings"]:
-            yield answer["postings"]
-        if not answer.get("has_next") or not answer.get("cursor"):
+        page = member(answer, "postings") or []  # a window without postings may send no list
+        if page:
+            yield page
+        if not has_next_page(answer, len(page), settings.POSTING_PAGE_SIZE):
             return
         page_cursor = next_cursor(client, endpoint, page_cursor, answer["cursor"])
 

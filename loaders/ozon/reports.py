@@ -27,9 +27,17 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from loaders import config, streaming, workbook
-from loaders.http import ApiClient, ApiRequestError, ApiUnavailableError, next_cursor
+from loaders.http import ApiClient, ApiRequestError, ApiUnavailableError, has_next_page, member, next_cursor
 from loaders.ozon import settings
-from loaders.report_outcomes import FAILED, LOADED, TIMED_OUT, UNREACHABLE, ReportFailedError, record_parsed
+from loaders.report_outcomes import (
+    FAILED,
+    LOADED,
+    MALFORMED,
+    TIMED_OUT,
+    UNREACHABLE,
+    ReportFailedError,
+    record_parsed,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +59,10 @@ def warehouse_pages(client: ApiClient) -> Iterator[list[dict]]:
     cursor = ""
     while True:
         answer = client.post(settings.WAREHOUSE_LIST, {"limit": settings.WAREHOUSE_LIST_PAGE_SIZE, "cursor": cursor})
-        warehouses = answer.get("warehouses") or []
+        warehouses = member(answer, "warehouses") or []
         if warehouses:
             yield warehouses
-        if not answer.get("has_next") or not answer.get("cursor"):
+        if not has_next_page(answer, len(warehouses), settings.WAREHOUSE_LIST_PAGE_SIZE):
             return
         cursor = next_cursor(client, settings.WAREHOUSE_LIST, cursor, answer["cursor"])
 
@@ -90,20 +98,29 @@ class ReportRequest:
 
 
 class _Lines:
-    """The "\\n"-ended lines of a report file, split as `io.StringIO` splits them; an unended last
-    line, the mark of a truncated file, is not given out but kept in `partial`."""
+    """The "\\n"-ended lines of a report file, split as `io.StringIO` splits them. An unended last
+    line is given out (ended) when it is a whole row: no quoted field left open and, given the
+    header's `width`, that many cells; otherwise, the mark of a truncated file, it is kept in
+    `partial`."""
 
-    def __init__(self, path: Path) -> None:
-        self.path, self.count, self.last, self.partial = path, 0, "", ""
+    def __init__(self, path: Path, width: int | None = None) -> None:
+        self.path, self.width, self.count, self.last, self.partial = path, width, 0, "", ""
 
     def __iter__(self) -> Iterator[str]:
         with self.path.open(encoding="utf-8-sig", newline="\n") as file:
             for line in file:
                 if not line.endswith("\n"):
-                    self.partial = line
-                    return
+                    if not self._whole_row(line):
+                        self.partial = line
+                        return
+                    line += "\n"
                 self.count, self.last = self.count + 1, line
                 yield line
+
+    def _whole_row(self, line: str) -> bool:
+        if line.count('"') % 2:
+            return False
+        return self.width is None or len(next(csv.reader([line], delimiter=";"), [])) == self.width
 
 
 @dataclass
@@ -127,7 +144,7 @@ class ReportFile:
         """(line number, row or why it cannot be read) for every line after the header."""
         if self.path is None:
             return
-        reader = csv.reader(lines or _Lines(self.path), delimiter=";")
+        reader = csv.reader(lines or _Lines(self.path, len(self.columns)), delimiter=";")
         next(reader, None)
         for cells in reader:
             try:
@@ -196,7 +213,14 @@ class StockReport:
             settings.WAREHOUSE_STOCK_REPORT, {"warehouseId": warehouse_ids, "language": "DEFAULT"}
         )
         # The schema wraps the code in `result`; the docs example does not.
-        code = (answer.get("result") or answer)["code"]
+        code = member(answer, "result", "code") or member(answer, "code")
+        if not code:
+            raise ApiRequestError(
+                self.client.marketplace,
+                self.client.account,
+                settings.WAREHOUSE_STOCK_REPORT,
+                f"the answer names no report code: {str(answer)[:200]}",
+            )
         return ReportRequest(report_code=code, warehouse_ids=",".join(warehouse_ids), requested_at=requested_at)
 
     def _collect(self, request: ReportRequest, files: streaming.ReportFiles) -> ReportFile:
@@ -220,10 +244,13 @@ class StockReport:
         deadline = time.monotonic() + self.timeout
         delay = settings.REPORT_POLL_FIRST_DELAY / scale
         while True:
-            info = self.client.post(settings.REPORT_INFO, {"code": request.report_code})["result"]
+            info = member(self.client.post(settings.REPORT_INFO, {"code": request.report_code}), "result") or {}
             request.polls += 1
-            request.status, request.created_at = info.get("status", ""), info.get("created_at", "")
+            # Ozon spells its enums in either case
+            request.status, request.created_at = str(info.get("status") or "").lower(), info.get("created_at", "")
             if request.status == "success":
+                if not info.get("file"):
+                    request.outcome, request.error = MALFORMED, "the report is ready but its answer names no file"
                 return info
             if request.status == "failed":
                 request.outcome, request.error = FAILED, info.get("error") or "failed without an error code"
@@ -258,7 +285,7 @@ def parse_report(download: streaming.Download, report_code: str) -> ReportFile:
         )
         return report
     report.unknown_columns = [name for name, column in zip(header, report.columns, strict=True) if column is None]
-    lines = _Lines(download.path)
+    lines = _Lines(download.path, len(header))
     for line_number, row in report._records(lines):
         if isinstance(row, dict):
             report.rows += 1

@@ -121,10 +121,18 @@ def card_pages(client: ApiClient, account: WildberriesAccount, start: dict | Non
         if not last["updatedAt"] or last["nmID"] is None:  # fall back to the page's last card
             last = {"updatedAt": cards[-1].get("updatedAt"), "nmID": cards[-1].get("nmID")}
         yield cards, last
-        total = after.get("total", len(cards))
-        if not isinstance(total, int) or total < limit:
+        if page_total(after, cards) < limit:
             return
         cursor = next_cursor(client, endpoint, cursor, {"limit": limit, **last})
+
+
+def page_total(after: dict, cards: list) -> int:
+    """A content page's `cursor.total` (the cards it holds) as a number, also when sent as text;
+    the page's own count when it is missing or not a number."""
+    total = after.get("total")
+    if isinstance(total, str) and total.strip().isdigit():
+        return int(total)
+    return total if isinstance(total, int) and not isinstance(total, bool) else len(cards)
 
 
 def trash_cards(client: ApiClient, account: WildberriesAccount) -> list[dict]:
@@ -146,8 +154,7 @@ def trash_cards(client: ApiClient, account: WildberriesAccount) -> list[dict]:
                 log.warning("%s: %s: a card without nmID is left out", client.account, endpoint)
                 continue
             found[card["nmID"]] = card
-        total = after.get("total", len(cards))
-        if not cards or not isinstance(total, int) or total < limit:
+        if not cards or page_total(after, cards) < limit:
             return list(found.values())
         last = {"trashedAt": after.get("trashedAt"), "nmID": after.get("nmID")}
         if not last["trashedAt"] or last["nmID"] is None:  # fall back to the page's last card

@@ -27,7 +27,7 @@ from typing import Any
 
 from loaders import config, streaming
 from loaders.config import WildberriesAccount
-from loaders.http import ApiClient, ApiRequestError, ApiThrottledError, ApiUnavailableError, Pacer
+from loaders.http import ApiClient, ApiRequestError, ApiThrottledError, ApiUnavailableError, Pacer, member
 from loaders.report_outcomes import FAILED, LOADED, MALFORMED, TIMED_OUT, UNREACHABLE, ReportFailedError, record_parsed
 from loaders.wildberries import helpers, settings
 
@@ -37,7 +37,7 @@ REPORT_TYPE = "warehouse_remains"
 STOCK_TABLE = "warehouse_remains"
 QUARANTINE_TABLE = "warehouse_remains_quarantine"
 REQUESTS_TABLE = "report_requests"
-FAILED_STATUSES = ("canceled", "purged")
+FAILED_STATUSES = ("canceled", "cancelled", "purged")
 
 __all__ = ["FAILED", "LOADED", "MALFORMED", "TIMED_OUT", "UNREACHABLE", "RemainsReport", "ReportFailedError"]
 
@@ -173,7 +173,7 @@ class RemainsReport:
                 time.sleep(pause)
                 continue
             request.polls += 1
-            request.status = str(((answer or {}).get("data") or {}).get("status", ""))
+            request.status = str(member(answer, "data", "status") or "").lower()  # in either case
             if request.status == "done":
                 return
             if request.status in FAILED_STATUSES:
@@ -188,11 +188,11 @@ class RemainsReport:
 
 
 def check_report(download: streaming.Download, task_id: str) -> RemainsFile:
-    """Check a downloaded report in full, in one pass: 204 is an empty snapshot; otherwise a JSON
-    array of rows each with an integer nmId and a `warehouses` list of {warehouseName, quantity}.
-    The good rows stay in the file."""
+    """Check a downloaded report in full, in one pass: 204 is an empty snapshot, and so is a 200
+    with no body or `null`; otherwise a JSON array of rows each with an integer nmId and a
+    `warehouses` list of {warehouseName, quantity}. The good rows stay in the file."""
     report = RemainsFile(task_id)
-    if download.status == 204:
+    if download.status == 204 or download.size == 0:
         return report
     if download.not_utf8:
         report.problem = download.not_utf8
@@ -213,6 +213,9 @@ def check_report(download: streaming.Download, task_id: str) -> RemainsFile:
             else:
                 report.rows += 1
     except streaming.NotAnArrayError as exc:
+        if exc.value is None:
+            report.path = None
+            return report
         report.problem = f"the file is not a JSON array but {type(exc.value).__name__}"
     except ValueError as exc:
         report.problem = f"the file is not complete JSON (truncated?): {exc} ({download.size} bytes)"

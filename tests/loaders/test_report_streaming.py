@@ -139,6 +139,20 @@ def test_an_ozon_report_cut_mid_line_quarantines_the_line_and_loads_nothing(tmp_
     assert line["line_number"] == 4 and line["raw_line"] == '"\'22142605386002";"\'00002";"2'
 
 
+def test_an_ozon_report_whose_last_row_has_no_line_end_is_whole(tmp_path):
+    download = ozon_file(tmp_path, 3)
+    download.path.write_bytes(download.path.read_bytes()[:-1])  # the last row, complete, without its "\n"
+
+    report = ozon_reports.parse_report(download, "REPORT_x")
+
+    assert report.problem == "" and report.rows == 3 and report.quarantined == []
+    assert [row["offer_id"] for page in report.pages() for row in page] == ["00000", "00001", "00002"]
+
+    download.path.write_bytes(HEADER.rstrip("\n").encode("utf-8-sig"))  # no stock: the header alone
+    empty = ozon_reports.parse_report(download, "REPORT_x")
+    assert empty.problem == "" and empty.rows == 0
+
+
 def wb_file(tmp_path, rows: list, status: int = 200) -> streaming.Download:
     path = tmp_path / "report.json"
     path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")

@@ -1,0 +1,211 @@
+"""Answers another implementation of the APIs may send, and the sandbox does not unless told to
+(its `reshapes`): every response field is optional in the marketplaces' specs, enums come in
+either case, numbers as text. Each loads what the answer holds, completely, without an error."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from loaders import config
+from loaders.config import OzonAccount, WildberriesAccount
+from loaders.http import has_next_page, member
+from loaders.marketplaces import MARKETPLACES
+from loaders.ozon import settings as ozon_settings
+from loaders.ozon.helpers import FirstSeen
+from loaders.pipeline import run
+from loaders.wildberries import settings as wb_settings
+from sandbox import Sandbox, SandboxConfig
+
+WB_SCALE = 600  # the sandbox's WB limits off, the loader's pacing and report polling 600 times faster
+
+
+def ozon_account(sandbox: Sandbox) -> OzonAccount:
+    acc = sandbox.ozon.accounts[0]
+    return OzonAccount("shop", acc.client_id, acc.api_key, sandbox.ozon.base_url)
+
+
+def wb_account(sandbox: Sandbox) -> WildberriesAccount:
+    return WildberriesAccount("shop", sandbox.wildberries.accounts[0].token, sandbox.wildberries.base_url)
+
+
+def scalar(sql: str):
+    with duckdb.connect(str(config.duckdb_path()), read_only=True) as db:
+        return db.sql(sql).fetchone()[0]
+
+
+def load_ozon(sandbox: Sandbox, *resources: str):
+    return run(MARKETPLACES["ozon"], ozon_account(sandbox), resources=resources)
+
+
+def load_wb(sandbox: Sandbox, *resources: str):
+    return run(MARKETPLACES["wildberries"], wb_account(sandbox), resources=resources)
+
+
+def archived_pass_without_a_list(call, body):
+    return {"result": None} if call.body["filter"]["visibility"] == "ARCHIVED" else body
+
+
+@pytest.mark.parametrize(
+    ("path", "reshape", "resources"),
+    [
+        (ozon_settings.PRODUCT_LIST, archived_pass_without_a_list, ("product_list_items", "products")),
+        (ozon_settings.ANALYTICS_STOCKS, lambda call, body: {}, ("product_list_items", "analytics_stocks")),
+        (ozon_settings.PRODUCT_INFO_LIST, lambda call, body: {"items": None}, ("product_list_items", "products")),
+    ],
+    ids=["archived-pass-result-null", "analytics-stocks-no-items", "product-info-items-null"],
+)
+def test_an_ozon_list_sent_without_its_items_is_an_empty_list(ozon_sandbox, workdir, path, reshape, resources):
+    ozon_sandbox.ozon.reshapes[path] = reshape
+
+    result = load_ozon(ozon_sandbox, *resources)
+
+    assert result.status == "complete", result.resources
+    assert scalar("select count(*) from raw_ozon.product_list_items") > 0
+
+
+@pytest.fixture
+def ozon_with_orders(workdir):
+    with Sandbox(SandboxConfig(seed=7, products=60, warehouses=4, history_days=14)) as sandbox:
+        yield sandbox
+
+
+def test_ozon_postings_without_has_next_are_read_to_the_last_page(ozon_with_orders, workdir, monkeypatch, tmp_path):
+    monkeypatch.setattr(ozon_settings, "POSTING_PAGE_SIZE", 20)
+    monkeypatch.setenv("LOADER_NOW", ozon_with_orders.clock.now().isoformat())
+    assert load_ozon(ozon_with_orders, "postings_fbo").status == "complete"
+    served = scalar("select count(*) from raw_ozon.postings_fbo")
+    assert served > 2 * 20, "several pages"
+
+    monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "other.duckdb"))
+    monkeypatch.setenv("DLT_PIPELINES_DIR", str(tmp_path / "other_dlt"))
+    ozon_with_orders.ozon.reshapes[ozon_settings.POSTING_FBO_LIST] = lambda call, body: {
+        key: value for key, value in body.items() if key != "has_next"
+    }
+    assert load_ozon(ozon_with_orders, "postings_fbo").status == "complete"
+    assert scalar("select count(*) from raw_ozon.postings_fbo") == served
+
+
+def test_an_ozon_window_sent_without_postings_is_empty(ozon_with_orders, workdir, monkeypatch):
+    monkeypatch.setenv("LOADER_NOW", ozon_with_orders.clock.now().isoformat())
+    no_postings = {"has_next": False, "cursor": ""}
+    ozon_with_orders.ozon.reshapes[ozon_settings.POSTING_FBO_LIST] = lambda call, body: no_postings
+
+    result = load_ozon(ozon_with_orders, "postings_fbo")
+
+    assert result.status == "complete", result.resources
+
+
+@pytest.fixture
+def fast_reports(monkeypatch):
+    monkeypatch.setattr(ozon_settings, "REPORT_POLL_FIRST_DELAY", 0.01)
+    monkeypatch.setattr(ozon_settings, "REPORT_POLL_MAX_DELAY", 0.02)
+    monkeypatch.setenv("OZON_REPORT_TIMEOUT_SECONDS", "2")
+
+
+def report_status(status: str | None):
+    def reshape(call, body):
+        result = dict(body["result"])
+        if status is None:
+            result.pop("file", None)
+        else:
+            result["status"] = result["status"].upper()
+        return {**body, "result": result}
+
+    return reshape
+
+
+def test_an_ozon_report_status_in_capitals_is_read(ozon_sandbox, workdir, fast_reports):
+    ozon_sandbox.ozon.reshapes[ozon_settings.REPORT_INFO] = report_status("upper")
+
+    result = load_ozon(ozon_sandbox, "warehouse_stock_report")
+
+    assert result.status == "complete", result.resources
+    assert scalar("select outcome from raw_ozon.report_requests") == "loaded"
+    assert scalar("select count(*) from raw_ozon.warehouse_stock_report") > 0
+
+
+def test_an_ozon_report_ready_without_a_file_is_recorded_as_malformed(ozon_sandbox, workdir, fast_reports):
+    ozon_sandbox.ozon.reshapes[ozon_settings.REPORT_INFO] = report_status(None)
+
+    result = load_ozon(ozon_sandbox, "warehouse_stock_report")
+
+    [failure] = [outcome for outcome in result.resources if outcome["status"] != "ok"]
+    assert "names no file" in failure["message"]
+    assert scalar("select outcome from raw_ozon.report_requests") == "malformed"
+
+
+@pytest.fixture
+def wb(wb_sandbox, workdir, monkeypatch):
+    monkeypatch.setenv("WB_RATE_LIMIT_SCALE", str(WB_SCALE))
+    monkeypatch.setenv("LOADER_NOW", wb_sandbox.clock.now().isoformat())
+    return wb_sandbox
+
+
+def test_wb_cards_total_sent_as_text_pages_to_the_end(wb, monkeypatch, tmp_path):
+    monkeypatch.setattr(wb_settings, "CARDS_PAGE_SIZE", 20)
+    assert load_wb(wb, "cards").status == "complete"
+    listed = scalar("select count(*) from raw_wildberries.cards")
+    assert listed > 2 * 20, "several pages"
+
+    def total_as_text(call, body):
+        return {**body, "cursor": {**body["cursor"], "total": str(body["cursor"]["total"])}}
+
+    monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "other.duckdb"))
+    monkeypatch.setenv("DLT_PIPELINES_DIR", str(tmp_path / "other_dlt"))
+    wb.wildberries.reshapes[wb_settings.CARDS_LIST[1]] = total_as_text
+    assert load_wb(wb, "cards").status == "complete"
+    assert scalar("select count(*) from raw_wildberries.cards") == listed
+
+
+def test_a_wb_report_status_in_capitals_is_read(wb):
+    wb.wildberries.reshapes[wb_settings.WAREHOUSE_REMAINS_STATUS[1]] = lambda call, body: {
+        **body,
+        "data": {**body["data"], "status": body["data"]["status"].upper()},
+    }
+
+    assert load_wb(wb, "warehouse_remains").status == "complete"
+    assert scalar("select outcome from raw_wildberries.report_requests") == "loaded"
+
+
+@pytest.mark.parametrize("body", [None, b""], ids=["null", "no-body"])
+def test_a_wb_report_of_null_or_nothing_is_an_empty_snapshot(wb, body):
+    wb.wildberries.reshapes[wb_settings.WAREHOUSE_REMAINS_DOWNLOAD[1]] = lambda call, served: body
+
+    assert load_wb(wb, "warehouse_remains").status == "complete"
+    assert scalar("select outcome || ' ' || rows from raw_wildberries.report_requests") == "loaded 0"
+
+
+@pytest.mark.parametrize(
+    ("answer", "rows", "more"),
+    [
+        ({"has_next": True, "cursor": "c"}, 5, True),
+        ({"has_next": False, "cursor": "c"}, 100, False),
+        ({"has_next": "true", "cursor": "c"}, 5, True),
+        ({"has_next": "False", "cursor": "c"}, 100, False),
+        ({"cursor": "c"}, 100, True),  # no has_next: a full page means more
+        ({"cursor": "c"}, 99, False),
+        ({"has_next": True, "cursor": ""}, 100, False),  # no cursor, no next page
+        ({"has_next": "string", "cursor": "c"}, 99, False),  # the docs' example value: as if unsent
+        (None, 100, False),
+    ],
+)
+def test_whether_a_cursor_page_has_a_next_one(answer, rows, more):
+    assert has_next_page(answer, rows, 100) is more
+
+
+def test_a_product_listed_twice_in_one_page_is_stocked_once():
+    seen = FirstSeen()
+    assert seen.only_new([{"product_id": 1}, {"product_id": 1}, {"product_id": 2}, {}]) == [
+        {"product_id": 1},
+        {"product_id": 2},
+        {},
+    ]
+    assert seen.only_new([{"product_id": 2}, {"product_id": 3}]) == [{"product_id": 3}]
+
+
+def test_member_reads_through_missing_and_null_levels():
+    assert member({"result": {"items": [1]}}, "result", "items") == [1]
+    assert member({"result": None}, "result", "items") is None
+    assert member({"result": []}, "result", "items") is None
+    assert member(None, "result") is None
