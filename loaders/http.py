@@ -1,14 +1,13 @@
 """HTTP behaviour shared by every marketplace: pacing, retries, clear errors.
 
-A `ApiClient` is bound to one marketplace account. It paces requests so the
-account stays under its documented rate, retries what is worth retrying (429,
-5xx, timeouts, dropped connections) with exponential back-off and jitter while
-honouring `Retry-After` (throttling longer than other failures: it passes by waiting), and never
-retries an authentication or permission error. A wait asked for that outlasts the run is kept for
-the runs after it (`loaders/cooldowns.py`). Every failure raises an `ApiError` that names the marketplace, account and
-endpoint, carries the HTTP status, and says what to do; the loaders record it against the
-resource that made the request (`loaders/outcomes.py`), so one failing endpoint costs only
-itself. Secrets never reach a message.
+A `ApiClient` is bound to one marketplace account. It paces requests so the account stays under
+its documented rate, retries what is worth retrying (429, 5xx, timeouts, dropped connections)
+with exponential back-off and jitter while honouring `Retry-After` (throttling longer than other
+failures: it passes by waiting), and never retries an authentication or permission error. A wait
+asked for that outlasts the run is kept for the runs after it (`loaders/cooldowns.py`). Every
+failure raises an `ApiError` that names the marketplace, account and endpoint, carries the HTTP
+status, and says what to do; the loaders record it against the resource that made the request
+(`loaders/outcomes.py`), so one failing endpoint costs only itself. Secrets never reach a message.
 """
 
 from __future__ import annotations
