@@ -34,22 +34,26 @@ SUMMARY = """
     order by m.marketplace
 """
 
-LEAST_STOCKED = """
-    select p.marketplace, p.seller_article, coalesce(p.product_name, ''), coalesce(sum(i.available_quantity), 0)
+# A product is named by its article; one that orders or stock named without it (dim_products allows
+# that), by its marketplace id.
+ARTICLE = "coalesce(p.seller_article, p.marketplace_product_id)"
+
+LEAST_STOCKED = f"""
+    select p.marketplace, {ARTICLE}, coalesce(p.product_name, ''), coalesce(sum(i.available_quantity), 0)
     from marts.dim_products as p
     left join marts.inventory as i on i.product_key = p.product_key
     where not p.is_archived
-    group by p.marketplace, p.seller_article, p.product_name
-    order by coalesce(sum(i.available_quantity), 0), p.marketplace, p.seller_article
+    group by p.marketplace, {ARTICLE}, p.product_name
+    order by coalesce(sum(i.available_quantity), 0), p.marketplace, {ARTICLE}
     limit 10
 """
 
 # Urgent: the shipments to warehouses where stock_alerts says the product runs out (out of stock,
 # critical or warning cover); the most urgent first: the least cover, then the worst severity, then
 # the most revenue lost per day of stock-out.
-URGENT_SHIPMENTS = """
+URGENT_SHIPMENTS = f"""
     select
-        r.marketplace, r.account, p.seller_article, w.warehouse_name, a.severity,
+        r.marketplace, r.account, {ARTICLE}, w.warehouse_name, a.severity,
         r.recommended_quantity, r.days_of_cover, r.lost_revenue_per_day
     from marts.replenishment_plan as r
     inner join marts.stock_alerts as a
@@ -62,19 +66,19 @@ URGENT_SHIPMENTS = """
         r.days_of_cover,
         case a.severity when 'out_of_stock' then 0 when 'critical' then 1 else 2 end,
         r.lost_revenue_per_day desc,
-        r.marketplace, p.seller_article, w.warehouse_name
+        r.marketplace, {ARTICLE}, w.warehouse_name
     limit 10
 """
 
 # What stock-outs cost over the lost-sales window: the products × warehouses that lost the most.
-TOP_LOST_REVENUE = """
-    select l.marketplace, l.account, p.seller_article, w.warehouse_name, l.out_of_stock_days, l.availability,
+TOP_LOST_REVENUE = f"""
+    select l.marketplace, l.account, {ARTICLE}, w.warehouse_name, l.out_of_stock_days, l.availability,
         l.lost_units, l.lost_revenue
     from marts.lost_sales as l
     inner join marts.dim_products as p on l.product_key = p.product_key
     inner join marts.dim_warehouses as w on l.warehouse_key = w.warehouse_key
     where l.location_level = 'warehouse' and l.lost_revenue > 0
-    order by l.lost_revenue desc, l.marketplace, p.seller_article, w.warehouse_name
+    order by l.lost_revenue desc, l.marketplace, {ARTICLE}, w.warehouse_name
     limit 5
 """
 
@@ -123,7 +127,10 @@ STOCK_ANOMALIES = """
 
 
 def print_overview(db: database.Database) -> None:
-    for marketplace, products, archived, warehouses, units, lines, sold, alerts, to_ship in db.execute(SUMMARY):
+    overview = db.execute(SUMMARY)
+    if not overview:
+        print("  no products in the marts yet: an empty catalogue, or nothing loaded (make run; make health)")
+    for marketplace, products, archived, warehouses, units, lines, sold, alerts, to_ship in overview:
         print(f"  {marketplace}")
         print(f"    products:              {products} ({archived} archived)")
         print(f"    warehouses in stock:   {warehouses}")
@@ -138,6 +145,7 @@ def print_overview(db: database.Database) -> None:
         lambda marketplace, article, name, available: (
             f"{int(available):>6}  {marketplace:<12} {article:<12} {name[:50]}"
         ),
+        "none",
     )
 
 
@@ -187,6 +195,7 @@ def print_analytics(db: database.Database) -> None:
         lambda marketplace, a_count, b_count, c_count: (
             f"{marketplace:<12} A {int(a_count)}, B {int(b_count)}, C {int(c_count)}"
         ),
+        "none: no sales in the window",
     )
 
 

@@ -14,6 +14,7 @@ import subprocess
 
 from scripts import database, steps
 from tests.support.destinations import query
+from tests.support.operations import run_script
 
 BOTH = {"MARKETPLACES": "ozon,wildberries"}
 FIRST_LOAD, SECOND_LOAD = "1767225600.000001", "1767229200.000002"  # 2026-01-01 00:00 and 01:00 UTC
@@ -119,6 +120,9 @@ def test_builds_on_a_database_without_raw_tables(destination):
         "quality.raw_type_mismatches",
     ):
         assert query(destination, f"select count(*) from {relation}") == [(0,)], relation
+    summary = run_script("scripts.summary", "--target", destination)
+    assert summary.returncode == 0, summary.stderr
+    assert "no products in the marts yet" in summary.stdout and "none: no sales in the window" in summary.stdout
 
 
 def test_missing_tables_are_empty_and_missing_columns_null(destination):
@@ -160,6 +164,9 @@ def test_missing_tables_are_empty_and_missing_columns_null(destination):
         destination, "select status, seller_article from marts.dim_products where marketplace = 'wildberries'"
     ) == [("not_in_catalogue", None)]
     assert "WARN 1 not_null_dim_products_seller_article" in output
+    summary = run_script("scripts.summary", "--target", destination)
+    assert summary.returncode == 0, summary.stderr
+    assert "  wildberries\n    products:              1 (1 archived)" in summary.stdout
 
     # The second load's analytics stock is partial (the resource failed): inventory keeps the first,
     # the row sent without a warehouse name under its warehouse id, a name no seed resolves.
