@@ -19,7 +19,6 @@ stocked as (
         cluster_name,
         max(synced_at) as synced_at
     from {{ ref('stg_ozon__analytics_stocks') }}
-    where raw_warehouse_name is not null
     group by warehouse_id, raw_warehouse_name, cluster_name
 ),
 

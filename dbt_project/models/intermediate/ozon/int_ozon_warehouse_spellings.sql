@@ -1,11 +1,11 @@
--- Every Ozon warehouse name as sent (stock rows and FBO postings), with where and when it was seen.
+-- Every Ozon warehouse name as sent (stock rows and FBO postings), with where and when it was seen
+-- (a row sent without one is named by staging: macro warehouse_name_as_sent).
 select
     'ozon' as marketplace,
     account,
     raw_warehouse_name,
     synced_at as seen_at
 from {{ ref('stg_ozon__analytics_stocks') }}
-where raw_warehouse_name is not null
 union all
 select
     'ozon' as marketplace,
@@ -13,4 +13,3 @@ select
     raw_warehouse_name,
     synced_at as seen_at
 from {{ ref('stg_ozon__posting_lines_fbo') }}
-where raw_warehouse_name is not null

@@ -16,5 +16,5 @@ where not is_pseudo_warehouse
         raw_warehouse_name,
         synced_at as seen_at
     from {{ ref(feed) }}
-    where not is_seller_warehouse and raw_warehouse_name is not null
+    where not is_seller_warehouse
 {%- endfor %}
