@@ -128,11 +128,13 @@ class RemainsReport:
             answer = self.client.get(
                 helpers.url(self.account, settings.WAREHOUSE_REMAINS), dict(settings.WAREHOUSE_REMAINS_PARAMS)
             )
-            request.task_id = str(((answer or {}).get("data") or {})["taskId"])
+            task_id = member(answer, "data", "taskId")
+            if task_id is None:
+                request.outcome, request.error = MALFORMED, f"no data.taskId in the answer: {str(answer)[:200]}"
+            else:
+                request.task_id = str(task_id)
         except (ApiRequestError, ApiUnavailableError) as exc:
             request.outcome, request.error, request.http_status = UNREACHABLE, str(exc), exc.status
-        except (KeyError, TypeError, AttributeError):
-            request.outcome, request.error = MALFORMED, f"no data.taskId in the answer: {str(answer)[:200]}"
         if request.outcome:
             request.finished_at = datetime.now(UTC)
         return request

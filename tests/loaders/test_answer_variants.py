@@ -209,3 +209,14 @@ def test_member_reads_through_missing_and_null_levels():
     assert member({"result": None}, "result", "items") is None
     assert member({"result": []}, "result", "items") is None
     assert member(None, "result") is None
+
+
+@pytest.mark.parametrize("answer", [{"data": {}}, {"data": {"taskId": None}}, {"data": None}, []])
+def test_a_wb_report_created_without_a_task_id_is_recorded_as_malformed(wb, answer):
+    wb.wildberries.reshapes[wb_settings.WAREHOUSE_REMAINS[1]] = lambda call, body: answer
+
+    result = load_wb(wb, "warehouse_remains")
+
+    [failure] = [outcome for outcome in result.resources if outcome["status"] != "ok"]
+    assert "no data.taskId in the answer" in failure["message"]
+    assert scalar("select outcome from raw_wildberries.report_requests") == "malformed"
