@@ -478,25 +478,27 @@ class ApiServer:
         self._thread.join()
 
 
-def reshaped(response: Response, reshape: Callable[[ApiCall, Any], Any], call: ApiCall) -> Response:
-    """A 200 with the body `reshape` makes of it (its JSON parsed when it was sent as bytes)."""
-    body = response.body
-    if isinstance(body, bytes):
+def json_body(response: Response) -> Any:
+    """The body of `response`, its JSON parsed when it was sent as bytes; bytes that are not JSON (a
+    file, an empty or deliberately truncated body) as they are."""
+    if isinstance(response.body, bytes):
         try:
-            body = json.loads(body)
-        except ValueError:  # a file, not JSON: as it is
-            pass
-    return replace(response, body=reshape(call, body))
+            return json.loads(response.body)
+        except ValueError:
+            return response.body
+    return response.body
+
+
+def reshaped(response: Response, reshape: Callable[[ApiCall, Any], Any], call: ApiCall) -> Response:
+    """A 200 with the body `reshape` makes of it (see `json_body`)."""
+    return replace(response, body=reshape(call, json_body(response)))
 
 
 def sparse_response(response: Response, shape: Shape) -> Response:
-    """A 200 with its JSON body (parsed when it was sent as bytes) pruned to `shape`."""
+    """A 200 with its JSON body pruned to `shape`; a body that is not JSON as it is."""
     if response.status != 200:
         return response
-    body = response.body
+    body = json_body(response)
     if isinstance(body, bytes):
-        try:
-            body = json.loads(body)
-        except ValueError:  # not JSON, e.g. empty or deliberately truncated: as it is
-            return response
+        return response
     return replace(response, body=prune(body, shape))
