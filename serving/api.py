@@ -269,7 +269,7 @@ def product_pages(catalog: queries.Catalog, product_key: str) -> dict[str, queri
     }
 
 
-@router.get("/products/{product_key}", summary="A product: stock now, stock history, daily sales, in-stock days")
+@router.get("/products/{product_key:path}", summary="A product: stock now, stock history, daily sales, in-stock days")
 def product(request: Request, product_key: Annotated[str, Path(max_length=300)]) -> Response:
     pages = product_pages(request.app.state.catalog, product_key)
     if pages is None:

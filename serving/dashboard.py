@@ -323,7 +323,7 @@ for path, spec in LISTING_PAGES.items():
     router.add_api_route(path, show_listing(spec), methods=["GET"], response_class=HTMLResponse, name=path[1:])
 
 
-@router.get("/products/{product_key}", response_class=HTMLResponse)
+@router.get("/products/{product_key:path}", response_class=HTMLResponse)
 def product(request: Request, product_key: Annotated[str, api.Path(max_length=300)]) -> Response:
     who = viewer(request)
     if who is None:

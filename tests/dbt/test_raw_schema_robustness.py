@@ -11,10 +11,18 @@ from __future__ import annotations
 
 import os
 import subprocess
+from pathlib import Path
 
+from fastapi.testclient import TestClient
+
+from loaders import config
 from scripts import database, steps
+from serving import publish
+from serving.app import create_app
+from serving.reader import SnapshotReader
 from tests.support.destinations import query
 from tests.support.operations import run_script
+from tests.support.serving import settings_for
 
 BOTH = {"MARKETPLACES": "ozon,wildberries"}
 FIRST_LOAD, SECOND_LOAD = "1767225600.000001", "1767229200.000002"  # 2026-01-01 00:00 and 01:00 UTC
@@ -106,6 +114,20 @@ def build(destination: str) -> str:
     return completed.stdout
 
 
+def assert_product_page_names_a_product_without_an_article(folder: Path) -> None:
+    """The dashboard's page of that product, on a snapshot of the database, names it by its id."""
+    publish.publish()
+    app = create_app(
+        settings_for(folder / "keys.json", local_mode=True), SnapshotReader(publish.publish_dir(config.duckdb_path()))
+    )
+    (key, product_id) = query(
+        "duckdb", "select product_key, marketplace_product_id from marts.dim_products where marketplace = 'wildberries'"
+    )[0]
+    page = TestClient(app, client=("127.0.0.1", 5000)).get(f"/products/{key}")
+    assert page.status_code == 200
+    assert f"<title>{product_id}" in page.text and "артикул —" in page.text and "None" not in page.text
+
+
 def test_builds_on_a_database_without_raw_tables(destination):
     output = build(destination)
     assert "raw table raw_ozon.products does not exist" in output
@@ -125,7 +147,7 @@ def test_builds_on_a_database_without_raw_tables(destination):
     assert "no products in the marts yet" in summary.stdout and "none: no sales in the window" in summary.stdout
 
 
-def test_missing_tables_are_empty_and_missing_columns_null(destination):
+def test_missing_tables_are_empty_and_missing_columns_null(destination, tmp_path):
     with database.connect(destination) as db:
         for statement in RAW_TABLES.split(";"):
             if statement.strip():
@@ -167,6 +189,8 @@ def test_missing_tables_are_empty_and_missing_columns_null(destination):
     summary = run_script("scripts.summary", "--target", destination)
     assert summary.returncode == 0, summary.stderr
     assert "  wildberries\n    products:              1 (1 archived)" in summary.stdout
+    if destination == "duckdb":
+        assert_product_page_names_a_product_without_an_article(tmp_path)
 
     # The second load's analytics stock is partial (the resource failed): inventory keeps the first,
     # the row sent without a warehouse name under its warehouse id, a name no seed resolves.

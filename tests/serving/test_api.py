@@ -33,8 +33,8 @@ def stock_keys(rows: list[dict]) -> set[tuple]:
     return {(r["product_key"], r["warehouse_key"], r["stock_type"], r["available_quantity"]) for r in rows}
 
 
-def some(seller, sql: str):
-    return seller.marts(sql)[0][0]
+def some(seller, sql: str, params: tuple = ()):
+    return seller.marts(sql, params)[0][0]
 
 
 def test_warehouse_stock_equals_the_inventory_mart_for_several_filters(api, seller):
@@ -169,9 +169,13 @@ def test_the_other_lists_equal_their_marts(api, seller):
     assert set(own) <= set(plan), "every input of a plan row is in the answer"
 
 
-def test_a_product_with_its_stock_and_history(api, seller):
+@pytest.mark.parametrize("marketplace", ["ozon", "wildberries"])
+def test_a_product_with_its_stock_and_history(api, seller, marketplace):
+    """A Wildberries product key holds a slash (`<nmID>/<size>`): it is one path parameter too."""
     product = some(
-        seller, "select product_key from marts.inventory where marketplace = 'ozon' group by 1 order by 1 limit 1"
+        seller,
+        "select product_key from marts.inventory where marketplace = ? group by 1 order by 1 limit 1",
+        (marketplace,),
     )
     answer = api.get(f"/api/v1/products/{product}").json()
     assert answer["product"]["product_key"] == product
