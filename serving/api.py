@@ -156,7 +156,7 @@ def warehouse_stock(
     return listing_answer(request, listing, conditions, paging, "warehouse-stock")
 
 
-@router.get("/warehouse-stock/{key_or_name}", summary="Stock of one warehouse (key or canonical name)")
+@router.get("/warehouse-stock/{key_or_name:path}", summary="Stock of one warehouse (key or canonical name)")
 def stock_of_warehouse(
     request: Request,
     key_or_name: Annotated[str, Path(max_length=200)],
