@@ -2,7 +2,8 @@
 
 The report flow: `POST /v1/report/warehouse/stock` (at most 50 warehouses a report) → a code;
 `POST /v1/report/info` with back-off until `success` or `failed`, or until the deadline; GET the
-`file` URL; parse the CSV (UTF-8 BOM, `;`, Russian headers mapped by name through
+`file` URL; parse the CSV (UTF-8 BOM, `;`, blank lines skipped, Russian headers mapped by name, whatever
+their case and spacing, through
 `settings.WAREHOUSE_STOCK_REPORT_COLUMNS`, apostrophes before numeric-looking text), or an XLSX
 workbook of the same columns (loaders/workbook.py turns it into that CSV first).
 
@@ -99,28 +100,31 @@ class ReportRequest:
 
 class _Lines:
     """The "\\n"-ended lines of a report file, split as `io.StringIO` splits them. An unended last
-    line is given out (ended) when it is a whole row: no quoted field left open and, given the
-    header's `width`, that many cells; otherwise, the mark of a truncated file, it is kept in
-    `partial`."""
+    line is given out (ended) when it ends a whole row: no quoted field left open (a quoted field
+    may hold line ends, so the row may have begun lines before) and, given the header's `width`,
+    that many cells; otherwise, the mark of a truncated file, it is kept in `partial`."""
 
     def __init__(self, path: Path, width: int | None = None) -> None:
         self.path, self.width, self.count, self.last, self.partial = path, width, 0, "", ""
 
     def __iter__(self) -> Iterator[str]:
+        row = ""  # the lines read so far of a row whose quoted field is still open
         with self.path.open(encoding="utf-8-sig", newline="\n") as file:
             for line in file:
                 if not line.endswith("\n"):
-                    if not self._whole_row(line):
+                    if not self._whole_row(row + line):
                         self.partial = line
                         return
                     line += "\n"
+                row = row + line if (row + line).count('"') % 2 else ""
                 self.count, self.last = self.count + 1, line
                 yield line
 
-    def _whole_row(self, line: str) -> bool:
-        if line.count('"') % 2:
+    def _whole_row(self, text: str) -> bool:
+        if text.count('"') % 2:
             return False
-        return self.width is None or len(next(csv.reader([line], delimiter=";"), [])) == self.width
+        cells = next(csv.reader(text.splitlines(keepends=True), delimiter=";"), [])
+        return self.width is None or len(cells) == self.width
 
 
 @dataclass
@@ -147,6 +151,8 @@ class ReportFile:
         reader = csv.reader(lines or _Lines(self.path, len(self.columns)), delimiter=";")
         next(reader, None)
         for cells in reader:
+            if not cells:  # a blank line (one ends some files): no row
+                continue
             try:
                 yield reader.line_num, _row(cells, self.columns) | {"report_code": self.report_code}
             except ValueError as exc:
@@ -276,7 +282,8 @@ def parse_report(download: streaming.Download, report_code: str) -> ReportFile:
         return report
     with closing(iter(_Lines(download.path))) as first_lines:
         header = next(csv.reader(first_lines, delimiter=";"), [])
-    report.columns = [settings.WAREHOUSE_STOCK_REPORT_COLUMNS.get(name) for name in header]
+    known = {header_key(name): column for name, column in settings.WAREHOUSE_STOCK_REPORT_COLUMNS.items()}
+    report.columns = [known.get(header_key(name)) for name in header]
     missing = set(settings.REPORT_REQUIRED_COLUMNS) - {column[0] for column in report.columns if column}
     if missing:
         report.problem = (
@@ -299,6 +306,12 @@ def parse_report(download: streaming.Download, report_code: str) -> ReportFile:
     elif report.quarantined:
         report.problem = f"{len(report.quarantined)} row(s) could not be read (see warehouse_stock_report_quarantine)"
     return report
+
+
+def header_key(name: str) -> str:
+    """A column's header as the report's columns are known by: case, and spaces around or doubled
+    inside, vary between files and do not change what the column is."""
+    return " ".join(name.split()).casefold()
 
 
 def _unended(line: str) -> str:

@@ -41,7 +41,8 @@ REPORT_POLL_MAX_DELAY = 30.0
 # Columns of the FBS warehouse stock report file: Russian header as Ozon writes it -> raw column
 # name and how its cells are read ("text": the apostrophe Ozon puts before numeric-looking text is
 # dropped; "integer": a whole number, anything else makes the row malformed). Headers are matched
-# by name, so column order may change; `REPORT_REQUIRED_COLUMNS` must be present.
+# by name, whatever their case and spacing (`reports.header_key`), so column order may change;
+# `REPORT_REQUIRED_COLUMNS` must be present.
 WAREHOUSE_STOCK_REPORT_COLUMNS = {
     "Идентификатор склада": ("warehouse_id", "integer"),
     "Название склада": ("warehouse_name", "text"),

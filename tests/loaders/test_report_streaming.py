@@ -410,3 +410,50 @@ def test_a_statistics_page_that_is_not_a_json_array_is_a_clear_error_and_leaves_
             read_all()
     [files] = report_files
     assert yielded == batches and not files.directory.exists(), "no file is left, also after an error"
+
+
+def test_an_ozon_report_ending_in_blank_lines_loads_its_rows(tmp_path):
+    download = ozon_file(tmp_path, 3)
+    download.path.write_bytes(download.path.read_bytes() + b"\r\n\n")
+
+    report = ozon_reports.parse_report(download, "REPORT_x")
+
+    assert report.problem == "" and report.rows == 3 and report.quarantined == []
+    assert [row["offer_id"] for page in report.pages() for row in page] == ["00000", "00001", "00002"]
+
+
+def test_an_unended_last_row_whose_quoted_field_holds_a_line_end_is_whole(tmp_path):
+    path = tmp_path / "report.csv"
+    path.write_text(
+        '"Идентификатор склада";"Артикул";"Наименование товара";"Доступно на моем складе, шт";'
+        '"Зарезервировано на моем складе, шт"\n1;"A-1";"Чайник";2;0\n1;"A-2";"Товар\nс переносом";5;1',
+        encoding="utf-8-sig",
+    )
+
+    report = ozon_reports.parse_report(streaming.Download(path), "REPORT_x")
+
+    assert report.problem == "" and report.rows == 2
+    assert [row["product_name"] for page in report.pages() for row in page] == ["Чайник", "Товар\nс переносом"]
+
+
+def test_an_ozon_report_header_is_read_whatever_its_case_and_spacing(tmp_path):
+    path = tmp_path / "report.csv"
+    path.write_text(
+        '"идентификатор склада";"Артикул ";"  Название  склада";"ДОСТУПНО НА МОЕМ СКЛАДЕ, ШТ";'
+        '"Зарезервировано на моем складе,  шт"\n7;"A-1";"Мой склад";2;1\n',
+        encoding="utf-8-sig",
+    )
+
+    report = ozon_reports.parse_report(streaming.Download(path), "REPORT_x")
+
+    assert report.problem == "" and report.unknown_columns == []
+    assert [row for page in report.pages() for row in page] == [
+        {
+            "warehouse_id": 7,
+            "offer_id": "A-1",
+            "warehouse_name": "Мой склад",
+            "available": 2,
+            "reserved": 1,
+            "report_code": "REPORT_x",
+        }
+    ]
