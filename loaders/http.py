@@ -12,7 +12,9 @@ status, and says what to do; the loaders record it against the resource that mad
 
 from __future__ import annotations
 
+import email.utils
 import logging
+import math
 import random
 import threading
 import time
@@ -30,7 +32,8 @@ from loaders.secrets import mask, register_secret
 
 log = logging.getLogger(__name__)
 
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+# 429 and every 5xx but 501 (not implemented): a proxy or CDN in front of an API answers 520-530 too.
+RETRYABLE_STATUSES = frozenset({429, 500, *range(502, 600)})
 # A removed method: 404/405/410, or Ozon's code 9 "obsolete method cannot be used" (HTTP 400 or 410).
 GONE_STATUSES = frozenset({404, 405, 410})
 OBSOLETE_METHOD_CODE = 9
@@ -39,6 +42,14 @@ BREAKER_OPEN = "circle is open"
 # The longest wait a 429's Retry-After / X-Ratelimit-Retry may ask for before the endpoint is left
 # for the next run (WB base tokens are told to come back in hours); API_MAX_RETRY_WAIT_SECONDS.
 DEFAULT_MAX_RETRY_WAIT = 60.0
+# What ends a request without an answer: no connection, a timeout, or a body that broke off or
+# cannot be decoded (requests raises these two while reading it, after the headers came).
+DROPPED = (
+    requests.Timeout,
+    requests.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
 # A client's resources call it from dlt's extract threads, and its copies share `stats`.
 _STATS_LOCK = threading.Lock()
 
@@ -278,7 +289,8 @@ class ApiClient:
             self._count("requests")
             try:
                 response = self.session.request(method, url, timeout=self.timeout, **kwargs)
-            except (requests.Timeout, requests.ConnectionError) as exc:
+            except DROPPED as exc:
+                self.first_call.answered.set()  # no refusal of the key either: the others need not wait
                 raise _Transient(type(exc).__name__) from exc
             finally:
                 if endpoint_pacer and self.pace_from_answers:
@@ -311,9 +323,15 @@ class ApiClient:
                 state.upcoming_sleep,
             )
 
+        def wait(state: tenacity.RetryCallState) -> float:
+            asked = state.outcome.exception().retry_after
+            if asked is not None and asked <= self.max_retry_wait:
+                return asked  # all of it: WB extends the penalty of a retry that comes early
+            return self.retry.delay(state.attempt_number, asked)
+
         retrying = tenacity.Retrying(
             stop=lambda state: state.attempt_number >= self.retry.attempts_for(state.outcome.exception().throttled),
-            wait=lambda state: self.retry.delay(state.attempt_number, state.outcome.exception().retry_after),
+            wait=wait,
             retry=tenacity.retry_if_exception_type(_Transient),
             before_sleep=before_sleep,
             sleep=lambda seconds: time.sleep(seconds),
@@ -360,7 +378,7 @@ class ApiClient:
             return
         body = _parse(response)
         status = response.status_code
-        detail = f"HTTP {status} {_describe(body)}"
+        detail = f"HTTP {status} {_describe(body)}".rstrip()
         if self.is_auth_error(status, body):
             error = ApiAuthError(self.marketplace, self.account, endpoint, detail, self.auth_hint, status=status)
             if self.rejects_credentials(status, body):
@@ -411,6 +429,20 @@ def next_cursor(client: ApiClient, endpoint: str, asked_with: Any, answered: Any
     return answered
 
 
+def json_object(client: ApiClient, endpoint: str, answer: Any) -> dict:
+    """`answer` when it is a JSON object, as the endpoint's specification says; otherwise (`null`, a
+    list, a number) the read fails, naming the endpoint: such a page is not an empty one."""
+    if not isinstance(answer, dict):
+        raise ApiRequestError(
+            client.marketplace,
+            client.account,
+            endpoint,
+            f"the answer is not a JSON object: {str(answer)[:80]}",
+            "Nothing of this page was read; the next run reads again.",
+        )
+    return answer
+
+
 def member(answer: Any, *path: str) -> Any:
     """The value at `path` in a JSON answer, or None where a level is missing, null or not an
     object: a field the marketplace may leave out (every response field is optional in its specs)."""
@@ -437,11 +469,19 @@ RETRY_HEADERS = ("Retry-After", "X-Ratelimit-Retry")
 
 
 def _retry_after(response: requests.Response) -> float | None:
+    """Seconds to wait as the answer asks: a number, or (Retry-After, RFC 9110) an HTTP date."""
     for header in RETRY_HEADERS:
+        value = response.headers.get(header, "").strip()
         try:
-            return max(0.0, float(response.headers[header]))
-        except (KeyError, ValueError):
+            return max(0.0, float(value))
+        except ValueError:
+            pass
+        try:
+            moment = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
             continue
+        if moment.tzinfo is not None:
+            return max(0.0, math.ceil((moment - datetime.now(UTC)).total_seconds()))
     return None
 
 

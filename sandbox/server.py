@@ -161,7 +161,8 @@ class RateLimiter(BucketLimiter):
 @dataclass(frozen=True)
 class Fault:
     """One injected failure: an error `status` (with optional headers), or, with status 0, a reply
-    delayed by `delay` seconds, or a connection closed without any reply (`reset`)."""
+    delayed by `delay` seconds, or a connection closed without any reply (`reset`) or half way
+    through the reply's body (`cut`)."""
 
     status: int = 0
     retry_after: float | None = None
@@ -169,10 +170,18 @@ class Fault:
     message: str | None = None
     delay: float = 0.0
     reset: bool = False
+    cut: bool = False
 
 
 class ConnectionReset(Exception):
     """Raised by request handling to drop the connection without answering."""
+
+
+@dataclass(frozen=True)
+class CutResponse:
+    """A response whose body breaks off half way: its headers promise all of `response`."""
+
+    response: Response
 
 
 class FaultInjector:
@@ -300,6 +309,11 @@ class MarketplaceApi(ABC):
         """Close the connection of the next `times` requests to `path` without answering."""
         self._faults.inject(path, Fault(reset=True), times)
 
+    def inject_cut(self, path: str, times: int = 1) -> None:
+        """Answer the next `times` requests to `path`, but close the connection half way through
+        the body (a proxy or a network that drops it: the client reads an incomplete body)."""
+        self._faults.inject(path, Fault(cut=True), times)
+
     @property
     def requests(self) -> list[LoggedRequest]:
         """Every request answered so far, failures included: (client_id, path, status)."""
@@ -322,7 +336,7 @@ class MarketplaceApi(ABC):
         headers: Mapping[str, str],
         raw_body: bytes,
         query: Mapping[str, str] | None = None,
-    ) -> Response:
+    ) -> Response | CutResponse:
         """Answer one request; raises ConnectionReset when the connection must drop unanswered."""
         client = self.client_label(headers)
         try:
@@ -333,8 +347,9 @@ class MarketplaceApi(ABC):
             with self._log_lock:
                 self._log.append(LoggedRequest(client, path, 0))
             raise
+        status = 0 if isinstance(response, CutResponse) else response.status  # 0: no whole answer
         with self._log_lock:
-            self._log.append(LoggedRequest(client, path, response.status))
+            self._log.append(LoggedRequest(client, path, status))
         return response
 
     def _respond(
@@ -345,7 +360,7 @@ class MarketplaceApi(ABC):
         raw_body: bytes,
         client: str | None,
         query: Mapping[str, str] | None,
-    ) -> Response:
+    ) -> Response | CutResponse:
         template, params = self._match(path)
         if template is None:
             raise self.not_found()
@@ -362,7 +377,7 @@ class MarketplaceApi(ABC):
             raise ConnectionReset(path)
         if fault and fault.delay:
             time.sleep(fault.delay)
-        elif fault:
+        elif fault and not fault.cut:
             raise self._fault_error(fault)
         if not self.limiter.allow(client, template):
             raise self.rate_limited()
@@ -373,7 +388,8 @@ class MarketplaceApi(ABC):
         shape = self.sparse_shapes.get(template) if self.sparse_shapes is not None else None
         response = response if shape is None else sparse_response(response, shape)
         reshape = self.reshapes.get(template)
-        return reshaped(response, reshape, call) if reshape and response.status == 200 else response
+        response = reshaped(response, reshape, call) if reshape and response.status == 200 else response
+        return CutResponse(response) if fault and fault.cut else response
 
     def _match(self, path: str) -> tuple[str | None, dict[str, str]]:
         if path in self._routes:
@@ -429,6 +445,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
+        cut = isinstance(response, CutResponse)
+        response = response.response if cut else response
         headers = {"Content-Type": "application/json", **response.headers}
         if isinstance(response.body, bytes):
             payload = response.body
@@ -439,6 +457,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
+        if cut:
+            self.wfile.write(payload[: len(payload) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
         self.wfile.write(payload)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve

@@ -9,7 +9,7 @@ from typing import Any
 from loaders import config
 from loaders.config import OzonAccount
 from loaders.cooldowns import Cooldowns
-from loaders.http import ApiClient, member, next_cursor
+from loaders.http import ApiClient, json_object, member, next_cursor
 from loaders.ozon import settings
 
 _PERMISSION_DENIED, _UNAUTHENTICATED = 7, 16
@@ -117,7 +117,7 @@ def product_stock_pages(client: ApiClient) -> Iterator[list[dict]]:
         cursor = ""
         while True:
             body = {"cursor": cursor, "limit": settings.PRODUCT_STOCKS_PAGE_SIZE, "filter": {"visibility": visibility}}
-            answer = client.post(settings.PRODUCT_STOCKS, body)
+            answer = json_object(client, settings.PRODUCT_STOCKS, client.post(settings.PRODUCT_STOCKS, body))
             items = answer.get("items") or []
             if unread := read.only_new(items):
                 yield unread
@@ -128,4 +128,5 @@ def product_stock_pages(client: ApiClient) -> Iterator[list[dict]]:
 
 def analytics_stocks(client: ApiClient, skus: list[int]) -> list[dict]:
     """Stock per Ozon warehouse for at most 100 SKUs from /v1/analytics/stocks."""
-    return member(client.post(settings.ANALYTICS_STOCKS, {"skus": [str(sku) for sku in skus]}), "items") or []
+    answer = client.post(settings.ANALYTICS_STOCKS, {"skus": [str(sku) for sku in skus]})
+    return member(json_object(client, settings.ANALYTICS_STOCKS, answer), "items") or []

@@ -28,7 +28,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from loaders import config, streaming, workbook
-from loaders.http import ApiClient, ApiRequestError, ApiUnavailableError, has_next_page, member, next_cursor
+from loaders.http import (
+    ApiClient,
+    ApiRequestError,
+    ApiUnavailableError,
+    has_next_page,
+    json_object,
+    member,
+    next_cursor,
+)
 from loaders.ozon import settings
 from loaders.report_outcomes import (
     FAILED,
@@ -71,7 +79,8 @@ def warehouse_pages(client: ApiClient) -> Iterator[list[dict]]:
 def cluster_pages(client: ApiClient) -> Iterator[list[dict]]:
     """Ozon's clusters with their warehouses from /v1/cluster/list, one call per cluster type."""
     for cluster_type in settings.CLUSTER_TYPES:
-        clusters = client.post(settings.CLUSTER_LIST, {"cluster_type": cluster_type}).get("clusters") or []
+        answer = client.post(settings.CLUSTER_LIST, {"cluster_type": cluster_type})
+        clusters = json_object(client, settings.CLUSTER_LIST, answer).get("clusters") or []
         if clusters:
             yield clusters
 

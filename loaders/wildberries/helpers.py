@@ -13,7 +13,7 @@ from typing import Any
 from loaders import config, streaming
 from loaders.config import WildberriesAccount
 from loaders.cooldowns import Cooldowns
-from loaders.http import ApiClient, ApiRequestError, next_cursor
+from loaders.http import ApiClient, ApiRequestError, json_object, next_cursor
 from loaders.wildberries import settings
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,7 @@ def card_pages(client: ApiClient, account: WildberriesAccount, start: dict | Non
                 "cursor": cursor,
             }
         }
-        answer = client.post(endpoint, body)
+        answer = json_object(client, endpoint, client.post(endpoint, body))
         cards = answer.get("cards") or []
         after = answer.get("cursor") or {}
         if not cards:

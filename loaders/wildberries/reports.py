@@ -96,6 +96,7 @@ class RemainsReport:
         self._status_pacer = Pacer(interval=helpers.interval(settings.WAREHOUSE_REMAINS_STATUS))
         self._download_pacer = Pacer(interval=helpers.interval(settings.WAREHOUSE_REMAINS_DOWNLOAD))
         self._download_client = streaming.streaming(client)
+        self._held: ApiThrottledError | None = None  # WB asked to wait past the run: skipped, not failed
 
     def tables(self) -> Iterator[tuple[str, list[dict]]]:
         """Stock rows only if the report is good, then quarantined rows and the request's row. A
@@ -111,6 +112,8 @@ class RemainsReport:
             else:
                 request.rows = 0
         yield REQUESTS_TABLE, [asdict(request)]
+        if self._held is not None:
+            raise self._held
         if request.outcome != LOADED:
             error = ReportFailedError(
                 self.client.marketplace,
@@ -134,10 +137,15 @@ class RemainsReport:
             else:
                 request.task_id = str(task_id)
         except (ApiRequestError, ApiUnavailableError) as exc:
-            request.outcome, request.error, request.http_status = UNREACHABLE, str(exc), exc.status
+            self._unreachable(request, exc)
         if request.outcome:
             request.finished_at = datetime.now(UTC)
         return request
+
+    def _unreachable(self, request: ReportRequest, exc: ApiRequestError | ApiUnavailableError) -> None:
+        request.outcome, request.error, request.http_status = UNREACHABLE, str(exc), exc.status
+        if isinstance(exc, ApiThrottledError):
+            self._held = exc
 
     def _collect(self, request: ReportRequest, files: streaming.ReportFiles) -> RemainsFile:
         """Poll until the report is ready, download and check it; fills in `request`'s outcome.
@@ -150,7 +158,7 @@ class RemainsReport:
                 url = helpers.url(self.account, settings.WAREHOUSE_REMAINS_DOWNLOAD, task_id=request.task_id)
                 report = check_report(files.download(self._download_client, url), request.task_id)
         except (ApiRequestError, ApiUnavailableError) as exc:
-            request.outcome, request.error, request.http_status = UNREACHABLE, str(exc), exc.status
+            self._unreachable(request, exc)
         request.finished_at = datetime.now(UTC)
         if request.outcome:
             return report

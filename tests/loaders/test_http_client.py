@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import email.utils
 import logging
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from loaders import http
 from loaders.config import WildberriesAccount
-from loaders.http import ApiClient, ApiRequestError, ApiUnavailableError, RetryPolicy
+from loaders.http import ApiClient, ApiRequestError, ApiThrottledError, ApiUnavailableError, RetryPolicy
 from loaders.ozon import helpers, postings
 from loaders.ozon import reports as ozon_reports
+from loaders.ozon import settings as ozon_settings
 from loaders.wildberries import helpers as wb_helpers
 
 PRODUCT_LIST = "/v3/product/list"
@@ -176,3 +178,55 @@ def test_a_cursor_that_does_not_move_fails_the_read_instead_of_looping(pages, an
     with pytest.raises(ApiRequestError, match="gives back the cursor it was asked with"):
         list(pages(client))
     assert client.calls <= 2
+
+
+def test_a_body_that_breaks_off_is_retried_like_a_dropped_connection(ozon_sandbox):
+    ozon_sandbox.ozon.inject_cut(PRODUCT_LIST)
+    client = client_for(ozon_sandbox)
+
+    assert len(client.post(PRODUCT_LIST, LIST_BODY)["result"]["items"]) == 10
+    assert [request.status for request in calls_to(ozon_sandbox, PRODUCT_LIST)] == [0, 200]
+
+    ozon_sandbox.ozon.inject_cut(PRODUCT_LIST, times=3)
+    with pytest.raises(ApiUnavailableError, match="/v3/product/list: still failing after 3 attempts"):
+        client.post(PRODUCT_LIST, LIST_BODY)
+
+
+@pytest.mark.parametrize("status", [520, 524])
+def test_a_5xx_of_a_proxy_in_front_of_the_api_is_retried(ozon_sandbox, status):
+    ozon_sandbox.ozon.inject_fault(PRODUCT_LIST, status=status)
+    client = client_for(ozon_sandbox)
+
+    assert len(client.post(PRODUCT_LIST, LIST_BODY)["result"]["items"]) == 10
+    assert client.stats["retries"] == 1
+
+
+def test_a_wait_the_answer_asks_for_is_kept_whole_within_the_allowed_maximum(ozon_sandbox, caplog):
+    """The policy's back-off stops at max_delay; a wait the marketplace asks for is its own, up to
+    API_MAX_RETRY_WAIT_SECONDS (an early retry extends a WB penalty)."""
+    ozon_sandbox.ozon.inject_fault(PRODUCT_LIST, status=429, headers={"X-Ratelimit-Retry": "0.3"})
+    client = client_for(ozon_sandbox, max_retry_wait=1.0)  # max_delay 0.05
+
+    with caplog.at_level(logging.WARNING, logger="loaders.http"):
+        client.post(PRODUCT_LIST, LIST_BODY)
+
+    assert "HTTP 429, retry 1/9 in 0.3s" in caplog.text
+
+
+def test_retry_after_as_an_http_date_is_a_wait_until_then(ozon_sandbox):
+    later = email.utils.format_datetime(datetime.now(UTC) + timedelta(hours=1), usegmt=True)
+    ozon_sandbox.ozon.inject_fault(PRODUCT_LIST, status=429, headers={"Retry-After": later})
+    client = client_for(ozon_sandbox)
+
+    with pytest.raises(ApiThrottledError, match=r"HTTP 429 asks to wait 3(59\d|600) s"):
+        client.post(PRODUCT_LIST, LIST_BODY)
+    assert len(calls_to(ozon_sandbox, PRODUCT_LIST)) == 1, "held off, not retried early"
+
+
+@pytest.mark.parametrize("answer", [None, [], 7])
+def test_a_stock_page_that_is_not_a_json_object_fails_naming_the_endpoint(ozon_sandbox, answer):
+    ozon_sandbox.ozon.reshapes[ozon_settings.PRODUCT_STOCKS] = lambda call, body: answer
+    client = client_for(ozon_sandbox)
+
+    with pytest.raises(ApiRequestError, match="/v4/product/info/stocks: the answer is not a JSON object"):
+        list(helpers.product_stock_pages(client))

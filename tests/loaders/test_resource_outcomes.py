@@ -225,3 +225,17 @@ def test_a_wait_longer_than_allowed_skips_the_resource_for_this_run(scaled, monk
     assert list(waits) == [f"Wildberries|shop|{wb_helpers.url(account(scaled, 'wildberries'), wb_settings.ORDERS)}"]
     cooldowns.write_text(json.dumps(dict.fromkeys(waits, "2020-01-01T00:00:00+00:00")), encoding="utf-8")
     assert run(MARKETPLACES["wildberries"], account(scaled, "wildberries"), resources=("orders",)).status == "complete"
+
+
+def test_a_stock_report_wb_asks_to_request_hours_later_is_skipped_and_recorded(scaled, monkeypatch):
+    monkeypatch.setenv("API_MAX_RETRY_WAIT_SECONDS", "30")
+    path = wb_settings.WAREHOUSE_REMAINS[1]
+    scaled.wildberries.inject_fault(path, status=429, headers={"X-Ratelimit-Retry": "900"})
+    result = run(MARKETPLACES["wildberries"], account(scaled, "wildberries"), resources=("warehouse_remains",))
+
+    [outcome] = result.resources
+    assert (outcome["status"], outcome["http_status"]) == ("skipped", 429), outcome
+    assert "asks to wait 900 s" in outcome["message"]
+    with duckdb.connect(os.environ["DUCKDB_PATH"], read_only=True) as db:
+        recorded = db.execute("select task_id, outcome, http_status from raw_wildberries.report_requests").fetchall()
+    assert recorded == [("", "unreachable", 429)], "the request is recorded with why it was not made"
