@@ -1,16 +1,29 @@
-{#- Canonical spelling of a warehouse name, so that `Санкт-Петербург РФЦ`, ` САНКТ_ПЕТЕРБУРГ_РФЦ `
-    and `CАНКТ_ПЕТЕРБУРГ_РФЦ` (Latin C) all become `САНКТ_ПЕТЕРБУРГ_РФЦ`:
-    1. Latin letters that look like Cyrillic ones become Cyrillic, Cyrillic becomes upper case, Ё becomes Е
-       (translate, not upper(): upper() of Cyrillic depends on the database's locale);
+{#- Canonical spelling of a warehouse name, so that `Санкт-Петербург РФЦ`, ` САНКТ_ПЕТЕРБУРГ_РФЦ `,
+    `CАНКТ_ПЕТЕРБУРГ_РФЦ` (Latin C) and `Санкт‑Петербург РФЦ` (a non-breaking hyphen) all become
+    `САНКТ_ПЕТЕРБУРГ_РФЦ`:
+    1. one translate (not upper(): upper() of Cyrillic depends on the database's locale):
+       Latin letters that look like Cyrillic capitals become those, other Latin letters capitals,
+       Cyrillic capitals, Ё Е; Unicode spaces become spaces and Unicode dashes hyphens (the regular
+       expression's [:space:] is ASCII-only on DuckDB); zero-width characters are dropped;
     2. runs of spaces, underscores, hyphens and dots become one underscore, none at either end.
     Suffix-less and renamed spellings are not guessed here: the seed `warehouse_aliases` maps them. -#}
 {% macro normalize_warehouse_name(expression) -%}
+    {%- set spaces = '\u00a0\u2002\u2003\u2007\u2009\u200a\u202f\u205f\u3000' -%}
+    {%- set dashes = '\u2010\u2011\u2012\u2013\u2014\u2015\u2212' -%}
+    {%- set mapped = [
+        ('ABCEHKMOPTXYabcehkmoptxy', 'АВСЕНКМОРТХУАВСЕНКМОРТХУ'),
+        ('dfgijlnqrsuvwz', 'DFGIJLNQRSUVWZ'),
+        ('абвгдеёжзийклмнопрстуфхцчшщъыьэюяЁ', 'АБВГДЕЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯЕ'),
+        (spaces, ' ' * (spaces | length)),
+        (dashes, '-' * (dashes | length)),
+    ] -%}
+    {%- set dropped = '\u200b\u200c\u200d\u2060\ufeff' -%}
     trim(
         '_' from regexp_replace(
             translate(
                 {{ expression }},
-                'ABCEHKMOPTXYaceopxyабвгдеёжзийклмнопрстуфхцчшщъыьэюяЁ',
-                'АВСЕНКМОРТХУАСЕОРХУАБВГДЕЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯЕ'
+                '{{ mapped | map(attribute=0) | join }}{{ dropped }}',
+                '{{ mapped | map(attribute=1) | join }}'
             ),
             '[[:space:]_.-]+', '_', 'g'
         )

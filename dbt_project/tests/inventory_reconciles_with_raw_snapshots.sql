@@ -25,12 +25,22 @@ product_stocks as (
 ),
 
 -- Each account's newest load per source (a join, not a correlated subquery: PostgreSQL would
--- rescan the whole snapshot history for every row).
+-- rescan the whole snapshot history for every row); a newest load without rows is no stock now.
 newest_analytics as (
     select
         account,
         max(load_id) as load_id
-    from analytics
+    from (
+        select
+            account,
+            load_id
+        from analytics
+        union all
+        select
+            account,
+            load_id
+        from ({{ reported_snapshot_loads('ozon', 'analytics_stocks') }}) as reported
+    ) as loads
     group by account
 ),
 
@@ -38,7 +48,17 @@ newest_product_stocks as (
     select
         account,
         max(load_id) as load_id
-    from product_stocks
+    from (
+        select
+            account,
+            load_id
+        from product_stocks
+        union all
+        select
+            account,
+            load_id
+        from ({{ reported_snapshot_loads('ozon', 'product_stocks') }}) as reported
+    ) as loads
     group by account
 ),
 

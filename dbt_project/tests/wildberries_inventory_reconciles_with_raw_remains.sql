@@ -13,10 +13,21 @@ with completed as (
 ),
 
 newest as (
+    -- a newest report without rows is no stock now
     select
         account,
         max(load_id) as load_id
-    from completed
+    from (
+        select
+            account,
+            load_id
+        from completed
+        union all
+        select
+            account,
+            load_id
+        from ({{ reported_snapshot_loads('wildberries', 'warehouse_remains') }}) as reported
+    ) as loads
     group by account
 ),
 

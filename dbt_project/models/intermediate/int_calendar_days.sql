@@ -2,8 +2,9 @@
 -- orders loaded on a first run reach back before the first snapshot, and velocity counts them.
 -- Counted back from the newest day, so the newest 10,000 days are there whatever the oldest date.
 with data_days as (
+    -- the filled snapshots: they have the snapshots that listed nothing too
     select {{ to_business_date('snapshot_at') }} as business_date
-    from {{ ref('int_stock_snapshots_unioned') }}
+    from {{ ref('int_stock_snapshots_filled') }}
     union all
     select business_date
     from {{ ref('fact_orders') }}

@@ -9,6 +9,8 @@
 --     a stock-out day;
 --   * null (unknown) on a day without sales before the account's stock history: the orders of a
 --     first run reach back further than any snapshot, and the marketplaces keep no stock history;
+--     and after it: days later than the day after the account's newest snapshot (its stock feed
+--     stopped, e.g. a token lost the category, while orders still load) opened with no known stock;
 --     and every day without sales at a warehouse no loaded feed reports stock for
 --     (dim_warehouses.has_stock_feed: Wildberries' СКЛАДЫ_ПРОДАВЦА).
 -- A table: sales_velocity, lost_sales_daily, inventory_turnover and its tests read it (a view is
@@ -58,21 +60,22 @@ accounts as (
     select
         marketplace,
         account,
-        min(first_stock_date) as first_stock_date,
-        least(min(first_order_date), min(first_stock_date)) as first_known_date
+        min(stock_date) as first_stock_date,
+        max(stock_date) as last_stock_date,
+        least(min(order_date), min(stock_date)) as first_known_date
     from (
         select
             marketplace,
             account,
-            business_date as first_order_date,
-            cast(null as date) as first_stock_date
+            business_date as order_date,
+            cast(null as date) as stock_date
         from daily_sales
         union all
         select
             marketplace,
             account,
-            cast(null as date) as first_order_date,
-            business_date as first_stock_date
+            cast(null as date) as order_date,
+            business_date as stock_date
         from daily_stock
     ) as known_days
     group by marketplace, account
@@ -101,7 +104,11 @@ warehouse_days as (
         calendar.calendar_date as business_date,
         coalesce(daily_sales.units_ordered, 0) as units_ordered,
         opening.closing_available as opening_available,
-        coalesce(accounts.first_stock_date < calendar.calendar_date, false)
+        coalesce(
+            accounts.first_stock_date < calendar.calendar_date
+            and calendar.calendar_date <= accounts.last_stock_date + 1,
+            false
+        )
         and coalesce(warehouses.has_stock_feed, true) as has_stock_history
     from pairs
     cross join as_of

@@ -1,6 +1,7 @@
 -- Every product × warehouse × stock type at every snapshot of its account and source since it first
 -- appeared, with 0 where a snapshot no longer lists it: the APIs omit empty rows, so a row that
--- disappears means the stock ran out, and history must say so.
+-- disappears means the stock ran out, and history must say so (a snapshot that listed no row at
+-- all, too: macro empty_snapshot_loads).
 {{ config(materialized='table') }}
 
 with snapshots as (
@@ -14,7 +15,7 @@ with snapshots as (
     from {{ ref('int_stock_snapshots_unioned') }}
 ),
 
-snapshot_runs as (
+listed_runs as (
     select distinct
         marketplace,
         account,
@@ -22,6 +23,13 @@ snapshot_runs as (
         load_id,
         snapshot_at
     from snapshots
+),
+
+snapshot_runs as (
+    -- with the snapshots that listed nothing: every cell of the source is 0 there
+    select * from listed_runs
+    union all
+    {{ empty_snapshot_loads('listed_runs') }}
 ),
 
 series as (

@@ -1,6 +1,7 @@
 -- Stock snapshots of every marketplace and account, summed per product, warehouse and stock type
 -- (several spellings of one warehouse add up), with `is_latest` marking each account's newest
--- completed snapshot of each source: that is the stock now. A load that repeats a snapshot time
+-- completed snapshot of each source: that is the stock now (none, when that snapshot listed no
+-- row: macro empty_snapshot_loads). A load that repeats a snapshot time
 -- of its account and source (a rerun at the same LOADER_NOW) is the same snapshot read again: only
 -- the first load of each snapshot time is kept, so a repeat leaves the stock history as it was.
 {{ config(materialized='table') }}
@@ -51,8 +52,22 @@ summed as (
         unioned.load_id
 ),
 
+snapshot_loads as (
+    -- every snapshot: the first load of each snapshot time, and the loads that listed nothing
+    select
+        marketplace,
+        account,
+        snapshot_source,
+        load_id,
+        snapshot_at
+    from first_loads
+    union all
+    {{ empty_snapshot_loads('first_loads') }}
+),
+
 latest as (
-    {{ newest_loads('summed') }}
+    -- a source whose newest snapshot listed nothing has no stock now: no row of it is the latest
+    {{ newest_loads('snapshot_loads') }}
 )
 
 select

@@ -21,8 +21,11 @@ select
     remains.subject_name,
     remains.volume,
     entries.warehouse_name as raw_warehouse_name,
-    entries.warehouse_name in (
-        'В пути до получателей', 'В пути возвраты на склад WB', 'Всего находится на складах'
+    -- matched spelled as any warehouse name is (a stray space or case must not make them stock)
+    {{ normalize_warehouse_name('entries.warehouse_name') }} in (
+        {%- for name in ['В пути до получателей', 'В пути возвраты на склад WB', 'Всего находится на складах'] %}
+        {{ normalize_warehouse_name("'" ~ name ~ "'") }}{{ "," if not loop.last }}
+        {%- endfor %}
     ) as is_pseudo_warehouse,
     entries.quantity,
     remains.synced_at,

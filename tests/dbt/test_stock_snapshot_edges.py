@@ -1,0 +1,115 @@
+"""Stock snapshots real accounts send and the sandbox does not, built on hand-made raw tables, on
+DuckDB and PostgreSQL (a Wildberries-only build).
+
+The first warehouse_remains report lists a size at Коледино, under a masked name spelled with a
+non-breaking space, and under WB's total pseudo-warehouse spelled with a trailing space (which must
+not count as stock). The second report, read whole a day later, lists nothing: every unit sold.
+That empty report is the stock now, and the history's second day is 0, not the first day again.
+Orders go on loading for a week after it (the stock feed stopped: a token lost its category): the
+days after the day after the last snapshot have no known stock, so they are no stock-out days. A
+price sent with three decimals rounds the same on both engines.
+"""
+
+from __future__ import annotations
+
+import os
+
+from scripts import database, steps
+from tests.support.destinations import query
+
+FIRST_LOAD, SECOND_LOAD = "1767225600.000001", "1767312000.000002"  # 2026-01-01 and 2026-01-02 00:00 UTC
+ORDERS_LOAD = "1767873600.000003"  # 2026-01-08 12:00 UTC
+
+RAW_TABLES = f"""
+create schema raw_wildberries;
+create table raw_wildberries._dlt_loads (
+    load_id varchar, schema_name varchar, status bigint, inserted_at timestamp with time zone
+);
+insert into raw_wildberries._dlt_loads values
+    ('{FIRST_LOAD}', 'wildberries', 0, '2026-01-01 00:00:05+00'),
+    ('{SECOND_LOAD}', 'wildberries', 0, '2026-01-02 00:00:05+00'),
+    ('{ORDERS_LOAD}', 'wildberries', 0, '2026-01-08 12:00:05+00');
+create table raw_wildberries.warehouse_remains (
+    account varchar, synced_at timestamp with time zone, nm_id bigint, barcode varchar, tech_size varchar,
+    vendor_code varchar, task_id varchar, _dlt_load_id varchar, _dlt_id varchar
+);
+insert into raw_wildberries.warehouse_remains values
+    ('shop', '2026-01-01 00:00:00+00', 501, '2000000000011', '42', 'K-1', 'T1', '{FIRST_LOAD}', 'r-1');
+create table raw_wildberries.warehouse_remains__warehouses (
+    warehouse_name varchar, quantity bigint, _dlt_parent_id varchar, _dlt_list_idx bigint, _dlt_id varchar
+);
+insert into raw_wildberries.warehouse_remains__warehouses values
+    ('Коледино', 5, 'r-1', 0, 'w-1'),
+    ('Склад' || chr(160) || 'WB РФ', 3, 'r-1', 1, 'w-2'),
+    ('Всего находится на складах ', 8, 'r-1', 2, 'w-3');
+create table raw_wildberries.orders (
+    account varchar, synced_at timestamp with time zone, srid varchar, nm_id bigint, tech_size varchar,
+    supplier_article varchar, "date" varchar, last_change_date varchar, warehouse_name varchar,
+    warehouse_type varchar, is_cancel boolean, price_with_disc double precision, _dlt_load_id varchar,
+    _dlt_id varchar
+);
+insert into raw_wildberries.orders values
+    ('shop', '2026-01-08 12:00:00+00', 'o-1', 501, '42', 'K-1', '2026-01-03T12:00:00', '2026-01-03T12:00:00',
+     'Коледино', 'Склад WB', false, 2.135, '{ORDERS_LOAD}', 'o-1'),
+    ('shop', '2026-01-08 12:00:00+00', 'o-2', 501, '42', 'K-1', '2026-01-06T12:00:00', '2026-01-06T12:00:00',
+     'Коледино', 'Склад WB', false, 100, '{ORDERS_LOAD}', 'o-2'),
+    ('shop', '2026-01-08 12:00:00+00', 'o-3', 501, '42', 'K-1', '2026-01-08T12:00:00', '2026-01-08T12:00:00',
+     'Коледино', 'Склад WB', false, 100, '{ORDERS_LOAD}', 'o-3');
+create table raw_wildberries.resource_outcomes (
+    account varchar, synced_at timestamp with time zone, resource varchar, status varchar, http_status bigint,
+    endpoint varchar, message varchar, data_load_id varchar, _dlt_load_id varchar
+);
+insert into raw_wildberries.resource_outcomes values
+    ('shop', '2026-01-01 00:00:30+00', 'warehouse_remains', 'ok', null, null, null, '{FIRST_LOAD}', '1767225700.1'),
+    ('shop', '2026-01-02 00:00:30+00', 'warehouse_remains', 'ok', null, null, null, '{SECOND_LOAD}', '1767312100.2');
+"""
+
+
+def test_an_empty_report_is_no_stock_and_days_after_the_stock_feed_stopped_are_no_stock_outs(destination):
+    with database.connect(destination) as db:
+        for statement in RAW_TABLES.split(";"):
+            if statement.strip():
+                db.execute(statement)
+    env = {"DBT_TARGET_PATH": os.environ["DBT_TARGET_PATH"], "MARKETPLACES": "wildberries"}
+    steps.dbt("build", destination, env, *steps.SCHEDULED_BUILD)
+
+    assert query(
+        destination,
+        "select raw_warehouse_name, is_pseudo_warehouse from staging.stg_wildberries__warehouse_remains"
+        " order by quantity",
+    ) == [("Склад\xa0WB РФ", False), ("Коледино", False), ("Всего находится на складах ", True)]
+    assert query(destination, "select count(*) from marts.inventory") == [(0,)], "the newest report is empty"
+    assert query(
+        destination,
+        "select cast(business_date as varchar), warehouse_key, available_quantity from marts.inventory_daily"
+        " order by 1, 2",
+    ) == [
+        ("2026-01-01", "wildberries:КОЛЕДИНО", 5),
+        ("2026-01-01", "wildberries:СКЛАД_WB_РФ", 3),
+        ("2026-01-02", "wildberries:КОЛЕДИНО", 0),
+        ("2026-01-02", "wildberries:СКЛАД_WB_РФ", 0),
+    ]
+    # Коледино opened Jan 2 with 5, sold on Jan 3 and 6; from Jan 4 no snapshot tells its stock.
+    assert query(
+        destination,
+        "select cast(business_date as varchar), is_in_stock_day from intermediate.int_sales_days"
+        " where location_level = 'warehouse' and location_key = 'wildberries:КОЛЕДИНО' order by 1",
+    ) == [
+        ("2026-01-01", None),
+        ("2026-01-02", True),
+        ("2026-01-03", True),
+        ("2026-01-04", None),
+        ("2026-01-05", None),
+        ("2026-01-06", True),
+        ("2026-01-07", None),
+    ]
+    [(ads_7d,)] = query(
+        destination,
+        "select ads_7d from marts.sales_velocity where location_level = 'warehouse'"
+        " and location_key = 'wildberries:КОЛЕДИНО'",
+    )
+    assert float(ads_7d) == round(2 / 7, 6)
+    assert query(
+        destination,
+        "select cast(unit_price_rub as varchar) from marts.fact_orders where order_line_key = 'wildberries:shop:o-1'",
+    ) == [("2.14",)]
