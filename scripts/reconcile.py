@@ -6,9 +6,11 @@ quality.data_quality_issues) and the rows the loaders quarantined (kept in raw_*
 never in the order or stock tables, so shown apart). Exit 0 when raw = mart + excluded everywhere,
 1 when some entity does not add up, 2 when the marts are not built yet.
 
-Stock is the newest snapshot of each source the inventory mart uses: its raw rows must be the rows
-that feed the mart plus the excluded ones, and the units of those rows must be the mart's units
-(several spellings of a warehouse add up to one inventory row, so mart rows are shown, not compared).
+Stock is the newest snapshot of each source the inventory mart uses (also one that listed no row):
+its raw rows must be the rows that feed the mart plus the excluded ones, and the units of those rows
+must be the mart's units of that load (several spellings of a warehouse add up to one inventory row,
+so mart rows are shown, not compared; the last known stock inventory keeps for a cell whose row was
+excluded is of an older load).
 Its quarantined rows are those of that snapshot's load and of later loads whose report was refused.
 Ozon postings are checked within raw: every posting must have its order lines.
 """
@@ -153,17 +155,25 @@ def stock(db: database.Database, lines: dict) -> None:
     for marketplace, source, relation, scope, snapshots, mart_scope in STOCK_SOURCES:
         if not _exists(db, relation) or not _exists(db, snapshots):
             continue
-        newest = f"""(select account, max(load_id) as load_id from {snapshots}
-                     where snapshot_source = '{source}' group by account)"""
+        # the newest snapshot, also when it listed no row (a load the loader reported ok)
+        newest = f"""(select account, max(load_id) as load_id from (
+                        select account, load_id from {snapshots} where snapshot_source = '{source}'
+                        union all
+                        select o.account, o.data_load_id from staging.stg_{marketplace}__resource_outcomes as o
+                        inner join staging.stg_{marketplace}__loads as l on o.data_load_id = l.load_id
+                        where o.status = 'ok' and o.resource = '{source}' and l.is_completed
+                     ) as loads group by account)"""
         rows = db.execute(
             f"""
             select newest.account,
                 (select count(*) from {relation} as r
                  where r.account = newest.account and r.load_id = newest.load_id and ({scope})),
                 (select count(*) from {snapshots} as s
-                 where s.account = newest.account and s.load_id = newest.load_id and s.snapshot_source = '{source}'),
+                 where s.account = newest.account and s.load_id = newest.load_id and s.snapshot_source = '{source}'
+                   and s.passes_checks),
                 (select coalesce(sum(available_quantity), 0) from {snapshots} as s
-                 where s.account = newest.account and s.load_id = newest.load_id and s.snapshot_source = '{source}'),
+                 where s.account = newest.account and s.load_id = newest.load_id and s.snapshot_source = '{source}'
+                   and s.passes_checks),
                 (select count(distinct natural_key) from quality.data_quality_issues as i
                  where i.marketplace = '{marketplace}' and i.account = newest.account and i.source_table = '{source}'
                    and i.load_id = newest.load_id and i.severity = 'error' and i.rule <> 'quarantined_by_loader'),

@@ -88,13 +88,27 @@ raw_totals as (
 ),
 
 mart_totals as (
+    -- of those loads: not the last known stock kept for a row that failed a check
     select
-        account,
-        stock_type,
-        sum(available_quantity) as available_quantity
-    from {{ ref('inventory') }}
-    where marketplace = 'ozon'
-    group by account, stock_type
+        inventory.account,
+        inventory.stock_type,
+        sum(inventory.available_quantity) as available_quantity
+    from {{ ref('inventory') }} as inventory
+    left join newest_analytics
+        on
+            inventory.account = newest_analytics.account
+            and inventory.load_id = newest_analytics.load_id
+    left join newest_product_stocks
+        on
+            inventory.account = newest_product_stocks.account
+            and inventory.load_id = newest_product_stocks.load_id
+    where
+        inventory.marketplace = 'ozon'
+        and case
+            when inventory.stock_type = 'fbo' then newest_analytics.load_id is not null
+            else newest_product_stocks.load_id is not null
+        end
+    group by inventory.account, inventory.stock_type
 )
 
 {{ rows_that_differ('raw_totals', 'mart_totals', ['account', 'stock_type'], ['available_quantity']) }}

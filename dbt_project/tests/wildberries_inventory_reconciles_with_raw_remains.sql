@@ -45,12 +45,17 @@ raw_totals as (
 ),
 
 mart_totals as (
+    -- of that report: not the last known stock kept for a row that failed a check
     select
-        account,
-        sum(available_quantity) as available_quantity
-    from {{ ref('inventory') }}
-    where marketplace = 'wildberries'
-    group by account
+        inventory.account,
+        sum(inventory.available_quantity) as available_quantity
+    from {{ ref('inventory') }} as inventory
+    inner join newest
+        on
+            inventory.account = newest.account
+            and inventory.load_id = newest.load_id
+    where inventory.marketplace = 'wildberries'
+    group by inventory.account
 )
 
 {{ rows_that_differ('raw_totals', 'mart_totals', ['account'], ['available_quantity']) }}

@@ -3,8 +3,10 @@ DuckDB and PostgreSQL (a Wildberries-only build).
 
 The first warehouse_remains report lists a size at Коледино, under a masked name spelled with a
 non-breaking space, and under WB's total pseudo-warehouse spelled with a trailing space (which must
-not count as stock). The second report, read whole a day later, lists nothing: every unit sold.
-That empty report is the stock now, and the history's second day is 0, not the first day again.
+not count as stock). The second report, read whole a day later, lists only another size, with a negative
+quantity. That report is the stock now (it listed nothing but a row that failed a check: every other unit
+sold), and the history's second day is 0, not the first day again; the size whose row failed keeps
+its last known stock, in the history and in inventory.
 Orders go on loading for a week after it (the stock feed stopped: a token lost its category): the
 days after the day after the last snapshot have no known stock, so they are no stock-out days. A
 price sent with three decimals rounds the same on both engines.
@@ -16,6 +18,7 @@ import os
 
 from scripts import database, steps
 from tests.support.destinations import query
+from tests.support.operations import run_script
 
 FIRST_LOAD, SECOND_LOAD = "1767225600.000001", "1767312000.000002"  # 2026-01-01 and 2026-01-02 00:00 UTC
 ORDERS_LOAD = "1767873600.000003"  # 2026-01-08 12:00 UTC
@@ -34,14 +37,18 @@ create table raw_wildberries.warehouse_remains (
     vendor_code varchar, task_id varchar, _dlt_load_id varchar, _dlt_id varchar
 );
 insert into raw_wildberries.warehouse_remains values
-    ('shop', '2026-01-01 00:00:00+00', 501, '2000000000011', '42', 'K-1', 'T1', '{FIRST_LOAD}', 'r-1');
+    ('shop', '2026-01-01 00:00:00+00', 501, '2000000000011', '42', 'K-1', 'T1', '{FIRST_LOAD}', 'r-1'),
+    ('shop', '2026-01-01 00:00:00+00', 502, '2000000000028', '44', 'K-2', 'T1', '{FIRST_LOAD}', 'r-2'),
+    ('shop', '2026-01-02 00:00:00+00', 502, '2000000000028', '44', 'K-2', 'T2', '{SECOND_LOAD}', 'r-3');
 create table raw_wildberries.warehouse_remains__warehouses (
     warehouse_name varchar, quantity bigint, _dlt_parent_id varchar, _dlt_list_idx bigint, _dlt_id varchar
 );
 insert into raw_wildberries.warehouse_remains__warehouses values
     ('Коледино', 5, 'r-1', 0, 'w-1'),
     ('Склад' || chr(160) || 'WB РФ', 3, 'r-1', 1, 'w-2'),
-    ('Всего находится на складах ', 8, 'r-1', 2, 'w-3');
+    ('Всего находится на складах ', 8, 'r-1', 2, 'w-3'),
+    ('Коледино', 7, 'r-2', 0, 'w-4'),
+    ('Коледино', -1, 'r-3', 0, 'w-5');
 create table raw_wildberries.orders (
     account varchar, synced_at timestamp with time zone, srid varchar, nm_id bigint, tech_size varchar,
     supplier_article varchar, "date" varchar, last_change_date varchar, warehouse_name varchar,
@@ -76,24 +83,34 @@ def test_an_empty_report_is_no_stock_and_days_after_the_stock_feed_stopped_are_n
     assert query(
         destination,
         "select raw_warehouse_name, is_pseudo_warehouse from staging.stg_wildberries__warehouse_remains"
-        " order by quantity",
+        " where nm_id = 501 order by quantity",
     ) == [("Склад\xa0WB РФ", False), ("Коледино", False), ("Всего находится на складах ", True)]
-    assert query(destination, "select count(*) from marts.inventory") == [(0,)], "the newest report is empty"
+    # Of the newest report, only the row that failed a check: size 44 keeps its last known stock.
     assert query(
         destination,
-        "select cast(business_date as varchar), warehouse_key, available_quantity from marts.inventory_daily"
-        " order by 1, 2",
+        "select product_key, warehouse_key, available_quantity, load_id, from_source_with_open_issues"
+        " from marts.inventory",
+    ) == [("wildberries:shop:502/44", "wildberries:КОЛЕДИНО", 7, FIRST_LOAD, True)]
+    assert query(
+        destination,
+        "select cast(business_date as varchar), product_key, warehouse_key, available_quantity, is_observed"
+        " from marts.inventory_daily order by 1, 2, 3",
     ) == [
-        ("2026-01-01", "wildberries:КОЛЕДИНО", 5),
-        ("2026-01-01", "wildberries:СКЛАД_WB_РФ", 3),
-        ("2026-01-02", "wildberries:КОЛЕДИНО", 0),
-        ("2026-01-02", "wildberries:СКЛАД_WB_РФ", 0),
+        ("2026-01-01", "wildberries:shop:501/42", "wildberries:КОЛЕДИНО", 5, True),
+        ("2026-01-01", "wildberries:shop:501/42", "wildberries:СКЛАД_WB_РФ", 3, True),
+        ("2026-01-01", "wildberries:shop:502/44", "wildberries:КОЛЕДИНО", 7, True),
+        ("2026-01-02", "wildberries:shop:501/42", "wildberries:КОЛЕДИНО", 0, True),
+        ("2026-01-02", "wildberries:shop:501/42", "wildberries:СКЛАД_WB_РФ", 0, True),
+        ("2026-01-02", "wildberries:shop:502/44", "wildberries:КОЛЕДИНО", 7, False),
     ]
+    reconciled = run_script("scripts.reconcile", "--target", destination)
+    assert reconciled.returncode == 0, reconciled.stdout + reconciled.stderr
     # Коледино opened Jan 2 with 5, sold on Jan 3 and 6; from Jan 4 no snapshot tells its stock.
     assert query(
         destination,
         "select cast(business_date as varchar), is_in_stock_day from intermediate.int_sales_days"
-        " where location_level = 'warehouse' and location_key = 'wildberries:КОЛЕДИНО' order by 1",
+        " where location_level = 'warehouse' and location_key = 'wildberries:КОЛЕДИНО'"
+        " and product_key = 'wildberries:shop:501/42' order by 1",
     ) == [
         ("2026-01-01", None),
         ("2026-01-02", True),
@@ -106,7 +123,7 @@ def test_an_empty_report_is_no_stock_and_days_after_the_stock_feed_stopped_are_n
     [(ads_7d,)] = query(
         destination,
         "select ads_7d from marts.sales_velocity where location_level = 'warehouse'"
-        " and location_key = 'wildberries:КОЛЕДИНО'",
+        " and location_key = 'wildberries:КОЛЕДИНО' and product_key = 'wildberries:shop:501/42'",
     )
     assert float(ads_7d) == round(2 / 7, 6)
     assert query(

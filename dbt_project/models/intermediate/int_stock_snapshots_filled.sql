@@ -1,7 +1,8 @@
 -- Every product × warehouse × stock type at every snapshot of its account and source since it first
 -- appeared, with 0 where a snapshot no longer lists it: the APIs omit empty rows, so a row that
 -- disappears means the stock ran out, and history must say so (a snapshot that listed no row at
--- all, too: macro empty_snapshot_loads).
+-- all, too: macro empty_snapshot_loads). A row left out because it failed an error-level check is
+-- no such disappearance: that cell has no row in that snapshot (int_stock_cells_quarantined).
 {{ config(materialized='table') }}
 
 with snapshots as (
@@ -66,3 +67,9 @@ left join snapshots
         and series.warehouse_key = snapshots.warehouse_key
         and series.stock_type = snapshots.stock_type
         and snapshot_runs.load_id = snapshots.load_id
+-- a cell whose row failed a check in a snapshot has no known stock there: no row, not 0
+left join {{ ref('int_stock_cells_quarantined') }} as quarantined
+    on
+        {{ same_stock_cell('series', 'quarantined') }}
+        and snapshot_runs.load_id = quarantined.load_id
+where quarantined.load_id is null

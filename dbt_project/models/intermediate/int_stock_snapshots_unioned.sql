@@ -7,10 +7,12 @@
 {{ config(materialized='table') }}
 
 with unioned as (
+    -- a row that failed an error-level check is no stock (int_stock_cells_quarantined)
     select *
     from (
         {{ union_marketplaces({'ozon': 'int_ozon_stock_snapshots', 'wildberries': 'int_wildberries_stock_snapshots'}) }}
     ) as snapshots
+    where passes_checks
 ),
 
 first_loads as (

@@ -8,8 +8,10 @@
 --     rows split the same units by warehouse.
 -- Rows of loads that dlt did not finish (no _dlt_loads row with status 0) never get here, nor rows
 -- of a source the loader reported skipped or failed in that run (resource_outcomes: a partial
--- snapshot), nor rows with an error-level data quality issue (int_ozon_quality_issues;
--- data_quality_issues lists them).
+-- snapshot). A row with an error-level data quality issue (int_ozon_quality_issues;
+-- data_quality_issues lists them) has passes_checks false: its stock is unknown, and the stock
+-- models leave it out (int_stock_cells_quarantined lists its cell), unless its product is not in
+-- the catalogue: no cell, no row.
 with products as (
     select
         account,
@@ -29,7 +31,10 @@ fbo as (
         cast(null as bigint) as reserved_quantity,
         stocks.in_transit_quantity,
         stocks.synced_at as snapshot_at,
-        stocks.load_id
+        stocks.load_id,
+        {{ passes_quality_checks(
+            'ozon', 'analytics_stocks', 'stocks.account', ozon_analytics_stock_natural_key('stocks'), 'stocks.load_id'
+        ) }} as passes_checks
     from ({{ completed_snapshot_rows('ozon', 'analytics_stocks') }}) as stocks
     inner join {{ ref('int_warehouse_names_resolved') }} as warehouse_names
         on
@@ -39,9 +44,6 @@ fbo as (
         on
             stocks.account = products.account
             and stocks.sku = products.sku
-    where {{ passes_quality_checks(
-        'ozon', 'analytics_stocks', 'stocks.account', ozon_analytics_stock_natural_key('stocks'), 'stocks.load_id'
-    ) }}
 ),
 
 per_product as (
@@ -58,13 +60,12 @@ per_product as (
         stocks.reserved_quantity,
         cast(null as bigint) as in_transit_quantity,
         stocks.synced_at as snapshot_at,
-        stocks.load_id
-    from ({{ completed_snapshot_rows('ozon', 'product_stocks') }}) as stocks
-    where
-        stocks.stock_type <> 'fbo'
-        and {{ passes_quality_checks(
+        stocks.load_id,
+        {{ passes_quality_checks(
             'ozon', 'product_stocks', 'stocks.account', ozon_product_stock_natural_key('stocks'), 'stocks.load_id'
-        ) }}
+        ) }} as passes_checks
+    from ({{ completed_snapshot_rows('ozon', 'product_stocks') }}) as stocks
+    where stocks.stock_type <> 'fbo'
 ),
 
 unioned as (
@@ -85,5 +86,8 @@ select
     reserved_quantity,
     in_transit_quantity,
     snapshot_at,
-    load_id
+    load_id,
+    passes_checks
 from unioned
+-- a row of a product the catalogue lacks (an error) is no stock cell at all
+where product_id is not null

@@ -4,8 +4,9 @@
 -- WB РФ", "Склад WB СГТ РФ") to WB's aggregate warehouses. The analytics wb-warehouses rows
 -- measure the same units and are not added here (they would count them twice).
 -- Rows of loads that dlt did not finish never get here, nor rows of a report the loader reported
--- skipped or failed in that run (resource_outcomes), nor rows with an error-level data quality
--- issue (int_wildberries_quality_issues; data_quality_issues lists them).
+-- skipped or failed in that run (resource_outcomes). A row with an error-level data quality issue
+-- (int_wildberries_quality_issues; data_quality_issues lists them) has passes_checks false: its
+-- stock is unknown, and the stock models leave it out (int_stock_cells_quarantined lists its cell).
 select
     'wildberries' as marketplace,
     remains.account,
@@ -18,14 +19,13 @@ select
     cast(null as bigint) as reserved_quantity,
     cast(null as bigint) as in_transit_quantity,
     remains.synced_at as snapshot_at,
-    remains.load_id
+    remains.load_id,
+    {{ passes_quality_checks(
+        'wildberries', 'warehouse_remains', 'remains.account', wildberries_remains_natural_key('remains'), 'remains.load_id'
+    ) }} as passes_checks
 from ({{ completed_snapshot_rows('wildberries', 'warehouse_remains') }}) as remains
 inner join {{ ref('int_warehouse_names_resolved') }} as warehouse_names
     on
         warehouse_names.marketplace = 'wildberries'
         and remains.raw_warehouse_name = warehouse_names.raw_warehouse_name
-where
-    not remains.is_pseudo_warehouse
-    and {{ passes_quality_checks(
-        'wildberries', 'warehouse_remains', 'remains.account', wildberries_remains_natural_key('remains'), 'remains.load_id'
-    ) }}
+where not remains.is_pseudo_warehouse
