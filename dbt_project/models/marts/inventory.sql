@@ -3,14 +3,12 @@
 -- its last known stock, with that snapshot's time and load. from_source_with_open_issues: the
 -- snapshot it comes from has rows with error- or warn-level data quality issues (see
 -- data_quality_issues): rows were left out or are suspect; always so for a last known stock.
+{%- set quantities_and_load = 'available_quantity, reserved_quantity, in_transit_quantity, snapshot_at, load_id' %}
+
 with newest as (
     select
         {{ stock_cell_columns() }},
-        available_quantity,
-        reserved_quantity,
-        in_transit_quantity,
-        snapshot_at,
-        load_id,
+        {{ quantities_and_load }},
         false as is_last_known
     from {{ ref('int_stock_snapshots_unioned') }}
     where is_latest
@@ -44,11 +42,7 @@ newest_loads as (
 last_known as (
     select
         {{ stock_cell_columns() }},
-        available_quantity,
-        reserved_quantity,
-        in_transit_quantity,
-        snapshot_at,
-        load_id,
+        {{ quantities_and_load }},
         true as is_last_known
     from (
         select
