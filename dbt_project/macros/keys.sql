@@ -7,12 +7,13 @@
     {{ marketplace }} || ':' || {{ warehouse_name }}
 {%- endmacro %}
 
-{#- The warehouse name of a row as sent, or, for a row sent without one (the field is optional),
+{#- The warehouse name of a row as sent, or, for a row sent without one or with a blank one (the field
+    is optional),
     `склад без названия <warehouse id>` or `склад не указан`: names no seed resolves, so the row
     stays in the marts under unresolved:… and rule unknown_warehouse flags it, instead of falling
     out unnoticed. -#}
 {% macro warehouse_name_as_sent(name_column, id_column=none) -%}
-    coalesce({{ name_column }},
+    coalesce(case when trim({{ name_column }}) <> '' then {{ name_column }} end,
         {%- if id_column %} 'склад без названия ' || cast({{ id_column }} as varchar),{% endif %} 'склад не указан')
 {%- endmacro %}
 

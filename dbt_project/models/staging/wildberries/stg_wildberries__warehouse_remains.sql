@@ -20,7 +20,7 @@ select
     remains.brand,
     remains.subject_name,
     remains.volume,
-    entries.warehouse_name as raw_warehouse_name,
+    {{ warehouse_name_as_sent('entries.warehouse_name') }} as raw_warehouse_name,
     -- matched spelled as any warehouse name is (a stray space or case must not make them stock)
     {{ normalize_warehouse_name('entries.warehouse_name') }} in (
         {%- for name in ['В пути до получателей', 'В пути возвраты на склад WB', 'Всего находится на складах'] %}
