@@ -23,9 +23,9 @@ select
     {{ warehouse_name_as_sent('entries.warehouse_name') }} as raw_warehouse_name,
     -- matched spelled as any warehouse name is (a stray space or case must not make them stock)
     {{ normalize_warehouse_name('entries.warehouse_name') }} in (
-        {%- for name in ['В пути до получателей', 'В пути возвраты на склад WB', 'Всего находится на складах'] %}
-        {{ normalize_warehouse_name("'" ~ name ~ "'") }}{{ "," if not loop.last }}
-        {%- endfor %}
+        {{ normalize_warehouse_name("'В пути до получателей'") }},
+        {{ normalize_warehouse_name("'В пути возвраты на склад WB'") }},
+        {{ normalize_warehouse_name("'Всего находится на складах'") }}
     ) as is_pseudo_warehouse,
     entries.quantity,
     remains.synced_at,
