@@ -2,10 +2,10 @@
 
 The report flow: `POST /v1/report/warehouse/stock` (at most 50 warehouses a report) → a code;
 `POST /v1/report/info` with back-off until `success` or `failed`, or until the deadline; GET the
-`file` URL; parse the CSV (UTF-8 BOM, `;`, blank lines skipped, Russian headers mapped by name, whatever
-their case and spacing, through
-`settings.WAREHOUSE_STOCK_REPORT_COLUMNS`, apostrophes before numeric-looking text), or an XLSX
-workbook of the same columns (loaders/workbook.py turns it into that CSV first).
+`file` URL; parse the CSV (UTF-8 BOM, `;`, blank lines skipped, Russian headers mapped by name
+whatever their case and spacing through `settings.WAREHOUSE_STOCK_REPORT_COLUMNS`, apostrophes
+before numeric-looking text), or an XLSX workbook of the same columns (loaders/workbook.py turns it
+into that CSV first).
 
 A stock snapshot is all or nothing: a row missing from it reads downstream as "no stock there".
 So every report of a run is downloaded and checked in full before the first stock row is
