@@ -212,7 +212,8 @@ def critical_stock(db: database.Database, cooldown: Cooldown) -> list[Alert]:
     rows = db.execute(
         """
         select coalesce(w.warehouse_name, a.warehouse_key), a.product_key,
-               coalesce(p.offer_id, p.product_name, a.product_key), a.severity, a.available_quantity, a.days_of_cover
+               coalesce(p.seller_article, p.product_name, a.product_key), a.severity, a.available_quantity,
+               a.days_of_cover
         from marts.stock_alerts as a
         left join marts.dim_warehouses as w on a.warehouse_key = w.warehouse_key
         left join marts.dim_products as p on a.product_key = p.product_key
@@ -310,14 +311,19 @@ def notify(target: str, extra: list[Alert] | None = None) -> list[Alert]:
     settings = ops_config.load()
     cooldown = Cooldown(settings.cooldown_hours)
     candidates = list(extra or [])
+    collectors = {
+        "failed run": failed_run,
+        "schema changes": lambda db: schema_changes(db, cooldown.now - cooldown.window),
+        "critical stock": lambda db: critical_stock(db, cooldown),
+        "stock anomalies": lambda db: stock_anomalies(db, cooldown),
+    }
     try:
         with database.connect(target, read_only=target == "duckdb") as db:
-            candidates += [
-                *failed_run(db),
-                *schema_changes(db, cooldown.now - cooldown.window),
-                *critical_stock(db, cooldown),
-                *stock_anomalies(db, cooldown),
-            ]
+            for name, collect in collectors.items():
+                try:
+                    candidates += collect(db)
+                except (duckdb.Error, psycopg2.Error) as exc:  # one condition's query costs only itself
+                    log.error("alerts: the %s query failed, the other alerts still go out: %s", name, mask(str(exc)))
     except (duckdb.Error, psycopg2.Error) as exc:  # e.g. a run is writing the DuckDB file: next time
         log.warning("database not readable now, only the health alerts go out: %s", mask(str(exc)))
     return deliver(candidates, cooldown)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
+import yaml
+
+from loaders.config import PROJECT_DIR
 from scripts import alerts, database, runlog
 from tests.support.operations import BOT_TOKEN
 
@@ -24,7 +28,7 @@ def record_failed_run(run_id: str) -> None:
 STOCK_MARTS = """
 create schema if not exists marts;
 create table marts.dim_warehouses (warehouse_key text, warehouse_name text);
-create table marts.dim_products (product_key text, offer_id text, product_name text);
+create table marts.dim_products (product_key text, seller_article text, product_name text);
 create table marts.stock_alerts (product_key text, warehouse_key text, severity text,
                                  available_quantity integer, days_of_cover double);
 insert into marts.dim_warehouses values ('w1', 'КОЛЕДИНО'), ('w2', 'ТВЕРЬ');
@@ -94,3 +98,15 @@ def test_a_channel_that_is_down_does_not_stop_the_others(receivers, monkeypatch,
     assert len(smtp.messages) == len(sent)
     assert "via Telegram failed" in caplog.text
     assert BOT_TOKEN not in caplog.text
+
+
+def test_the_hand_made_marts_have_the_columns_the_models_document():
+    """STOCK_MARTS stands in for the built marts: each column it gives them is one the dbt models
+    document (an alert query once read a column dim_products no longer had, and sent nothing)."""
+    documented = {
+        model["name"]: {column["name"] for column in model.get("columns", [])}
+        for model in yaml.safe_load((PROJECT_DIR / "dbt_project/models/marts/_marts__models.yml").read_text())["models"]
+    }
+    for table, columns in re.findall(r"create table marts\.(\w+) \(([^)]*)\)", STOCK_MARTS):
+        names = {column.split()[0] for column in columns.split(",")}
+        assert names <= documented[table], f"marts.{table}: {sorted(names - documented[table])} not in the model"
