@@ -65,6 +65,14 @@ def recorded_holder(path: Path | None = None) -> Holder | None:
         return None
 
 
+def writing_elsewhere(path: Path | None = None) -> Holder | None:
+    """The live process, other than this one, that holds the run lock: DuckDB admits no reader
+    beside its writer (a reader's open makes the writer's next one fail), so a scheduled reader such
+    as `make health` leaves the file alone while it writes."""
+    holder = recorded_holder(path)
+    return holder if holder and holder.pid != os.getpid() and pid_alive(holder.pid) else None
+
+
 class RunLock:
     """`with RunLock(run_id, started_at) as lock:`; `lock.stale` names a dead run whose lock was cleared."""
 

@@ -31,6 +31,7 @@ import requests
 
 from loaders import config
 from loaders.secrets import mask, register_secret
+from loaders.writer_lock import writing_elsewhere
 from scripts import database, ops_config, runlog
 
 log = logging.getLogger("alerts")
@@ -317,6 +318,10 @@ def notify(target: str, extra: list[Alert] | None = None) -> list[Alert]:
         "critical stock": lambda db: critical_stock(db, cooldown),
         "stock anomalies": lambda db: stock_anomalies(db, cooldown),
     }
+    writer = writing_elsewhere() if target == "duckdb" else None
+    if writer:  # its open would fail the run's next write; the run sends its own alerts at its end
+        log.info("alerts: %s is writing the database, only the health alerts go out", writer.describe())
+        return deliver(candidates, cooldown)
     try:
         with database.connect(target, read_only=target == "duckdb") as db:
             for name, collect in collectors.items():

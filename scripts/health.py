@@ -22,7 +22,7 @@ import os
 import sys
 import tempfile
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -30,7 +30,7 @@ import psycopg2
 
 from loaders import cli, config
 from loaders.secrets import install_log_masking, mask
-from loaders.writer_lock import LockBusy, RunLock, lock_path, pid_alive, recorded_holder
+from loaders.writer_lock import Holder, LockBusy, RunLock, lock_path, pid_alive, recorded_holder, writing_elsewhere
 from scripts import alerts, database, ops_config, reconcile, runlog
 
 log = logging.getLogger("health")
@@ -87,17 +87,36 @@ def live_run_id() -> str | None:
 
 def stuck_runs(db: database.Database, hours: float, now: datetime) -> list[Check]:
     """A failed check per run recorded as running for longer than `hours`."""
-    checks = []
-    for run_id, started in runlog.running_runs(db):
-        if (now - started).total_seconds() > hours * 3600:
-            holder = recorded_holder()
-            stop = f"stop it (kill {holder.pid})" if holder and holder.run_id == run_id else "stop it"
-            message = (
-                f"run {run_id} started {_age(now, started)} and is still running (limit {hours:g} h, "
-                f"[health] stuck_after_hours in ops.toml): {stop}; the next run or `make health` closes it"
-            )
-            checks.append(Check("stuck run", FAIL, message, f"health:stuck:{run_id}"))
-    return checks
+    return [
+        stuck_run(run_id, started, hours, now)
+        for run_id, started in runlog.running_runs(db)
+        if (now - started).total_seconds() > hours * 3600
+    ]
+
+
+def stuck_run(run_id: str, started: datetime, hours: float, now: datetime) -> Check:
+    holder = recorded_holder()
+    stop = f"stop it (kill {holder.pid})" if holder and holder.run_id == run_id else "stop it"
+    message = (
+        f"run {run_id} started {_age(now, started)} and is still running (limit {hours:g} h, "
+        f"[health] stuck_after_hours in ops.toml): {stop}; the next run or `make health` closes it"
+    )
+    return Check("stuck run", FAIL, message, f"health:stuck:{run_id}")
+
+
+def run_in_progress(writer: Holder, hours: float, now: datetime) -> list[Check]:
+    """A live run writing the DuckDB file, judged from its lock alone (no reader may open the file
+    beside it): in progress, or stuck past `hours`."""
+    try:  # naive UTC, as the runner writes it (runlog.utcnow)
+        started = datetime.fromisoformat(writer.started_at)
+    except ValueError:
+        started = None
+    if started is not None and started.tzinfo is not None:
+        started = started.astimezone(UTC).replace(tzinfo=None)
+    if started is not None and (now - started).total_seconds() > hours * 3600:
+        return [stuck_run(writer.run_id, started, hours, now)]
+    since = f" since {started:%Y-%m-%d %H:%M} UTC" if started is not None else ""
+    return [Check("last run", OK, f"run {writer.run_id} in progress{since}")]
 
 
 def close_dead_runs(target: str) -> Check | None:
@@ -346,6 +365,12 @@ def log_size(settings: ops_config.OpsConfig) -> Check:
 def database_checks(target: str, settings: ops_config.OpsConfig) -> list[Check]:
     if target == "duckdb" and not config.duckdb_path().exists():
         return [Check("database", FAIL, f"{config.duckdb_path()} does not exist: run `make run`", "health:database")]
+    writer = writing_elsewhere() if target == "duckdb" else None
+    if writer:  # before the open, not after it failed: the open itself would fail the run's next write
+        return [
+            Check("database", WARN, f"busy: {writer.describe()} is writing; run checks skipped"),
+            *run_in_progress(writer, settings.stuck_after_hours, runlog.utcnow()),
+        ]
     try:
         closed = close_dead_runs(target)
         with database.connect(target, read_only=target == "duckdb") as db:

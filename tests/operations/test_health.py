@@ -147,6 +147,33 @@ def test_a_run_writing_the_duckdb_file_makes_the_database_busy_not_unhealthy(ops
     assert checks["database"]["status"] == "warn" and "20260101T040000-cccccc" in checks["database"]["message"]
 
 
+def test_health_leaves_the_duckdb_file_alone_while_a_run_holds_the_lock(ops):
+    """Between its steps a run holds the lock but not the file: health must not open it then, as
+    DuckDB would refuse the run's next writer (a loader, dbt) while health reads."""
+    record_run("20260101T020000-aaaaaa", hours_ago=1)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time; from loaders.writer_lock import RunLock; "
+            "RunLock('20260101T040000-dddddd', 'now').acquire(); print('locked', flush=True); time.sleep(600)",
+        ],
+        cwd=PROJECT_DIR,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        code, checks = health()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert code == 0
+    assert checks["database"]["status"] == "warn" and "20260101T040000-dddddd" in checks["database"]["message"]
+    assert set(checks) == {"data folder", "database", "last run", "lock", "log files"}, "no check read the file"
+    assert checks["last run"]["message"] == "run 20260101T040000-dddddd in progress"
+
+
 def record_running(run_id: str, hours_ago: float) -> None:
     """What a runner writes when it starts; a runner that dies leaves it so."""
     with database.connect("duckdb") as db:
@@ -183,16 +210,17 @@ def test_a_live_run_older_than_the_stuck_timeout_is_unhealthy_and_left_running(o
     config = ops / "ops.toml"
     config.write_text(config.read_text().replace("stuck_after_hours = 6", "stuck_after_hours = 1"))
     record_run("20260101T000000-aaaaaa", hours_ago=3)
-    holder = hold_lock("20260101T010000-slow01")
+    record_running("20260101T010000-slow01", hours_ago=0.5)
+    # While the run holds the lock health judges it by the lock (the run's start), not the file.
+    holder = hold_lock("20260101T010000-slow01", (runlog.utcnow() - timedelta(hours=0.5)).isoformat())
     try:
-        record_running("20260101T010000-slow01", hours_ago=0.5)
         code, checks = health()
         assert code == 0 and checks["last run"]["status"] == "ok" and "stuck run" not in checks
-        with database.connect("duckdb") as db:
-            db.execute(
-                "update ops.run_log set started_at = started_at - interval 2 hour where run_id = ?",
-                ("20260101T010000-slow01",),
-            )
+    finally:
+        holder.kill()
+        holder.wait()
+    holder = hold_lock("20260101T010000-slow01", (runlog.utcnow() - timedelta(hours=2.5)).isoformat())
+    try:
         code, checks = health()
     finally:
         holder.kill()

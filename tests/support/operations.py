@@ -64,13 +64,14 @@ TWO_OZON_ACCOUNTS_LOAD_STEPS = [
 ]
 
 
-def hold_lock(run_id: str) -> subprocess.Popen:
-    """Another process holding the run lock as `run_id`, as a run would, until killed."""
+def hold_lock(run_id: str, started_at: str = "then") -> subprocess.Popen:
+    """Another process holding the run lock as `run_id`, as a run started at `started_at` would, until
+    killed."""
     holder = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            f"import time; from loaders.writer_lock import RunLock; RunLock({run_id!r}, 'then').acquire(); "
+            f"import time; from loaders.writer_lock import RunLock; RunLock({run_id!r}, {started_at!r}).acquire(); "
             "print('locked', flush=True); time.sleep(600)",
         ],
         cwd=PROJECT_DIR,
