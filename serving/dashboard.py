@@ -47,6 +47,8 @@ def cell(column: str, value) -> str:
         return "—"
     if isinstance(value, bool):
         return number(value)
+    if column.endswith("_share"):  # a fraction (revenue_share), not money
+        return f"{number(float(value) * 100, 1)} %"
     if column.endswith(("_rub", "price")) or "revenue" in column:
         return rubles(value)
     if isinstance(value, float | Decimal):
@@ -81,7 +83,8 @@ def viewer(request: Request) -> str | None:
 
 
 def sign_in_first(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/login?{urlencode({'next': request.url.path})}", status_code=303)
+    back = f"{request.url.path}?{request.url.query}" if request.url.query else request.url.path  # with its filters
+    return RedirectResponse(f"/login?{urlencode({'next': back})}", status_code=303)
 
 
 def figure(traces: list[dict], title: str, **layout) -> dict:

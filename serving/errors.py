@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+import duckdb
+import psycopg2.errors
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -51,6 +53,13 @@ async def on_http_error(_request: Request, exc: HTTPException) -> JSONResponse:
     return error_response(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
 
 
+async def on_not_built(request: Request, exc: Exception) -> JSONResponse:
+    """A relation the snapshot lacks: no build has made the marts yet (a first run that failed)."""
+    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    log.warning("%s %s: %s", request.method, request.url.path, first_line)
+    return error_response(503, f"the marts are not built yet ({first_line}): run `make run`; `make health` says why")
+
+
 async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     """A bug or a broken database: logged with its traceback, answered without details."""
     log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
@@ -58,6 +67,8 @@ async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 
 HANDLERS = {
+    duckdb.CatalogException: on_not_built,
+    psycopg2.errors.UndefinedTable: on_not_built,
     ApiError: on_api_error,
     BadRequest: on_bad_request,
     RequestValidationError: on_validation_error,

@@ -35,11 +35,24 @@ def wants_csv(request: Request) -> bool:
     return asked == "csv" or (asked is None and "text/csv" in request.headers.get("accept", ""))
 
 
+# A text cell a spreadsheet would run as a formula: written with a leading apostrophe (OWASP's advice
+# for CSV injection). Numbers are no text: a negative one stays as it is.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return plain(value)
+
+
 def _csv(columns: list[str], rows: list[tuple]) -> bytes:
     text = io.StringIO()
     writer = csv.writer(text)
     writer.writerow(columns)
-    writer.writerows([["" if v is None else plain(v) for v in row] for row in rows])
+    writer.writerows([[_csv_cell(v) for v in row] for row in rows])
     return text.getvalue().encode("utf-8")
 
 
@@ -70,7 +83,8 @@ def _answer(body: bytes, media_type: str, as_of: dict, headers: dict | None = No
 
 def send(request: Request, answer: Answer) -> Response:
     """The answer, or 304 when the client holds it already (`If-None-Match`)."""
-    if answer.headers["ETag"] in [tag.strip() for tag in request.headers.get("if-none-match", "").split(",")]:
+    held = [tag.strip().removeprefix("W/") for tag in request.headers.get("if-none-match", "").split(",")]
+    if answer.headers["ETag"] in held or "*" in held:  # the weak comparison RFC 9110 asks for here
         return Response(status_code=304, headers=answer.headers)
     return Response(answer.body, media_type=answer.media_type, headers=answer.headers)
 

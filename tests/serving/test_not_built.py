@@ -1,0 +1,29 @@
+"""The server on a database whose first run failed: its snapshot holds the run log but no marts."""
+
+from __future__ import annotations
+
+import duckdb
+from fastapi.testclient import TestClient
+
+from serving import publish
+from serving.app import create_app
+from serving.reader import SnapshotReader
+from tests.support.serving import settings_for
+
+
+def test_every_list_answers_one_clear_line_before_the_marts_are_built(tmp_path):
+    database = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(database)) as db:
+        db.execute("create schema ops; create table ops.run_log (run_id varchar, status varchar)")
+    publish.publish(database)
+    app = create_app(
+        settings_for(tmp_path / "keys.json", local_mode=True), SnapshotReader(publish.publish_dir(database))
+    )
+    client = TestClient(app, client=("127.0.0.1", 5000))
+
+    for path in ("/api/v1/warehouse-stock", "/api/v1/replenishment-plan", "/stock"):
+        answer = client.get(path)
+        assert answer.status_code == 503, (path, answer.text)
+        message = answer.json()["error"]["message"]
+        assert message.startswith("the marts are not built yet (") and "make run" in message, message
+        assert "\n" not in message
