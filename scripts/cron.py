@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from loaders import cli
 from loaders.config import PROJECT_DIR, ConfigError
 from scripts import ops_config
 
@@ -203,4 +204,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main)  # .env read like every other program (OPS_CONFIG, CRONTAB_COMMAND)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import datetime
 
@@ -9,7 +10,7 @@ import pytest
 
 from loaders.config import ConfigError
 from scripts import cron
-from tests.support.operations import isolated_ops
+from tests.support.operations import isolated_ops, run_script
 
 FAKE_CRONTAB = """\
 import pathlib, sys
@@ -93,3 +94,15 @@ def test_conversion_refuses_to_move_a_weekly_job_to_another_day():
     assert cron.convert("30 1 * * *", "daily", -3) == "30 22 * * *"
     shift, warning = cron.zone_shift("Europe/Moscow", "Europe/Berlin", datetime(2026, 1, 15).astimezone())
     assert shift == -2 and "daylight saving" in warning
+
+
+def test_the_crontab_program_may_come_from_the_env_file_like_every_other_setting(crontab, tmp_path, monkeypatch):
+    program = os.environ["CRONTAB_COMMAND"]
+    monkeypatch.delenv("CRONTAB_COMMAND")
+    env_file = tmp_path / "settings.env"
+    env_file.write_text(f"CRONTAB_COMMAND={program}\n", encoding="utf-8")
+
+    shown = run_script("scripts.cron", "show", env={"ENV_FILE": str(env_file)})
+
+    assert shown.returncode == 0, shown.stderr
+    assert "the schedule is not installed" in shown.stdout  # the crontab was read

@@ -4,12 +4,15 @@ TARGET for every command, and a bad value stops the program with one line naming
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
 from loaders import config, waiting_room
+from loaders.config import PROJECT_DIR, ConfigError
 from loaders.ozon import postings
 from loaders.wildberries import helpers
+from scripts import ops_config
 from tests.support.operations import drop_settings, isolated_ops, run_script
 
 ENV_FILE = """\
@@ -122,3 +125,30 @@ def test_a_bad_whole_number_names_its_variable(monkeypatch, variable, text, mess
     }[variable]
     with pytest.raises(config.ConfigError, match=message):
         read()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("days = 90", "days = -1", "[retention] days must be above 0 (it is -1)"),
+        ('timezone = "Europe/Moscow"', 'timezone = "Europe/Moskow"', "'Europe/Moskow' is no time zone"),
+    ],
+)
+def test_an_ops_setting_out_of_range_stops_with_one_line_before_anything_is_pruned(
+    tmp_path, monkeypatch, old, new, message
+):
+    settings = tmp_path / "ops.toml"
+    settings.write_text((PROJECT_DIR / "ops.toml").read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    monkeypatch.setenv("OPS_CONFIG", str(settings))
+
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        ops_config.load()
+
+
+def test_a_misspelt_marketplaces_setting_stops_the_run_instead_of_dropping_a_marketplace(
+    workdir, tmp_path, monkeypatch
+):
+    isolated_ops(tmp_path, monkeypatch)
+    done = run_script("scripts.run", "--dry-run", env={"MARKETPLACES": "ozon,wb"})
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "MARKETPLACES='ozon,wb' names wb: use a comma-separated list of ozon, wildberries" in done.stderr
