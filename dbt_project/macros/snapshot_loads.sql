@@ -73,3 +73,35 @@
             and (listed.load_id = reported.load_id or listed.snapshot_at = reported.snapshot_at)
     )
 {%- endmacro %}
+
+{#- Each account's newest snapshot of `resource`, for the reconciliation tests: its load (the newest
+    of the loads with rows in `rows` and of those the loader read whole, rows or not) and its time
+    (the earliest sync time in that load: its rows', or its outcome's when it listed none). The
+    inventory rows of that snapshot have snapshot_at at or after that time: a rerun at the same clock
+    keeps the first load's rows, and a last known stock kept for a failed row is older. -#}
+{% macro newest_snapshot(marketplace, resource, rows) -%}
+    select
+        account,
+        load_id,
+        min(synced_at) as snapshot_at
+    from (
+        select
+            loads.*,
+            max(loads.load_id) over (partition by loads.account) as newest_load_id
+        from (
+            select
+                account,
+                load_id,
+                synced_at
+            from {{ rows }}
+            union all
+            select
+                account,
+                load_id,
+                snapshot_at as synced_at
+            from ({{ reported_snapshot_loads(marketplace, resource) }}) as reported
+        ) as loads
+    ) as ranked
+    where load_id = newest_load_id
+    group by account, load_id
+{%- endmacro %}

@@ -27,39 +27,11 @@ product_stocks as (
 -- Each account's newest load per source (a join, not a correlated subquery: PostgreSQL would
 -- rescan the whole snapshot history for every row); a newest load without rows is no stock now.
 newest_analytics as (
-    select
-        account,
-        max(load_id) as load_id
-    from (
-        select
-            account,
-            load_id
-        from analytics
-        union all
-        select
-            account,
-            load_id
-        from ({{ reported_snapshot_loads('ozon', 'analytics_stocks') }}) as reported
-    ) as loads
-    group by account
+    {{ newest_snapshot('ozon', 'analytics_stocks', 'analytics') }}
 ),
 
 newest_product_stocks as (
-    select
-        account,
-        max(load_id) as load_id
-    from (
-        select
-            account,
-            load_id
-        from product_stocks
-        union all
-        select
-            account,
-            load_id
-        from ({{ reported_snapshot_loads('ozon', 'product_stocks') }}) as reported
-    ) as loads
-    group by account
+    {{ newest_snapshot('ozon', 'product_stocks', 'product_stocks') }}
 ),
 
 raw_totals as (
@@ -97,11 +69,11 @@ mart_totals as (
     left join newest_analytics
         on
             inventory.account = newest_analytics.account
-            and inventory.load_id = newest_analytics.load_id
+            and inventory.snapshot_at >= newest_analytics.snapshot_at
     left join newest_product_stocks
         on
             inventory.account = newest_product_stocks.account
-            and inventory.load_id = newest_product_stocks.load_id
+            and inventory.snapshot_at >= newest_product_stocks.snapshot_at
     where
         inventory.marketplace = 'ozon'
         and case

@@ -14,21 +14,7 @@ with completed as (
 
 newest as (
     -- a newest report without rows is no stock now
-    select
-        account,
-        max(load_id) as load_id
-    from (
-        select
-            account,
-            load_id
-        from completed
-        union all
-        select
-            account,
-            load_id
-        from ({{ reported_snapshot_loads('wildberries', 'warehouse_remains') }}) as reported
-    ) as loads
-    group by account
+    {{ newest_snapshot('wildberries', 'warehouse_remains', 'completed') }}
 ),
 
 raw_totals as (
@@ -53,7 +39,7 @@ mart_totals as (
     inner join newest
         on
             inventory.account = newest.account
-            and inventory.load_id = newest.load_id
+            and inventory.snapshot_at >= newest.snapshot_at
     where inventory.marketplace = 'wildberries'
     group by inventory.account
 )
