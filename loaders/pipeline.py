@@ -212,7 +212,10 @@ def _memory_made_clear(destination_name: str) -> Iterator[None]:
     try:
         yield
     except PipelineStepFailed as exc:
-        if destination_name == "duckdb" and "Out of Memory" in str(exc):
+        # A full disk reads "Out of Memory: failed to offload data block ... max_temp_directory_size"
+        # on DuckDB: no memory limit helps there, so it goes on as the disk error it is.
+        full_disk = "max_temp_directory_size" in str(exc) or "No space left on device" in str(exc)
+        if destination_name == "duckdb" and "Out of Memory" in str(exc) and not full_disk:
             limit = duckdb_loader_config()["memory_limit"]
             raise LoaderMemoryError(
                 f"DuckDB needed more than the loader's memory limit of {limit} in dlt's {exc.step} step; "

@@ -29,6 +29,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from loaders import cli, config
+from loaders.http import max_retry_wait
 from loaders.marketplaces import MARKETPLACES
 from loaders.secrets import install_log_masking, mask
 from loaders.writer_lock import LockBusy, RunLock
@@ -378,6 +379,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.target = config.target(args.target)
         check_marketplaces_setting()
+        config.now()  # LOADER_NOW, which every load step reads: a bad one stops the run here, named
+        max_retry_wait()
         marketplaces, notes = configured_marketplaces()
         if not args.no_transform:
             config.dbt_profiles()

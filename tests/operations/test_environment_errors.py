@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import socket
 
+import duckdb
 import psycopg2
 import pytest
 
@@ -132,3 +133,11 @@ def test_debug_shows_the_traceback_of_a_known_fault(monkeypatch):
     monkeypatch.setenv("DEBUG", "1")
     with pytest.raises(OSError):
         cli.run(lambda: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space left on device")))
+
+
+def test_duckdb_out_of_disk_for_its_spill_is_a_full_disk_not_a_memory_limit(workdir):
+    exc = duckdb.OutOfMemoryException(
+        "Out of Memory Error: failed to offload data block of size 256.0 KiB (70.0 MiB/70.0 MiB used).\n"
+        "This limit was set by the 'max_temp_directory_size' setting."
+    )
+    assert cli.describe(exc).startswith("no space left on the device of ")

@@ -145,10 +145,20 @@ def test_an_ops_setting_out_of_range_stops_with_one_line_before_anything_is_prun
         ops_config.load()
 
 
-def test_a_misspelt_marketplaces_setting_stops_the_run_instead_of_dropping_a_marketplace(
-    workdir, tmp_path, monkeypatch
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("MARKETPLACES", "ozon,wb", "MARKETPLACES='ozon,wb' names wb: use a comma-separated list of ozon, wildberries"),
+        ("LOADER_NOW", "2025-13-45", "LOADER_NOW must be an ISO time"),
+        ("API_MAX_RETRY_WAIT_SECONDS", "-5", "API_MAX_RETRY_WAIT_SECONDS"),
+    ],
+)
+def test_a_bad_setting_of_the_load_steps_stops_the_run_before_it_starts(
+    workdir, tmp_path, monkeypatch, variable, value, message
 ):
+    """A misspelt MARKETPLACES dropped a marketplace from the marts; a bad LOADER_NOW failed every
+    load step with a message that did not name it."""
     isolated_ops(tmp_path, monkeypatch)
-    done = run_script("scripts.run", "--dry-run", env={"MARKETPLACES": "ozon,wb"})
+    done = run_script("scripts.run", "--dry-run", env={variable: value})
     assert done.returncode == 2, (done.stdout, done.stderr)
-    assert "MARKETPLACES='ozon,wb' names wb: use a comma-separated list of ozon, wildberries" in done.stderr
+    assert message in done.stderr and "Traceback" not in done.stderr
