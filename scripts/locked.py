@@ -12,6 +12,7 @@ LOCK_HOLDER names this lock's run, so the loader knows its parent holds the lock
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import uuid
@@ -37,10 +38,28 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with RunLock(run_id, runlog.utcnow().isoformat()):
             env = steps.environment({"TARGET": target, "DBT_TARGET": target, HOLDER_VARIABLE: run_id})
-            return subprocess.call(command, env=env)
+            return _run_to_its_end(subprocess.Popen(command, env=env))
     except LockBusy as exc:
         print(f"{name}: {exc}", file=sys.stderr)
         return EXIT_BUSY
+
+
+def _run_to_its_end(process: subprocess.Popen) -> int:
+    """The command's exit code, the lock held until it has ended: a SIGTERM or SIGHUP to this
+    wrapper goes on to the command (once the wrapper died with the command still writing, a run
+    took the freed lock and collided with it); Ctrl-C reaches the command from the terminal."""
+
+    def forward(signum: int, _frame) -> None:
+        process.send_signal(signum)
+
+    handlers = {signal.SIGTERM: forward, signal.SIGHUP: forward, signal.SIGINT: signal.SIG_IGN}
+    previous = {signum: signal.signal(signum, handler) for signum, handler in handlers.items()}
+    try:
+        code = process.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return 128 - code if code < 0 else code  # killed by a signal: the shell's 128 + its number
 
 
 if __name__ == "__main__":

@@ -3,10 +3,15 @@ started under the runner or `scripts.locked` writes under their lock."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
 import sys
+import time
 
 import pytest
 
+from loaders.config import PROJECT_DIR
+from loaders.writer_lock import pid_alive
 from tests.support.operations import hold_lock, isolated_ops, run_script
 
 HOLDER = "20260101T020000-abcdef"
@@ -60,3 +65,24 @@ def test_prune_refuses_while_a_run_holds_the_lock(another_run):
 def test_naming_another_run_in_the_environment_does_not_borrow_its_lock(another_run, ozon_sandbox):
     done = run_script("loaders", "ozon", env={**ozon_env(ozon_sandbox), "RUN_LOCK_HOLDER": "20260101T030000-other0"})
     assert done.returncode == 75, done.stderr
+
+
+def test_a_locked_command_keeps_the_lock_until_it_ends_when_its_wrapper_is_terminated(ops):
+    """SIGTERM to `scripts.locked` (make build stopped) goes on to its command, and the wrapper
+    waits for it: the lock is never free while the command may still write."""
+    child = ops / "child.pid"
+    command = (
+        "import os, signal, sys, time; "
+        f"open({str(child)!r}, 'w').write(str(os.getpid())); "
+        "signal.signal(signal.SIGTERM, lambda *_: (time.sleep(0.5), sys.exit(7))); time.sleep(600)"
+    )
+    wrapper = subprocess.Popen(
+        [sys.executable, "-m", "scripts.locked", "build", sys.executable, "-c", command], cwd=PROJECT_DIR
+    )
+    deadline = time.monotonic() + 20
+    while not child.exists() or not child.read_text():
+        assert time.monotonic() < deadline, "the command never started"
+        time.sleep(0.05)
+    wrapper.send_signal(signal.SIGTERM)
+    assert wrapper.wait(timeout=20) == 7, "the wrapper ends with its command, and with its code"
+    assert not pid_alive(int(child.read_text())), "the command was stopped, not left writing"
