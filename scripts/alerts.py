@@ -119,7 +119,7 @@ def channels() -> list[Webhook | Telegram | Email]:
         if tls not in ("starttls", "ssl", "none"):
             raise config.ConfigError(f"ALERT_SMTP_TLS={tls!r}: use starttls, ssl or none")
         register_secret(env.get("ALERT_SMTP_PASSWORD"))
-        port = int(env.get("ALERT_SMTP_PORT", "465" if tls == "ssl" else "587"))
+        port = config.port_number("ALERT_SMTP_PORT", 465 if tls == "ssl" else 587)
         found.append(
             Email(
                 env["ALERT_SMTP_HOST"],
@@ -149,9 +149,12 @@ class Cooldown:
         self.window = timedelta(hours=hours)
         try:
             sent = json.loads(self.path.read_text(encoding="utf-8"))
+            self.sent = {key: datetime.fromisoformat(at) for key, at in sent.items()}
         except FileNotFoundError:
-            sent = {}
-        self.sent = {key: datetime.fromisoformat(at) for key, at in sent.items()}
+            self.sent = {}
+        except (ValueError, TypeError, AttributeError) as exc:  # damaged: rewritten on the next save
+            log.warning("alerts: %s is unreadable (%s): starting a new cool-down record", self.path, exc)
+            self.sent = {}
 
     def quiet(self, key: str) -> bool:
         return key in self.sent and self.now - self.sent[key] < self.window

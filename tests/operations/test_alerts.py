@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
+import pytest
 import yaml
 
-from loaders.config import PROJECT_DIR
+from loaders.config import PROJECT_DIR, ConfigError
 from scripts import alerts, database, runlog
 from tests.support.operations import BOT_TOKEN
 
@@ -110,3 +112,18 @@ def test_the_hand_made_marts_have_the_columns_the_models_document():
     for table, columns in re.findall(r"create table marts\.(\w+) \(([^)]*)\)", STOCK_MARTS):
         names = {column.split()[0] for column in columns.split(",")}
         assert names <= documented[table], f"marts.{table}: {sorted(names - documented[table])} not in the model"
+
+
+def test_a_bad_smtp_port_is_a_config_error_and_a_damaged_cool_down_record_is_started_again(
+    receivers, monkeypatch, caplog
+):
+    monkeypatch.setenv("ALERT_SMTP_PORT", "58x7")
+    with pytest.raises(ConfigError, match="ALERT_SMTP_PORT must be a whole number between 1 and 65535, not '58x7'"):
+        alerts.channels()
+
+    record_failed_run("20260101T020000-bbbbbb")
+    alerts.state_path().write_text('{"run:x": "not a time"}', encoding="utf-8")
+    monkeypatch.delenv("ALERT_SMTP_HOST")
+    sent = alerts.notify("duckdb")
+    assert [alert.title for alert in sent][:1] and "unreadable" in caplog.text
+    assert json.loads(alerts.state_path().read_text(encoding="utf-8")), "the record is written anew"
