@@ -39,6 +39,8 @@ def load_env_file() -> None:
     has (the environment wins), so that every program and the dbt and loader processes they start see
     the same values."""
     path = env_file()
+    if not path.exists() and os.environ.get("ENV_FILE"):  # named, so meant: its settings would be missed
+        raise ConfigError(f"ENV_FILE={os.environ['ENV_FILE']!r}: {path} does not exist")
     if not path.is_file():
         return
     for name, value in dotenv_values(path, interpolate=False).items():

@@ -162,3 +162,9 @@ def test_a_bad_setting_of_the_load_steps_stops_the_run_before_it_starts(
     done = run_script("scripts.run", "--dry-run", env={variable: value})
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_an_env_file_named_but_missing_stops_with_one_line(workdir, tmp_path):
+    done = run_script("scripts.run", "--dry-run", env={"ENV_FILE": str(tmp_path / "missing.env")})
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert f"ENV_FILE='{tmp_path / 'missing.env'}': " in done.stderr and "does not exist" in done.stderr
