@@ -80,11 +80,6 @@ def last_run(db: database.Database) -> Check:
     return Check("last run", FAIL, f"run {run_id} {status}: {mask(message or '')}", f"health:run:{run_id}")
 
 
-def live_run_id() -> str | None:
-    holder = recorded_holder()
-    return holder.run_id if holder and pid_alive(holder.pid) else None
-
-
 def stuck_runs(db: database.Database, hours: float, now: datetime) -> list[Check]:
     """A failed check per run recorded as running for longer than `hours`."""
     return [
@@ -102,6 +97,10 @@ def stuck_run(run_id: str, started: datetime, hours: float, now: datetime) -> Ch
         f"[health] stuck_after_hours in ops.toml): {stop}; the next run or `make health` closes it"
     )
     return Check("stuck run", FAIL, message, f"health:stuck:{run_id}")
+
+
+def busy(writer: Holder) -> Check:
+    return Check("database", WARN, f"busy: {writer.describe()} is writing; run checks skipped")
 
 
 def run_in_progress(writer: Holder, hours: float, now: datetime) -> list[Check]:
@@ -123,7 +122,7 @@ def close_dead_runs(target: str) -> Check | None:
     """Runs recorded as running while no live process holds the lock died: closed as the next run would
     (the stale lock's run as killed, any other as died), holding the lock for that one write. Nothing
     when a live run holds the lock (it closes them when it starts)."""
-    if live_run_id():
+    if writing_elsewhere():
         return None
     with database.connect(target, read_only=target == "duckdb") as db:
         dead = [run_id for run_id, _ in runlog.running_runs(db)]
@@ -367,10 +366,7 @@ def database_checks(target: str, settings: ops_config.OpsConfig) -> list[Check]:
         return [Check("database", FAIL, f"{config.duckdb_path()} does not exist: run `make run`", "health:database")]
     writer = writing_elsewhere() if target == "duckdb" else None
     if writer:  # before the open, not after it failed: the open itself would fail the run's next write
-        return [
-            Check("database", WARN, f"busy: {writer.describe()} is writing; run checks skipped"),
-            *run_in_progress(writer, settings.stuck_after_hours, runlog.utcnow()),
-        ]
+        return [busy(writer), *run_in_progress(writer, settings.stuck_after_hours, runlog.utcnow())]
     try:
         closed = close_dead_runs(target)
         with database.connect(target, read_only=target == "duckdb") as db:
@@ -391,9 +387,9 @@ def database_checks(target: str, settings: ops_config.OpsConfig) -> list[Check]:
                 *quality_scores(db, settings.min_quality_score),
             ]
     except duckdb.IOException as exc:
-        holder = recorded_holder()
-        if holder and pid_alive(holder.pid):  # DuckDB admits one writer, and a run is writing
-            return [Check("database", WARN, f"busy: {holder.describe()} is writing; run checks skipped")]
+        writer = writing_elsewhere()  # a run took the lock after the check above
+        if writer:
+            return [busy(writer)]
         return [Check("database", FAIL, cli.describe(exc) or mask(str(exc)), "health:database")]
     except (duckdb.Error, psycopg2.Error, OSError) as exc:
         message = cli.describe(exc) or mask(f"{type(exc).__name__}: {exc}".strip())

@@ -7,6 +7,8 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -45,6 +47,18 @@ def record_run(run_id: str, hours_ago: float, catalogue_status: str = "success")
         run.started_at = started
         run.finish("success" if catalogue_status == "success" else "failed", error_message=None)
         runlog.write_step(db, run)
+
+
+@contextmanager
+def locked(run_id: str, hours_ago: float | None = None) -> Iterator[subprocess.Popen]:
+    """Another process holding the run lock as `run_id` (started `hours_ago`) while the block runs."""
+    started = "then" if hours_ago is None else (runlog.utcnow() - timedelta(hours=hours_ago)).isoformat()
+    holder = hold_lock(run_id, started)
+    try:
+        yield holder
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def health() -> tuple[int, dict]:
@@ -151,12 +165,8 @@ def test_health_leaves_the_duckdb_file_alone_while_a_run_holds_the_lock(ops):
     """Between its steps a run holds the lock but not the file: health must not open it then, as
     DuckDB would refuse the run's next writer (a loader, dbt) while health reads."""
     record_run("20260101T020000-aaaaaa", hours_ago=1)
-    holder = hold_lock("20260101T040000-dddddd")
-    try:
+    with locked("20260101T040000-dddddd"):
         code, checks = health()
-    finally:
-        holder.kill()
-        holder.wait()
     assert code == 0
     assert checks["database"]["status"] == "warn" and "20260101T040000-dddddd" in checks["database"]["message"]
     assert set(checks) == {"data folder", "database", "last run", "lock", "log files"}, "no check read the file"
@@ -201,19 +211,11 @@ def test_a_live_run_older_than_the_stuck_timeout_is_unhealthy_and_left_running(o
     record_run("20260101T000000-aaaaaa", hours_ago=3)
     record_running("20260101T010000-slow01", hours_ago=0.5)
     # While the run holds the lock health judges it by the lock (the run's start), not the file.
-    holder = hold_lock("20260101T010000-slow01", (runlog.utcnow() - timedelta(hours=0.5)).isoformat())
-    try:
+    with locked("20260101T010000-slow01", hours_ago=0.5):
         code, checks = health()
-        assert code == 0 and checks["last run"]["status"] == "ok" and "stuck run" not in checks
-    finally:
-        holder.kill()
-        holder.wait()
-    holder = hold_lock("20260101T010000-slow01", (runlog.utcnow() - timedelta(hours=2.5)).isoformat())
-    try:
+    assert code == 0 and checks["last run"]["status"] == "ok" and "stuck run" not in checks
+    with locked("20260101T010000-slow01", hours_ago=2.5) as holder:
         code, checks = health()
-    finally:
-        holder.kill()
-        holder.wait()
     assert code == 1
     stuck = checks["stuck run"]
     assert stuck["status"] == "fail" and "20260101T010000-slow01" in stuck["message"]

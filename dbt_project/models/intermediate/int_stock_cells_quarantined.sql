@@ -4,15 +4,10 @@
 -- that snapshot (the stock history carries the last known one forward), and inventory keeps the
 -- last known stock of a cell quarantined in the newest snapshot.
 select
-    marketplace,
-    account,
-    snapshot_source,
-    product_key,
-    warehouse_key,
-    stock_type,
+    {{ stock_cell_columns() }},
     load_id
 from (
     {{ union_marketplaces({'ozon': 'int_ozon_stock_snapshots', 'wildberries': 'int_wildberries_stock_snapshots'}) }}
 ) as snapshots
-group by marketplace, account, snapshot_source, product_key, warehouse_key, stock_type, load_id
+group by {{ stock_cell_columns() }}, load_id
 having not bool_or(passes_checks)
