@@ -184,6 +184,9 @@ class ApiClient:
     # Says whether an auth error rejects the credentials themselves (a wrong key), not one endpoint:
     # then every later call of this client fails at once, without a request.
     rejects_credentials: AuthErrorTest = lambda status, body: False
+    # The hint of an auth error that refuses one method, not the credentials (a key without the role
+    # or category the method needs); auth_hint when empty.
+    permission_hint: str = ""
     requests_per_second: float | None = None
     endpoint_intervals: dict[str, float] = field(default_factory=dict)
     shared_pacing: dict[str, str] = field(default_factory=dict)  # endpoint -> the endpoint whose spacing it shares
@@ -380,8 +383,10 @@ class ApiClient:
         status = response.status_code
         detail = f"HTTP {status} {_describe(body)}".rstrip()
         if self.is_auth_error(status, body):
-            error = ApiAuthError(self.marketplace, self.account, endpoint, detail, self.auth_hint, status=status)
-            if self.rejects_credentials(status, body):
+            rejected = self.rejects_credentials(status, body)
+            hint = self.auth_hint if rejected or not self.permission_hint else self.permission_hint
+            error = ApiAuthError(self.marketplace, self.account, endpoint, detail, hint, status=status)
+            if rejected:
                 self.rejected.append(error)
             raise error
         if status in GONE_STATUSES or (isinstance(body, dict) and body.get("code") == OBSOLETE_METHOD_CODE):

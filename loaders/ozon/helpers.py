@@ -48,6 +48,13 @@ def make_client(account: OzonAccount) -> ApiClient:
             f"Ozon rejected Client-Id {account.client_id} with this Api-Key: check {account.variable('CLIENT_ID')} "
             f"and {account.variable('API_KEY')} (keys expire after 6 months; a new one is made in the seller cabinet)."
         ),
+        permission_hint=(
+            f"Ozon refused this method to the Api-Key of Client-Id {account.client_id}: a key without the role the "
+            "method needs is refused on that method alone (give the key the role in the seller cabinet, Settings → "
+            "Seller API, or leave the resource out with --resources); a wrong, expired or deactivated key is refused "
+            f"on every method (check {account.variable('CLIENT_ID')} and {account.variable('API_KEY')}). The other "
+            "resources still load."
+        ),
         requests_per_second=settings.REQUESTS_PER_SECOND * scale,
         endpoint_intervals={
             endpoint: 1 / settings.POSTING_LIST_REQUESTS_PER_SECOND / scale

@@ -173,6 +173,8 @@ def test_an_endpoint_refused_for_the_token_is_failed_as_refused(scaled):
     [refused] = [o for o in result.resources if o["status"] != "ok"]
     assert (refused["resource"], refused["http_status"], refused["auth"]) == ("clusters", 403, True)
     assert result.status == "partial"
+    # the key lacks the method's role: the message says so, not only that the key may be wrong
+    assert "without the role the method needs" in refused["message"], refused["message"]
 
 
 def test_the_cli_exits_4_on_a_partial_load_and_says_what_did_not_load(scaled, tmp_path):
