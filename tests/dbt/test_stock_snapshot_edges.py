@@ -8,8 +8,10 @@ size, with a negative quantity. That report is the stock now (it listed nothing 
 failed a check: every other unit sold), and the history's second day is 0, not the first day again;
 the size whose row failed keeps its last known stock, in the history and in inventory. Orders go on
 loading for a week after it (the stock feed stopped: a token lost its category): the days after the
-day after the last snapshot have no known stock, so they are no stock-out days. A price sent with
-three decimals rounds the same on both engines.
+day after the last snapshot have no known stock, so they are no stock-out days. Nor are the days of
+Тула, a warehouse known from one order only (no stock feed ever listed it): its stock is unknown, and
+no alert or shipment is planned there on it. A price sent with three decimals rounds the same on both
+engines. An order sent without isCancel but with its cancelDate is cancelled.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from tests.support.operations import run_script
 
 FIRST_LOAD, SECOND_LOAD = "1767225600.000001", "1767312000.000002"  # 2026-01-01 and 2026-01-02 00:00 UTC
 ORDERS_LOAD = "1767873600.000003"  # 2026-01-08 12:00 UTC
+TULA = "('wildberries:ТУЛА', 'wildberries:unresolved:ТУЛА')"  # resolved by the seed or not
 
 RAW_TABLES = f"""
 create schema raw_wildberries;
@@ -53,16 +56,20 @@ insert into raw_wildberries.warehouse_remains__warehouses values
 create table raw_wildberries.orders (
     account varchar, synced_at timestamp with time zone, srid varchar, nm_id bigint, tech_size varchar,
     supplier_article varchar, "date" varchar, last_change_date varchar, warehouse_name varchar,
-    warehouse_type varchar, is_cancel boolean, price_with_disc double precision, _dlt_load_id varchar,
-    _dlt_id varchar
+    warehouse_type varchar, is_cancel boolean, cancel_date varchar, price_with_disc double precision,
+    _dlt_load_id varchar, _dlt_id varchar
 );
 insert into raw_wildberries.orders values
     ('shop', '2026-01-08 12:00:00+00', 'o-1', 501, '42', 'K-1', '2026-01-03T12:00:00', '2026-01-03T12:00:00',
-     'Коледино', 'Склад WB', false, 2.135, '{ORDERS_LOAD}', 'o-1'),
+     'Коледино', 'Склад WB', false, null, 2.135, '{ORDERS_LOAD}', 'o-1'),
     ('shop', '2026-01-08 12:00:00+00', 'o-2', 501, '42', 'K-1', '2026-01-06T12:00:00', '2026-01-06T12:00:00',
-     'Коледино', 'Склад WB', false, 100, '{ORDERS_LOAD}', 'o-2'),
+     'Коледино', 'Склад WB', false, null, 100, '{ORDERS_LOAD}', 'o-2'),
     ('shop', '2026-01-08 12:00:00+00', 'o-3', 501, '42', 'K-1', '2026-01-08T12:00:00', '2026-01-08T12:00:00',
-     'Коледино', 'Склад WB', false, 100, '{ORDERS_LOAD}', 'o-3');
+     'Коледино', 'Склад WB', false, null, 100, '{ORDERS_LOAD}', 'o-3'),
+    ('shop', '2026-01-08 12:00:00+00', 'o-4', 501, '42', 'K-1', '2026-01-03T12:00:00', '2026-01-03T12:00:00',
+     'Тула', 'Склад WB', false, null, 100, '{ORDERS_LOAD}', 'o-4'),
+    ('shop', '2026-01-08 12:00:00+00', 'o-5', 502, '44', 'K-2', '2026-01-04T12:00:00', '2026-01-05T09:00:00',
+     'Коледино', 'Склад WB', null, '2026-01-05T09:00:00', 100, '{ORDERS_LOAD}', 'o-5');
 create table raw_wildberries.resource_outcomes (
     account varchar, synced_at timestamp with time zone, resource varchar, status varchar, http_status bigint,
     endpoint varchar, message varchar, data_load_id varchar, _dlt_load_id varchar
@@ -130,6 +137,22 @@ def test_an_empty_report_is_no_stock_and_days_after_the_stock_feed_stopped_are_n
         ("2026-01-06", True),
         ("2026-01-07", None),
     ]
+    assert query(
+        destination,
+        "select cast(business_date as varchar), is_in_stock_day from intermediate.int_sales_days"
+        f" where location_level = 'warehouse' and location_key in {TULA}"
+        " and product_key = 'wildberries:shop:501/42' order by 1",
+    ) == [
+        ("2026-01-01", None),
+        ("2026-01-02", None),
+        ("2026-01-03", True),
+        ("2026-01-04", None),
+        ("2026-01-05", None),
+        ("2026-01-06", None),
+        ("2026-01-07", None),
+    ]
+    for mart in ("stock_alerts", "replenishment_plan"):
+        assert query(destination, f"select count(*) from marts.{mart} where warehouse_key in {TULA}") == [(0,)]
     [(ads_7d,)] = query(
         destination,
         "select ads_7d from marts.sales_velocity where location_level = 'warehouse'"
@@ -140,3 +163,7 @@ def test_an_empty_report_is_no_stock_and_days_after_the_stock_feed_stopped_are_n
         destination,
         "select cast(unit_price_rub as varchar) from marts.fact_orders where order_line_key = 'wildberries:shop:o-1'",
     ) == [("2.14",)]
+    # isCancel not sent, the cancellation's date sent: a cancellation, not demand
+    assert query(
+        destination, "select order_status from marts.fact_orders where order_line_key = 'wildberries:shop:o-5'"
+    ) == [("cancelled",)]

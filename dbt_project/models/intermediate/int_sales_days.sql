@@ -4,15 +4,17 @@
 -- left out. Per day, is_in_stock_day is (doc velocity_in_stock_day):
 --   * true when the location opened it with stock (the previous day's closing stock > 0) or sold
 --     something that day (a day with sales was in stock, snapshot or not);
---   * false when stock history covers the day (has_stock_history: the account had a snapshot by
---     the day before, and a stock feed covers the warehouse) and it opened empty and sold nothing:
---     a stock-out day;
+--   * false when stock history covers the day (has_stock_history: a stock feed of the account that
+--     has listed the warehouse had a snapshot by the day before) and it opened empty and sold
+--     nothing: a stock-out day;
 --   * null (unknown) on a day without sales before the account's stock history: the orders of a
 --     first run reach back further than any snapshot, and the marketplaces keep no stock history;
---     and after it: days later than the day after the account's newest snapshot (its stock feed
+--     and after it: days later than the day after the newest snapshot of those feeds (a feed
 --     stopped, e.g. a token lost the category, while orders still load) opened with no known stock;
---     and every day without sales at a warehouse no loaded feed reports stock for
---     (dim_warehouses.has_stock_feed: Wildberries' СКЛАДЫ_ПРОДАВЦА).
+--     and every day without sales at a warehouse no stock feed of the account ever listed (a token
+--     without the analytics category loads no Ozon FBO stock; a warehouse known from orders only)
+--     or that no loaded feed reports stock for (dim_warehouses.has_stock_feed: Wildberries'
+--     СКЛАДЫ_ПРОДАВЦА).
 -- A table: sales_velocity, lost_sales_daily, inventory_turnover and its tests read it (a view is
 -- computed again for each of them: at 100,000 products that is minutes under the memory limit).
 {{ config(materialized='table') }}
@@ -60,8 +62,6 @@ accounts as (
     select
         marketplace,
         account,
-        min(stock_date) as first_stock_date,
-        max(stock_date) as last_stock_date,
         least(min(order_date), min(stock_date)) as first_known_date
     from (
         select
@@ -105,8 +105,8 @@ warehouse_days as (
         coalesce(daily_sales.units_ordered, 0) as units_ordered,
         opening.closing_available as opening_available,
         coalesce(
-            accounts.first_stock_date < calendar.calendar_date
-            and calendar.calendar_date <= accounts.last_stock_date + 1,
+            coverage.first_stock_date < calendar.calendar_date
+            and calendar.calendar_date <= coverage.last_stock_date + 1,
             false
         )
         and coalesce(warehouses.has_stock_feed, true) as has_stock_history
@@ -121,6 +121,11 @@ warehouse_days as (
             as_of.as_of_date - {{ var('velocity_windows') | max }} <= calendar.calendar_date
             and as_of.as_of_date > calendar.calendar_date
             and accounts.first_known_date <= calendar.calendar_date
+    left join {{ ref('int_stock_feed_coverage') }} as coverage
+        on
+            pairs.marketplace = coverage.marketplace
+            and pairs.account = coverage.account
+            and pairs.warehouse_key = coverage.warehouse_key
     left join warehouses
         on pairs.warehouse_key = warehouses.warehouse_key
     left join daily_sales
@@ -155,8 +160,8 @@ by_cluster as (
         warehouse_days.business_date,
         sum(warehouse_days.units_ordered) as units_ordered,
         sum(warehouse_days.opening_available) as opening_available,
-        -- one account's warehouses: the same for all of them
-        bool_or(warehouse_days.has_stock_history) as has_stock_history
+        -- a stock-out of the cluster only when the stock of each of its warehouses is known
+        bool_and(warehouse_days.has_stock_history) as has_stock_history
     from warehouse_days
     inner join warehouses
         on warehouse_days.warehouse_key = warehouses.warehouse_key

@@ -1,9 +1,14 @@
 -- Where each active product stands now, at two levels: each warehouse, and each Ozon cluster (its
 -- marketplace warehouses pooled, as the marketplaces plan delivery by cluster). Available and
 -- in-transit units summed over stock types, next to the sales velocity of the same location over
--- the planning window and the product's price. Covers every product × location that has stock now
--- or sold in the velocity windows (a sold-out location has no stock row), but not the warehouses
--- whose stock no loaded feed reports (dim_warehouses.has_stock_feed), where no stock is unknown stock.
+-- the planning window and the product's price. A location out of stock the whole planning window
+-- has no ADS there (no day to count): it takes the ADS of the next longer velocity window that has
+-- one (ads_window_days says which), so the best sellers' longest stock-outs still raise an
+-- out_of_stock alert and a shipment instead of dropping out of both. Covers every product × location that has stock now
+-- or sold in the velocity windows (a sold-out location has no stock row), but not the locations
+-- whose stock is unknown, where no stock row is no news: the warehouses no loaded feed reports
+-- (dim_warehouses.has_stock_feed), those no stock feed of the account ever listed
+-- (int_stock_feed_coverage), and the clusters with none of their warehouses listed.
 -- A table: stock_alerts, replenishment_plan (three times, in its split) and inventory_turnover read it.
 {{ config(materialized='table') }}
 
@@ -49,13 +54,28 @@ stock_now as (
     group by stock.product_key, {{ cluster_key('warehouses.marketplace', 'warehouses.cluster_name') }}
 ),
 
+{#- the planning window, then the longer velocity windows: the first that has a day to count -#}
+{%- set windows = var('velocity_windows') | select('ge', var('planning_window_days')) | sort | list %}
+{%- set ads_columns = [] %}
+{%- for window in windows %}{% do ads_columns.append('ads_' ~ window ~ 'd') %}{% endfor %}
+
 velocity as (
     select
         product_key,
         location_level,
         location_key,
-        ads_{{ var('planning_window_days') }}d as average_daily_sales,
-        in_stock_days_{{ var('planning_window_days') }}d as in_stock_days,
+        cast(coalesce({{ ads_columns | join(', ') }}) as decimal(18, 6)) as average_daily_sales,
+        case
+            {% for window in windows -%}
+                when ads_{{ window }}d is not null then {{ window }}
+            {% endfor -%}
+        end as ads_window_days,
+        case
+            {% for window in windows -%}
+                when ads_{{ window }}d is not null then in_stock_days_{{ window }}d
+            {% endfor -%}
+            else 0
+        end as in_stock_days,
         coalesce(daily_units_stddev, 0) as daily_units_stddev
     from {{ ref('sales_velocity') }}
 ),
@@ -80,6 +100,23 @@ clusters as (
         cluster_name
     from warehouses
     where cluster_name is not null
+),
+
+covered as (
+    select
+        coverage.account,
+        'warehouse' as location_level,
+        coverage.warehouse_key as location_key
+    from {{ ref('int_stock_feed_coverage') }} as coverage
+    union
+    select
+        coverage.account,
+        'cluster' as location_level,
+        {{ cluster_key('warehouses.marketplace', 'warehouses.cluster_name') }} as location_key
+    from {{ ref('int_stock_feed_coverage') }} as coverage
+    inner join warehouses
+        on coverage.warehouse_key = warehouses.warehouse_key
+    where warehouses.cluster_name is not null
 )
 
 select
@@ -94,6 +131,7 @@ select
     coalesce(stock_now.available_quantity, 0) as available_quantity,
     coalesce(stock_now.in_transit_quantity, 0) as in_transit_quantity,
     coalesce(velocity.average_daily_sales, 0) as average_daily_sales,
+    velocity.ads_window_days,
     coalesce(velocity.in_stock_days, 0) as in_stock_days,
     coalesce(velocity.daily_units_stddev, 0) as daily_units_stddev,
     products.price,
@@ -102,6 +140,12 @@ select
 from locations
 inner join {{ ref('dim_products') }} as products
     on locations.product_key = products.product_key
+-- location keys name their marketplace
+inner join covered
+    on
+        products.account = covered.account
+        and locations.location_level = covered.location_level
+        and locations.location_key = covered.location_key
 left join warehouses as warehouse_dim
     on
         locations.location_level = 'warehouse'

@@ -10,8 +10,10 @@
 --     (0 when nothing is recommended), terms from seed product_order_terms, else the default vars
 --   urgency: urgent (days of cover < lead time), soon (< lead time + coverage), enough
 --     (< var overstock_days_of_cover), do_not_ship
---   a warehouse row's share of its cluster's demand (its ADS / the cluster's warehouses' ADS) and
---   that share of the cluster row's order quantity, in whole packs
+--   a warehouse row's share of its cluster's demand (its ADS / the cluster's warehouses' ADS), and
+--   its part of the cluster row's order quantity: split by the warehouses' own shortfalls (their
+--   recommended quantities; by demand share when none falls short), in whole packs by largest
+--   remainder, so a warehouse with enough gets nothing and the parts add up to the cluster's order
 with positions as (
     select * from {{ ref('int_stock_positions') }}
     where warehouse_type = 'fbo'
@@ -90,46 +92,87 @@ ordered as (
             partition by product_key, marketplace, cluster_name
         ) as cluster_order_quantity
     from quantities
+),
+
+-- A warehouse row's weight in its cluster's order: its shortfall's share of the warehouses'.
+weighted as (
+    select
+        *,
+        case
+            when location_level = 'warehouse' and cluster_order_quantity is not null
+                then coalesce(
+                    recommended_quantity / nullif(sum(
+                        case when location_level = 'warehouse' then recommended_quantity end
+                    ) over cluster_rows, 0),
+                    average_daily_sales / cluster_warehouses_daily_sales
+                )
+        end as split_weight
+    from ordered
+    window cluster_rows as (partition by product_key, marketplace, cluster_name)
+),
+
+split_packs as (
+    select
+        *,
+        floor(cast(cluster_order_quantity as decimal(18, 6)) / pack_size * split_weight) as whole_packs,
+        cast(cluster_order_quantity as decimal(18, 6)) / pack_size * split_weight
+        - floor(cast(cluster_order_quantity as decimal(18, 6)) / pack_size * split_weight) as pack_remainder
+    from weighted
+),
+
+-- the packs the floors leave over go one each to the largest remainders
+split_parts as (
+    select
+        *,
+        cluster_order_quantity / pack_size
+        - sum(whole_packs) over (partition by product_key, marketplace, cluster_name) as leftover_packs,
+        row_number() over (
+            partition by product_key, marketplace, cluster_name, split_weight is null
+            order by pack_remainder desc, location_key asc
+        ) as remainder_rank
+    from split_packs
 )
 
 select
-    ordered.product_key,
-    ordered.location_level,
-    ordered.location_key,
-    ordered.warehouse_key,
-    ordered.marketplace,
-    ordered.account,
-    ordered.cluster_name,
-    ordered.recommended_quantity,
-    ordered.average_daily_sales,
-    ordered.in_stock_days,
-    ordered.daily_units_stddev,
-    ordered.lead_time_days,
-    ordered.coverage_days,
-    ordered.service_level,
-    ordered.service_level_z,
-    ordered.safety_stock,
-    ordered.available_quantity,
-    ordered.in_transit_quantity,
-    ordered.days_of_cover,
-    coalesce(ordered.days_of_cover, 0) < ordered.lead_time_days as runs_out_before_arrival,
-    ordered.price,
-    cast(ordered.average_daily_sales * coalesce(ordered.price, 0) as decimal(18, 2)) as lost_revenue_per_day,
-    ordered.min_order_quantity,
-    ordered.pack_size,
-    cast(ordered.order_quantity as integer) as order_quantity,
-    ordered.urgency,
+    split_parts.product_key,
+    split_parts.location_level,
+    split_parts.location_key,
+    split_parts.warehouse_key,
+    split_parts.marketplace,
+    split_parts.account,
+    split_parts.cluster_name,
+    split_parts.recommended_quantity,
+    split_parts.average_daily_sales,
+    split_parts.ads_window_days,
+    split_parts.in_stock_days,
+    split_parts.daily_units_stddev,
+    split_parts.lead_time_days,
+    split_parts.coverage_days,
+    split_parts.service_level,
+    split_parts.service_level_z,
+    split_parts.safety_stock,
+    split_parts.available_quantity,
+    split_parts.in_transit_quantity,
+    split_parts.days_of_cover,
+    coalesce(split_parts.days_of_cover, 0) < split_parts.lead_time_days as runs_out_before_arrival,
+    split_parts.price,
+    cast(split_parts.average_daily_sales * coalesce(split_parts.price, 0) as decimal(18, 2)) as lost_revenue_per_day,
+    split_parts.min_order_quantity,
+    split_parts.pack_size,
+    cast(split_parts.order_quantity as integer) as order_quantity,
+    split_parts.urgency,
     case
-        when ordered.location_level = 'warehouse' and ordered.cluster_order_quantity is not null
-            then cast(ordered.average_daily_sales / ordered.cluster_warehouses_daily_sales as decimal(18, 6))
+        when split_parts.location_level = 'warehouse' and split_parts.cluster_order_quantity is not null
+            then cast(split_parts.average_daily_sales / split_parts.cluster_warehouses_daily_sales as decimal(18, 6))
     end as cluster_demand_share,
     case
-        when ordered.location_level = 'warehouse' and ordered.cluster_order_quantity is not null
+        when split_parts.split_weight is not null
             then cast(
-                ceil(
-                    ordered.cluster_order_quantity * ordered.average_daily_sales
-                    / ordered.cluster_warehouses_daily_sales / ordered.pack_size
-                ) * ordered.pack_size as integer
+                (
+                    split_parts.whole_packs
+                    + case when split_parts.remainder_rank <= split_parts.leftover_packs then 1 else 0 end
+                )
+                * split_parts.pack_size as integer
             )
     end as cluster_split_quantity
-from ordered
+from split_parts

@@ -29,6 +29,7 @@ select
     available_quantity,
     in_transit_quantity,
     average_daily_sales,
+    ads_window_days,
     in_stock_days,
     days_of_cover,
     cast(average_daily_sales * coalesce(price, 0) as decimal(18, 2)) as revenue_per_day_at_risk

@@ -29,7 +29,8 @@ select
     {{ as_decimal('spp', 9) }} as wb_discount_percent,
     {{ as_decimal('finished_price') }} as finished_price,
     {{ as_decimal('price_with_disc') }} as price_with_discount,
-    coalesce(is_cancel, false) as is_cancelled,
+    -- an account that never sends isCancel still sends the cancellation's date
+    coalesce(is_cancel, {{ from_moscow_time('cancel_date') }} is not null) as is_cancelled,
     {{ from_moscow_time('"date"') }} as ordered_at,
     date as ordered_at_msk,
     {{ from_moscow_time('cancel_date') }} as cancelled_at,

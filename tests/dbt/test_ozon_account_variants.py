@@ -1,0 +1,102 @@
+"""What a real Ozon account sends and the sandbox by default does not, loaded and built.
+
+A token without Ozon's analytics category: /v1/analytics/stocks answers 403, so no FBO stock loads
+while the FBO postings do. Stock at the FBO warehouses is unknown, not zero: their days without sales
+are no stock-out days (ADS over calendar days, as on a first run), and no alert or shipment is
+planned there. Before, the FBS snapshots counted as stock history of every warehouse of the account:
+every FBO pair was out of stock, with ADS over its sale days alone and an urgent shipment each.
+
+Posting statuses in upper case (Ozon's enums change case between methods, ozon.md): cancelled and
+returned lines are still cancelled and returned, not demand.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from datetime import timedelta
+
+from loaders.ozon import settings as ozon_settings
+from sandbox import Sandbox, SandboxConfig
+from scripts import steps
+from tests.support.destinations import query
+from tests.support.sandbox_fixtures import ozon_env
+
+SELLER = SandboxConfig(
+    seed=5,
+    products=30,
+    warehouses=4,
+    history_days=14,
+    rate_limit_scale=600,
+    forbidden_endpoints=("/v1/analytics/stocks",),
+)
+DAYS = 4
+RESOURCES = ("product_stocks", "analytics_stocks", "postings_fbo", "postings_fbs")  # stock and orders
+
+
+def upper_case_statuses(call, body: dict) -> dict:
+    for posting in body["postings"]:
+        posting.update({key: posting[key].upper() for key in ("status", "substatus") if posting.get(key)})
+    return body
+
+
+def test_without_an_fbo_stock_feed_fbo_stock_is_unknown_and_upper_case_statuses_count(workdir):
+    with Sandbox(SELLER) as sandbox:
+        sandbox.ozon.reshapes[ozon_settings.POSTING_FBO_LIST] = upper_case_statuses
+        for day in range(DAYS):
+            load = steps.load_command("ozon", "duckdb", *(("--resources", *RESOURCES) if day else ()))
+            # partial: every resource but the FBO stock
+            assert steps.run_measured(load, ozon_env(sandbox, "shop")).returncode != 0
+            if day < DAYS - 1:
+                sandbox.clock.advance(timedelta(days=1))
+        truth = Counter(
+            line["order_status"]
+            for line in sandbox.ozon.order_lines(sandbox.ozon.accounts[0].client_id)
+            if line["scheme"] == "fbo"
+        )
+    env = {"DBT_TARGET_PATH": os.environ["DBT_TARGET_PATH"], "MARKETPLACES": "ozon"}
+    select = (
+        "--select",
+        "+stock_alerts",
+        "+replenishment_plan",
+        "data_quality_issues",
+        "--indirect-selection",
+        "cautious",
+    )
+    steps.dbt("build", "duckdb", env, *select, *steps.SCHEDULED_BUILD)
+
+    fbo = "select warehouse_key from marts.dim_warehouses where warehouse_type = 'fbo'"
+    assert query("duckdb", "select count(*) from raw_ozon.postings_fbo") != [(0,)]
+    days = dict(
+        query(
+            "duckdb",
+            "select is_in_stock_day, count(*) from intermediate.int_sales_days"
+            f" where location_level = 'warehouse' and location_key in ({fbo}) group by 1",
+        )
+    )
+    assert days.get(True) and days.get(None) and not days.get(False)
+    velocity = query(
+        "duckdb",
+        "select units_7d, order_history_days_7d, ads_7d, velocity_basis from marts.sales_velocity"
+        f" where location_level = 'warehouse' and location_key in ({fbo}) and units_7d > 0",
+    )
+    assert velocity
+    for units, calendar_days, ads, basis in velocity:
+        assert float(ads) == round(units / calendar_days, 6) and basis == "calendar_days_orders"
+    # the plan ships to FBO warehouses and clusters only
+    assert query("duckdb", "select count(*) from marts.replenishment_plan") == [(0,)]
+    assert query("duckdb", f"select count(*) from marts.stock_alerts where warehouse_key in ({fbo})") == [(0,)]
+    assert query(
+        "duckdb", f"select count(*) from intermediate.int_stock_feed_coverage where warehouse_key in ({fbo})"
+    ) == [(0,)]
+    statuses = Counter(
+        dict(
+            query(
+                "duckdb",
+                "select order_status, count(*) from marts.fact_orders"
+                " where fulfilment_scheme = 'fbo' group by order_status",
+            )
+        )
+    )
+    assert statuses["cancelled"] == truth["cancelled"] > 0 and statuses["returned"] == truth["returned"]
+    assert query("duckdb", "select count(*) from quality.data_quality_issues where rule = 'unknown_status'") == [(0,)]
