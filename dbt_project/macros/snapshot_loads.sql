@@ -18,7 +18,8 @@
     {%- endfor %}
 {%- endmacro %}
 
-{#- The loads in which the loader read snapshot resource `resource` of `marketplace` whole: its
+{#- The loads in which the loader read resource `resource` of `marketplace` whole (a stock snapshot,
+    or the orders: int_orders_loaded): its
     resource_outcomes row says ok and dlt completed the load, whether or not it listed any row.
     Columns: account, load_id, snapshot_at (the outcome's synced_at). -#}
 {% macro reported_snapshot_loads(marketplace, resource) -%}
@@ -35,33 +36,40 @@
         and loads.is_completed
 {%- endmacro %}
 
+{#- The loads that read each of `resources` ((marketplace, resource) pairs; those of marketplaces
+    not enabled left out) whole (reported_snapshot_loads). Columns: marketplace, resource, account,
+    load_id, snapshot_at. -#}
+{% macro whole_reads(resources) -%}
+    {%- set enabled = [] -%}
+    {%- for marketplace, resource in resources if marketplace_enabled(marketplace) -%}
+        {%- do enabled.append((marketplace, resource)) -%}
+    {%- endfor -%}
+    {%- for marketplace, resource in enabled %}
+    {{ "union all" if not loop.first }}
+    select
+        '{{ marketplace }}' as marketplace,
+        '{{ resource }}' as resource,
+        loads.*
+    from ({{ reported_snapshot_loads(marketplace, resource) }}) as loads
+    {%- endfor %}
+{%- endmacro %}
+
 {#- The loads of a stock snapshot source that listed no row although the loader read it whole
-    (reported_snapshot_loads): a snapshot with nothing in stock (every product sold out, a report
+    (whole_reads): a snapshot with nothing in stock (every product sold out, a report
     without rows), which is the stock now as much as one with rows. `listed` holds the loads that
     listed rows (marketplace, account, snapshot_source, load_id, snapshot_at); a load at a snapshot
     time one of them has (a rerun at the same LOADER_NOW) is no snapshot of its own. -#}
 {% macro empty_snapshot_loads(listed) -%}
-    {%- set sources = [] -%}
-    {%- for marketplace, resource in [
-        ('ozon', 'analytics_stocks'), ('ozon', 'product_stocks'), ('wildberries', 'warehouse_remains')
-    ] if marketplace_enabled(marketplace) -%}
-        {%- do sources.append((marketplace, resource)) -%}
-    {%- endfor -%}
     select
         reported.marketplace,
         reported.account,
-        reported.snapshot_source,
+        reported.resource as snapshot_source,
         reported.load_id,
         reported.snapshot_at
     from (
-        {%- for marketplace, resource in sources %}
-        {{ "union all" if not loop.first }}
-        select
-            '{{ marketplace }}' as marketplace,
-            '{{ resource }}' as snapshot_source,
-            loads.*
-        from ({{ reported_snapshot_loads(marketplace, resource) }}) as loads
-        {%- endfor %}
+        {{ whole_reads([
+            ('ozon', 'analytics_stocks'), ('ozon', 'product_stocks'), ('wildberries', 'warehouse_remains')
+        ]) }}
     ) as reported
     where not exists (
         select 1
@@ -69,7 +77,7 @@
         where
             listed.marketplace = reported.marketplace
             and listed.account = reported.account
-            and listed.snapshot_source = reported.snapshot_source
+            and listed.snapshot_source = reported.resource
             and (listed.load_id = reported.load_id or listed.snapshot_at = reported.snapshot_at)
     )
 {%- endmacro %}

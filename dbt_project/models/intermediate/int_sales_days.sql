@@ -1,4 +1,6 @@
--- One row per product × location × day over the longest velocity window, at two levels:
+-- One row per product × location × day over the longest velocity window before the account's
+-- as_of_date (the newest data day, or the day of the account's newest read of all its orders when
+-- earlier: a day whose orders are not all loaded yet is no day without sales), at two levels:
 -- each warehouse, and each cluster (the warehouses of a cluster pooled), from the account's first
 -- known day (its first order or stock snapshot) on: before it, demand is unknown and the day is
 -- left out. Per day, is_in_stock_day is (doc velocity_in_stock_day):
@@ -60,25 +62,39 @@ daily_stock as (
 
 accounts as (
     select
-        marketplace,
-        account,
-        least(min(order_date), min(stock_date)) as first_known_date
+        known.marketplace,
+        known.account,
+        known.first_known_date,
+        -- the day the account's windows end before: the newest data day, or the day of the
+        -- account's newest read of its orders when that is earlier
+        least(as_of.as_of_date, {{ to_business_date('orders_loaded.orders_loaded_at') }}) as as_of_date
     from (
         select
             marketplace,
             account,
-            business_date as order_date,
-            cast(null as date) as stock_date
-        from daily_sales
-        union all
-        select
-            marketplace,
-            account,
-            cast(null as date) as order_date,
-            business_date as stock_date
-        from daily_stock
-    ) as known_days
-    group by marketplace, account
+            least(min(order_date), min(stock_date)) as first_known_date
+        from (
+            select
+                marketplace,
+                account,
+                business_date as order_date,
+                cast(null as date) as stock_date
+            from daily_sales
+            union all
+            select
+                marketplace,
+                account,
+                cast(null as date) as order_date,
+                business_date as stock_date
+            from daily_stock
+        ) as known_days
+        group by marketplace, account
+    ) as known
+    cross join as_of
+    left join {{ ref('int_orders_loaded') }} as orders_loaded
+        on
+            known.marketplace = orders_loaded.marketplace
+            and known.account = orders_loaded.account
 ),
 
 pairs as (
@@ -109,17 +125,17 @@ warehouse_days as (
             and calendar.calendar_date <= coverage.last_stock_date + 1,
             false
         )
-        and coalesce(warehouses.has_stock_feed, true) as has_stock_history
+        and coalesce(warehouses.has_stock_feed, true) as has_stock_history,
+        accounts.as_of_date
     from pairs
-    cross join as_of
     inner join accounts
         on
             pairs.marketplace = accounts.marketplace
             and pairs.account = accounts.account
     inner join {{ ref('int_calendar_days') }} as calendar
         on
-            as_of.as_of_date - {{ var('velocity_windows') | max }} <= calendar.calendar_date
-            and as_of.as_of_date > calendar.calendar_date
+            accounts.as_of_date - {{ var('velocity_windows') | max }} <= calendar.calendar_date
+            and accounts.as_of_date > calendar.calendar_date
             and accounts.first_known_date <= calendar.calendar_date
     left join {{ ref('int_stock_feed_coverage') }} as coverage
         on
@@ -148,7 +164,8 @@ by_warehouse as (
         warehouse_days.business_date,
         warehouse_days.units_ordered,
         warehouse_days.opening_available,
-        warehouse_days.has_stock_history
+        warehouse_days.has_stock_history,
+        warehouse_days.as_of_date
     from warehouse_days
 ),
 
@@ -161,7 +178,9 @@ by_cluster as (
         sum(warehouse_days.units_ordered) as units_ordered,
         sum(warehouse_days.opening_available) as opening_available,
         -- a stock-out of the cluster only when the stock of each of its warehouses is known
-        bool_and(warehouse_days.has_stock_history) as has_stock_history
+        bool_and(warehouse_days.has_stock_history) as has_stock_history,
+        -- a product is of one account
+        max(warehouse_days.as_of_date) as as_of_date
     from warehouse_days
     inner join warehouses
         on warehouse_days.warehouse_key = warehouses.warehouse_key
@@ -180,11 +199,9 @@ located_days as (
 
 select
     located_days.*,
-    as_of.as_of_date,
-    as_of.as_of_date - located_days.business_date as days_ago,
+    located_days.as_of_date - located_days.business_date as days_ago,
     case
         when located_days.units_ordered > 0 or coalesce(located_days.opening_available, 0) > 0 then true
         when located_days.has_stock_history then false
     end as is_in_stock_day
 from located_days
-cross join as_of
