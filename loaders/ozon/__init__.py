@@ -132,11 +132,16 @@ def ozon_source(
         reason, to `postings_quarantine` rather than failing the account's orders. A window cut
         short of now leaves its end in the resource state, where the next load resumes."""
         state = dlt.current.resource_state(resource)
-        since, to = postings.window(cursor.start_value, now, state.get("resume_from"), waiting_room.opened_since(state))
+        status_reread = postings.status_reread_since(state, now)
+        reopened = [start for start in (waiting_room.opened_since(state), status_reread) if start]
+        since, to = postings.window(
+            cursor.start_value, now, state.get("resume_from"), min(reopened, key=postings.parse_time, default=None)
+        )
         window_since = postings.rfc3339(since)
         if since < postings.parse_time(cursor.start_value):
-            # A window reopened by the waiting room starts before the look-back: without this, dlt
-            # would drop the postings read again there as older than its cursor's start.
+            # A window reopened by the waiting room or the day's status re-read starts before the
+            # look-back: without this, dlt would drop the postings read again there as older than
+            # its cursor's start.
             cursor.start_value = window_since
         label = f"Ozon account {account.name}: {resource}"
         read_fields = raw_columns.read_fields("ozon", resource)
@@ -165,6 +170,8 @@ def ozon_source(
                 unfinished.add(resource)
         else:
             state.pop("resume_from", None)
+            if status_reread or postings.STATUS_REREAD_STATE not in state:
+                state[postings.STATUS_REREAD_STATE] = postings.rfc3339(now)
 
     fbo_cursor = postings.cursor(settings.POSTING_FBO_CURSOR, now)
     fbs_cursor = postings.cursor(settings.POSTING_FBS_CURSOR, now)

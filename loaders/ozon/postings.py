@@ -4,7 +4,7 @@ lists, and setting aside postings that cannot be stored."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -41,6 +41,19 @@ def cursor(field: str, now: datetime) -> dlt.sources.incremental:
     return dlt.sources.incremental(
         field, initial_value=rfc3339(initial), lag=lookback.total_seconds(), on_cursor_value_missing="include"
     )
+
+
+STATUS_REREAD_STATE = "status_reread_at"
+
+
+def status_reread_since(state: Mapping, now: datetime) -> str | None:
+    """The start of the day's re-read of the last OZON_ORDERS_STATUS_DAYS days (settings.ORDERS_STATUS_DAYS),
+    when the last one in this resource's `state` is ORDERS_STATUS_REREAD_HOURS old; None when it is
+    not due, or on a first load (no re-read yet: it reads the days OZON_ORDERS_INITIAL_DAYS asks for)."""
+    last = state.get(STATUS_REREAD_STATE)
+    if not last or now - parse_time(last) < timedelta(hours=settings.ORDERS_STATUS_REREAD_HOURS):
+        return None
+    return rfc3339(now - timedelta(days=days_setting("OZON_ORDERS_STATUS_DAYS", settings.ORDERS_STATUS_DAYS)))
 
 
 def window(

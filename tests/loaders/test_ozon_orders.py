@@ -136,6 +136,7 @@ def test_orders_load_every_page_and_reruns_do_not_duplicate(sandbox, workdir, mo
 def test_incremental_run_reads_only_the_look_back_and_picks_up_late_status_changes(sandbox, workdir, monkeypatch):
     monkeypatch.setattr(settings, "POSTING_PAGE_SIZE", 20)
     monkeypatch.setenv("OZON_ORDERS_LOOKBACK_DAYS", "1")
+    monkeypatch.setenv("OZON_ORDERS_STATUS_DAYS", "1")  # the day's status re-read reads no further back
     load_orders(sandbox, monkeypatch)
     first_run = requests_to(sandbox, FBO_LIST)
     sandbox.clock.advance(timedelta(days=1))

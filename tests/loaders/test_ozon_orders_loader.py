@@ -88,6 +88,7 @@ def test_a_rerun_changes_nothing_and_accounts_stay_apart(sandbox, monkeypatch):
 
 def test_later_runs_read_only_the_look_back_and_pick_up_late_changes(sandbox, monkeypatch):
     monkeypatch.setenv("OZON_ORDERS_LOOKBACK_DAYS", "3")
+    monkeypatch.setenv("OZON_ORDERS_STATUS_DAYS", "3")  # the day's status re-read reads no further back
     load_orders(sandbox, monkeypatch)
     newest = max(line["created_at"] for line in truth_lines(sandbox, "fbo").values())
     before = dict(raw("select posting_number, status from raw_ozon.postings_fbo"))
@@ -114,6 +115,36 @@ def test_later_runs_read_only_the_look_back_and_pick_up_late_changes(sandbox, mo
         for n, value in raw("select posting_number, in_process_at from raw_ozon.postings_fbo")
         if n in late and not value
     ]
+
+
+def test_a_status_change_weeks_after_creation_is_read_by_the_days_status_reread(sandbox, monkeypatch):
+    """A posting older than the look-back changes status (a return after weeks on the way): the
+    hourly loads do not re-read it, the first load a day after the last status re-read does."""
+    monkeypatch.setenv("OZON_ORDERS_LOOKBACK_DAYS", "2")
+    monkeypatch.setenv("OZON_ORDERS_STATUS_DAYS", "6")
+    load_orders(sandbox, monkeypatch)
+    first = sandbox.clock.now()
+    # older than the look-back of the next loads, within the status re-read a day later
+    late = min(
+        n
+        for n, line in truth_lines(sandbox, "fbo").items()
+        if first - timedelta(days=4.5) < line["created_at"] < first - timedelta(days=3)
+    )
+    assert raw(f"select status from raw_ozon.postings_fbo where posting_number = '{late}'") != [("cancelled",)]
+
+    def cancelled_late(call, body: dict) -> dict:
+        for posting in body["postings"]:
+            if posting["posting_number"] == late:
+                posting["status"] = "cancelled"
+        return body
+
+    sandbox.ozon.reshapes[FBO_LIST] = cancelled_late
+    sandbox.clock.advance(timedelta(hours=1))
+    load_orders(sandbox, monkeypatch)
+    assert raw(f"select status from raw_ozon.postings_fbo where posting_number = '{late}'") != [("cancelled",)]
+    sandbox.clock.advance(timedelta(hours=23))
+    load_orders(sandbox, monkeypatch)
+    assert raw(f"select status from raw_ozon.postings_fbo where posting_number = '{late}'") == [("cancelled",)]
 
 
 def test_the_first_run_reads_the_initial_window_only(sandbox, monkeypatch):
