@@ -11,7 +11,9 @@ loading for a week after it (the stock feed stopped: a token lost its category):
 day after the last snapshot have no known stock, so they are no stock-out days. Nor are the days of
 Тула, a warehouse known from one order only (no stock feed ever listed it): its stock is unknown, and
 no alert or shipment is planned there on it. A price sent with three decimals rounds the same on both
-engines. An order sent without isCancel but with its cancelDate is cancelled.
+engines. An order sent without isCancel but with its cancelDate is cancelled. A sale whose order is
+in no order row (WB leaves orders of unconfirmed payment out of its orders feed) is a data quality
+warning.
 """
 
 from __future__ import annotations
@@ -70,6 +72,17 @@ insert into raw_wildberries.orders values
      'Тула', 'Склад WB', false, null, 100, '{ORDERS_LOAD}', 'o-4'),
     ('shop', '2026-01-08 12:00:00+00', 'o-5', 502, '44', 'K-2', '2026-01-04T12:00:00', '2026-01-05T09:00:00',
      'Коледино', 'Склад WB', null, '2026-01-05T09:00:00', 100, '{ORDERS_LOAD}', 'o-5');
+create table raw_wildberries.sales (
+    account varchar, synced_at timestamp with time zone, sale_id varchar, srid varchar, nm_id bigint,
+    tech_size varchar, "date" varchar, last_change_date varchar, _dlt_load_id varchar, _dlt_id varchar
+);
+insert into raw_wildberries.sales values
+    ('shop', '2026-01-08 12:00:00+00', 'S-1', 'o-1', 501, '42', '2026-01-05T10:00:00', '2026-01-05T10:00:00',
+     '{ORDERS_LOAD}', 's-1'),
+    ('shop', '2026-01-08 12:00:00+00', 'S-2', 'o-0', 501, '42', '2026-01-04T10:00:00', '2026-01-04T10:00:00',
+     '{ORDERS_LOAD}', 's-2'),
+    ('shop', '2026-02-08 12:00:00+00', 'S-3', 'o-9', 501, '42', '2026-02-07T10:00:00', '2026-02-07T10:00:00',
+     '{ORDERS_LOAD}', 's-3');
 create table raw_wildberries.resource_outcomes (
     account varchar, synced_at timestamp with time zone, resource varchar, status varchar, http_status bigint,
     endpoint varchar, message varchar, data_load_id varchar, _dlt_load_id varchar
@@ -163,6 +176,12 @@ def test_an_empty_report_is_no_stock_and_days_after_the_stock_feed_stopped_are_n
         destination,
         "select cast(unit_price_rub as varchar) from marts.fact_orders where order_line_key = 'wildberries:shop:o-1'",
     ) == [("2.14",)]
+    # A sale of an order no loaded order row has is listed, once the orders reach back far enough
+    # (S-2 is of an order older than the orders in raw: no issue).
+    assert query(
+        destination,
+        "select natural_key, offending_value from quality.data_quality_issues where rule = 'sale_without_order'",
+    ) == [("S-3", "o-9")]
     # isCancel not sent, the cancellation's date sent: a cancellation, not demand
     assert query(
         destination, "select order_status from marts.fact_orders where order_line_key = 'wildberries:shop:o-5'"

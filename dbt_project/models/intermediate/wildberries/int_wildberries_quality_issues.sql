@@ -17,6 +17,10 @@
 --                                    warehouse of a report; the marts keep the latest order state)
 --   unknown_warehouse         warn   a WB warehouse name no seed resolves (kept under unresolved:…)
 --   unknown_status            warn   a sale whose saleID starts with neither S nor R
+--   sale_without_order        warn   a sale (S…) whose srid no loaded order has, although the orders
+--                                    in raw reach back 30 days before it (WB leaves orders of
+--                                    unconfirmed payment out of /supplier/orders): a buyout the
+--                                    marts do not count as demand
 --   money_pending             info   a sale with money fields 0 within 48 h of the sale (WB fills
 --                                    them within about a day); warn when still 0 later
 --   quarantined_by_loader     error  a statistics or report row the loader could not store; a
@@ -56,6 +60,7 @@ sales as (
         sale_id as natural_key,
         sale_kind,
         sale_id,
+        srid,
         for_pay,
         finished_price,
         price_with_discount,
@@ -128,6 +133,33 @@ unknown_status as (
     where sale_kind = 'other'
 ),
 
+orders_reach as (
+    select
+        account,
+        min(ordered_at) as first_ordered_at
+    from orders
+    group by account
+),
+
+sale_without_order as (
+    select
+        {{ issue_columns('sale_without_order', 'warn', "coalesce(sales.srid, 'no srid')", 'sales') }}
+    from sales
+    inner join orders_reach as reach
+        on
+            sales.account = reach.account
+            and sales.sold_at >= {{ add_interval('reach.first_ordered_at', 30, 'day') }}
+    where
+        sales.sale_kind = 'sale'
+        and not exists (
+            select 1
+            from orders
+            where
+                orders.account = sales.account
+                and orders.natural_key = sales.srid
+        )
+),
+
 money_pending as (
     select
         {{ issue_columns(
@@ -185,6 +217,8 @@ issues as (
     select * from unknown_warehouse
     union all
     select * from unknown_status
+    union all
+    select * from sale_without_order
     union all
     select * from money_pending
     union all
