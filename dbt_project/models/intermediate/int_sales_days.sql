@@ -3,7 +3,9 @@
 -- earlier: a day whose orders are not all loaded yet is no day without sales), at two levels:
 -- each warehouse, and each cluster (the warehouses of a cluster pooled), from the account's first
 -- known day (its first order or stock snapshot) on: before it, demand is unknown and the day is
--- left out. Per day, is_in_stock_day is (doc velocity_in_stock_day):
+-- left out; so are the days before the product's first known day (its first order or snapshot,
+-- or its creation in the catalogue): a product launched later had no stock-outs before it
+-- existed. Per day, is_in_stock_day is (doc velocity_in_stock_day):
 --   * true when the location opened it with stock (the previous day's closing stock > 0) or sold
 --     something that day (a day with sales was in stock, snapshot or not);
 --   * false when stock history covers the day (has_stock_history: a stock feed of the account that
@@ -97,6 +99,34 @@ accounts as (
             and known.account = orders_loaded.account
 ),
 
+-- Each product's first known day: its first order or stock snapshot, or its creation in the
+-- catalogue if earlier. Days before it are no stock-out days (it did not exist): left out.
+product_first_days as (
+    select
+        product_key,
+        min(first_date) as first_known_date
+    from (
+        select
+            product_key,
+            min(business_date) as first_date
+        from daily_sales
+        group by product_key
+        union all
+        select
+            product_key,
+            min(business_date) as first_date
+        from daily_stock
+        group by product_key
+        union all
+        select
+            product_key,
+            {{ to_business_date('created_at') }} as first_date
+        from {{ ref('dim_products') }}
+        where created_at is not null
+    ) as first_days
+    group by product_key
+),
+
 pairs as (
     select
         marketplace,
@@ -132,11 +162,14 @@ warehouse_days as (
         on
             pairs.marketplace = accounts.marketplace
             and pairs.account = accounts.account
+    inner join product_first_days
+        on pairs.product_key = product_first_days.product_key
     inner join {{ ref('int_calendar_days') }} as calendar
         on
             accounts.as_of_date - {{ var('velocity_windows') | max }} <= calendar.calendar_date
             and accounts.as_of_date > calendar.calendar_date
             and accounts.first_known_date <= calendar.calendar_date
+            and product_first_days.first_known_date <= calendar.calendar_date
     left join {{ ref('int_stock_feed_coverage') }} as coverage
         on
             pairs.marketplace = coverage.marketplace
