@@ -5,8 +5,9 @@
 --   ABC: products by revenue, largest first; cumulative share before the product < var abc_a_share
 --        → A, < var abc_a_share + var abc_b_share → B, else C (the product that crosses a line
 --        belongs to the class it completes; no revenue → C)
---   XYZ: CV = σ / μ of the weekly units over the window's weeks (weeks without sales count as 0);
---        CV ≤ var xyz_x_max_cv → X, ≤ var xyz_y_max_cv → Y, else Z; no units → no class
+--   XYZ: CV = σ / μ of the weekly units over the window's weeks the data covers (W: from the
+--        account's first order, or the product's creation in the catalogue if later; weeks without
+--        sales count as 0); CV ≤ var xyz_x_max_cv → X, ≤ var xyz_y_max_cv → Y, else Z; no units → no class
 {%- set weeks = var('abc_xyz_window_weeks') %}
 with as_of as (
     select max(calendar_date) as as_of_date
@@ -28,35 +29,72 @@ weekly as (
     group by orders.product_key, floor((as_of.as_of_date - orders.business_date - 1) / 7)
 ),
 
+account_first_days as (
+    select
+        marketplace,
+        account,
+        min(business_date) as first_order_date
+    from {{ ref('fact_orders') }}
+    group by marketplace, account
+),
+
 product_totals as (
     select
         products.product_key,
         products.marketplace,
         products.account,
+        -- the window's weeks the data covers: before the account's first order, or the product's
+        -- creation, a week without sales is no week of zero sales
+        coalesce(
+            least(
+                {{ weeks }},
+                floor((
+                    as_of.as_of_date
+                    - greatest(first_days.first_order_date, {{ to_business_date('products.created_at') }})
+                    - 1
+                ) / 7) + 1
+            ),
+            {{ weeks }}
+        ) as window_weeks,
         coalesce(sum(weekly.revenue), 0) as revenue,
         coalesce(sum(weekly.units), 0) as units,
         coalesce(sum(weekly.units * weekly.units), 0) as units_squared
     from {{ ref('dim_products') }} as products
+    cross join as_of
+    left join account_first_days as first_days
+        on
+            products.marketplace = first_days.marketplace
+            and products.account = first_days.account
     left join weekly
         on products.product_key = weekly.product_key
     where not products.is_archived
-    group by products.product_key, products.marketplace, products.account
+    group by
+        products.product_key,
+        products.marketplace,
+        products.account,
+        as_of.as_of_date,
+        first_days.first_order_date,
+        products.created_at
 ),
 
 variation as (
     select
         *,
-        cast(units / {{ weeks }}.0 as decimal(18, 6)) as mean_weekly_units,
-        -- population σ over every week of the window, the weeks without sales as zeros
+        cast(units / cast(window_weeks as decimal(18, 6)) as decimal(18, 6)) as mean_weekly_units,
+        -- population σ over the weeks counted, the weeks without sales as zeros
         cast(
-            sqrt(greatest(units_squared / {{ weeks }}.0 - (units / {{ weeks }}.0) * (units / {{ weeks }}.0), 0))
+            sqrt(greatest(
+                units_squared / cast(window_weeks as decimal(18, 6))
+                - (units / cast(window_weeks as decimal(18, 6))) * (units / cast(window_weeks as decimal(18, 6))),
+                0
+            ))
             as decimal(18, 6)
         ) as weekly_units_stddev,
         -- σ / μ = √(W × Σ units² / (Σ units)² − 1), exact before rounding
         cast(
             case
                 when units > 0
-                    then sqrt(greatest({{ weeks }} * cast(units_squared as decimal(18, 6)) / (units * units) - 1, 0))
+                    then sqrt(greatest(window_weeks * cast(units_squared as decimal(18, 6)) / (units * units) - 1, 0))
             end
             as decimal(18, 6)
         ) as weekly_units_cv
@@ -112,7 +150,7 @@ select
         when cumulative_share_before < {{ (var('abc_a_share') + var('abc_b_share')) | round(6) }} then 'B'
         else 'C'
     end as abc_class,
-    {{ weeks }} as window_weeks,
+    window_weeks,
     mean_weekly_units,
     weekly_units_stddev,
     weekly_units_cv,
