@@ -44,16 +44,17 @@ product_totals as (
         products.marketplace,
         products.account,
         -- the window's weeks the data covers: before the account's first order, or the product's
-        -- creation, a week without sales is no week of zero sales
+        -- creation, a week without sales is no week of zero sales (at least one week: a product
+        -- created in the newest week, or after the data's newest day)
         coalesce(
-            least(
+            greatest(1, least(
                 {{ weeks }},
                 floor((
                     as_of.as_of_date
                     - greatest(first_days.first_order_date, {{ to_business_date('products.created_at') }})
                     - 1
                 ) / 7) + 1
-            ),
+            )),
             {{ weeks }}
         ) as window_weeks,
         coalesce(sum(weekly.revenue), 0) as revenue,
