@@ -62,6 +62,31 @@ daily_stock as (
     group by marketplace, account, product_key, warehouse_key, business_date
 ),
 
+-- each product's first order or stock snapshot
+product_data_days as (
+    select
+        marketplace,
+        account,
+        product_key,
+        min(business_date) as first_data_date
+    from (
+        select
+            marketplace,
+            account,
+            product_key,
+            business_date
+        from daily_sales
+        union all
+        select
+            marketplace,
+            account,
+            product_key,
+            business_date
+        from daily_stock
+    ) as data_days
+    group by marketplace, account, product_key
+),
+
 accounts as (
     select
         known.marketplace,
@@ -74,22 +99,8 @@ accounts as (
         select
             marketplace,
             account,
-            least(min(order_date), min(stock_date)) as first_known_date
-        from (
-            select
-                marketplace,
-                account,
-                business_date as order_date,
-                cast(null as date) as stock_date
-            from daily_sales
-            union all
-            select
-                marketplace,
-                account,
-                cast(null as date) as order_date,
-                business_date as stock_date
-            from daily_stock
-        ) as known_days
+            min(first_data_date) as first_known_date
+        from product_data_days
         group by marketplace, account
     ) as known
     cross join as_of
@@ -103,28 +114,11 @@ accounts as (
 -- catalogue if earlier. Days before it are no stock-out days (it did not exist): left out.
 product_first_days as (
     select
-        product_key,
-        min(first_date) as first_known_date
-    from (
-        select
-            product_key,
-            min(business_date) as first_date
-        from daily_sales
-        group by product_key
-        union all
-        select
-            product_key,
-            min(business_date) as first_date
-        from daily_stock
-        group by product_key
-        union all
-        select
-            product_key,
-            {{ to_business_date('created_at') }} as first_date
-        from {{ ref('dim_products') }}
-        where created_at is not null
-    ) as first_days
-    group by product_key
+        data_days.product_key,
+        least(data_days.first_data_date, {{ to_business_date('products.created_at') }}) as first_known_date
+    from product_data_days as data_days
+    left join {{ ref('dim_products') }} as products
+        on data_days.product_key = products.product_key
 ),
 
 pairs as (

@@ -6,37 +6,26 @@
 -- A table: int_sales_days and int_stock_positions read it.
 {{ config(materialized='table') }}
 
-with feed_days as (
+-- each warehouse a feed listed, with the days that feed (any of its warehouses) took a snapshot
+with listed as (
     select
         marketplace,
         account,
         snapshot_source,
-        min(business_date) as first_stock_date,
-        max(business_date) as last_stock_date
+        warehouse_key,
+        min(min(case when is_observed then business_date end)) over feed as first_stock_date,
+        max(max(case when is_observed then business_date end)) over feed as last_stock_date
     from {{ ref('inventory_daily') }}
-    where is_observed
-    group by marketplace, account, snapshot_source
-),
-
-listed as (
-    select distinct
-        marketplace,
-        account,
-        snapshot_source,
-        warehouse_key
-    from {{ ref('inventory_daily') }}
+    group by marketplace, account, snapshot_source, warehouse_key
+    window feed as (partition by marketplace, account, snapshot_source)
 )
 
 select
-    listed.marketplace,
-    listed.account,
-    listed.warehouse_key,
-    min(feed_days.first_stock_date) as first_stock_date,
-    max(feed_days.last_stock_date) as last_stock_date
+    marketplace,
+    account,
+    warehouse_key,
+    min(first_stock_date) as first_stock_date,
+    max(last_stock_date) as last_stock_date
 from listed
-inner join feed_days
-    on
-        listed.marketplace = feed_days.marketplace
-        and listed.account = feed_days.account
-        and listed.snapshot_source = feed_days.snapshot_source
-group by listed.marketplace, listed.account, listed.warehouse_key
+group by marketplace, account, warehouse_key
+having max(last_stock_date) is not null

@@ -4,11 +4,12 @@
 -- the planning window and the product's price. A location out of stock the whole planning window
 -- has no ADS there (no day to count): it takes the ADS of the next longer velocity window that has
 -- one (ads_window_days says which), so the best sellers' longest stock-outs still raise an
--- out_of_stock alert and a shipment instead of dropping out of both. Covers every product × location that has stock now
--- or sold in the velocity windows (a sold-out location has no stock row), but not the locations
--- whose stock is unknown, where no stock row is no news: the warehouses no loaded feed reports
--- (dim_warehouses.has_stock_feed), those no stock feed of the account ever listed
--- (int_stock_feed_coverage), and the clusters with none of their warehouses listed.
+-- out_of_stock alert and a shipment instead of dropping out of both. Covers every product ×
+-- location that has stock now or sold in the velocity windows (a sold-out location has no stock
+-- row), but not the locations whose stock is unknown, where no stock row is no news: the
+-- warehouses no loaded feed reports (dim_warehouses.has_stock_feed), those no stock feed of the
+-- account ever listed (int_stock_feed_coverage), and the clusters with none of their warehouses
+-- listed.
 -- A table: stock_alerts, replenishment_plan (three times, in its split) and inventory_turnover read it.
 {{ config(materialized='table') }}
 

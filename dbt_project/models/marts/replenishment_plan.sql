@@ -115,8 +115,7 @@ split_packs as (
     select
         *,
         floor(cast(cluster_order_quantity as decimal(18, 6)) / pack_size * split_weight) as whole_packs,
-        cast(cluster_order_quantity as decimal(18, 6)) / pack_size * split_weight
-        - floor(cast(cluster_order_quantity as decimal(18, 6)) / pack_size * split_weight) as pack_remainder
+        cast(cluster_order_quantity as decimal(18, 6)) / pack_size * split_weight as exact_packs
     from weighted
 ),
 
@@ -128,7 +127,7 @@ split_parts as (
         - sum(whole_packs) over (partition by product_key, marketplace, cluster_name) as leftover_packs,
         row_number() over (
             partition by product_key, marketplace, cluster_name, split_weight is null
-            order by pack_remainder desc, location_key asc
+            order by exact_packs - whole_packs desc, location_key asc
         ) as remainder_rank
     from split_packs
 )
