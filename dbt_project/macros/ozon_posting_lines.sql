@@ -24,6 +24,7 @@ select
     lower(posting.substatus) as substatus,
     product_line.sku,
     product_line.offer_id,
+    product_line.name as product_name,
     product_line.quantity,
     cast(nullif(product_line.price__amount, '') as decimal(18, 2)) as unit_price,
     upper(product_line.price__currency) as currency_code,

@@ -8,6 +8,11 @@ every FBO pair was out of stock, with ADS over its sale days alone and an urgent
 
 Posting statuses in upper case (Ozon's enums change case between methods, ozon.md): cancelled and
 returned lines are still cancelled and returned, not demand.
+
+A key without the product role: the catalogue methods (and /v4/product/info/stocks) answer 403, so
+no catalogue loads while the postings do. Each SKU the order lines name is then a product of its own
+and every line is in fact_orders; before, every line failed product_not_in_catalogue and the account
+had no orders in the marts.
 """
 
 from __future__ import annotations
@@ -31,6 +36,14 @@ SELLER = SandboxConfig(
     forbidden_endpoints=("/v1/analytics/stocks",),
 )
 DAYS = 4
+WITHOUT_PRODUCT_ROLE = SandboxConfig(
+    seed=6,
+    products=20,
+    warehouses=3,
+    history_days=7,
+    rate_limit_scale=600,
+    forbidden_endpoints=("/v3/product/list", "/v3/product/info/list", "/v4/product/info/stocks"),
+)
 RESOURCES = ("product_stocks", "analytics_stocks", "postings_fbo", "postings_fbs")  # stock and orders
 
 
@@ -100,3 +113,24 @@ def test_without_an_fbo_stock_feed_fbo_stock_is_unknown_and_upper_case_statuses_
     )
     assert statuses["cancelled"] == truth["cancelled"] > 0 and statuses["returned"] == truth["returned"]
     assert query("duckdb", "select count(*) from quality.data_quality_issues where rule = 'unknown_status'") == [(0,)]
+
+
+def test_without_the_product_role_every_order_line_has_a_product_named_by_its_sku(workdir):
+    with Sandbox(WITHOUT_PRODUCT_ROLE) as sandbox:
+        # partial: the catalogue and stock resources the key may not read
+        assert steps.run_measured(steps.load_command("ozon", "duckdb"), ozon_env(sandbox, "shop")).returncode != 0
+        lines = sandbox.ozon.order_lines(sandbox.ozon.accounts[0].client_id)
+    env = {"DBT_TARGET_PATH": os.environ["DBT_TARGET_PATH"], "MARKETPLACES": "ozon"}
+    select = ("--select", "+fact_orders", "+sales_velocity", "data_quality_issues", "--indirect-selection", "cautious")
+    steps.dbt("build", "duckdb", env, *select, *steps.SCHEDULED_BUILD)
+
+    assert query("duckdb", "select count(*) from raw_ozon.postings_fbo") != [(0,)]
+    assert query("duckdb", "select count(*) from information_schema.tables where table_name = 'products'") == [(0,)]
+    assert query("duckdb", "select count(*) from marts.fact_orders") == [(len(lines),)]
+    skus = {str(line["sku"]) for line in lines}
+    products = query("duckdb", "select product_key, sku, status, is_archived, seller_article from marts.dim_products")
+    assert {sku for _, sku, _, _, _ in products} == skus
+    for key, sku, status, archived, article in products:
+        assert (key, status, archived) == (f"ozon:shop:sku-{sku}", "not_in_catalogue", False) and article
+    assert query("duckdb", "select count(*) from marts.sales_velocity where units_7d > 0") != [(0,)]
+    assert query("duckdb", "select count(*) from quality.data_quality_issues where severity = 'error'") == [(0,)]

@@ -12,7 +12,7 @@ with newest_loads as (
 
 select
     stocks.account,
-    {{ product_key("'ozon'", 'stocks.account', 'products.product_id') }} as product_key,
+    {{ product_key("'ozon'", 'stocks.account', 'products.product_ref') }} as product_key,
     warehouse_names.warehouse_key,
     stocks.synced_at as snapshot_at,
     sum(stocks.average_daily_sales) as ozon_ads
@@ -32,5 +32,5 @@ inner join {{ ref('int_warehouse_names_resolved') }} as warehouse_names
 group by
     stocks.account,
     stocks.synced_at,
-    {{ product_key("'ozon'", 'stocks.account', 'products.product_id') }},
+    {{ product_key("'ozon'", 'stocks.account', 'products.product_ref') }},
     warehouse_names.warehouse_key

@@ -13,7 +13,7 @@ with products as (
     select
         account,
         sku,
-        product_id
+        product_ref
     from {{ ref('int_ozon_product_skus') }}
 ),
 
@@ -47,7 +47,7 @@ select
     'ozon:' || lines.account || ':' || lines.posting_number || ':' || cast(lines.line_number as varchar)
         as order_line_key,
     lines.posting_number as order_id,
-    {{ product_key("'ozon'", 'lines.account', 'products.product_id') }} as product_key,
+    {{ product_key("'ozon'", 'lines.account', 'products.product_ref') }} as product_key,
     lines.warehouse_key,
     lines.fulfilment_scheme,
     case

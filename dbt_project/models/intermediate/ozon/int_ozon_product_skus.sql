@@ -4,6 +4,9 @@
 -- product has one SKU for FBO and FBS, but older products can keep a separate FBS SKU, and their
 -- FBS postings name that one. A SKU that names two products names neither: their order lines and
 -- stock rows are then product_not_in_catalogue (int_ozon_quality_issues) rather than counted twice.
+-- An account without a catalogue (its key lacks the product role: /v3/product/list is refused) knows
+-- its products from its order lines alone: each SKU they name is a product of its own, product_id
+-- null. product_ref identifies the product in product_key: its product_id, else `sku-<SKU>`.
 -- A table: the order, stock and quality models all read it.
 {{ config(materialized='table') }}
 
@@ -58,13 +61,44 @@ skus as (
     select * from catalogue_skus
     union
     select * from skus_by_article
+),
+
+catalogued_skus as (
+    select
+        account,
+        sku,
+        min(product_id) as product_id
+    from skus
+    where sku is not null and sku <> 0
+    group by account, sku
+    having count(distinct product_id) = 1
+),
+
+uncatalogued_skus as (
+    select distinct
+        account,
+        sku
+    from line_skus
+    where
+        sku is not null
+        and sku <> 0
+        and not exists (
+            select 1
+            from {{ ref('stg_ozon__products') }} as products
+            where products.account = line_skus.account
+        )
 )
 
 select
     account,
     sku,
-    min(product_id) as product_id
-from skus
-where sku is not null and sku <> 0
-group by account, sku
-having count(distinct product_id) = 1
+    product_id,
+    cast(product_id as varchar) as product_ref
+from catalogued_skus
+union all
+select
+    account,
+    sku,
+    cast(null as bigint) as product_id,
+    'sku-' || cast(sku as varchar) as product_ref
+from uncatalogued_skus

@@ -17,14 +17,14 @@ with products as (
     select
         account,
         sku,
-        product_id
+        product_ref
     from {{ ref('int_ozon_product_skus') }}
 ),
 
 fbo as (
     select
         stocks.account,
-        products.product_id,
+        products.product_ref,
         warehouse_names.warehouse_key,
         'fbo' as stock_type,
         'analytics_stocks' as snapshot_source,
@@ -51,7 +51,7 @@ fbo as (
 per_product as (
     select
         stocks.account,
-        stocks.product_id,
+        cast(stocks.product_id as varchar) as product_ref,
         case
             when stocks.stock_type = 'fbp' then {{ warehouse_key("'ozon'", "'СКЛАДЫ_ПАРТНЕРОВ'") }}
             else {{ warehouse_key("'ozon'", "'СКЛАДЫ_ПРОДАВЦА'") }}
@@ -79,8 +79,8 @@ unioned as (
 select
     'ozon' as marketplace,
     account,
-    {{ product_key("'ozon'", 'account', 'product_id') }} as product_key,
-    cast(product_id as varchar) as product_id,
+    {{ product_key("'ozon'", 'account', 'product_ref') }} as product_key,
+    product_ref as product_id,
     warehouse_key,
     stock_type,
     snapshot_source,
@@ -92,4 +92,4 @@ select
     passes_checks
 from unioned
 -- a row of a product the catalogue lacks (an error) is no stock cell at all
-where product_id is not null
+where product_ref is not null
