@@ -83,10 +83,10 @@ run: setup ## Load every configured source in order (catalogue, orders, stock), 
 run-catalogue: setup ## Load the catalogue of every configured account, then dbt build
 	$(RUN) catalogue
 
-run-orders: setup ## Load orders (needs a successful catalogue load of the account), then dbt build
+run-orders: setup ## Load orders (not after a catalogue load that never ran or whose credentials were rejected), then dbt build
 	$(RUN) orders
 
-run-stock: setup ## Load stock (needs a successful catalogue load of the account), then dbt build
+run-stock: setup ## Load stock (not after a catalogue load that never ran or whose credentials were rejected), then dbt build
 	$(RUN) stock
 
 transform: setup ## dbt build only, recorded in the run log like a run

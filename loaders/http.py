@@ -66,7 +66,12 @@ class ApiError(Exception):
 
 
 class ApiAuthError(ApiError):
-    """The marketplace rejected the credentials or the key lacks a permission."""
+    """The marketplace refused the call: the key lacks a permission for this method (a role, a token
+    category), or its credentials are rejected (ApiCredentialsRejectedError)."""
+
+
+class ApiCredentialsRejectedError(ApiAuthError):
+    """The marketplace rejected the credentials themselves (wrong, expired or revoked): every call fails."""
 
 
 class ApiRequestError(ApiError):
@@ -202,7 +207,7 @@ class ApiClient:
     session: requests.Session = field(default_factory=requests.Session)
     stats: dict[str, int] = field(default_factory=lambda: {"requests": 0, "failed": 0, "retries": 0, "throttled": 0})
     # The error that rejected the credentials, if one did; shared, like `stats`, with copies of this client.
-    rejected: list[ApiAuthError] = field(default_factory=list)
+    rejected: list[ApiCredentialsRejectedError] = field(default_factory=list)
     first_call: FirstCall = field(default_factory=FirstCall, repr=False)  # shared with copies too
 
     def __post_init__(self) -> None:
@@ -385,7 +390,8 @@ class ApiClient:
         if self.is_auth_error(status, body):
             rejected = self.rejects_credentials(status, body)
             hint = self.auth_hint if rejected or not self.permission_hint else self.permission_hint
-            error = ApiAuthError(self.marketplace, self.account, endpoint, detail, hint, status=status)
+            kind = ApiCredentialsRejectedError if rejected else ApiAuthError
+            error = kind(self.marketplace, self.account, endpoint, detail, hint, status=status)
             if rejected:
                 self.rejected.append(error)
             raise error

@@ -2,7 +2,8 @@
 
 Each load step is one marketplace account's group of resources, with a record of its own; the
 steps of one group and marketplace share a loader process (`python -m loaders ... --account A B`).
-One account's failed catalogue skips only that account's stock and orders loads, and within a load
+A catalogue load whose credentials the marketplace rejected skips that account's stock and orders
+loads (a catalogue that failed otherwise costs only itself), and within a load
 a failing resource costs only itself (the load is `partial`). `dbt build` then rebuilds every mart:
 an account whose loads failed keeps its older rows, which the marts show with their sync times.
 A lock keeps runs from overlapping; SIGTERM or SIGINT stops the run after the current step (a
@@ -29,7 +30,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from loaders import cli, config
-from loaders.http import max_retry_wait
+from loaders.http import ApiCredentialsRejectedError, max_retry_wait
 from loaders.marketplaces import MARKETPLACES
 from loaders.secrets import install_log_masking, mask
 from loaders.writer_lock import LockBusy, RunLock
@@ -46,6 +47,17 @@ LOADER_STATUSES = {0: "success", 4: "partial"}
 ACCOUNT_STATUSES = {"complete": "success", "partial": "partial"}
 # Loads whose account a dependent group may build on: a partial catalogue still lists the products.
 USABLE = ("success", "partial")
+
+
+def blocks_dependents(status: str | None, error_class: str | None) -> bool:
+    """Whether a prerequisite load that ended so (None: it did not run) stops its account's dependent
+    loads. A failed one stops them only when the marketplace rejected the account's credentials,
+    as every call would fail; one that failed otherwise (every method refused for the key's role or
+    token category, endpoints removed, a server down) costs only itself: the orders and stock of a key
+    that may not read the catalogue still load."""
+    if status in USABLE:
+        return False
+    return status != "failed" or error_class == ApiCredentialsRejectedError.__name__
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -101,7 +113,8 @@ class Runner:
         self.run_id, self.target, self.groups = run_id, target, groups
         self.stop_signal: str | None = None
         self._process = None
-        self._outcomes: dict[tuple[str, str, str], str] = {}  # (group, marketplace, account) -> status
+        # (group, marketplace, account) -> (status, error class)
+        self._outcomes: dict[tuple[str, str, str], tuple[str, str | None]] = {}
 
     # -- signals ----------------------------------------------------------------------------
     def _on_signal(self, signum, _frame) -> None:
@@ -123,14 +136,15 @@ class Runner:
     def _unmet_prerequisite(self, step: plan.LoadStep) -> str | None:
         for group in step.group.after:
             if group in self.groups:
-                status = self._outcomes.get((group, step.marketplace, step.account))
-                if status not in USABLE:
-                    return f"{group} load of {step.marketplace}/{step.account} {status or 'did not run'} in this run"
+                status, error_class = self._outcomes.get((group, step.marketplace, step.account), (None, None))
+                if blocks_dependents(status, error_class):
+                    ended = _ended(status, error_class)
+                    return f"{group} load of {step.marketplace}/{step.account} {ended} in this run"
                 continue
             with database.connect(self.target) as db:
-                status = runlog.last_statuses(db, group, step.marketplace).get(step.account)
-            if status not in USABLE:
-                latest = f"was {status}" if status else "never ran"
+                status, error_class = runlog.last_statuses(db, group, step.marketplace).get(step.account, (None, None))
+            if blocks_dependents(status, error_class):
+                latest = f"was {_ended(status, error_class)}" if status else "never ran"
                 return f"the last {group} load of {step.marketplace}/{step.account} {latest}"
         return None
 
@@ -250,7 +264,7 @@ class Runner:
                     log.info("%s: %s", step.name, ", ".join(step.resources))
                 done = self._load_together(batch)
             for step, record in zip(batch, done, strict=True):
-                self._outcomes[(step.group.name, step.marketplace, step.account)] = record.status
+                self._outcomes[(step.group.name, step.marketplace, step.account)] = (record.status, record.error_class)
                 records.append(record)
                 self._finished(record)
         if transform:
@@ -335,6 +349,12 @@ def _finish_load(record: runlog.StepRecord, step: plan.LoadStep, entry: dict, fi
         or f"{meaning} (exit code {finished.returncode})",
         **values,
     )
+
+
+def _ended(status: str | None, error_class: str | None) -> str:
+    if status == "failed" and error_class == ApiCredentialsRejectedError.__name__:
+        return "failed: the marketplace rejected the credentials"
+    return status or "did not run"
 
 
 def _error_class(not_ok: list[dict]) -> str:

@@ -252,14 +252,14 @@ def running_runs(db: Database) -> list[tuple[str, datetime]]:
     )
 
 
-def last_statuses(db: Database, step_group: str, marketplace: str) -> dict[str, str]:
-    """account -> status of the latest finished load of `step_group` for `marketplace`."""
+def last_statuses(db: Database, step_group: str, marketplace: str) -> dict[str, tuple[str, str | None]]:
+    """account -> (status, error class) of the latest finished load of `step_group` for `marketplace`."""
     if not db.relation_exists(SCHEMA, "run_log"):
         return {}
     rows = db.execute(
         f"""
-        select account, status from (
-            select account, status,
+        select account, status, error_class from (
+            select account, status, error_class,
                    row_number() over (partition by account order by started_at desc) as recency
             from {SCHEMA}.run_log
             where kind = 'load' and step_group = ? and marketplace = ? and status <> 'running'
@@ -267,7 +267,7 @@ def last_statuses(db: Database, step_group: str, marketplace: str) -> dict[str, 
         where recency = 1""",
         (step_group, marketplace),
     )
-    return dict(rows)
+    return {account: (status, error_class) for account, status, error_class in rows}
 
 
 QUALITY_SCHEMA = "quality"  # dbt's data quality models (dbt_project.yml)

@@ -19,7 +19,7 @@ from sandbox import Sandbox, SandboxConfig
 from scripts import database, runlog
 from scripts.steps import PROJECT_DIR
 from tests.support.operations import TWO_OZON_ACCOUNTS_LOAD_STEPS, isolated_ops, query, run_script
-from tests.support.sandbox_fixtures import ozon_env
+from tests.support.sandbox_fixtures import ozon_env, wb_env
 
 SELLER = SandboxConfig(seed=3, products=40, warehouses=4, archived_share=0.1, accounts=2, history_days=3)
 WRONG_KEY = "wrong-key-0f9e8d7c"
@@ -93,10 +93,11 @@ def test_run_log_after_a_successful_then_a_failed_run(ops):
     steps = steps_of(second)
     assert steps["run"][0] == "failed"
     status, error_class, message, *_ = steps["load catalogue ozon/outlet"]
-    assert (status, error_class) == ("failed", "ApiAuthError")
+    assert (status, error_class) == ("failed", "ApiCredentialsRejectedError")
     assert WRONG_KEY not in message
     assert steps["load stock ozon/outlet"][0] == "skipped"
-    assert "catalogue load of ozon/outlet failed" in steps["load stock ozon/outlet"][3]
+    rejected = "catalogue load of ozon/outlet failed: the marketplace rejected the credentials"
+    assert rejected in steps["load stock ozon/outlet"][3]
     assert steps["load catalogue ozon/shop"][0] == steps["load stock ozon/shop"][0] == "success"
     # Every mart is rebuilt: the good account's rows are new, the failed account keeps its older ones.
     assert steps["transform"][0] == "success", steps["transform"]
@@ -128,6 +129,41 @@ def test_run_log_after_a_successful_then_a_failed_run(ops):
     report = json.loads(unhealthy.stdout)
     last_run = next(check for check in report["checks"] if check["name"] == "last run")
     assert last_run["status"] == "fail" and second in last_run["message"]
+
+
+# A WB token without the Контент and Маркетплейс categories: every catalogue method refuses it.
+WITHOUT_CATALOGUE_CATEGORIES = SandboxConfig(
+    seed=4,
+    products=10,
+    warehouses=2,
+    history_days=3,
+    rate_limit_scale=600,
+    forbidden_endpoints=(
+        "/content/v2/get/cards/list",
+        "/content/v2/get/cards/trash",
+        "/api/v3/warehouses",
+        "/api/v3/offices",
+    ),
+)
+
+
+def test_a_catalogue_refused_to_the_token_costs_only_itself(ops, monkeypatch):
+    """The token works, it may not read the catalogue: the orders and stock still load, in the run and in
+    a later run of the orders alone (which reads the catalogue's last status from the run log). Before,
+    both were skipped, and such a token loaded nothing."""
+    monkeypatch.setenv("MARKETPLACES", "wildberries")
+    with Sandbox(WITHOUT_CATALOGUE_CATEGORIES) as sandbox:
+        env = wb_env(sandbox)
+        done = run_script("scripts.run", "--no-transform", env=env)
+        assert done.returncode == 1, done.stderr[-3000:]  # the catalogue failed
+        steps = steps_of(latest_run_id())
+        sandbox.clock.advance(timedelta(hours=1))
+        again = run_script("scripts.run", "orders", "--no-transform", env=wb_env(sandbox))
+    assert steps["load catalogue wildberries/shop"][:2] == ("failed", "ApiAuthError")
+    assert steps["load orders wildberries/shop"][0] == steps["load stock wildberries/shop"][0] == "success"
+    assert steps["load orders wildberries/shop"][5] > 0 and steps["load stock wildberries/shop"][5] > 0
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert steps_of(latest_run_id())["load orders wildberries/shop"][0] == "success"
 
 
 def test_a_second_run_refuses_while_one_holds_the_lock(ops):
