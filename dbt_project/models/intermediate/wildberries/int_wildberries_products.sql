@@ -5,7 +5,9 @@
 -- (listed), in_trash (in the trash now: the account's newest successful cards_trash read), deleted
 -- (read from the trash once, neither listed nor there now: WB deletes a card 30 days after it is
 -- trashed), not_in_catalogue (only named by orders or stock). Every status but in_catalogue is
--- archived, so the history still joins. Price: the latest seller price after discount
+-- archived, so the history still joins; except in an account without a catalogue (its token lacks
+-- the Контент category: no card was ever read), whose products are all not_in_catalogue and active,
+-- as nothing says they are archived. Price: the latest seller price after discount
 -- (priceWithDisc) of an order of the size; WB cards carry no price.
 with listed_sizes as (
     select
@@ -192,6 +194,11 @@ products as (
         *,
         'not_in_catalogue' as status
     from not_in_catalogue
+),
+
+accounts_with_catalogue as (
+    select distinct account
+    from catalogue
 )
 
 select
@@ -205,7 +212,7 @@ select
         when products.tech_size in ('0', '') then products.product_name
         else products.product_name || ', размер ' || products.tech_size
     end as product_name,
-    products.status <> 'in_catalogue' as is_archived,
+    products.status <> 'in_catalogue' and accounts_with_catalogue.account is not null as is_archived,
     products.status = 'in_trash' as is_trashed,
     products.status,
     prices.price_with_discount as price,
@@ -214,6 +221,8 @@ select
     products.updated_at,
     products.synced_at
 from products
+left join accounts_with_catalogue
+    on products.account = accounts_with_catalogue.account
 left join ranked_prices as prices
     on
         products.account = prices.account
