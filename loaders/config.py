@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from dotenv import dotenv_values
+
+# The marketplaces' business day is Moscow's (UTC+3, no daylight saving since 2014): the marts date
+# orders and stock by it, and Wildberries statistics send its local time without an offset.
+MOSCOW = timezone(timedelta(hours=3), "MSK")
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 

@@ -48,10 +48,11 @@ STATUS_REREAD_STATE = "status_reread_at"
 
 def status_reread_since(state: Mapping, now: datetime) -> str | None:
     """The start of the day's re-read of the last OZON_ORDERS_STATUS_DAYS days (settings.ORDERS_STATUS_DAYS),
-    when the last one in this resource's `state` is ORDERS_STATUS_REREAD_HOURS old; None when it is
-    not due, or on a first load (no re-read yet: it reads the days OZON_ORDERS_INITIAL_DAYS asks for)."""
+    when the last one in this resource's `state` was on an earlier (Moscow) day: the first load of each
+    day re-reads, so a daily load re-reads every time whatever minute it starts at. None when it is not
+    due, or on a first load (no re-read yet: it reads the days OZON_ORDERS_INITIAL_DAYS asks for)."""
     last = state.get(STATUS_REREAD_STATE)
-    if not last or now - parse_time(last) < timedelta(hours=settings.ORDERS_STATUS_REREAD_HOURS):
+    if not last or parse_time(last).astimezone(config.MOSCOW).date() >= now.astimezone(config.MOSCOW).date():
         return None
     return rfc3339(now - timedelta(days=days_setting("OZON_ORDERS_STATUS_DAYS", settings.ORDERS_STATUS_DAYS)))
 

@@ -73,10 +73,8 @@ ORDERS_INITIAL_DAYS = 90
 ORDERS_LOOKBACK_DAYS = 14
 # Orders keep changing status for weeks (a slow delivery, the pick-up point's storage, a return;
 # ozon.md "late timestamps"), longer than the look-back re-reads them: once a day (the first load
-# at least ORDERS_STATUS_REREAD_HOURS after the last such re-read) a load re-reads this many days.
-# Env override: OZON_ORDERS_STATUS_DAYS.
+# of each Moscow day) a load re-reads this many days. Env override: OZON_ORDERS_STATUS_DAYS.
 ORDERS_STATUS_DAYS = 30
-ORDERS_STATUS_REREAD_HOURS = 24
 # One load holds at most this many days of postings: a longer window (the first run's, or a run
 # after a long pause) is read in consecutive loads, each merged and committed before the next, so
 # the load step's merge (the peak of a run's memory) is bounded by the window, not the history.

@@ -7,7 +7,7 @@ import json
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from loaders import config, streaming
@@ -19,7 +19,6 @@ from loaders.wildberries import settings
 log = logging.getLogger(__name__)
 
 MARKETPLACE = "Wildberries"
-MOSCOW = timezone(timedelta(hours=settings.MOSCOW_UTC_OFFSET_HOURS), "MSK")
 
 Endpoint = tuple[str, str]  # (real host, path), see settings
 
@@ -178,14 +177,14 @@ def parse_moscow(value: Any) -> datetime | None:
     except ValueError:
         return None
     if moment.tzinfo is not None:
-        moment = moment.astimezone(MOSCOW).replace(tzinfo=None)
+        moment = moment.astimezone(config.MOSCOW).replace(tzinfo=None)
     return moment
 
 
 def moscow_text(moment: datetime) -> str:
     """`moment` (aware, or naive Moscow-local) as a Moscow-local `dateFrom` without offset."""
     if moment.tzinfo is not None:
-        moment = moment.astimezone(MOSCOW).replace(tzinfo=None)
+        moment = moment.astimezone(config.MOSCOW).replace(tzinfo=None)
     return moment.isoformat(timespec="seconds" if not moment.microsecond else "microseconds")
 
 

@@ -68,7 +68,6 @@ STATISTICS_CURSOR = "lastChangeDate"
 ORDERS_KEY = "srid"
 SALES_KEY = "saleID"
 STATISTICS_QUARANTINE_TABLE = "statistics_quarantine"
-MOSCOW_UTC_OFFSET_HOURS = 3  # statistics times are Moscow-local without an offset (no DST since 2014)
 
 # --- warehouse_remains report ----------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 import pytest
@@ -11,7 +11,7 @@ import pytest
 from loaders import config
 from loaders.config import OzonAccount
 from loaders.marketplaces import MARKETPLACES
-from loaders.ozon import settings
+from loaders.ozon import postings, settings
 from loaders.pipeline import run
 from sandbox import Sandbox, SandboxConfig
 from sandbox.ozon_postings import FBO_LIST, FBS_LIST
@@ -175,3 +175,22 @@ def test_a_429_storm_on_the_order_list_is_survived(sandbox, workdir, monkeypatch
     throttled = [request for request in sandbox.ozon.requests if request.path == FBO_LIST and request.status == 429]
     assert len(throttled) == 3
     assert raw("select count(*) from raw_ozon.postings_fbo")[0][0] > 0
+
+
+@pytest.mark.parametrize(
+    ("last", "now", "due"),
+    [
+        # a daily load a second earlier than the day before (cron's start-up time varies): due
+        ("2025-11-20T00:00:00Z", "2025-11-20T23:59:59+00:00", True),
+        ("2025-11-20T00:00:00Z", "2025-11-20T20:59:59+00:00", False),  # 23:59:59 in Moscow, the same day
+        ("2025-11-20T20:30:00Z", "2025-11-20T21:00:00+00:00", True),  # 23:30 then 00:00 in Moscow
+        ("2025-11-20T21:00:00Z", "2025-11-21T20:00:00+00:00", False),  # 00:00 then 23:00 in Moscow
+    ],
+)
+def test_the_status_reread_is_due_on_the_first_load_of_each_moscow_day(last, now, due):
+    since = postings.status_reread_since({postings.STATUS_REREAD_STATE: last}, datetime.fromisoformat(now))
+    assert (since is not None) is due
+
+
+def test_a_first_load_makes_no_status_reread():
+    assert postings.status_reread_since({}, datetime(2025, 11, 20, tzinfo=UTC)) is None
