@@ -23,12 +23,7 @@
 -- computed again for each of them: at 100,000 products that is minutes under the memory limit).
 {{ config(materialized='table') }}
 
-with as_of as (
-    select max(calendar_date) as as_of_date
-    from {{ ref('int_calendar_days') }}
-),
-
-warehouses as (
+with warehouses as (
     select
         warehouse_key,
         marketplace,
@@ -92,9 +87,7 @@ accounts as (
         known.marketplace,
         known.account,
         known.first_known_date,
-        -- the day the account's windows end before: the newest data day, or the day of the
-        -- account's newest read of its orders when that is earlier
-        least(as_of.as_of_date, {{ to_business_date('orders_loaded.orders_loaded_at') }}) as as_of_date
+        account_as_of.as_of_date
     from (
         select
             marketplace,
@@ -103,11 +96,10 @@ accounts as (
         from product_data_days
         group by marketplace, account
     ) as known
-    cross join as_of
-    left join {{ ref('int_orders_loaded') }} as orders_loaded
+    inner join {{ ref('int_account_as_of_dates') }} as account_as_of
         on
-            known.marketplace = orders_loaded.marketplace
-            and known.account = orders_loaded.account
+            known.marketplace = account_as_of.marketplace
+            and known.account = account_as_of.account
 ),
 
 -- Each product's first known day: its first order or stock snapshot, or its creation in the

@@ -13,7 +13,6 @@ window_days as (
         product_key,
         location_level,
         location_key,
-        max(as_of_date) as as_of_date,
         avg(opening_available) as average_stock,
         sum(units_ordered) as units_ordered,
         count(*) as window_days
@@ -82,8 +81,7 @@ history as (
 ),
 
 as_of as (
-    select max(calendar_date) as as_of_date
-    from {{ ref('int_calendar_days') }}
+    select * from {{ ref('int_account_as_of_dates') }}
 ),
 
 measured as (
@@ -111,7 +109,10 @@ measured as (
             0, positions.available_quantity - positions.average_daily_sales * {{ var('overstock_days_of_cover') }}
         ) as overstock_units
     from positions
-    cross join as_of
+    inner join as_of
+        on
+            positions.marketplace = as_of.marketplace
+            and positions.account = as_of.account
     left join window_days
         using (product_key, location_level, location_key)
     left join history

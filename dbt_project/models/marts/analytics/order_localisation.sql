@@ -1,6 +1,6 @@
 -- How much of the demand ships from the buyer's own cluster, over var localisation_window_days
--- (the days before as_of_date), per product, per shipping warehouse and per account (doc
--- order_localisation). An order line is local when the cluster it ships from is the buyer's:
+-- (the days before the account's as_of_date, int_account_as_of_dates), per product, per shipping
+-- warehouse and per account (doc order_localisation). An order line is local when the cluster it ships from is the buyer's:
 --   Ozon: financial_data.cluster_from = cluster_to (the warehouse's cluster where cluster_from is empty)
 --   Wildberries: the shipping warehouse's district (seed cluster) = the order's oblastOkrugName;
 --     unknown where WB masks the warehouse (is_aggregate), as its order feed does by default
@@ -8,8 +8,7 @@
 --   units_local_if_stocked = units shipped from another cluster: local had the buyer's cluster held stock
 -- Cancelled lines are left out.
 with as_of as (
-    select max(calendar_date) as as_of_date
-    from {{ ref('int_calendar_days') }}
+    select * from {{ ref('int_account_as_of_dates') }}
 ),
 
 destinations as (
@@ -34,9 +33,15 @@ lines as (
             case when not warehouse_dim.is_aggregate then warehouse_dim.cluster_name end
         ) as shipped_from_cluster
     from {{ ref('fact_orders') }} as order_lines
-    cross join as_of
+    inner join as_of
+        on
+            order_lines.marketplace = as_of.marketplace
+            and order_lines.account = as_of.account
     left join destinations
-        using (marketplace, account, order_id)
+        on
+            order_lines.marketplace = destinations.marketplace
+            and order_lines.account = destinations.account
+            and order_lines.order_id = destinations.order_id
     left join {{ ref('dim_warehouses') }} as warehouse_dim
         on order_lines.warehouse_key = warehouse_dim.warehouse_key
     where

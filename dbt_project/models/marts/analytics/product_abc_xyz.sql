@@ -1,5 +1,5 @@
 -- ABC and XYZ classes of every active product over the window var abc_xyz_window_weeks (whole
--- weeks before as_of_date, the newest day with data), ranked at three scopes: within its account
+-- weeks before its account's as_of_date, int_account_as_of_dates), ranked at three scopes: within its account
 -- (scope account), within its marketplace (scope marketplace, the accounts pooled) and across every
 -- marketplace and account (scope all). Doc abc_xyz:
 --   ABC: products by revenue, largest first; cumulative share before the product < var abc_a_share
@@ -10,8 +10,7 @@
 --        sales count as 0); CV ≤ var xyz_x_max_cv → X, ≤ var xyz_y_max_cv → Y, else Z; no units → no class
 {%- set weeks = var('abc_xyz_window_weeks') %}
 with as_of as (
-    select max(calendar_date) as as_of_date
-    from {{ ref('int_calendar_days') }}
+    select * from {{ ref('int_account_as_of_dates') }}
 ),
 
 weekly as (
@@ -21,7 +20,10 @@ weekly as (
         sum(orders.quantity) as units,
         sum(orders.amount_rub) as revenue
     from {{ ref('fact_orders') }} as orders
-    cross join as_of
+    inner join as_of
+        on
+            orders.marketplace = as_of.marketplace
+            and orders.account = as_of.account
     where
         orders.order_status <> 'cancelled'
         and orders.business_date < as_of.as_of_date
@@ -61,7 +63,10 @@ product_totals as (
         coalesce(sum(weekly.units), 0) as units,
         coalesce(sum(weekly.units * weekly.units), 0) as units_squared
     from {{ ref('dim_products') }} as products
-    cross join as_of
+    inner join as_of
+        on
+            products.marketplace = as_of.marketplace
+            and products.account = as_of.account
     left join account_first_days as first_days
         on
             products.marketplace = first_days.marketplace
