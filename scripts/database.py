@@ -6,7 +6,8 @@ file, so callers open a connection only between pipeline steps and close it righ
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -65,3 +66,29 @@ def connect(target: str, read_only: bool = False) -> Iterator[Database]:
         connection.commit()
     finally:
         connection.close()
+
+
+def marketplaces_in_database(target: str) -> list[str]:
+    """The marketplaces with a raw schema in the database (none when it cannot be read: the command
+    that needs it reports that)."""
+    from loaders.marketplaces import MARKETPLACES  # noqa: PLC0415 - dlt's import costs the other commands 0.6 s
+
+    if target == "duckdb" and not config.duckdb_path().exists():
+        return []
+    try:
+        with connect(target, read_only=True) as db:
+            found = db.execute("select distinct table_schema from information_schema.tables")
+        schemas = {schema for (schema,) in found}
+    except (duckdb.Error, psycopg2.Error):
+        return []
+    return [name for name, marketplace in MARKETPLACES.items() if marketplace.dataset in schemas]
+
+
+def dbt_marketplaces(target: str, configured: Iterable[str] = ()) -> str:
+    """MARKETPLACES for a dbt command: the environment's when set, else every marketplace configured or
+    with raw data in the database (a build of fewer drops the marts of the others), else ozon. It
+    reads the database: call it holding the run lock."""
+    if os.environ.get("MARKETPLACES"):
+        return os.environ["MARKETPLACES"]
+    found = [*configured, *marketplaces_in_database(target)]
+    return ",".join(sorted(set(found), key=found.index)) or "ozon"

@@ -13,18 +13,10 @@ import subprocess
 import sys
 
 from loaders import cli, config
-from loaders.marketplaces import MARKETPLACES
 from loaders.writer_lock import LockBusy, writer_lock
 from scripts import database, runlog, steps
 
 EXIT_NO_DATA, EXIT_BUSY = 2, 75
-
-
-def marketplaces_in_database(target: str) -> list[str]:
-    """The marketplaces with a raw schema in the database."""
-    with database.connect(target, read_only=True) as db:
-        schemas = {schema for (schema,) in db.execute("select distinct table_schema from information_schema.tables")}
-    return [name for name, marketplace in MARKETPLACES.items() if marketplace.dataset in schemas]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     if target == "duckdb" and not config.duckdb_path().exists():
         print(f"docs: {config.duckdb_path()} does not exist: run `make demo` or `make run` first", file=sys.stderr)
         return EXIT_NO_DATA
-    marketplaces = os.environ.get("MARKETPLACES") or ",".join(marketplaces_in_database(target))
+    marketplaces = os.environ.get("MARKETPLACES") or ",".join(database.marketplaces_in_database(target))
     if not marketplaces:
         print(
             "docs: the database holds no marketplace's data yet: run `make demo` or `make run` first", file=sys.stderr

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from loaders import cli, config
 from loaders.writer_lock import HOLDER_VARIABLE, LockBusy, RunLock
-from scripts import runlog, steps
+from scripts import database, runlog, steps
 
 EXIT_BUSY = 75
 
@@ -32,13 +32,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     name, command = args[0], args[1:]
     target = config.target()
-    if Path(command[0]).name == "dbt":
+    is_dbt = Path(command[0]).name == "dbt"
+    if is_dbt:
         config.dbt_profiles()
     run_id = f"{runlog.utcnow():%Y%m%dT%H%M%S}-{name}-{uuid.uuid4().hex[:6]}"
     try:
         with RunLock(run_id, runlog.utcnow().isoformat()):
-            env = steps.environment({"TARGET": target, "DBT_TARGET": target, HOLDER_VARIABLE: run_id})
-            return _run_to_its_end(subprocess.Popen(command, env=env))
+            env = {"TARGET": target, "DBT_TARGET": target, HOLDER_VARIABLE: run_id}
+            if is_dbt:  # the models of every marketplace the database holds, not dbt_project.yml's default
+                env["MARKETPLACES"] = database.dbt_marketplaces(target)
+            return _run_to_its_end(subprocess.Popen(command, env=steps.environment(env)))
     except LockBusy as exc:
         print(f"{name}: {exc}", file=sys.stderr)
         return EXIT_BUSY

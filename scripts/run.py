@@ -109,8 +109,9 @@ def _min_quality_score() -> float:
 
 
 class Runner:
-    def __init__(self, run_id: str, target: str, groups: tuple[str, ...]):
+    def __init__(self, run_id: str, target: str, groups: tuple[str, ...], marketplaces: tuple[str, ...] = ()):
         self.run_id, self.target, self.groups = run_id, target, groups
+        self.marketplaces = marketplaces  # the configured ones: dbt builds them and those the database has
         self.stop_signal: str | None = None
         self._process = None
         # (group, marketplace, account) -> (status, error class)
@@ -220,8 +221,10 @@ class Runner:
         self._write(record)
         run_results = dbt_target_path() / "run_results.json"
         run_results.unlink(missing_ok=True)
+        # the marketplaces that have accounts or data in the database, unless MARKETPLACES says otherwise
+        env = {"MARKETPLACES": database.dbt_marketplaces(self.target, self.marketplaces)}
         finished = steps.run_measured(
-            steps.dbt_command("build", self.target, *steps.SCHEDULED_BUILD), started=self._started
+            steps.dbt_command("build", self.target, *steps.SCHEDULED_BUILD), env, self._started
         )
         results = json.loads(run_results.read_text(encoding="utf-8"))["results"] if run_results.exists() else []
         problems = [r for r in results if r["status"] in ("error", "fail", "runtime error")]
@@ -407,8 +410,6 @@ def main(argv: list[str] | None = None) -> int:
     except config.ConfigError as exc:
         log.error("%s", exc)
         return EXIT_CONFIG
-    # dbt builds the models of the marketplaces that have accounts, unless MARKETPLACES says otherwise.
-    os.environ.setdefault("MARKETPLACES", ",".join(marketplaces) or "ozon")
     load_steps = plan.load_steps(groups, marketplaces)
     if groups and not load_steps:
         log.error("nothing to load: no marketplace is configured (%s)", "; ".join(notes))
@@ -418,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
         dry_run(groups, load_steps, transform, notes)
         return EXIT_OK
     run_id = f"{runlog.utcnow():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-    runner = Runner(run_id, args.target, groups)
+    runner = Runner(run_id, args.target, groups, tuple(marketplaces))
     runner.stop_on_signals()
     try:
         with RunLock(run_id, runlog.utcnow().isoformat()) as lock:

@@ -3,11 +3,13 @@ started under the runner or `scripts.locked` writes under their lock."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import time
 
+import duckdb
 import pytest
 
 from loaders.config import PROJECT_DIR
@@ -86,3 +88,21 @@ def test_a_locked_command_keeps_the_lock_until_it_ends_when_its_wrapper_is_termi
     wrapper.send_signal(signal.SIGTERM)
     assert wrapper.wait(timeout=20) == 7, "the wrapper ends with its command, and with its code"
     assert not pid_alive(int(child.read_text())), "the command was stopped, not left writing"
+
+
+def test_a_dbt_command_of_make_builds_every_marketplace_the_database_holds(ops, monkeypatch):
+    """`make build` on a database with Wildberries data (and no MARKETPLACES) builds the Wildberries
+    models too: dbt_project.yml's default is Ozon alone, and a build of it dropped every Wildberries row
+    from the marts."""
+    monkeypatch.delenv("MARKETPLACES", raising=False)
+    monkeypatch.setenv("TARGET", "duckdb")
+    with duckdb.connect(os.environ["DUCKDB_PATH"]) as db:
+        db.execute("create schema raw_wildberries")
+        db.execute("create table raw_wildberries.orders (srid varchar)")
+    dbt = str(PROJECT_DIR / ".venv/bin/dbt")
+    listed = run_script(
+        "scripts.locked", "build", dbt, "ls", "--profiles-dir", ".", "--resource-type", "model", "--output", "name"
+    )
+    assert listed.returncode == 0, listed.stdout[-2000:] + listed.stderr[-2000:]
+    assert "stg_wildberries__orders" in listed.stdout.split()
+    assert "stg_ozon__products" not in listed.stdout.split()
