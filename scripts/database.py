@@ -15,6 +15,7 @@ import duckdb
 import psycopg2
 
 from loaders import config
+from loaders.writer_lock import writing_elsewhere
 
 TARGETS = config.TARGETS
 
@@ -92,3 +93,22 @@ def dbt_marketplaces(target: str, configured: Iterable[str] = ()) -> str:
         return os.environ["MARKETPLACES"]
     found = [*configured, *marketplaces_in_database(target)]
     return ",".join(sorted(set(found), key=found.index)) or "ozon"
+
+
+# Exit codes of a reader that may not open the database: nothing to read yet; a writer holds it.
+EXIT_NO_DATABASE, EXIT_BUSY = 2, 75
+
+
+def reader_refusal(target: str, command: str) -> tuple[int, str] | None:
+    """Why `command`, a reader, may not open the database now, with its exit code (None: it may).
+    DuckDB admits no reader beside its writer, and a reader's open makes the writer's next one fail,
+    so while a run (or a make target under the run lock) writes, the file is left alone."""
+    if target != "duckdb":
+        return None
+    path = config.duckdb_path()
+    if not path.exists():
+        return EXIT_NO_DATABASE, f"{command}: {path} does not exist: run `make demo` or `make run` first"
+    holder = writing_elsewhere()
+    if holder:
+        return EXIT_BUSY, f"{command}: {holder.describe()} is writing {path}: try again when it has ended"
+    return None

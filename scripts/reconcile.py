@@ -4,7 +4,8 @@ Per marketplace, account and entity (orders, stock, catalogue) it prints the row
 staged), the rows in the marts, the rows the data quality rules left out (severity error in
 quality.data_quality_issues) and the rows the loaders quarantined (kept in raw_*.*_quarantine,
 never in the order or stock tables, so shown apart). Exit 0 when raw = mart + excluded everywhere,
-1 when some entity does not add up, 2 when the marts are not built yet.
+1 when some entity does not add up, 2 when the marts are not built yet, 75 while a run writes the
+DuckDB file.
 
 Stock is the newest snapshot of each source the inventory mart uses (also one that listed no row):
 its raw rows must be the rows that feed the mart plus the excluded ones, and the units of those rows
@@ -274,8 +275,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.reconcile", description=__doc__.split("\n\n")[0])
     parser.add_argument("--target", choices=database.TARGETS, help="default: TARGET, else duckdb")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    target = config.target(args.target)
+    refusal = database.reader_refusal(target, "reconcile")
+    if refusal:
+        code, message = refusal
+        print(message, file=sys.stderr)
+        return code
     try:
-        lines = reconcile(config.target(args.target))
+        lines = reconcile(target)
     except (LookupError, duckdb.Error, psycopg2.Error) as exc:
         print(f"reconcile: {exc}", file=sys.stderr)
         return EXIT_NOT_BUILT

@@ -1,7 +1,8 @@
 """`make summary`: what the marts say, per marketplace: products, stock, orders, what runs out soon and
 what to ship first, what stock-outs cost and the ABC classes, and how far the data can be trusted
 (data quality issues and stock anomalies).
-Reads TARGET's database (DuckDB or PostgreSQL); exit 2 when the marts are not built yet."""
+Reads TARGET's database (DuckDB or PostgreSQL); exit 2 when the marts are not built yet, 75 while
+a run writes the DuckDB file."""
 
 from __future__ import annotations
 
@@ -247,9 +248,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", choices=database.TARGETS)
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     target = config.target(args.target)
-    if target == "duckdb" and not config.duckdb_path().exists():
-        print(f"summary: {where(target)} does not exist: run `make demo` or `make run` first", file=sys.stderr)
-        return EXIT_NOT_BUILT
+    refusal = database.reader_refusal(target, "summary")
+    if refusal:
+        code, message = refusal
+        print(message, file=sys.stderr)
+        return code
     with database.connect(target, read_only=True) as db:
         if not db.relation_exists("marts", "replenishment_plan"):
             print(f"summary: the marts of {where(target)} are not built yet: run `make run`", file=sys.stderr)
