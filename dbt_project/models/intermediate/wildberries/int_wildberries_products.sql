@@ -6,9 +6,9 @@
 -- (read from the trash once, neither listed nor there now: WB deletes a card 30 days after it is
 -- trashed), not_in_catalogue (only named by orders or stock). Every status but in_catalogue is
 -- archived, so the history still joins; except in an account without a catalogue (its token lacks
--- the Контент category: no card was ever read), whose products are all not_in_catalogue and active,
--- as nothing says they are archived. Price: the latest seller price after discount
--- (priceWithDisc) of an order of the size; WB cards carry no price.
+-- the Контент category: no card was ever read, listed or trashed), whose products are all
+-- not_in_catalogue and active, as nothing says they are archived. Price: the latest seller price
+-- after discount (priceWithDisc) of an order of the size; WB cards carry no price.
 with listed_sizes as (
     select
         sizes.account,
@@ -196,9 +196,13 @@ products as (
     from not_in_catalogue
 ),
 
+-- accounts whose token read cards: from the list, or from the trash
 accounts_with_catalogue as (
-    select distinct account
-    from catalogue
+    select account
+    from {{ ref('stg_wildberries__cards') }}
+    union
+    select account
+    from {{ ref('stg_wildberries__trashed_cards') }}
 )
 
 select
