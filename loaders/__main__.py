@@ -27,16 +27,14 @@ from typing import Any
 from loaders import cli, config, dlt_warnings
 from loaders.http import ApiAuthError, ApiError
 from loaders.marketplaces import MARKETPLACES
-from loaders.pipeline import DESTINATIONS, configured_normalize_workers, run
+from loaders.pipeline import DESTINATIONS, run
 from loaders.secrets import install_log_masking, mask
+from loaders.settings_check import accounts_at_once, check_settings
 from loaders.writer_lock import LockBusy, writer_lock
 
 log = logging.getLogger("loaders")
 
 EXIT_FAILED, EXIT_CONFIG, EXIT_AUTH, EXIT_PARTIAL, EXIT_BUSY = 1, 2, 3, 4, 75
-# Accounts of one process that load at a time: each waits on its own rate limits, so several
-# accounts together take about as long as the slowest, where one after another they took the sum.
-ACCOUNTS_AT_ONCE, DEFAULT_ACCOUNTS_AT_ONCE = "LOADER_ACCOUNTS_AT_ONCE", 4
 # Worst first: which code wins when accounts end differently.
 SEVERITY = (EXIT_CONFIG, EXIT_AUTH, EXIT_FAILED, EXIT_PARTIAL, 0)
 
@@ -151,8 +149,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         destination = config.target(args.destination)
         accounts = config.select_accounts(marketplace.accounts(), args.account)
-        at_once = config.whole_number(ACCOUNTS_AT_ONCE, DEFAULT_ACCOUNTS_AT_ONCE, 1, 64, "accounts")
-        configured_normalize_workers()  # a bad value stops the loader now, not after the extract
+        check_settings()  # a bad value stops the loader now, not when a resource reaches it
+        # Accounts load side by side: each waits on its own rate limits, so several take about as long
+        # as the slowest, where one after another they took the sum.
+        at_once = accounts_at_once()
     except config.ConfigError as exc:
         log.error("%s", exc)
         return EXIT_CONFIG

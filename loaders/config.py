@@ -9,6 +9,7 @@ ever written back anywhere.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -108,11 +109,11 @@ def _account_settings(prefix: str, fields: tuple[str, ...]) -> list[tuple[str, s
             )
         if missing:
             raise ConfigError(f"{', '.join(missing)} is not set (the other account variables of {prefix} are)")
-        return [(os.environ.get(f"{prefix}_ACCOUNT_NAME", "").strip(), prefix, values)]
+        name = os.environ.get(f"{prefix}_ACCOUNT_NAME", "").strip()
+        _check_account_names(f"{prefix}_ACCOUNT_NAME", [name] if name else [])
+        return [(name, prefix, values)]
+    _check_account_names(f"{prefix}_ACCOUNTS", names)
     accounts = []
-    invalid = [name for name in names if not name.replace("_", "").isalnum()]
-    if invalid:
-        raise ConfigError(f"{prefix}_ACCOUNTS: account name {invalid[0]!r} may hold only letters, digits and _")
     for name in names:
         scoped = f"{prefix}_{name.upper()}"
         values = {field: os.environ.get(f"{scoped}_{field}", "").strip() for field in fields}
@@ -126,14 +127,27 @@ def _account_settings(prefix: str, fields: tuple[str, ...]) -> list[tuple[str, s
     return accounts
 
 
+def _check_account_names(variable: str, names: list[str]) -> None:
+    """Account names name dlt pipelines, state folders and run-log rows: letters, digits and _ only
+    (a quote broke the load's SQL, spaces and Cyrillic are renamed by dlt with a warning per table)."""
+    invalid = [name for name in names if not (name.replace("_", "").isascii() and name.replace("_", "").isalnum())]
+    if invalid:
+        raise ConfigError(f"{variable}: account name {invalid[0]!r} may hold only Latin letters, digits and _")
+
+
 def ozon_accounts() -> list[OzonAccount]:
-    """Every configured Ozon account (see `_account_settings`); the name defaults to the Client-Id."""
-    return [
-        OzonAccount(
-            name or values["CLIENT_ID"], values["CLIENT_ID"], values["API_KEY"], values["API_BASE_URL"], variables
+    """Every configured Ozon account (see `_account_settings`); the name defaults to the Client-Id,
+    a number, as Ozon's are (Ozon answers another with 400 on every call)."""
+    accounts = []
+    for name, variables, values in _account_settings("OZON", ("CLIENT_ID", "API_KEY")):
+        if not values["CLIENT_ID"].isdigit():
+            raise ConfigError(f"{variables}_CLIENT_ID must be Ozon's numeric Client-Id, not {values['CLIENT_ID']!r}")
+        accounts.append(
+            OzonAccount(
+                name or values["CLIENT_ID"], values["CLIENT_ID"], values["API_KEY"], values["API_BASE_URL"], variables
+            )
         )
-        for name, variables, values in _account_settings("OZON", ("CLIENT_ID", "API_KEY"))
-    ]
+    return accounts
 
 
 def wildberries_accounts() -> list[WildberriesAccount]:
@@ -173,10 +187,12 @@ def now() -> datetime:
 
 
 def dbt_profiles() -> Path:
-    """The profiles.yml every dbt command reads (`--profiles-dir .`); a ConfigError when it is missing."""
+    """The profiles.yml every dbt command reads (`--profiles-dir .`); a ConfigError when it is missing,
+    or when DUCKDB_DBT_MEMORY_LIMIT, which its DuckDB target reads, is no memory size."""
     path = PROJECT_DIR / "profiles.yml"
     if not path.is_file():
         raise ConfigError(f"{path} is missing: copy profiles.example.yml to profiles.yml (`make setup` does)")
+    memory_limit("DUCKDB_DBT_MEMORY_LIMIT", "512MB")
     return path
 
 
@@ -241,6 +257,15 @@ def whole_number(variable: str, default: int, low: int, high: int, unit: str = "
         what = f"whole number of {unit}" if unit else "whole number"
         raise ConfigError(f"{variable} must be a {what} between {low} and {high}, not {text!r}")
     return int(text)
+
+
+def memory_limit(variable: str, default: str) -> str:
+    """DuckDB's memory limit in environment `variable` ("512MB", "2GiB"), or `default`; a ConfigError
+    naming the variable otherwise (DuckDB's own error names neither it nor the setting)."""
+    text = os.environ.get(variable, "").strip() or default
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(B|[KMGT]i?B)", text, flags=re.IGNORECASE):
+        raise ConfigError(f"{variable} must be a memory size such as 512MB or 2GB, not {text!r}")
+    return text
 
 
 def port_number(variable: str, default: int) -> int:

@@ -101,7 +101,8 @@ _database_turn = threading.RLock()
 
 
 def duckdb_loader_config() -> dict[str, Any]:
-    return {"threads": 1, "memory_limit": os.environ.get("DUCKDB_LOADER_MEMORY_LIMIT", DEFAULT_DUCKDB_MEMORY_LIMIT)}
+    limit = config.memory_limit("DUCKDB_LOADER_MEMORY_LIMIT", DEFAULT_DUCKDB_MEMORY_LIMIT)
+    return {"threads": 1, "memory_limit": limit}
 
 
 class LoaderMemoryError(RuntimeError):

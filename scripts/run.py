@@ -30,9 +30,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from loaders import cli, config
-from loaders.http import ApiCredentialsRejectedError, max_retry_wait
+from loaders.http import ApiCredentialsRejectedError
 from loaders.marketplaces import MARKETPLACES
 from loaders.secrets import install_log_masking, mask
+from loaders.settings_check import check_settings
 from loaders.writer_lock import LockBusy, RunLock
 from scripts import alerts, database, ops_config, plan, runlog, schema_changes, steps
 from serving import publish
@@ -403,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
         args.target = config.target(args.target)
         check_marketplaces_setting()
         config.now()  # LOADER_NOW, which every load step reads: a bad one stops the run here, named
-        max_retry_wait()
+        check_settings()  # and every other loader setting
         marketplaces, notes = configured_marketplaces()
         if not args.no_transform:
             config.dbt_profiles()

@@ -26,8 +26,17 @@ QUARANTINE_COLUMNS = {
 }
 
 
-def days_setting(name: str, default: int) -> int:
-    return config.whole_number(name, default, 1, 365, "days")
+# The day settings of the orders windows and their defaults (loaders/ozon/settings.py).
+DAY_SETTINGS = {
+    "OZON_ORDERS_INITIAL_DAYS": settings.ORDERS_INITIAL_DAYS,
+    "OZON_ORDERS_LOOKBACK_DAYS": settings.ORDERS_LOOKBACK_DAYS,
+    "OZON_ORDERS_STATUS_DAYS": settings.ORDERS_STATUS_DAYS,
+    "OZON_ORDERS_WINDOW_DAYS": settings.ORDERS_WINDOW_DAYS,
+}
+
+
+def days_setting(name: str) -> int:
+    return config.whole_number(name, DAY_SETTINGS[name], 1, 365, "days")
 
 
 def cursor(field: str, now: datetime) -> dlt.sources.incremental:
@@ -36,8 +45,8 @@ def cursor(field: str, now: datetime) -> dlt.sources.incremental:
     `lag`), because postings change status for days after they are created and Ozon fills some
     fields late, while the lists select by creation time. Rows without the field are the
     quarantined ones (`quarantine`), which must pass."""
-    initial = now - timedelta(days=days_setting("OZON_ORDERS_INITIAL_DAYS", settings.ORDERS_INITIAL_DAYS))
-    lookback = timedelta(days=days_setting("OZON_ORDERS_LOOKBACK_DAYS", settings.ORDERS_LOOKBACK_DAYS))
+    initial = now - timedelta(days=days_setting("OZON_ORDERS_INITIAL_DAYS"))
+    lookback = timedelta(days=days_setting("OZON_ORDERS_LOOKBACK_DAYS"))
     return dlt.sources.incremental(
         field, initial_value=rfc3339(initial), lag=lookback.total_seconds(), on_cursor_value_missing="include"
     )
@@ -54,7 +63,7 @@ def status_reread_since(state: Mapping, now: datetime) -> str | None:
     last = state.get(STATUS_REREAD_STATE)
     if not last or parse_time(last).astimezone(config.MOSCOW).date() >= now.astimezone(config.MOSCOW).date():
         return None
-    return rfc3339(now - timedelta(days=days_setting("OZON_ORDERS_STATUS_DAYS", settings.ORDERS_STATUS_DAYS)))
+    return rfc3339(now - timedelta(days=days_setting("OZON_ORDERS_STATUS_DAYS")))
 
 
 def window(
@@ -68,7 +77,7 @@ def window(
     if reopened and not resume_from:
         start = min(start, parse_time(reopened))
     since = max(start, parse_time(resume_from) if resume_from else MIN_TIME, now - MAX_PERIOD)
-    days = days_setting("OZON_ORDERS_WINDOW_DAYS", settings.ORDERS_WINDOW_DAYS)
+    days = days_setting("OZON_ORDERS_WINDOW_DAYS")
     return since, min(now, since + timedelta(days=days))
 
 

@@ -299,10 +299,16 @@ def start_date_from(last_change_date: str | None, now: datetime) -> str:
     lastChangeDate seen minus WB_ORDERS_LOOKBACK_HOURS (Moscow-local, as WB compares)."""
     last = parse_moscow(last_change_date)
     if last is None:
-        days = config.whole_number("WB_ORDERS_INITIAL_DAYS", settings.ORDERS_INITIAL_DAYS, 1, 365, "days")
-        return moscow_text((now.astimezone(UTC) - timedelta(days=days)).replace(microsecond=0))
-    hours = config.whole_number("WB_ORDERS_LOOKBACK_HOURS", settings.ORDERS_LOOKBACK_HOURS, 0, 24 * 90, "hours")
-    return moscow_text(last - timedelta(hours=hours))
+        return moscow_text((now.astimezone(UTC) - timedelta(days=orders_initial_days())).replace(microsecond=0))
+    return moscow_text(last - timedelta(hours=orders_lookback_hours()))
+
+
+def orders_initial_days() -> int:
+    return config.whole_number("WB_ORDERS_INITIAL_DAYS", settings.ORDERS_INITIAL_DAYS, 1, 365, "days")
+
+
+def orders_lookback_hours() -> int:
+    return config.whole_number("WB_ORDERS_LOOKBACK_HOURS", settings.ORDERS_LOOKBACK_HOURS, 0, 24 * 90, "hours")
 
 
 def newest(current: str | None, candidate: str | None) -> str | None:

@@ -118,7 +118,7 @@ def test_a_half_configured_single_account_is_an_error_and_no_account_is_not(monk
 def test_a_bad_whole_number_names_its_variable(monkeypatch, variable, text, message):
     monkeypatch.setenv(variable, text)
     read = {
-        "OZON_ORDERS_LOOKBACK_DAYS": lambda: postings.days_setting(variable, 14),
+        "OZON_ORDERS_LOOKBACK_DAYS": lambda: postings.days_setting(variable),
         "WB_ORDERS_LOOKBACK_HOURS": lambda: helpers.start_date_from("2026-01-01T00:00:00", config.now()),
         "QUARANTINE_RETRIES": waiting_room.retries,
         "PGPORT": config.postgres_settings,
@@ -151,6 +151,16 @@ def test_an_ops_setting_out_of_range_stops_with_one_line_before_anything_is_prun
         ("MARKETPLACES", "ozon,wb", "MARKETPLACES='ozon,wb' names wb: use a comma-separated list of ozon, wildberries"),
         ("LOADER_NOW", "2025-13-45", "LOADER_NOW must be an ISO time"),
         ("API_MAX_RETRY_WAIT_SECONDS", "-5", "API_MAX_RETRY_WAIT_SECONDS"),
+        # read by a load only when it reaches them: a bad one passed a first run and failed a later one
+        ("OZON_ORDERS_STATUS_DAYS", "abc", "OZON_ORDERS_STATUS_DAYS must be a whole number of days"),
+        ("WB_ORDERS_LOOKBACK_HOURS", "x", "WB_ORDERS_LOOKBACK_HOURS must be a whole number of hours"),
+        ("QUARANTINE_RETRIES", "abc", "QUARANTINE_RETRIES must be a whole number of reads"),
+        ("OZON_ORDERS_WINDOW_DAYS", "0", "OZON_ORDERS_WINDOW_DAYS must be a whole number of days"),
+        ("OZON_REPORT_TIMEOUT_SECONDS", "-5", "OZON_REPORT_TIMEOUT_SECONDS must be a positive number of seconds"),
+        ("LOADER_ACCOUNTS_AT_ONCE", "0", "LOADER_ACCOUNTS_AT_ONCE must be a whole number of accounts"),
+        ("DUCKDB_LOADER_MEMORY_LIMIT", "lots", "DUCKDB_LOADER_MEMORY_LIMIT must be a memory size"),
+        ("DUCKDB_DBT_MEMORY_LIMIT", "lots", "DUCKDB_DBT_MEMORY_LIMIT must be a memory size"),
+        ("WB_ACCOUNT_NAME", "Мой магазин", "WB_ACCOUNT_NAME: account name 'Мой магазин' may hold only Latin"),
     ],
 )
 def test_a_bad_setting_of_the_load_steps_stops_the_run_before_it_starts(
@@ -159,7 +169,7 @@ def test_a_bad_setting_of_the_load_steps_stops_the_run_before_it_starts(
     """A misspelt MARKETPLACES dropped a marketplace from the marts; a bad LOADER_NOW failed every
     load step with a message that did not name it."""
     isolated_ops(tmp_path, monkeypatch)
-    done = run_script("scripts.run", "--dry-run", env={variable: value})
+    done = run_script("scripts.run", "--dry-run", env={variable: value, "WB_API_TOKEN": "token"})
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert message in done.stderr and "Traceback" not in done.stderr
 
