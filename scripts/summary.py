@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 
 from loaders import cli, config
-from scripts import database
+from scripts import database, health, runlog
 
 EXIT_NOT_BUILT = 2
 
@@ -36,8 +36,8 @@ SUMMARY = """
 """
 
 # A product is named by its article; one that orders or stock named without it (dim_products allows
-# that), by its marketplace id.
-ARTICLE = "coalesce(p.seller_article, p.marketplace_product_id)"
+# that), by its marketplace id, else its key.
+ARTICLE = "coalesce(p.seller_article, p.marketplace_product_id, p.product_key)"
 
 LEAST_STOCKED = f"""
     select p.marketplace, {ARTICLE}, coalesce(p.product_name, ''), coalesce(sum(i.available_quantity), 0)
@@ -150,6 +150,41 @@ def print_overview(db: database.Database) -> None:
     )
 
 
+# Per marketplace, account and load group: the newest load's status and the newest successful one's end.
+NEWEST_LOADS = f"""
+    with loads as (
+        select marketplace, account, step_group, status, finished_at,
+               row_number() over (partition by marketplace, account, step_group order by started_at desc) as recency
+        from {runlog.SCHEMA}.run_log
+        where kind = 'load' and status <> 'running'
+    )
+    select marketplace, account, step_group, max(case when recency = 1 then status end),
+           max(case when status in ('success', 'partial') then finished_at end)
+    from loads
+    group by marketplace, account, step_group
+    order by marketplace, account, step_group
+"""
+
+
+def print_gaps(db: database.Database) -> None:
+    """The sources the figures above lack, from the run log: those whose newest load failed or was
+    skipped (their rows are older, or missing when none ever loaded) and the resources a partial one
+    left out (an Ozon key without the analytics role: no FBO stock, so the least stocked read 0). A
+    database built without the runner has no run log: nothing to say."""
+    if not db.relation_exists(runlog.SCHEMA, "run_log"):
+        return
+    gaps = []
+    for marketplace, account, group, status, last_loaded in db.execute(NEWEST_LOADS):
+        if status not in ("success", "partial"):
+            since = f"rows as of {last_loaded:%Y-%m-%d %H:%M} UTC" if last_loaded else "never loaded: none here"
+            gaps.append(f"{marketplace}/{account} {group}: the newest load {status}; {since}")
+    gaps += [f"{check.name.removeprefix('partial ')}: {check.message}" for check in health.partial_sources(db)]
+    if gaps:
+        print("\n  not in these figures (make health says why):")
+        for gap in gaps:
+            print(f"    {gap}")
+
+
 def print_list(db: database.Database, heading: str, sql: str, line: Callable[..., str], empty: str | None = "") -> None:
     """`heading`, then a line per row of `sql` (`line(*row)`), or `empty` when there is no row (None:
     nothing at all, not even the heading)."""
@@ -259,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_NOT_BUILT
         print(f"\nSummary of {where(target)}")
         print_overview(db)
+        print_gaps(db)
         print_shipments(db)
         print_analytics(db)
         print_trust(db)

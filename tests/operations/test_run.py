@@ -106,6 +106,12 @@ def test_run_log_after_a_successful_then_a_failed_run(ops):
     assert built["model.marketplace_elt.dim_products"] == built["model.marketplace_elt.inventory"] == "success"
     accounts = dict(query("select account, count(*) from marts.inventory group by account"))
     assert set(accounts) == {"shop", "outlet"} and all(accounts.values())
+    # The summary's figures hold the outlet's older rows: it says so.
+    summary = run_script("scripts.summary")
+    assert summary.returncode == 0, summary.stderr
+    assert "ozon/outlet catalogue: the newest load failed; rows as of " in summary.stdout
+    assert "ozon/outlet stock: the newest load skipped; rows as of " in summary.stdout
+    assert "ozon/shop" not in summary.stdout.split("not in these figures")[1].split("\n\n")[0]
     everything = " ".join(str(value) for row in query("select * from ops.run_log") for value in row)
     assert WRONG_KEY not in everything
 
