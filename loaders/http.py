@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import tenacity
@@ -192,6 +193,9 @@ class ApiClient:
     # The hint of an auth error that refuses one method, not the credentials (a key without the role
     # or category the method needs); auth_hint when empty.
     permission_hint: str = ""
+    # The hint of an endpoint that never answered (refused or timed out connections, no HTTP status):
+    # the variable that points the client at another host, which a typo there makes look like an outage.
+    unreachable_hint: str = ""
     requests_per_second: float | None = None
     endpoint_intervals: dict[str, float] = field(default_factory=dict)
     shared_pacing: dict[str, str] = field(default_factory=dict)  # endpoint -> the endpoint whose spacing it shares
@@ -348,12 +352,17 @@ class ApiClient:
             return retrying(attempt)
         except tenacity.RetryError as exc:
             last = exc.last_attempt.exception()
+            if last.status is None:
+                host = urlsplit(url).netloc
+                hint = f"No answer from {host}: {self.unreachable_hint} the network, or the marketplace is down; "
+            else:
+                hint = "The marketplace is overloaded or down; "
             raise ApiUnavailableError(
                 self.marketplace,
                 self.account,
                 endpoint,
                 f"still failing after {exc.last_attempt.attempt_number} attempts (last: {last})",
-                "The marketplace is overloaded or down; the next scheduled run will retry.",
+                hint + "the next scheduled run will retry.",
                 status=last.status,
             ) from None
 

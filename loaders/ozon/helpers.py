@@ -55,6 +55,7 @@ def make_client(account: OzonAccount) -> ApiClient:
             f"on every method (check {account.variable('CLIENT_ID')} and {account.variable('API_KEY')}). The other "
             "resources still load."
         ),
+        unreachable_hint=f"check {account.variable('API_BASE_URL')} if you set it,",
         requests_per_second=settings.REQUESTS_PER_SECOND * scale,
         endpoint_intervals={
             endpoint: 1 / settings.POSTING_LIST_REQUESTS_PER_SECOND / scale

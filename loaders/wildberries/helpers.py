@@ -78,6 +78,7 @@ def make_client(account: WildberriesAccount) -> ApiClient:
         is_auth_error=is_auth_error,
         rejects_credentials=rejects_credentials,
         auth_hint=AUTH_HINT,
+        unreachable_hint=f"check {account.variable('API_BASE_URL')} if you set it,",
         endpoint_intervals={
             url(account, endpoint): interval(endpoint)
             for endpoint in settings.ENDPOINT_INTERVALS

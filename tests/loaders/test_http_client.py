@@ -192,6 +192,26 @@ def test_a_body_that_breaks_off_is_retried_like_a_dropped_connection(ozon_sandbo
         client.post(PRODUCT_LIST, LIST_BODY)
 
 
+def test_a_host_that_never_answers_is_named_with_the_variable_that_points_there():
+    """A typo in OZON_API_BASE_URL looked like an Ozon outage: "the marketplace is overloaded or down"."""
+    client = ApiClient(
+        marketplace="Ozon",
+        account="shop",
+        base_url="http://127.0.0.1:9",  # the discard port: nothing listens
+        headers={},
+        secrets=(),
+        is_auth_error=helpers.is_auth_error,
+        auth_hint="check the key",
+        unreachable_hint="check OZON_API_BASE_URL if you set it,",
+        retry=RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.05),
+        timeout=0.5,
+    )
+    with pytest.raises(ApiUnavailableError) as raised:
+        client.post(PRODUCT_LIST, LIST_BODY)
+    assert "No answer from 127.0.0.1:9: check OZON_API_BASE_URL if you set it, the network" in str(raised.value)
+    assert "overloaded" not in str(raised.value)
+
+
 @pytest.mark.parametrize("status", [520, 524])
 def test_a_5xx_of_a_proxy_in_front_of_the_api_is_retried(ozon_sandbox, status):
     ozon_sandbox.ozon.inject_fault(PRODUCT_LIST, status=status)
