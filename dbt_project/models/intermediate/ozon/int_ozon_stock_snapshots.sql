@@ -1,7 +1,8 @@
 -- Every completed Ozon stock snapshot, one row per product, warehouse and stock type:
---   * fbo: per Ozon warehouse from /v1/analytics/stocks (available; in transit: in supplies on
---     their way plus units being prepared for sale at the warehouse, «Готовим к продаже»; Ozon
---     gives no per-warehouse reserve), warehouse spelling resolved;
+--   * fbo: per Ozon warehouse from /v1/analytics/stocks (available; in transit: units in the
+--     seller's supply requests, in supplies on their way, and being prepared for sale at the
+--     warehouse, «Готовим к продаже», each unit in one stage; Ozon gives no per-warehouse reserve),
+--     warehouse spelling resolved;
 --   * fbs, rfbs: the seller's own stock from /v4/product/info/stocks, which Ozon reports per
 --     product, not per warehouse: it sits on the pseudo-warehouse СКЛАДЫ_ПРОДАВЦА; fbp, the stock
 --     on partner warehouses (Ozon's FBP scheme), likewise on СКЛАДЫ_ПАРТНЕРОВ.
@@ -30,8 +31,11 @@ fbo as (
         'analytics_stocks' as snapshot_source,
         stocks.available_quantity,
         cast(null as bigint) as reserved_quantity,
-        -- on its way to sale: in supplies in transit, or at the warehouse being prepared for sale
-        coalesce(stocks.in_transit_quantity, 0) + coalesce(stocks.preparing_quantity, 0) as in_transit_quantity,
+        -- on its way to sale: requested for a supply, in a supply in transit, or at the warehouse
+        -- being prepared for sale
+        coalesce(stocks.requested_quantity, 0)
+        + coalesce(stocks.in_transit_quantity, 0)
+        + coalesce(stocks.preparing_quantity, 0) as in_transit_quantity,
         stocks.synced_at as snapshot_at,
         stocks.load_id,
         {{ passes_quality_checks(
