@@ -165,7 +165,7 @@ API_NAMES = {"product": "offer_id"}  # the API's name of a dashboard filter, whe
 def filters_of(request: Request, allowed: tuple[str, ...]) -> tuple[dict[str, str], list[Condition]]:
     chosen = {name: request.query_params[name] for name in allowed if request.query_params.get(name)}
     conditions = [
-        api.warehouse_is(value) if name == "warehouse" else equals(FILTERS[name], value)
+        api.warehouse_is(value) if name == "warehouse" else equals(FILTERS[name], value, name)
         for name, value in chosen.items()
     ]
     return chosen, conditions
