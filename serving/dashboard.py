@@ -105,14 +105,14 @@ def login_form(request: Request, next: str = "/") -> HTMLResponse:
 def login(
     request: Request, api_key: Annotated[str, Form(max_length=200)], next: Annotated[str, Form()] = "/"
 ) -> Response:
-    holder = request.app.state.guard.keys.holder(api_key.strip())
-    if holder is None:
+    token = request.app.state.guard.sign_in(api_key.strip())
+    if token is None:
         context = {"next": next, "error": "Ключ не подошёл: проверьте его или создайте новый (make api-key NAME=...)"}
         return render(request, "login.html", context, None)
     response = RedirectResponse(next if next.startswith("/") and not next.startswith("//") else "/", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
-        request.app.state.guard.sessions.start(holder),
+        token,
         max_age=SESSION_SECONDS,
         httponly=True,
         samesite="strict",
