@@ -15,6 +15,7 @@ from loaders import config
 from loaders.secrets import install_log_masking, mask
 from serving import publish
 from serving.app import create_app
+from serving.security import KeyMasking
 from serving.settings import from_env
 
 log = logging.getLogger("serve")
@@ -47,7 +48,10 @@ def main() -> int:
             f"PostgreSQL is unreachable: {mask(str(exc).strip())} (PGHOST, PGPORT, PGUSER, PGDATABASE)", file=sys.stderr
         )
         return 2
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    server = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info")  # sets its loggers up
+    for name in ("uvicorn.access", "uvicorn.error"):
+        logging.getLogger(name).addFilter(KeyMasking())
+    uvicorn.Server(server).run()
     return 0
 
 

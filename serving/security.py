@@ -7,7 +7,9 @@ without a key is `local`. Keys and session tokens are never logged.
 
 from __future__ import annotations
 
+import logging
 import math
+import re
 import secrets
 import threading
 import time
@@ -21,6 +23,26 @@ from serving.settings import Settings, is_loopback
 
 SESSION_COOKIE = "mk_session"
 SESSION_SECONDS = 12 * 3600
+
+
+# A key (`mk_<id>_<secret>`) anywhere, and whatever follows `api_key=` in a query string.
+KEY_LOOKING = re.compile(r"\bmk_[0-9a-f]+_[A-Za-z0-9_-]+|(?<=api_key=)[^&\s\"]+", re.IGNORECASE)
+
+
+def mask_keys(text: str) -> str:
+    return KEY_LOOKING.sub("***", text)
+
+
+class KeyMasking(logging.Filter):
+    """Masks keys in a record's message and arguments: uvicorn's access log writes each request's
+    path with its query string, where a client may put its key, through handlers of its own."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = mask_keys(record.msg)
+        if isinstance(record.args, tuple):  # uvicorn's access formatter unpacks them: rewritten in place
+            record.args = tuple(mask_keys(a) if isinstance(a, str) else a for a in record.args)
+        return True
 
 
 class RateLimiter:
