@@ -240,8 +240,7 @@ def page(
     """One page of `listing`'s rows matching every applicable condition, with the totals of all of them."""
     found = _filtered(catalog, listing, conditions)
     order = _order(found.columns, listing, sort)
-    # Valid until the marts are rebuilt (a PostgreSQL reader's generation lasts only seconds).
-    version = str(catalog.built_at() or catalog.reader.generation())
+    version = catalog.cached(("marts version",), catalog.reader.marts_version)  # a cursor lasts until a rebuild
     fingerprint = _fingerprint(found.relation, found.applied, order, version)
     offset = _offset(cursor, fingerprint)
     _, rows = catalog.query(
