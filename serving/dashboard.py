@@ -7,7 +7,7 @@ browser on this machine needs none. Numbers in Russian style: 12 345, 1 234,50 â
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
@@ -55,8 +55,8 @@ def cell(column: str, value) -> str:
         return number(value, 1 if abs(value) < 1000 else 0)
     if isinstance(value, int):
         return number(value)
-    if isinstance(value, datetime):
-        return f"{value:%d.%m.%Y %H:%M}"
+    if isinstance(value, datetime):  # the pages say UTC: a time without a zone is UTC already (the run log)
+        return f"{value.astimezone(UTC) if value.tzinfo else value:%d.%m.%Y %H:%M}"
     if isinstance(value, date):
         return f"{value:%d.%m.%Y}"
     return str(value)

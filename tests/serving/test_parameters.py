@@ -62,3 +62,9 @@ def test_a_nul_character_in_a_parameter_is_a_422_naming_it(api):
     answer = api.get("/api/v1/warehouse-stock", params={"warehouse": "a\x00b"})
     assert answer.status_code == 422 and fields_of(answer) == ["warehouse"], answer.text
     assert api.get("/api/v1/warehouse-stock/a%00b").status_code == 422
+
+
+def test_run_times_and_built_at_carry_their_utc_offset(api):
+    answer = api.get("/api/v1/runs", params={"limit": 1}).json()
+    assert answer["data"][0]["started_at"].endswith("+00:00")
+    assert answer["as_of"]["built_at"].endswith("+00:00")

@@ -64,6 +64,15 @@ def test_a_cursor_lasts_until_the_marts_are_rebuilt(client):
     assert client.get("/api/v1/warehouse-stock", params={"limit": 2, "cursor": cursor}).status_code == 409
 
 
+def test_whole_quantities_are_integers_and_times_utc(client):
+    answer = client.get("/api/v1/warehouse-stock", params={"limit": 1}).json()
+    assert answer["data"][0]["available_quantity"] == 8350 and answer["totals"]["available_quantity"] == 5 * 8350
+    assert json.dumps(answer["data"][0]["available_quantity"]) == "8350"
+    assert answer["data"][0]["snapshot_at"] == "2026-01-02T03:04:00+00:00"
+    csv = client.get("/api/v1/warehouse-stock", params={"format": "csv", "limit": 1}).text
+    assert ",8350," in csv
+
+
 def test_a_nul_character_is_a_422_and_a_dead_pooled_connection_is_replaced(client):
     answer = client.get("/api/v1/warehouse-stock", params={"warehouse": "\x00"})
     assert answer.status_code == 422 and answer.json()["error"]["fields"][0]["field"] == "warehouse"

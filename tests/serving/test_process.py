@@ -28,3 +28,13 @@ def test_a_key_sent_in_the_query_string_is_masked_in_the_access_log(seller, tmp_
     written = log.read_text(encoding="utf-8")
     assert "api_key=*** " in written and "/api/v1/runs?x=***" in written, written
     assert key not in written and key.split("_", 2)[1] not in written
+
+
+def test_the_dashboard_shows_utc_whatever_the_servers_time_zone(seller, tmp_path):
+    key = keys.create(tmp_path / "api_keys.json", "tz")
+    times = {}
+    for zone in ("UTC", "Asia/Vladivostok"):
+        with server_process(seller.database, tmp_path / "api_keys.json", env={"TZ": zone}) as base_url:
+            page = httpx.get(f"{base_url}/stock", headers={"X-API-Key": key}).text
+        times[zone] = re.findall(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", page)
+    assert times["UTC"] and times["UTC"] == times["Asia/Vladivostok"]
