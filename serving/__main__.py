@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import sys
 
+import duckdb
 import psycopg2
 import uvicorn
 
@@ -37,10 +38,14 @@ def main() -> int:
                 print(f"{database} does not exist: run `make run` or `make demo` first", file=sys.stderr)
                 return 2
             log.info("no snapshot of %s published yet: publishing one now", database)
-            publish.publish(database)
+            try:
+                publish.publish(database)
+            except duckdb.Error as exc:  # e.g. a run holds the file
+                first_line = str(exc).strip().splitlines()[0]
+                print(f"{database} could not be published for the server: {first_line}", file=sys.stderr)
+                return 2
     mode = "local mode: no key needed from this machine" if settings.local_mode else "API key required"
     log.info("serving %s on http://%s:%d (%s)", settings.target, settings.host, settings.port, mode)
-    # Query strings (filters) are not secrets, but keys never travel in them: the access log is safe.
     try:
         app = create_app(settings)
     except psycopg2.OperationalError as exc:
