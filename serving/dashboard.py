@@ -72,6 +72,14 @@ def render(request: Request, name: str, context: dict, signed_in: str | None) ->
     return templates.TemplateResponse(request, name, {"signed_in": signed_in, **context})
 
 
+def error_page(request: Request, error: dict, headers: dict[str, str]) -> HTMLResponse:
+    """An API error (`{"status", "code", "message", "fields"}`) as a page, for a browser."""
+    response = render(request, "error.html", {"error": error}, None)
+    response.status_code = error["status"]
+    response.headers.update(headers)
+    return response
+
+
 def viewer(request: Request) -> str | None:
     """Who is looking (within the rate limit), or None: the page sends them to sign in."""
     try:
@@ -376,7 +384,10 @@ def monitoring(request: Request, runs: Annotated[int, Query(ge=1, le=500)] = 50)
         "runs": queries.page(catalog, marts.RUNS, [], limit=runs),
         "sources": queries.every_row(catalog, marts.SOURCES, []),
         "resources": queries.every_row(catalog, marts.RESOURCES, [], sort="-last_attempt_at"),
-        "outcomes": queries.every_row(catalog, marts.RESOURCE_OUTCOMES, []),
+        # the run log itself: absent from a database only `make build` has written (monitoring's views are empty)
+        "outcomes": queries.every_row(catalog, marts.RESOURCE_OUTCOMES, [])
+        if catalog.exists("ops", "run_log_resources")
+        else queries.Page([], [], None),
         "quality": queries.every_row(catalog, marts.QUALITY, []),
         "reports": queries.page(catalog, marts.reports(catalog), [], limit=50),
     }

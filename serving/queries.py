@@ -28,6 +28,10 @@ CACHED_ROWS = 5000
 _MISSING = object()
 
 
+class NotBuilt(Exception):
+    """A relation the data lacks because no build has made it yet: 503, as a missing table is."""
+
+
 class BadRequest(Exception):
     """A request the data cannot answer as asked: 422 naming `field` (409 when `conflict`)."""
 

@@ -82,3 +82,8 @@ def test_a_nul_character_is_a_422_and_a_dead_pooled_connection_is_replaced(clien
         "where application_name = 'marketplace-elt-serve' and datname = current_database()"
     )
     assert client.get("/api/v1/warehouse-stock", params={"sort": "-product_key"}).status_code == 200
+
+
+def test_stock_reports_of_an_unbuilt_database_is_a_503(client):
+    answer = client.get("/api/v1/stock-reports")
+    assert answer.status_code == 503 and "not built yet" in answer.json()["error"]["message"]
