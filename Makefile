@@ -52,8 +52,9 @@ load-wb: setup ## Load every Wildberries resource of every configured account in
 load: setup ## Load every configured marketplace and account in order (catalogue, orders, stock), no dbt; recorded in the run log
 	$(RUN) --no-transform
 
-build: setup ## dbt build (seeds, models, tests) on TARGET (duckdb|postgres)
+build: setup ## dbt build (seeds, models, tests) on TARGET (duckdb|postgres); on DuckDB then publishes what make serve reads
 	$(LOCKED) $(DBT) build $(DBT_ARGS)
+	$(LOCKED) $(BIN)/python -m serving.publish --after-build
 
 seed: setup ## Load the dbt seeds (warehouse list and aliases) into TARGET
 	$(LOCKED) $(DBT) seed $(DBT_ARGS)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import sys
 
+import duckdb
 import psycopg2
 import uvicorn
 
@@ -15,6 +16,7 @@ from loaders import config
 from loaders.secrets import install_log_masking, mask
 from serving import publish
 from serving.app import create_app
+from serving.security import KeyMasking
 from serving.settings import from_env
 
 log = logging.getLogger("serve")
@@ -36,10 +38,14 @@ def main() -> int:
                 print(f"{database} does not exist: run `make run` or `make demo` first", file=sys.stderr)
                 return 2
             log.info("no snapshot of %s published yet: publishing one now", database)
-            publish.publish(database)
+            try:
+                publish.publish(database)
+            except duckdb.Error as exc:  # e.g. a run holds the file
+                first_line = str(exc).strip().splitlines()[0]
+                print(f"{database} could not be published for the server: {first_line}", file=sys.stderr)
+                return 2
     mode = "local mode: no key needed from this machine" if settings.local_mode else "API key required"
     log.info("serving %s on http://%s:%d (%s)", settings.target, settings.host, settings.port, mode)
-    # Query strings (filters) are not secrets, but keys never travel in them: the access log is safe.
     try:
         app = create_app(settings)
     except psycopg2.OperationalError as exc:
@@ -47,7 +53,10 @@ def main() -> int:
             f"PostgreSQL is unreachable: {mask(str(exc).strip())} (PGHOST, PGPORT, PGUSER, PGDATABASE)", file=sys.stderr
         )
         return 2
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    server = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info")  # sets its loggers up
+    for name in ("uvicorn.access", "uvicorn.error"):
+        logging.getLogger(name).addFilter(KeyMasking())
+    uvicorn.Server(server).run()
     return 0
 
 

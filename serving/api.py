@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from serving import marts, queries, responses
 from serving.errors import ApiError
-from serving.queries import MAX_LIMIT, Condition, Listing, at_least, at_most, equals, warehouse_is
+from serving.queries import MAX_LIMIT, BadRequest, Condition, Listing, at_least, at_most, equals, warehouse_is
 
 ERROR_RESPONSES = {
     status: {"description": description, "model": None}
@@ -57,9 +57,38 @@ class Paging:
         self.limit, self.cursor, self.sort = limit, cursor, sort
 
 
+def choice(name: str, *values: str) -> type[StrEnum]:
+    """The values a mart's column takes (its dbt accepted_values test): any other is a 422 naming them."""
+    return StrEnum(name, [(value, value) for value in values])
+
+
+Severity = choice("Severity", "out_of_stock", "critical", "warning", "no_sales")
+LocationLevel = choice("LocationLevel", "warehouse", "cluster")
+AbcXyzScope = choice("AbcXyzScope", "account", "marketplace", "all")
+AbcClass = choice("AbcClass", "A", "B", "C")
+XyzClass = choice("XyzClass", "X", "Y", "Z")
+LocalisationScope = choice("LocalisationScope", "product", "warehouse", "account")
+# scripts/runlog.py's run statuses
+RunStatus = choice("RunStatus", "running", "success", "partial", "failed", "skipped", "interrupted", "killed", "died")
+
+# The column of a query parameter, where their names differ.
+COLUMN_OF = {"cluster": "cluster_name", "offer_id": "seller_article", "nm_id": "marketplace_product_id"}
+
+
 def chosen(**values) -> list[Condition]:
-    """Equality conditions on the columns whose query parameter was given."""
-    return [equals(column, value) for column, value in values.items() if value is not None]
+    """Equality conditions for the query parameters given, on their columns."""
+    return [
+        equals(COLUMN_OF.get(name, name), value.value if isinstance(value, StrEnum) else value, name)
+        for name, value in values.items()
+        if value is not None
+    ]
+
+
+def without_nul(request: Request) -> None:
+    """PostgreSQL cannot bind a NUL character: 422 naming the parameter, on both engines alike."""
+    for name, value in [*request.query_params.multi_items(), *request.path_params.items()]:
+        if "\x00" in value:
+            raise BadRequest(name, f"{name} must not contain a NUL character")
 
 
 def common_filters(
@@ -75,13 +104,13 @@ def common_filters(
     nm_id: Annotated[str | None, Query(max_length=200, description="WB nmID (or Ozon product_id)")] = None,
 ) -> list[Condition]:
     conditions = chosen(
-        marketplace=marketplace and marketplace.value,
+        marketplace=marketplace,
         account=account,
-        cluster_name=cluster,
+        cluster=cluster,
         product_key=product_key,
-        seller_article=offer_id,
+        offer_id=offer_id,
         sku=sku,
-        marketplace_product_id=nm_id,
+        nm_id=nm_id,
     )
     return [*conditions, *([warehouse_is(warehouse)] if warehouse is not None else [])]
 
@@ -90,7 +119,7 @@ Filters = Annotated[list[Condition], Depends(common_filters)]
 Page = Annotated[Paging, Depends()]
 
 
-def location_filters(conditions: Filters, location_level: Text = None) -> list[Condition]:
+def location_filters(conditions: Filters, location_level: LocationLevel | None = None) -> list[Condition]:
     """The common filters and the level of the rows (warehouse, cluster, product, ...)."""
     return [*conditions, *chosen(location_level=location_level)]
 
@@ -128,7 +157,7 @@ def admitted(request: Request) -> str:
     return request.app.state.guard.admit(request)
 
 
-router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES, dependencies=[Depends(admitted)])
+router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES, dependencies=[Depends(admitted), Depends(without_nul)])
 
 
 def stock_conditions(
@@ -139,9 +168,9 @@ def stock_conditions(
 ) -> list[Condition]:
     return [
         *conditions,
-        *([equals("stock_type", stock_type.value)] if stock_type else []),
-        *([at_least("available_quantity", min_available)] if min_available is not None else []),
-        *([at_most("available_quantity", max_available)] if max_available is not None else []),
+        *chosen(stock_type=stock_type),
+        *([at_least("available_quantity", min_available, "min_available")] if min_available is not None else []),
+        *([at_most("available_quantity", max_available, "max_available")] if max_available is not None else []),
     ]
 
 
@@ -183,12 +212,12 @@ def stock_reports(
     account: Text = None,
     outcome: Text = None,
 ) -> Response:
-    conditions = chosen(marketplace=marketplace and marketplace.value, account=account, outcome=outcome)
+    conditions = chosen(marketplace=marketplace, account=account, outcome=outcome)
     return listing_answer(request, marts.reports(request.app.state.catalog), conditions, paging, "stock-reports")
 
 
 @router.get("/stock-alerts", summary="Products running out: severity, days of cover, revenue at risk")
-def stock_alerts(request: Request, conditions: Filters, paging: Page, severity: Text = None) -> Response:
+def stock_alerts(request: Request, conditions: Filters, paging: Page, severity: Severity | None = None) -> Response:
     extra = chosen(severity=severity)
     return listing_answer(request, marts.ALERTS, [*conditions, *extra], paging, "stock-alerts")
 
@@ -213,9 +242,9 @@ def abc_xyz(
     request: Request,
     conditions: Filters,
     paging: Page,
-    scope_level: Text = None,
-    abc_class: Text = None,
-    xyz_class: Text = None,
+    scope_level: AbcXyzScope | None = None,
+    abc_class: AbcClass | None = None,
+    xyz_class: XyzClass | None = None,
 ) -> Response:
     extra = chosen(scope_level=scope_level, abc_class=abc_class, xyz_class=xyz_class)
     return listing_answer(request, marts.ABC_XYZ, [*conditions, *extra], paging, "abc-xyz")
@@ -233,13 +262,15 @@ def inventory_turnover(
 
 
 @router.get("/localisation", summary="Share of orders and units shipped from the buyer's own cluster")
-def localisation(request: Request, conditions: Filters, paging: Page, scope_level: Text = None) -> Response:
+def localisation(
+    request: Request, conditions: Filters, paging: Page, scope_level: LocalisationScope | None = None
+) -> Response:
     extra = chosen(scope_level=scope_level)
     return listing_answer(request, marts.LOCALISATION, [*conditions, *extra], paging, "localisation")
 
 
 @router.get("/runs", summary="Sync runs over time (duration, rows, requests, retries, 429s, failures)")
-def runs(request: Request, paging: Page, status: Text = None) -> Response:
+def runs(request: Request, paging: Page, status: RunStatus | None = None) -> Response:
     conditions = chosen(status=status)
     return listing_answer(request, marts.RUNS, conditions, paging, "runs")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -38,6 +39,20 @@ async def on_not_published(_request: Request, exc: NotPublished) -> Response:
     return errors.error_response(503, str(exc))
 
 
+def for_browsers(handler):
+    """`handler`'s error as a page when a browser asks for a dashboard page, else its JSON."""
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        response = await handler(request, exc)
+        wants_page = "text/html" in request.headers.get("accept", "")
+        if request.url.path.startswith("/api/") or not wants_page:
+            return response
+        headers = {name: value for name, value in response.headers.items() if name == "retry-after"}
+        return dashboard.error_page(request, json.loads(response.body)["error"], headers)
+
+    return handle
+
+
 def create_app(settings: Settings, reader: Reader | None = None) -> FastAPI:
     app = FastAPI(
         title="Marketplace stock API",
@@ -46,7 +61,9 @@ def create_app(settings: Settings, reader: Reader | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
-        exception_handlers={**errors.HANDLERS, NotPublished: on_not_published},
+        exception_handlers={
+            kind: for_browsers(handler) for kind, handler in {**errors.HANDLERS, NotPublished: on_not_published}.items()
+        },
     )
     app.state.settings = settings
     app.state.reader = reader or open_reader(settings.target, settings.pool_size)

@@ -7,7 +7,7 @@ browser on this machine needs none. Numbers in Russian style: 12 345, 1 234,50 �
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
@@ -55,8 +55,8 @@ def cell(column: str, value) -> str:
         return number(value, 1 if abs(value) < 1000 else 0)
     if isinstance(value, int):
         return number(value)
-    if isinstance(value, datetime):
-        return f"{value:%d.%m.%Y %H:%M}"
+    if isinstance(value, datetime):  # the pages say UTC: a time without a zone is UTC already (the run log)
+        return f"{value.astimezone(UTC) if value.tzinfo else value:%d.%m.%Y %H:%M}"
     if isinstance(value, date):
         return f"{value:%d.%m.%Y}"
     return str(value)
@@ -70,6 +70,14 @@ router = APIRouter(include_in_schema=False)
 
 def render(request: Request, name: str, context: dict, signed_in: str | None) -> HTMLResponse:
     return templates.TemplateResponse(request, name, {"signed_in": signed_in, **context})
+
+
+def error_page(request: Request, error: dict, headers: dict[str, str]) -> HTMLResponse:
+    """An API error (`{"status", "code", "message", "fields"}`) as a page, for a browser."""
+    response = render(request, "error.html", {"error": error}, None)
+    response.status_code = error["status"]
+    response.headers.update(headers)
+    return response
 
 
 def viewer(request: Request) -> str | None:
@@ -105,14 +113,14 @@ def login_form(request: Request, next: str = "/") -> HTMLResponse:
 def login(
     request: Request, api_key: Annotated[str, Form(max_length=200)], next: Annotated[str, Form()] = "/"
 ) -> Response:
-    holder = request.app.state.guard.keys.holder(api_key.strip())
-    if holder is None:
+    token = request.app.state.guard.sign_in(api_key.strip())
+    if token is None:
         context = {"next": next, "error": "Ключ не подошёл: проверьте его или создайте новый (make api-key NAME=...)"}
         return render(request, "login.html", context, None)
     response = RedirectResponse(next if next.startswith("/") and not next.startswith("//") else "/", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
-        request.app.state.guard.sessions.start(holder),
+        token,
         max_age=SESSION_SECONDS,
         httponly=True,
         samesite="strict",
@@ -165,7 +173,7 @@ API_NAMES = {"product": "offer_id"}  # the API's name of a dashboard filter, whe
 def filters_of(request: Request, allowed: tuple[str, ...]) -> tuple[dict[str, str], list[Condition]]:
     chosen = {name: request.query_params[name] for name in allowed if request.query_params.get(name)}
     conditions = [
-        api.warehouse_is(value) if name == "warehouse" else equals(FILTERS[name], value)
+        api.warehouse_is(value) if name == "warehouse" else equals(FILTERS[name], value, name)
         for name, value in chosen.items()
     ]
     return chosen, conditions
@@ -376,7 +384,10 @@ def monitoring(request: Request, runs: Annotated[int, Query(ge=1, le=500)] = 50)
         "runs": queries.page(catalog, marts.RUNS, [], limit=runs),
         "sources": queries.every_row(catalog, marts.SOURCES, []),
         "resources": queries.every_row(catalog, marts.RESOURCES, [], sort="-last_attempt_at"),
-        "outcomes": queries.every_row(catalog, marts.RESOURCE_OUTCOMES, []),
+        # the run log itself: absent from a database only `make build` has written (monitoring's views are empty)
+        "outcomes": queries.every_row(catalog, marts.RESOURCE_OUTCOMES, [])
+        if catalog.exists("ops", "run_log_resources")
+        else queries.Page([], [], None),
         "quality": queries.every_row(catalog, marts.QUALITY, []),
         "reports": queries.page(catalog, marts.reports(catalog), [], limit=50),
     }

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from serving.queries import BadRequest
+from serving.queries import BadRequest, NotBuilt
 
 log = logging.getLogger("serve")
 
@@ -69,6 +69,7 @@ async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
 HANDLERS = {
     duckdb.CatalogException: on_not_built,
     psycopg2.errors.UndefinedTable: on_not_built,
+    NotBuilt: on_not_built,
     ApiError: on_api_error,
     BadRequest: on_bad_request,
     RequestValidationError: on_validation_error,

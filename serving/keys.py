@@ -64,6 +64,11 @@ def create(path: Path, name: str) -> str:
     return f"mk_{key_id}_{secret}"
 
 
+def key_id(key: str) -> str:
+    """The id part of a key `mk_<id>_<secret>`."""
+    return key.split("_", 2)[1]
+
+
 def holder(stored: dict[str, StoredKey], key: str) -> str | None:
     """The name of the key `key`, or None when it is not a valid key."""
     parts = key.split("_", 2)

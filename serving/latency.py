@@ -66,11 +66,13 @@ def _free_port() -> int:
 
 
 @contextmanager
-def server_process(database: Path, keys_file: Path) -> Iterator[str]:
+def server_process(
+    database: Path, keys_file: Path, env: dict[str, str] | None = None, log: Path | None = None
+) -> Iterator[str]:
     """`python -m serving` on `database` in a process of its own (the clients' threads must not share
-    its interpreter); yields its base URL."""
+    its interpreter), with `env` added and its output (the access log too) written to `log`; yields its base URL."""
     port = _free_port()
-    env = {
+    everything = {
         **os.environ,
         "TARGET": "duckdb",
         "DUCKDB_PATH": str(database),
@@ -78,10 +80,12 @@ def server_process(database: Path, keys_file: Path) -> Iterator[str]:
         "SERVE_PORT": str(port),
         "SERVE_KEYS_FILE": str(keys_file),
         "SERVE_RATE_LIMIT": str(10**9),
+        **(env or {}),
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "serving"], cwd=config.PROJECT_DIR, env=env, stderr=subprocess.DEVNULL
-    )
+    with open(log or os.devnull, "w", encoding="utf-8") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "serving"], cwd=config.PROJECT_DIR, env=everything, stdout=output, stderr=output
+        )
     base_url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from serving.queries import Catalog, Listing
+from serving.queries import Catalog, Listing, NotBuilt
 
 STOCK_KEY = ("product_key", "warehouse_key", "stock_type")
 STOCK_SUMS = ("available_quantity", "reserved_quantity", "in_transit_quantity")
@@ -87,11 +87,8 @@ def reports(catalog: Catalog) -> Listing:
         for marketplace, (table, id_column) in REPORT_SOURCES.items()
         if catalog.exists("staging", table)
     ]
-    if not parts:  # no marketplace has loaded a report yet: an empty list of the same shape
-        nulls = ", ".join(
-            f"cast(null as varchar(200)) as {column}" for column in ("marketplace", "report_id", *REPORT_COLUMNS)
-        )
-        parts = [f"select {nulls} where 1 = 0"]
+    if not parts:  # dbt makes the views of every configured marketplace, reports loaded or not
+        raise NotBuilt("no report request views in the staging schema")
     return Listing(
         f"({' union all '.join(parts)})", ("marketplace", "account", "report_id"), "-requested_at", ("rows_loaded",)
     )

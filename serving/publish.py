@@ -7,15 +7,19 @@ monitoring, quality and ops schemas and the report-request views into a new file
 rename. The server opens the file `current` names on its next request and closes the one before.
 Monitoring views become tables: the snapshot's freshness is as of its publication.
 
-`python -m serving.publish` publishes the DuckDB database DUCKDB_PATH names (e.g. the demo's).
+`python -m serving.publish` publishes the DuckDB database DUCKDB_PATH names (e.g. the demo's);
+`--after-build` is `make build`'s step after dbt, as the runner's.
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
+import re
 import sys
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -63,33 +67,59 @@ def _relations(source: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[st
     ]
 
 
+def views_catalog(snapshot: duckdb.DuckDBPyConnection, attached: str) -> str:
+    """The catalog name dbt's views in the database attached as `attached` refer to (`warehouse.staging.x`):
+    the file's stem when dbt built it, which a copied or renamed file keeps."""
+    schemas = [row[0] for row in snapshot.execute(SCHEMAS, [attached]).fetchall()]
+    views = [row[0] for row in snapshot.execute(VIEWS, [attached]).fetchall()]
+    qualified = re.compile(r'(?:"((?:[^"]|"")+)"|(\w+))\.(?:' + "|".join(map(re.escape, schemas)) + r")\.")
+    named = Counter((quoted.replace('""', '"') or bare) for sql in views for quoted, bare in qualified.findall(sql))
+    return named.most_common(1)[0][0] if named else attached
+
+
+SCHEMAS = "select schema_name from duckdb_schemas() where database_name = ?"
+VIEWS = "select sql from duckdb_views() where database_name = ? and not internal"
+
+
+def _copy(snapshot: duckdb.DuckDBPyConnection, source: str, stem: str) -> int:
+    """Copy the served relations of the database file `source` into `snapshot`; the number copied."""
+    snapshot.execute(f"attach '{source}' as \"{stem}\" (read_only)")
+    catalog = views_catalog(snapshot, stem)
+    if catalog != stem:  # attached under the name its views use, or they cannot be read
+        snapshot.execute(f'detach "{stem}"')
+        snapshot.execute(f"attach '{source}' as \"{catalog}\" (read_only)")
+    relations = _relations(snapshot, catalog)
+    for schema in sorted({schema for schema, _ in relations}):
+        snapshot.execute(f'create schema "{schema}"')
+    for schema, table in relations:
+        snapshot.execute(f'create table "{schema}"."{table}" as select * from "{catalog}"."{schema}"."{table}"')
+    snapshot.execute(f'detach "{catalog}"')
+    return len(relations)
+
+
 def publish(database: Path | None = None) -> Path:
-    """Copy the served schemas of `database` (default DUCKDB_PATH) into a new snapshot; return its path."""
+    """Copy the served schemas of `database` (default DUCKDB_PATH) into a new snapshot; return its path.
+    On a failure nothing is left behind but the snapshots before."""
     database = database or config.duckdb_path()
     folder = publish_dir(database)
     folder.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     name = f"marts-{datetime.now(UTC):%Y%m%dT%H%M%S%f}.duckdb"
     partial = folder / f".{name}.partial"
-    source = str(database).replace("'", "''")
-    with duckdb.connect(str(partial)) as snapshot:
-        # Attached under its own name: dbt's views name their catalog (`warehouse.staging...`).
-        snapshot.execute(f"attach '{source}' as \"{database.stem}\" (read_only)")
-        relations = _relations(snapshot, database.stem)
-        for schema in sorted({schema for schema, _ in relations}):
-            snapshot.execute(f'create schema "{schema}"')
-        for schema, table in relations:
-            snapshot.execute(
-                f'create table "{schema}"."{table}" as select * from "{database.stem}"."{schema}"."{table}"'
-            )
-        snapshot.execute(f'detach "{database.stem}"')
+    try:
+        with duckdb.connect(str(partial)) as snapshot:
+            copied = _copy(snapshot, str(database).replace("'", "''"), database.stem)
+    except BaseException:
+        for leftover in (partial, partial.with_name(f"{partial.name}.wal")):
+            leftover.unlink(missing_ok=True)
+        raise
     os.replace(partial, folder / name)
     pointer = folder / f".{POINTER}.partial"
     pointer.write_text(name, encoding="utf-8")
     os.replace(pointer, folder / POINTER)
     for old in sorted(folder.glob("marts-*.duckdb"))[:-KEEP]:
         old.unlink(missing_ok=True)
-    log.info("published %d relations to %s in %.1f s", len(relations), folder / name, time.monotonic() - started)
+    log.info("published %d relations to %s in %.1f s", copied, folder / name, time.monotonic() - started)
     return folder / name
 
 
@@ -103,8 +133,14 @@ def publish_after_build(target: str) -> None:
         log.error("snapshot for the server not published: %s: %s", type(exc).__name__, exc)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m serving.publish", description=__doc__.splitlines()[0])
+    parser.add_argument("--after-build", action="store_true", help="as the runner does: on TARGET=duckdb only")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.after_build:  # `make build`, holding the run lock
+        publish_after_build(config.target())
+        return 0
     database = config.duckdb_path()
     if not database.exists():
         print(f"{database} does not exist: run `make run` or `make demo` first", file=sys.stderr)

@@ -22,9 +22,14 @@ from serving.reader import Reader, Rows
 PRODUCT_COLUMNS = ("marketplace", "account", "marketplace_product_id", "seller_article", "sku", "product_name")
 WAREHOUSE_COLUMNS = ("marketplace", "warehouse_name", "cluster_name")
 MAX_LIMIT = 1000
+MAX_OFFSET = 2**62  # a cursor's offset beyond it is forged: the databases' offsets are 64-bit
 CACHED_ENTRIES = 512
 CACHED_ROWS = 5000
 _MISSING = object()
+
+
+class NotBuilt(Exception):
+    """A relation the data lacks because no build has made it yet: 503, as a missing table is."""
 
 
 class BadRequest(Exception):
@@ -37,34 +42,34 @@ class BadRequest(Exception):
 
 @dataclass(frozen=True)
 class Condition:
-    """`sql` with `?` placeholders over the listing's columns, applied when they all exist."""
+    """`sql` with `?` placeholders over the listing's columns; a listing without one of them answers
+    422 naming `field`, the query parameter that asked for it (a filter is never silently dropped)."""
 
     columns: tuple[str, ...]
     sql: str
     params: tuple
+    field: str
 
 
-def equals(column: str, value) -> Condition:
-    return Condition((column,), f'"{column}" = ?', (value,))
+def equals(column: str, value, field: str | None = None) -> Condition:
+    return Condition((column,), f'"{column}" = ?', (value,), field or column)
 
 
-def any_of(columns: tuple[str, ...], value) -> Condition:
-    """The value in any of `columns` that the listing has (e.g. offer id, SKU or nmID)."""
-    return Condition(columns, " or ".join(f'"{column}" = ?' for column in columns), (value,) * len(columns))
+def at_least(column: str, value, field: str) -> Condition:
+    return Condition((column,), f'"{column}" >= ?', (value,), field)
 
 
-def at_least(column: str, value) -> Condition:
-    return Condition((column,), f'"{column}" >= ?', (value,))
+def at_most(column: str, value, field: str) -> Condition:
+    return Condition((column,), f'"{column}" <= ?', (value,), field)
 
 
-def at_most(column: str, value) -> Condition:
-    return Condition((column,), f'"{column}" <= ?', (value,))
-
-
-def warehouse_is(value: str) -> Condition:
+def warehouse_is(value: str, field: str = "warehouse") -> Condition:
     """A warehouse by key (`ozon:ХОРУГВИНО`) or canonical name in any case."""
     return Condition(
-        ("warehouse_key", "warehouse_name"), '("warehouse_key" = ? or upper("warehouse_name") = upper(?))', (value,) * 2
+        ("warehouse_key", "warehouse_name"),
+        '("warehouse_key" = ? or upper("warehouse_name") = upper(?))',
+        (value,) * 2,
+        field,
     )
 
 
@@ -187,7 +192,7 @@ def _offset(cursor: str | None, fingerprint: str) -> int:
     try:
         state = json.loads(base64.urlsafe_b64decode(cursor.encode() + b"==").decode())
         offset, made_for = int(state["o"]), str(state["f"])
-        if offset < 0:
+        if not 0 <= offset <= MAX_OFFSET:
             raise ValueError(offset)
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
         raise BadRequest("cursor", "not a cursor this API returned") from None
@@ -216,9 +221,16 @@ class _Filtered:
 def _filtered(catalog: Catalog, listing: Listing, conditions: list[Condition]) -> _Filtered:
     relation, relation_params = enriched(catalog, listing)
     columns = catalog.columns(relation, relation_params)
-    applied = [c for c in conditions if all(column in columns for column in c.columns)]
-    where = " and ".join(f"({c.sql})" for c in applied) or "true"
-    return _Filtered(relation, columns, applied, where, [*relation_params, *(v for c in applied for v in c.params)])
+    for condition in conditions:
+        lacking = [column for column in condition.columns if column not in columns]
+        if lacking:
+            raise BadRequest(
+                condition.field, f"this list cannot be filtered by {condition.field}: its rows have no {lacking[0]}"
+            )
+    where = " and ".join(f"({c.sql})" for c in conditions) or "true"
+    return _Filtered(
+        relation, columns, conditions, where, [*relation_params, *(v for c in conditions for v in c.params)]
+    )
 
 
 def page(
@@ -232,8 +244,7 @@ def page(
     """One page of `listing`'s rows matching every applicable condition, with the totals of all of them."""
     found = _filtered(catalog, listing, conditions)
     order = _order(found.columns, listing, sort)
-    # Valid until the marts are rebuilt (a PostgreSQL reader's generation lasts only seconds).
-    version = str(catalog.built_at() or catalog.reader.generation())
+    version = catalog.cached(("marts version",), catalog.reader.marts_version)  # a cursor lasts until a rebuild
     fingerprint = _fingerprint(found.relation, found.applied, order, version)
     offset = _offset(cursor, fingerprint)
     _, rows = catalog.query(

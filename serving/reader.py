@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import duckdb
+import psycopg2
 from psycopg2.pool import ThreadedConnectionPool
 
 from loaders import config
@@ -35,6 +36,10 @@ class Reader(Protocol):
         """Changes whenever the data may have changed: caches keyed by it stay valid meanwhile."""
         ...
 
+    def marts_version(self) -> str:
+        """Changes exactly when the marts are rebuilt: a cursor is valid until then."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -42,6 +47,9 @@ class _Snapshot:
     def __init__(self, path: Path):
         self.path, self.users, self.retired = path, 0, False
         self.connection = duckdb.connect(str(path), read_only=True)
+        # Aware times come back in the session's zone, the machine's by default; answers are in UTC.
+        # GLOBAL: the cursors each query opens are sessions of their own.
+        self.connection.execute("set global TimeZone = 'UTC'")
 
 
 class SnapshotReader:
@@ -99,12 +107,19 @@ class SnapshotReader:
         newest = self.snapshot_path()
         return newest.name if newest else ""
 
+    def marts_version(self) -> str:
+        return self.generation()  # a snapshot is published after each build, never changed
+
     def close(self) -> None:
         with self._lock:
             if self._snapshot:
                 self._snapshot.retired = True
                 self._close_if_idle(self._snapshot)
                 self._snapshot = None
+
+
+class _ConnectionLost(Exception):
+    """The server closed a pooled connection before this query."""
 
 
 class PostgresReader:
@@ -118,22 +133,44 @@ class PostgresReader:
             pool_size,
             **config.postgres_settings(),
             connect_timeout=10,
-            options="-c default_transaction_read_only=on -c statement_timeout=15000",
+            options="-c default_transaction_read_only=on -c statement_timeout=15000 -c TimeZone=UTC",
             application_name="marketplace-elt-serve",
         )
 
     def query(self, sql: str, params: tuple | list = ()) -> Rows:
+        # Each pooled connection the server has closed (a restart, an idle timeout) is dropped for another.
+        for _ in range(self._pool.maxconn):
+            try:
+                return self._query_once(sql, params)
+            except _ConnectionLost:
+                continue
+        return self._query_once(sql, params)
+
+    def _query_once(self, sql: str, params: tuple | list) -> Rows:
         connection: Any = self._pool.getconn()
         try:
             with connection.cursor() as cursor:
                 cursor.execute(sql.replace("?", "%s"), list(params))
                 return [column[0] for column in cursor.description], cursor.fetchall()
+        except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
+            if connection.closed:
+                raise _ConnectionLost from exc
+            raise
         finally:
-            connection.rollback()
-            self._pool.putconn(connection)
+            if not connection.closed:
+                connection.rollback()
+            self._pool.putconn(connection, close=bool(connection.closed))
 
     def generation(self) -> str:
         return str(int(time.monotonic() // POSTGRES_TICK_SECONDS))
+
+    def marts_version(self) -> str:
+        """dbt rebuilds every table and view of a mart under a new name and renames it: new OIDs."""
+        sql = (
+            "select md5(coalesce(string_agg(c.oid::text, ',' order by c.oid), '')) from pg_class as c "
+            "inner join pg_namespace as n on n.oid = c.relnamespace where n.nspname = 'marts'"
+        )
+        return self.query(sql)[1][0][0]
 
     def close(self) -> None:
         self._pool.closeall()

@@ -8,7 +8,7 @@ import hashlib
 import io
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from fastapi import Request
@@ -18,11 +18,15 @@ from serving.errors import ApiError
 
 
 def plain(value):
-    """A value as JSON carries it: dates in ISO form, decimals as numbers."""
+    """A value as JSON carries it: dates in ISO form, times with their UTC offset (a time without a
+    zone is UTC, as the run log stores it), decimals as numbers: whole ones (PostgreSQL's sum of
+    integers) as integers, as DuckDB returns them."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC).isoformat()
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return float(value)
+        return int(value) if value.is_finite() and value.as_tuple().exponent >= 0 else float(value)
     return value
 
 

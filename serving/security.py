@@ -7,7 +7,9 @@ without a key is `local`. Keys and session tokens are never logged.
 
 from __future__ import annotations
 
+import logging
 import math
+import re
 import secrets
 import threading
 import time
@@ -21,6 +23,26 @@ from serving.settings import Settings, is_loopback
 
 SESSION_COOKIE = "mk_session"
 SESSION_SECONDS = 12 * 3600
+
+
+# A key (`mk_<id>_<secret>`) anywhere, and whatever follows `api_key=` in a query string.
+KEY_LOOKING = re.compile(r"\bmk_[0-9a-f]+_[A-Za-z0-9_-]+|(?<=api_key=)[^&\s\"]+", re.IGNORECASE)
+
+
+def mask_keys(text: str) -> str:
+    return KEY_LOOKING.sub("***", text)
+
+
+class KeyMasking(logging.Filter):
+    """Masks keys in a record's message and arguments: uvicorn's access log writes each request's
+    path with its query string, where a client may put its key, through handlers of its own."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = mask_keys(record.msg)
+        if isinstance(record.args, tuple):  # uvicorn's access formatter unpacks them: rewritten in place
+            record.args = tuple(mask_keys(a) if isinstance(a, str) else a for a in record.args)
+        return True
 
 
 class RateLimiter:
@@ -45,36 +67,46 @@ class RateLimiter:
 
 
 class KeyFile:
-    """The stored keys, re-read when the file changes (a key made while the server runs works at once)."""
+    """The stored keys, re-read when the file changes (a key made while the server runs works at once,
+    a key deleted from it stops working at once, with its sessions)."""
 
     def __init__(self, path: Path):
         self.path, self._stamp, self._keys = path, None, {}
 
-    def holder(self, key: str) -> str | None:
+    def _stored(self) -> dict[str, keys.StoredKey]:
         try:
             stamp = self.path.stat().st_mtime_ns
         except FileNotFoundError:
             stamp = None
         if stamp != self._stamp:
             self._keys, self._stamp = keys.load(self.path), stamp
-        return keys.holder(self._keys, key)
+        return self._keys
+
+    def holder(self, key: str) -> str | None:
+        return keys.holder(self._stored(), key)
+
+    def exists(self, key_id: str) -> bool:
+        return key_id in self._stored()
 
 
 class Sessions:
+    """token -> (holder, the id of the key that signed in, expiry)."""
+
     def __init__(self):
-        self._sessions: dict[str, tuple[str, float]] = {}
+        self._sessions: dict[str, tuple[str, str, float]] = {}
         self._lock = threading.Lock()
 
-    def start(self, holder: str) -> str:
+    def start(self, holder: str, key_id: str) -> str:
         token = secrets.token_urlsafe(32)
         with self._lock:
-            self._sessions[token] = (holder, time.monotonic() + SESSION_SECONDS)
+            self._sessions[token] = (holder, key_id, time.monotonic() + SESSION_SECONDS)
         return token
 
-    def holder(self, token: str) -> str | None:
+    def find(self, token: str) -> tuple[str, str] | None:
+        """(holder, key id) of a live session, else None."""
         with self._lock:
-            holder, expires = self._sessions.get(token, (None, 0.0))
-        return holder if time.monotonic() < expires else None
+            holder, key_id, expires = self._sessions.get(token, ("", "", 0.0))
+        return (holder, key_id) if time.monotonic() < expires else None
 
     def end(self, token: str) -> None:
         with self._lock:
@@ -98,11 +130,24 @@ class Guard:
                 raise ApiError(401, "the API key is not valid")
             return holder
         session = request.cookies.get(SESSION_COOKIE)
-        holder = self.sessions.holder(session) if session else None
+        holder = self._session_holder(session) if session else None
         if holder:
             return holder
         if self.local_mode and request.client and is_loopback(request.client.host):
             return "local"
+        return None
+
+    def sign_in(self, key: str) -> str | None:
+        """A new session's token for a valid key, else None."""
+        holder = self.keys.holder(key)
+        return self.sessions.start(holder, keys.key_id(key)) if holder else None
+
+    def _session_holder(self, token: str) -> str | None:
+        """The holder of a live session whose key still exists: deleting a key ends its sessions."""
+        found = self.sessions.find(token)
+        if found and self.keys.exists(found[1]):
+            return found[0]
+        self.sessions.end(token)
         return None
 
     def admit(self, request: Request) -> str:

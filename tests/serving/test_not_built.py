@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import duckdb
 from fastapi.testclient import TestClient
 
@@ -21,9 +23,24 @@ def test_every_list_answers_one_clear_line_before_the_marts_are_built(tmp_path):
     )
     client = TestClient(app, client=("127.0.0.1", 5000))
 
-    for path in ("/api/v1/warehouse-stock", "/api/v1/replenishment-plan", "/stock"):
+    for path in ("/api/v1/warehouse-stock", "/api/v1/replenishment-plan", "/api/v1/stock-reports", "/stock"):
         answer = client.get(path)
         assert answer.status_code == 503, (path, answer.text)
         message = answer.json()["error"]["message"]
         assert message.startswith("the marts are not built yet (") and "make run" in message, message
         assert "\n" not in message
+    page = client.get("/stock", headers={"Accept": "text/html"})  # a browser gets a page, not JSON
+    assert page.status_code == 503 and page.headers["content-type"].startswith("text/html")
+    assert "the marts are not built yet" in page.text and "<nav>" in page.text
+
+
+def test_the_sync_page_of_a_database_without_a_run_log_is_empty_not_an_error(seller, tmp_path):
+    """`make build` alone writes no ops schema: its monitoring views are empty, the page shows them so."""
+    folder = tmp_path / "warehouse.published"
+    folder.mkdir()
+    shutil.copy(publish.current_snapshot(seller.published), folder / "marts-1.duckdb")
+    (folder / "current").write_text("marts-1.duckdb", encoding="utf-8")
+    with duckdb.connect(str(folder / "marts-1.duckdb")) as db:
+        db.execute("drop schema ops cascade")
+    app = create_app(settings_for(tmp_path / "keys.json", local_mode=True), SnapshotReader(folder))
+    assert TestClient(app, client=("127.0.0.1", 5000)).get("/monitoring").status_code == 200

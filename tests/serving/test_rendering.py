@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from starlette.requests import Request
@@ -48,3 +49,16 @@ def test_a_weak_if_none_match_gets_a_304():
     answer = responses.Answer(b"{}", "application/json", {"ETag": '"abc"'})
     assert responses.send(request(headers=[(b"if-none-match", b'W/"abc"')]), answer).status_code == 304
     assert responses.send(request(headers=[(b"if-none-match", b'"other"')]), answer).status_code == 200
+
+
+def test_whole_decimals_are_integers_as_duckdb_gives_them_and_fractions_stay():
+    assert responses._json({"a": Decimal("8350"), "b": Decimal("8350.50"), "c": Decimal("NaN")}) == (
+        b'{"a":8350,"b":8350.5,"c":NaN}'
+    )
+    assert responses._csv(["units"], [(Decimal("188"),)]).decode().splitlines() == ["units", "188"]
+
+
+def test_a_time_without_a_zone_is_utc():
+    assert responses.plain(datetime(2026, 1, 2, 3, 4)) == "2026-01-02T03:04:00+00:00"
+    vladivostok = timezone(timedelta(hours=10))
+    assert dashboard.cell("started_at", datetime(2026, 1, 2, 13, 4, tzinfo=vladivostok)) == "02.01.2026 03:04"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -143,3 +145,16 @@ def test_the_openapi_document_and_its_page(served):
     assert {"marketplace", "warehouse", "as_of", "limit", "cursor", "sort", "min_available"} <= parameters
     page = client.get("/docs")
     assert page.status_code == 200 and "/api/v1/warehouse-stock" in page.text and "cdn" not in page.text.lower()
+
+
+def test_a_session_ends_when_its_key_is_deleted_from_the_key_file(seller, tmp_path):
+    client, key = client_for(seller, tmp_path)
+    other = keys.create(tmp_path / "api_keys.json", "other")
+    client.post("/login", data={"api_key": key, "next": "/"}, follow_redirects=False)
+    assert client.get("/api/v1/runs").status_code == 200
+    stored = json.loads((tmp_path / "api_keys.json").read_text(encoding="utf-8"))
+    del stored[key.split("_", 2)[1]]
+    (tmp_path / "api_keys.json").write_text(json.dumps(stored), encoding="utf-8")
+    assert client.get("/api/v1/runs").status_code == 401
+    assert client.get("/stock", follow_redirects=False).headers["location"].startswith("/login")
+    assert client.get("/api/v1/runs", headers={"X-API-Key": other}).status_code == 200

@@ -1,0 +1,89 @@
+"""The server on PostgreSQL, over marts shaped as dbt makes them (no load, no build): cursors last until
+a rebuild, whole numbers are integers, NUL characters are refused, a dead pooled connection is replaced."""
+
+from __future__ import annotations
+
+import json
+
+import psycopg2
+import pytest
+from fastapi.testclient import TestClient
+
+from loaders import config
+from serving import keys, reader
+from serving.app import create_app
+from serving.reader import PostgresReader
+from tests.support.serving import settings_for
+
+pytestmark = pytest.mark.postgres
+
+MARTS = """
+    create schema marts;
+    create table marts.dim_products (
+        product_key text, marketplace text, account text, marketplace_product_id text, seller_article text,
+        sku text, product_name text);
+    create table marts.dim_warehouses (warehouse_key text, warehouse_name text, cluster_name text);
+    create table marts.inventory (
+        product_key text, warehouse_key text, stock_type text, available_quantity numeric,
+        snapshot_at timestamptz);
+    insert into marts.inventory
+    select 'p' || n, 'ozon:W', 'fbo', 8350, timestamptz '2026-01-02 03:04:00+00' from generate_series(1, 5) as n;
+"""
+# What dbt's table materialization does: build beside, swap by renaming, drop the old one.
+REBUILD = """
+    create table marts.inventory__dbt_tmp as select * from marts.inventory;
+    alter table marts.inventory rename to inventory__dbt_backup;
+    alter table marts.inventory__dbt_tmp rename to inventory;
+    drop table marts.inventory__dbt_backup;
+"""
+
+
+def execute(sql: str) -> None:
+    with psycopg2.connect(**config.postgres_settings()) as db, db.cursor() as cursor:
+        cursor.execute(sql)
+    db.close()
+
+
+@pytest.fixture
+def client(postgres_database, tmp_path, monkeypatch):
+    monkeypatch.setattr(reader, "POSTGRES_TICK_SECONDS", 0.05)
+    execute(MARTS)
+    key = keys.create(tmp_path / "keys.json", "pg")
+    pool = PostgresReader(pool_size=2)
+    client = TestClient(create_app(settings_for(tmp_path / "keys.json", target="postgres"), pool))
+    client.headers["X-API-Key"] = key
+    yield client
+    pool.close()
+
+
+def test_a_cursor_lasts_until_the_marts_are_rebuilt(client):
+    cursor = client.get("/api/v1/warehouse-stock", params={"limit": 2}).json()["next_cursor"]
+    execute("select pg_sleep(0.2)")  # generations of the cache pass meanwhile
+    assert client.get("/api/v1/warehouse-stock", params={"limit": 2, "cursor": cursor}).status_code == 200
+    execute(REBUILD + "select pg_sleep(0.2)")
+    assert client.get("/api/v1/warehouse-stock", params={"limit": 2, "cursor": cursor}).status_code == 409
+
+
+def test_whole_quantities_are_integers_and_times_utc(client):
+    answer = client.get("/api/v1/warehouse-stock", params={"limit": 1}).json()
+    assert answer["data"][0]["available_quantity"] == 8350 and answer["totals"]["available_quantity"] == 5 * 8350
+    assert json.dumps(answer["data"][0]["available_quantity"]) == "8350"
+    assert answer["data"][0]["snapshot_at"] == "2026-01-02T03:04:00+00:00"
+    csv = client.get("/api/v1/warehouse-stock", params={"format": "csv", "limit": 1}).text
+    assert ",8350," in csv
+
+
+def test_a_nul_character_is_a_422_and_a_dead_pooled_connection_is_replaced(client):
+    answer = client.get("/api/v1/warehouse-stock", params={"warehouse": "\x00"})
+    assert answer.status_code == 422 and answer.json()["error"]["fields"][0]["field"] == "warehouse"
+    assert client.get("/api/v1/warehouse-stock").status_code == 200
+    execute(
+        "select pg_terminate_backend(pid) from pg_stat_activity "
+        "where application_name = 'marketplace-elt-serve' and datname = current_database()"
+    )
+    assert client.get("/api/v1/warehouse-stock", params={"sort": "-product_key"}).status_code == 200
+
+
+def test_stock_reports_of_an_unbuilt_database_is_a_503(client):
+    answer = client.get("/api/v1/stock-reports")
+    assert answer.status_code == 503 and "not built yet" in answer.json()["error"]["message"]
