@@ -195,8 +195,8 @@ def stock_of_warehouse(
 ) -> Response:
     catalog: queries.Catalog = request.app.state.catalog
     known = catalog.query(
-        "select 1 from marts.dim_warehouses where warehouse_key = ? or upper(warehouse_name) = upper(?)",
-        (key_or_name, key_or_name),
+        "select 1 from marts.dim_warehouses where warehouse_key = ? or warehouse_name in (?, ?)",
+        (key_or_name, key_or_name, key_or_name.upper()),
     )[1]
     if not known:
         raise ApiError(404, f"no warehouse {key_or_name!r}: use a warehouse_key or a canonical name")

@@ -64,11 +64,13 @@ def at_most(column: str, value, field: str) -> Condition:
 
 
 def warehouse_is(value: str, field: str = "warehouse") -> Condition:
-    """A warehouse by key (`ozon:ХОРУГВИНО`) or canonical name in any case."""
+    """A warehouse by key (`ozon:ХОРУГВИНО_РФЦ`) or canonical name in any case. Canonical names are
+    upper case (the seeds'); the value is upper-cased here, not in SQL: PostgreSQL's upper() leaves
+    Cyrillic alone in a database whose LC_CTYPE is C."""
     return Condition(
         ("warehouse_key", "warehouse_name"),
-        '("warehouse_key" = ? or upper("warehouse_name") = upper(?))',
-        (value,) * 2,
+        '("warehouse_key" = ? or "warehouse_name" in (?, ?))',
+        (value, value, value.upper()),
         field,
     )
 
