@@ -5,3 +5,20 @@
 {% macro as_decimal(expression, precision=18, scale=2) -%}
     cast(cast({{ expression }} as decimal(38, 9)) as decimal({{ precision }}, {{ scale }}))
 {%- endmacro %}
+
+{#- A money amount the API sends as text ("1990.00") as decimal(18, 2); a decimal comma ("499,00") and
+    thousands spaces read as written, anything else that is no number null: one odd value must not
+    fail the build (as a hard cast did) but cost that value alone. -#}
+{% macro text_to_money(text_expression) -%}
+    {{ return(adapter.dispatch('text_to_money')(text_expression)) }}
+{%- endmacro %}
+
+{% macro default__text_to_money(text_expression) -%}
+    try_cast(replace(replace(replace({{ text_expression }}, ' ', ''), '\u00a0', ''), ',', '.') as decimal(18, 2))
+{%- endmacro %}
+
+{#- PostgreSQL 15 has no try_cast: cast only what reads as a number. -#}
+{% macro postgres__text_to_money(text_expression) -%}
+    {%- set cleaned = "replace(replace(replace(" ~ text_expression ~ ", ' ', ''), '\u00a0', ''), ',', '.')" -%}
+    case when {{ cleaned }} ~ '^[+-]?[0-9]+(\.[0-9]+)?$' then cast({{ cleaned }} as decimal(18, 2)) end
+{%- endmacro %}

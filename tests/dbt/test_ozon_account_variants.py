@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from datetime import timedelta
+from decimal import Decimal
 
 from loaders.ozon import settings as ozon_settings
 from sandbox import Sandbox, SandboxConfig
@@ -115,8 +116,26 @@ def test_without_an_fbo_stock_feed_fbo_stock_is_unknown_and_upper_case_statuses_
     assert query("duckdb", "select count(*) from quality.data_quality_issues where rule = 'unknown_status'") == [(0,)]
 
 
+def prices_in_words(sent: list[Decimal]):
+    """FBS line prices with a decimal comma ("499,00") and no currency; `sent` collects them as numbers."""
+
+    def reshape(call, body: dict) -> dict:
+        for posting in body["postings"]:
+            for line in posting["products"]:
+                amount = Decimal(line["price"]["amount"])
+                sent.append(amount * line["quantity"])
+                line["price"] = {"amount": f"{amount:.2f}".replace(".", ",")}
+        return body
+
+    return reshape
+
+
 def test_without_the_product_role_every_order_line_has_a_product_named_by_its_sku(workdir):
+    """Also: FBS prices sent with a decimal comma and without their currency are roubles (a hard cast
+    of "499,00" failed the build; a price without currency was left out of the revenue)."""
+    sent: list[Decimal] = []
     with Sandbox(WITHOUT_PRODUCT_ROLE) as sandbox:
+        sandbox.ozon.reshapes[ozon_settings.POSTING_FBS_LIST] = prices_in_words(sent)
         # partial: the catalogue and stock resources the key may not read
         assert steps.run_measured(steps.load_command("ozon", "duckdb"), ozon_env(sandbox, "shop")).returncode != 0
         lines = sandbox.ozon.order_lines(sandbox.ozon.accounts[0].client_id)
@@ -134,3 +153,8 @@ def test_without_the_product_role_every_order_line_has_a_product_named_by_its_sk
         assert (key, status, archived) == (f"ozon:shop:sku-{sku}", "not_in_catalogue", False) and article
     assert query("duckdb", "select count(*) from marts.sales_velocity where units_7d > 0") != [(0,)]
     assert query("duckdb", "select count(*) from quality.data_quality_issues where severity = 'error'") == [(0,)]
+    [(revenue, without_price)] = query(
+        "duckdb",
+        "select sum(amount_rub), count(*) - count(amount_rub) from marts.fact_orders where fulfilment_scheme = 'fbs'",
+    )
+    assert sent and revenue == sum(sent) and without_price == 0

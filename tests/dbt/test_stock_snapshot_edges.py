@@ -11,7 +11,8 @@ loading for a week after it (the stock feed stopped: a token lost its category):
 day after the last snapshot have no known stock, so they are no stock-out days. Nor are the days of
 Тула, a warehouse known from one order only (no stock feed ever listed it): its stock is unknown, and
 no alert or shipment is planned there on it. A price sent with three decimals rounds the same on both
-engines. An order sent without isCancel but with its cancelDate is cancelled. A sale whose order is
+engines. An order sent without isCancel but with its cancelDate is cancelled; one whose warehouseType
+names the seller's warehouse in another case and spacing ships from the seller's warehouses. A sale whose order is
 in no order row (WB leaves orders of unconfirmed payment out of its orders feed) is a data quality
 warning.
 """
@@ -71,7 +72,9 @@ insert into raw_wildberries.orders values
     ('shop', '2026-01-08 12:00:00+00', 'o-4', 501, '42', 'K-1', '2026-01-03T12:00:00', '2026-01-03T12:00:00',
      'Тула', 'Склад WB', false, null, 100, '{ORDERS_LOAD}', 'o-4'),
     ('shop', '2026-01-08 12:00:00+00', 'o-5', 502, '44', 'K-2', '2026-01-04T12:00:00', '2026-01-05T09:00:00',
-     'Коледино', 'Склад WB', null, '2026-01-05T09:00:00', 100, '{ORDERS_LOAD}', 'o-5');
+     'Коледино', 'Склад WB', null, '2026-01-05T09:00:00', 100, '{ORDERS_LOAD}', 'o-5'),
+    ('shop', '2026-01-08 12:00:00+00', 'o-6', 502, '44', 'K-2', '2026-01-04T12:00:00', '2026-01-04T12:00:00',
+     'Подольск склад поставщика', 'склад  ПРОДАВЦА', false, null, 100, '{ORDERS_LOAD}', 'o-6');
 create table raw_wildberries.sales (
     account varchar, synced_at timestamp with time zone, sale_id varchar, srid varchar, nm_id bigint,
     tech_size varchar, "date" varchar, last_change_date varchar, _dlt_load_id varchar, _dlt_id varchar
@@ -186,3 +189,8 @@ def test_an_empty_report_is_no_stock_and_days_after_the_stock_feed_stopped_are_n
     assert query(
         destination, "select order_status from marts.fact_orders where order_line_key = 'wildberries:shop:o-5'"
     ) == [("cancelled",)]
+    # the seller's own warehouse whatever the case and spacing of warehouseType (upper() would not do
+    # on a PostgreSQL database whose LC_CTYPE is C)
+    assert query(
+        destination, "select warehouse_key from marts.fact_orders where order_line_key = 'wildberries:shop:o-6'"
+    ) == [("wildberries:СКЛАДЫ_ПРОДАВЦА",)]

@@ -19,7 +19,9 @@ select
     category,
     {{ warehouse_name_as_sent('warehouse_name') }} as raw_warehouse_name,
     warehouse_type,
-    coalesce(warehouse_type = 'Склад продавца', false) as is_seller_warehouse,
+    -- in any case or spacing: normalize_warehouse_name's letter tables, as upper() ignores Cyrillic
+    -- in a PostgreSQL database whose LC_CTYPE is C
+    coalesce({{ normalize_warehouse_name('warehouse_type') }} = 'СКЛАД_ПРОДАВЦА', false) as is_seller_warehouse,
     country_name,
     oblast_okrug_name,
     region_name,
