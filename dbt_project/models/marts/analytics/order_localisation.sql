@@ -1,6 +1,7 @@
 -- How much of the demand ships from the buyer's own cluster, over var localisation_window_days
 -- (the days before the account's as_of_date, int_account_as_of_dates), per product, per shipping
--- warehouse and per account (doc order_localisation). An order line is local when the cluster it ships from is the buyer's:
+-- warehouse and per account (doc order_localisation). An order line is local when the cluster it
+-- ships from is the buyer's:
 --   Ozon: financial_data.cluster_from = cluster_to (the warehouse's cluster where cluster_from is empty)
 --   Wildberries: the shipping warehouse's district (seed cluster) = the order's oblastOkrugName;
 --     unknown where WB masks the warehouse (is_aggregate), as its order feed does by default
