@@ -139,10 +139,12 @@ def rfc3339(moment: datetime) -> str:
 
 
 def _is_rfc3339(value: Any) -> bool:
+    """An RFC 3339 time, with its offset: a time without one (2025-11-14T01:46:05) is ambiguous, and
+    dlt's look-back on the cursor turns it into a datetime that the next load compares with the text
+    of the rows, failing every load after the first."""
     if not isinstance(value, str):
         return False
     try:
-        parse_time(value)
+        return parse_time(value).tzinfo is not None
     except ValueError:
         return False
-    return True

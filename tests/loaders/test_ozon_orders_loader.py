@@ -215,6 +215,35 @@ def test_a_malformed_posting_is_quarantined_with_its_reason_and_read_again_next_
     assert raw("select count(*) from raw_ozon.postings_quarantine") == [(1,)]
 
 
+def test_posting_times_without_their_offset_are_quarantined_and_the_next_loads_go_on(sandbox, monkeypatch):
+    """Times without their offset (2025-11-14T01:46:05) were stored, the newest as the cursor: dlt's
+    look-back made it a datetime that the next load compared with the rows' text, and every load after
+    the first failed. Now such a posting waits in quarantine until a read sends its time whole."""
+    naive: set[str] = set()
+
+    def without_offset(call, body: dict) -> dict:
+        for posting in body["postings"]:
+            posting["created_at"] = posting["created_at"].replace("Z", "")
+            naive.add(posting["posting_number"])
+        return body
+
+    sandbox.ozon.reshapes[FBO_LIST] = without_offset
+    load_orders(sandbox, monkeypatch)
+    del sandbox.ozon.reshapes[FBO_LIST]
+    sandbox.clock.advance(timedelta(days=1))
+    load_orders(sandbox, monkeypatch)
+    newest_outcome = raw(
+        "select status from raw_ozon.resource_outcomes where resource = 'postings_fbo'"
+        " order by _dlt_load_id desc limit 1"
+    )
+    assert newest_outcome == [("ok",)]  # before: failed, '>' not supported between datetime and str
+    quarantined = raw("select distinct posting_number, reason from raw_ozon.postings_quarantine")
+    assert naive and set(quarantined) == {(number, "no valid created_at") for number in naive}
+    # the next load read their window again (the waiting room), with the offsets: stored
+    stored = {n for (n,) in raw("select posting_number from raw_ozon.postings_fbo")}
+    assert naive <= stored
+
+
 def test_a_value_of_another_type_is_kept_as_sent_beside_its_null_column(sandbox, monkeypatch):
     """dlt stores a value its column cannot take in a variant column (`quantity__v_text`), the column
     null there: quality.raw_type_mismatches reads such columns under this name."""
