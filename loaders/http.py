@@ -473,14 +473,24 @@ def member(answer: Any, *path: str) -> Any:
     return answer
 
 
-def has_next_page(answer: Any, rows: int, limit: int) -> bool:
-    """Whether a cursor-paged answer has a page after it: never without a cursor; `has_next` as
-    sent (true or false, also as text); without it, when the page was full."""
-    if not member(answer, "cursor"):
-        return False
+def has_next_page(client: ApiClient, endpoint: str, answer: Any, rows: int, limit: int) -> bool:
+    """Whether a cursor-paged answer has a page after it: `has_next` as sent (true or false, also as
+    text); without it, when the page was full; never without a cursor, except that `has_next` true
+    without one fails the read, naming the endpoint: the rows after this page cannot be asked for,
+    and stopping there would lose them without a word."""
     flag = member(answer, "has_next")
     if isinstance(flag, str) and flag.strip().lower() in ("true", "false"):
         flag = flag.strip().lower() == "true"
+    if not member(answer, "cursor"):
+        if flag is True:
+            raise ApiRequestError(
+                client.marketplace,
+                client.account,
+                endpoint,
+                "the answer says has_next but sends no cursor, so the pages after it cannot be read",
+                "The rows read so far are kept; the next run reads again.",
+            )
+        return False
     return flag if isinstance(flag, bool) else rows >= limit
 
 

@@ -100,7 +100,7 @@ def posting_pages(client: ApiClient, endpoint: str, since: datetime, to: datetim
         page = member(answer, "postings") or []  # a window without postings may send no list
         if page:
             yield page
-        if not has_next_page(answer, len(page), settings.POSTING_PAGE_SIZE):
+        if not has_next_page(client, endpoint, answer, len(page), settings.POSTING_PAGE_SIZE):
             return
         page_cursor = next_cursor(client, endpoint, page_cursor, answer["cursor"])
 

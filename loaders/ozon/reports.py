@@ -71,7 +71,9 @@ def warehouse_pages(client: ApiClient) -> Iterator[list[dict]]:
         warehouses = member(answer, "warehouses") or []
         if warehouses:
             yield warehouses
-        if not has_next_page(answer, len(warehouses), settings.WAREHOUSE_LIST_PAGE_SIZE):
+        if not has_next_page(
+            client, settings.WAREHOUSE_LIST, answer, len(warehouses), settings.WAREHOUSE_LIST_PAGE_SIZE
+        ):
             return
         cursor = next_cursor(client, settings.WAREHOUSE_LIST, cursor, answer["cursor"])
 

@@ -9,13 +9,17 @@ import pytest
 
 from loaders import config
 from loaders.config import OzonAccount, WildberriesAccount
-from loaders.http import has_next_page, member
+from loaders.http import ApiRequestError, has_next_page, member
 from loaders.marketplaces import MARKETPLACES
+from loaders.ozon import helpers as ozon_helpers
 from loaders.ozon import settings as ozon_settings
 from loaders.ozon.helpers import FirstSeen
 from loaders.pipeline import run
 from loaders.wildberries import settings as wb_settings
 from sandbox import Sandbox, SandboxConfig
+
+# A client for the paging helpers' messages (they make no request).
+CLIENT = ozon_helpers.make_client(OzonAccount("shop", "100001", "key", "http://127.0.0.1:9"))
 
 WB_SCALE = 600  # the sandbox's WB limits off, the loader's pacing and report polling 600 times faster
 
@@ -185,13 +189,21 @@ def test_a_wb_report_of_null_or_nothing_is_an_empty_snapshot(wb, body):
         ({"has_next": "False", "cursor": "c"}, 100, False),
         ({"cursor": "c"}, 100, True),  # no has_next: a full page means more
         ({"cursor": "c"}, 99, False),
-        ({"has_next": True, "cursor": ""}, 100, False),  # no cursor, no next page
+        ({"has_next": False, "cursor": ""}, 100, False),  # no cursor, no next page
+        ({"cursor": ""}, 100, False),
         ({"has_next": "string", "cursor": "c"}, 99, False),  # the docs' example value: as if unsent
         (None, 100, False),
     ],
 )
 def test_whether_a_cursor_page_has_a_next_one(answer, rows, more):
-    assert has_next_page(answer, rows, 100) is more
+    assert has_next_page(CLIENT, "/v3/posting/fbo/list", answer, rows, 100) is more
+
+
+def test_has_next_without_a_cursor_fails_the_read_rather_than_stop_there():
+    """The answer says there is more and gives no way to ask for it: stopping there loaded 100 of 126
+    lines with the resource `ok` (API audit)."""
+    with pytest.raises(ApiRequestError, match="says has_next but sends no cursor"):
+        has_next_page(CLIENT, "/v3/posting/fbo/list", {"has_next": True, "cursor": ""}, 100, 100)
 
 
 def test_a_product_listed_twice_in_one_page_is_stocked_once():
