@@ -54,6 +54,9 @@ REPORT_TYPE = "warehouse_stock"
 QUARANTINE_TABLE = "warehouse_stock_report_quarantine"
 REQUESTS_TABLE = "report_requests"
 
+# The statuses of a report on its way (ozon.md: waiting, processing, then success or failed).
+PENDING_STATUSES = ("waiting", "processing")
+
 
 def report_timeout() -> float:
     """Seconds to wait for a report to be ready: OZON_REPORT_TIMEOUT_SECONDS, default 600."""
@@ -271,6 +274,12 @@ class StockReport:
                 return info
             if request.status == "failed":
                 request.outcome, request.error = FAILED, info.get("error") or "failed without an error code"
+                return info
+            if request.status not in PENDING_STATUSES:  # undocumented: waiting for it would take the deadline
+                request.outcome, request.error = (
+                    FAILED,
+                    f"Ozon answers a status it does not document: {request.status!r}",
+                )
                 return info
             if time.monotonic() + delay > deadline:
                 request.outcome = TIMED_OUT

@@ -38,6 +38,9 @@ STOCK_TABLE = "warehouse_remains"
 QUARANTINE_TABLE = "warehouse_remains_quarantine"
 REQUESTS_TABLE = "report_requests"
 FAILED_STATUSES = ("canceled", "cancelled", "purged")
+# The statuses of a report on its way (wildberries.md); any other undocumented one ends the wait at
+# once: polling an "error" until the deadline took 20 minutes of each run (API audit).
+PENDING_STATUSES = ("new", "processing")
 
 __all__ = ["FAILED", "LOADED", "MALFORMED", "TIMED_OUT", "UNREACHABLE", "RemainsReport", "ReportFailedError"]
 
@@ -188,6 +191,10 @@ class RemainsReport:
                 return
             if request.status in FAILED_STATUSES:
                 request.outcome, request.error = FAILED, f"WB says the report is {request.status}"
+                return
+            if request.status not in PENDING_STATUSES:
+                request.outcome = FAILED
+                request.error = f"WB answers a status it does not document: {request.status!r}"
                 return
             if time.monotonic() + delay > deadline:
                 request.outcome = TIMED_OUT

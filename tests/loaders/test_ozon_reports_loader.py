@@ -180,6 +180,22 @@ def test_a_bad_report_loads_no_stock_but_records_the_request_and_the_error(
     assert any(request[0] in record.getMessage() for record in caplog.records if record.levelno == logging.ERROR)
 
 
+def test_an_undocumented_report_status_ends_the_wait_at_once(ozon_sandbox, workdir, monkeypatch):
+    """Polled until the deadline, an "error" status took OZON_REPORT_TIMEOUT_SECONDS (20 minutes by
+    default) of each run and then read as a timeout (API audit)."""
+    monkeypatch.setenv("OZON_REPORT_TIMEOUT_SECONDS", "3")
+
+    def error_status(call, body: dict) -> dict:
+        body["result"]["status"] = "error"
+        return body
+
+    ozon_sandbox.ozon.reshapes[settings.REPORT_INFO] = error_status
+    failures = not_loaded(load(ozon_sandbox, REPORT_RESOURCES))
+    [(outcome, error, polls)] = rows("select outcome, error, polls from raw_ozon.report_requests")
+    assert (outcome, error, polls) == ("failed", "Ozon answers a status it does not document: 'error'", 1)
+    assert [failure["resource"] for failure in failures] == ["warehouse_stock_report"]
+
+
 def test_a_download_that_keeps_failing_is_recorded_as_unreachable(ozon_sandbox, workdir):
     client = make_client(account_of(ozon_sandbox))
     client.retry = RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.01)

@@ -327,6 +327,22 @@ def test_rows_that_cannot_be_stored_are_quarantined_and_the_load_goes_on(wb):
     assert scalar("select count(sandbox_new_field) from raw_wildberries.sales") > 0
 
 
+def test_an_undocumented_report_status_ends_the_wait_at_once(wb, monkeypatch):
+    """Polled until the deadline, an "error" status took WB_REPORT_TIMEOUT_SECONDS (20 minutes by
+    default) of each run and then read as a timeout (API audit)."""
+    monkeypatch.setenv("WB_REPORT_TIMEOUT_SECONDS", "3")
+
+    def error_status(call, body: dict) -> dict:
+        body["data"]["status"] = "error"
+        return body
+
+    wb.wildberries.reshapes[settings.WAREHOUSE_REMAINS_STATUS[1]] = error_status
+    result = load(wb, "warehouse_remains")
+    assert result.status != "complete"
+    [request] = rows("select outcome, error, polls from raw_wildberries.report_requests")
+    assert request == ("failed", "WB answers a status it does not document: 'error'", 1)
+
+
 @pytest.mark.parametrize(
     "fault, outcome",
     [
