@@ -17,8 +17,9 @@
     try_cast(replace(replace(replace({{ text_expression }}, ' ', ''), '\u00a0', ''), ',', '.') as decimal(18, 2))
 {%- endmacro %}
 
-{#- PostgreSQL 15 has no try_cast: cast only what reads as a number. -#}
+{#- PostgreSQL 15 has no try_cast: cast only what reads as a number. The cast wraps the CASE, whose
+    result would lose the type's scale (numeric, not numeric(18, 2)). -#}
 {% macro postgres__text_to_money(text_expression) -%}
     {%- set cleaned = "replace(replace(replace(" ~ text_expression ~ ", ' ', ''), '\u00a0', ''), ',', '.')" -%}
-    case when {{ cleaned }} ~ '^[+-]?[0-9]+(\.[0-9]+)?$' then cast({{ cleaned }} as decimal(18, 2)) end
+    cast(case when {{ cleaned }} ~ '^[+-]?[0-9]+(\.[0-9]+)?$' then {{ cleaned }} end as decimal(18, 2))
 {%- endmacro %}
