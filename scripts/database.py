@@ -7,6 +7,7 @@ file, so callers open a connection only between pipeline steps and close it righ
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -99,16 +100,19 @@ def dbt_marketplaces(target: str, configured: Iterable[str] = ()) -> str:
 EXIT_NO_DATABASE, EXIT_BUSY = 2, 75
 
 
-def reader_refusal(target: str, command: str) -> tuple[int, str] | None:
-    """Why `command`, a reader, may not open the database now, with its exit code (None: it may).
-    DuckDB admits no reader beside its writer, and a reader's open makes the writer's next one fail,
-    so while a run (or a make target under the run lock) writes, the file is left alone."""
+def refuse_reader(target: str, command: str) -> int | None:
+    """When `command`, a reader, may not open the database now, say why on stderr and return its exit
+    code (None: it may). DuckDB admits no reader beside its writer, and a reader's open makes the
+    writer's next one fail, so while a run (or a make target under the run lock) writes, the file is
+    left alone."""
     if target != "duckdb":
         return None
     path = config.duckdb_path()
     if not path.exists():
-        return EXIT_NO_DATABASE, f"{command}: {path} does not exist: run `make demo` or `make run` first"
-    holder = writing_elsewhere()
-    if holder:
-        return EXIT_BUSY, f"{command}: {holder.describe()} is writing {path}: try again when it has ended"
-    return None
+        code, why = EXIT_NO_DATABASE, f"{path} does not exist: run `make demo` or `make run` first"
+    elif holder := writing_elsewhere():
+        code, why = EXIT_BUSY, f"{holder.describe()} is writing {path}: try again when it has ended"
+    else:
+        return None
+    print(f"{command}: {why}", file=sys.stderr)
+    return code

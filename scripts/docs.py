@@ -25,18 +25,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-serve", action="store_true", help="only generate the site (target/)")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     target = config.target(args.target)
-    if target == "duckdb" and not config.duckdb_path().exists():
-        print(f"docs: {config.duckdb_path()} does not exist: run `make demo` or `make run` first", file=sys.stderr)
-        return EXIT_NO_DATA
-    marketplaces = os.environ.get("MARKETPLACES") or ",".join(database.marketplaces_in_database(target))
-    if not marketplaces:
-        print(
-            "docs: the database holds no marketplace's data yet: run `make demo` or `make run` first", file=sys.stderr
-        )
-        return EXIT_NO_DATA
+    refused = database.refuse_reader(target, "docs")
+    if refused is not None:
+        return refused
     port = config.port_number("DOCS_PORT", 8080)
     try:
         with writer_lock("docs", runlog.utcnow().isoformat()):
+            # read under the lock: a run's writer must not find the file open
+            marketplaces = os.environ.get("MARKETPLACES") or ",".join(database.marketplaces_in_database(target))
+            if not marketplaces:
+                print(
+                    "docs: the database holds no marketplace's data yet: run `make demo` or `make run` first",
+                    file=sys.stderr,
+                )
+                return EXIT_NO_DATA
             steps.dbt("docs generate", target, {"MARKETPLACES": marketplaces})
     except LockBusy as exc:
         print(f"docs: {exc}", file=sys.stderr)

@@ -276,11 +276,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", choices=database.TARGETS, help="default: TARGET, else duckdb")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     target = config.target(args.target)
-    refusal = database.reader_refusal(target, "reconcile")
-    if refusal:
-        code, message = refusal
-        print(message, file=sys.stderr)
-        return code
+    refused = database.refuse_reader(target, "reconcile")
+    if refused is not None:
+        return refused
     try:
         lines = reconcile(target)
     except (LookupError, duckdb.Error, psycopg2.Error) as exc:

@@ -283,11 +283,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", choices=database.TARGETS)
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     target = config.target(args.target)
-    refusal = database.reader_refusal(target, "summary")
-    if refusal:
-        code, message = refusal
-        print(message, file=sys.stderr)
-        return code
+    refused = database.refuse_reader(target, "summary")
+    if refused is not None:
+        return refused
     with database.connect(target, read_only=True) as db:
         if not db.relation_exists("marts", "replenishment_plan"):
             print(f"summary: the marts of {where(target)} are not built yet: run `make run`", file=sys.stderr)

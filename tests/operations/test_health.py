@@ -173,13 +173,14 @@ def test_health_leaves_the_duckdb_file_alone_while_a_run_holds_the_lock(ops):
     assert checks["last run"]["message"] == "run 20260101T040000-dddddd in progress"
 
 
-@pytest.mark.parametrize("command", ["scripts.summary", "scripts.reconcile"])
-def test_summary_and_reconcile_leave_the_duckdb_file_alone_while_a_run_holds_the_lock(ops, command):
+@pytest.mark.parametrize("command", [("scripts.summary",), ("scripts.reconcile",), ("scripts.docs", "--no-serve")])
+def test_summary_reconcile_and_docs_leave_the_duckdb_file_alone_while_a_run_holds_the_lock(ops, command):
     """As health: their read-only open made the run's next loader fail on the file's lock, which failed
-    the run (the audit's make summary during a make run). They say who writes and exit 75."""
+    the run (the audit's make summary during a make run; docs read the file before taking the lock).
+    They say who writes and exit 75."""
     record_run("20260101T020000-aaaaaa", hours_ago=1)
     with locked("20260101T040000-eeeeee"):
-        done = run_script(command)
+        done = run_script(*command)
     assert done.returncode == 75, done.stdout + done.stderr
     assert "run 20260101T040000-eeeeee" in done.stderr and "try again when it has ended" in done.stderr
 
