@@ -130,7 +130,7 @@ def _account_settings(prefix: str, fields: tuple[str, ...]) -> list[tuple[str, s
 def _check_account_names(variable: str, names: list[str]) -> None:
     """Account names name dlt pipelines, state folders and run-log rows: letters, digits and _ only
     (a quote broke the load's SQL, spaces and Cyrillic are renamed by dlt with a warning per table)."""
-    invalid = [name for name in names if not (name.replace("_", "").isascii() and name.replace("_", "").isalnum())]
+    invalid = [name for name in names if not re.fullmatch(r"[A-Za-z0-9_]+", name)]
     if invalid:
         raise ConfigError(f"{variable}: account name {invalid[0]!r} may hold only Latin letters, digits and _")
 

@@ -194,14 +194,12 @@ def stock_of_warehouse(
     as_of: Annotated[date | None, Query()] = None,
 ) -> Response:
     catalog: queries.Catalog = request.app.state.catalog
-    known = catalog.query(
-        "select 1 from marts.dim_warehouses where warehouse_key = ? or warehouse_name in (?, ?)",
-        (key_or_name, key_or_name, key_or_name.upper()),
-    )[1]
+    named = warehouse_is(key_or_name)
+    known = catalog.query(f"select 1 from marts.dim_warehouses where {named.sql}", named.params)[1]
     if not known:
         raise ApiError(404, f"no warehouse {key_or_name!r}: use a warehouse_key or a canonical name")
     listing = marts.stock_on(as_of) if as_of else marts.STOCK
-    return listing_answer(request, listing, [*conditions, warehouse_is(key_or_name)], paging, "warehouse-stock")
+    return listing_answer(request, listing, [*conditions, named], paging, "warehouse-stock")
 
 
 @router.get("/stock-reports", summary="Stock report requests: status and history")

@@ -29,3 +29,10 @@
         )
     )
 {%- endmacro %}
+
+{#- Whether a Wildberries statistics row's `warehouseType` names the seller's own warehouse ("Склад
+    продавца"), in any case or spacing: compared through normalize_warehouse_name's letter tables, as
+    upper() leaves Cyrillic alone in a PostgreSQL database whose LC_CTYPE is C. -#}
+{% macro is_wildberries_seller_warehouse(warehouse_type) -%}
+    coalesce({{ normalize_warehouse_name(warehouse_type) }} = 'СКЛАД_ПРОДАВЦА', false)
+{%- endmacro %}

@@ -276,10 +276,8 @@ class StockReport:
                 request.outcome, request.error = FAILED, info.get("error") or "failed without an error code"
                 return info
             if request.status not in PENDING_STATUSES:  # undocumented: waiting for it would take the deadline
-                request.outcome, request.error = (
-                    FAILED,
-                    f"Ozon answers a status it does not document: {request.status!r}",
-                )
+                request.outcome = FAILED
+                request.error = f"Ozon answers a status it does not document: {request.status!r}"
                 return info
             if time.monotonic() + delay > deadline:
                 request.outcome = TIMED_OUT

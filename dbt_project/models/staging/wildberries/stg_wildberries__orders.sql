@@ -19,9 +19,7 @@ select
     category,
     {{ warehouse_name_as_sent('warehouse_name') }} as raw_warehouse_name,
     warehouse_type,
-    -- in any case or spacing: normalize_warehouse_name's letter tables, as upper() ignores Cyrillic
-    -- in a PostgreSQL database whose LC_CTYPE is C
-    coalesce({{ normalize_warehouse_name('warehouse_type') }} = 'СКЛАД_ПРОДАВЦА', false) as is_seller_warehouse,
+    {{ is_wildberries_seller_warehouse('warehouse_type') }} as is_seller_warehouse,
     country_name,
     oblast_okrug_name,
     region_name,

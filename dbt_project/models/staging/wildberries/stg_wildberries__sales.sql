@@ -20,9 +20,7 @@ select
     coalesce(tech_size, '0') as tech_size,
     {{ warehouse_name_as_sent('warehouse_name') }} as raw_warehouse_name,
     warehouse_type,
-    -- in any case or spacing: normalize_warehouse_name's letter tables, as upper() ignores Cyrillic
-    -- in a PostgreSQL database whose LC_CTYPE is C
-    coalesce({{ normalize_warehouse_name('warehouse_type') }} = 'СКЛАД_ПРОДАВЦА', false) as is_seller_warehouse,
+    {{ is_wildberries_seller_warehouse('warehouse_type') }} as is_seller_warehouse,
     region_name,
     {{ as_decimal('total_price') }} as total_price,
     discount_percent,
