@@ -15,6 +15,9 @@
 --   unknown_stock_type        error  a /v4 stock type other than fbo, fbs, rfbs and fbp (Ozon adds
 --                                    schemes: fbp came in 2026): its units sit nowhere known
 --   unknown_status            warn   a posting status Ozon does not document (counts as ordered)
+--   posting_in_both_schemes   error  a posting number of one account in both the FBO and the FBS
+--                                    list: the lines of the copy synced earlier (at the same time:
+--                                    the FBS copy) are left out, so that the posting counts once
 --   quarantined_by_loader     error  a posting or report line the loader could not store; a posting
 --                                   waits (warn) while the loader reads its window again, and is no
 --                                   issue once a later read of it quarantined nothing (macro
@@ -38,6 +41,7 @@ order_lines as (
         'postings_fbo' as source_table,
         fbo.account,
         {{ ozon_order_line_natural_key('fbo') }} as natural_key,
+        fbo.posting_number,
         fbo.sku,
         fbo.quantity,
         fbo.status,
@@ -52,6 +56,7 @@ order_lines as (
         'postings_fbs' as source_table,
         fbs.account,
         {{ ozon_order_line_natural_key('fbs') }} as natural_key,
+        fbs.posting_number,
         fbs.sku,
         fbs.quantity,
         fbs.status,
@@ -169,6 +174,20 @@ unknown_status as (
         )
 ),
 
+posting_in_both_schemes as (
+    select
+        {{ issue_columns('posting_in_both_schemes', 'error', "'also in ' || kept_copy.source_table", 'dropped_copy') }}
+    from order_lines as dropped_copy
+    inner join order_lines as kept_copy
+        on
+            dropped_copy.account = kept_copy.account
+            and dropped_copy.posting_number = kept_copy.posting_number
+            and dropped_copy.source_table <> kept_copy.source_table
+    where
+        kept_copy.synced_at > dropped_copy.synced_at
+        or (kept_copy.synced_at = dropped_copy.synced_at and kept_copy.source_table = 'postings_fbo')
+),
+
 postings_quarantine as (
     select
         *,
@@ -220,6 +239,8 @@ issues as (
     select * from unknown_stock_type
     union all
     select * from unknown_status
+    union all
+    select * from posting_in_both_schemes
     union all
     select * from quarantined
 )
