@@ -229,9 +229,8 @@ class StockReport:
 
     def _create(self, warehouse_ids: list[str]) -> ReportRequest:
         requested_at = datetime.now(UTC)
-        answer = self.client.post(
-            settings.WAREHOUSE_STOCK_REPORT, {"warehouseId": warehouse_ids, "language": "DEFAULT"}
-        )
+        # RU, not DEFAULT (the cabinet's language): the columns are mapped by their Russian headers.
+        answer = self.client.post(settings.WAREHOUSE_STOCK_REPORT, {"warehouseId": warehouse_ids, "language": "RU"})
         # The schema wraps the code in `result`; the docs example does not.
         code = member(answer, "result", "code") or member(answer, "code")
         if not code:

@@ -110,6 +110,8 @@ def test_report_rows_equal_the_truth_and_the_request_is_recorded(ozon_sandbox, w
     assert request[2:] == ("warehouse_stock", "success", "loaded", "", 3, stock_rows[0][0], 0, True)
     assert rows("select count(*) from raw_ozon.warehouse_stock_report where offer_id like '''%'") == [(0,)]
     assert not table_exists("warehouse_stock_report_quarantine")
+    # in Russian, whatever the cabinet's language: the columns are mapped by their Russian headers
+    assert [report.language for report in ozon_sandbox.ozon.reports._reports.values()] == ["RU"]
 
 
 def test_a_report_that_comes_as_an_xlsx_workbook_loads_the_same_rows(ozon_sandbox, workdir):
