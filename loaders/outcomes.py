@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from loaders.http import ApiAuthError, ApiError, ApiThrottledError
+from loaders.http import ApiAuthError, ApiCredentialsRejectedError, ApiError, ApiThrottledError
 from loaders.secrets import mask
 
 log = logging.getLogger(__name__)
@@ -90,6 +90,7 @@ class Outcomes:
     def __init__(self, label: str) -> None:
         self.label = label
         self._failures: dict[str, ResourceOutcome] = {}
+        self._rejected_by: tuple[str, BaseException] | None = None  # the resource whose call was refused first
         self.windows: dict[str, tuple[str, int]] = {}  # resource -> (window_since, quarantined rows)
 
     def guard(self, function: Callable[..., Iterable]) -> Callable[..., Iterable]:
@@ -110,6 +111,14 @@ class Outcomes:
 
     def record(self, resource: str, exc: BaseException) -> None:
         outcome = outcome_of(resource, exc)
+        if isinstance(exc, ApiCredentialsRejectedError):
+            # The client refuses every later call with the first rejection: say it once, and name
+            # that resource in the others instead of repeating its endpoint and hint.
+            if self._rejected_by and self._rejected_by[1] is exc:
+                message = f"not read: the credentials were rejected (see {self._rejected_by[0]})"
+                self._failures[resource] = replace(outcome, endpoint=None, http_status=None, message=message)
+                return
+            self._rejected_by = (resource, exc)
         self._failures[resource] = outcome
         log.error("%s: %s %s: %s", self.label, resource, outcome.status, outcome.message)
 
@@ -155,7 +164,7 @@ def settle(
         outcome = failures.get(name)
         parent = failures.get(needs.get(name, ""))
         if outcome is None and parent is not None:
-            outcome = ResourceOutcome(name, SKIPPED, message=f"skipped: needs {parent.resource}, which {parent.status}")
+            outcome = ResourceOutcome(name, SKIPPED, message=f"needs {parent.resource}, which {parent.status}")
         outcome = outcome or ResourceOutcome(name, OK)
         if windows and name in windows:
             outcome = replace(outcome, window_since=windows[name][0], quarantined_rows=windows[name][1])

@@ -6,6 +6,7 @@ import logging
 
 from loaders.http import RetryPolicy
 from loaders.secrets import MASK, MaskingFilter, mask, register_secret
+from tests.support.destinations import query
 from tests.support.operations import drop_settings, run_script
 
 
@@ -39,6 +40,16 @@ def test_a_rejected_key_of_a_named_account_names_its_own_variables(ozon_sandbox,
     assert done.returncode == 3, done.stderr
     assert "with this Api-Key: check OZON_OUTLET_CLIENT_ID and OZON_OUTLET_API_KEY" in done.stderr
     assert wrong_key not in done.stderr and "OZON_API_KEY" not in done.stderr
+    # said once, by the resource whose call was refused first; the others point at it
+    [error] = [line for line in done.stderr.splitlines() if " ERROR " in line]
+    first = error.split("Ozon account outlet: ")[1].split(" failed")[0]
+    outcomes = dict(query("duckdb", "select resource, message from raw_ozon.resource_outcomes"))
+    assert "with this Api-Key" in outcomes.pop(first)
+    pointer = f"not read: the credentials were rejected (see {first})"
+    assert outcomes and all(
+        message == pointer or message.startswith("needs ") and message.endswith(", which failed")
+        for message in outcomes.values()
+    ), outcomes
 
 
 def test_log_records_are_masked_before_any_handler_sees_them(caplog):
