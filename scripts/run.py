@@ -109,6 +109,18 @@ def _min_quality_score() -> float:
         return 0.99
 
 
+def transform_detail(stale: list[str], loaded_before: set[str]) -> str:
+    """What a build after loads that failed or were skipped (`stale`) holds of their sources: the rows
+    of an earlier run where one loaded something (`loaded_before`), else nothing yet."""
+    kept = [step for step in stale if step in loaded_before]
+    missing = [step for step in stale if step not in loaded_before]
+    return "; ".join(
+        ["full build"]
+        + ([f"older data kept for: {', '.join(kept)}"] if kept else [])
+        + ([f"no data yet for: {', '.join(missing)}"] if missing else [])
+    )
+
+
 class Runner:
     def __init__(self, run_id: str, target: str, groups: tuple[str, ...], marketplaces: tuple[str, ...] = ()):
         self.run_id, self.target, self.groups = run_id, target, groups
@@ -218,7 +230,8 @@ class Runner:
             record.finish("skipped", detail="skipped: no load succeeded; the marts keep their last build")
             return record
         stale = [load.step for load in loads if load.status not in USABLE]
-        record.detail = f"full build; older data kept for: {', '.join(stale)}" if stale else "full build"
+        with database.connect(self.target) as db:
+            record.detail = transform_detail(stale, runlog.loaded_before(db, self.run_id, stale))
         self._write(record)
         run_results = dbt_target_path() / "run_results.json"
         run_results.unlink(missing_ok=True)

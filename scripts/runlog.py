@@ -270,6 +270,18 @@ def last_statuses(db: Database, step_group: str, marketplace: str) -> dict[str, 
     return {account: (status, error_class) for account, status, error_class in rows}
 
 
+def loaded_before(db: Database, run_id: str, steps: list[str]) -> set[str]:
+    """The load steps among `steps` that loaded something (success or partial) in a run before `run_id`."""
+    if not steps or not db.relation_exists(SCHEMA, "run_log"):
+        return set()
+    rows = db.execute(
+        f"select distinct step from {SCHEMA}.run_log where kind = 'load' and status in ('success', 'partial')"
+        f" and run_id <> ? and step in ({', '.join('?' for _ in steps)})",
+        (run_id, *steps),
+    )
+    return {step for (step,) in rows}
+
+
 QUALITY_SCHEMA = "quality"  # dbt's data quality models (dbt_project.yml)
 
 

@@ -17,6 +17,7 @@ from devtools.soak import descendants
 from loaders.writer_lock import RunLock
 from sandbox import Sandbox, SandboxConfig
 from scripts import database, runlog
+from scripts.run import transform_detail
 from scripts.steps import PROJECT_DIR
 from tests.support.operations import TWO_OZON_ACCOUNTS_LOAD_STEPS, isolated_ops, query, run_script
 from tests.support.sandbox_fixtures import ozon_env, wb_env
@@ -170,6 +171,26 @@ def test_a_catalogue_refused_to_the_token_costs_only_itself(ops, monkeypatch):
     assert steps["load orders wildberries/shop"][5] > 0 and steps["load stock wildberries/shop"][5] > 0
     assert again.returncode == 0, again.stderr[-3000:]
     assert steps_of(latest_run_id())["load orders wildberries/shop"][0] == "success"
+
+
+def test_a_build_after_failed_loads_says_which_sources_keep_older_rows_and_which_have_none(workdir):
+    with database.connect("duckdb") as db:
+        for run_id, step, status in [
+            ("20260101T020000-aaaaaa", "load catalogue ozon/shop", "success"),
+            ("20260101T020000-aaaaaa", "load catalogue ozon/outlet", "failed"),
+            ("20260101T030000-bbbbbb", "load catalogue ozon/shop", "failed"),
+            ("20260101T030000-bbbbbb", "load catalogue ozon/outlet", "failed"),
+        ]:
+            record = runlog.StepRecord(run_id, step, "load", "catalogue", "ozon", step.rsplit("/", 1)[1])
+            record.finish(status)
+            runlog.write_step(db, record)
+        stale = ["load catalogue ozon/shop", "load catalogue ozon/outlet"]
+        loaded = runlog.loaded_before(db, "20260101T030000-bbbbbb", stale)
+    assert loaded == {"load catalogue ozon/shop"}
+    assert transform_detail(stale, loaded) == (
+        "full build; older data kept for: load catalogue ozon/shop; no data yet for: load catalogue ozon/outlet"
+    )
+    assert transform_detail([], set()) == "full build"
 
 
 def test_a_second_run_refuses_while_one_holds_the_lock(ops):
