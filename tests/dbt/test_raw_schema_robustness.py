@@ -35,7 +35,9 @@ FIRST_LOAD, SECOND_LOAD = "1767225600.000001", "1767229200.000002"  # 2026-01-01
 # analytics_stocks resource failed after one page in the second load (its resource_outcomes row
 # says so): that load is no snapshot, inventory keeps the first one, whose second row came without
 # its warehouse_name. Three sales sent at one instant,
-# in Moscow time without an offset, in UTC and at +05:00 (-05:00 for the change time).
+# in Moscow time without an offset, in UTC and at +05:00 (-05:00 for the change time). A
+# warehouse_remains row whose one warehouse entry came without its name (beside WB's pseudo-warehouse
+# total; the report sends no other columns of it).
 RAW_TABLES = f"""
 create schema raw_ozon;
 create schema raw_wildberries;
@@ -102,6 +104,17 @@ insert into raw_wildberries.sales values
      '{FIRST_LOAD}', 's-2'),
     ('shop', '2026-01-01 00:00:00+00', 'S3', 501, '2025-12-31T12:00:00+05:00', '2025-12-31T02:05:00.5-0500',
      '{FIRST_LOAD}', 's-3');
+create table raw_wildberries.warehouse_remains (
+    account varchar, synced_at timestamp with time zone, nm_id bigint, barcode varchar, tech_size varchar,
+    _dlt_load_id varchar, _dlt_id varchar
+);
+insert into raw_wildberries.warehouse_remains values
+    ('shop', '2026-01-01 00:00:00+00', 501, '2000000000017', '0', '{FIRST_LOAD}', 'remains-1');
+create table raw_wildberries.warehouse_remains__warehouses (
+    warehouse_name varchar, quantity bigint, _dlt_parent_id varchar, _dlt_list_idx bigint, _dlt_id varchar
+);
+insert into raw_wildberries.warehouse_remains__warehouses values
+    (null, 4, 'remains-1', 0, 'entry-1'), ('Всего находится на складах', 4, 'remains-1', 1, 'entry-2');
 """
 
 
@@ -199,6 +212,11 @@ def test_missing_tables_are_empty_and_missing_columns_null(destination, tmp_path
         "select account, stock_type, warehouse_key, available_quantity from marts.inventory"
         " where marketplace = 'ozon' order by warehouse_key",
     ) == [("shop", "fbo", "ozon:unresolved:СКЛАД_БЕЗ_НАЗВАНИЯ_8", 3), ("shop", "fbo", "ozon:ХОРУГВИНО_РФЦ", 5)]
+    # The WB entry without a name is stock at a warehouse of that name, not a pseudo-warehouse dropped.
+    assert query(
+        destination,
+        "select warehouse_key, available_quantity from marts.inventory where marketplace = 'wildberries'",
+    ) == [("wildberries:unresolved:СКЛАД_НЕ_УКАЗАН", 4)]
     assert query(
         destination,
         "select marketplace, account, resource, last_status, last_http_status, is_partial,"

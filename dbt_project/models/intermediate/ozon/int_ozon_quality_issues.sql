@@ -77,6 +77,8 @@ analytics_stocks as (
         stocks.sku,
         stocks.available_quantity,
         stocks.in_transit_quantity,
+        stocks.requested_quantity,
+        stocks.preparing_quantity,
         stocks.raw_warehouse_name,
         stocks.synced_at,
         stocks.load_id
@@ -109,13 +111,19 @@ quantity_out_of_range as (
     select
         {{ issue_columns(
             'quantity_out_of_range', 'error',
-            labelled_values([('available', 'available_quantity'), ('in transit', 'in_transit_quantity')])
+            labelled_values([
+                ('available', 'available_quantity'), ('in transit', 'in_transit_quantity'),
+                ('requested', 'requested_quantity'), ('preparing', 'preparing_quantity')
+            ])
         ) }}
     from analytics_stocks
     where
         available_quantity is null
         or {{ is_implausible_quantity('available_quantity') }}
         or {{ is_implausible_quantity('in_transit_quantity') }}
+        -- both count as stock on its way (int_ozon_stock_snapshots)
+        or {{ is_implausible_quantity('requested_quantity') }}
+        or {{ is_implausible_quantity('preparing_quantity') }}
     union all
     select
         {{ issue_columns(

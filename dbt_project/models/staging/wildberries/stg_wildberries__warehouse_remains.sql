@@ -21,12 +21,13 @@ select
     remains.subject_name,
     remains.volume,
     {{ warehouse_name_as_sent('entries.warehouse_name') }} as raw_warehouse_name,
-    -- matched spelled as any warehouse name is (a stray space or case must not make them stock)
-    {{ normalize_warehouse_name('entries.warehouse_name') }} in (
+    -- matched spelled as any warehouse name is (a stray space or case must not make them stock); an
+    -- entry sent without its name is a warehouse (склад не указан), not a pseudo-warehouse
+    coalesce({{ normalize_warehouse_name('entries.warehouse_name') }} in (
         {{ normalize_warehouse_name("'В пути до получателей'") }},
         {{ normalize_warehouse_name("'В пути возвраты на склад WB'") }},
         {{ normalize_warehouse_name("'Всего находится на складах'") }}
-    ) as is_pseudo_warehouse,
+    ), false) as is_pseudo_warehouse,
     entries.quantity,
     remains.synced_at,
     remains._dlt_load_id as load_id
