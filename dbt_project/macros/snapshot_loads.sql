@@ -10,6 +10,20 @@
     group by marketplace, account, snapshot_source
 {%- endmacro %}
 
+{#- The first load of each snapshot time of a marketplace × account × snapshot source in `relation`:
+    a load that repeats a snapshot time (a rerun at the same LOADER_NOW) is the same snapshot read
+    again and no snapshot of its own. -#}
+{% macro first_snapshot_loads(relation) -%}
+    select
+        marketplace,
+        account,
+        snapshot_source,
+        snapshot_at,
+        min(load_id) as load_id
+    from {{ relation }}
+    group by marketplace, account, snapshot_source, snapshot_at
+{%- endmacro %}
+
 {#- Join condition: rows `left` and `right` are of the same load of one marketplace × account ×
     snapshot source. -#}
 {% macro same_source_load(left, right) -%}
@@ -82,34 +96,41 @@
     )
 {%- endmacro %}
 
-{#- Each account's newest snapshot of `resource`, for the reconciliation tests: its load (the newest
-    of the loads with rows in `rows` and of those the loader read whole, rows or not) and its time
-    (the earliest sync time in that load: its rows', or its outcome's when it listed none). The
-    inventory rows of that snapshot have snapshot_at at or after that time: a rerun at the same clock
-    keeps the first load's rows, and a last known stock kept for a failed row is older. -#}
+{#- Each account's newest snapshot of `resource`, for the reconciliation tests: its load and time,
+    from the loads with rows in `rows` and those the loader read whole (rows or not). As in the
+    stock models (first_snapshot_loads), a load that repeats a snapshot time (a rerun at the same
+    clock) is no snapshot of its own: the newest snapshot is the first load of the newest snapshot
+    time. The inventory rows of that snapshot have snapshot_at at or after its time: a last known
+    stock kept for a failed row is older. -#}
 {% macro newest_snapshot(marketplace, resource, rows) -%}
     select
         account,
         load_id,
-        min(synced_at) as snapshot_at
+        snapshot_at
     from (
         select
-            loads.*,
-            max(loads.load_id) over (partition by loads.account) as newest_load_id
+            first_loads.*,
+            max(first_loads.load_id) over (partition by first_loads.account) as newest_load_id
         from (
             select
                 account,
-                load_id,
-                synced_at
-            from {{ rows }}
-            union all
-            select
-                account,
-                load_id,
-                snapshot_at as synced_at
-            from ({{ reported_snapshot_loads(marketplace, resource) }}) as reported
-        ) as loads
+                synced_at as snapshot_at,
+                min(load_id) as load_id
+            from (
+                select
+                    account,
+                    load_id,
+                    synced_at
+                from {{ rows }}
+                union all
+                select
+                    account,
+                    load_id,
+                    snapshot_at as synced_at
+                from ({{ reported_snapshot_loads(marketplace, resource) }}) as reported
+            ) as loads
+            group by account, synced_at
+        ) as first_loads
     ) as ranked
     where load_id = newest_load_id
-    group by account, load_id
 {%- endmacro %}

@@ -17,14 +17,7 @@ with unioned as (
 
 first_loads as (
     -- the first load of each snapshot time (several when a run repeated a LOADER_NOW)
-    select
-        marketplace,
-        account,
-        snapshot_source,
-        snapshot_at,
-        min(load_id) as load_id
-    from unioned
-    group by marketplace, account, snapshot_source, snapshot_at
+    {{ first_snapshot_loads('unioned') }}
 ),
 
 summed as (
