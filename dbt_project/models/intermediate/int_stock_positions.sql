@@ -9,7 +9,9 @@
 -- row), but not the locations whose stock is unknown, where no stock row is no news: the
 -- warehouses no loaded feed reports (dim_warehouses.has_stock_feed), those no stock feed of the
 -- account ever listed (int_stock_feed_coverage), and the clusters with none of their warehouses
--- listed.
+-- listed. Nor the locations whose demand is unknown: those whose orders feed the account never read
+-- (int_orders_reads; Ozon's seller warehouses take the FBS list, its other locations the FBO list,
+-- Wildberries' every location its orders), where no order is no news either.
 -- A table: stock_alerts, replenishment_plan (three times, in its split) and inventory_turnover read it.
 {{ config(materialized='table') }}
 
@@ -169,3 +171,15 @@ where
     not products.is_archived
     -- a warehouse whose stock no feed reports has no position to plan or alert on
     and coalesce(warehouse_dim.has_stock_feed, true)
+    and exists (
+        select 1
+        from {{ ref('int_orders_reads') }} as orders_reads
+        where
+            orders_reads.marketplace = products.marketplace
+            and orders_reads.account = products.account
+            and orders_reads.resource = case
+                when products.marketplace = 'wildberries' then 'orders'
+                when warehouse_dim.warehouse_type = 'seller' then 'postings_fbs'
+                else 'postings_fbo'
+            end
+    )
