@@ -15,8 +15,13 @@ from scripts import database, health, runlog
 
 EXIT_NOT_BUILT = 2
 
-SUMMARY = """
-    with marketplaces as (select distinct marketplace from marts.dim_products)
+# The accounts some stock feed ever listed a warehouse of: the others' stock is unknown, not 0 (a key or
+# token refused every stock feed).
+STOCKED_ACCOUNTS = "select distinct marketplace, account from intermediate.int_stock_feed_coverage"
+
+SUMMARY = f"""
+    with marketplaces as (select distinct marketplace from marts.dim_products),
+    stocked_accounts as ({STOCKED_ACCOUNTS})
     select
         m.marketplace,
         (select count(*) from marts.dim_products as x where x.marketplace = m.marketplace),
@@ -30,7 +35,8 @@ SUMMARY = """
         (select count(*) from marts.stock_alerts as x
          where x.marketplace = m.marketplace and x.severity in ('out_of_stock', 'critical')),
         (select coalesce(sum(recommended_quantity), 0) from marts.replenishment_plan as x
-         where x.marketplace = m.marketplace and x.location_level = 'warehouse')
+         where x.marketplace = m.marketplace and x.location_level = 'warehouse'),
+        (select count(*) from stocked_accounts as x where x.marketplace = m.marketplace)
     from marketplaces as m
     order by m.marketplace
 """
@@ -42,6 +48,7 @@ ARTICLE = "coalesce(p.seller_article, p.marketplace_product_id, p.product_key)"
 LEAST_STOCKED = f"""
     select p.marketplace, {ARTICLE}, coalesce(p.product_name, ''), coalesce(sum(i.available_quantity), 0)
     from marts.dim_products as p
+    inner join ({STOCKED_ACCOUNTS}) as stocked on p.marketplace = stocked.marketplace and p.account = stocked.account
     left join marts.inventory as i on i.product_key = p.product_key
     where not p.is_archived
     group by p.marketplace, {ARTICLE}, p.product_name
@@ -131,11 +138,14 @@ def print_overview(db: database.Database) -> None:
     overview = db.execute(SUMMARY)
     if not overview:
         print("  no products in the marts yet: an empty catalogue, or nothing loaded (make run; make health)")
-    for marketplace, products, archived, warehouses, units, lines, sold, alerts, to_ship in overview:
+    for marketplace, products, archived, warehouses, units, lines, sold, alerts, to_ship, stocked in overview:
         print(f"  {marketplace}")
         print(f"    products:              {products} ({archived} archived)")
-        print(f"    warehouses in stock:   {warehouses}")
-        print(f"    units available:       {int(units)}")
+        if stocked:
+            print(f"    warehouses in stock:   {warehouses}")
+            print(f"    units available:       {int(units)}")
+        else:
+            print("    stock:                 unknown: no stock feed of it has loaded")
         print(f"    order lines:           {lines} ({int(sold)} units not cancelled)")
         print(f"    critical stock alerts: {alerts}")
         print(f"    units to ship:         {int(to_ship)}")
