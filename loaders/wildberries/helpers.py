@@ -27,6 +27,12 @@ AUTH_HINT = (
     "(tokens expire after 180 days) and carry the categories the loader reads: Контент (cards, cards_trash), "
     "Статистика (orders, sales), Аналитика (stock reports), Маркетплейс (warehouses, offices)."
 )
+PERMISSION_HINT = (
+    "Wildberries refused this method to the token: the token works, but lacks the category the method needs "
+    "(Контент: cards, cards_trash; Статистика: orders, sales; Аналитика: stock reports; Маркетплейс: "
+    "warehouses, offices). Make a token with that category in the seller cabinet and set it; until then "
+    "the account's other resources still load."
+)
 WB_WAREHOUSE_STOCKS_HINT = (
     "stocks-report/wb-warehouses accepts only personal, service or base-with-secret tokens with the "
     "Аналитика category; a plain base token is refused with 403. Use such a token for this account, or "
@@ -78,6 +84,7 @@ def make_client(account: WildberriesAccount) -> ApiClient:
         is_auth_error=is_auth_error,
         rejects_credentials=rejects_credentials,
         auth_hint=AUTH_HINT,
+        permission_hint=PERMISSION_HINT,
         unreachable_hint=f"check {account.variable('API_BASE_URL')} if you set it,",
         endpoint_intervals={
             url(account, endpoint): interval(endpoint)

@@ -163,18 +163,25 @@ def test_a_removed_endpoint_costs_only_its_resource(scaled, full_runs, marketpla
     assert recorded == {name: o["status"] for name, o in outcomes.items()}
 
 
-def test_an_endpoint_refused_for_the_token_is_failed_as_refused(scaled):
-    path = ozon_settings.CLUSTER_LIST
-    scaled.ozon.disable_endpoint(path, "forbidden")
+@pytest.mark.parametrize(
+    ("marketplace", "path", "resource", "says"),
+    [
+        ("ozon", ozon_settings.CLUSTER_LIST, "clusters", "without the role the method needs"),
+        ("wildberries", wb_settings.OFFICES[1], "offices", "the token works, but lacks the category"),
+    ],
+)
+def test_an_endpoint_refused_for_the_token_is_failed_as_refused(scaled, marketplace, path, resource, says):
+    api = getattr(scaled, marketplace)
+    api.disable_endpoint(path, "forbidden")
     try:
-        result = run(MARKETPLACES["ozon"], account(scaled, "ozon"))
+        result = run(MARKETPLACES[marketplace], account(scaled, marketplace))
     finally:
-        scaled.ozon.enable_endpoint(path)
+        api.enable_endpoint(path)
     [refused] = [o for o in result.resources if o["status"] != "ok"]
-    assert (refused["resource"], refused["http_status"], refused["auth"]) == ("clusters", 403, True)
+    assert (refused["resource"], refused["http_status"], refused["auth"]) == (resource, 403, True)
     assert result.status == "partial"
-    # the key lacks the method's role: the message says so, not only that the key may be wrong
-    assert "without the role the method needs" in refused["message"], refused["message"]
+    # the key lacks the method's right: the message says so, not that the key may be wrong
+    assert says in refused["message"] and "rejected" not in refused["message"], refused["message"]
 
 
 def test_the_cli_exits_4_on_a_partial_load_and_says_what_did_not_load(scaled, tmp_path):
