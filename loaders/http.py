@@ -410,8 +410,8 @@ class ApiClient:
                 self.account,
                 endpoint,
                 detail,
-                "The marketplace no longer serves this method: the endpoint versions are in "
-                "loaders/<marketplace>/settings.py; the other resources still load.",
+                "The marketplace no longer serves this method (withdrawn, or replaced by a newer version): "
+                "update this project to a release that reads its successor; the other resources still load.",
                 status=status,
             )
         raise ApiRequestError(
