@@ -27,7 +27,15 @@ from typing import Any
 
 from loaders import config, streaming
 from loaders.config import WildberriesAccount
-from loaders.http import ApiClient, ApiRequestError, ApiThrottledError, ApiUnavailableError, Pacer, member
+from loaders.http import (
+    ApiClient,
+    ApiEndpointGoneError,
+    ApiRequestError,
+    ApiThrottledError,
+    ApiUnavailableError,
+    Pacer,
+    member,
+)
 from loaders.report_outcomes import FAILED, LOADED, MALFORMED, TIMED_OUT, UNREACHABLE, ReportFailedError, record_parsed
 from loaders.wildberries import helpers, settings
 
@@ -139,6 +147,8 @@ class RemainsReport:
                 request.outcome, request.error = MALFORMED, f"no data.taskId in the answer: {str(answer)[:200]}"
             else:
                 request.task_id = str(task_id)
+        except ApiEndpointGoneError:
+            raise  # the method is withdrawn: the resource fails as removed, not as a report out of reach
         except (ApiRequestError, ApiUnavailableError) as exc:
             self._unreachable(request, exc)
         if request.outcome:
