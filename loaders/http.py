@@ -62,6 +62,7 @@ class ApiError(Exception):
         self, marketplace: str, account: str, endpoint: str, detail: str, hint: str = "", status: int | None = None
     ):
         self.marketplace, self.account, self.endpoint, self.status = marketplace, account, endpoint, status
+        self.detail = detail  # what the marketplace answered, without the hint
         text = f"{marketplace} account {account}: {endpoint}: {detail}"
         super().__init__(mask(f"{text.rstrip('.')}. {hint}" if hint else text))
 

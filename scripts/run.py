@@ -230,8 +230,11 @@ class Runner:
             record.finish("skipped", detail="skipped: no load succeeded; the marts keep their last build")
             return record
         stale = [load.step for load in loads if load.status not in USABLE]
-        with database.connect(self.target) as db:
-            record.detail = transform_detail(stale, runlog.loaded_before(db, self.run_id, stale))
+        loaded_before = set()
+        if stale:
+            with database.connect(self.target) as db:
+                loaded_before = runlog.loaded_before(db, self.run_id, stale)
+        record.detail = transform_detail(stale, loaded_before)
         self._write(record)
         run_results = dbt_target_path() / "run_results.json"
         run_results.unlink(missing_ok=True)

@@ -210,15 +210,8 @@ def _text_or_none(row: Any, name: str) -> str | None:
 
 def _token_type_error(exc: ApiAuthError) -> ApiAuthError:
     """The auth error of wb-warehouses, with the hint that names the token types it accepts."""
-    prefix = f"{exc.marketplace} account {exc.account}: {exc.endpoint}: "
-    detail = (
-        str(exc)
-        .removeprefix(prefix)
-        .removesuffix(". " + helpers.PERMISSION_HINT)
-        .removesuffix(". " + helpers.AUTH_HINT)
-    )
     return ApiAuthError(
-        exc.marketplace, exc.account, exc.endpoint, detail, helpers.WB_WAREHOUSE_STOCKS_HINT, status=exc.status
+        exc.marketplace, exc.account, exc.endpoint, exc.detail, helpers.WB_WAREHOUSE_STOCKS_HINT, status=exc.status
     )
 
 
