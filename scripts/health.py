@@ -2,8 +2,9 @@
 
 Checks that the data folders are writable, the database connection, the freshness of every source
 (its last successful load, per marketplace, group and account, against `[health.freshness_hours]`
-in ops.toml), the last run's status (a run left `running` by a process that is gone is closed as
-died, as the next run would, and reported; one running longer than `[health] stuck_after_hours` is
+in ops.toml; a resource a partial load left out is stale once its own last load is), the last
+run's status (a run left `running` by a process that is gone is closed as died, as the next run
+would, and reported; one running longer than `[health] stuck_after_hours` is
 stuck), partial loads (the resources that did not load, by name), models the last build did not
 build, failing dbt tests of the last build, the data quality score of every source's newest load
 (against `[health] min_quality_score`), Ozon postings without their order lines (a loss
@@ -172,6 +173,7 @@ def freshness(db: database.Database, thresholds: dict[str, float], now: datetime
         group by marketplace, step_group, account
         order by marketplace, step_group, account"""
     )
+    lagging = resources_last_loaded(db)
     checks = []
     for marketplace, group, account, last_success in rows:
         source = f"{marketplace}/{account} {group}"
@@ -184,9 +186,52 @@ def freshness(db: database.Database, thresholds: dict[str, float], now: datetime
         elif (now - last_success).total_seconds() > limit * 3600:
             message = f"stale: last loaded {_age(now, last_success)} (threshold {limit:g} h)"
             checks.append(Check(f"freshness {source}", FAIL, message, key))
+        elif stale := [
+            (resource, loaded)
+            for resource, loaded in lagging.get((marketplace, account, group), [])
+            if (now - loaded).total_seconds() > limit * 3600
+        ]:
+            ages = ", ".join(f"{resource} last loaded {_age(now, loaded)}" for resource, loaded in stale)
+            message = (
+                f"stale: {ages} (threshold {limit:g} h; the marts still use that data), "
+                f"the rest loaded {_age(now, last_success)}"
+            )
+            checks.append(Check(f"freshness {source}", FAIL, message, f"{key}:{','.join(r for r, _ in stale)}"))
         else:
             checks.append(Check(f"freshness {source}", OK, f"loaded {_age(now, last_success)}"))
     return checks or [Check("freshness", FAIL, "no load recorded yet: run `make run`")]
+
+
+def resources_last_loaded(db: database.Database) -> dict[tuple[str, str, str], list[tuple[str, datetime]]]:
+    """Per account and group, the resources its newest load did not load that an earlier load did, with
+    when they last loaded: a partial load counts as fresh, but the marts go on using those resources'
+    older rows. A resource that never loaded left nothing to go stale (`partial_sources` reports it)."""
+    rows = db.execute(
+        f"""
+        with loads as (
+            select steps.marketplace, steps.account, steps.step_group, steps.started_at,
+                   resources.resource, resources.status, resources.finished_at,
+                   max(steps.started_at) over (
+                       partition by steps.marketplace, steps.account, steps.step_group
+                   ) as newest_start
+            from {runlog.SCHEMA}.run_log as steps
+            inner join {runlog.SCHEMA}.run_log_resources as resources
+                on resources.run_id = steps.run_id and resources.step = steps.step
+            where steps.kind = 'load' and steps.status <> 'running'
+        )
+        select marketplace, account, step_group, resource,
+               max(case when status = 'ok' then finished_at end) as last_loaded
+        from loads
+        group by marketplace, account, step_group, resource
+        having max(case when started_at = newest_start then status end) <> 'ok'
+           and max(case when started_at = newest_start then 1 else 0 end) = 1
+           and max(case when status = 'ok' then finished_at end) is not null
+        order by 1, 2, 3, 4"""
+    )
+    lagging: dict[tuple[str, str, str], list[tuple[str, datetime]]] = {}
+    for marketplace, account, group, resource, loaded in rows:
+        lagging.setdefault((marketplace, account, group), []).append((resource, loaded))
+    return lagging
 
 
 def partial_sources(db: database.Database) -> list[Check]:

@@ -93,6 +93,38 @@ def test_stale_when_the_last_successful_load_is_older_than_its_threshold(ops):
     assert stock["status"] == "fail" and "threshold 6 h" in stock["message"]
 
 
+def record_stock_load(run_id: str, hours_ago: float, outcomes: dict[str, str]) -> None:
+    """One stock load of ozon/shop whose resources ended as `outcomes` (resource: ok | failed)."""
+    record = runlog.StepRecord(run_id, "load stock ozon/shop", "load", "stock", "ozon", "shop")
+    record.started_at = runlog.utcnow() - timedelta(hours=hours_ago)
+    record.resources = [{"resource": name, "status": status, "message": None} for name, status in outcomes.items()]
+    record.finish("success" if set(outcomes.values()) == {"ok"} else "partial")
+    record.finished_at = record.started_at + timedelta(minutes=5)
+    with database.connect("duckdb") as db:
+        runlog.write_step(db, record)
+
+
+def test_a_resource_a_partial_load_left_out_goes_stale_though_its_group_loaded(ops):
+    """A stock feed failing run after run inside a partial load: the group loaded an hour ago, but the marts
+    still count the feed's 10-hour-old rows as current stock, so its freshness fails. A feed that never
+    loaded left no old rows behind: it stays a partial source (degraded), not a stale one."""
+    record_run("20260101T000000-aaaaaa", hours_ago=10)
+    record_stock_load("20260101T000000-aaaaaa", 10, {"analytics_stocks": "ok", "product_stocks": "ok"})
+    record_stock_load("20260101T090000-bbbbbb", 1, {"analytics_stocks": "failed", "product_stocks": "ok"})
+    code, checks = health()
+    stock = checks["freshness ozon/shop stock"]
+    assert code == 1 and stock["status"] == "fail", stock
+    assert "analytics_stocks last loaded 9.9 h ago" in stock["message"] and "product_stocks" not in stock["message"]
+
+    record_stock_load("20260101T100000-cccccc", 0.5, {"analytics_stocks": "ok", "product_stocks": "ok"})
+    assert health()[1]["freshness ozon/shop stock"]["status"] == "ok"
+
+    record_stock_load("20260101T103000-dddddd", 0.2, {"analytics_stocks": "ok", "reports": "failed"})
+    code, checks = health()
+    assert checks["freshness ozon/shop stock"]["status"] == "ok"
+    assert checks["partial ozon/shop stock"]["status"] == "degraded" and code == 3
+
+
 def test_unhealthy_after_a_failed_run_and_a_failing_dbt_test(ops):
     record_run("20260101T020000-aaaaaa", hours_ago=3)
     record_run("20260101T050000-bbbbbb", hours_ago=0.5, catalogue_status="failed")
