@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from dotenv import dotenv_values
 
@@ -69,6 +70,7 @@ class OzonAccount:
     api_key: str
     base_url: str  # empty: the real Ozon API
     settings_prefix: str = "OZON"  # its variables: OZON_CLIENT_ID, or OZON_<NAME>_CLIENT_ID with OZON_ACCOUNTS
+    skip_resources: tuple[str, ...] = ()  # <prefix>_SKIP_RESOURCES: what its key has no rights to
 
     def variable(self, field: str) -> str:
         return f"{self.settings_prefix}_{field}"
@@ -83,6 +85,7 @@ class WildberriesAccount:
     token: str
     base_url: str  # empty: the real WB hosts; set: one server (the sandbox) for every WB host
     settings_prefix: str = "WB"  # its variables: WB_API_TOKEN, or WB_<NAME>_API_TOKEN with WB_ACCOUNTS
+    skip_resources: tuple[str, ...] = ()  # <prefix>_SKIP_RESOURCES: what its token has no rights to
 
     def variable(self, field: str) -> str:
         return f"{self.settings_prefix}_{field}"
@@ -96,12 +99,16 @@ def _account_settings(prefix: str, fields: tuple[str, ...]) -> list[tuple[str, s
 
     One account: `<PREFIX>_<FIELD>` (name from `<PREFIX>_ACCOUNT_NAME`, default ""). Several:
     `<PREFIX>_ACCOUNTS=shop,outlet` and `<PREFIX>_SHOP_<FIELD>`, `<PREFIX>_OUTLET_<FIELD>`, ...
-    `<PREFIX>_API_BASE_URL` (or `<PREFIX>_<NAME>_API_BASE_URL`) points accounts at another host.
+    `<PREFIX>_API_BASE_URL` (or `<PREFIX>_<NAME>_API_BASE_URL`) points accounts at another host;
+    `<PREFIX>_SKIP_RESOURCES` (`<PREFIX>_<NAME>_SKIP_RESOURCES`) lists resources the account leaves out.
     No account variable at all is NotConfigured; one set without the others is a ConfigError.
     """
     names = text_list(f"{prefix}_ACCOUNTS")
     if not names:
-        values = {field: os.environ.get(f"{prefix}_{field}", "").strip() for field in (*fields, "API_BASE_URL")}
+        values = {
+            field: os.environ.get(f"{prefix}_{field}", "").strip()
+            for field in (*fields, "API_BASE_URL", "SKIP_RESOURCES")
+        }
         missing = [f"{prefix}_{field}" for field in fields if not values[field]]
         if len(missing) == len(fields):
             raise NotConfigured(
@@ -120,6 +127,7 @@ def _account_settings(prefix: str, fields: tuple[str, ...]) -> list[tuple[str, s
         values["API_BASE_URL"] = (
             os.environ.get(f"{scoped}_API_BASE_URL", "") or os.environ.get(f"{prefix}_API_BASE_URL", "")
         ).strip()
+        values["SKIP_RESOURCES"] = os.environ.get(f"{scoped}_SKIP_RESOURCES", "")
         missing = [f"{scoped}_{field}" for field in fields if not values[field]]
         if missing:
             raise ConfigError(f"account {name!r} is listed in {prefix}_ACCOUNTS but {', '.join(missing)} is not set")
@@ -144,7 +152,12 @@ def ozon_accounts() -> list[OzonAccount]:
             raise ConfigError(f"{variables}_CLIENT_ID must be Ozon's numeric Client-Id, not {values['CLIENT_ID']!r}")
         accounts.append(
             OzonAccount(
-                name or values["CLIENT_ID"], values["CLIENT_ID"], values["API_KEY"], values["API_BASE_URL"], variables
+                name or values["CLIENT_ID"],
+                values["CLIENT_ID"],
+                values["API_KEY"],
+                values["API_BASE_URL"],
+                variables,
+                _items(values["SKIP_RESOURCES"]),
             )
         )
     return accounts
@@ -155,7 +168,9 @@ def wildberries_accounts() -> list[WildberriesAccount]:
     WB_ACCOUNT_NAME, default "default"), or `WB_ACCOUNTS=a,b` with `WB_A_API_TOKEN`, ...;
     `WB_API_BASE_URL` points every WB host at one server (the sandbox)."""
     return [
-        WildberriesAccount(name or "default", values["API_TOKEN"], values["API_BASE_URL"], variables)
+        WildberriesAccount(
+            name or "default", values["API_TOKEN"], values["API_BASE_URL"], variables, _items(values["SKIP_RESOURCES"])
+        )
         for name, variables, values in _account_settings("WB", ("API_TOKEN",))
     ]
 
@@ -275,7 +290,25 @@ def port_number(variable: str, default: int) -> int:
 
 def text_list(variable: str) -> list[str]:
     """The comma-separated items of environment `variable`, trimmed, empty ones left out."""
-    return [item.strip() for item in os.environ.get(variable, "").split(",") if item.strip()]
+    return list(_items(os.environ.get(variable, "")))
+
+
+def _items(text: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in text.split(",") if item.strip())
+
+
+def check_skip_resources(account: Any, resources: tuple[str, ...], needs: dict[str, str]) -> None:
+    """A ConfigError naming `account`'s <prefix>_SKIP_RESOURCES when it lists a resource the marketplace
+    does not have, or leaves out one that feeds another it keeps (that one would call it anyway)."""
+    variable = account.variable("SKIP_RESOURCES")
+    unknown = [name for name in account.skip_resources if name not in resources]
+    if unknown:
+        raise ConfigError(f"{variable}: no resource named {', '.join(unknown)}; choose from {', '.join(resources)}")
+    fed = [name for name, feeder in needs.items() if feeder in account.skip_resources]
+    kept = [name for name in fed if name not in account.skip_resources]
+    if kept:
+        feeder = needs[kept[0]]
+        raise ConfigError(f"{variable}: {', '.join(kept)} need {feeder}, which it leaves out: list them too")
 
 
 def rate_limit_scale(variable: str) -> float:

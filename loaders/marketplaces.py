@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from loaders import config, ozon, wildberries
 from loaders.outcomes import Outcomes
 from loaders.ozon import helpers as ozon_helpers
@@ -24,12 +26,24 @@ def _prepare_wildberries(account: config.WildberriesAccount) -> PreparedSource:
     return PreparedSource(source, [client], outcomes)
 
 
+def _checked(accounts: Callable[[], list], resources: tuple[str, ...], needs: dict[str, str]) -> Callable[[], list]:
+    """`accounts`, each account's resources to leave out checked against the marketplace's."""
+
+    def read() -> list:
+        found = accounts()
+        for account in found:
+            config.check_skip_resources(account, resources, needs)
+        return found
+
+    return read
+
+
 MARKETPLACES: dict[str, Marketplace] = {
     "ozon": Marketplace(
         name="ozon",
         dataset="raw_ozon",
         resources=ozon.RESOURCES,
-        accounts=config.ozon_accounts,
+        accounts=_checked(config.ozon_accounts, ozon.RESOURCES, ozon.NEEDS),
         prepare=_prepare_ozon,
         needs=ozon.NEEDS,
         routed=ozon.ROUTED,
@@ -38,7 +52,7 @@ MARKETPLACES: dict[str, Marketplace] = {
         name="wildberries",
         dataset="raw_wildberries",
         resources=wildberries.RESOURCES,
-        accounts=config.wildberries_accounts,
+        accounts=_checked(config.wildberries_accounts, wildberries.RESOURCES, {}),
         prepare=_prepare_wildberries,
         routed=wildberries.ROUTED,
     ),

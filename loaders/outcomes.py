@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -92,6 +93,7 @@ class Outcomes:
         self._failures: dict[str, ResourceOutcome] = {}
         self._rejected_by: tuple[str, BaseException] | None = None  # the resource whose call was refused first
         self.windows: dict[str, tuple[str, int]] = {}  # resource -> (window_since, quarantined rows)
+        self._recording = threading.Lock()
 
     def guard(self, function: Callable[..., Iterable]) -> Callable[..., Iterable]:
         """Wrap a resource's (or transformer's) generator: an error ends it and is recorded; a
@@ -110,6 +112,13 @@ class Outcomes:
         return guarded
 
     def record(self, resource: str, exc: BaseException) -> None:
+        """The first failure of `resource` in this load, logged once: a transformer's items run side by side
+        (dlt's parallelized extract), so the calls already under way when the first was refused fail too."""
+        with self._recording:
+            if resource not in self._failures:
+                self._record(resource, exc)
+
+    def _record(self, resource: str, exc: BaseException) -> None:
         outcome = outcome_of(resource, exc)
         if isinstance(exc, ApiCredentialsRejectedError):
             # The client refuses every later call with the first rejection: say it once, and name

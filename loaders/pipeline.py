@@ -278,6 +278,19 @@ def run(
     the load itself fails (the database, dlt, the configuration).
     """
     started = time.monotonic()
+    wanted = resources or marketplace.resources
+    resources = tuple(name for name in wanted if name not in account.skip_resources)
+    if len(resources) < len(wanted):
+        left_out = ", ".join(name for name in wanted if name not in resources)
+        log.info(
+            "%s account %s: leaves out %s (%s)",
+            marketplace.name,
+            account.name,
+            left_out,
+            account.variable("SKIP_RESOURCES"),
+        )
+    if not resources:
+        return LoadResult(marketplace.name, account.name)
     progress = ResourceProgress(f"{marketplace.name} account {account.name}", in_place=alone)
     apply_loader_settings(destination_name)
     with destination(destination_name, account.name) as target:
@@ -298,7 +311,7 @@ def run(
                 normalize_and_load(pipeline, destination_name)
             resync.bring_in_step(pipeline, f"{marketplace.name} account {account.name}")
         prepared = _prepare(marketplace, account, pipeline, full_refresh)
-        source = prepared.source.with_resources(*resources) if resources else prepared.source
+        source = prepared.source.with_resources(*resources)
         selected = tuple(source.selected_resources)
         refresh = "drop_sources" if full_refresh else None
         file_format = LOADER_FILE_FORMATS[destination_name]

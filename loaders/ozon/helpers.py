@@ -51,9 +51,9 @@ def make_client(account: OzonAccount) -> ApiClient:
         permission_hint=(
             f"Ozon refused this method to the Api-Key of Client-Id {account.client_id}: a key without the role the "
             "method needs is refused on that method alone (give the key the role in the seller cabinet, Settings → "
-            "Seller API, or leave the resource out with --resources); a wrong, expired or deactivated key is refused "
-            f"on every method (check {account.variable('CLIENT_ID')} and {account.variable('API_KEY')}). The other "
-            "resources still load."
+            f"Seller API, or list the resource in {account.variable('SKIP_RESOURCES')} to leave it out of every "
+            "run); a wrong, expired or deactivated key is refused on every method (check "
+            f"{account.variable('CLIENT_ID')} and {account.variable('API_KEY')}). The other resources still load."
         ),
         unreachable_hint=f"check {account.variable('API_BASE_URL')} if you set it,",
         requests_per_second=settings.REQUESTS_PER_SECOND * scale,

@@ -186,7 +186,7 @@ def wildberries_source(
             for page in helpers.wb_warehouse_stock_pages(client, account):
                 yield from stamped(page)
         except ApiAuthError as exc:
-            raise _token_type_error(exc) from exc
+            raise _token_type_error(exc, account) from exc
 
     @dlt.resource(write_disposition="merge", primary_key=("account", "id"), columns=columns)
     @outcomes.guard
@@ -208,10 +208,15 @@ def _text_or_none(row: Any, name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _token_type_error(exc: ApiAuthError) -> ApiAuthError:
+def _token_type_error(exc: ApiAuthError, account: WildberriesAccount) -> ApiAuthError:
     """The auth error of wb-warehouses, with the hint that names the token types it accepts."""
     return ApiAuthError(
-        exc.marketplace, exc.account, exc.endpoint, exc.detail, helpers.WB_WAREHOUSE_STOCKS_HINT, status=exc.status
+        exc.marketplace,
+        exc.account,
+        exc.endpoint,
+        exc.detail,
+        helpers.warehouse_stocks_hint(account),
+        status=exc.status,
     )
 
 

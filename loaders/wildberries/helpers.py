@@ -27,18 +27,25 @@ AUTH_HINT = (
     "(tokens expire after 180 days) and carry the categories the loader reads: Контент (cards, cards_trash), "
     "Статистика (orders, sales), Аналитика (stock reports), Маркетплейс (warehouses, offices)."
 )
-PERMISSION_HINT = (
-    "Wildberries refused this method to the token: the token works, but lacks the category the method needs "
-    "(Контент: cards, cards_trash; Статистика: orders, sales; Аналитика: stock reports; Маркетплейс: "
-    "warehouses, offices). Make a token with that category in the seller cabinet and set it; until then "
-    "the account's other resources still load."
-)
-WB_WAREHOUSE_STOCKS_HINT = (
-    "stocks-report/wb-warehouses accepts only personal, service or base-with-secret tokens with the "
-    "Аналитика category; a plain base token is refused with 403. Use such a token for this account, or "
-    "leave wb_warehouse_stocks out (--resources); warehouse_remains gives the stock too. The other "
-    "resources of the account were loaded."
-)
+
+
+def permission_hint(account: WildberriesAccount) -> str:
+    return (
+        "Wildberries refused this method to the token: the token works, but lacks the category the method needs "
+        "(Контент: cards, cards_trash; Статистика: orders, sales; Аналитика: stock reports; Маркетплейс: "
+        "warehouses, offices). Make a token with that category in the seller cabinet and set it, or leave the "
+        f"resource out of every run ({account.variable('SKIP_RESOURCES')}); until then the account's other "
+        "resources still load."
+    )
+
+
+def warehouse_stocks_hint(account: WildberriesAccount) -> str:
+    return (
+        "stocks-report/wb-warehouses accepts only personal, service or base-with-secret tokens with the "
+        "Аналитика category; a plain base token is refused with 403. Use such a token for this account, or "
+        f"leave wb_warehouse_stocks out ({account.variable('SKIP_RESOURCES')}=wb_warehouse_stocks); "
+        "warehouse_remains gives the stock too. The other resources of the account were loaded."
+    )
 
 
 def is_auth_error(status: int, body: Any) -> bool:
@@ -84,7 +91,7 @@ def make_client(account: WildberriesAccount) -> ApiClient:
         is_auth_error=is_auth_error,
         rejects_credentials=rejects_credentials,
         auth_hint=AUTH_HINT,
-        permission_hint=PERMISSION_HINT,
+        permission_hint=permission_hint(account),
         unreachable_hint=f"check {account.variable('API_BASE_URL')} if you set it,",
         endpoint_intervals={
             url(account, endpoint): interval(endpoint)

@@ -5,6 +5,7 @@ feeds) is recorded with the reason, and every other resource's raw rows equal a 
 from __future__ import annotations
 
 import json
+import logging
 import os
 from pathlib import Path
 
@@ -13,7 +14,9 @@ import pytest
 
 from loaders import config
 from loaders.config import OzonAccount, WildberriesAccount
+from loaders.http import ApiAuthError
 from loaders.marketplaces import MARKETPLACES
+from loaders.outcomes import Outcomes
 from loaders.ozon import settings as ozon_settings
 from loaders.pipeline import run
 from loaders.wildberries import helpers as wb_helpers
@@ -184,6 +187,69 @@ def test_an_endpoint_refused_for_the_token_is_failed_as_refused(scaled, marketpl
     assert result.status == "partial"
     # the key lacks the method's right: the message says so, not that the key may be wrong
     assert says in refused["message"] and "rejected" not in refused["message"], refused["message"]
+    # and names the setting that leaves the resource out of every run (the runner takes no --resources)
+    assert account(scaled, marketplace).variable("SKIP_RESOURCES") in refused["message"]
+
+
+def account_env(sandbox: Sandbox, marketplace: str, **settings: str) -> dict[str, str]:
+    """The environment of one sandbox account named shop of `marketplace` (WB_ACCOUNTS=shop, ...), plus `settings`."""
+    if marketplace == "ozon":
+        acc = sandbox.ozon.accounts[0]
+        variables = {"OZON_SHOP_CLIENT_ID": acc.client_id, "OZON_SHOP_API_KEY": acc.api_key}
+        return {"OZON_ACCOUNTS": "shop", "OZON_API_BASE_URL": sandbox.ozon.base_url, **variables, **settings}
+    token = sandbox.wildberries.accounts[0].token
+    return {
+        "WB_ACCOUNTS": "shop",
+        "WB_SHOP_API_TOKEN": token,
+        "WB_API_BASE_URL": sandbox.wildberries.base_url,
+        **settings,
+    }
+
+
+@pytest.mark.parametrize(
+    ("marketplace", "path", "skip"),
+    [
+        ("ozon", ozon_settings.CLUSTER_LIST, {"OZON_SHOP_SKIP_RESOURCES": "clusters"}),
+        ("wildberries", wb_settings.OFFICES[1], {"WB_SHOP_SKIP_RESOURCES": " offices , cards_trash"}),
+    ],
+)
+def test_an_account_leaves_out_what_its_key_may_not_read_and_loads_complete(scaled, marketplace, path, skip):
+    """A key without the rights to one method: listed in the account's <PREFIX>_SKIP_RESOURCES, that
+    resource is not called (the sandbox refuses it here) and the account's load is complete, as cron's
+    runs of such a key should read, not partial on every run."""
+    api = getattr(scaled, marketplace)
+    api.disable_endpoint(path, "forbidden")
+    try:
+        done = run_script("loaders", marketplace, env=account_env(scaled, marketplace, **skip), timeout=180)
+    finally:
+        api.enable_endpoint(path)
+    output = done.stdout + done.stderr
+    [(variable, value)] = skip.items()
+    resources = MARKETPLACES[marketplace].resources
+    left_out = [name for name in resources if name in {item.strip() for item in value.split(",")}]
+    assert done.returncode == 0, output
+    assert f"leaves out {', '.join(left_out)} ({variable})" in output
+    dataset = MARKETPLACES[marketplace].dataset
+    with duckdb.connect(str(config.duckdb_path()), read_only=True) as db:
+        recorded = dict(db.execute(f"select resource, status from {dataset}.resource_outcomes").fetchall())
+    assert recorded == {name: "ok" for name in resources if name not in left_out}
+
+
+@pytest.mark.parametrize(
+    ("setting", "says"),
+    [
+        ({"OZON_SHOP_SKIP_RESOURCES": "clusters,stocks"}, "OZON_SHOP_SKIP_RESOURCES: no resource named stocks;"),
+        (
+            {"OZON_SHOP_SKIP_RESOURCES": "product_list_items"},
+            "OZON_SHOP_SKIP_RESOURCES: products, analytics_stocks need product_list_items, which it leaves out",
+        ),
+    ],
+)
+def test_a_bad_resource_to_leave_out_stops_the_loader_naming_the_variable(scaled, setting, says):
+    done = run_script("loaders", "ozon", env=account_env(scaled, "ozon", **setting), timeout=60)
+    assert done.returncode == 2, done.stdout + done.stderr
+    [line] = [line for line in done.stderr.splitlines() if "SKIP_RESOURCES" in line]
+    assert says in line
 
 
 def test_the_cli_exits_4_on_a_partial_load_and_says_what_did_not_load(scaled, tmp_path):
@@ -250,3 +316,18 @@ def test_a_stock_report_wb_asks_to_request_hours_later_is_skipped_and_recorded(s
     with duckdb.connect(os.environ["DUCKDB_PATH"], read_only=True) as db:
         recorded = db.execute("select task_id, outcome, http_status from raw_wildberries.report_requests").fetchall()
     assert recorded == [("", "unreachable", 429)], "the request is recorded with why it was not made"
+
+
+def test_a_transformer_refused_on_items_under_way_side_by_side_is_recorded_and_logged_once(caplog):
+    """dlt runs a transformer's items side by side: those under way when the first call was refused are
+    refused too (an Ozon key without the analytics role logged its 403 once per batch of SKUs)."""
+    outcomes = Outcomes("Ozon account shop")
+    refusals = [
+        ApiAuthError("Ozon", "shop", "/v1/analytics/stocks", f"HTTP 403 (batch {batch})", "hint", status=403)
+        for batch in (1, 2)
+    ]
+    with caplog.at_level(logging.ERROR, logger="loaders.outcomes"):
+        for refusal in refusals:
+            outcomes.record("analytics_stocks", refusal)
+    assert [record.getMessage().count("analytics_stocks failed") for record in caplog.records] == [1]
+    assert "batch 1" in outcomes.failures["analytics_stocks"].message
