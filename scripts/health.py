@@ -76,9 +76,48 @@ def last_run(db: database.Database) -> Check:
         return Check("last run", FAIL, message, f"health:run:{run_id}")
     if status == "success":
         return Check("last run", OK, f"run {run_id} succeeded at {finished:%Y-%m-%d %H:%M} UTC")
-    if status == "partial":
-        return Check("last run", DEGRADED, f"run {run_id} partial: {mask(message or '')}", f"health:run:{run_id}")
-    return Check("last run", FAIL, f"run {run_id} {status}: {mask(message or '')}", f"health:run:{run_id}")
+    problems = run_problems(db, run_id) or mask(message or "")
+    return Check(
+        "last run",
+        DEGRADED if status == "partial" else FAIL,
+        f"run {run_id} {status}: {problems}",
+        f"health:run:{run_id}",
+    )
+
+
+def run_problems(db: database.Database, run_id: str) -> str:
+    """The steps of `run_id` that did not succeed, failed ones first: a partial load with the resources
+    it did not load, any other with the first sentence of its message (the whole messages, hints
+    included, are in ops.run_log and the alerts)."""
+    rows = db.execute(
+        f"""
+        select step, status, coalesce(error_message, detail)
+        from {runlog.SCHEMA}.run_log
+        where run_id = ? and kind <> 'run' and status in ('failed', 'killed', 'skipped', 'partial')
+        order by case status when 'failed' then 0 when 'killed' then 1 when 'skipped' then 2 else 3 end, started_at""",
+        (run_id,),
+    )
+    not_loaded: dict[str, list[str]] = {}
+    for step, resource, status in db.execute(
+        f"select step, resource, status from {runlog.SCHEMA}.run_log_resources "
+        "where run_id = ? and status <> 'ok' order by resource",
+        (run_id,),
+    ):
+        not_loaded.setdefault(step, []).append(f"{resource} {status}")
+    return "; ".join(
+        f"{step} {status}: "
+        + (
+            ", ".join(not_loaded[step])
+            if status == "partial" and step in not_loaded
+            else first_sentence(mask(message or ""))
+        )
+        for step, status, message in rows
+    )
+
+
+def first_sentence(text: str, longest: int = 240) -> str:
+    sentence = text.split(". ", 1)[0]
+    return sentence if len(sentence) <= longest else f"{sentence[: longest - 1]}…"
 
 
 def stuck_runs(db: database.Database, hours: float, now: datetime) -> list[Check]:

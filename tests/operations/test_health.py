@@ -125,6 +125,36 @@ def test_a_resource_a_partial_load_left_out_goes_stale_though_its_group_loaded(o
     assert checks["partial ozon/shop stock"]["status"] == "degraded" and code == 3
 
 
+def test_the_last_run_names_what_did_not_succeed_failed_first_without_every_hint(ops):
+    """A run whose stock load was partial and whose build failed: the last-run line names the failed
+    build first with its message's first sentence, then the resources the load did not load; the whole
+    messages (two refusals with their hints: about 900 characters) stay in the run log and the alerts."""
+    refusal = "HTTP 403 (code 7, message Api-Key is missing a required role). " + "Give the key the role. " * 15
+    started = runlog.utcnow() - timedelta(hours=1)
+    with database.connect("duckdb") as db:
+        stock = runlog.StepRecord("20260101T090000-bbbbbb", "load stock ozon/shop", "load", "stock", "ozon", "shop")
+        stock.resources = [
+            {"resource": name, "status": "failed", "message": f"{name}: {refusal}"}
+            for name in ("analytics_stocks", "product_stocks")
+        ]
+        transform = runlog.StepRecord("20260101T090000-bbbbbb", "transform", "transform")
+        run = runlog.StepRecord("20260101T090000-bbbbbb", "run", "run")
+        for record, status, message in (
+            (stock, "partial", "; ".join(f"{o['resource']} failed: {o['message']}" for o in stock.resources)),
+            (transform, "failed", "dbt build exit code 1, 1 failing: test.unique_x. Fix the model."),
+            (run, "failed", f"load stock ozon/shop: {refusal * 2}; transform: dbt build exit code 1"),
+        ):
+            record.started_at = started
+            record.finish(status, error_message=message)
+            runlog.write_step(db, record)
+    line = health()[1]["last run"]
+    assert line["status"] == "fail"
+    assert line["message"] == (
+        "run 20260101T090000-bbbbbb failed: transform failed: dbt build exit code 1, 1 failing: test.unique_x; "
+        "load stock ozon/shop partial: analytics_stocks failed, product_stocks failed"
+    )
+
+
 def test_unhealthy_after_a_failed_run_and_a_failing_dbt_test(ops):
     record_run("20260101T020000-aaaaaa", hours_ago=3)
     record_run("20260101T050000-bbbbbb", hours_ago=0.5, catalogue_status="failed")
