@@ -68,6 +68,41 @@
     {%- endfor %}
 {%- endmacro %}
 
+{#- Of `resources` ((marketplace, resource) pairs; those of marketplaces not enabled left out), the
+    ones each account's newest load of any of them tried, whatever became of them (resource_outcomes:
+    ok, failed or skipped). One missing there the account no longer reads: a resource left out by the
+    account's <PREFIX>_SKIP_RESOURCES is not tried, and its older reads are no news of today.
+    Columns: marketplace, account, resource. -#}
+{% macro resources_tried_last(resources) -%}
+    {%- set enabled = [] -%}
+    {%- for marketplace, resource in resources if marketplace_enabled(marketplace) -%}
+        {%- do enabled.append((marketplace, resource)) -%}
+    {%- endfor -%}
+    with tries as (
+        {%- for marketplace, resource in enabled %}
+        {{ "union all" if not loop.first }}
+        select
+            '{{ marketplace }}' as marketplace,
+            account,
+            resource,
+            load_id
+        from {{ ref('stg_' ~ marketplace ~ '__resource_outcomes') }}
+        where resource = '{{ resource }}'
+        {%- endfor %}
+    )
+
+    select distinct
+        tries.marketplace,
+        tries.account,
+        tries.resource
+    from tries
+    where tries.load_id = (
+        select max(newest.load_id)
+        from tries as newest
+        where newest.marketplace = tries.marketplace and newest.account = tries.account
+    )
+{%- endmacro %}
+
 {#- The loads of a stock snapshot source that listed no row although the loader read it whole
     (whole_reads): a snapshot with nothing in stock (every product sold out, a report
     without rows), which is the stock now as much as one with rows. `listed` holds the loads that
