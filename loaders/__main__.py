@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from loaders import cli, config, dlt_warnings
+from loaders import cli, config, dlt_warnings, outcomes
 from loaders.http import ApiAuthError, ApiError
 from loaders.marketplaces import MARKETPLACES
 from loaders.pipeline import DESTINATIONS, run
@@ -88,7 +88,7 @@ def load_account(marketplace, account, destination: str, args: argparse.Namespac
         return code, {"account": account.name, "error_class": type(error).__name__, "error": mask(str(error))}
     for table, rows in sorted(result.rows.items()):
         log.info("%s: %s: %d rows", label, table, rows)
-    not_loaded = [f"{o['resource']} {o['status']}" for o in result.resources if o["status"] != "ok"]
+    not_loaded = [f"{o['resource']} {o['status']}" for o in result.resources if outcomes.missed(o["status"])]
     log.log(
         logging.WARNING if not_loaded else logging.INFO,
         "%s: %s%s in %.1fs with %d requests (%d retries) into %s",

@@ -1,4 +1,4 @@
-"""What became of each resource of one account's load: ok, skipped or failed, and why.
+"""What became of each resource of one account's load: ok, skipped, failed or left out, and why.
 
 Real accounts differ from the documentation: a method is removed, a token lacks a category, an
 endpoint stays down. dlt drops a whole run when one resource raises, so every resource is wrapped
@@ -22,6 +22,9 @@ from loaders.secrets import mask
 log = logging.getLogger(__name__)
 
 OK, SKIPPED, FAILED = "ok", "skipped", "failed"
+# Not read because the account's <PREFIX>_SKIP_RESOURCES leaves it out: no gap in a load, but the
+# marts know the resource is no longer read (its older rows are no news of today).
+LEFT_OUT = "left_out"
 TABLE = "resource_outcomes"
 
 
@@ -52,7 +55,7 @@ COLUMNS = {
 @dataclass(frozen=True)
 class ResourceOutcome:
     resource: str
-    status: str  # ok | skipped | failed
+    status: str  # ok | skipped | failed | left_out
     http_status: int | None = None
     endpoint: str | None = None
     message: str | None = None
@@ -181,9 +184,19 @@ def settle(
     return settled
 
 
+def missed(status: str) -> bool:
+    """A resource of that status was meant to load and did not (skipped or failed)."""
+    return status not in (OK, LEFT_OUT)
+
+
+def left_out(resources: list[str], setting: str) -> list[ResourceOutcome]:
+    return [ResourceOutcome(name, LEFT_OUT, message=f"left out by {setting}") for name in resources]
+
+
 def load_status(outcomes: list[ResourceOutcome]) -> str:
-    """complete (every resource ok), partial (some) or failed (none)."""
-    ok = sum(outcome.status == OK for outcome in outcomes)
-    if ok == len(outcomes):
+    """complete (every resource ok, or left out by the account's setting), partial (some) or failed (none)."""
+    meant = [outcome for outcome in outcomes if outcome.status != LEFT_OUT]
+    ok = sum(outcome.status == OK for outcome in meant)
+    if ok == len(meant):
         return "complete"
     return "partial" if ok else "failed"

@@ -262,6 +262,59 @@ def _prepare(marketplace: Marketplace, account: Any, pipeline, full_refresh: boo
     return prepared
 
 
+@dataclass
+class Extracted:
+    """What the extract of one account's load read: rows per table, the clients that read them (for
+    their request counts), the resources' failures and read windows, and the first data package."""
+
+    selected: tuple[str, ...] = ()
+    rows: Counter[str] = field(default_factory=Counter)
+    clients: list[ApiClient] = field(default_factory=list)
+    failures: dict[str, ResourceOutcome] = field(default_factory=dict)
+    windows: dict[str, tuple[str, int]] = field(default_factory=dict)
+    data_load_id: str | None = None
+    pending_rows: int = 0  # extracted since the last normalize: the one after it sizes its workers by them
+
+
+def _extract(
+    marketplace: Marketplace,
+    account: Any,
+    pipeline,
+    resources: tuple[str, ...],
+    full_refresh: bool,
+    destination_name,
+    progress,
+) -> Extracted:
+    """Extract `resources` of `account` (none: nothing to read); a resource that read only part of its
+    window (a marketplace caps what one load holds) goes on in a load of its own."""
+    read = Extracted()
+    if not resources:
+        return read
+    prepared = _prepare(marketplace, account, pipeline, full_refresh)
+    source = prepared.source.with_resources(*resources)
+    read.selected = tuple(source.selected_resources)
+    refresh = "drop_sources" if full_refresh else None
+    file_format = LOADER_FILE_FORMATS[destination_name]
+    while True:
+        progress.watch(source)
+        info = pipeline.extract(source, refresh=refresh, loader_file_format=file_format)
+        read.data_load_id = read.data_load_id or (info.loads_ids[-1] if info.loads_ids else None)
+        extracted = extracted_rows(pipeline.last_trace)
+        read.rows.update(extracted)
+        read.pending_rows = sum(extracted.values())
+        read.clients += prepared.clients
+        if prepared.outcomes:
+            read.failures.update(prepared.outcomes.failures)
+            outcomes.windows_merge(read.windows, prepared.outcomes.windows)
+        if not prepared.unfinished:
+            return read
+        normalize_and_load(pipeline, destination_name, read.pending_rows)
+        left = sorted(prepared.unfinished)
+        log.info("%s account %s: %s continue in another load", marketplace.name, account.name, ", ".join(left))
+        prepared = _prepare(marketplace, account, pipeline, full_refresh=False)
+        source, refresh = prepared.source.with_resources(*left), None
+
+
 def run(
     marketplace: Marketplace,
     account: Any,
@@ -280,17 +333,10 @@ def run(
     started = time.monotonic()
     wanted = resources or marketplace.resources
     resources = tuple(name for name in wanted if name not in account.skip_resources)
-    if len(resources) < len(wanted):
-        left_out = ", ".join(name for name in wanted if name not in resources)
-        log.info(
-            "%s account %s: leaves out %s (%s)",
-            marketplace.name,
-            account.name,
-            left_out,
-            account.variable("SKIP_RESOURCES"),
-        )
-    if not resources:
-        return LoadResult(marketplace.name, account.name)
+    left_out = outcomes.left_out([name for name in wanted if name not in resources], account.variable("SKIP_RESOURCES"))
+    if left_out:
+        names = ", ".join(outcome.resource for outcome in left_out)
+        log.info("%s account %s: %s %s", marketplace.name, account.name, names, left_out[0].message)
     progress = ResourceProgress(f"{marketplace.name} account {account.name}", in_place=alone)
     apply_loader_settings(destination_name)
     with destination(destination_name, account.name) as target:
@@ -310,51 +356,25 @@ def run(
                 )
                 normalize_and_load(pipeline, destination_name)
             resync.bring_in_step(pipeline, f"{marketplace.name} account {account.name}")
-        prepared = _prepare(marketplace, account, pipeline, full_refresh)
-        source = prepared.source.with_resources(*resources)
-        selected = tuple(source.selected_resources)
-        refresh = "drop_sources" if full_refresh else None
-        file_format = LOADER_FILE_FORMATS[destination_name]
-        rows: Counter[str] = Counter()
-        clients: list[ApiClient] = []
-        failures: dict[str, ResourceOutcome] = {}
-        windows: dict[str, tuple[str, int]] = {}
-        data_load_id = None
-        while True:
-            progress.watch(source)
-            info = pipeline.extract(source, refresh=refresh, loader_file_format=file_format)
-            data_load_id = data_load_id or (info.loads_ids[-1] if info.loads_ids else None)
-            extracted = extracted_rows(pipeline.last_trace)
-            rows.update(extracted)
-            clients += prepared.clients
-            if prepared.outcomes:
-                failures.update(prepared.outcomes.failures)
-                outcomes.windows_merge(windows, prepared.outcomes.windows)
-            if not prepared.unfinished:
-                break
-            # A resource that read only part of its window (a marketplace caps what one load holds)
-            # goes on in a load of its own.
-            normalize_and_load(pipeline, destination_name, sum(extracted.values()))
-            left = sorted(prepared.unfinished)
-            log.info("%s account %s: %s continue in another load", marketplace.name, account.name, ", ".join(left))
-            prepared = _prepare(marketplace, account, pipeline, full_refresh=False)
-            source, refresh = prepared.source.with_resources(*left), None
-        resource_outcomes = outcomes.settle(selected, failures, marketplace.needs, windows)
+        read = _extract(marketplace, account, pipeline, resources, full_refresh, destination_name, progress)
+        resource_outcomes = [*outcomes.settle(read.selected, read.failures, marketplace.needs, read.windows), *left_out]
         # In the same load as the data (a package of its own, loaded after it): a second load would
-        # cost each account's load a normalize and a load step more.
+        # cost each account's load a normalize and a load step more. A load that leaves out every
+        # resource still records that it did.
         pipeline.extract(
-            _outcomes_resource(account.name, resource_outcomes, data_load_id), loader_file_format=file_format
+            _outcomes_resource(account.name, resource_outcomes, read.data_load_id),
+            loader_file_format=LOADER_FILE_FORMATS[destination_name],
         )
-        normalize_and_load(pipeline, destination_name, sum(extracted.values()))
+        normalize_and_load(pipeline, destination_name, read.pending_rows)
     return LoadResult(
         marketplace=marketplace.name,
         account=account.name,
-        rows=dict(rows),
+        rows=dict(read.rows),
         seconds=time.monotonic() - started,
         resources=[asdict(outcome) for outcome in resource_outcomes],
         status=outcomes.load_status(resource_outcomes),
         **{
-            stat: sum(client.stats[stat] for client in clients)
+            stat: sum(client.stats[stat] for client in read.clients)
             for stat in ("requests", "failed", "retries", "throttled")
         },
     )

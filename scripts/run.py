@@ -29,7 +29,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from loaders import cli, config
+from loaders import cli, config, outcomes
 from loaders.http import ApiCredentialsRejectedError
 from loaders.marketplaces import MARKETPLACES
 from loaders.secrets import install_log_masking, mask
@@ -360,7 +360,7 @@ def _finish_load(record: runlog.StepRecord, step: plan.LoadStep, entry: dict, fi
         record.finish(status, **values)
         return
     meaning = LOADER_EXIT_MEANINGS.get(finished.returncode, f"exit code {finished.returncode}")
-    not_ok = [o for o in record.resources if o["status"] != "ok"]
+    not_ok = [o for o in record.resources if outcomes.missed(o["status"])]
     record.finish(
         status or "failed",
         error_class=entry.get("error_class") or _error_class(not_ok),

@@ -51,7 +51,7 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("marketplace", "text"),
         ("account", "text"),
         ("resource", "text"),
-        ("status", "text"),  # ok | skipped | failed
+        ("status", "text"),  # ok | skipped | failed | left_out
         ("http_status", "bigint"),
         ("endpoint", "text"),
         ("message", "text"),

@@ -38,7 +38,7 @@ SOURCES = Listing("monitoring.etl_source_status", ("marketplace", "step_group", 
 RESOURCES = Listing("monitoring.etl_resource_status", ("marketplace", "account", "resource"), "marketplace")
 RESOURCE_OUTCOMES = Listing(
     "(select marketplace, account, resource, count(*) as attempts, "
-    "sum(case when status = 'ok' then 0 else 1 end) as failures from ops.run_log_resources "
+    "sum(case when status in ('ok', 'left_out') then 0 else 1 end) as failures from ops.run_log_resources "
     "group by marketplace, account, resource)",
     ("marketplace", "account", "resource"),
     "-failures",

@@ -54,11 +54,7 @@
     not enabled left out) whole (reported_snapshot_loads). Columns: marketplace, resource, account,
     load_id, snapshot_at. -#}
 {% macro whole_reads(resources) -%}
-    {%- set enabled = [] -%}
-    {%- for marketplace, resource in resources if marketplace_enabled(marketplace) -%}
-        {%- do enabled.append((marketplace, resource)) -%}
-    {%- endfor -%}
-    {%- for marketplace, resource in enabled %}
+    {%- for marketplace, resource in enabled_resources(resources) %}
     {{ "union all" if not loop.first }}
     select
         '{{ marketplace }}' as marketplace,
@@ -69,38 +65,53 @@
 {%- endmacro %}
 
 {#- Of `resources` ((marketplace, resource) pairs; those of marketplaces not enabled left out), the
-    ones each account's newest load of any of them tried, whatever became of them (resource_outcomes:
-    ok, failed or skipped). One missing there the account no longer reads: a resource left out by the
-    account's <PREFIX>_SKIP_RESOURCES is not tried, and its older reads are no news of today.
-    Columns: marketplace, account, resource. -#}
-{% macro resources_tried_last(resources) -%}
+    ones an account no longer reads: its newest resource_outcomes row of the resource says left_out
+    (the account's <PREFIX>_SKIP_RESOURCES leaves it out), so the resource's older rows are no news of
+    today. Columns: marketplace, account, resource. -#}
+{% macro resources_left_out(resources) -%}
+    {%- for marketplace, resource in enabled_resources(resources) %}
+    {{ "union all" if not loop.first }}
+    select
+        '{{ marketplace }}' as marketplace,
+        outcomes.account,
+        outcomes.resource
+    from {{ ref('stg_' ~ marketplace ~ '__resource_outcomes') }} as outcomes
+    where
+        outcomes.resource = '{{ resource }}'
+        and outcomes.status = 'left_out'
+        and outcomes.load_id = (
+            select max(newest.load_id)
+            from {{ ref('stg_' ~ marketplace ~ '__resource_outcomes') }} as newest
+            where newest.account = outcomes.account and newest.resource = outcomes.resource
+        )
+    {%- endfor %}
+{%- endmacro %}
+
+{#- Predicate: the row `alias` (marketplace, account and the resource in column `resource_column`) is
+    of a resource of `resources` its account still reads (resources_left_out). -#}
+{% macro still_read(alias, resource_column, resources) -%}
+    not exists (
+        select 1
+        from ({{ resources_left_out(resources) }}) as left_out
+        where
+            left_out.marketplace = {{ alias }}.marketplace
+            and left_out.account = {{ alias }}.account
+            and left_out.resource = {{ alias }}.{{ resource_column }}
+    )
+{%- endmacro %}
+
+{#- The loader resources whose loads are stock snapshots, as (marketplace, resource) pairs. -#}
+{% macro stock_snapshot_feeds() -%}
+    {{ return([('ozon', 'analytics_stocks'), ('ozon', 'product_stocks'), ('wildberries', 'warehouse_remains')]) }}
+{%- endmacro %}
+
+{#- The (marketplace, resource) pairs of `resources` whose marketplace is enabled. -#}
+{% macro enabled_resources(resources) -%}
     {%- set enabled = [] -%}
     {%- for marketplace, resource in resources if marketplace_enabled(marketplace) -%}
         {%- do enabled.append((marketplace, resource)) -%}
     {%- endfor -%}
-    with tries as (
-        {%- for marketplace, resource in enabled %}
-        {{ "union all" if not loop.first }}
-        select
-            '{{ marketplace }}' as marketplace,
-            account,
-            resource,
-            load_id
-        from {{ ref('stg_' ~ marketplace ~ '__resource_outcomes') }}
-        where resource = '{{ resource }}'
-        {%- endfor %}
-    )
-
-    select distinct
-        tries.marketplace,
-        tries.account,
-        tries.resource
-    from tries
-    where tries.load_id = (
-        select max(newest.load_id)
-        from tries as newest
-        where newest.marketplace = tries.marketplace and newest.account = tries.account
-    )
+    {{ return(enabled) }}
 {%- endmacro %}
 
 {#- The loads of a stock snapshot source that listed no row although the loader read it whole
@@ -116,9 +127,7 @@
         reported.load_id,
         reported.snapshot_at
     from (
-        {{ whole_reads([
-            ('ozon', 'analytics_stocks'), ('ozon', 'product_stocks'), ('wildberries', 'warehouse_remains')
-        ]) }}
+        {{ whole_reads(stock_snapshot_feeds()) }}
     ) as reported
     where not exists (
         select 1
@@ -167,5 +176,12 @@
             group by account, synced_at
         ) as first_loads
     ) as ranked
-    where load_id = newest_load_id
+    where
+        load_id = newest_load_id
+        -- a source the account no longer reads has no stock now
+        and not exists (
+            select 1
+            from ({{ resources_left_out([(marketplace, resource)]) }}) as left_out
+            where left_out.account = ranked.account
+        )
 {%- endmacro %}

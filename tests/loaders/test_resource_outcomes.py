@@ -228,11 +228,26 @@ def test_an_account_leaves_out_what_its_key_may_not_read_and_loads_complete(scal
     resources = MARKETPLACES[marketplace].resources
     left_out = [name for name in resources if name in {item.strip() for item in value.split(",")}]
     assert done.returncode == 0, output
-    assert f"leaves out {', '.join(left_out)} ({variable})" in output
+    assert f"shop: {', '.join(left_out)} left out by {variable}" in output
     dataset = MARKETPLACES[marketplace].dataset
     with duckdb.connect(str(config.duckdb_path()), read_only=True) as db:
         recorded = dict(db.execute(f"select resource, status from {dataset}.resource_outcomes").fetchall())
-    assert recorded == {name: "ok" for name in resources if name not in left_out}
+    # what it leaves out is recorded as such: the marts know its older rows are no news of today
+    assert recorded == {name: "left_out" if name in left_out else "ok" for name in resources}
+
+
+def test_a_load_whose_every_resource_is_left_out_records_that_and_is_complete(scaled):
+    """A token without the Statistics category, orders and sales left out: the runner's orders step
+    still runs the loader, which reads nothing and records both as left out."""
+    env = account_env(scaled, "wildberries", WB_SHOP_SKIP_RESOURCES="orders,sales")
+    done = run_script("loaders", "wildberries", "--resources", "orders", "sales", env=env, timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with duckdb.connect(str(config.duckdb_path()), read_only=True) as db:
+        recorded = db.execute("select resource, status, message from raw_wildberries.resource_outcomes order by 1")
+        assert recorded.fetchall() == [
+            ("orders", "left_out", "left out by WB_SHOP_SKIP_RESOURCES"),
+            ("sales", "left_out", "left out by WB_SHOP_SKIP_RESOURCES"),
+        ]
 
 
 @pytest.mark.parametrize(

@@ -98,7 +98,7 @@ def record_stock_load(run_id: str, hours_ago: float, outcomes: dict[str, str]) -
     record = runlog.StepRecord(run_id, "load stock ozon/shop", "load", "stock", "ozon", "shop")
     record.started_at = runlog.utcnow() - timedelta(hours=hours_ago)
     record.resources = [{"resource": name, "status": status, "message": None} for name, status in outcomes.items()]
-    record.finish("success" if set(outcomes.values()) == {"ok"} else "partial")
+    record.finish("success" if set(outcomes.values()) <= {"ok", "left_out"} else "partial")
     record.finished_at = record.started_at + timedelta(minutes=5)
     with database.connect("duckdb") as db:
         runlog.write_step(db, record)
@@ -109,7 +109,9 @@ def test_a_resource_a_partial_load_left_out_goes_stale_though_its_group_loaded(o
     still count the feed's 10-hour-old rows as current stock, so its freshness fails. A feed that never
     loaded left no old rows behind: it stays a partial source (degraded), not a stale one."""
     record_run("20260101T000000-aaaaaa", hours_ago=10)
-    record_stock_load("20260101T000000-aaaaaa", 10, {"analytics_stocks": "ok", "product_stocks": "ok"})
+    record_stock_load(
+        "20260101T000000-aaaaaa", 10, {"analytics_stocks": "ok", "product_stocks": "ok", "warehouse_stock_report": "ok"}
+    )
     record_stock_load("20260101T090000-bbbbbb", 1, {"analytics_stocks": "failed", "product_stocks": "ok"})
     code, checks = health()
     stock = checks["freshness ozon/shop stock"]
@@ -123,6 +125,12 @@ def test_a_resource_a_partial_load_left_out_goes_stale_though_its_group_loaded(o
     code, checks = health()
     assert checks["freshness ozon/shop stock"]["status"] == "ok"
     assert checks["partial ozon/shop stock"]["status"] == "degraded" and code == 3
+
+    # a resource the account's setting leaves out (OZON_SKIP_RESOURCES) is no gap: nothing stale, nothing partial
+    record_stock_load("20260101T104500-eeeeee", 0.1, {"analytics_stocks": "ok", "warehouse_stock_report": "left_out"})
+    code, checks = health()
+    assert checks["freshness ozon/shop stock"]["status"] == "ok" and "partial ozon/shop stock" not in checks
+    assert code == 0, checks
 
 
 def test_the_last_run_names_what_did_not_succeed_failed_first_without_every_hint(ops):

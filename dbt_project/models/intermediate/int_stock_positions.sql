@@ -8,8 +8,8 @@
 -- location that has stock now or sold in the velocity windows (a sold-out location has no stock
 -- row), but not the locations whose stock is unknown, where no stock row is no news: the
 -- warehouses no loaded feed reports (dim_warehouses.has_stock_feed), those no stock feed of the
--- account ever listed (int_stock_feed_coverage), and the clusters with none of their warehouses
--- listed. Nor the locations whose demand is unknown: those whose orders feed the account never read
+-- account ever listed or still reads (int_stock_feed_coverage), and the clusters with none of their
+-- warehouses listed. Nor the locations whose demand is unknown: those whose orders feed the account never read
 -- (int_orders_reads; Ozon's seller warehouses take the FBS list, its other locations the FBO list,
 -- Wildberries' every location its orders), where no order is no news either.
 -- A table: stock_alerts, replenishment_plan (three times, in its split) and inventory_turnover read it.
@@ -111,6 +111,7 @@ covered as (
         'warehouse' as location_level,
         coverage.warehouse_key as location_key
     from {{ ref('int_stock_feed_coverage') }} as coverage
+    where coverage.is_read_now
     union
     select
         coverage.account,
@@ -119,7 +120,7 @@ covered as (
     from {{ ref('int_stock_feed_coverage') }} as coverage
     inner join warehouses
         on coverage.warehouse_key = warehouses.warehouse_key
-    where warehouses.cluster_name is not null
+    where coverage.is_read_now and warehouses.cluster_name is not null
 )
 
 select

@@ -1,7 +1,8 @@
 -- Stock snapshots of every marketplace and account, summed per product, warehouse and stock type
 -- (several spellings of one warehouse add up), with `is_latest` marking each account's newest
 -- completed snapshot of each source: that is the stock now (none, when that snapshot listed no
--- row: macro empty_snapshot_loads). A load that repeats a snapshot time
+-- row: macro empty_snapshot_loads, or when the account no longer reads the source: macro
+-- resources_left_out). A load that repeats a snapshot time
 -- of its account and source (a rerun at the same LOADER_NOW) is the same snapshot read again: only
 -- the first load of each snapshot time is kept, so a repeat leaves the stock history as it was.
 {{ config(materialized='table') }}
@@ -61,8 +62,12 @@ snapshot_loads as (
 ),
 
 latest as (
-    -- a source whose newest snapshot listed nothing has no stock now: no row of it is the latest
-    {{ newest_loads('snapshot_loads') }}
+    -- a source whose newest snapshot listed nothing has no stock now: no row of it is the latest;
+    -- nor has one the account no longer reads (left out by <PREFIX>_SKIP_RESOURCES): its last
+    -- snapshot is no stock of today, so the stock there is unknown
+    select newest.*
+    from ({{ newest_loads('snapshot_loads') }}) as newest
+    where {{ still_read('newest', 'snapshot_source', stock_snapshot_feeds()) }}
 )
 
 select

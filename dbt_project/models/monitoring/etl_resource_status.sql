@@ -49,7 +49,7 @@ newest_run_status as (
         outcomes.marketplace,
         outcomes.account,
         max(outcomes.synced_at) as synced_at,
-        sum(case when outcomes.status <> 'ok' then 1 else 0 end) > 0 as is_partial
+        sum(case when outcomes.status not in ('ok', 'left_out') then 1 else 0 end) > 0 as is_partial
     from outcomes
     inner join newest_runs
         using (marketplace, account, load_id)
