@@ -339,6 +339,9 @@ def _quarantined(report_code: str, line_number: int, reason: str, raw_line: str)
     return {"report_code": report_code, "line_number": line_number, "reason": reason, "raw_line": raw_line}
 
 
+MAX_INTEGER_DIGITS = 18  # every whole number of 18 digits fits a signed 64-bit column
+
+
 def _row(cells: list[str], columns: list[tuple[str, str] | None]) -> dict:
     if len(cells) != len(columns):
         raise ValueError(f"{len(cells)} fields instead of {len(columns)}")
@@ -349,8 +352,13 @@ def _row(cells: list[str], columns: list[tuple[str, str] | None]) -> dict:
         name, kind = column
         value = cell.removeprefix("'")
         if kind == "integer":
-            if not value.lstrip("-").isdigit():
+            digits = value.removeprefix("-")
+            if not (digits.isascii() and digits.isdigit()):
                 raise ValueError(f"{name}: {cell!r} is not a whole number")
+            if len(digits) > MAX_INTEGER_DIGITS:  # beyond a bigint: dlt's extract would fail the account's whole load
+                raise ValueError(
+                    f"{name}: {cell!r} has more digits than a stock figure or id can ({MAX_INTEGER_DIGITS})"
+                )
             row[name] = int(value)
         else:
             row[name] = value

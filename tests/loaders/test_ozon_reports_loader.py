@@ -329,3 +329,21 @@ def test_report_columns_are_matched_by_name_and_unknown_ones_are_named(tmp_path)
     assert list(report.pages()) == [
         [{"offer_id": "0042", "available": 7, "warehouse_id": 22142605386000, "reserved": 0, "report_code": "REPORT_x"}]
     ]
+
+
+def test_a_figure_too_long_for_the_database_is_a_quarantined_row_not_a_lost_load(tmp_path):
+    """One oversized cell made dlt's extract fail the account's whole load (every resource, with no outcome
+    recorded): it is a row that cannot be read, quarantined with the reason; so is a digit that is no ASCII."""
+    path = tmp_path / "report.csv"
+    header = '"Артикул";"Доступно на моем складе, шт";"Идентификатор склада";"Зарезервировано на моем складе, шт"\n'
+    lines = ['"a";"7";"1";"0"', '"b";"99999999999999999999";"1";"0"', '"c";"²";"1";"0"', '"d";"-5";"1";"0"']
+    path.write_text(header + "\n".join(lines) + "\n", encoding="utf-8")
+
+    report = reports.parse_report(streaming.Download(path), "REPORT_x")
+
+    assert [row["offer_id"] for page in report.pages() for row in page] == ["a", "d"]
+    reasons = [entry["reason"] for entry in report.quarantined]
+    assert reasons == [
+        "available: '99999999999999999999' has more digits than a stock figure or id can (18)",
+        "available: '²' is not a whole number",
+    ]
