@@ -2,12 +2,13 @@
 
 -- No unit is lost or invented between the newest completed warehouse_remains report and the
 -- inventory mart: per account, inventory fbw available = the report's units over real warehouses
--- (pseudo-warehouses and rows with an error-level data quality issue left out). From staging on
+-- (pseudo-warehouses, a report row's second copy and rows with an error-level data quality issue
+-- left out). From staging on
 -- purpose, not from the models the mart uses. Returns the accounts that disagree.
 with completed as (
     select remains.*
     from ({{ completed_snapshot_rows('wildberries', 'warehouse_remains') }}) as remains
-    where {{ passes_quality_checks(
+    where remains.report_copy = 1 and {{ passes_quality_checks(
         'wildberries', 'warehouse_remains', 'remains.account', wildberries_remains_natural_key('remains'), 'remains.load_id'
     ) }}
 ),

@@ -2,7 +2,8 @@
 -- product (card size) and warehouse, stock type fbw (WB's warehouses). The pseudo-warehouses of the
 -- report (in transit, total) are left out; names resolve through the seeds, masked ones ("Склад
 -- WB РФ", "Склад WB СГТ РФ") to WB's aggregate warehouses. The analytics wb-warehouses rows
--- measure the same units and are not added here (they would count them twice).
+-- measure the same units and are not added here (they would count them twice); nor is a report
+-- row the report sent twice (report_copy).
 -- Rows of loads that dlt did not finish never get here, nor rows of a report the loader reported
 -- skipped or failed in that run (resource_outcomes). A row with an error-level data quality issue
 -- (int_wildberries_quality_issues; data_quality_issues lists them) has passes_checks false: its
@@ -28,4 +29,4 @@ inner join {{ ref('int_warehouse_names_resolved') }} as warehouse_names
     on
         warehouse_names.marketplace = 'wildberries'
         and remains.raw_warehouse_name = warehouse_names.raw_warehouse_name
-where not remains.is_pseudo_warehouse
+where not remains.is_pseudo_warehouse and remains.report_copy = 1

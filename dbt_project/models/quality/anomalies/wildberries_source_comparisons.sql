@@ -41,7 +41,7 @@ wildberries_remains as (
             remains.account = unmapped.account
             and remains.load_id = unmapped.load_id
             and remains.nm_id = unmapped.nm_id
-    where not remains.is_pseudo_warehouse
+    where not remains.is_pseudo_warehouse and remains.report_copy = 1
     group by
         remains.account,
         remains.load_id,

@@ -2,7 +2,22 @@
 -- three pseudo-warehouses into that list (units on the way to buyers, returns on the way back,
 -- the total over warehouses); is_pseudo_warehouse marks them so stock is not counted twice.
 with remains as (
-    {{ raw_table('wildberries', 'warehouse_remains') }}
+    -- report_copy: a report row (one barcode with its warehouses) sent again in the same report is
+    -- a copy (a repeated row of a flaky download), not more stock: the stock models take copy 1;
+    -- rule duplicate_key still warns of it. Masked warehouses repeat within one row's list, and
+    -- those entries are all stock.
+    select
+        raw_remains.*,
+        row_number() over (
+            partition by
+                raw_remains.account,
+                raw_remains._dlt_load_id,
+                raw_remains.nm_id,
+                raw_remains.barcode,
+                raw_remains.tech_size
+            order by raw_remains._dlt_id
+        ) as report_copy
+    from ({{ raw_table('wildberries', 'warehouse_remains') }}) as raw_remains
 ),
 
 warehouse_entries as (
@@ -21,14 +36,16 @@ select
     remains.subject_name,
     remains.volume,
     {{ warehouse_name_as_sent('entries.warehouse_name') }} as raw_warehouse_name,
-    -- matched spelled as any warehouse name is (a stray space or case must not make them stock); an
-    -- entry sent without its name is a warehouse (склад не указан), not a pseudo-warehouse
-    coalesce({{ normalize_warehouse_name('entries.warehouse_name') }} in (
-        {{ normalize_warehouse_name("'В пути до получателей'") }},
-        {{ normalize_warehouse_name("'В пути возвраты на склад WB'") }},
-        {{ normalize_warehouse_name("'Всего находится на складах'") }}
-    ), false) as is_pseudo_warehouse,
+    -- matched by their first words ("В пути до получателей", "В пути возвраты на склад WB", "Всего
+    -- находится на складах"), spelled as any warehouse name is: a stray space or case, or WB
+    -- rewording the rest ("Всего находится на складах WB"), must not make them stock (the total
+    -- counted as a warehouse doubled the account's stock); no warehouse's name begins so. An entry
+    -- sent without its name is a warehouse (склад не указан), not a pseudo-warehouse
+    coalesce(
+        left({{ normalize_warehouse_name('entries.warehouse_name') }}, 6) in ('В_ПУТИ', 'ВСЕГО_'), false
+    ) as is_pseudo_warehouse,
     entries.quantity,
+    remains.report_copy,
     remains.synced_at,
     remains._dlt_load_id as load_id
 from remains
