@@ -333,7 +333,8 @@ def run(
     started = time.monotonic()
     wanted = resources or marketplace.resources
     resources = tuple(name for name in wanted if name not in account.skip_resources)
-    left_out = outcomes.left_out([name for name in wanted if name not in resources], account.variable("SKIP_RESOURCES"))
+    unread = [name for name in wanted if name not in resources]
+    left_out = outcomes.left_out(unread, account.variable("SKIP_RESOURCES")) if unread else []
     if left_out:
         names = ", ".join(outcome.resource for outcome in left_out)
         log.info("%s account %s: %s %s", marketplace.name, account.name, names, left_out[0].message)

@@ -48,6 +48,7 @@ def tiny_source():
 class Account:
     name: str = "acme"
     api_key: str = "secret-key-never-printed"
+    skip_resources: tuple[str, ...] = ()
 
 
 TINY = Marketplace(
