@@ -36,7 +36,7 @@ from pathlib import Path
 
 import psycopg2
 
-from devtools import bench_limits
+from devtools import bench_limits, demo
 from devtools.bench_limits import GroupUse
 from loaders import config
 from sandbox import Sandbox, SandboxConfig
@@ -337,6 +337,11 @@ def print_table(figures: list[Figure]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # the sandbox's accounts only: the user's (environment or .env) would be loaded beside them, or
+    # clash with them (single-account variables beside OZON_ACCOUNTS stop the loader)
+    for name in [name for name in os.environ if name.startswith(demo.USER_SETTINGS)]:
+        del os.environ[name]
+    os.environ["ENV_FILE"] = os.devnull
     figures = []
     for size in args.products:
         for accounts in args.accounts:

@@ -120,6 +120,16 @@ def _account_settings(prefix: str, fields: tuple[str, ...]) -> list[tuple[str, s
         _check_account_names(f"{prefix}_ACCOUNT_NAME", [name] if name else [])
         return [(name, prefix, values)]
     _check_account_names(f"{prefix}_ACCOUNTS", names)
+    single = [
+        f"{prefix}_{field}"
+        for field in (*fields, "ACCOUNT_NAME", "SKIP_RESOURCES")
+        if os.environ.get(f"{prefix}_{field}", "").strip()
+    ]
+    if single:
+        raise ConfigError(
+            f"{', '.join(single)} is set, but with {prefix}_ACCOUNTS each account's variables are "
+            f"{prefix}_<NAME>_..., so it would be ignored: move it to an account listed there, or unset it"
+        )
     accounts = []
     for name in names:
         scoped = f"{prefix}_{name.upper()}"
@@ -141,6 +151,14 @@ def _check_account_names(variable: str, names: list[str]) -> None:
     invalid = [name for name in names if not re.fullmatch(r"[A-Za-z0-9_]+", name)]
     if invalid:
         raise ConfigError(f"{variable}: account name {invalid[0]!r} may hold only Latin letters, digits and _")
+    # an account's variables are named in capitals (OZON_SHOP_...): shop and Shop would be one account loaded twice
+    seen: dict[str, str] = {}
+    for name in names:
+        if name.upper() in seen:
+            raise ConfigError(
+                f"{variable}: {seen[name.upper()]!r} and {name!r} name one account (told apart by case only)"
+            )
+        seen[name.upper()] = name
 
 
 def ozon_accounts() -> list[OzonAccount]:

@@ -160,7 +160,8 @@ def destination(name: str, account: str) -> Iterator[Any]:
     DuckDB, with one connection for the whole load: dlt would otherwise open the file for each of
     its jobs and queries (about a third of a small load's time), and it never closes a connection
     it was given. Closed when the load is over, so that the file is free for the next writer."""
-    staging = {"staging_dataset_name_layout": STAGING_DATASET_LAYOUT.replace("{account}", account)}
+    # in lower case, as dlt would name it anyway (with a warning per table for an account named in capitals)
+    staging = {"staging_dataset_name_layout": STAGING_DATASET_LAYOUT.replace("{account}", account.lower())}
     if name == "postgres":
         yield dlt.destinations.postgres(credentials=config.postgres_credentials(), **staging)
         return

@@ -531,6 +531,9 @@ def test_accounts_come_from_the_environment(monkeypatch):
     assert (account.name, account.token, account.base_url) == ("default", "secret-token-value", "")
     assert "secret-token-value" not in repr(account)
     monkeypatch.setenv("WB_ACCOUNTS", "a,b")
+    with pytest.raises(config.ConfigError, match="WB_API_TOKEN is set, but with WB_ACCOUNTS"):  # not ignored
+        config.wildberries_accounts()
+    monkeypatch.delenv("WB_API_TOKEN")
     monkeypatch.setenv("WB_A_API_TOKEN", "token-a")
     monkeypatch.setenv("WB_API_BASE_URL", "http://127.0.0.1:9")
     with pytest.raises(config.ConfigError, match="WB_B_API_TOKEN"):

@@ -82,7 +82,13 @@ def test_an_unknown_target_stops_every_command_with_one_line(workdir, tmp_path, 
 
 @pytest.mark.parametrize(
     ("accounts", "variable"),
-    [("shop,it's", 'OZON_ACCOUNTS: account name "it\'s"'), ("outlet", "OZON_OUTLET_CLIENT_ID, OZON_OUTLET_API_KEY")],
+    [
+        ("shop,it's", 'OZON_ACCOUNTS: account name "it\'s"'),
+        ("outlet", "OZON_OUTLET_CLIENT_ID, OZON_OUTLET_API_KEY"),
+        # OZON_SHOP_... would serve both: one account loaded twice, every mart figure doubled
+        ("shop,Shop", "OZON_ACCOUNTS: 'shop' and 'Shop' name one account (told apart by case only)"),
+        ("shop,shop", "OZON_ACCOUNTS: 'shop' and 'shop' name one account"),
+    ],
 )
 def test_a_bad_account_setting_stops_the_run_naming_the_variable(workdir, tmp_path, monkeypatch, accounts, variable):
     isolated_ops(tmp_path, monkeypatch)
@@ -90,6 +96,18 @@ def test_a_bad_account_setting_stops_the_run_naming_the_variable(workdir, tmp_pa
     assert done.returncode == 2, done.stdout + done.stderr
     assert variable in done.stderr
     assert "would run" not in done.stdout
+
+
+def test_single_account_variables_beside_a_list_of_accounts_are_an_error_not_ignored(monkeypatch):
+    """OZON_CLIENT_ID and OZON_API_KEY kept when OZON_ACCOUNTS=outlet was added: that account stopped loading
+    without a word (and its old rows stayed in the marts)."""
+    drop_settings(monkeypatch, "OZON_")
+    for name, value in {"OZON_CLIENT_ID": "100001", "OZON_API_KEY": "k", "OZON_ACCOUNTS": "outlet"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("OZON_OUTLET_CLIENT_ID", "100002")
+    monkeypatch.setenv("OZON_OUTLET_API_KEY", "k2")
+    with pytest.raises(config.ConfigError, match="OZON_CLIENT_ID, OZON_API_KEY is set, but with OZON_ACCOUNTS"):
+        config.ozon_accounts()
 
 
 def test_a_half_configured_single_account_is_an_error_and_no_account_is_not(monkeypatch):
