@@ -46,6 +46,7 @@ from loaders.report_outcomes import (
     UNREACHABLE,
     ReportFailedError,
     record_parsed,
+    unreachable_error,
 )
 
 log = logging.getLogger(__name__)
@@ -249,7 +250,7 @@ class StockReport:
             info = self._wait(request)
             download = None if request.outcome else self._download(info["file"], files)
         except (ApiRequestError, ApiUnavailableError) as exc:
-            request.outcome, request.error = UNREACHABLE, str(exc)
+            request.outcome, request.error = UNREACHABLE, unreachable_error(exc)
         request.finished_at = datetime.now(UTC)
         if request.outcome or download is None:
             return ReportFile(request.report_code)

@@ -36,7 +36,16 @@ from loaders.http import (
     Pacer,
     member,
 )
-from loaders.report_outcomes import FAILED, LOADED, MALFORMED, TIMED_OUT, UNREACHABLE, ReportFailedError, record_parsed
+from loaders.report_outcomes import (
+    FAILED,
+    LOADED,
+    MALFORMED,
+    TIMED_OUT,
+    UNREACHABLE,
+    ReportFailedError,
+    record_parsed,
+    unreachable_error,
+)
 from loaders.wildberries import helpers, settings
 
 log = logging.getLogger(__name__)
@@ -156,7 +165,7 @@ class RemainsReport:
         return request
 
     def _unreachable(self, request: ReportRequest, exc: ApiRequestError | ApiUnavailableError) -> None:
-        request.outcome, request.error, request.http_status = UNREACHABLE, str(exc), exc.status
+        request.outcome, request.error, request.http_status = UNREACHABLE, unreachable_error(exc), exc.status
         if isinstance(exc, ApiThrottledError):
             self._held = exc
 

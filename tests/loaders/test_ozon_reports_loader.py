@@ -257,15 +257,29 @@ def test_a_bad_report_timeout_is_a_configuration_error(monkeypatch, value):
         reports.report_timeout()
 
 
-def test_a_report_link_the_file_host_refuses_is_unreachable_not_a_rejected_key(ozon_sandbox, workdir):
-    """The file host gets no Api-Key: its 403 (an expired link) is no verdict on the key."""
+@pytest.mark.parametrize(
+    ("status", "body", "says"),
+    [
+        (
+            403,
+            b"<Error>\n  <Code>AccessDenied</Code>\n</Error>",
+            "HTTP 403 (<Error> <Code>AccessDenied</Code> </Error>)",
+        ),
+        (404, b"<Error><Code>NoSuchKey</Code></Error>", "the report's task or file is gone"),
+    ],
+)
+def test_a_report_link_the_file_host_refuses_is_unreachable_not_a_rejected_key(
+    ozon_sandbox, workdir, status, body, says
+):
+    """The file host gets no Api-Key: its 403 (an expired link) is no verdict on the key, and its 404 (a
+    file gone) no withdrawn API method: neither sends the seller to the key or to a new release."""
 
     class Refusing(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 (http.server's name)
-            self.send_response(403)
+            self.send_response(status)
             self.send_header("Content-Type", "application/xml")
             self.end_headers()
-            self.wfile.write(b"<Error>\n  <Code>AccessDenied</Code>\n</Error>")
+            self.wfile.write(body)
 
         def log_message(self, *args):
             pass
@@ -277,9 +291,10 @@ def test_a_report_link_the_file_host_refuses_is_unreachable_not_a_rejected_key(o
         host.shutdown()
 
     [(outcome, error)] = rows("select outcome, error from raw_ozon.report_requests")
-    assert outcome == "unreachable" and "HTTP 403 (<Error> <Code>AccessDenied</Code> </Error>)" in error
+    assert outcome == "unreachable" and says in error, error
     [failure] = failures
     assert failure["status"] == "failed" and "Api-Key" not in failure["message"]
+    assert "update this project" not in failure["message"] and "no longer serves" not in failure["message"]
 
 
 def test_report_files_off_the_api_host_are_fetched_without_credentials():
