@@ -46,13 +46,13 @@ SUMMARY = f"""
 ARTICLE = "coalesce(p.seller_article, p.marketplace_product_id, p.product_key)"
 
 LEAST_STOCKED = f"""
-    select p.marketplace, {ARTICLE}, coalesce(p.product_name, ''), coalesce(sum(i.available_quantity), 0)
+    select p.marketplace, p.account, {ARTICLE}, coalesce(p.product_name, ''), coalesce(sum(i.available_quantity), 0)
     from marts.dim_products as p
     inner join ({STOCKED_ACCOUNTS}) as stocked on p.marketplace = stocked.marketplace and p.account = stocked.account
     left join marts.inventory as i on i.product_key = p.product_key
     where not p.is_archived
-    group by p.marketplace, {ARTICLE}, p.product_name
-    order by coalesce(sum(i.available_quantity), 0), p.marketplace, {ARTICLE}
+    group by p.product_key, p.marketplace, p.account, {ARTICLE}, p.product_name
+    order by coalesce(sum(i.available_quantity), 0), p.marketplace, p.account, {ARTICLE}
     limit 10
 """
 
@@ -153,8 +153,8 @@ def print_overview(db: database.Database) -> None:
         db,
         "ten active products with the least stock:",
         LEAST_STOCKED,
-        lambda marketplace, article, name, available: (
-            f"{int(available):>6}  {marketplace:<12} {article:<12} {name[:50]}"
+        lambda marketplace, account, article, name, available: (
+            f"{int(available):>6}  {marketplace:<12} {account:<10} {article:<12} {name[:50]}"
         ),
         "none",
     )

@@ -104,6 +104,23 @@ def test_the_urgent_shipments_are_urgent_and_ranked_by_cover(demo_run):
     assert all(row[0] in ("ozon", "wildberries") for row in rows)
 
 
+def test_the_least_stocked_are_products_of_one_account_each(demo_run):
+    """The demo's two accounts per marketplace share articles: a line is one account's product, not the
+    articles of both accounts added up (a product at 0 in one account read as stocked)."""
+    code, _, folder = demo_run
+    assert code == 0
+    with duckdb.connect(str(folder / "warehouse.duckdb"), read_only=True) as db:
+        rows = db.execute(summary.LEAST_STOCKED).fetchall()
+        per_product = db.execute(
+            f"""select p.marketplace, p.account, {summary.ARTICLE}, coalesce(sum(i.available_quantity), 0)
+            from marts.dim_products as p left join marts.inventory as i on i.product_key = p.product_key
+            group by p.product_key, p.marketplace, p.account, {summary.ARTICLE}"""
+        ).fetchall()
+    assert rows
+    for marketplace, account, article, _, available in rows:
+        assert (marketplace, account, article, available) in per_product
+
+
 def test_the_demo_refuses_a_database_of_the_users_own(tmp_path, monkeypatch, capsys):
     path = tmp_path / "warehouse.duckdb"
     monkeypatch.setenv("DUCKDB_PATH", str(path))
