@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from loaders.http import ApiEndpointGoneError, ApiError
+from loaders.http import ApiEndpointGoneError, ApiError, ApiRequestError
 
 # The rows were loaded, or why nothing was (the marketplace said the report failed; still not ready
 # at the deadline; the file cannot be read; polling or download broke).
@@ -30,9 +30,14 @@ def unreachable_error(exc: Exception) -> str:
     """Why polling or downloading a report broke. A 404 there is the report's task or file gone (Ozon's
     link expired, WB forgot the task), not a withdrawn method: the hint of the latter (update the
     project) would send the seller the wrong way; the next run requests a new report."""
-    if isinstance(exc, ApiEndpointGoneError):
-        return (
-            f"{exc.marketplace} account {exc.account}: {exc.endpoint}: {exc.detail}: the report's task or file is "
-            "gone (its link expired, or the marketplace forgot the task); the next run requests a new report"
+    if isinstance(exc, ApiEndpointGoneError):  # the same message, with this hint instead of the method's
+        exc = ApiRequestError(
+            exc.marketplace,
+            exc.account,
+            exc.endpoint,
+            exc.detail,
+            "No withdrawn method: the report's task or file is gone (its link expired, or the marketplace forgot "
+            "the task); the next run requests a new report.",
+            status=exc.status,
         )
     return str(exc)
