@@ -15,9 +15,9 @@ from scripts import database, health, runlog
 
 EXIT_NOT_BUILT = 2
 
-# The accounts some stock feed ever listed a warehouse of: the others' stock is unknown, not 0 (a key or
-# token refused every stock feed).
-STOCKED_ACCOUNTS = "select distinct marketplace, account from intermediate.int_stock_feed_coverage"
+# The accounts some stock feed they still read has listed a warehouse of: the others' stock is unknown,
+# not 0 (a key or token refused every stock feed, or the account leaves them out: *_SKIP_RESOURCES).
+STOCKED_ACCOUNTS = "select distinct marketplace, account from intermediate.int_stock_feed_coverage where is_read_now"
 
 SUMMARY = f"""
     with marketplaces as (select distinct marketplace from marts.dim_products),
@@ -145,7 +145,7 @@ def print_overview(db: database.Database) -> None:
             print(f"    warehouses in stock:   {warehouses}")
             print(f"    units available:       {int(units)}")
         else:
-            print("    stock:                 unknown: no stock feed of it has loaded")
+            print("    stock:                 unknown: no stock feed of it has loaded, or its accounts leave them out")
         print(f"    order lines:           {lines} ({int(sold)} units not cancelled)")
         print(f"    critical stock alerts: {alerts}")
         print(f"    units to ship:         {int(to_ship)}")
