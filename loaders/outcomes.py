@@ -25,6 +25,9 @@ OK, SKIPPED, FAILED = "ok", "skipped", "failed"
 # Not read because the account's <PREFIX>_SKIP_RESOURCES leaves it out: no gap in a load, but the
 # marts know the resource is no longer read (its older rows are no news of today).
 LEFT_OUT = "left_out"
+# The statuses of a resource that missed nothing, and the same as an SQL list (the run log's readers).
+NOT_MISSED = (OK, LEFT_OUT)
+NOT_MISSED_SQL = "(" + ", ".join(f"'{status}'" for status in NOT_MISSED) + ")"
 TABLE = "resource_outcomes"
 
 
@@ -186,7 +189,7 @@ def settle(
 
 def missed(status: str) -> bool:
     """A resource of that status was meant to load and did not (skipped or failed)."""
-    return status not in (OK, LEFT_OUT)
+    return status not in NOT_MISSED
 
 
 def left_out(resources: list[str], setting: str) -> list[ResourceOutcome]:

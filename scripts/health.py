@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 import psycopg2
 
-from loaders import cli, config
+from loaders import cli, config, outcomes
 from loaders.secrets import install_log_masking, mask
 from loaders.writer_lock import Holder, LockBusy, RunLock, lock_path, pid_alive, recorded_holder, writing_elsewhere
 from scripts import alerts, database, ops_config, reconcile, runlog
@@ -100,7 +100,7 @@ def run_problems(db: database.Database, run_id: str) -> str:
     not_loaded: dict[str, list[str]] = {}
     for step, resource, status in db.execute(
         f"select step, resource, status from {runlog.SCHEMA}.run_log_resources "
-        "where run_id = ? and status not in ('ok', 'left_out') order by resource",
+        f"where run_id = ? and status not in {outcomes.NOT_MISSED_SQL} order by resource",
         (run_id,),
     ):
         not_loaded.setdefault(step, []).append(f"{resource} {status}")
@@ -262,7 +262,7 @@ def resources_last_loaded(db: database.Database) -> dict[tuple[str, str, str], l
                max(case when status = 'ok' then finished_at end) as last_loaded
         from loads
         group by marketplace, account, step_group, resource
-        having max(case when started_at = newest_start then status end) not in ('ok', 'left_out')
+        having max(case when started_at = newest_start then status end) not in {outcomes.NOT_MISSED_SQL}
            and max(case when started_at = newest_start then 1 else 0 end) = 1
            and max(case when status = 'ok' then finished_at end) is not null
         order by 1, 2, 3, 4"""
@@ -288,7 +288,7 @@ def partial_sources(db: database.Database) -> list[Check]:
         from newest
         inner join {runlog.SCHEMA}.run_log_resources as resources
             on resources.run_id = newest.run_id and resources.step = newest.step
-        where newest.recency = 1 and newest.status = 'partial' and resources.status not in ('ok', 'left_out')
+        where newest.recency = 1 and newest.status = 'partial' and resources.status not in {outcomes.NOT_MISSED_SQL}
         order by 1, 2, 3, 4"""
     )
     by_source: dict[tuple[str, str, str], list[str]] = {}

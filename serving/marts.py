@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from loaders import outcomes
 from serving.queries import Catalog, Listing, NotBuilt
 
 STOCK_KEY = ("product_key", "warehouse_key", "stock_type")
@@ -38,7 +39,7 @@ SOURCES = Listing("monitoring.etl_source_status", ("marketplace", "step_group", 
 RESOURCES = Listing("monitoring.etl_resource_status", ("marketplace", "account", "resource"), "marketplace")
 RESOURCE_OUTCOMES = Listing(
     "(select marketplace, account, resource, count(*) as attempts, "
-    "sum(case when status in ('ok', 'left_out') then 0 else 1 end) as failures from ops.run_log_resources "
+    f"sum(case when status in {outcomes.NOT_MISSED_SQL} then 0 else 1 end) as failures from ops.run_log_resources "
     "group by marketplace, account, resource)",
     ("marketplace", "account", "resource"),
     "-failures",
