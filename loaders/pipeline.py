@@ -23,6 +23,7 @@ from loaders import config, duckdb_destination, outcomes, raw_columns, resync
 from loaders.http import ApiClient
 from loaders.outcomes import Outcomes, ResourceOutcome
 from loaders.progress import ResourceProgress
+from loaders.storable import StorableValues
 
 log = logging.getLogger(__name__)
 
@@ -296,8 +297,10 @@ def _extract(
     read.selected = tuple(source.selected_resources)
     refresh = "drop_sources" if full_refresh else None
     file_format = LOADER_FILE_FORMATS[destination_name]
+    storable = StorableValues()
     while True:
         progress.watch(source)
+        storable.watch(source)
         info = pipeline.extract(source, refresh=refresh, loader_file_format=file_format)
         read.data_load_id = read.data_load_id or (info.loads_ids[-1] if info.loads_ids else None)
         extracted = extracted_rows(pipeline.last_trace)
@@ -308,6 +311,14 @@ def _extract(
             read.failures.update(prepared.outcomes.failures)
             outcomes.windows_merge(read.windows, prepared.outcomes.windows)
         if not prepared.unfinished:
+            for resource, changed in storable.summary().items():
+                log.warning(
+                    "%s account %s: %s: values changed to be storable: %s",
+                    marketplace.name,
+                    account.name,
+                    resource,
+                    changed,
+                )
             return read
         normalize_and_load(pipeline, destination_name, read.pending_rows)
         left = sorted(prepared.unfinished)

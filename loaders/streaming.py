@@ -17,6 +17,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
@@ -131,16 +132,39 @@ def json_array(path: Path, at: tuple[str, ...] = ()) -> Iterator[Any]:
     nested in (("data", "items") for {"data": {"items": [...]}}). Raises NotAnArrayError if there is
     no array there, and ValueError where the file is not complete JSON (naming the byte reached)."""
     prefix = ".".join(at)
+    items = f"{prefix}.item" if prefix else "item"
     with path.open("rb") as file:
         if not _array_at(_after_bom(file), prefix):
             file.seek(0)
             raise NotAnArrayError(json.loads(file.read().decode("utf-8-sig")))
+        read = 0
         try:
-            yield from ijson.items(
-                _after_bom(file), f"{prefix}.item" if prefix else "item", use_float=True, buf_size=READ_CHARS
-            )
+            for item in ijson.items(_after_bom(file), items, use_float=True, buf_size=READ_CHARS):
+                yield item
+                read += 1
+        except ijson.JSONError as exc:
+            if INTEGER_OVERFLOW not in str(exc):
+                raise ValueError(f"{str(exc).splitlines()[0]}: near byte {file.tell()}") from None
+        else:
+            return
+        # The fast numbers (use_float) stop at an integer beyond 64 bits: the rest of the array is
+        # read with exact numbers, its decimals made floats as the fast ones were.
+        try:
+            for item in islice(ijson.items(_after_bom(file), items, buf_size=READ_CHARS), read, None):
+                yield _floats(item)
         except ijson.JSONError as exc:
             raise ValueError(f"{str(exc).splitlines()[0]}: near byte {file.tell()}") from None
+
+
+INTEGER_OVERFLOW = "integer overflow"  # yajl's words
+
+
+def _floats(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _floats(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_floats(inner) for inner in value]
+    return float(value) if isinstance(value, Decimal) else value
 
 
 def _after_bom(file: BinaryIO) -> BinaryIO:

@@ -89,6 +89,15 @@ def postgres_database(monkeypatch) -> Iterator[dict[str, str]]:
         yield {"PGDATABASE": name}
 
 
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def destination(request, workdir) -> str:
+    """The engine of a test that runs on both: DuckDB with the test's own file, or PostgreSQL with a
+    database of its own."""
+    if request.param == "postgres":
+        request.getfixturevalue("postgres_database")
+    return request.param
+
+
 @pytest.fixture
 def receivers(workdir, tmp_path, monkeypatch):
     """Loopback webhook/Telegram and SMTP servers, with every alert channel pointed at them."""
