@@ -11,7 +11,9 @@ it changed (a warning per resource):
 - a lone surrogate becomes U+FFFD, the replacement character;
 - an integer beyond 64 bits becomes the text "<its digits> (beyond a 64-bit integer)". dlt would turn bare
   digits back into the column's bigint and fail; this text it stores beside the column
-  (`<column>__v_text`), so the raw row keeps every digit and `raw_type_mismatches` lists it.
+  (`<column>__v_text`), so the raw row keeps every digit and `raw_type_mismatches` lists it. So does
+  a float of 2^63 or more (`1e+20`): dlt would make it a bigint in an integer column, which fails the
+  same way (no quantity, price or id comes near it).
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ SURROGATE = re.compile("[\ud800-\udfff]")
 NUL_REMOVED = "NUL characters removed"
 SURROGATE_REPLACED = "lone surrogates (half characters) replaced by U+FFFD"
 INTEGER_AS_TEXT = "integers beyond 64 bits kept as text"
+FLOAT_AS_TEXT = "numbers of 2^63 or more sent with a decimal point or exponent kept as text"
 BEYOND_64_BITS = "(beyond a 64-bit integer)"
+FLOAT_BEYOND_64_BITS = 2.0**63
 
 
 class StorableValues:
@@ -55,10 +59,11 @@ class StorableValues:
     def _mapper(changed: Counter[str]):
         def storable(item: Any) -> Any:
             # Checked in C first: orjson (which dlt writes items with) refuses a lone surrogate and,
-            # held to 53 bits, any integer that might be beyond 64; its text shows a NUL. Only an
-            # item that holds one of those is walked.
+            # held to 53 bits, any integer that might be beyond 64; its text shows a NUL, and a float
+            # of 1e16 or more as "e+". Only an item that holds one of those is walked.
             try:
-                if b"\\u0000" not in orjson.dumps(item, default=_unchecked, option=orjson.OPT_STRICT_INTEGER):
+                text = orjson.dumps(item, default=_unchecked, option=orjson.OPT_STRICT_INTEGER)
+                if b"\\u0000" not in text and b"e+" not in text:
                     return item
             except orjson.JSONEncodeError:
                 pass
@@ -86,6 +91,10 @@ def _storable(value: Any, changed: Counter[str]) -> Any:
         if not INT64_MIN <= value <= INT64_MAX:
             changed[INTEGER_AS_TEXT] += 1
             value = f"{value} {BEYOND_64_BITS}"
+    elif kind is float:
+        if abs(value) >= FLOAT_BEYOND_64_BITS:
+            changed[FLOAT_AS_TEXT] += 1
+            value = f"{value!r} {BEYOND_64_BITS}"
     elif kind is dict:
         for key, inner in value.items():
             fixed = _storable(inner, changed)

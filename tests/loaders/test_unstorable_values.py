@@ -98,12 +98,16 @@ def test_a_huge_number_in_a_streamed_wildberries_page_loads_the_whole_page(wb_sa
 def test_only_what_no_destination_stores_is_changed():
     values = StorableValues()
     storable = values._mapper(values.changed.setdefault("rows", Counter()))
-    kept = {"max": 2**63 - 1, "min": -(2**63), "price": Decimal("1.5"), "name": "Коледино", "flag": True}
+    kept = {"max": 2**63 - 1, "min": -(2**63), "price": Decimal("1.5"), "name": "Коледино", "flag": True, "big": 9e18}
 
     assert storable(dict(kept)) == kept
-    assert storable({"over": 2**63, "under": -(2**63) - 1, "nested": [{"name": "a\x00b\x00"}]}) == {
+    assert storable({"over": 2**63, "under": -(2**63) - 1, "nested": [{"name": "a\x00b\x00"}], "float": -1e20}) == {
         "over": "9223372036854775808 (beyond a 64-bit integer)",
         "under": "-9223372036854775809 (beyond a 64-bit integer)",
         "nested": [{"name": "ab"}],
+        "float": "-1e+20 (beyond a 64-bit integer)",
     }
-    assert values.summary() == {"rows": "NUL characters removed: 2; integers beyond 64 bits kept as text: 2"}
+    assert values.summary() == {
+        "rows": "NUL characters removed: 2; integers beyond 64 bits kept as text: 2;"
+        " numbers of 2^63 or more sent with a decimal point or exponent kept as text: 1"
+    }
