@@ -24,6 +24,8 @@ with catalogued as (
         on
             products.account = list_items.account
             and products.product_id = list_items.product_id
+    -- a product sent without a whole-number id is none (missing_product, int_ozon_quality_issues)
+    where products.product_id is not null
 ),
 
 line_sightings as (

@@ -15,6 +15,8 @@
 --   unknown_stock_type        error  a /v4 stock type other than fbo, fbs, rfbs and fbp (Ozon adds
 --                                    schemes: fbp came in 2026): its units sit nowhere known
 --   unknown_status            warn   a posting status Ozon does not document (counts as ordered)
+--   missing_product           error  a product sent without a whole-number id (the value sent is in
+--                                    a variant column, quality.raw_type_mismatches): no product
 --   posting_in_both_schemes   error  a posting number of one account in both the FBO and the FBS
 --                                    list: the lines of the copy synced earlier (at the same time:
 --                                    the FBS copy) are left out, so that the posting counts once
@@ -34,6 +36,17 @@ catalogue_product_ids as (
         account,
         product_id
     from {{ ref('stg_ozon__products') }}
+),
+
+products_without_id as (
+    select
+        'products' as source_table,
+        account,
+        'products:' || product_row_id as natural_key,
+        synced_at,
+        load_id
+    from {{ ref('stg_ozon__products') }}
+    where product_id is null
 ),
 
 order_lines as (
@@ -233,6 +246,12 @@ quarantined as (
     from {{ ref('stg_ozon__warehouse_stock_report_quarantine') }}
 ),
 
+missing_product as (
+    select
+        {{ issue_columns('missing_product', 'error', "'no whole-number id'") }}
+    from products_without_id
+),
+
 issues as (
     select * from quantity_out_of_range
     union all
@@ -249,6 +268,8 @@ issues as (
     select * from unknown_status
     union all
     select * from posting_in_both_schemes
+    union all
+    select * from missing_product
     union all
     select * from quarantined
 )

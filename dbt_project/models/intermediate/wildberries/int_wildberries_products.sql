@@ -25,6 +25,8 @@ with listed_sizes as (
         on
             sizes.account = barcodes.account
             and sizes.chrt_id = barcodes.chrt_id
+    -- a card sent without a whole-number nmID is no product (missing_product, int_wildberries_quality_issues)
+    where sizes.nm_id is not null
 ),
 
 -- A card both listed and read from the trash (trashed after the list read it) keeps the list's
@@ -41,7 +43,7 @@ trashed_sizes as (
         trashed.trashed_at as updated_at,
         trashed.synced_at
     from {{ ref('stg_wildberries__trashed_card_sizes') }} as trashed
-    where not exists (
+    where trashed.nm_id is not null and not exists (
         select 1
         from listed_sizes
         where

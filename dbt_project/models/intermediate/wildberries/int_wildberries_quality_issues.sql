@@ -12,7 +12,9 @@
 --                                    nor among those ever read from the trash (a card WB deleted
 --                                    before the loader read the trash): the row flows, the size
 --                                    becomes an archived product in dim_products
---   missing_product           error  an order sent without nmID: no product to count it for
+--   missing_product           error  an order sent without nmID: no product to count it for; a card
+--                                    sent without a whole-number nmID (the value sent is in a variant
+--                                    column, quality.raw_type_mismatches): no product to list
 --   duplicate_key             warn   a natural key more than once in one load (srid, saleID, size ×
 --                                    warehouse of a report; the marts keep the latest order state)
 --   unknown_warehouse         warn   a WB warehouse name no seed resolves (kept under unresolved:…)
@@ -111,11 +113,26 @@ not_in_catalogue as (
     {{ not_in_catalogue_issues('warn', 'nm_id', 'nmID', ['orders', 'remains'], 'cards') }}
 ),
 
+cards_without_nm_id as (
+    select
+        'cards' as source_table,
+        account,
+        'cards:' || card_row_id as natural_key,
+        synced_at,
+        load_id
+    from {{ ref('stg_wildberries__cards') }}
+    where nm_id is null
+),
+
 missing_product as (
     select
         {{ issue_columns('missing_product', 'error', "'no nmId'") }}
     from orders
     where nm_id is null
+    union all
+    select
+        {{ issue_columns('missing_product', 'error', "'no whole-number nmID'") }}
+    from cards_without_nm_id
 ),
 
 duplicate_key as (

@@ -17,5 +17,6 @@ select
     {{ try_cast_timestamp('created_at') }} as created_at,
     {{ try_cast_timestamp('updated_at') }} as updated_at,
     synced_at,
+    _dlt_id as product_row_id,
     _dlt_load_id as load_id
 from source
