@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import json
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -33,6 +34,8 @@ ROWS_PER_ITEM = 1000  # the most rows handed to dlt in one list
 DOWNLOAD_CHUNK_BYTES = 1 << 16
 # A JSON file is read this many bytes at a time.
 READ_CHARS = 1 << 16
+EXACT_PARSER = ijson.get_backend("python")
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def batches(rows: Iterable[T], size: int = ROWS_PER_ITEM) -> Iterator[list[T]]:
@@ -133,13 +136,17 @@ def json_array(path: Path, at: tuple[str, ...] = ()) -> Iterator[Any]:
     no array there, and ValueError where the file is not complete JSON (naming the byte reached)."""
     prefix = ".".join(at)
     items = f"{prefix}.item" if prefix else "item"
+    # yajl turns half of a character (a lone surrogate escape) into "?" or fails on it: a file with a
+    # surrogate escape is read by ijson's own parser, which keeps it as Python's json does
+    # (loaders/storable.py then makes it U+FFFD and says so).
+    parser = EXACT_PARSER if _has_surrogate_escape(path) else ijson
     with path.open("rb") as file:
-        if not _array_at(_after_bom(file), prefix):
+        if not _array_at(parser, _after_bom(file), prefix):
             file.seek(0)
             raise NotAnArrayError(json.loads(file.read().decode("utf-8-sig")))
         read = 0
         try:
-            for item in ijson.items(_after_bom(file), items, use_float=True, buf_size=READ_CHARS):
+            for item in parser.items(_after_bom(file), items, use_float=True, buf_size=READ_CHARS):
                 yield item
                 read += 1
         except ijson.JSONError as exc:
@@ -150,7 +157,7 @@ def json_array(path: Path, at: tuple[str, ...] = ()) -> Iterator[Any]:
         # The fast numbers (use_float) stop at an integer beyond 64 bits: the rest of the array is
         # read with exact numbers, its decimals made floats as the fast ones were.
         try:
-            for item in islice(ijson.items(_after_bom(file), items, buf_size=READ_CHARS), read, None):
+            for item in islice(parser.items(_after_bom(file), items, buf_size=READ_CHARS), read, None):
                 yield _floats(item)
         except ijson.JSONError as exc:
             raise ValueError(f"{str(exc).splitlines()[0]}: near byte {file.tell()}") from None
@@ -175,11 +182,22 @@ def _after_bom(file: BinaryIO) -> BinaryIO:
     return file
 
 
-def _array_at(file: BinaryIO, prefix: str) -> bool:
+def _has_surrogate_escape(path: Path) -> bool:
+    """Whether the file holds a surrogate escape (\\ud800 to \\udfff), read a chunk at a time."""
+    tail = b""
+    with path.open("rb") as file:
+        while chunk := file.read(1 << 20):
+            if SURROGATE_ESCAPE.search(tail + chunk):
+                return True
+            tail = chunk[-5:]
+    return False
+
+
+def _array_at(parser: Any, file: BinaryIO, prefix: str) -> bool:
     """Whether the value at `prefix` is an array, read only up to its start (a document that is not
     JSON counts as having none: json.loads then says why)."""
     try:
-        for path, event, _ in ijson.parse(file, buf_size=READ_CHARS):
+        for path, event, _ in parser.parse(file, buf_size=READ_CHARS):
             if path == prefix:
                 return event == "start_array"
     except ijson.JSONError:

@@ -72,27 +72,30 @@ def test_ozon_answers_with_a_nul_half_a_character_and_a_huge_number_load_whole(o
     )
 
 
-def test_a_huge_number_in_a_streamed_wildberries_page_loads_the_whole_page(wb_sandbox, destination, monkeypatch):
-    """A statistics page is read from disk by ijson, whose fast numbers stop at an integer beyond 64 bits:
-    the rest of the page is read with exact ones."""
+def test_a_huge_number_and_half_a_character_in_a_streamed_wildberries_page_load_the_whole_page(
+    wb_sandbox, destination, monkeypatch
+):
+    """A statistics page is read from disk by ijson: its fast numbers stop at an integer beyond 64 bits
+    (the rest of the page is read with exact ones), and its fast parser fails on half a character (the
+    page is read by ijson's own)."""
     monkeypatch.setenv("LOADER_NOW", wb_sandbox.clock.now().isoformat())
     monkeypatch.setenv("WB_RATE_LIMIT_SCALE", "600")
     wb = wb_sandbox.wildberries
     wb.reshapes[wb_settings.ORDERS[1]] = as_json_bytes(
-        lambda rows: first_row(rows, nmId=HUGE, warehouseName="Коледино\x00")
+        lambda rows: first_row(rows, nmId=HUGE, warehouseName="Коледино\x00", regionName="Моск\udc00ва")
     )
     account = WildberriesAccount("shop", wb.accounts[0].token, wb.base_url)
 
     result = run(MARKETPLACES["wildberries"], account, destination, ("orders",))
 
     assert result.status == "complete", result.resources
-    [[rows, huge, warehouse]] = query(
+    [[rows, huge, warehouse, region]] = query(
         destination,
-        "select count(*), max(nm_id__v_text), max(case when nm_id__v_text is not null then warehouse_name end)"
-        " from raw_wildberries.orders",
+        "select count(*), max(nm_id__v_text), max(case when nm_id__v_text is not null then warehouse_name end),"
+        " max(case when nm_id__v_text is not null then region_name end) from raw_wildberries.orders",
     )
     assert rows == result.rows["orders"] > 1
-    assert (huge, warehouse) == (f"{HUGE} (beyond a 64-bit integer)", "Коледино")
+    assert (huge, warehouse, region) == (f"{HUGE} (beyond a 64-bit integer)", "Коледино", "Моск\ufffdва")
 
 
 def test_only_what_no_destination_stores_is_changed():
