@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -11,6 +12,8 @@ from loaders.config import OzonAccount
 from loaders.cooldowns import Cooldowns
 from loaders.http import ApiClient, json_object, member, next_cursor
 from loaders.ozon import settings
+
+log = logging.getLogger(__name__)
 
 _PERMISSION_DENIED, _UNAUTHENTICATED = 7, 16
 
@@ -79,10 +82,25 @@ def product_list_pages(client: ApiClient, visibility: str) -> Iterator[list[dict
         last_id = next_cursor(client, settings.PRODUCT_LIST, last_id, result["last_id"])
 
 
-def product_info(client: ApiClient, product_ids: list[int]) -> list[dict]:
-    """Details of up to 1000 products from /v3/product/info/list."""
-    body = {"product_id": [str(product_id) for product_id in product_ids]}
-    return member(client.post(settings.PRODUCT_INFO_LIST, body), "items") or []
+def product_info(client: ApiClient, product_ids: list[Any]) -> list[dict]:
+    """Details of up to 1000 products from /v3/product/info/list. An id that is no whole number (Ozon
+    refuses the whole request for it) is left out of it, with a warning; its list row is stored as sent."""
+    asked = [str(product_id) for product_id in product_ids if _whole_number(product_id)]
+    if len(asked) < len(product_ids):
+        odd = [product_id for product_id in product_ids if not _whole_number(product_id)]
+        log.warning(
+            "%s: %s: product ids that are no whole number left out: %s",
+            client.account,
+            settings.PRODUCT_INFO_LIST,
+            ", ".join(map(repr, odd[:5])),
+        )
+    if not asked:
+        return []
+    return member(client.post(settings.PRODUCT_INFO_LIST, {"product_id": asked}), "items") or []
+
+
+def _whole_number(value: Any) -> bool:
+    return type(value) is int or (isinstance(value, str) and value.isascii() and value.isdigit())
 
 
 def list_item_skus(client: ApiClient, items: list[dict]) -> list[int]:

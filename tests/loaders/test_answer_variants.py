@@ -232,3 +232,21 @@ def test_a_wb_report_created_without_a_task_id_is_recorded_as_malformed(wb, answ
     [failure] = [outcome for outcome in result.resources if outcome["status"] != "ok"]
     assert "no data.taskId in the answer" in failure["message"]
     assert scalar("select outcome from raw_wildberries.report_requests") == "malformed"
+
+
+def test_an_ozon_product_id_that_is_no_whole_number_costs_only_its_product(ozon_sandbox, workdir, caplog):
+    """Ozon refuses a /v3/product/info/list request with an id such as "2.5" whole: that id is left out."""
+
+    def one_odd_id(call, body):
+        items = body["result"]["items"]
+        if call.body["filter"]["visibility"] == "ALL" and items:
+            items[0]["product_id"] = "2.5"
+        return body
+
+    ozon_sandbox.ozon.reshapes[ozon_settings.PRODUCT_LIST] = one_odd_id
+
+    result = load_ozon(ozon_sandbox, "product_list_items", "products")
+
+    assert result.status == "complete", result.resources
+    assert result.rows["products"] == result.rows["product_list_items"] - 1 > 0
+    assert "product ids that are no whole number left out: '2.5'" in caplog.text
