@@ -170,10 +170,13 @@ def settle(
     failures: dict[str, ResourceOutcome],
     needs: dict[str, str],
     windows: dict[str, tuple[str, int]] | None = None,
+    changed: dict[str, str] | None = None,
 ) -> list[ResourceOutcome]:
-    """The outcome of each of `resources` (the ones a load selected), given the `failures` recorded
-    and the `windows` the incremental ones read. `needs` maps a dlt transformer to the resource that
-    feeds it: when that one failed, the transformer never ran and is skipped, with the reason."""
+    """The outcome of each of `resources` (the ones a load selected), given the `failures` recorded,
+    the `windows` the incremental ones read and the values `changed` to be storable in each (its
+    message when it loaded, so the database keeps a trace). `needs` maps a dlt transformer to the
+    resource that feeds it: when that one failed, the transformer never ran and is skipped, with the
+    reason."""
     settled = []
     for name in resources:
         outcome = failures.get(name)
@@ -181,10 +184,15 @@ def settle(
         if outcome is None and parent is not None:
             outcome = ResourceOutcome(name, SKIPPED, message=f"needs {parent.resource}, which {parent.status}")
         outcome = outcome or ResourceOutcome(name, OK)
+        if changed and name in changed and outcome.status == OK:
+            outcome = replace(outcome, message=f"{CHANGED_TO_BE_STORABLE}: {changed[name]}")
         if windows and name in windows:
             outcome = replace(outcome, window_since=windows[name][0], quarantined_rows=windows[name][1])
         settled.append(outcome)
     return settled
+
+
+CHANGED_TO_BE_STORABLE = "values changed to be storable"
 
 
 def missed(status: str) -> bool:

@@ -276,6 +276,7 @@ class Extracted:
     windows: dict[str, tuple[str, int]] = field(default_factory=dict)
     data_load_id: str | None = None
     pending_rows: int = 0  # extracted since the last normalize: the one after it sizes its workers by them
+    changed: dict[str, str] = field(default_factory=dict)  # what was made storable, per resource
 
 
 def _extract(
@@ -311,12 +312,14 @@ def _extract(
             read.failures.update(prepared.outcomes.failures)
             outcomes.windows_merge(read.windows, prepared.outcomes.windows)
         if not prepared.unfinished:
-            for resource, changed in storable.summary().items():
+            read.changed = storable.summary()
+            for resource, changed in read.changed.items():
                 log.warning(
-                    "%s account %s: %s: values changed to be storable: %s",
+                    "%s account %s: %s: %s: %s",
                     marketplace.name,
                     account.name,
                     resource,
+                    outcomes.CHANGED_TO_BE_STORABLE,
                     changed,
                 )
             return read
@@ -370,7 +373,8 @@ def run(
                 normalize_and_load(pipeline, destination_name)
             resync.bring_in_step(pipeline, f"{marketplace.name} account {account.name}")
         read = _extract(marketplace, account, pipeline, resources, full_refresh, destination_name, progress)
-        resource_outcomes = [*outcomes.settle(read.selected, read.failures, marketplace.needs, read.windows), *left_out]
+        settled = outcomes.settle(read.selected, read.failures, marketplace.needs, read.windows, read.changed)
+        resource_outcomes = [*settled, *left_out]
         # In the same load as the data (a package of its own, loaded after it): a second load would
         # cost each account's load a normalize and a load step more. A load that leaves out every
         # resource still records that it did.

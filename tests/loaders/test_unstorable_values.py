@@ -70,6 +70,10 @@ def test_ozon_answers_with_a_nul_half_a_character_and_a_huge_number_load_whole(o
     assert "products: values changed to be storable: lone surrogates (half characters) replaced by U+FFFD: 1" in (
         caplog.text
     )
+    # and the database keeps it: the resource's outcome says so
+    assert query(
+        destination, "select status, message from raw_ozon.resource_outcomes where resource = 'analytics_stocks'"
+    ) == [("ok", "values changed to be storable: NUL characters removed: 1; integers beyond 64 bits kept as text: 1")]
 
 
 def test_a_huge_number_and_half_a_character_in_a_streamed_wildberries_page_load_the_whole_page(
