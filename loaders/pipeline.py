@@ -228,6 +228,33 @@ def _memory_made_clear(destination_name: str) -> Iterator[None]:
         raise
 
 
+def _finish_pending(pipeline, destination_name: str, label: str) -> None:
+    """Finish the load an earlier run left pending. One that fails again is aborted: dlt restores the
+    state it began from, so this run reads its data afresh (rows of it already in raw belong to no
+    completed load, which the models leave out). Retried run after run instead, a package holding a
+    value the database refuses failed every later run of the account, even once the marketplace no
+    longer sent the value."""
+    log.info("%s: finishing the load an earlier run left pending", label)
+    try:
+        normalize_and_load(pipeline, destination_name)
+    except PipelineStepFailed as exc:
+        log.error(
+            "%s: the load an earlier run left pending failed again, so it is aborted and this run reads its data"
+            " afresh: %s",
+            label,
+            _cause(exc),
+        )
+        with _database_turn:
+            pipeline.abort_packages()
+
+
+def _cause(exc: PipelineStepFailed) -> str:
+    """The first line of what failed the step, under dlt's "Pipeline execution failed" wrapper."""
+    inner = exc.exception or exc
+    lines = [line.strip() for line in str(inner).splitlines() if line.strip()]
+    return f"{type(inner).__name__}: {lines[0] if lines else ''}"
+
+
 def _remove_committed_leftovers(pipeline, label: str) -> None:
     """dlt's normalize commits a package by renaming it into `load/normalized`, then deletes its
     extracted copy (dlt logs "do not kill this process" in between). A kill there leaves the copy,
@@ -367,10 +394,7 @@ def run(
             _remove_committed_leftovers(pipeline, f"{marketplace.name} account {account.name}")
             if pipeline.has_pending_data:
                 # An earlier run failed in normalize or load; dlt would load that and extract nothing.
-                log.info(
-                    "%s account %s: finishing the load an earlier run left pending", marketplace.name, account.name
-                )
-                normalize_and_load(pipeline, destination_name)
+                _finish_pending(pipeline, destination_name, f"{marketplace.name} account {account.name}")
             resync.bring_in_step(pipeline, f"{marketplace.name} account {account.name}")
         read = _extract(marketplace, account, pipeline, resources, full_refresh, destination_name, progress)
         settled = outcomes.settle(read.selected, read.failures, marketplace.needs, read.windows, read.changed)

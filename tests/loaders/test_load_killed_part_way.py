@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 from dlt.common.storages.load_storage import LoadStorage, ParsedLoadJobFileName
 from dlt.load.load import Load
+from dlt.pipeline.exceptions import PipelineStepFailed
 
 from loaders.config import OzonAccount
 from loaders.marketplaces import MARKETPLACES
+from loaders.ozon import settings as ozon_settings
 from loaders.pipeline import run
 from sandbox import Sandbox, SandboxConfig
 from scripts import database
@@ -119,3 +121,41 @@ def test_a_load_killed_while_normalize_commits_does_not_block_the_account(workdi
             assert raw_lines("duckdb", table, SHOPS[0]) == {
                 number: (line["sku"], line["quantity"]) for number, line in expected.items()
             }
+
+
+@pytest.mark.postgres
+def test_a_pending_load_the_database_refuses_again_is_aborted_and_read_afresh(
+    ozon_sandbox, workdir, postgres_database, caplog
+):
+    """A package PostgreSQL refuses (here a CHECK constraint rejects one value; a value a real account
+    sends could do the same) stays pending. When the next run cannot finish it either, it is aborted
+    and dlt's state restored, so that run reads the data afresh and loads, the value no longer sent;
+    before, it failed on the same package in every later run."""
+    ozon = ozon_sandbox.ozon
+    account = OzonAccount("shop", ozon.accounts[0].client_id, ozon.accounts[0].api_key, ozon.base_url)
+
+    def load():
+        return run(MARKETPLACES["ozon"], account, "postgres", ("product_list_items", "analytics_stocks"))
+
+    assert load().status == "complete"
+    with database.connect("postgres") as db:
+        db.execute("alter table raw_ozon.analytics_stocks add constraint refused check (available_stock_count <> 4242)")
+
+    def refused_value(call, body):
+        body["items"][0]["available_stock_count"] = 4242
+        return body
+
+    ozon.reshapes[ozon_settings.ANALYTICS_STOCKS] = refused_value
+    with pytest.raises(PipelineStepFailed):
+        load()
+    del ozon.reshapes[ozon_settings.ANALYTICS_STOCKS]
+
+    assert load().status == "complete"
+    assert "the load an earlier run left pending failed again, so it is aborted" in caplog.text
+    with database.connect("postgres", read_only=True) as db:
+        loads = db.execute(
+            "select count(distinct a._dlt_load_id), count(*) from raw_ozon.analytics_stocks as a"
+            " inner join raw_ozon._dlt_loads as l on a._dlt_load_id = l.load_id"
+        )
+    [[completed_loads, rows]] = loads
+    assert completed_loads == 2 and rows % 2 == 0, "the first load and the one read afresh, alike"
