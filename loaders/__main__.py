@@ -81,7 +81,7 @@ def load_account(marketplace, account, destination: str, args: argparse.Namespac
         result = run(marketplace, account, destination, tuple(args.resources or ()), args.full_refresh, alone)
     except Exception as exc:  # noqa: BLE001 - reported per account, then the exit code says it failed
         api_error = api_error_in(exc)
-        reason = api_error or cli.describe(exc) or mask(f"{type(exc).__name__}: {exc}")
+        reason = api_error or cli.in_one_line(exc)
         log.error("%s: load failed: %s", label, reason)
         error = api_error or exc
         code = EXIT_AUTH if isinstance(api_error, ApiAuthError) else EXIT_FAILED

@@ -113,6 +113,19 @@ def describe(exc: BaseException) -> str | None:
     return None
 
 
+def in_one_line(exc: BaseException) -> str:
+    """`exc` in one line: the known fault behind it and its fix (`describe`), else the innermost error
+    it wraps (dlt wraps the database's own several times), with the dlt step that failed."""
+    described = describe(exc)
+    if described:
+        return described
+    chain = list(causes(exc))
+    step = next((getattr(error, "step", None) for error in chain if getattr(error, "step", None)), None)
+    innermost = chain[-1]
+    where = f"dlt's {step} step: " if step else ""
+    return mask(f"{where}{type(innermost).__name__}: {_first_line(innermost)}")
+
+
 def debug() -> bool:
     return os.environ.get("DEBUG", "").strip() not in ("", "0")
 

@@ -9,11 +9,16 @@ Each load extracts the data and then its `resource_outcomes` rows as two package
 loaded together (`loaders/pipeline.py`); the second extract adds its table to the stored schema, so
 dlt warns, for the first package, that the stored schema differs from the package's and uses the
 stored one, which is what we want. That warning is dropped.
+
+A load job the database refuses is retried, and dlt logs each try with the whole traceback twice
+(about 30 lines a try, five tries); each becomes one line with the database's reason (`DEBUG=1`
+keeps them whole). The loader's own error line says why the load failed.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 
 _WARNING = re.compile(
@@ -39,8 +44,28 @@ class EmptyFieldsNote(logging.Filter):
         return True
 
 
+class JobRetryLine(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if not _JOB_TRY.match(message) or os.environ.get("DEBUG", "").strip() not in ("", "0"):
+            return True
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None:
+            reason = f"{type(error).__name__}: {(str(error).strip().splitlines() or [''])[0]}"
+        else:  # the traceback is in the message: its exception line is the first one not indented
+            lines = message.splitlines()[1:]
+            reason = next((line for line in lines if line.strip() and not line.startswith((" ", "Traceback"))), "")
+        record.msg = f"{message.split(' in file ')[0].split(' with message ')[0]}: {reason}"
+        record.args, record.exc_info, record.exc_text = None, None, None
+        return True
+
+
+_JOB_TRY = re.compile(r"(Transient|Terminal) exception in job |Job for \S+ (retried|failed terminally) in load ")
+
+
 def install() -> None:
-    """Attach the filter to dlt's logger (idempotent)."""
+    """Attach the filters to dlt's logger (idempotent)."""
     logger = logging.getLogger("dlt")
-    if not any(isinstance(f, EmptyFieldsNote) for f in logger.filters):
-        logger.addFilter(EmptyFieldsNote())
+    for kind in (EmptyFieldsNote, JobRetryLine):
+        if not any(isinstance(f, kind) for f in logger.filters):
+            logger.addFilter(kind())

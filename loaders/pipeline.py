@@ -19,7 +19,7 @@ import duckdb
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from loaders import config, duckdb_destination, outcomes, raw_columns, resync
+from loaders import cli, config, duckdb_destination, outcomes, raw_columns, resync
 from loaders.http import ApiClient
 from loaders.outcomes import Outcomes, ResourceOutcome
 from loaders.progress import ResourceProgress
@@ -242,17 +242,10 @@ def _finish_pending(pipeline, destination_name: str, label: str) -> None:
             "%s: the load an earlier run left pending failed again, so it is aborted and this run reads its data"
             " afresh: %s",
             label,
-            _cause(exc),
+            cli.in_one_line(exc),
         )
         with _database_turn:
             pipeline.abort_packages()
-
-
-def _cause(exc: PipelineStepFailed) -> str:
-    """The first line of what failed the step, under dlt's "Pipeline execution failed" wrapper."""
-    inner = exc.exception or exc
-    lines = [line.strip() for line in str(inner).splitlines() if line.strip()]
-    return f"{type(inner).__name__}: {lines[0] if lines else ''}"
 
 
 def _remove_committed_leftovers(pipeline, label: str) -> None:

@@ -43,7 +43,7 @@ def test_fields_sent_only_empty_are_one_info_line(tmp_path):
         )
     ]
     assert not [r for r in seen.records if r.levelno >= logging.WARNING and "did not receive" in r.getMessage()]
-    assert len(dlt_logger.filters) == 1
+    assert len(dlt_logger.filters) == 2  # installed once: this filter and the job-retry one
 
 
 def test_two_packages_loaded_together_raise_no_warning(tmp_path):
@@ -69,3 +69,34 @@ def test_two_packages_loaded_together_raise_no_warning(tmp_path):
     assert not [r.getMessage() for r in seen.records if r.levelno >= logging.WARNING]
     with pipeline.sql_client() as client:
         assert client.execute_sql("select count(*) from resource_outcomes") == [(1,)]
+
+
+def job_try(message: str, error: BaseException | None = None) -> logging.LogRecord:
+    exc_info = (type(error), error, None) if error else None
+    return logging.LogRecord("dlt", logging.ERROR, "load.py", 1, message, None, exc_info)
+
+
+def test_a_job_the_database_refuses_is_one_line_per_try(monkeypatch):
+    """dlt logs each try of a refused load job with its traceback, twice: one line each, the reason kept."""
+    monkeypatch.delenv("DEBUG", raising=False)
+    refused = ValueError('new row violates check constraint "refused"\nDETAIL:  Failing row contains (1)')
+    raised = job_try("Transient exception in job stocks.1.csv.gz in file started_jobs/stocks.1.csv.gz", refused)
+    retried = job_try(
+        "Job for stocks.1.csv.gz retried in load 17 with message Traceback (most recent call last):\n"
+        '  File "load.py", line 9, in run\nValueError: new row violates check constraint "refused"\nDETAIL:  row'
+    )
+
+    for record in (raised, retried):
+        assert dlt_warnings.JobRetryLine().filter(record)
+
+    assert (raised.getMessage(), raised.exc_info) == (
+        'Transient exception in job stocks.1.csv.gz: ValueError: new row violates check constraint "refused"',
+        None,
+    )
+    assert retried.getMessage() == (
+        'Job for stocks.1.csv.gz retried in load 17: ValueError: new row violates check constraint "refused"'
+    )
+    monkeypatch.setenv("DEBUG", "1")
+    whole = job_try("Transient exception in job stocks.1.csv.gz in file started_jobs/stocks.1.csv.gz", refused)
+    dlt_warnings.JobRetryLine().filter(whole)
+    assert whole.exc_info is not None and whole.getMessage().endswith("in file started_jobs/stocks.1.csv.gz")
