@@ -18,8 +18,9 @@ keeps them whole). The loader's own error line says why the load failed.
 from __future__ import annotations
 
 import logging
-import os
 import re
+
+from loaders import cli
 
 _WARNING = re.compile(
     r"In schema `(?P<schema>[^`]+)`: The following columns in table '(?P<table>[^']+)' did not receive any data"
@@ -47,7 +48,7 @@ class EmptyFieldsNote(logging.Filter):
 class JobRetryLine(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if not _JOB_TRY.match(message) or os.environ.get("DEBUG", "").strip() not in ("", "0"):
+        if not _JOB_TRY.match(message) or cli.debug():
             return True
         error = record.exc_info[1] if record.exc_info else None
         if error is not None:

@@ -5,7 +5,7 @@ a lone surrogate (an escape such as "\\ud800" in an answer, half of a character)
 64 bits fails the extract, and a NUL character fails PostgreSQL's load. Any one of them cost the
 account's whole load, and on PostgreSQL the failed package was retried, and failed, on every later
 run. Such a value now stays in its row, changed as little as it can be, and the load says how many
-it changed (a warning per resource):
+it changed (a warning per resource, and the message of its `ok` outcome in `resource_outcomes`):
 
 - a NUL character is removed (no text in our raw data means one);
 - a lone surrogate becomes U+FFFD, the replacement character;
