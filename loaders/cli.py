@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 
 import duckdb
 import psycopg2
+import psycopg2.errors
 
 from loaders import config
 from loaders.secrets import mask
@@ -61,6 +62,21 @@ def _postgres(exc: psycopg2.Error) -> str:
     )
 
 
+def _postgres_refused(exc: psycopg2.Error) -> str:
+    settings = config.postgres_settings()
+    reason = _first_line(exc)
+    if isinstance(exc, psycopg2.errors.ReadOnlySqlTransaction):
+        return (
+            f"database {settings['dbname']} on {settings['host']}:{settings['port']} takes no writes ({reason}): "
+            "point PGDATABASE/PGHOST at a writable database (not a replica, not default_transaction_read_only)"
+        )
+    return (
+        f"PostgreSQL user {settings['user']} may not do this in database {settings['dbname']} ({reason}): "
+        f"GRANT CREATE ON DATABASE {settings['dbname']} TO {settings['user']}, or have its schemas created "
+        "and granted to it (docs/configuration.md)"
+    )
+
+
 def _disk_full(where: object) -> str:
     return f"no space left on the device of {where}: free some space (`make prune` deletes old logs), then run again"
 
@@ -102,6 +118,8 @@ def describe(exc: BaseException) -> str | None:
             message = str(error)
         elif isinstance(error, psycopg2.OperationalError | psycopg2.InterfaceError):
             message = _postgres(error)
+        elif isinstance(error, psycopg2.errors.InsufficientPrivilege | psycopg2.errors.ReadOnlySqlTransaction):
+            message = _postgres_refused(error)
         elif isinstance(error, duckdb.Error):
             message = _duckdb(error)
         elif isinstance(error, OSError):

@@ -149,7 +149,10 @@ def _insert_sql(table: str) -> str:
 
 
 def ensure_tables(db: Database) -> None:
-    db.execute(f"create schema if not exists {SCHEMA}")
+    # Created only when missing: PostgreSQL asks for the right to create schemas in the database even
+    # when the schema exists, which a role given only its schemas by the DBA lacks.
+    if not db.execute("select 1 from information_schema.schemata where schema_name = ?", (SCHEMA,)):
+        db.execute(f"create schema {SCHEMA}")
     for table, columns in TABLES.items():
         definition = ", ".join(f"{name} {kind}" for name, kind in columns)
         db.execute(f"create table if not exists {SCHEMA}.{table} ({definition})")

@@ -11,7 +11,7 @@ import psycopg2
 import pytest
 
 from loaders import cli, config
-from scripts import run, runlog
+from scripts import database, run, runlog
 from tests.support.operations import isolated_ops, query, run_script
 
 RUN = ("scripts.run", "--transform-only")
@@ -141,3 +141,61 @@ def test_duckdb_out_of_disk_for_its_spill_is_a_full_disk_not_a_memory_limit(work
         "This limit was set by the 'max_temp_directory_size' setting."
     )
     assert cli.describe(exc).startswith("no space left on the device of ")
+
+
+@pytest.mark.postgres
+def test_a_postgres_database_not_in_utf8(ops, monkeypatch):
+    """The loads went into a WIN1251 database and every build failed on the models' text."""
+    admin = psycopg2.connect(**config.postgres_settings())
+    admin.autocommit = True
+    name = "elt_test_win1251"
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f"drop database if exists {name}")
+            cursor.execute(f"create database {name} encoding 'WIN1251' lc_collate 'C' lc_ctype 'C' template template0")
+        line = one_line_error(run_script(*RUN, env={"TARGET": "postgres", "PGDATABASE": name}))
+        assert f"database {name} has the encoding WIN1251; this project needs UTF8" in line
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f"drop database if exists {name}")
+        admin.close()
+
+
+@pytest.mark.postgres
+def test_a_role_given_only_its_schemas_runs_and_one_without_them_is_told_what_to_grant(
+    ops, postgres_database, monkeypatch
+):
+    """A DBA may give the project's role its schemas and no right to create others: the run log's
+    schema, already there, is not created again. Without it, the run says what to grant."""
+    role, database_name = "elt_test_schemas_only", postgres_database["PGDATABASE"]
+    owner = config.postgres_settings()  # the database's owner, a superuser here
+    with psycopg2.connect(**owner) as admin, admin.cursor() as cursor:
+        cursor.execute(f"drop role if exists {role}")
+        cursor.execute(f"create role {role} login nocreatedb nosuperuser")
+    try:
+        line = one_line_error(run_script(*RUN, env={"TARGET": "postgres", "PGUSER": role}))
+        assert f"PostgreSQL user {role} may not do this in database {database_name}" in line
+        assert f"GRANT CREATE ON DATABASE {database_name} TO {role}" in line
+
+        with psycopg2.connect(**owner) as admin, admin.cursor() as cursor:
+            cursor.execute(f"create schema {runlog.SCHEMA}")
+            cursor.execute(f"grant usage, create on schema {runlog.SCHEMA} to {role}")
+        monkeypatch.setenv("PGUSER", role)
+        with database.connect("postgres") as db:
+            runlog.ensure_tables(db)
+            assert db.relation_exists(runlog.SCHEMA, "run_log")
+    finally:
+        with psycopg2.connect(**owner) as admin, admin.cursor() as cursor:
+            cursor.execute(f"drop owned by {role} cascade")
+            cursor.execute(f"drop role {role}")
+
+
+@pytest.mark.postgres
+def test_a_postgres_database_that_takes_no_writes(ops, postgres_database):
+    name = postgres_database["PGDATABASE"]
+    with psycopg2.connect(**config.postgres_settings()) as admin, admin.cursor() as cursor:
+        cursor.execute(f"alter database {name} set default_transaction_read_only = on")
+    line = one_line_error(run_script(*RUN, env={"TARGET": "postgres"}))
+    server = config.postgres_settings()
+    assert f"database {name} on {server['host']}:{server['port']} takes no writes" in line
+    assert "point PGDATABASE/PGHOST at a writable database" in line
