@@ -42,7 +42,8 @@ SUMMARY = f"""
 """
 
 # A product is named by its article; one that orders or stock named without it (dim_products allows
-# that), by its marketplace id, else its key.
+# that), by its marketplace id, else its key. Sizes of one WB card share an article: the lists end
+# their order with the product key, so that ties come in the same order every time.
 ARTICLE = "coalesce(p.seller_article, p.marketplace_product_id, p.product_key)"
 
 LEAST_STOCKED = f"""
@@ -52,7 +53,7 @@ LEAST_STOCKED = f"""
     left join marts.inventory as i on i.product_key = p.product_key
     where not p.is_archived
     group by p.product_key, p.marketplace, p.account, {ARTICLE}, p.product_name
-    order by coalesce(sum(i.available_quantity), 0), p.marketplace, p.account, {ARTICLE}
+    order by coalesce(sum(i.available_quantity), 0), p.marketplace, p.account, {ARTICLE}, p.product_key
     limit 10
 """
 
@@ -74,7 +75,7 @@ URGENT_SHIPMENTS = f"""
         r.days_of_cover,
         case a.severity when 'out_of_stock' then 0 when 'critical' then 1 else 2 end,
         r.lost_revenue_per_day desc,
-        r.marketplace, {ARTICLE}, w.warehouse_name
+        r.marketplace, {ARTICLE}, w.warehouse_name, r.product_key
     limit 10
 """
 
@@ -86,7 +87,7 @@ TOP_LOST_REVENUE = f"""
     inner join marts.dim_products as p on l.product_key = p.product_key
     inner join marts.dim_warehouses as w on l.warehouse_key = w.warehouse_key
     where l.location_level = 'warehouse' and l.lost_revenue > 0
-    order by l.lost_revenue desc, l.marketplace, {ARTICLE}, w.warehouse_name
+    order by l.lost_revenue desc, l.marketplace, {ARTICLE}, w.warehouse_name, l.product_key
     limit 5
 """
 
