@@ -54,7 +54,7 @@ def main() -> int:
         )
         return 2
     server = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info")  # sets its loggers up
-    for name in ("uvicorn.access", "uvicorn.error"):
+    for name in ("uvicorn.access", "uvicorn.error", log.name):  # `serve` logs a failed request's path
         logging.getLogger(name).addFilter(KeyMasking())
     uvicorn.Server(server).run()
     return 0

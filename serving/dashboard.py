@@ -6,6 +6,7 @@ browser on this machine needs none. Numbers in Russian style: 12 345, 1 234,50 �
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -33,6 +34,8 @@ def number(value, digits: int = 0) -> str:
         return "—"
     if isinstance(value, bool):
         return "да" if value else "нет"
+    if not math.isfinite(float(value)):  # NaN or ±Infinity in a DOUBLE column
+        return "—" if math.isnan(float(value)) else ("∞" if float(value) > 0 else "−∞")
     text = f"{float(value):,.{digits}f}" if digits else f"{round(float(value)):,}"
     return text.replace(",", NARROW_SPACE).replace(".", ",")
 

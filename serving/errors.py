@@ -54,10 +54,15 @@ async def on_http_error(_request: Request, exc: HTTPException) -> JSONResponse:
 
 
 async def on_not_built(request: Request, exc: Exception) -> JSONResponse:
-    """A relation the snapshot lacks: no build has made the marts yet (a first run that failed)."""
+    """A relation or column the snapshot lacks: no build has made the marts yet (a first run that
+    failed), or marts of another version of the project (a build after an update makes them anew)."""
     first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     log.warning("%s %s: %s", request.method, request.url.path, first_line)
-    return error_response(503, f"the marts are not built yet ({first_line}): run `make run`; `make health` says why")
+    return error_response(
+        503,
+        f"the marts are not built yet, or not by this version of the project ({first_line}): run `make run`; "
+        "`make health` says why",
+    )
 
 
 async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -68,7 +73,9 @@ async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 HANDLERS = {
     duckdb.CatalogException: on_not_built,
+    duckdb.BinderException: on_not_built,  # a column the snapshot lacks: marts of another version
     psycopg2.errors.UndefinedTable: on_not_built,
+    psycopg2.errors.UndefinedColumn: on_not_built,
     NotBuilt: on_not_built,
     ApiError: on_api_error,
     BadRequest: on_bad_request,

@@ -196,7 +196,7 @@ def _offset(cursor: str | None, fingerprint: str) -> int:
         offset, made_for = int(state["o"]), str(state["f"])
         if not 0 <= offset <= MAX_OFFSET:
             raise ValueError(offset)
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, KeyError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise BadRequest("cursor", "not a cursor this API returned") from None
     if made_for != fingerprint:
         raise BadRequest(

@@ -7,6 +7,7 @@ import csv
 import hashlib
 import io
 import json
+import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -26,7 +27,9 @@ def plain(value):
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return int(value) if value.is_finite() and value.as_tuple().exponent >= 0 else float(value)
+        if not value.is_finite():
+            return None  # JSON has no NaN or Infinity
+        return int(value) if value.as_tuple().exponent >= 0 else float(value)
     return value
 
 
@@ -61,7 +64,18 @@ def _csv(columns: list[str], rows: list[tuple]) -> bytes:
 
 
 def _json(document: dict) -> bytes:
-    return json.dumps(document, ensure_ascii=False, default=plain, separators=(",", ":")).encode("utf-8")
+    return json.dumps(_finite(document), ensure_ascii=False, default=plain, separators=(",", ":")).encode("utf-8")
+
+
+def _finite(value):
+    """`value` with NaN and ±Infinity (a DOUBLE column may hold them; JSON has no such number) as null."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(inner) for key, inner in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(inner) for inner in value]
+    return value
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,15 @@ from serving import keys
 from serving.errors import ApiError
 from serving.settings import Settings, is_loopback
 
+log = logging.getLogger("serve")
+
 SESSION_COOKIE = "mk_session"
 SESSION_SECONDS = 12 * 3600
 
 
-# A key (`mk_<id>_<secret>`) anywhere, and whatever follows `api_key=` in a query string.
-KEY_LOOKING = re.compile(r"\bmk_[0-9a-f]+_[A-Za-z0-9_-]+|(?<=api_key=)[^&\s\"]+", re.IGNORECASE)
+# A key (`mk_<id>_<secret>`) anywhere, also inside a URL-encoded value (after `%3D` or `%22`, where a
+# word boundary is none), and whatever follows `api_key=`, or `api_key%3D` encoded in another value.
+KEY_LOOKING = re.compile(r"mk_[0-9a-f]+_[A-Za-z0-9_-]+|(?<=api_key=)[^&\s\"]+|(?<=api_key%3D)[^&%\s\"]+", re.IGNORECASE)
 
 
 def mask_keys(text: str) -> str:
@@ -71,7 +74,7 @@ class KeyFile:
     a key deleted from it stops working at once, with its sessions)."""
 
     def __init__(self, path: Path):
-        self.path, self._stamp, self._keys = path, None, {}
+        self.path, self._stamp, self._keys, self._unreadable = path, None, {}, None
 
     def _stored(self) -> dict[str, keys.StoredKey]:
         try:
@@ -79,7 +82,17 @@ class KeyFile:
         except FileNotFoundError:
             stamp = None
         if stamp != self._stamp:
-            self._keys, self._stamp = keys.load(self.path), stamp
+            try:
+                loaded = keys.load(self.path)
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                # A file edited by hand (a key deleted) that no longer parses: no key is good until it
+                # does, rather than the keys read before the edit.
+                reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+                if self._unreadable != stamp:
+                    log.error("the API key file %s cannot be read (%s): no key is good until fixed", self.path, reason)
+                    self._unreadable = stamp
+                raise ApiError(503, f"the server's API key file cannot be read ({reason}): fix it") from None
+            self._keys, self._stamp, self._unreadable = loaded, stamp, None
         return self._keys
 
     def holder(self, key: str) -> str | None:

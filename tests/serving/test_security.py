@@ -158,3 +158,35 @@ def test_a_session_ends_when_its_key_is_deleted_from_the_key_file(seller, tmp_pa
     assert client.get("/api/v1/runs").status_code == 401
     assert client.get("/stock", follow_redirects=False).headers["location"].startswith("/login")
     assert client.get("/api/v1/runs", headers={"X-API-Key": other}).status_code == 200
+
+
+def test_keys_are_masked_inside_encoded_values_too():
+    """A key in `?api_key=` comes back URL-encoded in the sign-in redirect's `next`, which the access
+    log writes; a word boundary before `mk_` does not hold after `%3D` or `%22`."""
+    from serving.security import mask_keys
+
+    secret = "mk_ed845a01fe5c_0HMfSeCrEt-x_Yz"
+    for line in (
+        f"GET /login?next=%2Fstock%3Fapi_key%3D{secret} HTTP/1.1",
+        f"GET /api/v1/products?q=%22{secret}%22 HTTP/1.1",
+        "GET /stock?next=%2Fx%3Fapi_key%3Dnot-shaped-like-a-key%26a%3D1 HTTP/1.1",
+        f"GET /api/v1/products/{secret}: Catalog Error",
+    ):
+        masked = mask_keys(line)
+        assert "SeCrEt" not in masked and "not-shaped" not in masked and "***" in masked, masked
+
+
+def test_a_key_file_that_does_not_parse_is_a_503_saying_so_until_fixed(tmp_path):
+    """A file edited by hand, mid-save or with a trailing comma: every keyed request was a 500."""
+    keys_file = tmp_path / "api_keys.json"
+    key = keys.create(keys_file, "erp")
+    client = TestClient(create_app(settings_for(keys_file), SnapshotReader(tmp_path / "none")))
+    good = keys_file.read_text()
+    keys_file.write_text(good.rstrip().rstrip("}") + ",}")
+
+    answer = client.get("/api/v1/runs", headers={"X-API-Key": key})
+    assert answer.status_code == 503 and "API key file cannot be read" in answer.json()["error"]["message"]
+
+    keys_file.write_text(good)
+    fixed = client.get("/api/v1/runs", headers={"X-API-Key": key})  # the key is good again (no marts here)
+    assert fixed.status_code != 401 and "API key file" not in fixed.text
