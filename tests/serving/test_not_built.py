@@ -13,15 +13,18 @@ from serving.reader import SnapshotReader
 from tests.support.serving import settings_for
 
 
-def test_every_list_answers_one_clear_line_before_the_marts_are_built(tmp_path):
-    database = tmp_path / "warehouse.duckdb"
+def local_client(folder, ddl: str) -> TestClient:
+    """A client from this machine (local mode: no key) of a server on a published database made by `ddl`."""
+    database = folder / "warehouse.duckdb"
     with duckdb.connect(str(database)) as db:
-        db.execute("create schema ops; create table ops.run_log (run_id varchar, status varchar)")
+        db.execute(ddl)
     publish.publish(database)
-    app = create_app(
-        settings_for(tmp_path / "keys.json", local_mode=True), SnapshotReader(publish.publish_dir(database))
-    )
-    client = TestClient(app, client=("127.0.0.1", 5000))
+    app = create_app(settings_for(folder / "keys.json", local_mode=True), SnapshotReader(publish.publish_dir(database)))
+    return TestClient(app, client=("127.0.0.1", 5000))
+
+
+def test_every_list_answers_one_clear_line_before_the_marts_are_built(tmp_path):
+    client = local_client(tmp_path, "create schema ops; create table ops.run_log (run_id varchar, status varchar)")
 
     for path in ("/api/v1/warehouse-stock", "/api/v1/replenishment-plan", "/api/v1/stock-reports", "/stock"):
         answer = client.get(path)
@@ -50,13 +53,7 @@ def test_the_sync_page_of_a_database_without_a_run_log_is_empty_not_an_error(sel
 def test_marts_without_a_column_the_server_reads_answer_503_not_500(tmp_path):
     """Marts of another version of the project (a column renamed or dropped) are not built for this
     server: the same clear 503 as no marts, not an internal error."""
-    database = tmp_path / "warehouse.duckdb"
-    with duckdb.connect(str(database)) as db:
-        db.execute("create schema marts; create table marts.inventory (product_key varchar)")
-    publish.publish(database)
-    app = create_app(
-        settings_for(tmp_path / "keys.json", local_mode=True), SnapshotReader(publish.publish_dir(database))
-    )
-    answer = TestClient(app, client=("127.0.0.1", 5000)).get("/api/v1/warehouse-stock")
+    client = local_client(tmp_path, "create schema marts; create table marts.inventory (product_key varchar)")
+    answer = client.get("/api/v1/warehouse-stock")
     assert answer.status_code == 503, answer.text
     assert "not by this version of the project" in answer.json()["error"]["message"]
