@@ -138,13 +138,34 @@ def listing_answer(
 
     if responses.wants_csv(request) and paging.cursor is None and "limit" not in request.query_params:
         return responses.send(request, render(queries.every_row(catalog, listing, conditions, paging.sort)))
-    # A page is the same for the same URL and format until the data changes (whoever asks).
-    key = ("answer", request.url.path, str(request.url.query), responses.wants_csv(request))
+    # A page is the same for the same URL and format until the data changes (whoever asks). Of the
+    # URL's query only the parameters the endpoint reads count: others (`&x=1`, another each time)
+    # would fill the cache with copies of one answer.
+    read = sorted((name, value) for name, value in request.query_params.multi_items() if name in _parameters(request))
+    key = ("answer", request.url.path, tuple(read), responses.wants_csv(request))
 
     def one_page() -> responses.Answer:
         return render(queries.page(catalog, listing, conditions, paging.sort, paging.limit, paging.cursor))
 
     return responses.send(request, catalog.cached(key, one_page))
+
+
+def _parameters(request: Request) -> frozenset[str]:
+    """The query parameters the request's endpoint reads, its dependencies' included."""
+    route = request.scope["route"]
+    if route.path not in _PARAMETERS:
+        _PARAMETERS[route.path] = frozenset(_query_names(route.dependant))
+    return _PARAMETERS[route.path]
+
+
+def _query_names(dependant) -> set[str]:
+    names = {field.alias for field in dependant.query_params}
+    for dependency in dependant.dependencies:
+        names |= _query_names(dependency)
+    return names
+
+
+_PARAMETERS: dict[str, frozenset[str]] = {}  # by the route's path (one GET route each)
 
 
 def freshness(request: Request) -> dict:

@@ -68,3 +68,15 @@ def test_run_times_and_built_at_carry_their_utc_offset(api):
     answer = api.get("/api/v1/runs", params={"limit": 1}).json()
     assert answer["data"][0]["started_at"].endswith("+00:00")
     assert answer["as_of"]["built_at"].endswith("+00:00")
+
+
+def test_a_parameter_no_list_reads_adds_no_copy_to_the_answer_cache(api):
+    """The cache was keyed by the query's text: 500 requests differing in `&junk=<n>` kept 500 copies of
+    one answer (the server grew from 127 to 599 MB in the audit)."""
+    catalog = api.app.state.catalog
+    first = api.get("/api/v1/warehouse-stock", params={"limit": 3})
+    cached = len(catalog._cache)
+    for number in range(20):
+        again = api.get("/api/v1/warehouse-stock", params={"limit": 3, "junk": str(number)})
+        assert again.status_code == 200 and again.content == first.content
+    assert len(catalog._cache) == cached
