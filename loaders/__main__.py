@@ -24,6 +24,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import psycopg2
+
 from loaders import cli, config, dlt_warnings, outcomes
 from loaders.http import ApiAuthError, ApiError
 from loaders.marketplaces import MARKETPLACES
@@ -140,6 +142,18 @@ def load_accounts(
     return status, [stats for _, stats in done]
 
 
+def _postgres_in_utf8() -> None:
+    """ConfigError for a PostgreSQL database not in UTF8 (config.require_utf8), before any load."""
+    try:
+        connection = psycopg2.connect(**config.postgres_settings(), connect_timeout=10)
+    except psycopg2.OperationalError:
+        return  # unreachable: each account's load says so
+    try:
+        config.require_utf8(connection)
+    finally:
+        connection.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     install_log_masking()
@@ -150,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         destination = config.target(args.destination)
         accounts = config.select_accounts(marketplace.accounts(), args.account)
         check_settings()  # a bad value stops the loader now, not when a resource reaches it
+        if destination == "postgres":
+            _postgres_in_utf8()
         # Accounts load side by side: each waits on its own rate limits, so several take about as long
         # as the slowest, where one after another they took the sum.
         at_once = accounts_at_once()

@@ -252,6 +252,20 @@ def postgres_settings() -> dict[str, str | int]:
     }
 
 
+def require_utf8(connection: Any) -> None:
+    """ConfigError unless the PostgreSQL database of `connection` (psycopg2) is in UTF8. The
+    marketplaces' text is Russian and the models' SQL is UTF-8: on another encoding the loads went in
+    and dbt's build failed model after model ("'charmap' codec can't encode"), or the server refused a
+    character it has no equivalent for."""
+    encoding = connection.get_parameter_status("server_encoding")
+    if encoding and encoding.upper() != "UTF8":
+        name = connection.get_dsn_parameters().get("dbname")
+        raise ConfigError(
+            f"database {name} has the encoding {encoding}; this project needs UTF8: create the database with "
+            f"ENCODING 'UTF8' (e.g. CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0)"
+        )
+
+
 def postgres_credentials() -> dict[str, str | int]:
     """`postgres_settings` in dlt's credential form."""
     settings = postgres_settings()

@@ -61,7 +61,11 @@ def connect(target: str, read_only: bool = False) -> Iterator[Database]:
         connection = duckdb.connect(str(path), read_only=read_only)
     elif target == "postgres":
         connection = psycopg2.connect(**config.postgres_settings(), connect_timeout=10)
-        _require_utf8(connection)
+        try:
+            config.require_utf8(connection)
+        except config.ConfigError:
+            connection.close()
+            raise
     else:
         raise config.ConfigError(f"unknown target {target!r}: use one of {', '.join(TARGETS)}")
     try:
@@ -69,20 +73,6 @@ def connect(target: str, read_only: bool = False) -> Iterator[Database]:
         connection.commit()
     finally:
         connection.close()
-
-
-def _require_utf8(connection: Any) -> None:
-    """The marketplaces' text is Russian and the models' SQL is UTF-8: on a database of another
-    encoding the loads went in and dbt's build failed model after model ("'charmap' codec can't
-    encode"), or the server refused a character it has no equivalent for."""
-    encoding = connection.get_parameter_status("server_encoding")
-    if encoding and encoding.upper() != "UTF8":
-        name = connection.get_dsn_parameters().get("dbname")
-        connection.close()
-        raise config.ConfigError(
-            f"database {name} has the encoding {encoding}; this project needs UTF8: create the database with "
-            f"ENCODING 'UTF8' (e.g. CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0)"
-        )
 
 
 def marketplaces_in_database(target: str) -> list[str]:

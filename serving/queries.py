@@ -173,7 +173,8 @@ def enriched(catalog: Catalog, listing: Listing) -> tuple[str, tuple]:
 
 def _order(columns: list[str], listing: Listing, sort: str | None) -> str:
     wanted = sort or listing.default_sort
-    column, descending = wanted.lstrip("-"), wanted.startswith("-")
+    descending = wanted.startswith("-")
+    column = wanted[1:] if descending else wanted
     if column not in columns:
         raise BadRequest(
             "sort", f"cannot sort by {column!r}: choose one of {', '.join(columns)} (prefix - for descending)"

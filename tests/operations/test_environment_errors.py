@@ -155,6 +155,11 @@ def test_a_postgres_database_not_in_utf8(ops, monkeypatch):
             cursor.execute(f"create database {name} encoding 'WIN1251' lc_collate 'C' lc_ctype 'C' template template0")
         line = one_line_error(run_script(*RUN, env={"TARGET": "postgres", "PGDATABASE": name}))
         assert f"database {name} has the encoding WIN1251; this project needs UTF8" in line
+        # a loader started by hand (`make load-ozon`) refuses it too, before any request
+        account = {"OZON_CLIENT_ID": "1", "OZON_API_KEY": "key", "OZON_API_BASE_URL": "http://127.0.0.1:9"}
+        loaded = run_script("loaders", "ozon", "--destination", "postgres", env={"PGDATABASE": name, **account})
+        assert loaded.returncode == 2 and "Traceback" not in loaded.stderr, loaded.stderr
+        assert f"database {name} has the encoding WIN1251; this project needs UTF8" in loaded.stderr
     finally:
         with admin.cursor() as cursor:
             cursor.execute(f"drop database if exists {name}")

@@ -80,3 +80,9 @@ def test_a_parameter_no_list_reads_adds_no_copy_to_the_answer_cache(api):
         again = api.get("/api/v1/warehouse-stock", params={"limit": 3, "junk": str(number)})
         assert again.status_code == 200 and again.content == first.content
     assert len(catalog._cache) == cached
+
+
+def test_a_sort_with_two_minus_signs_is_a_422(api):
+    """`--product_key` was read as `-product_key`."""
+    answer = api.get("/api/v1/warehouse-stock", params={"sort": "--product_key"})
+    assert answer.status_code == 422 and fields_of(answer) == ["sort"], answer.text
