@@ -151,7 +151,7 @@ def json_array(path: Path, at: tuple[str, ...] = ()) -> Iterator[Any]:
                 read += 1
         except ijson.JSONError as exc:
             if INTEGER_OVERFLOW not in str(exc):
-                raise ValueError(f"{str(exc).splitlines()[0]}: near byte {file.tell()}") from None
+                raise _not_json(exc, file) from None
         else:
             return
         # The fast numbers (use_float) stop at an integer beyond 64 bits: the rest of the array is
@@ -160,10 +160,14 @@ def json_array(path: Path, at: tuple[str, ...] = ()) -> Iterator[Any]:
             for item in islice(parser.items(_after_bom(file), items, buf_size=READ_CHARS), read, None):
                 yield _floats(item)
         except ijson.JSONError as exc:
-            raise ValueError(f"{str(exc).splitlines()[0]}: near byte {file.tell()}") from None
+            raise _not_json(exc, file) from None
 
 
 INTEGER_OVERFLOW = "integer overflow"  # yajl's words
+
+
+def _not_json(exc: Exception, file: BinaryIO) -> ValueError:
+    return ValueError(f"{str(exc).splitlines()[0]}: near byte {file.tell()}")
 
 
 def _floats(value: Any) -> Any:

@@ -34,9 +34,10 @@ def number(value, digits: int = 0) -> str:
         return "—"
     if isinstance(value, bool):
         return "да" if value else "нет"
-    if not math.isfinite(float(value)):  # NaN or ±Infinity in a DOUBLE column
-        return "—" if math.isnan(float(value)) else ("∞" if float(value) > 0 else "−∞")
-    text = f"{float(value):,.{digits}f}" if digits else f"{round(float(value)):,}"
+    amount = float(value)
+    if not math.isfinite(amount):  # NaN or ±Infinity in a DOUBLE column
+        return "—" if math.isnan(amount) else ("∞" if amount > 0 else "−∞")
+    text = f"{amount:,.{digits}f}" if digits else f"{round(amount):,}"
     return text.replace(",", NARROW_SPACE).replace(".", ",")
 
 
