@@ -75,6 +75,18 @@ def connect(target: str, read_only: bool = False) -> Iterator[Database]:
         connection.close()
 
 
+def require_utf8(target: str) -> None:
+    """ConfigError when TARGET's PostgreSQL database is not in UTF8 (config.require_utf8); nothing
+    when it is, on DuckDB, or when the server cannot be reached (the command that needs it says so)."""
+    if target != "postgres":
+        return
+    try:
+        with connect(target, read_only=True):
+            pass
+    except psycopg2.Error:
+        return
+
+
 def marketplaces_in_database(target: str) -> list[str]:
     """The marketplaces with a raw schema in the database (none when it cannot be read: the command
     that needs it reports that)."""

@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     is_dbt = Path(command[0]).name == "dbt"
     if is_dbt:
         config.dbt_profiles()
+        database.require_utf8(target)  # dbt itself fails model after model on the models' text
     run_id = f"{runlog.utcnow():%Y%m%dT%H%M%S}-{name}-{uuid.uuid4().hex[:6]}"
     try:
         with RunLock(run_id, runlog.utcnow().isoformat()):

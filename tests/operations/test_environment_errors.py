@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import errno
 import socket
+import sys
+from pathlib import Path
 
 import duckdb
 import psycopg2
@@ -18,6 +20,7 @@ RUN = ("scripts.run", "--transform-only")
 PRUNE = ("scripts.prune",)
 SUMMARY = ("scripts.summary",)
 LOCKED_BUILD = ("scripts.locked", "build", "true")
+DBT = str(Path(sys.executable).parent / "dbt")
 
 
 @pytest.fixture
@@ -160,6 +163,15 @@ def test_a_postgres_database_not_in_utf8(ops, monkeypatch):
         loaded = run_script("loaders", "ozon", "--destination", "postgres", env={"PGDATABASE": name, **account})
         assert loaded.returncode == 2 and "Traceback" not in loaded.stderr, loaded.stderr
         assert f"database {name} has the encoding WIN1251; this project needs UTF8" in loaded.stderr
+        # so does `make build` by hand, also when MARKETPLACES spares it reading the database
+        built = run_script(
+            "scripts.locked",
+            "build",
+            DBT,
+            "build",
+            env={"PGDATABASE": name, "TARGET": "postgres", "MARKETPLACES": "ozon"},
+        )
+        assert f"database {name} has the encoding WIN1251; this project needs UTF8" in one_line_error(built)
     finally:
         with admin.cursor() as cursor:
             cursor.execute(f"drop database if exists {name}")
