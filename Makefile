@@ -20,7 +20,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 # (as a dotenv file, values literal; the environment wins over it), not by make.
 
 .PHONY: help setup demo demo-faults load load-ozon load-wb build seed freshness docs bench summary test test-unit test-postgres lint fmt clean
-.PHONY: run run-catalogue run-orders run-stock transform health reconcile prune cron-install cron-remove cron-show
+.PHONY: run run-catalogue run-orders run-stock transform health reconcile retire-account prune cron-install cron-remove cron-show
 .PHONY: serve api-key browser soak
 
 help: ## List every target with one line each
@@ -98,6 +98,11 @@ health: setup ## Check database, freshness, last run, dbt tests, data quality sc
 
 reconcile: setup ## Raw vs mart vs excluded/quarantined rows per marketplace, account and entity; non-zero exit when they do not add up
 	$(BIN)/python -m scripts.reconcile
+
+retire-account: setup ## Forget an account removed from the settings: its raw rows, dlt state and run-log rows, then a build (MARKETPLACE=ozon ACCOUNT=name; DRY_RUN=1 counts only)
+	@test -n "$(MARKETPLACE)" -a -n "$(ACCOUNT)" || { echo "usage: make retire-account MARKETPLACE=ozon|wildberries ACCOUNT=<name>" >&2; exit 2; }
+	$(BIN)/python -m scripts.retire "$(MARKETPLACE)" "$(ACCOUNT)" $(if $(DRY_RUN),--dry-run)
+	$(if $(DRY_RUN),,$(RUN) --transform-only)
 
 prune: setup ## Rotate big logs, delete logs and run-log rows older than the retention (ops.toml)
 	$(BIN)/python -m scripts.prune

@@ -17,6 +17,7 @@ import logging
 import math
 import os
 import threading
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -51,14 +52,32 @@ class Cooldowns:
         now = _now()
         until = now + timedelta(seconds=math.ceil(seconds) + 1)
         until = until.replace(microsecond=0)  # whole seconds, rounded up, as the file keeps it
+        self._rewrite(
+            lambda waits: waits.update({_key(marketplace, account, endpoint): until.isoformat(timespec="seconds")})
+        )
+        return until
+
+    def forget(self, marketplace: str, account: str) -> None:
+        """Drop every wait of the account (a retired one)."""
+        prefix = _key(marketplace, account, "")
+
+        def drop(waits: dict[str, str]) -> None:
+            for key in [key for key in waits if key.startswith(prefix)]:
+                del waits[key]
+
+        if self.file.exists():
+            self._rewrite(drop)
+
+    def _rewrite(self, change: Callable[[dict[str, str]], None]) -> None:
+        """The file's waits still in force, changed by `change`, written back in one step."""
+        now = _now()
         with self._locked():
             waits = {key: value for key, value in self._read().items() if (_time(value) or now) > now}
-            waits[_key(marketplace, account, endpoint)] = until.isoformat(timespec="seconds")
+            change(waits)
             scratch = self.file.with_name(f"{self.file.name}.{os.getpid()}.{threading.get_ident()}")
             scratch.write_text(json.dumps(waits, indent=1, sort_keys=True), encoding="utf-8")
             scratch.replace(self.file)
             self._waits = waits
-        return until
 
     def _read(self) -> dict[str, str]:
         try:
