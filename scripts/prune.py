@@ -1,7 +1,9 @@
 """`python -m scripts.prune`: rotate big logs, delete old logs and run-log rows (ops.toml [retention]).
 
 A log file above `[logs] rotate_mb` is renamed `<name>.<UTC time>` (the next write starts a new
-one); files under the log folder and run-log rows older than `[retention] days` are deleted. It
+one); logs, rotated logs and crontab backups under the log folder and run-log rows older than
+`[retention] days` are deleted, and then the oldest rotated logs and backups while the folder is
+over `[logs] max_total_mb`. No other file is deleted. It
 takes the run lock, so it never writes while a run does.
 """
 
@@ -31,12 +33,43 @@ def rotate_logs(folder: Path, rotate_bytes: int, stamp: str) -> list[Path]:
     return rotated
 
 
+def own_files(folder: Path) -> list[Path]:
+    """The files prune may delete, oldest first: logs (`*.log`, rotated `*.log.<time>`) and crontab
+    backups. Nothing else in the folder is touched, whatever `[logs] dir` names."""
+    found = [
+        path
+        for path in folder.rglob("*")
+        if path.is_file()
+        and (
+            path.suffix == ".log"
+            or ".log." in path.name
+            or (path.parent.name == "crontab-backups" and path.name.startswith("crontab."))
+        )
+    ]
+    return sorted(found, key=lambda path: path.stat().st_mtime)
+
+
 def delete_old_files(folder: Path, days: int) -> list[Path]:
     cutoff = time.time() - days * 86400
-    old = [path for path in folder.rglob("*") if path.is_file() and path.stat().st_mtime < cutoff]
+    old = [path for path in own_files(folder) if path.stat().st_mtime < cutoff]
     for path in old:
         path.unlink()
     return old
+
+
+def delete_beyond_size(folder: Path, max_bytes: int) -> list[Path]:
+    """Rotated logs and backups, oldest first, until the folder's files add up to `max_bytes` (what
+    `make health` checks): else a folder over it stays over it, however often health says to prune."""
+    total = sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+    deleted = []
+    for path in own_files(folder):
+        if total <= max_bytes:
+            break
+        if path.suffix != ".log":  # the logs being written stay
+            total -= path.stat().st_size
+            path.unlink()
+            deleted.append(path)
+    return deleted
 
 
 def delete_old_rows(db: database.Database, days: int) -> int:
@@ -65,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
                     log.info("rotated %s", path)
                 for path in delete_old_files(settings.logs_dir, settings.retention_days):
                     log.info("deleted %s (older than %d days)", path, settings.retention_days)
+                for path in delete_beyond_size(settings.logs_dir, settings.max_log_bytes):
+                    log.info("deleted %s (the log folder was over [logs] max_total_mb)", path)
             with database.connect(target) as db:
                 runs = delete_old_rows(db, settings.retention_days)
             log.info("deleted %d run(s) older than %d days from the run log", runs, settings.retention_days)

@@ -49,6 +49,12 @@ def test_prune_rotates_big_logs_and_deletes_old_logs_and_runs(workdir, tmp_path,
     old.write_text("old\n")
     ancient = time.time() - 91 * 86400
     os.utime(old, (ancient, ancient))
+    # whatever else the folder holds stays, however old: `[logs] dir = ""` once named the project
+    foreign = [logs / "Makefile", logs / "notes" / "plan.txt", logs / "crontab-backups" / "mine.txt"]
+    for path in foreign:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text("not a log\n")
+        os.utime(path, (ancient, ancient))
     with database.connect("duckdb") as db:
         for run_id, days_ago in (("old-run", 100), ("new-run", 1)):
             record = runlog.StepRecord(run_id, "run", "run")
@@ -63,6 +69,30 @@ def test_prune_rotates_big_logs_and_deletes_old_logs_and_runs(workdir, tmp_path,
     assert "cron-stock.log" not in names and "cron-health.log" in names
     assert any(name.startswith("cron-stock.log.2") for name in names)
     assert old.name not in names
+    assert all(path.exists() for path in foreign)
     with database.connect("duckdb", read_only=True) as db:
         assert db.execute("select distinct run_id from ops.run_log") == [("new-run",)]
         assert db.execute("select distinct run_id from ops.dbt_results") == [("new-run",)]
+
+
+def test_prune_deletes_the_oldest_rotated_logs_while_the_folder_is_over_its_limit(workdir, tmp_path, monkeypatch):
+    """Health says `make prune` when the log folder is over max_total_mb; prune only rotated logs
+    newer than the retention, so the folder stayed over it and health said the same again."""
+    isolated_ops(tmp_path, monkeypatch)
+    ops = tmp_path / "ops.toml"
+    ops.write_text(ops.read_text().replace("max_total_mb = 500", "max_total_mb = 5"))
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    now = time.time()
+    for hours_ago, name in (
+        (3, "cron-stock.log.20261201T000000"),
+        (2, "cron-stock.log.20261202T000000"),
+        (0, "cron-stock.log"),
+    ):
+        (logs / name).write_bytes(b"x" * (3 * 1024 * 1024))
+        os.utime(logs / name, (now - hours_ago * 3600, now - hours_ago * 3600))
+
+    assert prune.main([]) == 0
+
+    # the oldest rotated logs went until the folder was within 5 MB; the log being written stays
+    assert sorted(path.name for path in logs.iterdir()) == ["cron-stock.log"]
