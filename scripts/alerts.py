@@ -19,11 +19,15 @@ import json
 import logging
 import os
 import smtplib
+import threading
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from functools import partial
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import duckdb
 import psycopg2
@@ -51,13 +55,31 @@ class Alert:
 # -- channels ---------------------------------------------------------------------------------
 
 
+# A channel that has not taken an alert within this many seconds has failed it: requests' timeout
+# is per read, and a server trickling its answer a header line at a time held health for good.
+SEND_DEADLINE_SECONDS = 30.0
+# The cool-down when ops.toml cannot be read: its shipped value (an alert about a broken ops.toml
+# must still go out).
+DEFAULT_COOLDOWN_HOURS = 6.0
+
+
+def post(url: str, body: dict) -> None:
+    """POST `body` as JSON to a channel's URL. A redirect is a failure, not followed: requests would
+    repeat a POST as a GET without its body after a 301, and the alert was lost as delivered."""
+    response = requests.post(url, json=body, timeout=15, allow_redirects=False)
+    if response.is_redirect:
+        raise requests.HTTPError(
+            f"HTTP {response.status_code}: the URL redirects elsewhere; set the address it redirects to"
+        )
+    response.raise_for_status()
+
+
 @dataclass(frozen=True)
 class Webhook:
     url: str
 
     def send(self, alert: Alert) -> None:
-        response = requests.post(self.url, json={"text": f"*{alert.title}*\n{alert.text}"}, timeout=15)
-        response.raise_for_status()
+        post(self.url, {"text": f"*{alert.title}*\n{alert.text}"})
 
 
 @dataclass(frozen=True)
@@ -67,12 +89,10 @@ class Telegram:
     base_url: str
 
     def send(self, alert: Alert) -> None:
-        response = requests.post(
+        post(
             f"{self.base_url.rstrip('/')}/bot{self.token}/sendMessage",
-            json={"chat_id": self.chat_id, "text": f"{alert.title}\n{alert.text}"},
-            timeout=15,
+            {"chat_id": self.chat_id, "text": f"{alert.title}\n{alert.text}"},
         )
-        response.raise_for_status()
 
 
 @dataclass(frozen=True)
@@ -103,7 +123,7 @@ def channels() -> list[Webhook | Telegram | Email]:
     env = os.environ
     found: list[Webhook | Telegram | Email] = []
     if env.get("ALERT_SLACK_WEBHOOK_URL"):
-        register_secret(env["ALERT_SLACK_WEBHOOK_URL"])  # the URL itself is the credential
+        register_url(env["ALERT_SLACK_WEBHOOK_URL"])  # the URL itself is the credential
         found.append(Webhook(env["ALERT_SLACK_WEBHOOK_URL"]))
     if env.get("ALERT_TELEGRAM_BOT_TOKEN"):
         if not env.get("ALERT_TELEGRAM_CHAT_ID"):
@@ -132,6 +152,21 @@ def channels() -> list[Webhook | Telegram | Email]:
             )
         )
     return found
+
+
+def register_url(url: str) -> None:
+    """Mask a credential URL wherever it shows: whole, its path (a connection error names only the
+    path) and each long path segment (a token, also inside another URL a redirect names)."""
+    parts = urlsplit(url)
+    register_secret(url)
+    register_secret(parts.path.rstrip("/") if len(parts.path) >= MIN_SECRET_PART else None)
+    for segment in parts.path.split("/"):
+        if len(segment) >= MIN_SECRET_PART:
+            register_secret(segment)
+
+
+# a Slack webhook's path segments: T… and B… ids of 9-11 characters, the token of 24
+MIN_SECRET_PART = 8
 
 
 # -- cool-down --------------------------------------------------------------------------------
@@ -285,6 +320,26 @@ def stock_anomalies(db: database.Database, cooldown: Cooldown) -> list[Alert]:
 # -- sending ----------------------------------------------------------------------------------
 
 
+def within(seconds: float, send: Callable[[], None]) -> None:
+    """`send()` in a thread of its own, given up (TimeoutError) when it has not ended in `seconds`;
+    a thread left behind ends with the process."""
+    failure: list[Exception] = []
+
+    def attempt() -> None:
+        try:
+            send()
+        except Exception as exc:  # noqa: BLE001 - raised again in the caller's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=attempt, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise TimeoutError(f"no answer within {seconds:g} s")
+    if failure:
+        raise failure[0]
+
+
 def deliver(candidates: list[Alert], cooldown: Cooldown) -> list[Alert]:
     """Send what is out of cool-down to every channel; returns what at least one channel took."""
     targets = channels()
@@ -296,7 +351,7 @@ def deliver(candidates: list[Alert], cooldown: Cooldown) -> list[Alert]:
         delivered = False
         for channel in targets:
             try:
-                channel.send(alert)
+                within(SEND_DEADLINE_SECONDS, partial(channel.send, alert))
                 delivered = True
             except (OSError, requests.RequestException, smtplib.SMTPException) as exc:
                 log.error("alert %r via %s failed: %s", alert.title, type(channel).__name__, mask(str(exc)))
@@ -312,8 +367,12 @@ def notify(target: str, extra: list[Alert] | None = None) -> list[Alert]:
     if not channels():
         log.info("no alert channel configured (ALERT_SLACK_WEBHOOK_URL, ALERT_TELEGRAM_*, ALERT_SMTP_*)")
         return []
-    settings = ops_config.load()
-    cooldown = Cooldown(settings.cooldown_hours)
+    try:
+        hours = ops_config.load().cooldown_hours
+    except config.ConfigError as exc:  # health reports the file; its alert must still go out
+        log.error("%s; the alerts use a cool-down of %g h", exc, DEFAULT_COOLDOWN_HOURS)
+        hours = DEFAULT_COOLDOWN_HOURS
+    cooldown = Cooldown(hours)
     candidates = list(extra or [])
     collectors = {
         "failed run": failed_run,

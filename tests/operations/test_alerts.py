@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 from datetime import timedelta
+from http.server import ThreadingHTTPServer
 
 import pytest
 import yaml
 
 from loaders.config import PROJECT_DIR, ConfigError
 from scripts import alerts, database, runlog
-from tests.support.operations import BOT_TOKEN
+from tests.support.operations import BOT_TOKEN, QuietHandler
 
 
 def record_failed_run(run_id: str) -> None:
@@ -127,3 +130,83 @@ def test_a_bad_smtp_port_is_a_config_error_and_a_damaged_cool_down_record_is_sta
     sent = alerts.notify("duckdb")
     assert [alert.title for alert in sent][:1] and "unreadable" in caplog.text
     assert json.loads(alerts.state_path().read_text(encoding="utf-8")), "the record is written anew"
+
+
+class Webhooks:
+    """A loopback webhook that redirects (/moved), or trickles its answer a header line every 0.3 s for
+    18 s (/slow)."""
+
+    def __init__(self):
+        posted = self.posted = []
+
+        class Handler(QuietHandler):
+            def do_POST(self):
+                posted.append(self.path)
+                if self.path.startswith("/moved"):
+                    self.send_response(301)
+                    self.send_header("Location", f"/landed{self.path}")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                for n in range(60):
+                    self.wfile.write(f"X-Wait-{n}: 1\r\n".encode())
+                    self.wfile.flush()
+                    time.sleep(0.3)
+                self.wfile.write(b"Content-Length: 2\r\n\r\nok")
+
+            def do_GET(self):
+                posted.append(f"GET {self.path}")
+                self.reply(b"ok")
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+TOKEN = "SeCrEtWeBhOoKtOkEn123"
+
+
+def send_one(monkeypatch, url: str) -> list[alerts.Alert]:
+    monkeypatch.setenv("ALERT_SLACK_WEBHOOK_URL", url)
+    for name in ("ALERT_TELEGRAM_BOT_TOKEN", "ALERT_SMTP_HOST"):
+        monkeypatch.delenv(name, raising=False)
+    alert = alerts.Alert(("test:one",), "Critical stock: 1 product(s)", "SKU-1 at КОЛЕДИНО")
+    return alerts.deliver([alert], alerts.Cooldown(6))
+
+
+def test_a_webhook_that_fails_never_shows_its_token(receivers, monkeypatch, caplog):
+    """A connection error names only the URL's path, which holds the token: it reached cron's log."""
+    assert send_one(monkeypatch, f"http://127.0.0.1:9/services/T0AAA/B0BBB/{TOKEN}") == []
+    assert "via Webhook failed" in caplog.text and TOKEN not in caplog.text
+
+
+def test_a_webhook_that_redirects_fails_instead_of_losing_the_alert(receivers, monkeypatch, caplog):
+    """requests followed a 301 with a GET without the alert and took the 200 for a delivery."""
+    hooks = Webhooks()
+    assert send_one(monkeypatch, f"{hooks.url}/moved/services/T0AAA/B0BBB/{TOKEN}") == []
+    assert "HTTP 301: the URL redirects elsewhere" in caplog.text and TOKEN not in caplog.text
+    assert [path for path in hooks.posted if path.startswith("GET")] == []
+
+
+def test_a_webhook_that_trickles_its_answer_is_given_up_at_the_deadline(receivers, monkeypatch, caplog):
+    """requests' timeout is per read: a header line every few seconds held `health --alert` for good."""
+    monkeypatch.setattr(alerts, "SEND_DEADLINE_SECONDS", 1.0, raising=False)
+    hooks = Webhooks()
+    assert send_one(monkeypatch, f"{hooks.url}/slow/services/T0AAA/B0BBB/{TOKEN}") == []
+    assert "no answer within 1 s" in caplog.text and TOKEN not in caplog.text
+
+
+def test_a_broken_ops_toml_does_not_silence_the_alerts(receivers, tmp_path, monkeypatch, caplog):
+    http, _ = receivers
+    broken = tmp_path / "broken.toml"
+    broken.write_text('[retention]\ndays = "ninety"\n')
+    monkeypatch.setenv("OPS_CONFIG", str(broken))
+    record_failed_run("20260101T020000-cccccc")
+
+    sent = alerts.notify("duckdb")
+
+    assert [alert.title for alert in sent][0] == "Run 20260101T020000-cccccc failed"
+    assert http.texts("/hooks/T000/B000/secret", "text")
+    assert f"{broken}:" in caplog.text and "the alerts use a cool-down of 6 h" in caplog.text
