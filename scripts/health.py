@@ -131,7 +131,11 @@ def stuck_runs(db: database.Database, hours: float, now: datetime) -> list[Check
 
 def stuck_run(run_id: str, started: datetime, hours: float, now: datetime) -> Check:
     holder = recorded_holder()
-    stop = f"stop it (kill {holder.pid})" if holder and holder.run_id == run_id else "stop it"
+    stop = (
+        f"stop it (kill {holder.pid} ends it after its current step; a second kill ends the step too)"
+        if holder and holder.run_id == run_id
+        else "stop it"
+    )
     message = (
         f"run {run_id} started {_age(now, started)} and is still running (limit {hours:g} h, "
         f"[health] stuck_after_hours in ops.toml): {stop}; the next run or `make health` closes it"

@@ -42,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
             env = {"TARGET": target, "DBT_TARGET": target, HOLDER_VARIABLE: run_id}
             if is_dbt:  # the models of every marketplace the database holds, not dbt_project.yml's default
                 env["MARKETPLACES"] = database.dbt_marketplaces(target)
-            return _run_to_its_end(subprocess.Popen(command, env=steps.environment(env)))
+            process = subprocess.Popen(command, env=steps.environment(env), preexec_fn=steps.die_with_parent)
+            return _run_to_its_end(process)
     except LockBusy as exc:
         print(f"{name}: {exc}", file=sys.stderr)
         return EXIT_BUSY

@@ -5,7 +5,9 @@ The demo and the end-to-end tests call these, so what they check is what users r
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -36,6 +38,20 @@ class StepFailed(Exception):
 class Finished:
     returncode: int
     peak_memory_mb: float  # the step process's maximum resident set size
+
+
+def die_with_parent() -> None:
+    """In a step's process before it starts (`preexec_fn`): Linux kills it when the process that
+    started it dies. The run lock dies with its holder; a step left running after a `kill -9` of the
+    runner (its own session: no terminal signal reaches it) wrote on, unlocked, beside the next run."""
+    parent = os.getppid()
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(137)
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def environment(env: dict[str, str] | None = None) -> dict[str, str]:
@@ -72,7 +88,9 @@ def run_measured(command: list[str], env: dict[str, str] | None = None, started=
     high-water mark into the child's, so every step would weigh at least its caller (`true` started
     from a process of 500 MB reports 510 MB).
     """
-    process = subprocess.Popen(command, cwd=PROJECT_DIR, env=environment(env), start_new_session=True)
+    process = subprocess.Popen(
+        command, cwd=PROJECT_DIR, env=environment(env), start_new_session=True, preexec_fn=die_with_parent
+    )
     if started:
         started(process)
     peak_kib = 0

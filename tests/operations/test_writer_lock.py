@@ -106,3 +106,40 @@ def test_a_dbt_command_of_make_builds_every_marketplace_the_database_holds(ops, 
     assert listed.returncode == 0, listed.stdout[-2000:] + listed.stderr[-2000:]
     assert "stg_wildberries__orders" in listed.stdout.split()
     assert "stg_ozon__products" not in listed.stdout.split()
+
+
+def child_of(pid: int, seconds: float = 20) -> int:
+    """The first child process of `pid`, waiting for it to appear."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            found = children.read().split()
+        if found:
+            return int(found[0])
+        time.sleep(0.05)
+    raise AssertionError(f"process {pid} started no child")
+
+
+@pytest.mark.parametrize(
+    "parent",
+    [
+        ("-c", "from scripts import steps; steps.run_measured(['sleep', '60'])"),  # a runner's step
+        ("-m", "scripts.locked", "build", "sleep", "60"),  # make build, load-*, seed, ...
+    ],
+    ids=["runner step", "locked target"],
+)
+def test_a_step_dies_with_the_process_that_holds_the_lock(ops, parent):
+    """A kill -9 of the runner left its step running in a session of its own, the lock freed: the
+    next run took it and collided with the step still writing (operations audit)."""
+    holder = subprocess.Popen([sys.executable, *parent], cwd=PROJECT_DIR)
+    step = child_of(holder.pid)
+    try:
+        holder.kill()
+        holder.wait()
+        deadline = time.monotonic() + 10
+        while pid_alive(step) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not pid_alive(step), "the step outlived the process that held the lock"
+    finally:
+        if pid_alive(step):
+            os.kill(step, signal.SIGKILL)
