@@ -4,10 +4,11 @@ The schedule is one block between marker lines naming this project's folder; eve
 of the crontab is kept byte for byte. Before writing, the current crontab is saved under
 `<logs>/crontab-backups/`, and after writing it is read back and compared.
 
-Times in ops.toml are in `[schedule] timezone` (Moscow). They are converted to the cron daemon's
-zone (`cron_timezone`, else this machine's local zone) instead of writing a `CRON_TZ=` line: not
-every cron supports CRON_TZ, and where it does, it applies to every line below it, including the
-user's own. The crontab program is `crontab`, or CRONTAB_COMMAND (tests use a file-backed fake).
+Times in ops.toml are in `[schedule] timezone` (Moscow). They are converted to the zone cron reads
+the block in (`cron_timezone`, else the user's last `CRON_TZ=` line above the block, else this
+machine's local zone) instead of writing a `CRON_TZ=` line: not every cron supports CRON_TZ, and
+where it does, it applies to every line below it, including the user's own. The crontab program is
+`crontab`, or CRONTAB_COMMAND (tests use a file-backed fake).
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import re
 import shlex
 import subprocess
 import sys
+from collections import defaultdict
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from loaders import cli
 from loaders.config import PROJECT_DIR, ConfigError
@@ -29,6 +31,8 @@ from scripts import ops_config
 FIELD_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
 FIELD_NAMES = ("minute", "hour", "day of month", "month", "day of week")
 _ITEM = re.compile(r"^(\*|\d+(?:-\d+)?)(?:/(\d+))?$")
+_CRON_TZ = re.compile(r"^\s*CRON_TZ\s*=\s*(.*?)\s*$")
+MINUTES_A_DAY = 24 * 60
 
 
 def markers(project_dir: Path = PROJECT_DIR) -> tuple[str, str]:
@@ -80,20 +84,49 @@ def zone_shift(from_zone: str, to_zone: str | None, now: datetime) -> tuple[floa
     return shift, warning
 
 
-def convert(expression: str, job: str, shift: float) -> str:
-    """`expression` with its hours moved by `shift` (whole hours; a job may not change its day)."""
+def _field(values: set[int], before: set[int], text: str, low: int, high: int) -> str:
+    """A cron field for `values`: its text `text` if they are still its values `before`."""
+    if values == before:
+        return text
+    if values == set(range(low, high + 1)):
+        return "*"
+    return ",".join(str(value) for value in sorted(values))
+
+
+def convert(expression: str, job: str, shift: float) -> list[str]:
+    """`expression` moved by `shift` hours (a job may not change its day): one expression, or two when
+    a shift by part of an hour moves some of its minutes into the next hour and others not."""
     fields = validate(expression, job)
-    if shift == 0:
-        return expression
-    if shift % 1:
-        raise ConfigError(f"job {job!r}: the zones differ by {shift:g} h, not whole hours; set cron_timezone")
-    if fields[1] == "*":
-        return expression
-    shifted = [hour + int(shift) for hour in sorted(_expand(fields[1], 0, 23, job))]
-    if any(not 0 <= hour <= 23 for hour in shifted) and (fields[2], fields[4]) != ("*", "*"):
-        raise ConfigError(f"job {job!r}: converting it to the cron zone moves it to another day; set cron_timezone")
-    fields[1] = ",".join(str(hour) for hour in sorted(hour % 24 for hour in shifted))
-    return " ".join(fields)
+    shift_minutes = round(shift * 60)
+    if shift_minutes == 0:
+        return [expression]
+    minutes, hours = _expand(fields[0], 0, 59, job), _expand(fields[1], 0, 23, job)
+    moved = {hour * 60 + minute + shift_minutes for hour in hours for minute in minutes}
+    # A job that runs every hour keeps its days: only the hours around midnight change day.
+    crosses_midnight = any(not 0 <= time < MINUTES_A_DAY for time in moved) and len(hours) < 24
+    if crosses_midnight and (fields[2], fields[4]) != ("*", "*"):
+        raise ConfigError(
+            f"job {job!r}: in the cron zone ({shift:+g} h) it would run on another day; "
+            "choose times that stay on the same day there, or let it run every day"
+        )
+    hours_of_minute = defaultdict(set)
+    for hour, minute in (divmod(time % MINUTES_A_DAY, 60) for time in moved):
+        hours_of_minute[minute].add(hour)
+    minutes_of_hours = defaultdict(set)
+    for minute, its_hours in hours_of_minute.items():
+        minutes_of_hours[frozenset(its_hours)].add(minute)
+    return [
+        " ".join(
+            [
+                _field(its_minutes, minutes, fields[0], 0, 59),
+                _field(set(its_hours), hours, fields[1], 0, 23),
+                *fields[2:],
+            ]
+        )
+        for its_hours, its_minutes in sorted(
+            minutes_of_hours.items(), key=lambda pair: (sorted(pair[0]), sorted(pair[1]))
+        )
+    ]
 
 
 # -- the crontab ------------------------------------------------------------------------------
@@ -122,31 +155,82 @@ def write_crontab(text: str) -> None:
 
 
 def without_block(text: str, project_dir: Path = PROJECT_DIR) -> list[str]:
+    """The crontab's lines without our block; refused when a begin marker has no end marker, since
+    every line after it would be taken for ours."""
     begin, end = markers(project_dir)
-    kept, inside = [], False
-    for line in text.splitlines():
+    kept, begun_at = [], None
+    for number, line in enumerate(text.splitlines(), start=1):
         if line == begin:
-            inside = True
-        elif line == end and inside:
-            inside = False
-        elif not inside:
+            _refuse_unended(begun_at, end)
+            begun_at = number
+        elif line == end and begun_at is not None:
+            begun_at = None
+        elif begun_at is None:
             kept.append(line)
+    _refuse_unended(begun_at, end)
     return kept
 
 
-def block(settings: ops_config.OpsConfig, now: datetime, project_dir: Path = PROJECT_DIR) -> tuple[list[str], list]:
+def _refuse_unended(begun_at: int | None, end: str) -> None:
+    """Refused when the block begun on line `begun_at` has not ended (None: no block is open)."""
+    if begun_at is not None:
+        raise ConfigError(
+            f"crontab line {begun_at}: the schedule's begin marker has no end marker {end!r} after it; "
+            "fix the crontab with `crontab -e` (delete the block, or add that line after its last job)"
+        )
+
+
+def crontab_zone(lines: list[str]) -> str | None:
+    """The zone of the last `CRON_TZ=` line of `lines`, which cron applies to every line below it."""
+    values = [match.group(1) for match in map(_CRON_TZ.match, lines) if match]
+    if not values:
+        return None
+    zone = values[-1]
+    if len(zone) >= 2 and zone[0] == zone[-1] and zone[0] in "'\"":
+        zone = zone[1:-1]
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            f"the crontab's last CRON_TZ= line names no time zone ({zone!r}); fix it with `crontab -e`"
+        ) from exc
+    return zone
+
+
+def cron_zone(settings: ops_config.OpsConfig, others: list[str]) -> tuple[str | None, str]:
+    """The zone cron reads our block's times in (None: this machine's), and where that comes from."""
+    in_crontab = crontab_zone(others)
+    if settings.cron_timezone and in_crontab and settings.cron_timezone != in_crontab:
+        raise ConfigError(
+            f"[schedule] cron_timezone {settings.cron_timezone!r} in ops.toml is not the zone cron reads the "
+            f"schedule in ({in_crontab!r}, the crontab's last CRON_TZ= line): make them the same, or remove one"
+        )
+    if settings.cron_timezone:
+        return settings.cron_timezone, f"{settings.cron_timezone} (cron_timezone in ops.toml)"
+    if in_crontab:
+        return in_crontab, f"{in_crontab} (the crontab's CRON_TZ= line above the block)"
+    return None, "this machine's local time"
+
+
+def block(
+    settings: ops_config.OpsConfig, others: list[str], now: datetime, project_dir: Path = PROJECT_DIR
+) -> tuple[list[str], list]:
+    """Our block, to go below the user's lines `others`."""
     begin, end = markers(project_dir)
-    zone = settings.cron_timezone or "this machine's local time"
-    shift, warning = zone_shift(settings.timezone, settings.cron_timezone, now)
-    lines = [begin, f"# times converted from {settings.timezone} in ops.toml to {zone} ({shift:+g} h)"]
+    zone, described = cron_zone(settings, others)
+    shift, warning = zone_shift(settings.timezone, zone, now)
+    lines = [begin, f"# times converted from {settings.timezone} in ops.toml to {described}: {shift:+g} h"]
     for job in settings.jobs:
-        expression = convert(job.cron, job.name, shift)
+        if "\n" in job.command or "\r" in job.command:
+            raise ConfigError(f"job {job.name!r}: its command holds a line break; write it on one line in ops.toml")
         logs, log_file = (
             shlex.quote(str(path)) for path in (settings.logs_dir, settings.logs_dir / f"cron-{job.name}.log")
         )
         # `make clean` removes the log folder; cron reads a bare % as a line break.
         command = f"cd {shlex.quote(str(project_dir))} && mkdir -p {logs} && {job.command} >> {log_file} 2>&1"
-        lines.append(f"{expression} {command.replace('%', chr(92) + '%')}")
+        lines.extend(
+            f"{expression} {command.replace('%', chr(92) + '%')}" for expression in convert(job.cron, job.name, shift)
+        )
     return [*lines, end], [warning] if warning else []
 
 
@@ -189,9 +273,10 @@ def main(argv: list[str] | None = None) -> int:
             print("ops.toml schedule:")
             for job in settings.jobs:
                 print(f"  {job.name:16} {job.cron:20} ({settings.timezone})  {job.command}")
+            print(f"cron reads the schedule in: {cron_zone(settings, others)[1]}")
             return 0
         if args.action == "install":
-            lines, warnings = block(settings, now)
+            lines, warnings = block(settings, others, now)
             for warning in warnings:
                 print(f"warning: {warning}")
             apply(_joined([*others, *lines]), current, settings, now, args.dry_run)

@@ -38,6 +38,12 @@ def crontab(tmp_path, monkeypatch):
     return store
 
 
+def set_cron_timezone(tmp_path, line: str) -> None:
+    """`line` in place of the fixture's `cron_timezone = "UTC"` in the test's ops.toml."""
+    config = tmp_path / "ops.toml"
+    config.write_text(config.read_text().replace('cron_timezone = "UTC"\n', line))
+
+
 def managed_lines(text: str) -> list[str]:
     return [line for line in text.splitlines() if line not in USER_CRONTAB.splitlines()]
 
@@ -91,7 +97,7 @@ def test_a_missing_crontab_is_an_empty_one(crontab):
 def test_conversion_refuses_to_move_a_weekly_job_to_another_day():
     with pytest.raises(ConfigError, match="another day"):
         cron.convert("0 1 * * 1", "weekly", -3)
-    assert cron.convert("30 1 * * *", "daily", -3) == "30 22 * * *"
+    assert cron.convert("30 1 * * *", "daily", -3) == ["30 22 * * *"]
     shift, warning = cron.zone_shift("Europe/Moscow", "Europe/Berlin", datetime(2026, 1, 15).astimezone())
     assert shift == -2 and "daylight saving" in warning
 
@@ -106,3 +112,93 @@ def test_the_crontab_program_may_come_from_the_env_file_like_every_other_setting
 
     assert shown.returncode == 0, shown.stderr
     assert "the schedule is not installed" in shown.stdout  # the crontab was read
+
+
+def test_the_last_cron_tz_line_of_the_crontab_is_the_zone_the_times_are_converted_to(crontab, tmp_path, capsys):
+    set_cron_timezone(tmp_path, "")
+    crontab.write_text("CRON_TZ=UTC\n0 9 * * * /home/me/report.sh\nCRON_TZ = 'Asia/Kolkata'\n" + USER_CRONTAB)
+    assert cron.main(["install"]) == 0
+    jobs = [line for line in crontab.read_text().splitlines() if "make run-catalogue" in line]
+    assert len(jobs) == 1 and jobs[0].startswith("30 4 * * * ")  # 02:00 Moscow is 04:30 in Kolkata
+    assert "to Asia/Kolkata (the crontab's CRON_TZ= line above the block): +2.5 h" in crontab.read_text()
+    capsys.readouterr()
+    assert cron.main(["show"]) == 0
+    assert "cron reads the schedule in: Asia/Kolkata (the crontab's CRON_TZ= line" in capsys.readouterr().out
+
+
+def test_a_cron_timezone_that_is_not_the_crontab_s_cron_tz_is_refused(crontab, tmp_path, capsys):
+    crontab.write_text("CRON_TZ=Europe/Moscow\n" + USER_CRONTAB)  # cron_timezone is UTC
+    assert cron.main(["install"]) == 2
+    error = capsys.readouterr().err
+    assert "[schedule] cron_timezone 'UTC' in ops.toml is not the zone cron reads the schedule in" in error
+    assert "'Europe/Moscow'" in error and error.count("\n") == 1
+    assert crontab.read_text() == "CRON_TZ=Europe/Moscow\n" + USER_CRONTAB
+    set_cron_timezone(tmp_path, 'cron_timezone = "Europe/Moscow"\n')  # the same zone: no conversion
+    assert cron.main(["install"]) == 0
+    assert any(
+        line.startswith("0 2 * * * ") and "make run-catalogue" in line for line in crontab.read_text().splitlines()
+    )
+
+
+def test_a_block_without_its_end_marker_is_refused_and_nothing_changes(crontab, capsys):
+    assert cron.main(["install"]) == 0
+    begin, end = cron.markers()
+    broken = crontab.read_text().replace(end + "\n", "") + "15 6 * * * /home/me/report.sh\n"
+    crontab.write_text(broken)
+    for action in ("remove", "install"):
+        capsys.readouterr()
+        assert cron.main([action]) == 2
+        error = capsys.readouterr().err
+        assert error.startswith("error: crontab line 5: the schedule's begin marker has no end marker")
+        assert "`crontab -e`" in error and error.count("\n") == 1
+        assert crontab.read_text() == broken
+    crontab.write_text(USER_CRONTAB + begin + "\n" + USER_CRONTAB + begin + "\n" + end + "\n")
+    assert cron.main(["remove"]) == 2  # a second begin before the first block ended
+    assert "crontab line 5:" in capsys.readouterr().err
+
+
+def test_a_half_hour_shift_moves_the_minutes_too():
+    assert cron.convert("0 2 * * *", "catalogue", 2.5) == ["30 4 * * *"]
+    assert cron.convert("30 1 * * *", "prune", 2.5) == ["0 4 * * *"]
+    assert cron.convert("0 4 * * *", "stock", -2.5) == ["30 1 * * *"]
+    assert cron.convert("0 0,6-22/2 * * *", "stock-intraday", 2.5) == ["30 0,2,8,10,12,14,16,18,20,22 * * *"]
+    assert cron.convert("*/15 * * * *", "health", 2.5) == ["*/15 * * * *"]
+    assert cron.convert("0 2 * * 1", "weekly", 5.75) == ["45 7 * * 1"]  # Nepal
+    # Minutes that land in two different hours need two lines: 02:10, 02:30, 02:50, 03:10 ... 04:50.
+    assert cron.convert("10-50/20 1-3 * * *", "split", 0.5) == ["40 1-3 * * *", "0,20 2,3,4 * * *"]
+    with pytest.raises(ConfigError, match="job 'weekly': in the cron zone \\(\\+0.5 h\\) it would run on another day"):
+        cron.convert("45 23 * * 1", "weekly", 0.5)
+
+
+def test_a_half_hour_cron_zone_is_installed(crontab, tmp_path):
+    set_cron_timezone(tmp_path, 'cron_timezone = "Asia/Kolkata"\n')
+    assert cron.main(["install"]) == 0
+    jobs = [line for line in crontab.read_text().splitlines() if " cd " in line]
+    assert [line.split(" cd ")[0] for line in jobs] == [
+        "30 4 * * *",
+        "30 5 * * *",
+        "30 6 * * *",
+        "30 0,2,8,10,12,14,16,18,20,22 * * *",
+        "*/15 * * * *",
+        "0 4 * * *",
+    ]
+
+
+def test_a_half_hour_machine_zone_is_installed(crontab, tmp_path):
+    set_cron_timezone(tmp_path, "")
+
+    shown = run_script("scripts.cron", "install", "--dry-run", env={"TZ": "Asia/Kolkata"})
+
+    assert shown.returncode == 0, shown.stderr
+    assert "\n30 4 * * * cd " in shown.stdout and "to this machine's local time: +2.5 h" in shown.stdout
+
+
+def test_a_command_with_a_line_break_is_refused(crontab, tmp_path, capsys):
+    config = tmp_path / "ops.toml"
+    config.write_text(config.read_text().replace('command = "make run-stock" }', 'command = "make run-stock\\n" }', 1))
+    assert cron.main(["install"]) == 2
+    assert (
+        capsys.readouterr().err
+        == "error: job 'stock': its command holds a line break; write it on one line in ops.toml\n"
+    )
+    assert crontab.read_text() == USER_CRONTAB
