@@ -57,6 +57,28 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def holds_lock(holder: Holder, path: Path | None = None) -> bool:
+    """Whether the process the lock file names still holds the lock: alive, and the file locked. A
+    killed run's pid may be reused by an unrelated process (after a reboot too), which holds nothing:
+    health then called it a stuck run to kill, and readers refused as if a run were writing."""
+    return pid_alive(holder.pid) and _flocked(path or lock_path())
+
+
+def _flocked(path: Path) -> bool:
+    """Whether some process holds a `flock` on `path` (Linux's /proc/locks; True when it cannot tell)."""
+    try:
+        status = path.stat()
+        locks = Path("/proc/locks").read_text(encoding="ascii")
+    except OSError:
+        return True
+    device = f"{os.major(status.st_dev):02x}:{os.minor(status.st_dev):02x}:{status.st_ino}"
+    return any(
+        fields[1] == "FLOCK" and fields[5] == device
+        for fields in (line.split() for line in locks.splitlines())
+        if len(fields) > 5 and fields[1] != "->"  # "->": a process waiting for the lock
+    )
+
+
 def recorded_holder(path: Path | None = None) -> Holder | None:
     """Who the lock file names, without taking the lock (for `make health`)."""
     try:
@@ -70,7 +92,7 @@ def writing_elsewhere(path: Path | None = None) -> Holder | None:
     beside its writer (a reader's open makes the writer's next one fail), so a scheduled reader such
     as `make health` leaves the file alone while it writes."""
     holder = recorded_holder(path)
-    return holder if holder and holder.pid != os.getpid() and pid_alive(holder.pid) else None
+    return holder if holder and holder.pid != os.getpid() and holds_lock(holder, path) else None
 
 
 class RunLock:
@@ -119,7 +141,7 @@ def held_by_parent() -> bool:
     """The run named in RUN_LOCK_HOLDER holds the lock and is alive: this process writes under it."""
     run_id = os.environ.get(HOLDER_VARIABLE, "")
     holder = recorded_holder()
-    return bool(run_id) and holder is not None and holder.run_id == run_id and pid_alive(holder.pid)
+    return bool(run_id) and holder is not None and holder.run_id == run_id and holds_lock(holder)
 
 
 @contextmanager

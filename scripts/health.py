@@ -31,7 +31,7 @@ import psycopg2
 
 from loaders import cli, config, outcomes
 from loaders.secrets import install_log_masking, mask
-from loaders.writer_lock import Holder, LockBusy, RunLock, lock_path, pid_alive, recorded_holder, writing_elsewhere
+from loaders.writer_lock import Holder, LockBusy, RunLock, holds_lock, lock_path, recorded_holder, writing_elsewhere
 from scripts import alerts, database, ops_config, reconcile, runlog
 
 log = logging.getLogger("health")
@@ -67,7 +67,7 @@ def last_run(db: database.Database) -> Check:
     run_id, status, started, finished, message = rows[0]
     if status == "running":
         holder = recorded_holder()
-        if holder and holder.run_id == run_id and pid_alive(holder.pid):
+        if holder and holder.run_id == run_id and holds_lock(holder):
             return Check("last run", OK, f"run {run_id} in progress since {started:%Y-%m-%d %H:%M} UTC")
         message = (
             f"run {run_id} started {started:%Y-%m-%d %H:%M} UTC is recorded as running, but no live "
@@ -433,7 +433,7 @@ def quality_scores(db: database.Database, minimum: float) -> list[Check]:
 
 def stale_lock() -> Check:
     holder = recorded_holder()
-    if holder is None or pid_alive(holder.pid):
+    if holder is None or holds_lock(holder):
         state = f"held by {holder.describe()}" if holder else "free"
         return Check("lock", OK, state)
     message = f"stale lock at {lock_path()}: {holder.describe()} died; the next run clears it"

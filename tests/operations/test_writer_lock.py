@@ -3,6 +3,7 @@ started under the runner or `scripts.locked` writes under their lock."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -13,7 +14,8 @@ import duckdb
 import pytest
 
 from loaders.config import PROJECT_DIR
-from loaders.writer_lock import pid_alive
+from loaders.writer_lock import lock_path, pid_alive, writing_elsewhere
+from scripts import health
 from tests.support.operations import hold_lock, isolated_ops, run_script
 
 HOLDER = "20260101T020000-abcdef"
@@ -143,3 +145,25 @@ def test_a_step_dies_with_the_process_that_holds_the_lock(ops, parent):
     finally:
         if pid_alive(step):
             os.kill(step, signal.SIGKILL)
+
+
+def test_a_lock_file_naming_a_reused_pid_is_stale_and_a_held_one_is_not(ops):
+    """After a kill -9 or a reboot the lock file's pid may name an unrelated live process: health called
+    it a stuck run to kill, and summary and reconcile refused as if a run were writing."""
+    unrelated = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        lock_path().parent.mkdir(parents=True, exist_ok=True)
+        lock_path().write_text(json.dumps({"run_id": HOLDER, "pid": unrelated.pid, "started_at": "then"}))
+        assert writing_elsewhere() is None
+        check = health.stale_lock()
+        assert check.status == health.FAIL and f"stale lock at {lock_path()}" in check.message
+    finally:
+        unrelated.kill()
+        unrelated.wait()
+    holder = hold_lock(HOLDER)
+    try:
+        assert writing_elsewhere().run_id == HOLDER
+        assert health.stale_lock().status == health.OK
+    finally:
+        holder.kill()
+        holder.wait()
