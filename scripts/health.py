@@ -20,6 +20,7 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import sys
 import tempfile
 from dataclasses import asdict, dataclass
@@ -186,18 +187,28 @@ def close_dead_runs(target: str) -> Check | None:
     return Check("dead runs", FAIL, message, f"health:died:{','.join(dead)}")
 
 
+# Free space a data folder's device needs: a run's loads and build write tens of MB for a small
+# seller; an empty file, all the writability check makes, still fits on a full disk.
+MIN_FREE_MB = 100
+
+
 def data_folder(folder: Path) -> Check:
-    """A folder the runs write (the database's, the lock's) must accept a new file."""
+    """A folder the runs write (the database's, the lock's) must accept a new file, with room for it."""
     existing = next(parent for parent in (folder, *folder.parents) if parent.exists())
     try:
         if not existing.is_dir():
             raise NotADirectoryError(20, "Not a directory", str(folder))
         with tempfile.TemporaryFile(dir=existing):
             pass
+        free_mb = shutil.disk_usage(existing).free / 1024 / 1024
     except OSError as exc:
-        reason = cli.describe(exc) or f"cannot write {folder}: {exc.strerror}"
+        named = OSError(exc.errno, exc.strerror, str(folder))  # the folder, not the probe's temporary file
+        reason = cli.describe(named) or f"cannot write {folder}: {exc.strerror}"
         return Check("data folder", FAIL, reason, "health:data_folder")
-    return Check("data folder", OK, f"{folder} writable")
+    if free_mb < MIN_FREE_MB:
+        message = f"only {free_mb:.0f} MB free on the device of {folder} (runs need {MIN_FREE_MB} MB): free some space"
+        return Check("data folder", FAIL, message, "health:data_folder:space")
+    return Check("data folder", OK, f"{folder} writable, {free_mb:,.0f} MB free")
 
 
 def data_folders(target: str) -> Check:

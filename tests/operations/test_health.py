@@ -10,11 +10,13 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 
 from loaders.writer_lock import lock_path
 from scripts import database, runlog
+from scripts import health as health_module
 from scripts.steps import PROJECT_DIR
 from tests.support.operations import HttpReceiver, hold_lock, isolated_ops, query, run_script
 
@@ -334,3 +336,12 @@ def test_a_file_that_is_not_a_duckdb_database_is_unhealthy_with_the_fix(ops):
     assert code == 1
     message = checks["database"]["message"]
     assert "is not a DuckDB database" in message and "DUCKDB_PATH" in message
+
+
+def test_unhealthy_when_the_data_folder_has_no_room(ops, monkeypatch):
+    """A full disk: every run failed on it while health, whose probe is an empty file, said HEALTHY."""
+    full = SimpleNamespace(total=64 * 1024, used=64 * 1024, free=0)
+    monkeypatch.setattr(health_module.shutil, "disk_usage", lambda path: full)
+    check = health_module.data_folder(lock_path().parent)
+    assert check.status == health_module.FAIL
+    assert check.message == f"only 0 MB free on the device of {lock_path().parent} (runs need 100 MB): free some space"
