@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     if is_dbt:
         config.dbt_profiles()
         database.require_utf8(target)  # dbt itself fails model after model on the models' text
+        if problem := steps.dbt_folders_problem():
+            raise config.ConfigError(problem)
     run_id = f"{runlog.utcnow():%Y%m%dT%H%M%S}-{name}-{uuid.uuid4().hex[:6]}"
     try:
         with RunLock(run_id, runlog.utcnow().isoformat()):

@@ -97,8 +97,7 @@ def configured_marketplaces() -> tuple[dict[str, tuple[tuple[str, ...], list[str
 
 
 def dbt_target_path() -> Path:
-    path = Path(os.environ.get("DBT_TARGET_PATH", "target"))
-    return path if path.is_absolute() else steps.PROJECT_DIR / path
+    return steps.dbt_folder("DBT_TARGET_PATH", "target")
 
 
 def _min_quality_score() -> float:
@@ -236,6 +235,9 @@ class Runner:
                 loaded_before = runlog.loaded_before(db, self.run_id, stale)
         record.detail = transform_detail(stale, loaded_before)
         self._write(record)
+        if problem := steps.dbt_folders_problem():
+            record.finish("failed", error_class="DbtFolderNotWritable", error_message=problem)
+            return record
         run_results = dbt_target_path() / "run_results.json"
         run_results.unlink(missing_ok=True)
         # the marketplaces that have accounts or data in the database, unless MARKETPLACES says otherwise

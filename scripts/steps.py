@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +72,26 @@ SCHEDULED_BUILD = ("--exclude-resource-type", "unit_test")
 def dbt_command(command: str, target: str, *extra: str) -> list[str]:
     """`command` may be two words (`docs generate`)."""
     return [DBT, *command.split(), "--profiles-dir", ".", "--project-dir", ".", "--target", target, *extra]
+
+
+def dbt_folder(variable: str, default: str) -> Path:
+    """A folder dbt writes (DBT_TARGET_PATH, DBT_LOG_PATH), relative ones under the project."""
+    path = Path(os.environ.get(variable) or default)
+    return path if path.is_absolute() else PROJECT_DIR / path
+
+
+def dbt_folders_problem() -> str | None:
+    """Why dbt could not write its log or target folder, or None: dbt itself then exits 2 saying
+    nothing, and the run log could only point at the log that was never written."""
+    for variable, default in (("DBT_LOG_PATH", "logs"), ("DBT_TARGET_PATH", "target")):
+        folder = dbt_folder(variable, default)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=folder):
+                pass
+        except OSError as exc:
+            return f"dbt cannot write its folder {folder} ({variable}): {exc.strerror}"
+    return None
 
 
 def runner_command(*args: str) -> list[str]:

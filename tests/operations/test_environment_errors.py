@@ -216,3 +216,19 @@ def test_a_postgres_database_that_takes_no_writes(ops, postgres_database):
     server = config.postgres_settings()
     assert f"database {name} on {server['host']}:{server['port']} takes no writes" in line
     assert "point PGDATABASE/PGHOST at a writable database" in line
+
+
+def test_a_dbt_log_folder_that_cannot_be_written(ops, tmp_path, monkeypatch):
+    """dbt exits 2 without a word when it cannot write its log folder, and the run log said "see the
+    dbt log": the reason was nowhere."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file")
+    monkeypatch.setenv("DBT_LOG_PATH", str(blocker / "dbt_logs"))
+    expected = f"dbt cannot write its folder {blocker / 'dbt_logs'} (DBT_LOG_PATH): Not a directory"
+    ran = run_script(*RUN)
+    assert ran.returncode == 1, ran.stderr
+    with database.connect("duckdb", read_only=True) as db:
+        assert db.execute("select status, error_message from ops.run_log where step = 'transform'") == [
+            ("failed", expected)
+        ]
+    assert expected in one_line_error(run_script("scripts.locked", "build", DBT, "build"))
