@@ -86,6 +86,25 @@ def last_run(db: database.Database) -> Check:
     )
 
 
+# How far the newest run-log time may be ahead of this machine's clock before the clock is wrong.
+CLOCK_SLACK_MINUTES = 5
+
+
+def clock_behind(db: database.Database, now: datetime) -> list[Check]:
+    """A failed check when the run log holds times later than now: the machine's clock went back.
+    The last run is the newest by its start, and every age and cool-down reads the clock, so a run
+    that failed after the change sorted before the one that succeeded, and health said HEALTHY."""
+    (newest,) = db.execute(f"select max(started_at) from {runlog.SCHEMA}.run_log")[0]
+    if newest is None or (newest - now).total_seconds() <= CLOCK_SLACK_MINUTES * 60:
+        return []
+    message = (
+        f"the run log holds a run started at {newest:%Y-%m-%d %H:%M} UTC, {_age(newest, now).removesuffix(' ago')} "
+        "after this machine's clock: the clock went back (check NTP); until it is right, the last run, "
+        "freshness and the alerts' cool-downs are judged wrongly"
+    )
+    return [Check("clock", FAIL, message, "health:clock")]
+
+
 def run_problems(db: database.Database, run_id: str) -> str:
     """The steps of `run_id` that did not succeed, failed ones first: a partial load with the resources
     it did not load, any other with the first sentence of its message (the whole messages, hints
@@ -475,6 +494,7 @@ def database_checks(target: str, settings: ops_config.OpsConfig) -> list[Check]:
             return [
                 *checks,
                 *([closed] if closed else []),
+                *clock_behind(db, runlog.utcnow()),
                 last_run(db),
                 *stuck_runs(db, settings.stuck_after_hours, runlog.utcnow()),
                 *freshness(db, settings.freshness_hours, runlog.utcnow()),

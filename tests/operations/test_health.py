@@ -345,3 +345,14 @@ def test_unhealthy_when_the_data_folder_has_no_room(ops, monkeypatch):
     check = health_module.data_folder(lock_path().parent)
     assert check.status == health_module.FAIL
     assert check.message == f"only 0 MB free on the device of {lock_path().parent} (runs need 100 MB): free some space"
+
+
+def test_unhealthy_when_the_clock_went_back(ops):
+    """A run that failed after the clock went back a day sorted before the one that had succeeded:
+    health said HEALTHY and the failed run alerted nobody (operations audit)."""
+    record_run("20260102T020000-aaaaaa", hours_ago=-24)  # recorded before the clock went back
+    record_run("20260101T030000-bbbbbb", hours_ago=1, catalogue_status="failed")
+    code, checks = health()
+    assert code == 1
+    assert checks["clock"]["status"] == "fail" and "the clock went back (check NTP)" in checks["clock"]["message"]
+    assert "24.0 h after this machine's clock" in checks["clock"]["message"]
