@@ -8,6 +8,7 @@ ever written back anywhere.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -49,9 +50,16 @@ def load_env_file() -> None:
         raise ConfigError(f"ENV_FILE={os.environ['ENV_FILE']!r}: {path} does not exist")
     if not path.is_file():
         return
-    for name, value in dotenv_values(path, interpolate=False).items():
+    for name, value in _dotenv_values(path).items():
         if value is not None:
             os.environ.setdefault(name, value)
+
+
+def _dotenv_values(path: Path) -> dict[str, str | None]:
+    try:
+        return dotenv_values(path, interpolate=False)
+    except UnicodeDecodeError as exc:  # Notepad's "Unicode" is UTF-16
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start} of the file); save it as UTF-8") from exc
 
 
 def target(value: str | None = None) -> str:
@@ -289,7 +297,7 @@ def positive_number(variable: str, default: float, what: str = "number") -> floa
         value = float(text)
     except ValueError:
         value = -1.0
-    if value <= 0:
+    if not (math.isfinite(value) and value > 0):  # float() reads "nan" and "inf" too
         raise ConfigError(f"{variable} must be a positive {what}, not {text!r}")
     return value
 
@@ -300,7 +308,7 @@ def whole_number(variable: str, default: int, low: int, high: int, unit: str = "
     text = os.environ.get(variable, "").strip()
     if not text:
         return default
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:  # "²" is a digit int() refuses
         what = f"whole number of {unit}" if unit else "whole number"
         raise ConfigError(f"{variable} must be a {what} between {low} and {high}, not {text!r}")
     return int(text)

@@ -8,10 +8,11 @@ import re
 
 import pytest
 
-from loaders import config, waiting_room
+from loaders import config, http, waiting_room
 from loaders.config import PROJECT_DIR, ConfigError
 from loaders.ozon import postings
 from loaders.wildberries import helpers
+from loaders.wildberries import reports as wb_reports
 from scripts import ops_config
 from tests.support.operations import drop_settings, isolated_ops, run_script
 
@@ -46,6 +47,15 @@ def test_dotenv_values_arrive_literally_and_the_environment_wins(env_file, monke
     finally:
         for name in ("OZON_ORDERS_LOOKBACK_DAYS", "PGPASSWORD", "PGUSER"):
             os.environ.pop(name, None)
+
+
+def test_an_env_file_not_in_utf8_stops_with_one_line_naming_it(tmp_path, monkeypatch):
+    """Windows Notepad's "Unicode" (UTF-16): a UnicodeDecodeError traceback before."""
+    path = tmp_path / "utf16.env"
+    path.write_text("WB_API_TOKEN=tok\nWB_ACCOUNT_NAME=shop\n", encoding="utf-16")
+    monkeypatch.setenv("ENV_FILE", str(path))
+    with pytest.raises(ConfigError, match=re.escape(f"{path}: not UTF-8 text (byte 0 of the file); save it as UTF-8")):
+        config.load_env_file()
 
 
 def test_locked_commands_get_the_target_of_env_file_unless_the_environment_sets_one(env_file, workdir):
@@ -143,6 +153,30 @@ def test_a_bad_whole_number_names_its_variable(monkeypatch, variable, text, mess
     }[variable]
     with pytest.raises(config.ConfigError, match=message):
         read()
+
+
+@pytest.mark.parametrize(
+    ("variable", "text", "read"),
+    [
+        ("API_MAX_RETRY_WAIT_SECONDS", "nan", http.max_retry_wait),
+        ("API_MAX_RETRY_WAIT_SECONDS", "inf", http.max_retry_wait),
+        ("WB_REPORT_TIMEOUT_SECONDS", "NaN", wb_reports.report_timeout),
+        ("WB_RATE_LIMIT_SCALE", "nan", helpers.rate_limit_scale),
+        ("WB_RATE_LIMIT_SCALE", "-inf", helpers.rate_limit_scale),
+    ],
+)
+def test_nan_or_infinity_is_no_positive_number(monkeypatch, variable, text, read):
+    """float() reads them: nan was taken as a positive number of seconds."""
+    monkeypatch.setenv(variable, text)
+    with pytest.raises(ConfigError, match=re.escape(f"{variable} must be a positive ")) as refused:
+        read()
+    assert str(refused.value).endswith(f", not {text!r}")
+
+
+def test_a_digit_int_cannot_read_is_no_whole_number(monkeypatch):
+    monkeypatch.setenv("QUARANTINE_RETRIES", "²")  # str.isdigit() says yes; int() raised ValueError
+    with pytest.raises(ConfigError, match="QUARANTINE_RETRIES must be a whole number of reads between 1 and 100"):
+        waiting_room.retries()
 
 
 @pytest.mark.parametrize(
