@@ -8,13 +8,17 @@
 {%- endmacro %}
 
 {#- The warehouse name of a row as sent, or, for a row sent without one or with a blank one (the field
-    is optional),
-    `склад без названия <warehouse id>` or `склад не указан`: names no seed resolves, so the row
-    stays in the marts under unresolved:… and rule unknown_warehouse flags it, instead of falling
-    out unnoticed. -#}
+    is optional), `склад без названия <warehouse id>` (macro unnamed_warehouse: the name another row
+    gives that id resolves it, int_ozon_warehouse_spellings) or `склад не указан`: names no seed
+    resolves, so the row stays in the marts under unresolved:… and rule unknown_warehouse flags it,
+    instead of falling out unnoticed. -#}
 {% macro warehouse_name_as_sent(name_column, id_column=none) -%}
     coalesce(case when trim({{ name_column }}) <> '' then {{ name_column }} end,
-        {%- if id_column %} 'склад без названия ' || cast({{ id_column }} as varchar),{% endif %} 'склад не указан')
+        {%- if id_column %} {{ unnamed_warehouse(id_column) }},{% endif %} 'склад не указан')
+{%- endmacro %}
+
+{% macro unnamed_warehouse(id_column) -%}
+    'склад без названия ' || cast({{ id_column }} as varchar)
 {%- endmacro %}
 
 {#- The location key of a cluster (Ozon cluster, WB federal district): `ozon:cluster:Москва`. -#}

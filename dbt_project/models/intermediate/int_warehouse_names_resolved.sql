@@ -1,19 +1,23 @@
 -- Every warehouse spelling the marketplaces sent, with the warehouse it means. A spelling resolves
--- when its normalised form is a known warehouse name or a known alias; otherwise it keeps a key of
+-- when its normalised form (of the name its warehouse id has elsewhere, for a row sent without a
+-- name) is a known warehouse name or a known alias; otherwise it keeps a key of
 -- its own (`ozon:unresolved:<normalised>`) so its stock still reaches the marts, and it is listed
 -- in `warehouse_names_unresolved`.
 with spellings_seen as (
-    select distinct
-        marketplace,
-        raw_warehouse_name
-    from {{ ref('int_warehouse_spellings_unioned') }}
-),
-
-spellings_normalized as (
     select
         marketplace,
         raw_warehouse_name,
-        {{ normalize_warehouse_name('raw_warehouse_name') }} as normalized_name
+        max(name_by_id) as name_by_id
+    from {{ ref('int_warehouse_spellings_unioned') }}
+    group by marketplace, raw_warehouse_name
+),
+
+spellings_normalized as (
+    -- a row sent without a name goes by the name its warehouse id has elsewhere, when it has one
+    select
+        marketplace,
+        raw_warehouse_name,
+        {{ normalize_warehouse_name('coalesce(name_by_id, raw_warehouse_name)') }} as normalized_name
     from spellings_seen
 ),
 
