@@ -36,3 +36,10 @@
 {% macro is_wildberries_seller_warehouse(warehouse_type) -%}
     coalesce({{ normalize_warehouse_name(warehouse_type) }} = 'СКЛАД_ПРОДАВЦА', false)
 {%- endmacro %}
+
+{#- The first words of a Wildberries warehouse_remains entry, normalised: `В_ПУТИ` and `ВСЕГО_` begin
+    its pseudo-warehouses ("В пути до получателей", "Всего находится на складах"), whatever WB's
+    spacing, case or rewording of the rest; no warehouse's name begins so. -#}
+{% macro wildberries_report_entry_start(warehouse_name) -%}
+    left({{ normalize_warehouse_name(warehouse_name) }}, 6)
+{%- endmacro %}

@@ -9,7 +9,10 @@ with entries as (
         load_id,
         barcode,
         sum(case when not is_pseudo_warehouse then quantity else 0 end) as warehouse_units,
-        max(case when raw_warehouse_name = 'Всего находится на складах' then quantity end) as reported_total
+        -- the total as staging tells it (a stray space or WB's rewording is still the total)
+        max(
+            case when {{ wildberries_report_entry_start('raw_warehouse_name') }} = 'ВСЕГО_' then quantity end
+        ) as reported_total
     from {{ ref('stg_wildberries__warehouse_remains') }}
     group by account, load_id, barcode
 )

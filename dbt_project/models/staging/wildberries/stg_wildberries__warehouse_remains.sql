@@ -42,7 +42,7 @@ select
     -- counted as a warehouse doubled the account's stock); no warehouse's name begins so. An entry
     -- sent without its name is a warehouse (склад не указан), not a pseudo-warehouse
     coalesce(
-        left({{ normalize_warehouse_name('entries.warehouse_name') }}, 6) in ('В_ПУТИ', 'ВСЕГО_'), false
+        {{ wildberries_report_entry_start('entries.warehouse_name') }} in ('В_ПУТИ', 'ВСЕГО_'), false
     ) as is_pseudo_warehouse,
     entries.quantity,
     remains.report_copy,
