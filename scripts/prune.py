@@ -100,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
                     log.info("deleted %s (older than %d days)", path, settings.retention_days)
                 for path in delete_beyond_size(settings.logs_dir, settings.max_log_bytes):
                     log.info("deleted %s (the log folder was over [logs] max_total_mb)", path)
+            if target == "duckdb" and not config.duckdb_path().exists():  # opening it would create it
+                log.info("%s does not exist: no run log to prune", config.duckdb_path())
+                return 0
             with database.connect(target) as db:
                 runs = delete_old_rows(db, settings.retention_days)
             log.info("deleted %d run(s) older than %d days from the run log", runs, settings.retention_days)

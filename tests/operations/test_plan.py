@@ -96,3 +96,11 @@ def test_prune_deletes_the_oldest_rotated_logs_while_the_folder_is_over_its_limi
 
     # the oldest rotated logs went until the folder was within 5 MB; the log being written stays
     assert sorted(path.name for path in logs.iterdir()) == ["cron-stock.log"]
+
+
+def test_prune_creates_no_database(workdir, tmp_path, monkeypatch):
+    """A DUCKDB_PATH naming no file: prune created an empty database there, and health then said "no
+    run recorded yet" instead of that the database does not exist (operations audit)."""
+    isolated_ops(tmp_path, monkeypatch)
+    assert prune.main([]) == 0
+    assert not Path(workdir["DUCKDB_PATH"]).exists()
