@@ -1,5 +1,6 @@
 -- Every known warehouse (seed `warehouses`) and every unknown name the marketplaces sent, so that
--- each inventory row has its warehouse here. Unknown ones have is_resolved = false. The cluster is
+-- each inventory row has its warehouse here. Unknown ones have is_resolved = false, and are the
+-- marketplace's (fbo): only its own warehouses' feeds send names to resolve. The cluster is
 -- the marketplace's own (int_ozon_warehouse_clusters: Ozon's cluster list and analytics stock), the
 -- seed's only where the API says nothing (cluster_source tells which).
 -- is_aggregate marks the names Wildberries masks its warehouses with ("Склад WB РФ", ...): one
@@ -49,7 +50,9 @@ unresolved as (
         warehouse_key,
         marketplace,
         normalized_name as warehouse_name,
-        'unknown' as warehouse_type,
+        -- a name only the marketplace's own feeds send (Ozon FBO stock and postings, WB's
+        -- warehouses): its warehouse, whose stock and demand count in the plan like a known one's
+        'fbo' as warehouse_type,
         cast(null as varchar) as cluster_name,
         cast(null as varchar) as city,
         false as is_aggregate,
