@@ -64,16 +64,22 @@ def holds_lock(holder: Holder, path: Path | None = None) -> bool:
     return pid_alive(holder.pid) and _flocked(path or lock_path())
 
 
+PROC_LOCKS = Path("/proc/locks")
+
+
 def _flocked(path: Path) -> bool:
     """Whether some process holds a `flock` on `path` (Linux's /proc/locks; True when it cannot tell)."""
     try:
         status = path.stat()
-        locks = Path("/proc/locks").read_text(encoding="ascii")
+        locks = PROC_LOCKS.read_text(encoding="ascii")
     except OSError:
         return True
-    device = f"{os.major(status.st_dev):02x}:{os.minor(status.st_dev):02x}:{status.st_ino}"
+    # by inode alone: btrfs lists the filesystem's device there, stat() the subvolume's, so a live
+    # holder looked dead and every loader under its parent's lock refused (another file's lock on
+    # the same inode number elsewhere only makes the pid decide, as before)
+    inode = f":{status.st_ino}"
     return any(
-        fields[1] == "FLOCK" and fields[5] == device
+        fields[1] == "FLOCK" and fields[5].endswith(inode)
         for fields in (line.split() for line in locks.splitlines())
         if len(fields) > 5 and fields[1] != "->"  # "->": a process waiting for the lock
     )

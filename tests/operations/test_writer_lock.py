@@ -13,6 +13,7 @@ import time
 import duckdb
 import pytest
 
+from loaders import writer_lock
 from loaders.config import PROJECT_DIR
 from loaders.writer_lock import lock_path, pid_alive, writing_elsewhere
 from scripts import health
@@ -167,3 +168,21 @@ def test_a_lock_file_naming_a_reused_pid_is_stale_and_a_held_one_is_not(ops):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_lock_is_found_by_its_inode_whatever_device_proc_locks_names(ops, tmp_path, monkeypatch):
+    """On btrfs /proc/locks names the filesystem's device and stat() the subvolume's: a live holder
+    looked dead, and every loader under its parent's lock refused with exit 75 (review)."""
+    lock_path().parent.mkdir(parents=True, exist_ok=True)
+    lock_path().write_text("{}")
+    inode = lock_path().stat().st_ino
+    locks = tmp_path / "locks"
+    monkeypatch.setattr(writer_lock, "PROC_LOCKS", locks)
+    locks.write_text(
+        f"1: FLOCK  ADVISORY  WRITE 4242 00:28:{inode} 0 EOF\n2: -> FLOCK  ADVISORY  WRITE 4343 00:28:7 0 EOF\n"
+    )
+    assert writer_lock._flocked(lock_path())
+    locks.write_text(
+        f"1: POSIX  ADVISORY  WRITE 4242 00:28:{inode} 0 EOF\n2: FLOCK  ADVISORY  WRITE 9 00:28:{inode + 1} 0 EOF\n"
+    )
+    assert not writer_lock._flocked(lock_path())
