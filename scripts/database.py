@@ -24,10 +24,34 @@ TARGETS = config.TARGETS
 class Database:
     def __init__(self, target: str, connection: Any):
         self.target, self._connection = target, connection
+        self._in_transaction = False
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """The statements inside commit together or not at all. PostgreSQL's connection is one
+        transaction until `connect` commits; DuckDB's commits each statement, and each of its cursors
+        is a connection of its own, so inside this the statements run on the connection itself."""
+        if self.target != "duckdb":
+            yield
+            return
+        self._connection.execute("begin transaction")
+        self._in_transaction = True
+        try:
+            yield
+        except BaseException:
+            self._connection.execute("rollback")
+            raise
+        else:
+            self._connection.execute("commit")
+        finally:
+            self._in_transaction = False
 
     def execute(self, sql: str, params: tuple | list = ()) -> list[tuple]:
         if self.target == "postgres":
             sql = sql.replace("?", "%s")
+        if self._in_transaction:
+            result = self._connection.execute(sql, params)
+            return result.fetchall() if result.description else []
         cursor = self._connection.cursor()
         try:
             cursor.execute(sql, params)

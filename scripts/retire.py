@@ -15,6 +15,8 @@ import argparse
 import logging
 import shutil
 import sys
+from collections.abc import Callable
+from functools import partial
 
 from loaders import cli, config, cooldowns
 from loaders.pipeline import STAGING_DATASET_LAYOUT
@@ -83,8 +85,12 @@ def configured_accounts(marketplace: str) -> list[str]:
         return []
 
 
-def retire(db: database.Database, marketplace: str, dataset: str, account: str, dry_run: bool) -> dict[str, int]:
-    """Delete (or with `dry_run` only count) the account's rows; the counts per table."""
+def retire(
+    db: database.Database, marketplace: str, dataset: str, account: str, forget_local: Callable[[], None] | None
+) -> dict[str, int]:
+    """The account's rows per table, deleted in one transaction unless `forget_local` is None (a dry
+    run). `forget_local()` (its files) runs first: interrupted after it, the database still holds the
+    account, and dlt takes its state from there; interrupted after the database, nothing is left."""
     tables = raw_tables(db, dataset)
     conditions = account_rows(tables, dataset)
     pipeline = f"{marketplace}__{account}"
@@ -100,22 +106,30 @@ def retire(db: database.Database, marketplace: str, dataset: str, account: str, 
     runlog.ensure_tables(db)
     steps = f"select run_id, step from {runlog.SCHEMA}.run_log where kind = 'load' and marketplace = ? and account = ?"
     rows["run log steps"] = db.execute(f"select count(*) from ({steps}) as steps", (marketplace, account))[0][0]
-    if dry_run:
+    if forget_local is None:
         return rows
-    for table in sorted(conditions, key=len, reverse=True):  # children before the parents they select through
-        condition = conditions[table]
-        db.execute(f'delete from {dataset}."{table}" where {condition}', (account,) * condition.count("?"))
-    if PIPELINE_STATE in tables:
-        db.execute(f"delete from {dataset}.{PIPELINE_STATE} where pipeline_name = ?", (pipeline,))
-    staging = (STAGING_DATASET_LAYOUT % dataset).replace("{account}", account.lower())
-    db.execute(f"drop schema if exists {staging} cascade")
-    for table in reversed(runlog.TABLES):  # run_log, which selects the steps, last
-        db.execute(
-            f"delete from {runlog.SCHEMA}.{table} where run_id || '|' || step in "
-            f"(select run_id || '|' || step from ({steps}) as steps)",
-            (marketplace, account),
-        )
+    forget_local()
+    with db.transaction():
+        for table in sorted(conditions, key=len, reverse=True):  # children before the parents they select through
+            condition = conditions[table]
+            db.execute(f'delete from {dataset}."{table}" where {condition}', (account,) * condition.count("?"))
+        if PIPELINE_STATE in tables:
+            db.execute(f"delete from {dataset}.{PIPELINE_STATE} where pipeline_name = ?", (pipeline,))
+        staging = (STAGING_DATASET_LAYOUT % dataset).replace("{account}", account.lower())
+        db.execute(f"drop schema if exists {staging} cascade")
+        for table in reversed(runlog.TABLES):  # run_log, which selects the steps, last
+            db.execute(
+                f"delete from {runlog.SCHEMA}.{table} where run_id || '|' || step in "
+                f"(select run_id || '|' || step from ({steps}) as steps)",
+                (marketplace, account),
+            )
     return rows
+
+
+def forget_local(marketplace: str, account: str) -> None:
+    """The account's files: its dlt pipeline folder and its waits in cooldowns.json."""
+    shutil.rmtree(config.pipelines_dir() / f"{marketplace}__{account}", ignore_errors=True)
+    cooldowns.Cooldowns().forget(marketplace, account)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,10 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with RunLock(f"retire-{now:%Y%m%dT%H%M%S}", now.isoformat()):
             with database.connect(target) as db:
-                rows = retire(db, marketplace, MARKETPLACES[marketplace].dataset, account, args.dry_run)
-            if not args.dry_run:
-                shutil.rmtree(config.pipelines_dir() / f"{marketplace}__{account}", ignore_errors=True)
-                cooldowns.Cooldowns().forget(marketplace, account)
+                forget = None if args.dry_run else partial(forget_local, marketplace, account)
+                rows = retire(db, marketplace, MARKETPLACES[marketplace].dataset, account, forget)
     except LockBusy as exc:
         log.error("%s", exc)
         return 75

@@ -3,9 +3,11 @@ run log, and comes back whole if it is configured again."""
 
 from __future__ import annotations
 
+import pytest
+
 from loaders import config
 from sandbox import Sandbox, SandboxConfig
-from scripts import database, runlog, steps
+from scripts import database, retire, runlog, steps
 from tests.support.operations import isolated_ops, run_script
 
 SELLER = SandboxConfig(seed=5, products=30, warehouses=4, accounts=2, history_days=3)
@@ -68,6 +70,15 @@ def scalar(target: str, sql: str, params: tuple = ()):
         return db.execute(sql, params)[0][0]
 
 
+EXECUTE = database.Database.execute
+
+
+def interrupted_at_the_staging_schema(db: database.Database, sql: str, params: tuple = ()) -> list[tuple]:
+    if sql.startswith("drop schema"):
+        raise KeyboardInterrupt
+    return EXECUTE(db, sql, params)
+
+
 def record_loads(target: str) -> None:
     """A run-log row per account, as the runner writes for each load."""
     with database.connect(target) as db:
@@ -96,6 +107,14 @@ def test_a_retired_account_leaves_every_table_and_comes_back_whole(destination, 
         assert "no rows of account 'outlett' in raw_ozon (accounts there: outlet, shop)" in unknown.stderr
         dry = run_script("scripts.retire", "ozon", "outlet", "--dry-run", env=shop_only)
         assert dry.returncode == 0 and f"products {before['products']['outlet']:,}" in dry.stderr, dry.stderr
+        assert rows_per_table(destination) == before
+
+        # interrupted part way (Ctrl-C, a full disk), it deletes nothing: DuckDB committed each delete
+        # on its own, and the retry found no rows left to retire while the rest stayed
+        with monkeypatch.context() as patched, pytest.raises(KeyboardInterrupt):
+            patched.setattr(database.Database, "execute", interrupted_at_the_staging_schema)
+            with database.connect(destination) as db:
+                retire.retire(db, "ozon", "raw_ozon", "outlet", lambda: None)
         assert rows_per_table(destination) == before
 
         retired = run_script("scripts.retire", "ozon", "outlet", env=shop_only)
