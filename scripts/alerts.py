@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import smtplib
 import threading
 from collections import defaultdict
@@ -27,7 +28,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from functools import partial
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import duckdb
 import psycopg2
@@ -155,18 +156,22 @@ def channels() -> list[Webhook | Telegram | Email]:
 
 
 def register_url(url: str) -> None:
-    """Mask a credential URL wherever it shows: whole, its path (a connection error names only the
-    path) and each long path segment (a token, also inside another URL a redirect names)."""
+    """Mask a credential URL wherever it shows: whole, its path and query (a connection error names
+    only those) and each part that looks like a credential (a token in the path, `sig=...` in the
+    query; also inside another URL a redirect names). Plain words (`services`) stay readable."""
     parts = urlsplit(url)
     register_secret(url)
     register_secret(parts.path.rstrip("/") if len(parts.path) >= MIN_SECRET_PART else None)
-    for segment in parts.path.split("/"):
-        if len(segment) >= MIN_SECRET_PART:
-            register_secret(segment)
+    register_secret(parts.query if len(parts.query) >= MIN_SECRET_PART else None)
+    values = [value for _, value in parse_qsl(parts.query)]
+    for part in (*parts.path.split("/"), *values, *(quote(value, safe="") for value in values)):
+        if len(part) >= MIN_SECRET_PART and not PLAIN_WORD.fullmatch(part):
+            register_secret(part)
 
 
 # a Slack webhook's path segments: T… and B… ids of 9-11 characters, the token of 24
 MIN_SECRET_PART = 8
+PLAIN_WORD = re.compile(r"[a-z]+(?:[-_.][a-z]+)*")
 
 
 # -- cool-down --------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from loaders.config import PROJECT_DIR, ConfigError
+from loaders.secrets import mask
 from scripts import alerts, database, runlog
 from tests.support.operations import BOT_TOKEN, QuietHandler
 
@@ -210,3 +211,14 @@ def test_a_broken_ops_toml_does_not_silence_the_alerts(receivers, tmp_path, monk
     assert [alert.title for alert in sent][0] == "Run 20260101T020000-cccccc failed"
     assert http.texts("/hooks/T000/B000/secret", "text")
     assert f"{broken}:" in caplog.text and "the alerts use a cool-down of 6 h" in caplog.text
+
+
+def test_a_webhook_secret_in_the_query_is_masked_and_plain_words_are_not(receivers, monkeypatch, caplog):
+    """Azure/Teams workflow URLs carry their signature in the query, which a connection error names;
+    and `services` of a Slack URL was masked in every later line (review)."""
+    signature = "S3cr3tSignatureValue0123456789"
+    url = f"http://127.0.0.1:9/workflows/a1/triggers/manual/paths/invoke?api-version=2016-10-01&sv=1.0&sig={signature}"
+    assert send_one(monkeypatch, url) == []
+    assert "via Webhook failed" in caplog.text and signature not in caplog.text
+    send_one(monkeypatch, f"http://127.0.0.1:9/services/T0AAA/B0BBB/{TOKEN}")
+    assert mask("Ozon API: services temporarily unavailable") == "Ozon API: services temporarily unavailable"
