@@ -125,6 +125,12 @@ def location_filters(conditions: Filters, location_level: LocationLevel | None =
 
 
 ByLocation = Annotated[list[Condition], Depends(location_filters)]
+BY_LOCATION = (
+    "Rows at two levels, `location_level` `warehouse` and `cluster`: alternative views of the same stock and "
+    "sales, never to be added up. Without a `location_level` filter `totals` are `rows` (of both levels) and "
+    '`by_location_level`: `{"warehouse": {"rows", sums...}, "cluster": {...}}`; with one, `rows` and the sums '
+    "of that level."
+)
 
 
 def listing_answer(
@@ -241,17 +247,21 @@ def stock_alerts(request: Request, conditions: Filters, paging: Page, severity: 
     return listing_answer(request, marts.ALERTS, [*conditions, *extra], paging, "stock-alerts")
 
 
-@router.get("/replenishment-plan", summary="What to ship where, with every input of each row")
+@router.get("/replenishment-plan", summary="What to ship where, with every input of each row", description=BY_LOCATION)
 def replenishment_plan(request: Request, conditions: ByLocation, paging: Page) -> Response:
     return listing_answer(request, marts.PLAN, conditions, paging, "replenishment-plan")
 
 
-@router.get("/sales-velocity", summary="Average daily sales over in-stock days, per window")
+@router.get("/sales-velocity", summary="Average daily sales over in-stock days, per window", description=BY_LOCATION)
 def sales_velocity(request: Request, conditions: ByLocation, paging: Page) -> Response:
     return listing_answer(request, marts.VELOCITY, conditions, paging, "sales-velocity")
 
 
-@router.get("/lost-sales", summary="What stock-outs cost over the window: lost units, revenue, availability")
+@router.get(
+    "/lost-sales",
+    summary="What stock-outs cost over the window: lost units, revenue, availability",
+    description=BY_LOCATION,
+)
 def lost_sales(request: Request, conditions: ByLocation, paging: Page) -> Response:
     return listing_answer(request, marts.LOST_SALES, conditions, paging, "lost-sales")
 
@@ -269,7 +279,11 @@ def abc_xyz(
     return listing_answer(request, marts.ABC_XYZ, [*conditions, *extra], paging, "abc-xyz")
 
 
-@router.get("/inventory-turnover", summary="Turnover in days, overstock and dead stock with their value")
+@router.get(
+    "/inventory-turnover",
+    summary="Turnover in days, overstock and dead stock with their value",
+    description=BY_LOCATION,
+)
 def inventory_turnover(
     request: Request,
     conditions: ByLocation,

@@ -28,7 +28,8 @@ DESCRIPTION = """Stock, alerts, replenishment and sync status of Ozon and Wildbe
 Authentication: send an API key (`make api-key NAME=...`) in `X-API-Key` (or `Authorization: Bearer`).
 Rate limit: SERVE_RATE_LIMIT requests a minute per key (default 120); over it, 429 with `Retry-After`.
 Lists: `limit` (at most 1000) and `cursor` (`next_cursor` of the page before); `sort` by any column of
-the answer (`-column` descending); `totals` count (and sum) every matching row. CSV: `?format=csv` or
+the answer (`-column` descending); `totals` count (and sum) every matching row, per `location_level`
+(`by_location_level`) on the lists of warehouse and cluster rows unless one level is asked for. CSV: `?format=csv` or
 `Accept: text/csv`. Every answer has an `ETag` (304 on `If-None-Match`) and the data's as-of time
 (`as_of` in the body, `X-Data-As-Of`). Every error is
 `{"error": {"status", "code", "message", "fields": [{"field", "message"}]}}`.

@@ -174,8 +174,17 @@ FILTERS = {
 API_NAMES = {"product": "offer_id"}  # the API's name of a dashboard filter, where they differ
 
 
-def filters_of(request: Request, allowed: tuple[str, ...]) -> tuple[dict[str, str], list[Condition]]:
+# The level a page over rows of alternative views (`Listing.levels`) shows unless asked for another:
+# its totals and chart add up one level's rows, never both.
+DEFAULT_LEVEL = {"location_level": "warehouse"}
+
+
+def filters_of(
+    request: Request, allowed: tuple[str, ...], levels: str | None = None
+) -> tuple[dict[str, str], list[Condition]]:
     chosen = {name: request.query_params[name] for name in allowed if request.query_params.get(name)}
+    if levels and not chosen.get(levels):
+        chosen[levels] = DEFAULT_LEVEL[levels]
     conditions = [
         api.warehouse_is(value) if name == "warehouse" else equals(FILTERS[name], value, name)
         for name, value in chosen.items()
@@ -209,7 +218,7 @@ def listing_page(request: Request, spec: TablePage) -> Response:
         return sign_in_first(request)
     catalog: queries.Catalog = request.app.state.catalog
     listing, allowed = spec.listing, spec.filters
-    chosen, conditions = filters_of(request, allowed)
+    chosen, conditions = filters_of(request, allowed, listing.levels)
     found = queries.page(
         catalog, listing, conditions, request.query_params.get("sort"), PAGE_ROWS, request.query_params.get("cursor")
     )
@@ -222,8 +231,12 @@ def listing_page(request: Request, spec: TablePage) -> Response:
         by if request.query_params.get("by") not in ("warehouse_name", "cluster_name") else request.query_params["by"]
     )
     bars = queries.sums_by(catalog, listing, conditions, group, measure)
+    level = f" ({listing.levels}: {chosen[listing.levels]})" if listing.levels else ""
     charts = [
-        figure([{"type": "bar", "x": [g or "—" for g, _ in bars], "y": [t for _, t in bars]}], f"{measure} по {group}")
+        figure(
+            [{"type": "bar", "x": [g or "—" for g, _ in bars], "y": [t for _, t in bars]}],
+            f"{measure} по {group}{level}",
+        )
     ]
     options = {
         name: choices(catalog, "marts.dim_warehouses" if name == "cluster" else listing.mart, FILTERS[name])
@@ -241,6 +254,7 @@ def listing_page(request: Request, spec: TablePage) -> Response:
         "next_query": urlencode({**dict(request.query_params), "cursor": found.next_cursor or ""}),
         "chosen": chosen,
         "allowed": allowed,
+        "levels": listing.levels,
         "options": options,
         "charts": charts,
         "csv_link": f"{spec.csv_path}?{urlencode({**csv_filters, 'format': 'csv'})}",

@@ -12,21 +12,24 @@ STOCK_SUMS = ("available_quantity", "reserved_quantity", "in_transit_quantity")
 
 STOCK = Listing("marts.inventory", STOCK_KEY, "product_key", STOCK_SUMS)
 ALERTS = Listing("marts.stock_alerts", ("product_key", "warehouse_key"), "days_of_cover", ("revenue_per_day_at_risk",))
+LOCATED_KEY = ("product_key", "location_level", "location_key")
+LEVELS = "location_level"  # warehouse and cluster rows: alternative views, never added up
 PLAN = Listing(
     "marts.replenishment_plan",
-    ("product_key", "location_level", "location_key"),
+    LOCATED_KEY,
     "-recommended_quantity",
     ("recommended_quantity", "lost_revenue_per_day"),
+    levels=LEVELS,
 )
-VELOCITY = Listing("marts.sales_velocity", ("product_key", "location_level", "location_key"), "product_key")
-LOCATED_KEY = ("product_key", "location_level", "location_key")
-LOST_SALES = Listing("marts.lost_sales", LOCATED_KEY, "-lost_revenue", ("lost_units", "lost_revenue"))
+VELOCITY = Listing("marts.sales_velocity", LOCATED_KEY, "product_key", levels=LEVELS)
+LOST_SALES = Listing("marts.lost_sales", LOCATED_KEY, "-lost_revenue", ("lost_units", "lost_revenue"), levels=LEVELS)
 ABC_XYZ = Listing("marts.product_abc_xyz", ("product_key", "scope_level"), "-revenue", ("revenue", "units"))
 TURNOVER = Listing(
     "marts.inventory_turnover",
     LOCATED_KEY,
     "-overstock_value",
     ("overstock_units", "overstock_value", "dead_stock_value"),
+    levels=LEVELS,
 )
 LOCALISATION = Listing(
     "marts.order_localisation",

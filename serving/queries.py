@@ -83,6 +83,7 @@ class Listing:
     summed: tuple[str, ...] = ()  # totals besides the row count, when the columns exist
     where: str = ""  # a fixed condition of the mart (`m`), with `?` placeholders
     params: tuple = ()
+    levels: str | None = None  # a column whose values are alternative views of the same rows: never added up
 
 
 @dataclass
@@ -254,16 +255,35 @@ def page(
         f"select * from {found.relation} as r where {found.where} order by {order} limit ? offset ?",
         [*found.params, limit + 1, offset],
     )
-    summed = [column for column in listing.summed if column in found.columns]
-    sums = "".join(f', sum("{column}")' for column in summed)
-    _, totals = catalog.query(f"select count(*){sums} from {found.relation} as r where {found.where}", found.params)
     more = len(rows) > limit
     return Page(
         found.columns,
         rows[:limit],
         _cursor(offset + limit, fingerprint) if more else None,
-        dict(zip(["rows", *summed], totals[0], strict=True)),
+        _totals(catalog, listing, found),
     )
+
+
+def _totals(catalog: Catalog, listing: Listing, found: _Filtered) -> dict:
+    """The count and sums of the matching rows. Rows of several levels (`listing.levels`) that no
+    condition narrows to one are totalled per level, under `by_<levels column>`: the levels are
+    alternative views of the same stock and sales, so their sum would count them twice."""
+    summed = [column for column in listing.summed if column in found.columns]
+    sums = "".join(f', sum("{column}")' for column in summed)
+    names = ["rows", *summed]
+    levels = listing.levels
+    if levels is None or levels not in found.columns or any(levels in c.columns for c in found.applied):
+        _, totals = catalog.query(f"select count(*){sums} from {found.relation} as r where {found.where}", found.params)
+        return dict(zip(names, totals[0], strict=True))
+    _, per_level = catalog.query(
+        f'select "{levels}", count(*){sums} from {found.relation} as r where {found.where} '
+        f'group by "{levels}" order by "{levels}"',
+        found.params,
+    )
+    return {
+        "rows": sum(row[1] for row in per_level),
+        f"by_{levels}": {row[0]: dict(zip(names, row[1:], strict=True)) for row in per_level},
+    }
 
 
 def every_row(catalog: Catalog, listing: Listing, conditions: list[Condition], sort: str | None = None) -> Page:

@@ -3,8 +3,11 @@ hold, filtered and ranked as asked."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
+from serving import marts
 from tests.support.serving import every_page
 
 pytestmark = pytest.mark.e2e
@@ -67,3 +70,34 @@ def test_the_account_localisation_adds_up_its_products(api, seller):
     assert account["local_units"] == sum(row["local_units"] for row in products)
     assert account["located_units"] == sum(row["located_units"] for row in products) > 0
     assert 0 < account["local_unit_share"] < 1
+
+
+@pytest.mark.parametrize(
+    ("path", "listing"),
+    [
+        ("/api/v1/replenishment-plan", marts.PLAN),
+        ("/api/v1/sales-velocity", marts.VELOCITY),
+        ("/api/v1/lost-sales", marts.LOST_SALES),
+        ("/api/v1/inventory-turnover", marts.TURNOVER),
+    ],
+)
+def test_totals_of_warehouse_and_cluster_rows_are_given_per_level_never_added_up(api, seller, path, listing):
+    """The two levels are alternative views of the same demand: the totals added them up (the plan's
+    recommended_quantity 489 = 331 warehouse + 158 cluster)."""
+    sums = "".join(f", sum({column})" for column in listing.summed)
+    expected = {
+        level: dict(zip(["rows", *listing.summed], map(plain_number, figures), strict=True))
+        for level, *figures in seller.marts(f"select location_level, count(*){sums} from {listing.mart} group by 1")
+    }
+    assert set(expected) == {"warehouse", "cluster"}, "the sandbox seller has rows at both levels"
+    totals = api.get(path, params={"limit": 1}).json()["totals"]
+    assert set(totals) == {"rows", "by_location_level"}, "no figure adds the two levels up"
+    assert totals["rows"] == sum(level["rows"] for level in expected.values())
+    assert set(totals["by_location_level"]) == set(expected)
+    for level, figures in expected.items():
+        assert totals["by_location_level"][level] == pytest.approx(figures)
+        assert api.get(path, params={"limit": 1, "location_level": level}).json()["totals"] == pytest.approx(figures)
+
+
+def plain_number(value):
+    return float(value) if isinstance(value, Decimal) else value

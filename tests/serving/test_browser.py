@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from scripts.steps import PROJECT_DIR
-from serving import keys
+from serving import dashboard, keys
 from serving.app import create_app
 from serving.latency import served
 from serving.reader import SnapshotReader
@@ -131,3 +131,40 @@ def test_a_filtered_stock_table_shows_the_marts_rows(page, seller):
     assert expected and shown == expected
     assert page.locator("#totals b").first.inner_text().replace("\u202f", "") == str(len(expected))
     open_page(page, page.url, "stock-filtered")
+
+
+@pytest.mark.parametrize("path", ["/replenishment", "/lost-sales", "/turnover"])
+def test_a_page_of_warehouse_and_cluster_rows_shows_one_level_at_a_time(page, seller, path):
+    """The two levels are alternative views of the same demand: the pages' totals and bars added them
+    up (a cluster's bar of 411 = 294 warehouse + 117 cluster). A page shows the warehouse level until
+    its location_level select asks for the cluster one."""
+    spec = dashboard.LISTING_PAGES[path]
+    open_page(page, path, f"{path[1:]}-warehouse")
+    assert page.locator("select[name=location_level]").input_value() == "warehouse"
+    assert figures_shown(page) == level_figures(seller, spec, "warehouse")
+    page.select_option("select[name=location_level]", "cluster")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url(f"**{path}?*location_level=cluster*")
+    open_page(page, page.url, f"{path[1:]}-cluster")
+    assert figures_shown(page) == level_figures(seller, spec, "cluster")
+    assert level_figures(seller, spec, "cluster") != level_figures(seller, spec, "warehouse")
+
+
+def figures_shown(page) -> tuple[list[str], dict]:
+    """The totals line's figures and the chart's bars, as the page shows them."""
+    totals = page.locator("#totals b").all_inner_texts()
+    bars = page.locator("#chart-1").evaluate("chart => [chart.data[0].x, chart.data[0].y]")
+    return totals, dict(zip(*bars, strict=True))
+
+
+def level_figures(seller, spec: dashboard.TablePage, level: str) -> tuple[list[str], dict]:
+    """The totals and the chart's bars of the mart's rows of one level, written as the page writes them."""
+    listing, (group, measure) = spec.listing, spec.chart
+    sums = "".join(f", sum({column})" for column in listing.summed)
+    count, *totals = seller.marts(f"select count(*){sums} from {listing.mart} where location_level = ?", (level,))[0]
+    shown = [dashboard.number(count), *(dashboard.cell(c, v) for c, v in zip(listing.summed, totals, strict=True))]
+    bars = seller.marts(
+        f"select coalesce({group}, '—'), sum({measure}) from {listing.mart} where location_level = ? group by 1",
+        (level,),
+    )
+    return shown, {name: pytest.approx(float(total)) if total is not None else None for name, total in bars}
