@@ -266,7 +266,16 @@ def lost_sales(request: Request, conditions: ByLocation, paging: Page) -> Respon
     return listing_answer(request, marts.LOST_SALES, conditions, paging, "lost-sales")
 
 
-@router.get("/abc-xyz", summary="ABC class by revenue share and XYZ class by weekly units' variation")
+BY_SCOPE = (
+    "Rows at several `scope_level`s: the same products ranked, or orders counted, per scope, never to be added "
+    "up. Without a `scope_level` filter `totals` are `rows` (of every scope) and `by_scope_level`: "
+    '`{"account": {"rows", sums...}, ...}`; with one, `rows` and the sums of that scope.'
+)
+
+
+@router.get(
+    "/abc-xyz", summary="ABC class by revenue share and XYZ class by weekly units' variation", description=BY_SCOPE
+)
 def abc_xyz(
     request: Request,
     conditions: Filters,
@@ -294,7 +303,9 @@ def inventory_turnover(
     return listing_answer(request, marts.TURNOVER, [*conditions, *extra], paging, "inventory-turnover")
 
 
-@router.get("/localisation", summary="Share of orders and units shipped from the buyer's own cluster")
+@router.get(
+    "/localisation", summary="Share of orders and units shipped from the buyer's own cluster", description=BY_SCOPE
+)
 def localisation(
     request: Request, conditions: Filters, paging: Page, scope_level: LocalisationScope | None = None
 ) -> Response:

@@ -29,7 +29,8 @@ Authentication: send an API key (`make api-key NAME=...`) in `X-API-Key` (or `Au
 Rate limit: SERVE_RATE_LIMIT requests a minute per key (default 120); over it, 429 with `Retry-After`.
 Lists: `limit` (at most 1000) and `cursor` (`next_cursor` of the page before); `sort` by any column of
 the answer (`-column` descending); `totals` count (and sum) every matching row, per `location_level`
-(`by_location_level`) on the lists of warehouse and cluster rows unless one level is asked for. CSV: `?format=csv` or
+(`by_location_level`) on the lists of warehouse and cluster rows and per `scope_level` (`by_scope_level`) on
+ABC/XYZ and localisation, unless one level is asked for. CSV: `?format=csv` or
 `Accept: text/csv`. Every answer has an `ETag` (304 on `If-None-Match`) and the data's as-of time
 (`as_of` in the body, `X-Data-As-Of`). Every error is
 `{"error": {"status", "code", "message", "fields": [{"field", "message"}]}}`.

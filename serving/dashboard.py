@@ -169,6 +169,7 @@ FILTERS = {
     "stock_type": "stock_type",
     "severity": "severity",
     "location_level": "location_level",
+    "scope_level": "scope_level",
     "product": "seller_article",
 }
 API_NAMES = {"product": "offer_id"}  # the API's name of a dashboard filter, where they differ
@@ -176,7 +177,7 @@ API_NAMES = {"product": "offer_id"}  # the API's name of a dashboard filter, whe
 
 # The level a page over rows of alternative views (`Listing.levels`) shows unless asked for another:
 # its totals and chart add up one level's rows, never both.
-DEFAULT_LEVEL = {"location_level": "warehouse"}
+DEFAULT_LEVEL = {"location_level": "warehouse", "scope_level": "account"}
 
 
 def filters_of(
@@ -241,7 +242,7 @@ def listing_page(request: Request, spec: TablePage) -> Response:
     options = {
         name: choices(catalog, "marts.dim_warehouses" if name == "cluster" else listing.mart, FILTERS[name])
         for name in allowed
-        if name in ("marketplace", "cluster", "stock_type", "severity", "location_level")
+        if name in ("marketplace", "cluster", "stock_type", "severity", "location_level", "scope_level")
     }
     csv_filters = {API_NAMES.get(name, name): value for name, value in chosen.items()}
     context = {
@@ -304,7 +305,7 @@ ABC_XYZ_PAGE = TablePage(
     marts.ABC_XYZ,
     "ABC/XYZ",
     ("scope_level", "marketplace", "account", "seller_article", "product_name", "abc_class", "xyz_class"),
-    ("marketplace", "account", "product"),
+    ("marketplace", "account", "scope_level", "product"),
     ("abc_class", "revenue"),
     "/api/v1/abc-xyz",
     every_column=True,
@@ -322,8 +323,8 @@ LOCALISATION_PAGE = TablePage(
     marts.LOCALISATION,
     "Локализация",
     ("scope_level", *NAMES, "units", "local_units", "local_unit_share", "units_local_if_stocked"),
-    ("marketplace", "account", "product"),
-    ("scope_level", "units_local_if_stocked"),
+    ("marketplace", "account", "scope_level", "product"),
+    ("account", "units_local_if_stocked"),
     "/api/v1/localisation",
     every_column=True,
 )

@@ -23,7 +23,10 @@ PLAN = Listing(
 )
 VELOCITY = Listing("marts.sales_velocity", LOCATED_KEY, "product_key", levels=LEVELS)
 LOST_SALES = Listing("marts.lost_sales", LOCATED_KEY, "-lost_revenue", ("lost_units", "lost_revenue"), levels=LEVELS)
-ABC_XYZ = Listing("marts.product_abc_xyz", ("product_key", "scope_level"), "-revenue", ("revenue", "units"))
+SCOPES = "scope_level"  # the same products ranked, or orders counted, per account, marketplace, ...: never added up
+ABC_XYZ = Listing(
+    "marts.product_abc_xyz", ("product_key", "scope_level"), "-revenue", ("revenue", "units"), levels=SCOPES
+)
 TURNOVER = Listing(
     "marts.inventory_turnover",
     LOCATED_KEY,
@@ -36,6 +39,7 @@ LOCALISATION = Listing(
     ("scope_level", "scope_key", "marketplace", "account"),
     "-units_local_if_stocked",
     ("units", "located_units", "local_units", "units_local_if_stocked"),
+    levels=SCOPES,
 )
 RUNS = Listing("monitoring.etl_runs", ("run_id",), "-started_at")
 SOURCES = Listing("monitoring.etl_source_status", ("marketplace", "step_group", "account"), "marketplace")

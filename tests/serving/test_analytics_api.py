@@ -73,30 +73,34 @@ def test_the_account_localisation_adds_up_its_products(api, seller):
 
 
 @pytest.mark.parametrize(
-    ("path", "listing"),
+    ("path", "listing", "levels"),
     [
-        ("/api/v1/replenishment-plan", marts.PLAN),
-        ("/api/v1/sales-velocity", marts.VELOCITY),
-        ("/api/v1/lost-sales", marts.LOST_SALES),
-        ("/api/v1/inventory-turnover", marts.TURNOVER),
+        ("/api/v1/replenishment-plan", marts.PLAN, {"warehouse", "cluster"}),
+        ("/api/v1/sales-velocity", marts.VELOCITY, {"warehouse", "cluster"}),
+        ("/api/v1/lost-sales", marts.LOST_SALES, {"warehouse", "cluster"}),
+        ("/api/v1/inventory-turnover", marts.TURNOVER, {"warehouse", "cluster"}),
+        ("/api/v1/abc-xyz", marts.ABC_XYZ, {"account", "marketplace", "all"}),
+        ("/api/v1/localisation", marts.LOCALISATION, {"product", "warehouse", "account"}),
     ],
 )
-def test_totals_of_warehouse_and_cluster_rows_are_given_per_level_never_added_up(api, seller, path, listing):
-    """The two levels are alternative views of the same demand: the totals added them up (the plan's
-    recommended_quantity 489 = 331 warehouse + 158 cluster)."""
-    sums = "".join(f", sum({column})" for column in listing.summed)
+def test_totals_of_alternative_views_are_given_per_level_never_added_up(api, seller, path, listing, levels):
+    """Warehouse and cluster rows, or the scopes of a ranking, are alternative views of the same
+    figures: the totals added them up (the plan's recommended_quantity 489 = 331 warehouse + 158
+    cluster; ABC/XYZ revenue three times over)."""
+    column = listing.levels
+    sums = "".join(f", sum({summed})" for summed in listing.summed)
     expected = {
         level: dict(zip(["rows", *listing.summed], map(plain_number, figures), strict=True))
-        for level, *figures in seller.marts(f"select location_level, count(*){sums} from {listing.mart} group by 1")
+        for level, *figures in seller.marts(f"select {column}, count(*){sums} from {listing.mart} group by 1")
     }
-    assert set(expected) == {"warehouse", "cluster"}, "the sandbox seller has rows at both levels"
+    assert set(expected) == levels, "the sandbox seller has rows at every level"
     totals = api.get(path, params={"limit": 1}).json()["totals"]
-    assert set(totals) == {"rows", "by_location_level"}, "no figure adds the two levels up"
+    assert set(totals) == {"rows", f"by_{column}"}, "no figure adds the levels up"
     assert totals["rows"] == sum(level["rows"] for level in expected.values())
-    assert set(totals["by_location_level"]) == set(expected)
+    assert set(totals[f"by_{column}"]) == set(expected)
     for level, figures in expected.items():
-        assert totals["by_location_level"][level] == pytest.approx(figures)
-        assert api.get(path, params={"limit": 1, "location_level": level}).json()["totals"] == pytest.approx(figures)
+        assert totals[f"by_{column}"][level] == pytest.approx(figures)
+        assert api.get(path, params={"limit": 1, column: level}).json()["totals"] == pytest.approx(figures)
 
 
 def plain_number(value):

@@ -133,21 +133,31 @@ def test_a_filtered_stock_table_shows_the_marts_rows(page, seller):
     open_page(page, page.url, "stock-filtered")
 
 
-@pytest.mark.parametrize("path", ["/replenishment", "/lost-sales", "/turnover"])
-def test_a_page_of_warehouse_and_cluster_rows_shows_one_level_at_a_time(page, seller, path):
-    """The two levels are alternative views of the same demand: the pages' totals and bars added them
-    up (a cluster's bar of 411 = 294 warehouse + 117 cluster). A page shows the warehouse level until
-    its location_level select asks for the cluster one."""
+@pytest.mark.parametrize(
+    ("path", "default", "other"),
+    [
+        ("/replenishment", "warehouse", "cluster"),
+        ("/lost-sales", "warehouse", "cluster"),
+        ("/turnover", "warehouse", "cluster"),
+        ("/abc-xyz", "account", "all"),
+        ("/localisation", "account", "warehouse"),
+    ],
+)
+def test_a_page_of_alternative_views_shows_one_level_at_a_time(page, seller, path, default, other):
+    """Warehouse and cluster rows, or a ranking's scopes, are alternative views of the same figures:
+    the pages' totals and bars added them up (a cluster's bar of 411 = 294 warehouse + 117 cluster).
+    A page shows its default level until its select asks for another."""
     spec = dashboard.LISTING_PAGES[path]
-    open_page(page, path, f"{path[1:]}-warehouse")
-    assert page.locator("select[name=location_level]").input_value() == "warehouse"
-    assert figures_shown(page) == level_figures(seller, spec, "warehouse")
-    page.select_option("select[name=location_level]", "cluster")
+    column = spec.listing.levels
+    open_page(page, path, f"{path[1:]}-{default}")
+    assert page.locator(f"select[name={column}]").input_value() == default
+    assert figures_shown(page) == level_figures(seller, spec, default)
+    page.select_option(f"select[name={column}]", other)
     page.click("form.filters button[type=submit]")
-    page.wait_for_url(f"**{path}?*location_level=cluster*")
-    open_page(page, page.url, f"{path[1:]}-cluster")
-    assert figures_shown(page) == level_figures(seller, spec, "cluster")
-    assert level_figures(seller, spec, "cluster") != level_figures(seller, spec, "warehouse")
+    page.wait_for_url(f"**{path}?*{column}={other}*")
+    open_page(page, page.url, f"{path[1:]}-{other}")
+    assert figures_shown(page) == level_figures(seller, spec, other)
+    assert level_figures(seller, spec, other) != level_figures(seller, spec, default)
 
 
 def figures_shown(page) -> tuple[list[str], dict]:
@@ -161,10 +171,11 @@ def level_figures(seller, spec: dashboard.TablePage, level: str) -> tuple[list[s
     """The totals and the chart's bars of the mart's rows of one level, written as the page writes them."""
     listing, (group, measure) = spec.listing, spec.chart
     sums = "".join(f", sum({column})" for column in listing.summed)
-    count, *totals = seller.marts(f"select count(*){sums} from {listing.mart} where location_level = ?", (level,))[0]
+    where = f"where {listing.levels} = ?"
+    count, *totals = seller.marts(f"select count(*){sums} from {listing.mart} {where}", (level,))[0]
     shown = [dashboard.number(count), *(dashboard.cell(c, v) for c, v in zip(listing.summed, totals, strict=True))]
     bars = seller.marts(
-        f"select coalesce({group}, '—'), sum({measure}) from {listing.mart} where location_level = ? group by 1",
+        f"select coalesce({group}, '—'), sum({measure}) from {listing.mart} {where} group by 1",
         (level,),
     )
     return shown, {name: pytest.approx(float(total)) if total is not None else None for name, total in bars}
