@@ -33,7 +33,7 @@ import psycopg2
 from loaders import cli, config, outcomes
 from loaders.secrets import install_log_masking, mask
 from loaders.writer_lock import Holder, LockBusy, RunLock, holds_lock, lock_path, recorded_holder, writing_elsewhere
-from scripts import alerts, database, ops_config, reconcile, runlog
+from scripts import alerts, database, ops_config, prune, reconcile, runlog
 
 log = logging.getLogger("health")
 
@@ -472,7 +472,7 @@ def stale_lock() -> Check:
 
 def log_size(settings: ops_config.OpsConfig) -> Check:
     folder = settings.logs_dir
-    total = sum(path.stat().st_size for path in folder.rglob("*") if path.is_file()) if folder.exists() else 0
+    total = prune.folder_bytes(folder)
     message = f"{folder}: {total / 1024 / 1024:.1f} MB (limit {settings.max_log_bytes / 1024 / 1024:.0f} MB)"
     if total > settings.max_log_bytes:
         return Check("log files", FAIL, f"{message}: run `make prune`", "health:logs")

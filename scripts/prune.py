@@ -57,10 +57,16 @@ def delete_old_files(folder: Path, days: int) -> list[Path]:
     return old
 
 
+def folder_bytes(folder: Path) -> int:
+    """The size of every file under `folder` (0 when it does not exist): what `make health` holds
+    against `[logs] max_total_mb`, and what prune brings under it."""
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file()) if folder.exists() else 0
+
+
 def delete_beyond_size(folder: Path, max_bytes: int) -> list[Path]:
     """Rotated logs and backups, oldest first, until the folder's files add up to `max_bytes` (what
     `make health` checks): else a folder over it stays over it, however often health says to prune."""
-    total = sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+    total = folder_bytes(folder)
     deleted = []
     for path in own_files(folder):
         if total <= max_bytes:
