@@ -7,6 +7,10 @@
       * a declared column the table lacks comes out as `cast(null as <declared data_type>)`;
       * a table that does not exist comes out as typed nulls `where 1 = 0` (no rows);
     and either is logged as a warning naming the table and columns, once per model that reads them.
+    A table's `meta: {zero_when_omitted: [columns]}` names counts of a protobuf API (Ozon's), whose
+    JSON leaves out a field holding its default: such a column reads 0 where the row did not send it,
+    unless dlt kept a value of another type for it in a variant column (`<column>__v_<type>`), which
+    stays null and so an error to the quality checks.
     Staging models (and the monitoring models, over the run log in schema ops) read raw tables only
     through this macro, in an import CTE at the top:
         with source as ({{ raw_table('ozon', 'products') }})
@@ -19,6 +23,7 @@
         select * from {{ relation }}
     {%- else -%}
         {%- set declared = raw_table_columns(source_name, table_name) -%}
+        {%- set zeroed = raw_table_meta(source_name, table_name).get('zero_when_omitted', []) -%}
         {%- set existing = adapter.get_relation(relation.database, relation.schema, relation.identifier) -%}
         {#- lower-case name → name as the database spells it -#}
         {%- set present = {} -%}
@@ -41,13 +46,24 @@
             {%- do exceptions.warn(
                 model.name ~ ": raw table " ~ name ~ " has no column " ~ (missing | join(", "))
                 ~ " (never sent with a value): read as null; it stays null in the models and marts built from it"
+                ~ ((" (but " ~ (missing | select('in', zeroed) | join(", ")) ~ ": 0, a count left out is zero)")
+                    if missing | select('in', zeroed) | list else "")
             ) -%}
         {%- endif %}
     select
         {%- for column in declared %}
         {%- set actual = present.get(column.name | lower) %}
-        {%- if actual is not none %}
+        {%- if actual is not none and column.name in zeroed %}
+        {%- set variants = [] %}
+        {%- for lowered, name in present.items() if lowered.startswith((column.name | lower) ~ '__v_') %}
+        {%- do variants.append(adapter.quote(name) ~ ' is null') %}
+        {%- endfor %}
+        coalesce({{ adapter.quote(actual) }}, {{ 'case when ' ~ (variants | join(' and ')) ~ ' then 0 end' if variants else '0' }})
+            as {{ adapter.quote(column.name) }}
+        {%- elif actual is not none %}
         {{ adapter.quote(actual) }}{{ " as " ~ adapter.quote(column.name) if actual != column.name }}
+        {%- elif column.name in zeroed %}
+        cast(0 as {{ column.data_type }}) as {{ adapter.quote(column.name) }}
         {%- else %}
         cast(null as {{ column.data_type }}) as {{ adapter.quote(column.name) }}
         {%- endif %}{{ "," if not loop.last }}
@@ -79,6 +95,12 @@
         {{ exceptions.raise_compiler_error("raw_table: column " ~ column.name ~ " of source " ~ source_name ~ "." ~ table_name ~ " has no data_type") }}
     {%- endfor -%}
     {{ return(columns) }}
+{%- endmacro %}
+
+{#- The `meta` of a declared source table (graph node; config.meta wins over a top-level meta). -#}
+{% macro raw_table_meta(source_name, table_name) -%}
+    {%- set node = graph.sources.get('source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table_name) or {} -%}
+    {{ return(node.get('config', {}).get('meta') or node.get('meta') or {}) }}
 {%- endmacro %}
 
 {#- The rows of a dlt child table (a list inside an API object) with the keys of the object they

@@ -31,7 +31,10 @@ FIRST_LOAD, SECOND_LOAD = "1767225600.000001", "1767229200.000002"  # 2026-01-01
 # `volume_weight` on products, analytics stock rows without `stock_defect_stock_count`, `ads` and
 # `idc`, cards without `imt_id` and with `subject_id` sent as text (dlt's variant column
 # `subject_id__v_text`, the column null; `rating__v_text` is only named like one: there is no
-# `rating`); no product_stocks__stocks (every `stocks` list was empty); no other table at all. The
+# `rating`); no analytics_stocks__item_tags (every `item_tags` list was empty); no other table at all.
+# Ozon's JSON leaves out counts that are zero (protobuf): an FBS stock row without `reserved`, an
+# analytics row without `available_stock_count` at ГРИВНО_РФЦ, and one at ПУШКИНО_1_РФЦ whose count
+# came as text (dlt's variant `available_stock_count__v_text`), which is no zero but an error. The
 # analytics_stocks resource failed after one page in the second load (its resource_outcomes row
 # says so): that load is no snapshot, inventory keeps the first one, whose second row came without
 # its warehouse_name. Three sales sent at one instant,
@@ -60,18 +63,28 @@ create table raw_ozon.product_stocks (
     _dlt_load_id varchar, _dlt_id varchar
 );
 insert into raw_ozon.product_stocks values ('shop', '2026-01-01 00:00:00+00', 'A-1', 1, '{FIRST_LOAD}', 'stock-1');
+create table raw_ozon.product_stocks__stocks (
+    sku bigint, type varchar, shipment_type varchar, present bigint, reserved bigint, _dlt_parent_id varchar,
+    _dlt_list_idx bigint, _dlt_id varchar
+);
+insert into raw_ozon.product_stocks__stocks values (11, 'fbs', null, 4, null, 'stock-1', 0, 'stock-1-0');
 create table raw_ozon.analytics_stocks (
     account varchar, synced_at timestamp with time zone, sku bigint, offer_id varchar, warehouse_id bigint,
     warehouse_name varchar, cluster_id bigint, cluster_name varchar, available_stock_count bigint,
     valid_stock_count bigint, requested_stock_count bigint, transit_stock_count bigint,
-    return_from_customer_stock_count bigint, _dlt_load_id varchar, _dlt_id varchar
+    return_from_customer_stock_count bigint, _dlt_load_id varchar, _dlt_id varchar,
+    available_stock_count__v_text varchar
 );
 insert into raw_ozon.analytics_stocks values
     ('shop', '2026-01-01 00:00:00+00', 11, 'A-1', 7, 'ХОРУГВИНО_РФЦ', 1, 'Москва', 5, 0, 0, 2, 0,
-     '{FIRST_LOAD}', 'a-1'),
+     '{FIRST_LOAD}', 'a-1', null),
     ('shop', '2026-01-01 01:00:00+00', 11, 'A-1', 7, 'ХОРУГВИНО_РФЦ', 1, 'Москва', 1, 0, 0, 0, 0,
-     '{SECOND_LOAD}', 'a-2'),
-    ('shop', '2026-01-01 00:00:00+00', 11, 'A-1', 8, null, 1, 'Москва', 3, 0, 0, 0, 0, '{FIRST_LOAD}', 'a-3');
+     '{SECOND_LOAD}', 'a-2', null),
+    ('shop', '2026-01-01 00:00:00+00', 11, 'A-1', 8, null, 1, 'Москва', 3, 0, 0, 0, 0, '{FIRST_LOAD}', 'a-3', null),
+    ('shop', '2026-01-01 00:00:00+00', 11, 'A-1', 9, 'ГРИВНО_РФЦ', 1, 'Москва', null, null, null, 1, null,
+     '{FIRST_LOAD}', 'a-4', null),
+    ('shop', '2026-01-01 00:00:00+00', 11, 'A-1', 10, 'ПУШКИНО_1_РФЦ', 1, 'Москва', null, 0, 0, 0, 0,
+     '{FIRST_LOAD}', 'a-5', 'семь');
 create table raw_ozon.resource_outcomes (
     account varchar, synced_at timestamp with time zone, resource varchar, status varchar, http_status bigint,
     endpoint varchar, message varchar, data_load_id varchar, _dlt_load_id varchar
@@ -167,7 +180,7 @@ def test_missing_tables_are_empty_and_missing_columns_null(destination, tmp_path
                 db.execute(statement)
     output = build(destination)
     assert "raw table raw_ozon.products has no column volume_weight" in output
-    assert "raw table raw_ozon.product_stocks__stocks does not exist" in output
+    assert "raw table raw_ozon.analytics_stocks__item_tags does not exist" in output
 
     assert query(destination, "select product_id, price = 1990, volume_weight from staging.stg_ozon__products") == [
         (1, True, None)
@@ -176,15 +189,21 @@ def test_missing_tables_are_empty_and_missing_columns_null(destination, tmp_path
         destination,
         "select available_quantity, defect_quantity, average_daily_sales from staging.stg_ozon__analytics_stocks"
         " where warehouse_id = 7 order by load_id",
-    ) == [(5, None, None), (1, None, None)]
+    ) == [(5, 0, None), (1, 0, None)]
     assert query(destination, "select nm_id, imt_id, product_name from staging.stg_wildberries__cards") == [
         (501, None, "Kettle")
     ]
-    assert query(destination, "select * from quality.raw_type_mismatches") == [
-        ("wildberries", "cards", "subject_id", "subject_id__v_text", "text", 1, "семь")
+    assert query(destination, "select * from quality.raw_type_mismatches order by marketplace") == [
+        ("ozon", "analytics_stocks", "available_stock_count", "available_stock_count__v_text", "text", 1, "семь"),
+        ("wildberries", "cards", "subject_id", "subject_id__v_text", "text", 1, "семь"),
     ]
-    assert "WARN 1 raw_type_mismatches_has_no_rows" in output
-    assert query(destination, "select count(*) from staging.stg_ozon__product_stocks") == [(0,)]
+    assert "WARN 2 raw_type_mismatches_has_no_rows" in output
+    # The count sent as text is an error that leaves its row out of the marts, and no zero.
+    assert query(
+        destination,
+        "select natural_key, severity, offending_value from quality.data_quality_issues"
+        " where rule = 'quantity_out_of_range'",
+    ) == [("11@ПУШКИНО_1_РФЦ", "error", "available null, in transit 0, requested 0, preparing 0")]
     assert query(destination, "select count(*) from staging.stg_wildberries__orders") == [(0,)]
     # WB statistics times are Moscow time unless they carry an offset ("if the time zone is not
     # given, Moscow time is taken"): the three sales were made at the same instant.
@@ -211,7 +230,15 @@ def test_missing_tables_are_empty_and_missing_columns_null(destination, tmp_path
         destination,
         "select account, stock_type, warehouse_key, available_quantity from marts.inventory"
         " where marketplace = 'ozon' order by warehouse_key",
-    ) == [("shop", "fbo", "ozon:unresolved:СКЛАД_БЕЗ_НАЗВАНИЯ_8", 3), ("shop", "fbo", "ozon:ХОРУГВИНО_РФЦ", 5)]
+    ) == [
+        ("shop", "fbo", "ozon:unresolved:СКЛАД_БЕЗ_НАЗВАНИЯ_8", 3),
+        ("shop", "fbo", "ozon:ГРИВНО_РФЦ", 0),
+        ("shop", "fbs", "ozon:СКЛАДЫ_ПРОДАВЦА", 4),
+        ("shop", "fbo", "ozon:ХОРУГВИНО_РФЦ", 5),
+    ]
+    assert query(
+        destination, "select in_transit_quantity from marts.inventory where warehouse_key = 'ozon:ГРИВНО_РФЦ'"
+    ) == [(1,)]
     # The WB entry without a name is stock at a warehouse of that name, not a pseudo-warehouse dropped.
     assert query(
         destination,
