@@ -100,6 +100,25 @@ def test_an_ozon_window_sent_without_postings_is_empty(ozon_with_orders, workdir
     assert result.status == "complete", result.resources
 
 
+def test_an_ozon_posting_sent_without_products_is_stored_as_with_an_empty_list(ozon_with_orders, workdir, monkeypatch):
+    """Protobuf JSON leaves out an empty list: a posting without `products` is one whose list is
+    empty (stored, without order lines), not a malformed one (quarantined and read again)."""
+    monkeypatch.setenv("LOADER_NOW", ozon_with_orders.clock.now().isoformat())
+    stripped = []
+
+    def first_without_products(call, body):
+        postings = [dict(posting) for posting in body["postings"]]
+        if postings and not stripped:
+            stripped.append(postings[0].pop("products") and postings[0]["posting_number"])
+        return {**body, "postings": postings}
+
+    ozon_with_orders.ozon.reshapes[ozon_settings.POSTING_FBO_LIST] = first_without_products
+
+    assert load_ozon(ozon_with_orders, "postings_fbo").status == "complete"
+    assert scalar(f"select count(*) from raw_ozon.postings_fbo where posting_number = '{stripped[0]}'") == 1
+    assert scalar("select count(*) from information_schema.tables where table_name = 'postings_quarantine'") == 0
+
+
 @pytest.fixture
 def fast_reports(monkeypatch):
     monkeypatch.setattr(ozon_settings, "REPORT_POLL_FIRST_DELAY", 0.01)
