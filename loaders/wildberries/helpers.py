@@ -197,10 +197,12 @@ def parse_moscow(value: Any) -> datetime | None:
 
 
 def moscow_text(moment: datetime) -> str:
-    """`moment` (aware, or naive Moscow-local) as a Moscow-local `dateFrom` without offset."""
+    """`moment` (aware, or naive Moscow-local) as a Moscow-local `dateFrom` without offset, in whole
+    seconds: WB takes "seconds or milliseconds", and a fraction cut off makes a look-back read a
+    fraction of a second more, never less."""
     if moment.tzinfo is not None:
         moment = moment.astimezone(config.MOSCOW).replace(tzinfo=None)
-    return moment.isoformat(timespec="seconds" if not moment.microsecond else "microseconds")
+    return moment.isoformat(timespec="seconds")
 
 
 def statistics_batches(client: ApiClient, endpoint: str, date_from: str) -> Iterator[list]:
@@ -315,7 +317,7 @@ def start_date_from(last_change_date: str | None, now: datetime) -> str:
     lastChangeDate seen minus WB_ORDERS_LOOKBACK_HOURS (Moscow-local, as WB compares)."""
     last = parse_moscow(last_change_date)
     if last is None:
-        return moscow_text((now.astimezone(UTC) - timedelta(days=orders_initial_days())).replace(microsecond=0))
+        return moscow_text(now.astimezone(UTC) - timedelta(days=orders_initial_days()))
     return moscow_text(last - timedelta(hours=orders_lookback_hours()))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 import pytest
@@ -614,3 +614,13 @@ def test_the_resources_of_an_account_are_read_side_by_side(wb):
     while_waiting = answered[: next(i for i, path in enumerate(answered) if path.endswith("/status"))]
     for statistics in (ORDERS, SALES):
         assert while_waiting.count(statistics) == answered.count(statistics) > 2
+
+
+def test_a_look_back_date_from_is_in_whole_seconds_never_later_than_the_look_back(monkeypatch):
+    """WB takes dateFrom "to the second or millisecond": a lastChangeDate with a fraction gives a
+    look-back cut to the second below, not six fraction digits."""
+    monkeypatch.setenv("WB_ORDERS_LOOKBACK_HOURS", "24")
+    now = datetime(2025, 11, 21, tzinfo=UTC)
+    assert helpers.start_date_from("2025-11-20T00:47:56.18", now) == "2025-11-19T00:47:56"
+    assert helpers.start_date_from("2025-11-20T00:47:56", now) == "2025-11-19T00:47:56"
+    assert helpers.start_date_from(None, datetime(2025, 11, 21, 9, 30, 15, 999999, tzinfo=UTC)).endswith("12:30:15")
