@@ -278,7 +278,7 @@ def _row_problem(row: Any) -> str:
             if (
                 not isinstance(warehouse, dict)
                 or not isinstance(warehouse.get("warehouseName"), str)
-                or not _is_int(warehouse.get("quantity"))
+                or not _is_int(warehouse.get("quantity", 0))  # JSON that omits zero values
             ):
                 problems.append(f"bad warehouse entry {str(warehouse)[:80]}")
                 break

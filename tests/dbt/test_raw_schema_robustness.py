@@ -41,7 +41,8 @@ FIRST_LOAD, SECOND_LOAD = "1767225600.000001", "1767229200.000002"  # 2026-01-01
 # its warehouse_name. Three sales sent at one instant,
 # in Moscow time without an offset, in UTC and at +05:00 (-05:00 for the change time). A
 # warehouse_remains row whose one warehouse entry came without its name (beside WB's pseudo-warehouse
-# total; the report sends no other columns of it).
+# total; the report sends no other columns of it), and one entry without its quantity (JSON that omits
+# zero values): none there. The sales came without the money WB fills in later: 0, pending.
 RAW_TABLES = f"""
 create schema raw_ozon;
 create schema raw_wildberries;
@@ -128,7 +129,8 @@ create table raw_wildberries.warehouse_remains__warehouses (
     warehouse_name varchar, quantity bigint, _dlt_parent_id varchar, _dlt_list_idx bigint, _dlt_id varchar
 );
 insert into raw_wildberries.warehouse_remains__warehouses values
-    (null, 4, 'remains-1', 0, 'entry-1'), ('Всего находится на складах', 4, 'remains-1', 1, 'entry-2');
+    (null, 4, 'remains-1', 0, 'entry-1'), ('Всего находится на складах', 4, 'remains-1', 1, 'entry-2'),
+    ('Склад WB РФ', null, 'remains-1', 2, 'entry-3');
 """
 
 
@@ -241,10 +243,16 @@ def test_missing_tables_are_empty_and_missing_columns_null(destination, tmp_path
         destination, "select in_transit_quantity from marts.inventory where warehouse_key = 'ozon:ГРИВНО_РФЦ'"
     ) == [(1,)]
     # The WB entry without a name is stock at a warehouse of that name, not a pseudo-warehouse dropped.
+    assert sorted(
+        query(
+            destination,
+            "select warehouse_key, available_quantity from marts.inventory where marketplace = 'wildberries'",
+        )
+    ) == [("wildberries:unresolved:СКЛАД_НЕ_УКАЗАН", 4), ("wildberries:СКЛАД_WB_РФ", 0)]
     assert query(
         destination,
-        "select warehouse_key, available_quantity from marts.inventory where marketplace = 'wildberries'",
-    ) == [("wildberries:unresolved:СКЛАД_НЕ_УКАЗАН", 4)]
+        "select severity, count(*) from quality.data_quality_issues where rule = 'money_pending' group by 1",
+    ) == [("info", 3)]
     assert query(
         destination,
         "select marketplace, account, resource, last_status, last_http_status, is_partial,"
