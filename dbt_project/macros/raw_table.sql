@@ -7,10 +7,10 @@
       * a declared column the table lacks comes out as `cast(null as <declared data_type>)`;
       * a table that does not exist comes out as typed nulls `where 1 = 0` (no rows);
     and either is logged as a warning naming the table and columns, once per model that reads them.
-    A table's `meta: {zero_when_omitted: [columns]}` names counts of a protobuf API (Ozon's), whose
-    JSON leaves out a field holding its default: such a column reads 0 where the row did not send it,
-    unless dlt kept a value of another type for it in a variant column (`<column>__v_<type>`), which
-    stays null and so an error to the quality checks.
+    A table's `meta: {zero_when_omitted: [columns]}` names numbers an API leaves out when they hold 0
+    (Ozon's protobuf JSON omits default values; so may a WB answer): such a column reads 0 where the
+    row did not send it, unless dlt kept a value of another type for it in a variant column
+    (`<column>__v_<type>`), which stays null and so an error to the quality checks.
     Staging models (and the monitoring models, over the run log in schema ops) read raw tables only
     through this macro, in an import CTE at the top:
         with source as ({{ raw_table('ozon', 'products') }})
