@@ -107,8 +107,7 @@ def posting_pages(client: ApiClient, endpoint: str, since: datetime, to: datetim
 
 def quarantine_reason(posting: Any, cursor_field: str) -> str | None:
     """Why a posting cannot be stored, or None: without its number it cannot be merged, without
-    its time it cannot move the cursor, and with `products` other than a list it has no order lines
-    (left out, it is an empty list: protobuf JSON leaves out empty lists)."""
+    its time it cannot move the cursor, and without a products list it has no order lines."""
     if not isinstance(posting, dict):
         return "not a JSON object"
     problems = []
@@ -116,7 +115,7 @@ def quarantine_reason(posting: Any, cursor_field: str) -> str | None:
         problems.append("no posting_number")
     if not _is_rfc3339(posting.get(cursor_field)):
         problems.append(f"no valid {cursor_field}")
-    if not isinstance(posting.get("products", []), list):
+    if not isinstance(posting.get("products"), list):
         problems.append("products is not a list")
     return "; ".join(problems) or None
 

@@ -100,23 +100,28 @@ def test_an_ozon_window_sent_without_postings_is_empty(ozon_with_orders, workdir
     assert result.status == "complete", result.resources
 
 
-def test_an_ozon_posting_sent_without_products_is_stored_as_with_an_empty_list(ozon_with_orders, workdir, monkeypatch):
-    """Protobuf JSON leaves out an empty list: a posting without `products` is one whose list is
-    empty (stored, without order lines), not a malformed one (quarantined and read again)."""
+def test_an_ozon_posting_sent_again_without_products_keeps_the_lines_stored_for_it(
+    ozon_with_orders, workdir, monkeypatch
+):
+    """A posting always has products: one sent without the list (as protobuf JSON leaves out an empty
+    one) is quarantined and read again, not stored without lines, which would delete its stored ones."""
     monkeypatch.setenv("LOADER_NOW", ozon_with_orders.clock.now().isoformat())
+    assert load_ozon(ozon_with_orders, "postings_fbo").status == "complete"
+    lines = "select count(*) from raw_ozon.postings_fbo__products"
+    stored = scalar(lines)
+
     stripped = []
 
     def first_without_products(call, body):
         postings = [dict(posting) for posting in body["postings"]]
         if postings and not stripped:
-            stripped.append(postings[0].pop("products") and postings[0]["posting_number"])
+            stripped.append(postings[0].pop("products"))
         return {**body, "postings": postings}
 
     ozon_with_orders.ozon.reshapes[ozon_settings.POSTING_FBO_LIST] = first_without_products
-
-    assert load_ozon(ozon_with_orders, "postings_fbo").status == "complete"
-    assert scalar(f"select count(*) from raw_ozon.postings_fbo where posting_number = '{stripped[0]}'") == 1
-    assert scalar("select count(*) from information_schema.tables where table_name = 'postings_quarantine'") == 0
+    load_ozon(ozon_with_orders, "postings_fbo")
+    assert scalar(lines) == stored > 0
+    assert scalar("select count(*) from raw_ozon.postings_quarantine where reason = 'products is not a list'") == 1
 
 
 @pytest.fixture
