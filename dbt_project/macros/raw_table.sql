@@ -32,9 +32,9 @@
                 {%- do present.update({column.name | lower: column.name}) -%}
             {%- endfor -%}
         {%- endif -%}
-        {%- set missing = [] -%}
+        {%- set missing, missing_zeroed = [], [] -%}
         {%- for column in declared if column.name | lower not in present -%}
-            {%- do missing.append(column.name) -%}
+            {%- do (missing_zeroed if column.name in zeroed else missing).append(column.name) -%}
         {%- endfor -%}
         {%- set name = relation.schema ~ '.' ~ relation.identifier -%}
         {%- if existing is none -%}
@@ -42,13 +42,16 @@
                 model.name ~ ": raw table " ~ name ~ " does not exist (nothing was ever loaded into it): read as"
                 ~ " no rows; the models and marts built from it stay empty until it is loaded"
             ) -%}
-        {%- elif missing -%}
-            {%- do exceptions.warn(
-                model.name ~ ": raw table " ~ name ~ " has no column " ~ (missing | join(", "))
-                ~ " (never sent with a value): read as null; it stays null in the models and marts built from it"
-                ~ ((" (but " ~ (missing | select('in', zeroed) | join(", ")) ~ ": 0, a count left out is zero)")
-                    if missing | select('in', zeroed) | list else "")
-            ) -%}
+        {%- else -%}
+            {%- for columns, reading in [
+                (missing, "read as null; it stays null in the models and marts built from it"),
+                (missing_zeroed, "read as 0, the value an answer leaves out (zero_when_omitted)"),
+            ] if columns -%}
+                {%- do exceptions.warn(
+                    model.name ~ ": raw table " ~ name ~ " has no column " ~ (columns | join(", "))
+                    ~ " (never sent with a value): " ~ reading
+                ) -%}
+            {%- endfor -%}
         {%- endif %}
     select
         {%- for column in declared %}

@@ -41,8 +41,9 @@ FIRST_LOAD, SECOND_LOAD = "1767225600.000001", "1767229200.000002"  # 2026-01-01
 # its warehouse_name. Three sales sent at one instant,
 # in Moscow time without an offset, in UTC and at +05:00 (-05:00 for the change time). A
 # warehouse_remains row whose one warehouse entry came without its name (beside WB's pseudo-warehouse
-# total; the report sends no other columns of it), and one entry without its quantity (JSON that omits
-# zero values): none there. The sales came without the money WB fills in later: 0, pending.
+# total; the report sends no other columns of it), and one entry without its quantity (WB lists only
+# entries holding one): an error of that cell alone. The sales came without the money WB fills in
+# later: 0, pending.
 RAW_TABLES = f"""
 create schema raw_ozon;
 create schema raw_wildberries;
@@ -183,6 +184,8 @@ def test_missing_tables_are_empty_and_missing_columns_null(destination, tmp_path
                 db.execute(statement)
     output = build(destination)
     assert "raw table raw_ozon.products has no column volume_weight" in output
+    assert "raw_ozon.analytics_stocks has no column stock_defect_stock_count, ads, idc (never sent" in output
+    assert "read as 0, the value an answer leaves out" in output
     assert "raw table raw_ozon.analytics_stocks__item_tags does not exist" in output
 
     assert query(destination, "select product_id, price = 1990, volume_weight from staging.stg_ozon__products") == [
@@ -201,12 +204,18 @@ def test_missing_tables_are_empty_and_missing_columns_null(destination, tmp_path
         ("wildberries", "cards", "subject_id", "subject_id__v_text", "text", 1, "семь"),
     ]
     assert "WARN 2 raw_type_mismatches_has_no_rows" in output
-    # The count sent as text is an error that leaves its row out of the marts, and no zero.
-    assert query(
-        destination,
-        "select natural_key, severity, offending_value from quality.data_quality_issues"
-        " where rule = 'quantity_out_of_range'",
-    ) == [("11@ПУШКИНО_1_РФЦ", "error", "available null, in transit 0, requested 0, preparing 0")]
+    # The count sent as text is an error that leaves its row out of the marts, and no zero; so is the
+    # WB entry without its quantity.
+    assert sorted(
+        query(
+            destination,
+            "select natural_key, severity, offending_value from quality.data_quality_issues"
+            " where rule = 'quantity_out_of_range'",
+        )
+    ) == [
+        ("11@ПУШКИНО_1_РФЦ", "error", "available null, in transit 0, requested 0, preparing 0"),
+        ("501/0@Склад WB РФ", "error", "quantity null"),
+    ]
     assert query(destination, "select count(*) from staging.stg_wildberries__orders") == [(0,)]
     # WB statistics times are Moscow time unless they carry an offset ("if the time zone is not
     # given, Moscow time is taken"): the three sales were made at the same instant.
@@ -248,7 +257,7 @@ def test_missing_tables_are_empty_and_missing_columns_null(destination, tmp_path
             destination,
             "select warehouse_key, available_quantity from marts.inventory where marketplace = 'wildberries'",
         )
-    ) == [("wildberries:unresolved:СКЛАД_НЕ_УКАЗАН", 4), ("wildberries:СКЛАД_WB_РФ", 0)]
+    ) == [("wildberries:unresolved:СКЛАД_НЕ_УКАЗАН", 4)]
     assert query(
         destination,
         "select severity, count(*) from quality.data_quality_issues where rule = 'money_pending' group by 1",
