@@ -58,7 +58,7 @@
         {%- set actual = present.get(column.name | lower) %}
         {%- if actual is not none and column.name in zeroed %}
         {%- set variants = [] %}
-        {%- for lowered, name in present.items() if lowered.startswith((column.name | lower) ~ '__v_') %}
+        {%- for lowered, name in present.items() if (dlt_variant(lowered) or {}).get('column') == column.name | lower %}
         {%- do variants.append(adapter.quote(name) ~ ' is null') %}
         {%- endfor %}
         coalesce({{ adapter.quote(actual) }}, {{ 'case when ' ~ (variants | join(' and ')) ~ ' then 0 end' if variants else '0' }})
@@ -83,12 +83,7 @@
     time (`graph` is complete then). A table without declared columns, or a column without a
     data_type, is an error: the contract is what makes a missing table or column harmless. -#}
 {% macro raw_table_columns(source_name, table_name) -%}
-    {%- set unique_id = 'source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table_name -%}
-    {%- set node = graph.sources.get(unique_id) -%}
-    {%- if node is none -%}
-        {{ exceptions.raise_compiler_error("raw_table: no source " ~ source_name ~ "." ~ table_name ~ " (is it declared and enabled?)") }}
-    {%- endif -%}
-    {%- set columns = node['columns'].values() | list -%}
+    {%- set columns = raw_table_node(source_name, table_name)['columns'].values() | list -%}
     {%- if not columns -%}
         {{ exceptions.raise_compiler_error(
             "raw_table: declare the columns of source " ~ source_name ~ "." ~ table_name ~ " (name and data_type) in its sources YAML"
@@ -100,10 +95,19 @@
     {{ return(columns) }}
 {%- endmacro %}
 
-{#- The `meta` of a declared source table (graph node; config.meta wins over a top-level meta). -#}
+{#- The `meta` of a declared source table (config.meta wins over a top-level meta). -#}
 {% macro raw_table_meta(source_name, table_name) -%}
-    {%- set node = graph.sources.get('source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table_name) or {} -%}
+    {%- set node = raw_table_node(source_name, table_name) -%}
     {{ return(node.get('config', {}).get('meta') or node.get('meta') or {}) }}
+{%- endmacro %}
+
+{#- The graph node of a declared, enabled source table; an error naming it otherwise. -#}
+{% macro raw_table_node(source_name, table_name) -%}
+    {%- set node = graph.sources.get('source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table_name) -%}
+    {%- if node is none -%}
+        {{ exceptions.raise_compiler_error("raw_table: no source " ~ source_name ~ "." ~ table_name ~ " (is it declared and enabled?)") }}
+    {%- endif -%}
+    {{ return(node) }}
 {%- endmacro %}
 
 {#- The rows of a dlt child table (a list inside an API object) with the keys of the object they

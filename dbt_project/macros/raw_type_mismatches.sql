@@ -23,19 +23,25 @@
             {%- set key = (row[0] | lower, row[1] | lower) -%}
             {%- do tables.update({key: tables.get(key, []) + [row[2] | lower]}) -%}
         {%- endfor -%}
-        {%- set dlt_types = ['text', 'double', 'bool', 'timestamp', 'bigint', 'binary', 'json', 'decimal', 'wei', 'date', 'time'] -%}
-        {%- set pattern = '^(.+)__v_(' ~ (dlt_types | join('|')) ~ ')$' -%}
         {%- for (schema, table), columns in tables | dictsort -%}
             {%- for column in columns | sort -%}
-                {%- set match = modules.re.match(pattern, column) -%}
-                {%- if match and match.group(1) in columns -%}
+                {%- set variant = dlt_variant(column) -%}
+                {%- if variant and variant.column in columns -%}
                     {%- do found.append({
                         'marketplace': schemas[schema], 'schema': schema, 'table': table,
-                        'column': match.group(1), 'variant': column, 'received_type': match.group(2)
+                        'column': variant.column, 'variant': column, 'received_type': variant.received_type
                     }) -%}
                 {%- endif -%}
             {%- endfor -%}
         {%- endfor -%}
     {%- endif -%}
     {{ return(found) }}
+{%- endmacro %}
+
+{#- {column, received_type} when `name` is named as dlt names a variant column (`<column>__v_<type>`,
+    one of dlt's data types), else none. -#}
+{% macro dlt_variant(name) -%}
+    {%- set dlt_types = ['text', 'double', 'bool', 'timestamp', 'bigint', 'binary', 'json', 'decimal', 'wei', 'date', 'time'] -%}
+    {%- set match = modules.re.match('^(.+)__v_(' ~ (dlt_types | join('|')) ~ ')$', name) -%}
+    {{ return({'column': match.group(1), 'received_type': match.group(2)} if match else none) }}
 {%- endmacro %}
