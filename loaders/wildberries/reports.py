@@ -278,7 +278,8 @@ def _row_problem(row: Any) -> str:
             if (
                 not isinstance(warehouse, dict)
                 or not isinstance(warehouse.get("warehouseName"), str)
-                or not _is_int(warehouse.get("quantity", 0))  # JSON that omits zero values
+                # one sent without its quantity costs only its cell (a data quality error), not the report
+                or not _is_int(warehouse.get("quantity", 0))
             ):
                 problems.append(f"bad warehouse entry {str(warehouse)[:80]}")
                 break
