@@ -24,20 +24,18 @@
     {%- else -%}
         {%- set declared = raw_table_columns(source_name, table_name) -%}
         {%- set zeroed = raw_table_meta(source_name, table_name).get('zero_when_omitted', []) -%}
-        {%- set existing = adapter.get_relation(relation.database, relation.schema, relation.identifier) -%}
         {#- lower-case name → name as the database spells it -#}
         {%- set present = {} -%}
-        {%- if existing is not none -%}
-            {%- for column in adapter.get_columns_in_relation(existing) -%}
-                {%- do present.update({column.name | lower: column.name}) -%}
-            {%- endfor -%}
-        {%- endif -%}
+        {%- for column_name in raw_table_column_names(relation) -%}
+            {%- do present.update({column_name | lower: column_name}) -%}
+        {%- endfor -%}
+        {%- set existing = present | length > 0 -%}
         {%- set missing, missing_zeroed = [], [] -%}
         {%- for column in declared if column.name | lower not in present -%}
             {%- do (missing_zeroed if column.name in zeroed else missing).append(column.name) -%}
         {%- endfor -%}
         {%- set name = relation.schema ~ '.' ~ relation.identifier -%}
-        {%- if existing is none -%}
+        {%- if not existing -%}
             {%- do exceptions.warn(
                 model.name ~ ": raw table " ~ name ~ " does not exist (nothing was ever loaded into it): read as"
                 ~ " no rows; the models and marts built from it stay empty until it is loaded"
@@ -71,12 +69,29 @@
         cast(null as {{ column.data_type }}) as {{ adapter.quote(column.name) }}
         {%- endif %}{{ "," if not loop.last }}
         {%- endfor %}
-    {%- if existing is not none %}
+    {%- if existing %}
     from {{ relation }}
     {%- else %}
     where 1 = 0
     {%- endif %}
     {%- endif -%}
+{%- endmacro %}
+
+{#- The columns `relation` has in the database, in their order; none when it does not exist. Asked
+    of the catalog, not of dbt's relation cache (adapter.get_relation): dbt lists a schema no model
+    lives in, as the raw schemas, when a model first asks for it and adds what it found one relation
+    at a time, and a model built meanwhile by another thread finds the schema listed but only part
+    of it, so a raw table that exists read as no rows (seen: raw_wildberries._dlt_loads, and with
+    it every WB snapshot). -#}
+{% macro raw_table_column_names(relation) -%}
+    {%- set listed = run_query(
+        "select column_name from information_schema.columns"
+        ~ " where lower(table_schema) = lower('" ~ relation.schema ~ "')"
+        ~ " and lower(table_name) = lower('" ~ relation.identifier ~ "')"
+        ~ (" and lower(table_catalog) = lower('" ~ relation.database ~ "')" if relation.database else "")
+        ~ " order by ordinal_position"
+    ) -%}
+    {{ return(listed.columns[0].values() | list) }}
 {%- endmacro %}
 
 {#- The columns declared for a source table (name, data_type), in their YAML order; only at execute

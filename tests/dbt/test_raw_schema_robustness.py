@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -133,6 +134,9 @@ insert into raw_wildberries.warehouse_remains__warehouses values
     (null, 4, 'remains-1', 0, 'entry-1'), ('Всего находится на складах', 4, 'remains-1', 1, 'entry-2'),
     ('Склад WB РФ', null, 'remains-1', 2, 'entry-3');
 """
+RAW_RELATIONS = (
+    "select table_schema || '.' || table_name from information_schema.tables where table_schema like 'raw_%'"
+)
 
 
 def build(destination: str) -> str:
@@ -267,3 +271,24 @@ def test_missing_tables_are_empty_and_missing_columns_null(destination, tmp_path
         "select marketplace, account, resource, last_status, last_http_status, is_partial,"
         " last_ok_at is not null, hours_since_last_ok > 0 from monitoring.etl_resource_status",
     ) == [("ozon", "shop", "analytics_stocks", "failed", 503, True, True, True)]
+
+
+def test_a_raw_table_is_found_while_another_thread_lists_its_schema(workdir):
+    """dbt lists a raw schema (no model lives there) when a model first asks for a relation in it,
+    and adds what it found to its cache one relation at a time; a model built meanwhile by another
+    thread found the schema listed but only part of it. A CI run on a slow machine lost every WB
+    snapshot that way: raw_wildberries._dlt_loads "did not exist", so no WB load was complete. Here
+    dbt's cache takes 0.3 s per raw relation it adds, and four threads build the staging models."""
+    with database.connect("duckdb") as db:
+        for statement in RAW_TABLES.split(";"):
+            if statement.strip():
+                db.execute(statement)
+        raw = [name for (name,) in db.execute(RAW_RELATIONS)]
+    command = steps.dbt_command("run", "duckdb", "--select", "staging", "--threads", "4")
+    command[:1] = [sys.executable, "-m", "tests.support.slow_relation_cache"]
+    env = steps.environment({"DBT_TARGET_PATH": workdir["DBT_TARGET_PATH"], **BOTH})
+    completed = subprocess.run(command, cwd=steps.PROJECT_DIR, env=env, capture_output=True, text=True, check=False)
+    assert completed.returncode == 0, completed.stdout[-6000:]
+    assert "raw table raw_ozon.analytics_stocks__item_tags does not exist" in completed.stdout
+    assert [name for name in raw if f"raw table {name} does not exist" in completed.stdout] == []
+    assert query("duckdb", "select count(*) from staging.stg_wildberries__loads") == [(1,)]
