@@ -29,8 +29,13 @@ def record_parsed(request: Any, report: Any) -> None:
 def unreachable_error(exc: Exception) -> str:
     """Why polling or downloading a report broke. A 404 there is the report's task or file gone (Ozon's
     link expired, WB forgot the task), not a withdrawn method: the hint of the latter (update the
-    project) would send the seller the wrong way; the next run requests a new report."""
-    if isinstance(exc, ApiEndpointGoneError):  # the same message, with this hint instead of the method's
+    project) would send the seller the wrong way; the next run requests a new report. So is a 401 or
+    403 of the file host (a link, not an API method: it gets no key), as a CDN refuses an expired link."""
+    if isinstance(exc, ApiEndpointGoneError) or (
+        isinstance(exc, ApiRequestError)
+        and exc.status in (401, 403)
+        and exc.endpoint.startswith(("http://", "https://"))
+    ):  # the same message, with this hint instead of the method's or the invalid request's
         exc = ApiRequestError(
             exc.marketplace,
             exc.account,
