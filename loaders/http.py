@@ -13,6 +13,8 @@ status, and says what to do; the loaders record it against the resource that mad
 from __future__ import annotations
 
 import email.utils
+import hashlib
+import json
 import logging
 import math
 import random
@@ -214,6 +216,8 @@ class ApiClient:
     # The error that rejected the credentials, if one did; shared, like `stats`, with copies of this client.
     rejected: list[ApiCredentialsRejectedError] = field(default_factory=list)
     first_call: FirstCall = field(default_factory=FirstCall, repr=False)  # shared with copies too
+    # Every answer of this API is a JSON object (Ozon's): `null`, a list or a number is no answer.
+    object_answers: bool = False
 
     def __post_init__(self) -> None:
         for secret in self.secrets:
@@ -301,13 +305,20 @@ class ApiClient:
                 endpoint_pacer.wait()
             self._count("requests")
             try:
-                response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+                # A client that carries credentials follows no redirect: requests would send the
+                # Ozon Api-Key and Client-Id (custom headers) to whatever host the answer names.
+                response = self.session.request(
+                    method, url, timeout=self.timeout, allow_redirects=not self.secrets, **kwargs
+                )
             except DROPPED as exc:
                 self.first_call.answered.set()  # no refusal of the key either: the others need not wait
                 raise _Transient(type(exc).__name__) from exc
             finally:
                 if endpoint_pacer and self.pace_from_answers:
                     endpoint_pacer.answered()
+            if response.is_redirect:
+                self.first_call.answered.set()
+                self._refuse_redirect(endpoint, response)
             if response.ok:
                 self.first_call.answered.set()
                 return response
@@ -387,6 +398,18 @@ class ApiClient:
             until=until,
         )
 
+    def _refuse_redirect(self, endpoint: str, response: requests.Response) -> None:
+        host = urlsplit(response.headers.get("Location", "")).netloc or "the same host"
+        raise ApiRequestError(
+            self.marketplace,
+            self.account,
+            endpoint,
+            f"HTTP {response.status_code} redirect to {host}: not followed, so that the credentials go nowhere else",
+            "Check the base URL variable of this marketplace; if the marketplace moved the method, "
+            "update this project to a release that calls its new address.",
+            status=response.status_code,
+        )
+
     def _count(self, stat: str) -> None:
         with _STATS_LOCK:
             self.stats[stat] += 1
@@ -426,7 +449,7 @@ class ApiClient:
 
     def _json(self, endpoint: str, response: requests.Response) -> Any:
         try:
-            return response.json()
+            answer = _decoded(response)
         except ValueError as exc:
             raise ApiRequestError(
                 self.marketplace,
@@ -434,20 +457,51 @@ class ApiClient:
                 endpoint,
                 f"answer is not JSON ({len(response.content)} bytes)",
             ) from exc
+        if is_error_body(answer):
+            raise ApiRequestError(
+                self.marketplace,
+                self.account,
+                endpoint,
+                f"HTTP {response.status_code} with an error in its body {_describe(answer)}",
+                "Nothing of this answer was read (it is no empty page); the next run reads it again.",
+                status=response.status_code,
+            )
+        return json_object(self, endpoint, answer) if self.object_answers else answer
 
 
-def next_cursor(client: ApiClient, endpoint: str, asked_with: Any, answered: Any) -> Any:
-    """`answered`, the cursor of the next page, unless it is the one the page was asked with: the
-    marketplace would then serve the same page forever, so the read fails, naming the endpoint."""
-    if answered == asked_with:
+class CursorTrail:
+    """The cursors and pages of one paged read. `follow` gives the cursor of the next page, unless the
+    answer gives back a cursor the read was already asked with, or serves again a page it already
+    read (with a new cursor that never advances): the marketplace would serve the same pages
+    forever, so the read fails, naming the endpoint."""
+
+    def __init__(self, client: ApiClient, endpoint: str, first: Any) -> None:
+        self.client, self.endpoint = client, endpoint
+        self._cursors = {_digest(first)}
+        self._pages: set[str] = set()
+
+    def follow(self, answered: Any, page: Any) -> Any:
+        cursor, served = _digest(answered), _digest(page)
+        if cursor in self._cursors:
+            self._fail(f"the answer gives back the cursor it was asked with ({str(answered)[:80]})")
+        if page and served in self._pages:
+            self._fail(f"the answer serves again a page already read, with a new cursor ({str(answered)[:80]})")
+        self._cursors.add(cursor)
+        self._pages.add(served)
+        return answered
+
+    def _fail(self, detail: str) -> None:
         raise ApiRequestError(
-            client.marketplace,
-            client.account,
-            endpoint,
-            f"the answer gives back the cursor it was asked with ({str(answered)[:80]}), so paging cannot go on",
+            self.client.marketplace,
+            self.client.account,
+            self.endpoint,
+            f"{detail}, so paging cannot go on",
             "The rows read so far are kept; the next run reads again.",
         )
-    return answered
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha1(json.dumps(value, sort_keys=True, default=str).encode(), usedforsecurity=False).hexdigest()
 
 
 def json_object(client: ApiClient, endpoint: str, answer: Any) -> dict:
@@ -497,6 +551,9 @@ def has_next_page(client: ApiClient, endpoint: str, answer: Any, rows: int, limi
 
 # Seconds to wait, as Ozon (`Retry-After`) and Wildberries (`X-Ratelimit-Retry`) say it.
 RETRY_HEADERS = ("Retry-After", "X-Ratelimit-Retry")
+# The longest wait honoured as asked (a day; WB asks base tokens for hours): a longer one, as a
+# broken header may ask (years, `inf`), would keep the endpoint from every run until it is over.
+LONGEST_RETRY_AFTER = 86_400.0
 
 
 def _retry_after(response: requests.Response) -> float | None:
@@ -504,15 +561,17 @@ def _retry_after(response: requests.Response) -> float | None:
     for header in RETRY_HEADERS:
         value = response.headers.get(header, "").strip()
         try:
-            return max(0.0, float(value))
+            seconds = float(value)
         except ValueError:
-            pass
-        try:
-            moment = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            continue
-        if moment.tzinfo is not None:
-            return max(0.0, math.ceil((moment - datetime.now(UTC)).total_seconds()))
+            try:
+                moment = email.utils.parsedate_to_datetime(value)
+            except (TypeError, ValueError):
+                continue
+            if moment.tzinfo is None:
+                continue
+            seconds = math.ceil((moment - datetime.now(UTC)).total_seconds())
+        if math.isfinite(seconds):
+            return min(max(0.0, seconds), LONGEST_RETRY_AFTER)
     return None
 
 
@@ -521,11 +580,31 @@ def _throttled(response: requests.Response) -> bool:
     return response.status_code == 429 or BREAKER_OPEN in response.text[:500].lower()
 
 
+def _decoded(response: requests.Response) -> Any:
+    """The JSON of an answer, decoded from its bytes (UTF-8, with or without a BOM): requests would
+    decode a `text/plain` answer without a charset as ISO-8859-1, which garbles Cyrillic."""
+    return json.loads(response.content)
+
+
 def _parse(response: requests.Response) -> Any:
     try:
-        return response.json()
+        return _decoded(response)
     except ValueError:
         return response.text[:200]
+
+
+def is_error_body(answer: Any) -> bool:
+    """Whether a successful answer is an error in disguise, as a proxy or an overloaded API sends
+    one with status 200: Ozon's error object (code and message, nothing else but details), WB's
+    problem details (title and detail), its statistics' `errors` list or its content API's `error`
+    true / `errorText`. Read as a page, it would be an empty one, and its rows lost without a word."""
+    if not isinstance(answer, dict):
+        return False
+    if {"code", "message"} <= answer.keys() <= {"code", "message", "details"}:
+        return True
+    if {"title", "detail"} <= answer.keys():
+        return True
+    return bool(answer.get("errors")) or answer.get("error") is True or bool(answer.get("errorText"))
 
 
 # The fields of an error body that say what went wrong: Ozon's code and message, WB's problem

@@ -10,7 +10,7 @@ from typing import Any
 from loaders import config
 from loaders.config import OzonAccount
 from loaders.cooldowns import Cooldowns
-from loaders.http import ApiClient, json_object, member, next_cursor
+from loaders.http import ApiClient, CursorTrail, json_object, member
 from loaders.ozon import settings
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ def make_client(account: OzonAccount) -> ApiClient:
         base_url=account.base_url or settings.DEFAULT_BASE_URL,
         headers={"Client-Id": account.client_id, "Api-Key": account.api_key},
         secrets=(account.api_key,),
+        object_answers=True,
         is_auth_error=is_auth_error,
         rejects_credentials=rejects_credentials,
         auth_hint=(
@@ -71,6 +72,7 @@ def make_client(account: OzonAccount) -> ApiClient:
 def product_list_pages(client: ApiClient, visibility: str) -> Iterator[list[dict]]:
     """Pages of /v3/product/list, following the `last_id` keyset cursor."""
     last_id = ""
+    trail = CursorTrail(client, settings.PRODUCT_LIST, last_id)
     while True:
         body = {"filter": {"visibility": visibility}, "last_id": last_id, "limit": settings.PRODUCT_LIST_PAGE_SIZE}
         result = member(client.post(settings.PRODUCT_LIST, body), "result")
@@ -79,7 +81,7 @@ def product_list_pages(client: ApiClient, visibility: str) -> Iterator[list[dict
             yield items
         if len(items) < settings.PRODUCT_LIST_PAGE_SIZE or not member(result, "last_id"):
             return
-        last_id = next_cursor(client, settings.PRODUCT_LIST, last_id, result["last_id"])
+        last_id = trail.follow(result["last_id"], items)
 
 
 def product_info(client: ApiClient, product_ids: list[Any]) -> list[dict]:
@@ -141,6 +143,7 @@ def product_stock_pages(client: ApiClient) -> Iterator[list[dict]]:
     read = FirstSeen()
     for visibility in settings.CATALOGUE_VISIBILITIES:
         cursor = ""
+        trail = CursorTrail(client, settings.PRODUCT_STOCKS, cursor)
         while True:
             body = {"cursor": cursor, "limit": settings.PRODUCT_STOCKS_PAGE_SIZE, "filter": {"visibility": visibility}}
             answer = json_object(client, settings.PRODUCT_STOCKS, client.post(settings.PRODUCT_STOCKS, body))
@@ -149,7 +152,7 @@ def product_stock_pages(client: ApiClient) -> Iterator[list[dict]]:
                 yield unread
             if not items or not answer.get("cursor"):
                 break
-            cursor = next_cursor(client, settings.PRODUCT_STOCKS, cursor, answer["cursor"])
+            cursor = trail.follow(answer["cursor"], items)
 
 
 def analytics_stocks(client: ApiClient, skus: list[int]) -> list[dict]:

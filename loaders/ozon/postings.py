@@ -11,7 +11,7 @@ from typing import Any
 import dlt
 
 from loaders import config
-from loaders.http import ApiClient, has_next_page, member, next_cursor
+from loaders.http import ApiClient, CursorTrail, has_next_page, member
 from loaders.ozon import settings
 
 MAX_PERIOD = timedelta(days=365)  # Ozon refuses longer periods (PERIOD_IS_TOO_LONG)
@@ -88,6 +88,7 @@ def parse_time(text: str) -> datetime:
 def posting_pages(client: ApiClient, endpoint: str, since: datetime, to: datetime) -> Iterator[list[dict]]:
     """Pages of a posting list in list order, following `cursor` while `has_next`."""
     page_cursor = ""
+    trail = CursorTrail(client, endpoint, page_cursor)
     while True:
         body = {
             "cursor": page_cursor,
@@ -102,7 +103,7 @@ def posting_pages(client: ApiClient, endpoint: str, since: datetime, to: datetim
             yield page
         if not has_next_page(client, endpoint, answer, len(page), settings.POSTING_PAGE_SIZE):
             return
-        page_cursor = next_cursor(client, endpoint, page_cursor, answer["cursor"])
+        page_cursor = trail.follow(answer["cursor"], page)
 
 
 def quarantine_reason(posting: Any, cursor_field: str) -> str | None:

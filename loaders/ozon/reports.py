@@ -32,10 +32,10 @@ from loaders.http import (
     ApiClient,
     ApiRequestError,
     ApiUnavailableError,
+    CursorTrail,
     has_next_page,
     json_object,
     member,
-    next_cursor,
 )
 from loaders.ozon import settings
 from loaders.report_outcomes import (
@@ -70,6 +70,7 @@ def report_timeout() -> float:
 def warehouse_pages(client: ApiClient) -> Iterator[list[dict]]:
     """Pages of /v2/warehouse/list (the seller's FBS and rFBS warehouses), following its cursor."""
     cursor = ""
+    trail = CursorTrail(client, settings.WAREHOUSE_LIST, cursor)
     while True:
         answer = client.post(settings.WAREHOUSE_LIST, {"limit": settings.WAREHOUSE_LIST_PAGE_SIZE, "cursor": cursor})
         warehouses = member(answer, "warehouses") or []
@@ -79,7 +80,7 @@ def warehouse_pages(client: ApiClient) -> Iterator[list[dict]]:
             client, settings.WAREHOUSE_LIST, answer, len(warehouses), settings.WAREHOUSE_LIST_PAGE_SIZE
         ):
             return
-        cursor = next_cursor(client, settings.WAREHOUSE_LIST, cursor, answer["cursor"])
+        cursor = trail.follow(answer["cursor"], warehouses)
 
 
 def cluster_pages(client: ApiClient) -> Iterator[list[dict]]:

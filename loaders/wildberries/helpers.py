@@ -13,7 +13,7 @@ from typing import Any
 from loaders import config, streaming
 from loaders.config import WildberriesAccount
 from loaders.cooldowns import Cooldowns
-from loaders.http import ApiClient, ApiRequestError, json_object, next_cursor
+from loaders.http import ApiClient, ApiRequestError, CursorTrail, json_object
 from loaders.wildberries import settings
 
 log = logging.getLogger(__name__)
@@ -118,6 +118,7 @@ def card_pages(client: ApiClient, account: WildberriesAccount, start: dict | Non
     if start and start.get("updatedAt") and start.get("nmID") is not None:
         cursor |= {"updatedAt": start["updatedAt"], "nmID": start["nmID"]}
     endpoint = url(account, settings.CARDS_LIST)
+    trail = CursorTrail(client, endpoint, cursor)
     while True:
         body = {
             "settings": {
@@ -137,7 +138,7 @@ def card_pages(client: ApiClient, account: WildberriesAccount, start: dict | Non
         yield cards, last
         if page_total(after, cards) < limit:
             return
-        cursor = next_cursor(client, endpoint, cursor, {"limit": limit, **last})
+        cursor = trail.follow({"limit": limit, **last}, cards)
 
 
 def page_total(after: dict, cards: list) -> int:
@@ -157,10 +158,11 @@ def trash_cards(client: ApiClient, account: WildberriesAccount) -> list[dict]:
     limit = settings.CARDS_TRASH_PAGE_SIZE
     endpoint = url(account, settings.CARDS_TRASH)
     cursor: dict[str, Any] = {"limit": limit}
+    trail = CursorTrail(client, endpoint, cursor)
     found: dict[Any, dict] = {}
     while True:
-        answer = client.post(endpoint, {"settings": {"sort": {"ascending": True}, "cursor": cursor}})
-        answer = answer if isinstance(answer, dict) else {}
+        body = {"settings": {"sort": {"ascending": True}, "cursor": cursor}}
+        answer = json_object(client, endpoint, client.post(endpoint, body))
         cards = [card for card in answer.get("cards") or [] if isinstance(card, dict)]
         after = answer.get("cursor") or {}
         for card in cards:
@@ -173,10 +175,7 @@ def trash_cards(client: ApiClient, account: WildberriesAccount) -> list[dict]:
         last = {"trashedAt": after.get("trashedAt"), "nmID": after.get("nmID")}
         if not last["trashedAt"] or last["nmID"] is None:  # fall back to the page's last card
             last = {"trashedAt": cards[-1].get("trashedAt"), "nmID": cards[-1].get("nmID")}
-        if {"limit": limit, **last} == cursor:
-            log.warning("%s: %s: the cursor did not move; paging stops", client.account, endpoint)
-            return list(found.values())
-        cursor = {"limit": limit, **last}
+        cursor = trail.follow({"limit": limit, **last}, cards)
 
 
 # --- statistics orders and sales -------------------------------------------------------------------

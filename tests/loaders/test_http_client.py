@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import threading
 import time
 from datetime import UTC, datetime, timedelta
+from http.server import ThreadingHTTPServer
 
 import pytest
+import requests
 
 from loaders import http
-from loaders.config import WildberriesAccount
+from loaders.config import OzonAccount, WildberriesAccount
 from loaders.http import ApiClient, ApiRequestError, ApiThrottledError, ApiUnavailableError, RetryPolicy
 from loaders.ozon import helpers, postings
 from loaders.ozon import reports as ozon_reports
 from loaders.ozon import settings as ozon_settings
 from loaders.wildberries import helpers as wb_helpers
+from tests.support.operations import QuietHandler
 
 PRODUCT_LIST = "/v3/product/list"
 LIST_BODY = {"filter": {"visibility": "ALL"}, "last_id": "", "limit": 10}
@@ -171,6 +175,10 @@ ONE = [{"product_id": 1, "offer_id": "A", "sku": 1, "warehouse_id": 1, "nmID": 1
             lambda c: wb_helpers.card_pages(c, WB_ACCOUNT, {"updatedAt": "2026-01-01", "nmID": 1}),
             {"cards": ONE * 100, "cursor": {"updatedAt": "2026-01-01", "nmID": 1, "total": 100}},
         ),
+        (
+            lambda c: wb_helpers.trash_cards(c, WB_ACCOUNT),
+            {"cards": ONE * 100, "cursor": {"trashedAt": "2026-01-01", "nmID": 1, "total": 100}},
+        ),
     ],
 )
 def test_a_cursor_that_does_not_move_fails_the_read_instead_of_looping(pages, answer):
@@ -250,3 +258,121 @@ def test_a_stock_page_that_is_not_a_json_object_fails_naming_the_endpoint(ozon_s
 
     with pytest.raises(ApiRequestError, match="/v4/product/info/stocks: the answer is not a JSON object"):
         list(helpers.product_stock_pages(client))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"code": 13, "message": "internal error", "details": []},  # Ozon's error object
+        {"title": "internal server error", "detail": "try again later", "status": 500},  # WB problem details
+        {"data": None, "error": True, "errorText": "Внутренняя ошибка"},  # WB content API
+        {"errors": ["service unavailable"]},  # WB statistics
+    ],
+)
+def test_an_error_answered_with_status_200_fails_the_read_instead_of_reading_as_an_empty_page(ozon_sandbox, body):
+    """A proxy or an overloaded API answered an error with 200: read as a page without postings, the
+    window's postings were lost for good (the cursor moved past them) and the run said ok."""
+    ozon_sandbox.ozon.reshapes[ozon_settings.POSTING_FBO_LIST] = lambda call, answer: body
+    client = client_for(ozon_sandbox)
+
+    with pytest.raises(ApiRequestError, match=r"/v3/posting/fbo/list: HTTP 200 with an error in its body \("):
+        list(postings.posting_pages(client, ozon_settings.POSTING_FBO_LIST, NOW - timedelta(days=1), NOW))
+
+
+def test_an_ozon_answer_that_is_null_fails_the_read(ozon_sandbox):
+    ozon_sandbox.ozon.reshapes[ozon_settings.POSTING_FBO_LIST] = lambda call, answer: None
+    account = ozon_sandbox.ozon.accounts[0]
+    client = helpers.make_client(OzonAccount("shop", account.client_id, account.api_key, ozon_sandbox.ozon.base_url))
+
+    with pytest.raises(ApiRequestError, match="/v3/posting/fbo/list: the answer is not a JSON object: None"):
+        list(postings.posting_pages(client, ozon_settings.POSTING_FBO_LIST, NOW - timedelta(days=1), NOW))
+
+
+class SamePageNewCursor(SamePageForever):
+    """A marketplace whose cursor changes on every page and never advances: the same rows each time."""
+
+    def post(self, endpoint, body):
+        answer = super().post(endpoint, body)
+        return {**answer, "cursor": f"{answer['cursor']}{self.calls}"}
+
+
+def test_a_cursor_that_changes_but_serves_the_same_page_fails_the_read_instead_of_looping():
+    client = SamePageNewCursor({"postings": ONE, "has_next": True, "cursor": "c"})
+    with pytest.raises(ApiRequestError, match="serves again a page already read, with a new cursor"):
+        list(postings.posting_pages(client, "/v3/posting/fbs/list", NOW, NOW))
+    assert client.calls == 2
+
+
+class LoopbackServer:
+    """A local server that answers every request with `answer(path)`: (status, headers, body) and
+    records (path, headers) of each request."""
+
+    def __init__(self, answer):
+        requests_seen = self.requests = []
+
+        class Handler(QuietHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                requests_seen.append((self.path, dict(self.headers)))
+                status, headers, body = answer(self.path)
+                self.send_response(status)
+                for name, value in {**headers, "Content-Length": str(len(body))}.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+def keyed_client(base_url: str, **options) -> ApiClient:
+    return ApiClient(
+        marketplace="Ozon",
+        account="shop",
+        base_url=base_url,
+        headers={"Client-Id": "100001", "Api-Key": "api-key-secret"},
+        secrets=("api-key-secret",),
+        is_auth_error=helpers.is_auth_error,
+        auth_hint="check the key",
+        retry=RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.05),
+        timeout=2.0,
+        **options,
+    )
+
+
+def test_a_redirect_to_another_host_is_not_followed_with_the_key():
+    """requests follows a redirect and strips only Authorization on the way: Ozon's Api-Key and
+    Client-Id went to the host the answer named."""
+    elsewhere = LoopbackServer(lambda path: (200, {}, b"{}"))
+    redirecting = LoopbackServer(lambda path: (307, {"Location": elsewhere.url + path}, b""))
+    try:
+        with pytest.raises(ApiRequestError, match=r"HTTP 307 redirect to 127\.0\.0\.1:\d+: not followed") as raised:
+            keyed_client(redirecting.url).post(PRODUCT_LIST, LIST_BODY)
+        assert elsewhere.requests == []
+        assert len(redirecting.requests) == 1 and "api-key-secret" not in str(raised.value)
+    finally:
+        elsewhere.close()
+        redirecting.close()
+
+
+def test_json_sent_as_text_plain_without_a_charset_is_read_as_utf8():
+    """requests decodes text/* without a charset as ISO-8859-1: Cyrillic names were stored garbled."""
+    body = '{"result": {"items": [{"name": "Органайзер"}]}}'.encode()
+    server = LoopbackServer(lambda path: (200, {"Content-Type": "text/plain"}, b"\xef\xbb\xbf" + body))
+    try:
+        assert keyed_client(server.url).post(PRODUCT_LIST, LIST_BODY)["result"]["items"][0]["name"] == "Органайзер"
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize(("asked", "waited"), [("inf", None), ("nan", None), ("99999999999999", 86400.0)])
+def test_a_retry_wait_out_of_bounds_is_ignored_or_capped(asked, waited):
+    """`inf` or a wait of millions of years failed the resource with an OverflowError naming nothing,
+    or kept the endpoint from every run for centuries."""
+    response = requests.Response()
+    response.status_code, response.headers["Retry-After"] = 429, asked
+    assert http._retry_after(response) == waited

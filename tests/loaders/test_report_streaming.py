@@ -80,7 +80,7 @@ def test_a_download_that_breaks_off_is_unavailable(serve):
 
 
 class BrokenResponse:
-    ok, status_code = True, 200
+    ok, status_code, is_redirect = True, 200, False
 
     def iter_content(self, size):
         yield b"[1,"
