@@ -458,14 +458,7 @@ class ApiClient:
                 f"answer is not JSON ({len(response.content)} bytes)",
             ) from exc
         if is_error_body(answer):
-            raise ApiRequestError(
-                self.marketplace,
-                self.account,
-                endpoint,
-                f"HTTP {response.status_code} with an error in its body {_describe(answer)}",
-                "Nothing of this answer was read (it is no empty page); the next run reads it again.",
-                status=response.status_code,
-            )
+            raise error_in_body(self, endpoint, response.status_code, answer)
         return json_object(self, endpoint, answer) if self.object_answers else answer
 
 
@@ -591,6 +584,18 @@ def _parse(response: requests.Response) -> Any:
         return _decoded(response)
     except ValueError:
         return response.text[:200]
+
+
+def error_in_body(client: ApiClient, endpoint: str, status: int, answer: Any) -> ApiRequestError:
+    """The error of a successful answer whose body is an error (is_error_body)."""
+    return ApiRequestError(
+        client.marketplace,
+        client.account,
+        endpoint,
+        f"HTTP {status} with an error in its body {_describe(answer)}",
+        "Nothing of this answer was read (it is no empty page); the next run reads it again.",
+        status=status,
+    )
 
 
 def is_error_body(answer: Any) -> bool:

@@ -328,6 +328,18 @@ def test_a_statistics_page_is_read_from_its_file_in_batches(monkeypatch, report_
     assert not files.directory.exists(), "the pages are removed after the paging"
 
 
+def test_a_wb_warehouse_stock_page_that_is_an_error_fails_instead_of_holding_no_rows(wb_sandbox):
+    """WB's problem details answered with 200 have no data.items: read as a page without rows, the
+    account's stock at WB warehouses was an empty snapshot and the run said ok."""
+    problem = {"title": "internal server error", "detail": "try again later", "status": 500}
+    wb_sandbox.wildberries.reshapes[wb_settings.WB_WAREHOUSE_STOCKS[1]] = lambda call, answer: problem
+    seller = wb_sandbox.wildberries.accounts[0]
+    account = WildberriesAccount(seller.name, seller.token, wb_sandbox.wildberries.base_url)
+
+    with pytest.raises(ApiRequestError, match=r"HTTP 200 with an error in its body \(title internal server error"):
+        list(wb_helpers.wb_warehouse_stock_pages(wb_helpers.make_client(account), account))
+
+
 def test_wb_warehouse_stock_pages_are_read_from_their_files_in_batches(monkeypatch, report_files, chars_read):
     monkeypatch.setenv("WB_RATE_LIMIT_SCALE", "600")  # one call every 20 s becomes every 0.03 s
     monkeypatch.setattr(wb_settings, "WB_WAREHOUSE_STOCKS_PAGE_SIZE", 1500)
@@ -401,7 +413,8 @@ def statistics_row(number: int) -> str:
     [
         (b"[]", None, []),
         (b"null", None, []),
-        (b'{"errors": ["dateFrom: field required"]}', "expected a JSON array, got <class 'dict'>", []),
+        (b'{"errors": ["dateFrom: field required"]}', "HTTP 200 with an error in its body (errors ['dateFrom", []),
+        (b'{"fault": "unknown"}', "expected a JSON array, got <class 'dict'>", []),
         (b"<html>bad gateway</html>", "answer is not JSON (24 bytes)", []),
         # cut off after 1,500 rows: the first 1,000 are yielded before the cut is read
         (f'[{",".join(statistics_row(n) for n in range(1500))}, {{"srid'.encode(), "answer is not JSON", [1000]),
