@@ -98,7 +98,12 @@ class RemainsFile:
     def pages(self, size: int = settings.REPORT_ROWS_PER_PAGE) -> Iterator[list[dict]]:
         if self.path is None:
             return
-        rows = ({**row, "task_id": self.task_id} for row in streaming.json_array(self.path) if not _row_problem(row))
+        # row_number: the row's place in the report (1 = first), which tells a row sent twice from its copy
+        rows = (
+            {**row, "task_id": self.task_id, "row_number": number}
+            for number, row in enumerate(streaming.json_array(self.path), start=1)
+            if not _row_problem(row)
+        )
         yield from streaming.batches(rows, size)
 
 

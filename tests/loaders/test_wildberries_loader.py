@@ -109,6 +109,10 @@ def test_every_resource_equals_the_truth_over_several_pages(wb, monkeypatch):
         f" where w.warehouse_name = '{TOTAL_ON_WAREHOUSES}'"
     )
     assert dict(loaded) == {barcode: n for barcode, n in stock_by_barcode.items() if n}
+    # each report row with its place in the file: the stock models take the first of a row sent twice
+    assert rows(
+        "select min(row_number), max(row_number), count(distinct row_number) from raw_wildberries.warehouse_remains"
+    ) == [(1, len(loaded), len(loaded))]
     assert scalar("select sum(quantity) from raw_wildberries.wb_warehouse_stocks") == sum(stock_by_barcode.values())
     assert scalar("select count(*) from raw_wildberries.seller_warehouses") >= 1
     assert scalar("select count(*) from raw_wildberries.offices") >= 1

@@ -3,9 +3,11 @@
 -- the total over warehouses); is_pseudo_warehouse marks them so stock is not counted twice.
 with remains as (
     -- report_copy: a report row (one barcode with its warehouses) sent again in the same report is
-    -- a copy (a repeated row of a flaky download), not more stock: the stock models take copy 1;
-    -- rule duplicate_key still warns of it. Masked warehouses repeat within one row's list, and
-    -- those entries are all stock.
+    -- a copy (a repeated row of a flaky download), not more stock: the stock models take copy 1, the
+    -- row sent first (row_number, its place in the file; dlt's _dlt_id is random, so ordered by it
+    -- alone a new load of the same report could take the other copy; it only breaks ties in rows
+    -- loaded before the loader stored row_number); rule duplicate_key still warns of it. Masked
+    -- warehouses repeat within one row's list, and those entries are all stock.
     select
         raw_remains.*,
         row_number() over (
@@ -15,7 +17,7 @@ with remains as (
                 raw_remains.nm_id,
                 raw_remains.barcode,
                 raw_remains.tech_size
-            order by raw_remains._dlt_id
+            order by raw_remains.row_number, raw_remains._dlt_id
         ) as report_copy
     from ({{ raw_table('wildberries', 'warehouse_remains') }}) as raw_remains
 ),
