@@ -192,9 +192,10 @@ def test_a_wb_report_is_checked_keeping_counts_and_read_back_from_its_file_page_
 
     pages = report.pages()
     first = next(pages)
-    assert len(first) == 1000 and first[0] == {**remains_row(0), "task_id": "task"}
+    assert len(first) == 1000 and first[0] == {**remains_row(0), "task_id": "task", "row_number": 1}
     assert chars_read[-1] < download.size / 2, "the first page is yielded before the rest of the file is read"
-    assert [len(page) for page in pages] == [1000, 500]
+    rest = list(pages)
+    assert [len(page) for page in rest] == [1000, 500] and rest[-1][-1]["row_number"] == 2500
 
 
 @pytest.mark.parametrize(
