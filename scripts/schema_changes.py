@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from loaders import raw_columns
 from scripts.database import Database
 
 # Too few rows say nothing about a field always being sent; the loaders' own bookkeeping tables
@@ -75,8 +76,10 @@ def changes_since(db: Database, dataset: str, before: Baseline) -> list[tuple[st
 
     A new column of a known table (a type mismatch when dlt made it for values of another type), or
     a new nested table under a known one, is a change; the tables of a resource loaded for the first
-    time are not. So is a vanished column (see the module's docstring), reported with the newest
-    schema version, unless its values came in another type.
+    time are not, nor is a column the sources YAML declares (a field this project's loader adds or
+    now reads, new in an install older than the release: a fresh install has it from its first
+    load). So is a vanished column (see the module's docstring), reported with the newest schema
+    version, unless its values came in another type.
     """
     known = {table: set(columns) for table, columns in before.tables.items()}
     changes = []
@@ -84,9 +87,10 @@ def changes_since(db: Database, dataset: str, before: Baseline) -> list[tuple[st
         if version_hash in before.hashes:
             continue
         tables = _tables(schema_json)
+        ours = raw_columns.declared(schema_name)
         for table, (parent, columns) in sorted(tables.items()):
             if table in known:
-                for name in sorted(columns.keys() - known[table]):
+                for name in sorted(columns.keys() - known[table] - ours.get(table, {}).keys()):
                     change = "type_mismatch" if columns[name].get("variant") else "new_column"
                     changes.append((schema_name, version, table, name, change))
             elif parent in known:
