@@ -477,7 +477,7 @@ class CursorTrail:
         cursor, served = _digest(answered), _digest(page)
         if cursor in self._cursors:
             self._fail(f"the answer gives back the cursor it was asked with ({str(answered)[:80]})")
-        if page and served in self._pages:
+        if served in self._pages:  # an empty page too: two of them, each with a new cursor, go nowhere
             self._fail(f"the answer serves again a page already read, with a new cursor ({str(answered)[:80]})")
         self._cursors.add(cursor)
         self._pages.add(served)

@@ -296,8 +296,9 @@ class SamePageNewCursor(SamePageForever):
         return {**answer, "cursor": f"{answer['cursor']}{self.calls}"}
 
 
-def test_a_cursor_that_changes_but_serves_the_same_page_fails_the_read_instead_of_looping():
-    client = SamePageNewCursor({"postings": ONE, "has_next": True, "cursor": "c"})
+@pytest.mark.parametrize("page", [ONE, []])
+def test_a_cursor_that_changes_but_serves_the_same_page_fails_the_read_instead_of_looping(page):
+    client = SamePageNewCursor({"postings": page, "has_next": True, "cursor": "c"})
     with pytest.raises(ApiRequestError, match="serves again a page already read, with a new cursor"):
         list(postings.posting_pages(client, "/v3/posting/fbs/list", NOW, NOW))
     assert client.calls == 2
