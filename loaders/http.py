@@ -457,8 +457,7 @@ class ApiClient:
                 endpoint,
                 f"answer is not JSON ({len(response.content)} bytes)",
             ) from exc
-        if is_error_body(answer):
-            raise error_in_body(self, endpoint, response.status_code, answer)
+        refuse_error_body(self, endpoint, response.status_code, answer)
         return json_object(self, endpoint, answer) if self.object_answers else answer
 
 
@@ -586,9 +585,11 @@ def _parse(response: requests.Response) -> Any:
         return response.text[:200]
 
 
-def error_in_body(client: ApiClient, endpoint: str, status: int, answer: Any) -> ApiRequestError:
-    """The error of a successful answer whose body is an error (is_error_body)."""
-    return ApiRequestError(
+def refuse_error_body(client: ApiClient, endpoint: str, status: int, answer: Any) -> None:
+    """Fails the read when a successful answer's body is an error (is_error_body)."""
+    if not is_error_body(answer):
+        return
+    raise ApiRequestError(
         client.marketplace,
         client.account,
         endpoint,

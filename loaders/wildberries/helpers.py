@@ -13,7 +13,7 @@ from typing import Any
 from loaders import config, streaming
 from loaders.config import WildberriesAccount
 from loaders.cooldowns import Cooldowns
-from loaders.http import ApiClient, ApiRequestError, CursorTrail, error_in_body, is_error_body, json_object
+from loaders.http import ApiClient, ApiRequestError, CursorTrail, json_object, refuse_error_body
 from loaders.wildberries import settings
 
 log = logging.getLogger(__name__)
@@ -275,8 +275,7 @@ def _json_rows(client: ApiClient, endpoint: str, download: streaming.Download, a
     try:
         yield from streaming.json_array(download.path, at)
     except streaming.NotAnArrayError as exc:
-        if is_error_body(exc.value):
-            raise error_in_body(client, endpoint, download.status, exc.value) from None
+        refuse_error_body(client, endpoint, download.status, exc.value)
         found = exc.value
         for key in at:
             found = found.get(key) if isinstance(found, dict) else found
