@@ -12,6 +12,7 @@ LOCK_HOLDER names this lock's run, so the loader knows its parent holds the lock
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -44,7 +45,9 @@ def main(argv: list[str] | None = None) -> int:
             env = {"TARGET": target, "DBT_TARGET": target, HOLDER_VARIABLE: run_id}
             if is_dbt:  # the models of every marketplace the database holds, not dbt_project.yml's default
                 env["MARKETPLACES"] = database.dbt_marketplaces(target)
-            process = subprocess.Popen(command, env=steps.environment(env), preexec_fn=steps.die_with_parent)
+            process = subprocess.Popen(
+                command, env=steps.environment(env), preexec_fn=steps.die_with_parent(os.getpid())
+            )
             return _run_to_its_end(process)
     except LockBusy as exc:
         print(f"{name}: {exc}", file=sys.stderr)

@@ -6,12 +6,14 @@ The demo and the end-to-end tests call these, so what they check is what users r
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -41,11 +43,16 @@ class Finished:
     peak_memory_mb: float  # the step process's maximum resident set size
 
 
-def die_with_parent() -> None:
-    """In a step's process before it starts (`preexec_fn`): Linux kills it when the process that
-    started it dies. The run lock dies with its holder; a step left running after a `kill -9` of the
-    runner (its own session: no terminal signal reaches it) wrote on, unlocked, beside the next run."""
-    parent = os.getppid()
+def die_with_parent(parent: int) -> Callable[[], None]:
+    """For a step's process before it starts (`preexec_fn`), `parent` being the starting process's
+    pid, taken before the fork: Linux kills the step when that process dies. The run lock dies with
+    its holder; a step left running after a `kill -9` of the runner (its own session: no terminal
+    signal reaches it) wrote on, unlocked, beside the next run. The parent is not read in the child:
+    killed between the fork and then, it would already be the reaper, and the step would live on."""
+    return functools.partial(_die_with, parent)
+
+
+def _die_with(parent: int) -> None:
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the parent died before prctl took effect
@@ -110,7 +117,7 @@ def run_measured(command: list[str], env: dict[str, str] | None = None, started=
     from a process of 500 MB reports 510 MB).
     """
     process = subprocess.Popen(
-        command, cwd=PROJECT_DIR, env=environment(env), start_new_session=True, preexec_fn=die_with_parent
+        command, cwd=PROJECT_DIR, env=environment(env), start_new_session=True, preexec_fn=die_with_parent(os.getpid())
     )
     if started:
         started(process)
