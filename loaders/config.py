@@ -154,11 +154,16 @@ def _account_settings(prefix: str, fields: tuple[str, ...]) -> list[tuple[str, s
 
 
 def _check_account_names(variable: str, names: list[str]) -> None:
-    """Account names name dlt pipelines, state folders and run-log rows: letters, digits and _ only
-    (a quote broke the load's SQL, spaces and Cyrillic are renamed by dlt with a warning per table)."""
-    invalid = [name for name in names if not re.fullmatch(r"[A-Za-z0-9_]+", name)]
+    """Account names name dlt pipelines, state folders, staging datasets and run-log rows: words of Latin
+    letters and digits joined by single _ (a quote broke the load's SQL, spaces and Cyrillic are renamed
+    by dlt with a warning per table; dlt also renames a leading, trailing or doubled _, so a_b and a__b
+    shared one staging dataset, and a load of one between a killed load of the other and its finish
+    lost the rows it had staged)."""
+    invalid = [name for name in names if not re.fullmatch(r"[A-Za-z0-9]+(_[A-Za-z0-9]+)*", name)]
     if invalid:
-        raise ConfigError(f"{variable}: account name {invalid[0]!r} may hold only Latin letters, digits and _")
+        raise ConfigError(
+            f"{variable}: account name {invalid[0]!r} may hold only Latin letters, digits and single _ between them"
+        )
     # an account's variables are named in capitals (OZON_SHOP_...): shop and Shop would be one account loaded twice
     seen: dict[str, str] = {}
     for name in names:

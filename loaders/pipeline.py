@@ -92,7 +92,15 @@ DEFAULT_DUCKDB_MEMORY_LIMIT = "128MB"
 # lines; postings themselves can go the same way, on PostgreSQL too). Each account has its own
 # staging dataset, which only its own pipeline writes, and that pipeline finishes a pending load
 # before it starts another.
-STAGING_DATASET_LAYOUT = "%s_staging_{account}"
+
+
+def staging_dataset_layout(account: str) -> str:
+    """dlt's `staging_dataset_name_layout` for `account` (`%s` is the dataset): in lower case, as dlt
+    would name it anyway (with a warning per table for an account named in capitals); the account
+    names config accepts are otherwise left as they are by dlt's naming."""
+    return f"%s_staging_{account.lower()}"
+
+
 # The accounts of one loader process load side by side (loaders/__main__.py), so that one account's
 # wait on its rate limits is not the others' too; they take turns with the database (dlt's state and
 # schema read from it, normalize, load): DuckDB takes one writer, and two merges into the same raw
@@ -161,8 +169,7 @@ def destination(name: str, account: str) -> Iterator[Any]:
     DuckDB, with one connection for the whole load: dlt would otherwise open the file for each of
     its jobs and queries (about a third of a small load's time), and it never closes a connection
     it was given. Closed when the load is over, so that the file is free for the next writer."""
-    # in lower case, as dlt would name it anyway (with a warning per table for an account named in capitals)
-    staging = {"staging_dataset_name_layout": STAGING_DATASET_LAYOUT.replace("{account}", account.lower())}
+    staging = {"staging_dataset_name_layout": staging_dataset_layout(account)}
     if name == "postgres":
         yield dlt.destinations.postgres(credentials=config.postgres_credentials(), **staging)
         return

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from functools import partial
 
 from loaders import cli, config, cooldowns
-from loaders.pipeline import STAGING_DATASET_LAYOUT
+from loaders.pipeline import staging_dataset_layout
 from loaders.writer_lock import LockBusy, RunLock
 from scripts import database, runlog
 
@@ -115,7 +115,7 @@ def retire(
             db.execute(f'delete from {dataset}."{table}" where {condition}', (account,) * condition.count("?"))
         if PIPELINE_STATE in tables:
             db.execute(f"delete from {dataset}.{PIPELINE_STATE} where pipeline_name = ?", (pipeline,))
-        staging = (STAGING_DATASET_LAYOUT % dataset).replace("{account}", account.lower())
+        staging = staging_dataset_layout(account) % dataset
         db.execute(f"drop schema if exists {staging} cascade")
         for table in reversed(runlog.TABLES):  # run_log, which selects the steps, last
             db.execute(

@@ -1,6 +1,6 @@
 """A load killed part way through dlt's load step (kill -9) and finished by its account's next run
 loses nothing, though another account of the marketplace loaded in between: each account merges
-through a staging dataset of its own (loaders/pipeline.py, STAGING_DATASET_LAYOUT). A load killed
+through a staging dataset of its own (loaders/pipeline.py, staging_dataset_layout). A load killed
 while dlt's normalize commits a package does not stop the account's later loads."""
 
 from __future__ import annotations
