@@ -411,7 +411,16 @@ def _fragments(posting: Posting, wanted: frozenset[str]) -> tuple[str, ...]:
     the quantity, up to the financial quantity or the end of the financial block, after it, the tail)."""
     fbo = posting.scheme == "fbo"
     warehouse = posting.warehouse if fbo else posting.seller_warehouse
-    key = (posting.listing, posting.delivery_schema, warehouse.warehouse_id, posting.served_warehouse_name, wanted)
+    # the price and name too: sandboxes of one seed share listings, not prices (a module-level cache)
+    key = (
+        posting.listing,
+        posting.price,
+        posting.product_name,
+        posting.delivery_schema,
+        warehouse.warehouse_id,
+        posting.served_warehouse_name,
+        wanted,
+    )
     found = _FRAGMENTS.get(key)
     if found is not None:
         return found

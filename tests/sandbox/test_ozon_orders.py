@@ -368,3 +368,16 @@ def test_demand_scale_thins_the_orders_of_both_marketplaces():
     assert all(0.1 * full < thinned < 0.45 * full for full, thinned in zip(calibrated, quarter, strict=True))
     with pytest.raises(ValueError, match="demand_scale must be > 0"):
         SandboxConfig(demand_scale=0)
+
+
+def test_two_sandboxes_of_one_seed_each_serve_their_own_prices():
+    """Sandboxes of one seed list the same products (the same listings) at other prices when their
+    settings differ; a posting's JSON text, cached by listing, served the price of whichever sandbox
+    answered first."""
+    other = SandboxConfig(seed=5, products=60, warehouses=3, history_days=20, rate_limit_rps=None, demand_scale=1.7)
+    with Sandbox(other) as first, Sandbox(SELLER) as second:
+        for sandbox in (first, second):
+            served, _ = all_postings(sandbox, FBO_LIST, list_body(sandbox))
+            prices = {posting["posting_number"]: float(posting["products"][0]["price"]["amount"]) for posting in served}
+            truth_prices = {line["posting_number"]: line["price"] for line in truth(sandbox).order_lines}
+            assert prices and prices == {number: truth_prices[number] for number in prices}
