@@ -14,19 +14,12 @@ from sandbox.ozon import ANALYTICS_STOCKS, PRODUCT_STOCKS
 from sandbox.wildberries import REMAINS_CREATE, remains_rows
 from scripts import alerts, database, steps
 from tests.support.operations import BOT_TOKEN
-from tests.support.sandbox_fixtures import ozon_env, wb_env
+from tests.support.sandbox_fixtures import ozon_env, paced_seller, wb_env
 
-SCALE = 600  # the sandbox's limits and the loaders' pacing, both 600 times looser
 # /v4/product/info/stocks with FBO rows as before Ozon's change: the frozen /v4 feed must still have an
 # FBO figure for /v1/analytics/stocks to disagree with.
-SELLER = SandboxConfig(
-    seed=11,
-    products=100,
-    warehouses=6,
-    archived_share=0.1,
-    history_days=10,
-    rate_limit_scale=SCALE,
-    ozon_product_stocks_with_fbo=True,
+SELLER = paced_seller(
+    seed=11, products=100, warehouses=6, archived_share=0.1, history_days=10, ozon_product_stocks_with_fbo=True
 )
 STOCK_RESOURCES = ("product_stocks", "analytics_stocks", "postings_fbo", "postings_fbs")
 WB_STOCK_RESOURCES = ("orders", "sales", "warehouse_remains", "wb_warehouse_stocks")

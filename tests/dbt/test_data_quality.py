@@ -14,13 +14,12 @@ import duckdb
 import pytest
 
 from devtools import demo
-from sandbox import Sandbox, SandboxConfig
+from sandbox import Sandbox
 from scripts import database, health, runlog, steps
 from tests.support.operations import run_script
-from tests.support.sandbox_fixtures import LOADER_ENV
+from tests.support.sandbox_fixtures import LOADER_ENV, paced_seller
 
-SCALE = 600
-SELLER = SandboxConfig(seed=5, products=60, accounts=1, history_days=5, rate_limit_scale=SCALE)
+SELLER = paced_seller(seed=5, products=60, accounts=1, history_days=5)
 BOTH = "ozon,wildberries"
 
 

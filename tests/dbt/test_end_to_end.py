@@ -14,19 +14,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sandbox import Sandbox, SandboxConfig
+from sandbox import Sandbox
 from sandbox.ozon_data import OzonTruth
 from scripts import steps
 from tests.support.destinations import query
 from tests.support.postgres import throwaway_database
-from tests.support.sandbox_fixtures import load_daily
+from tests.support.sandbox_fixtures import load_daily, paced_seller
 from tests.support.velocity_truth import expected_ads, expected_lost_sales, ozon_units
 
-SCALE = 600  # the sandbox's limits and the loader's pacing, both 600 times looser
 # Six times the usual demand: enough locations run out within the short window.
-SELLER = SandboxConfig(
-    seed=11, products=150, warehouses=8, unknown_warehouses=1, history_days=10, demand_scale=6.0, rate_limit_scale=SCALE
-)
+SELLER = paced_seller(seed=11, products=150, warehouses=8, unknown_warehouses=1, history_days=10, demand_scale=6.0)
 MOSCOW = ZoneInfo("Europe/Moscow")
 WINDOW = 7  # lost sales: within the 9 days of stock snapshots the module loads
 LOCALISATION_DAYS = 28

@@ -8,14 +8,13 @@ from collections import Counter
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sandbox import Sandbox, SandboxConfig
+from sandbox import Sandbox
 from scripts import steps
 from tests.support.destinations import query
-from tests.support.sandbox_fixtures import load_daily
+from tests.support.sandbox_fixtures import load_daily, paced_seller
 from tests.support.velocity_truth import expected_ads
 
-SCALE = 600  # the sandbox's limits and the loader's pacing, both 600 times looser
-SELLER = SandboxConfig(seed=5, products=120, accounts=1, history_days=20, rate_limit_scale=SCALE)
+SELLER = paced_seller(seed=5, products=120, accounts=1, history_days=20)
 DAYS_OF_SNAPSHOTS = 9  # daily stock: the day before a 7-day window gives its first opening stock
 DAILY_RESOURCES = ("orders", "sales", "warehouse_remains", "wb_warehouse_stocks")
 # The names WB serves in the stock report and statistics since it masks its warehouses, as the

@@ -18,12 +18,11 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 
-from sandbox import Sandbox, SandboxConfig
+from sandbox import Sandbox
 from scripts import database, steps
-from tests.support.sandbox_fixtures import LOADER_ENV
+from tests.support.sandbox_fixtures import LOADER_ENV, paced_seller
 
-SCALE = 600  # the sandbox's limits and the loader's pacing, both 600 times looser
-SELLER = SandboxConfig(seed=3, products=40, warehouses=5, accounts=1, history_days=6, rate_limit_scale=SCALE)
+SELLER = paced_seller(seed=3, products=40, warehouses=5, accounts=1, history_days=6)
 BOTH = {"MARKETPLACES": "ozon,wildberries"}
 LATER_RESOURCES = {
     "ozon": ("postings_fbo", "postings_fbs", "product_stocks", "analytics_stocks"),

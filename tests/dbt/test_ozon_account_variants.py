@@ -27,27 +27,19 @@ from datetime import timedelta
 from decimal import Decimal
 
 from loaders.ozon import settings as ozon_settings
-from sandbox import Sandbox, SandboxConfig
+from sandbox import Sandbox
 from scripts import steps
 from tests.support.destinations import query
 from tests.support.operations import run_script
-from tests.support.sandbox_fixtures import ozon_env
+from tests.support.sandbox_fixtures import ozon_env, paced_seller
 
-SELLER = SandboxConfig(
-    seed=5,
-    products=30,
-    warehouses=4,
-    history_days=14,
-    rate_limit_scale=600,
-    forbidden_endpoints=("/v1/analytics/stocks",),
-)
+SELLER = paced_seller(seed=5, products=30, warehouses=4, history_days=14, forbidden_endpoints=("/v1/analytics/stocks",))
 DAYS = 4
-WITHOUT_PRODUCT_ROLE = SandboxConfig(
+WITHOUT_PRODUCT_ROLE = paced_seller(
     seed=6,
     products=20,
     warehouses=3,
     history_days=7,
-    rate_limit_scale=600,
     forbidden_endpoints=("/v3/product/list", "/v3/product/info/list", "/v4/product/info/stocks"),
 )
 RESOURCES = ("product_stocks", "analytics_stocks", "postings_fbo", "postings_fbs")  # stock and orders

@@ -12,14 +12,12 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from sandbox import Sandbox, SandboxConfig
+from sandbox import Sandbox
 from scripts import steps
 from tests.dbt.test_raw_schema_robustness import build, query
-from tests.support.sandbox_fixtures import ozon_env, wb_env
+from tests.support.sandbox_fixtures import ozon_env, paced_seller, wb_env
 
-SELLER = SandboxConfig(
-    seed=5, products=60, warehouses=6, archived_share=0.2, history_days=10, rate_limit_scale=600, sparse=True
-)
+SELLER = paced_seller(seed=5, products=60, warehouses=6, archived_share=0.2, history_days=10, sparse=True)
 # The names WB serves in the stock report since it masks its warehouses, as the warehouse seed spells them.
 CANONICAL = {"Склад WB РФ": "СКЛАД_WB_РФ", "Склад WB СГТ РФ": "СКЛАД_WB_СГТ_РФ", "Минск": "МИНСК"}
 

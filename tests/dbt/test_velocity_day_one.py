@@ -7,14 +7,13 @@ import os
 import statistics
 from zoneinfo import ZoneInfo
 
-from sandbox import Sandbox, SandboxConfig
+from sandbox import Sandbox
 from scripts import steps
 from tests.support.destinations import query
-from tests.support.sandbox_fixtures import ozon_env
+from tests.support.sandbox_fixtures import ozon_env, paced_seller
 from tests.support.velocity_truth import ozon_units, window_units
 
-SCALE = 600  # the sandbox's limits and the loader's pacing, both 600 times looser
-SELLER = SandboxConfig(seed=19, products=60, warehouses=5, history_days=90, rate_limit_scale=SCALE)
+SELLER = paced_seller(seed=19, products=60, warehouses=5, history_days=90)
 MOSCOW = ZoneInfo("Europe/Moscow")
 
 

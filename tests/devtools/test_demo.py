@@ -14,13 +14,11 @@ import pytest
 
 from devtools import demo
 from loaders import config
-from sandbox import SandboxConfig
 from scripts import summary
 from tests.support.operations import isolated_ops, run_script
+from tests.support.sandbox_fixtures import paced_seller
 
-SMALL_SELLER = SandboxConfig(
-    seed=7, products=30, warehouses=4, archived_share=0.1, accounts=2, history_days=10, rate_limit_scale=600
-)
+SMALL_SELLER = paced_seller(seed=7, products=30, warehouses=4, archived_share=0.1, accounts=2, history_days=10)
 # The clean schedule in short: a first run and a last one (which builds).
 WARNING_DAYS_OF_COVER = 14  # dbt_project.yml: warning_days_of_cover
 SHORT = demo.Schedule(days=(0, 1), first=("catalogue", "stock"), between=("stock",))

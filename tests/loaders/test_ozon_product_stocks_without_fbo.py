@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import os
 
-from sandbox import Sandbox, SandboxConfig
+from sandbox import Sandbox
 from scripts import database, steps
-from tests.support.sandbox_fixtures import ozon_env
+from tests.support.sandbox_fixtures import ozon_env, paced_seller
 
-SCALE = 600  # the sandbox's limits and the loader's pacing, both 600 times looser
-SELLER = SandboxConfig(seed=3, products=40, warehouses=5, archived_share=0.1, history_days=3, rate_limit_scale=SCALE)
+SELLER = paced_seller(seed=3, products=40, warehouses=5, archived_share=0.1, history_days=3)
 
 
 def query(sql: str) -> list[tuple]:

@@ -17,15 +17,15 @@ from loaders.marketplaces import MARKETPLACES
 from loaders.ozon import settings as ozon_settings
 from loaders.pipeline import run
 from loaders.wildberries import settings as wildberries_settings
-from sandbox import Sandbox, SandboxConfig
+from sandbox import Sandbox
 from scripts import database
+from tests.support.sandbox_fixtures import TEST_PACE, paced_seller
 
 pytestmark = pytest.mark.e2e
 
-SCALE = 600  # the sandbox's limits are this much looser; WB_RATE_LIMIT_SCALE matches it
 # Sparse: every field the OpenAPI schemas do not require is left out.
-SPARSE = SandboxConfig(seed=5, products=30, warehouses=4, history_days=5, rate_limit_scale=SCALE, sparse=True)
-FULL = SandboxConfig(seed=5, products=30, warehouses=4, history_days=5, rate_limit_scale=SCALE)
+SPARSE = paced_seller(seed=5, products=30, warehouses=4, history_days=5, sparse=True)
+FULL = paced_seller(seed=5, products=30, warehouses=4, history_days=5)
 SCHEMAS = {"ozon": "raw_ozon", "wildberries": "raw_wildberries"}
 # How DuckDB and PostgreSQL spell each type the YAML declares.
 TYPE_FAMILIES = {
@@ -39,7 +39,7 @@ TYPE_FAMILIES = {
 
 @pytest.fixture(autouse=True)
 def loader_env(monkeypatch):
-    monkeypatch.setenv("WB_RATE_LIMIT_SCALE", str(SCALE))
+    monkeypatch.setenv("WB_RATE_LIMIT_SCALE", str(TEST_PACE))
     monkeypatch.setenv("LOADER_NOW", "")  # `load` sets it to the sandbox clock; restored afterwards
 
 

@@ -21,11 +21,11 @@ from loaders.ozon import settings as ozon_settings
 from loaders.pipeline import run
 from loaders.wildberries import helpers as wb_helpers
 from loaders.wildberries import settings as wb_settings
-from sandbox import Sandbox, SandboxConfig
+from sandbox import Sandbox
 from tests.support.operations import run_script
+from tests.support.sandbox_fixtures import TEST_PACE, paced_seller
 
-SCALE = 600  # the sandbox's limits 600 times looser; WB_RATE_LIMIT_SCALE and OZON_RATE_LIMIT_SCALE match
-SELLER = SandboxConfig(seed=5, products=40, warehouses=4, history_days=3, rate_limit_scale=SCALE)
+SELLER = paced_seller(seed=5, products=40, warehouses=4, history_days=3)
 
 # The first endpoint each resource calls, and what else fails with it.
 ENDPOINTS = {
@@ -73,7 +73,7 @@ def seller():
 @pytest.fixture
 def scaled(workdir, monkeypatch, seller):
     for variable in ("OZON_RATE_LIMIT_SCALE", "WB_RATE_LIMIT_SCALE"):
-        monkeypatch.setenv(variable, str(SCALE))
+        monkeypatch.setenv(variable, str(TEST_PACE))
     monkeypatch.setenv("LOADER_NOW", seller.clock.now().isoformat())
     return seller
 
@@ -118,8 +118,8 @@ def full_runs(seller, tmp_path_factory) -> dict[str, dict[str, int]]:
             DUCKDB_PATH=str(folder / "full.duckdb"),
             DLT_PIPELINES_DIR=str(folder / "dlt"),
             LOADER_NOW=seller.clock.now().isoformat(),
-            OZON_RATE_LIMIT_SCALE=str(SCALE),
-            WB_RATE_LIMIT_SCALE=str(SCALE),
+            OZON_RATE_LIMIT_SCALE=str(TEST_PACE),
+            WB_RATE_LIMIT_SCALE=str(TEST_PACE),
         )
         for marketplace in ENDPOINTS:
             result = run(MARKETPLACES[marketplace], account(seller, marketplace))

@@ -20,11 +20,11 @@ from loaders.http import ApiClient, ApiUnavailableError
 from loaders.marketplaces import MARKETPLACES
 from loaders.pipeline import run
 from loaders.wildberries import helpers, settings
-from sandbox import Sandbox, SandboxConfig
+from sandbox import Sandbox
 from tests.support.operations import drop_settings, run_script
+from tests.support.sandbox_fixtures import TEST_PACE, paced_seller
 
-SCALE = 600  # the sandbox's limits are 600 times looser; WB_RATE_LIMIT_SCALE matches it
-CONFIG = SandboxConfig(seed=11, products=60, history_days=12, rate_limit_scale=SCALE)
+CONFIG = paced_seller(seed=11, products=60, history_days=12)
 PAGE_ROWS = 60  # statistics rows per response: several pages per run
 
 ORDERS, SALES = settings.ORDERS[1], settings.SALES[1]
@@ -42,7 +42,7 @@ def restore_loader_now(monkeypatch):
 
 @pytest.fixture
 def wb(workdir, monkeypatch):
-    monkeypatch.setenv("WB_RATE_LIMIT_SCALE", str(SCALE))
+    monkeypatch.setenv("WB_RATE_LIMIT_SCALE", str(TEST_PACE))
     with Sandbox(CONFIG) as sandbox:
         sandbox.wildberries.statistics_page_rows = PAGE_ROWS
         monkeypatch.setenv("LOADER_NOW", sandbox.clock.now().isoformat())
@@ -388,8 +388,8 @@ def test_a_failed_report_loads_no_stock_but_is_recorded(wb, monkeypatch, fault, 
 
 
 def test_an_empty_report_is_an_empty_successful_snapshot(workdir, monkeypatch):
-    monkeypatch.setenv("WB_RATE_LIMIT_SCALE", str(SCALE))
-    with Sandbox(SandboxConfig(seed=11, products=0, rate_limit_scale=SCALE)) as sandbox:
+    monkeypatch.setenv("WB_RATE_LIMIT_SCALE", str(TEST_PACE))
+    with Sandbox(paced_seller(seed=11, products=0)) as sandbox:
         load(sandbox, "warehouse_remains")
     assert rows("select outcome, rows from raw_wildberries.report_requests") == [("loaded", 0)]
 
@@ -410,8 +410,8 @@ def test_a_429_storm_is_survived_within_the_limits(wb):
 
 
 def test_a_base_token_refused_by_wb_warehouses_fails_only_that_resource(workdir, monkeypatch):
-    monkeypatch.setenv("WB_RATE_LIMIT_SCALE", str(SCALE))
-    with Sandbox(SandboxConfig(seed=11, products=30, rate_limit_scale=SCALE, wb_base_token_accounts=1)) as sandbox:
+    monkeypatch.setenv("WB_RATE_LIMIT_SCALE", str(TEST_PACE))
+    with Sandbox(paced_seller(seed=11, products=30, wb_base_token_accounts=1)) as sandbox:
         assert sandbox.wildberries.accounts[0].token_type == "base"
         result = load(sandbox, "cards", "wb_warehouse_stocks", "seller_warehouses")
         token = sandbox.wildberries.accounts[0].token
@@ -427,9 +427,9 @@ def test_a_base_token_waits_for_its_report_as_long_as_wb_asks(workdir, monkeypat
     """A plain base token may poll a report's status 4 times an hour: the report flow waits as long
     as WB's 429 asks, past API_MAX_RETRY_WAIT_SECONDS but within WB_REPORT_TIMEOUT_SECONDS, rather
     than give the report up (and with it every base-token account's stock)."""
-    monkeypatch.setenv("WB_RATE_LIMIT_SCALE", str(SCALE))  # the 15 min between polls become 1.5 s
+    monkeypatch.setenv("WB_RATE_LIMIT_SCALE", str(TEST_PACE))  # the 15 min between polls become 1.5 s
     monkeypatch.setenv("API_MAX_RETRY_WAIT_SECONDS", "0.5")
-    with Sandbox(SandboxConfig(seed=11, products=30, rate_limit_scale=SCALE, wb_base_token_accounts=1)) as sandbox:
+    with Sandbox(paced_seller(seed=11, products=30, wb_base_token_accounts=1)) as sandbox:
         result = load(sandbox, "warehouse_remains")
         served = requests_since(sandbox, 0)
     assert result.status == "complete", result.resources
@@ -443,8 +443,8 @@ def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
 
 
 def test_a_wrong_token_fails_only_its_account_and_no_token_is_logged(workdir, monkeypatch):
-    monkeypatch.setenv("WB_RATE_LIMIT_SCALE", str(SCALE))
-    with Sandbox(SandboxConfig(seed=11, products=30, accounts=2, history_days=3, rate_limit_scale=SCALE)) as sandbox:
+    monkeypatch.setenv("WB_RATE_LIMIT_SCALE", str(TEST_PACE))
+    with Sandbox(paced_seller(seed=11, products=30, accounts=2, history_days=3)) as sandbox:
         good, other = sandbox.wildberries.accounts
         wrong = other.token[:-6] + "AAAAAA"
         completed = run_cli(
@@ -471,7 +471,7 @@ def test_the_accounts_of_one_process_load_side_by_side_into_the_same_rows(workdi
     """Each account's requests go out while the other account loads (LOADER_ACCOUNTS_AT_ONCE=2), and
     the raw rows are those of the same loads one after another (=1)."""
     rows, orders = {}, {}
-    with Sandbox(SandboxConfig(seed=11, products=30, accounts=2, history_days=3, rate_limit_scale=SCALE)) as sandbox:
+    with Sandbox(paced_seller(seed=11, products=30, accounts=2, history_days=3)) as sandbox:
         first, second = sandbox.wildberries.accounts
         for at_once in (1, 2):
             database = tmp_path / f"at_once_{at_once}.duckdb"
@@ -482,7 +482,7 @@ def test_the_accounts_of_one_process_load_side_by_side_into_the_same_rows(workdi
                     "WB_SHOP_API_TOKEN": first.token,
                     "WB_OUTLET_API_TOKEN": second.token,
                     "WB_API_BASE_URL": sandbox.wildberries.base_url,
-                    "WB_RATE_LIMIT_SCALE": str(SCALE),
+                    "WB_RATE_LIMIT_SCALE": str(TEST_PACE),
                     "LOADER_NOW": sandbox.clock.now().isoformat(),
                     "LOADER_ACCOUNTS_AT_ONCE": str(at_once),
                     "DUCKDB_PATH": str(database),

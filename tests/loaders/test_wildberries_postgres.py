@@ -5,16 +5,17 @@ from __future__ import annotations
 import pytest
 
 from loaders.wildberries import settings
-from sandbox import Sandbox, SandboxConfig
+from sandbox import Sandbox
 from scripts import database
-from tests.loaders.test_wildberries_loader import SCALE, load
+from tests.loaders.test_wildberries_loader import load
+from tests.support.sandbox_fixtures import TEST_PACE, paced_seller
 
 
 @pytest.mark.postgres
 def test_postgres_gets_every_table_with_its_types(workdir, postgres_database, monkeypatch):
-    monkeypatch.setenv("WB_RATE_LIMIT_SCALE", str(SCALE))
+    monkeypatch.setenv("WB_RATE_LIMIT_SCALE", str(TEST_PACE))
     monkeypatch.delenv("LOADER_NOW", raising=False)  # `load` sets it; restored afterwards
-    with Sandbox(SandboxConfig(seed=11, products=40, history_days=5, rate_limit_scale=SCALE)) as sandbox:
+    with Sandbox(paced_seller(seed=11, products=40, history_days=5)) as sandbox:
         sandbox.wildberries.statistics_page_rows = 50
         sandbox.wildberries.faults.inject("malformed_row", path=settings.ORDERS[1])
         load(sandbox, destination_name="postgres")

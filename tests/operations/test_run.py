@@ -20,7 +20,7 @@ from scripts import database, runlog
 from scripts.run import transform_detail
 from scripts.steps import PROJECT_DIR
 from tests.support.operations import TWO_OZON_ACCOUNTS_LOAD_STEPS, isolated_ops, query, run_script
-from tests.support.sandbox_fixtures import ozon_env, wb_env
+from tests.support.sandbox_fixtures import ozon_env, paced_seller, wb_env
 
 SELLER = SandboxConfig(seed=3, products=40, warehouses=4, archived_share=0.1, accounts=2, history_days=3)
 WRONG_KEY = "wrong-key-0f9e8d7c"
@@ -139,12 +139,11 @@ def test_run_log_after_a_successful_then_a_failed_run(ops):
 
 
 # A WB token without the Контент and Маркетплейс categories: every catalogue method refuses it.
-WITHOUT_CATALOGUE_CATEGORIES = SandboxConfig(
+WITHOUT_CATALOGUE_CATEGORIES = paced_seller(
     seed=4,
     products=10,
     warehouses=2,
     history_days=3,
-    rate_limit_scale=600,
     forbidden_endpoints=(
         "/content/v2/get/cards/list",
         "/content/v2/get/cards/trash",

@@ -11,6 +11,16 @@ import pytest
 from sandbox import Sandbox, SandboxConfig
 from scripts import steps
 
+# The tests' pace: the sandbox's limits and the loaders' pacing (OZON_/WB_RATE_LIMIT_SCALE, which
+# ozon_env and wb_env set from the sandbox), both this many times looser, so that a load takes seconds.
+TEST_PACE = 600
+
+
+def paced_seller(**fields) -> SandboxConfig:
+    """A sandbox seller (`fields` as SandboxConfig takes them) at the tests' pace."""
+    return SandboxConfig(rate_limit_scale=TEST_PACE, **fields)
+
+
 # Small enough to start in milliseconds, big enough for several pages and both visibility passes.
 OZON_FIXTURE_CONFIG = SandboxConfig(seed=7, products=120, warehouses=6, archived_share=0.15)
 

@@ -17,17 +17,16 @@ from typing import TYPE_CHECKING
 import duckdb
 import pytest
 
-from sandbox import Sandbox, SandboxConfig
+from sandbox import Sandbox
 from serving import keys, publish
 from serving.settings import Settings
 from tests.support.operations import isolated_ops, run_script
-from tests.support.sandbox_fixtures import ozon_env, wb_env
+from tests.support.sandbox_fixtures import ozon_env, paced_seller, wb_env
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
 
-SCALE = 600  # the sandbox's limits and the loaders' pacing, both 600 times looser
-SELLER = SandboxConfig(seed=9, products=40, warehouses=5, accounts=1, history_days=10, rate_limit_scale=SCALE)
+SELLER = paced_seller(seed=9, products=40, warehouses=5, accounts=1, history_days=10)
 
 
 @dataclass
