@@ -17,6 +17,7 @@ log = logging.getLogger("serve")
 
 CODES = {400: "bad_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed", 406: "not_acceptable"}
 CODES |= {409: "conflict", 422: "invalid_request", 429: "rate_limited", 500: "internal_error", 503: "unavailable"}
+RETRY_AFTER_SECONDS = 5  # a 503 of a database down or busy
 
 
 class ApiError(Exception):
@@ -53,15 +54,31 @@ async def on_http_error(_request: Request, exc: HTTPException) -> JSONResponse:
     return error_response(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
 
 
+def first_line_of(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
 async def on_not_built(request: Request, exc: Exception) -> JSONResponse:
     """A relation or column the snapshot lacks: no build has made the marts yet (a first run that
     failed), or marts of another version of the project (a build after an update makes them anew)."""
-    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    first_line = first_line_of(exc)
     log.warning("%s %s: %s", request.method, request.url.path, first_line)
     return error_response(
         503,
         f"the marts are not built yet, or not by this version of the project ({first_line}): run `make run`; "
         "`make health` says why",
+    )
+
+
+async def on_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """PostgreSQL down or restarting, or a query cancelled after the reader's statement timeout (it
+    waited behind a build swapping the table it reads): the next try may well succeed."""
+    first_line = first_line_of(exc)
+    log.warning("%s %s: %s", request.method, request.url.path, first_line)
+    return error_response(
+        503,
+        f"the database is unavailable or busy ({first_line}): try again shortly",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
 
 
@@ -76,6 +93,7 @@ HANDLERS = {
     duckdb.BinderException: on_not_built,  # a column the snapshot lacks: marts of another version
     psycopg2.errors.UndefinedTable: on_not_built,
     psycopg2.errors.UndefinedColumn: on_not_built,
+    psycopg2.OperationalError: on_database_unavailable,  # QueryCanceledError too
     NotBuilt: on_not_built,
     ApiError: on_api_error,
     BadRequest: on_bad_request,

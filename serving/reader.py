@@ -118,6 +118,11 @@ class SnapshotReader:
                 self._snapshot = None
 
 
+# A query waiting longer (behind a build's swap of the table it reads, or a slow server) is cancelled:
+# the API answers 503, try again.
+STATEMENT_TIMEOUT_MS = 15_000
+
+
 class _ConnectionLost(Exception):
     """The server closed a pooled connection before this query."""
 
@@ -133,7 +138,7 @@ class PostgresReader:
             pool_size,
             **config.postgres_settings(),
             connect_timeout=10,
-            options="-c default_transaction_read_only=on -c statement_timeout=15000 -c TimeZone=UTC",
+            options=f"-c default_transaction_read_only=on -c statement_timeout={STATEMENT_TIMEOUT_MS} -c TimeZone=UTC",
             application_name="marketplace-elt-serve",
         )
 

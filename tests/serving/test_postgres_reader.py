@@ -4,6 +4,8 @@ a rebuild, whole numbers are integers, NUL characters are refused, a dead pooled
 from __future__ import annotations
 
 import json
+import socket
+import time
 
 import psycopg2
 import pytest
@@ -52,8 +54,15 @@ def client(postgres_database, tmp_path, monkeypatch):
     pool = PostgresReader(pool_size=2)
     client = TestClient(create_app(settings_for(tmp_path / "keys.json", target="postgres"), pool))
     client.headers["X-API-Key"] = key
+    client.reader = pool
     yield client
     pool.close()
+
+
+@pytest.fixture
+def short_statement_timeout(monkeypatch):
+    """Queries the pool's connections cancel after 0.3 s (asked before `client`)."""
+    monkeypatch.setattr(reader, "STATEMENT_TIMEOUT_MS", 300)
 
 
 def test_a_cursor_lasts_until_the_marts_are_rebuilt(client):
@@ -87,3 +96,38 @@ def test_a_nul_character_is_a_422_and_a_dead_pooled_connection_is_replaced(clien
 def test_stock_reports_of_an_unbuilt_database_is_a_503(client):
     answer = client.get("/api/v1/stock-reports")
     assert answer.status_code == 503 and "not built yet" in answer.json()["error"]["message"]
+
+
+def test_a_query_waiting_behind_a_rebuild_or_a_server_gone_is_a_503_to_retry(
+    short_statement_timeout, client, monkeypatch
+):
+    """A client holding a mart (a BI tool's open transaction) keeps a build's swap waiting, and the
+    API's queries wait behind the swap until the statement timeout; a server stopped refuses new
+    connections. Both were a 500 "internal error", as if the server had a bug."""
+    swap = psycopg2.connect(**config.postgres_settings())
+    try:
+        with swap.cursor() as cursor:
+            cursor.execute("lock table marts.inventory in access exclusive mode")  # as dbt's rename does
+            waited = client.get("/api/v1/warehouse-stock")
+        assert waited.status_code == 503 and waited.headers["Retry-After"] == "5"
+        assert waited.json()["error"]["message"].startswith("the database is unavailable or busy (canceling statement")
+        swap.rollback()
+        assert client.get("/api/v1/warehouse-stock").status_code == 200
+
+        monkeypatch.setitem(client.reader._pool._kwargs, "port", unused_port())  # the server gone: no new connection
+        swap.autocommit = True  # pg_stat_activity is read anew by each statement, not once per transaction
+        with swap.cursor() as cursor:
+            served = "from pg_stat_activity where application_name = 'marketplace-elt-serve'"
+            cursor.execute(f"select pg_terminate_backend(pid) {served}")
+            while cursor.execute(f"select count(*) {served}") or cursor.fetchone()[0]:
+                time.sleep(0.05)
+        gone = client.get("/api/v1/warehouse-stock", params={"sort": "-product_key"})  # not the page cached
+        assert gone.status_code == 503 and "try again shortly" in gone.json()["error"]["message"]
+    finally:
+        swap.close()
+
+
+def unused_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
