@@ -87,7 +87,7 @@ def load_account(marketplace, account, destination: str, args: argparse.Namespac
         log.error("%s: load failed: %s", label, reason)
         error = api_error or exc
         code = EXIT_AUTH if isinstance(api_error, ApiAuthError) else EXIT_FAILED
-        return code, {"account": account.name, "error_class": type(error).__name__, "error": mask(str(error))}
+        return code, {"account": account.name, "error_class": type(error).__name__, "error": mask(str(reason))}
     for table, rows in sorted(result.rows.items()):
         log.info("%s: %s: %d rows", label, table, rows)
     not_loaded = [f"{o['resource']} {o['status']}" for o in result.resources if outcomes.missed(o["status"])]

@@ -12,7 +12,9 @@ import duckdb
 import psycopg2
 import pytest
 
+from loaders import __main__ as loader_main
 from loaders import cli, config
+from loaders.config import OzonAccount
 from scripts import database, run, runlog
 from tests.support.operations import isolated_ops, query, run_script
 
@@ -232,3 +234,21 @@ def test_a_dbt_log_folder_that_cannot_be_written(ops, tmp_path, monkeypatch):
             ("failed", expected)
         ]
     assert expected in one_line_error(run_script("scripts.locked", "build", DBT, "build"))
+
+
+def test_a_load_that_fails_records_its_one_line_reason_not_dlts_wrapper(monkeypatch):
+    """The run log's error_message (health's "last run" line, the alerts) held dlt's several-line
+    "Pipeline execution failed at `step=load` ..." text, cut before the cause: no space left."""
+
+    def full_disk(*_args):
+        try:
+            raise duckdb.IOException("IO Error: No space left on device")
+        except duckdb.Error as cause:
+            raise RuntimeError("Pipeline execution failed at `step=load`\n\nJob had 5 retries\n...") from cause
+
+    monkeypatch.setattr(loader_main, "run", full_disk)
+    marketplace = type("Marketplace", (), {"name": "ozon"})
+    account = OzonAccount("shop", "1", "key", "")
+    code, result = loader_main.load_account(marketplace, account, "duckdb", loader_main.parse_args(["ozon"]), True)
+    assert code != 0
+    assert result["error"].startswith("no space left on the device of") and "\n" not in result["error"]
