@@ -15,8 +15,9 @@ from fastapi.testclient import TestClient
 
 from sandbox import Sandbox
 from scripts import database
-from serving import keys
+from serving import keys, marts
 from serving.app import create_app
+from serving.queries import Listing
 from serving.reader import PostgresReader
 from tests.support.operations import run_script
 from tests.support.serving import SELLER, Seller, every_page, settings_for
@@ -234,5 +235,28 @@ def test_on_postgres_the_api_reads_the_marts_through_read_only_connections(postg
         assert client.get("/api/v1/runs").json()["totals"]["rows"] == 1
         with pytest.raises(psycopg2.errors.ReadOnlySqlTransaction):
             reader.query("create table marts.written_by_the_server (a int)")
+        with database.connect("postgres") as db:
+            over_views = db.execute(VIEWS_OVER_VIEWS, (sorted(served_relations()),))
+        assert over_views == [], "dropped with the view they read while dbt rebuilds it: the API answers 'not built'"
     finally:
         reader.close()
+
+
+# Views the API reads that read another view: dbt-postgres rebuilds a view by dropping the old one with
+# cascade, which drops the views over it until their own turn in the build (monitoring.etl_resource_status
+# over the staging views: 503 "not built" for seconds of every build).
+VIEWS_OVER_VIEWS = """
+    select distinct served_schema.nspname || '.' || served.relname, read_schema.nspname || '.' || read.relname
+    from pg_depend as dependency
+    inner join pg_rewrite as rule on dependency.classid = 'pg_rewrite'::regclass and dependency.objid = rule.oid
+    inner join pg_class as served on rule.ev_class = served.oid
+    inner join pg_namespace as served_schema on served.relnamespace = served_schema.oid
+    inner join pg_class as read on dependency.refobjid = read.oid
+    inner join pg_namespace as read_schema on read.relnamespace = read_schema.oid
+    where read.relkind = 'v' and read.oid <> served.oid
+      and served_schema.nspname || '.' || served.relname = any(?)
+"""
+
+
+def served_relations() -> set[str]:
+    return {listing.mart for listing in vars(marts).values() if isinstance(listing, Listing)}

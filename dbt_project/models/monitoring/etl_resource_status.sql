@@ -1,13 +1,15 @@
 -- Per marketplace, account and loader resource: the last attempt and how it ended (ok, skipped,
 -- failed, with the HTTP status, endpoint and message), the last ok sync and how old it is now, and
 -- whether the account's newest run was partial (some resource of it not ok). From the loaders'
--- resource_outcomes; empty on installs whose loaders do not write them yet.
+-- resource_outcomes; empty on installs whose loaders do not write them yet. Read from the raw tables,
+-- not from the staging views: on PostgreSQL a view over a view is dropped with it while dbt rebuilds
+-- the staging view, and the API's monitoring answered "not built" for seconds of every build.
 with outcomes as (
     {%- for marketplace in ['ozon', 'wildberries'] if marketplace_enabled(marketplace) %}
         select
             '{{ marketplace }}' as marketplace,
             *
-        from {{ ref('stg_' ~ marketplace ~ '__resource_outcomes') }}
+        from ({{ staged_resource_outcomes(marketplace) }}) as {{ marketplace }}_outcomes
         {%- if not loop.last %}
             union all
         {%- endif %}
