@@ -60,12 +60,16 @@ class Database:
             cursor.close()
 
     def executemany(self, sql: str, rows: list[tuple]) -> None:
-        if rows:
-            if self.target == "postgres":
-                sql = sql.replace("?", "%s")
-            cursor = self._connection.cursor()
-            cursor.executemany(sql, rows)
-            cursor.close()
+        if not rows:
+            return
+        if self.target == "postgres":
+            sql = sql.replace("?", "%s")
+        if self._in_transaction:
+            self._connection.executemany(sql, rows)
+            return
+        cursor = self._connection.cursor()
+        cursor.executemany(sql, rows)
+        cursor.close()
 
     def relation_exists(self, schema: str, table: str) -> bool:
         return bool(

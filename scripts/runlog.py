@@ -159,8 +159,15 @@ def ensure_tables(db: Database) -> None:
 
 
 def write_step(db: Database, record: StepRecord) -> None:
-    """Insert or replace the row of (run_id, step), its rows per table and its resources' outcomes."""
+    """Insert or replace the row of (run_id, step), its rows per table and its resources' outcomes, all
+    or nothing (on DuckDB each statement committed on its own: a full disk kept the delete of a run's
+    row and failed its insert, and health, finding no run, said HEALTHY)."""
     ensure_tables(db)
+    with db.transaction():
+        _replace_step(db, record)
+
+
+def _replace_step(db: Database, record: StepRecord) -> None:
     db.execute(f"delete from {SCHEMA}.run_log where run_id = ? and step = ?", (record.run_id, record.step))
     db.execute(_insert_sql("run_log"), record.row())
     db.execute(f"delete from {SCHEMA}.run_log_tables where run_id = ? and step = ?", (record.run_id, record.step))

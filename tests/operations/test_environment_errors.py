@@ -15,12 +15,14 @@ import pytest
 from loaders import __main__ as loader_main
 from loaders import cli, config
 from loaders.config import OzonAccount
-from scripts import database, run, runlog
+from scripts import database, run, runlog, steps
+from serving import publish
 from tests.support.operations import isolated_ops, query, run_script
 
 RUN = ("scripts.run", "--transform-only")
 PRUNE = ("scripts.prune",)
 SUMMARY = ("scripts.summary",)
+RECONCILE = ("scripts.reconcile",)
 LOCKED_BUILD = ("scripts.locked", "build", "true")
 DBT = str(Path(sys.executable).parent / "dbt")
 
@@ -57,7 +59,7 @@ def test_a_file_that_is_not_a_duckdb_database(ops, workdir):
 
 def test_unreachable_postgres(ops):
     env = {"TARGET": "postgres", "PGHOST": "127.0.0.1", "PGPORT": str(closed_port())}
-    for program in (RUN, PRUNE):
+    for program in (RUN, PRUNE, SUMMARY, RECONCILE):
         line = one_line_error(run_script(*program, env=env))
         assert f"cannot connect to PostgreSQL at 127.0.0.1:{env['PGPORT']}" in line, program
         assert "set PGHOST, PGPORT" in line
@@ -252,3 +254,67 @@ def test_a_load_that_fails_records_its_one_line_reason_not_dlts_wrapper(monkeypa
     code, result = loader_main.load_account(marketplace, account, "duckdb", loader_main.parse_args(["ozon"]), True)
     assert code != 0
     assert result["error"].startswith("no space left on the device of") and "\n" not in result["error"]
+
+
+def test_a_run_log_row_rewritten_as_the_disk_fills_keeps_its_earlier_version(tmp_path, monkeypatch):
+    """On DuckDB each statement committed on its own: the delete of a run's row stood, its new version
+    failed, and health, finding no run, said HEALTHY."""
+    monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "warehouse.duckdb"))
+    record = runlog.StepRecord("20260101T000000-aaaaaa", "run", "run", rows={"products": 3})
+    with database.connect("duckdb") as db:
+        runlog.write_step(db, record)
+    record.finish("success", rows={"products": 5})
+    execute = database.Database.execute
+
+    def full_disk_at_the_run_row(db, sql, params=()):
+        if sql.startswith(f"insert into {runlog.SCHEMA}.run_log "):
+            raise duckdb.IOException("IO Error: No space left on device")
+        return execute(db, sql, params)
+
+    with monkeypatch.context() as patched, pytest.raises(duckdb.IOException):
+        patched.setattr(database.Database, "execute", full_disk_at_the_run_row)
+        with database.connect("duckdb") as db:
+            runlog.write_step(db, record)
+    assert query(f"select status from {runlog.SCHEMA}.run_log") == [("running",)]
+    assert query(f"select rows_loaded from {runlog.SCHEMA}.run_log_tables") == [(3,)]
+
+
+def test_a_snapshot_that_cannot_be_published_makes_the_run_partial_and_leaves_no_file(ops, monkeypatch, caplog):
+    """A full disk while publishing: the run said success (exit 0) and health HEALTHY while the server
+    answered from an older snapshot; the failed copy left files behind."""
+    monkeypatch.setattr(steps, "dbt_command", lambda *_args: ["true"])  # a build that succeeds at once
+
+    def full_disk(*_args):
+        raise duckdb.IOException("IO Error: No space left on device")
+
+    monkeypatch.setattr(publish, "_copy", full_disk)
+    assert run.main(["--transform-only"]) == run.EXIT_PARTIAL
+    [(status, message)] = query("select status, error_message from ops.run_log where kind = 'run'")
+    assert status == "partial"
+    assert message.startswith(
+        f"snapshot for the server not published: no space left on the device of {config.duckdb_path()}: free"
+    )
+    assert "snapshot for the server not published" in caplog.text
+    assert list(publish.publish_dir(config.duckdb_path()).iterdir()) == []
+
+
+def test_a_publish_cleans_up_what_a_publish_killed_part_way_left(ops, tmp_path):
+    with duckdb.connect(str(config.duckdb_path())) as db:
+        db.execute("create schema marts; create table marts.inventory as select 1 as available_quantity")
+    folder = publish.publish_dir(config.duckdb_path())
+    folder.mkdir()
+    left = [folder / name for name in (".marts-1.duckdb.partial", ".marts-1.duckdb.partial.wal", ".current.partial")]
+    for path in left:
+        path.write_bytes(b"half")
+    published = publish.publish()
+    assert sorted(folder.iterdir()) == sorted([published, folder / publish.POINTER])
+
+
+def test_a_role_without_temporary_tables_is_told_to_grant_them(workdir):
+    """dlt merges through temporary tables; a database that revoked TEMPORARY from PUBLIC failed every
+    merge load with the advice to grant CREATE, which the role had."""
+    denied = psycopg2.errors.InsufficientPrivilege('permission denied to create temporary tables in database "elt"')
+    settings = config.postgres_settings()
+    line = cli.describe(denied)
+    assert f"GRANT TEMPORARY ON DATABASE {settings['dbname']} TO {settings['user']}" in line
+    assert "GRANT CREATE" not in line
