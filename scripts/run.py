@@ -331,14 +331,16 @@ class Runner:
         problems = [
             f"{r.step}: {r.error_message or r.detail}" for r in records if r.status in ("failed", "skipped", "partial")
         ]
-        run.finish(
-            status,
-            peak_memory_mb=max((r.peak_memory_mb or 0 for r in records), default=None),
-            error_message="; ".join(problems) or None,
-        )
+        peak_memory_mb = max((r.peak_memory_mb or 0 for r in records), default=None)
+        run.finish(status, peak_memory_mb=peak_memory_mb, error_message="; ".join(problems) or None)
         self._write(run)
-        if any(record.kind == "transform" and record.status == "success" for record in records):
-            publish.publish_after_build(self.target)  # the server's read-only snapshot (DuckDB)
+        # the server's read-only snapshot (DuckDB), of the marts and of this run's row as written
+        built = any(record.kind == "transform" and record.status == "success" for record in records)
+        unpublished = publish.publish_after_build(self.target) if built else None
+        if unpublished:  # the server answers from the snapshot before: not a success
+            status = "partial" if status == "success" else status
+            run.finish(status, peak_memory_mb=peak_memory_mb, error_message="; ".join([*problems, unpublished]))
+            self._write(run)
         return status
 
 

@@ -12,8 +12,8 @@ import duckdb
 import psycopg2
 import uvicorn
 
-from loaders import config
-from loaders.secrets import install_log_masking, mask
+from loaders import cli, config
+from loaders.secrets import install_log_masking
 from serving import publish
 from serving.app import create_app
 from serving.security import KeyMasking
@@ -40,18 +40,15 @@ def main() -> int:
             log.info("no snapshot of %s published yet: publishing one now", database)
             try:
                 publish.publish(database)
-            except duckdb.Error as exc:  # e.g. a run holds the file
-                first_line = str(exc).strip().splitlines()[0]
-                print(f"{database} could not be published for the server: {first_line}", file=sys.stderr)
+            except (duckdb.Error, OSError) as exc:  # e.g. a run holds the file, a full disk
+                print(f"{database} could not be published for the server: {cli.in_one_line(exc)}", file=sys.stderr)
                 return 2
     mode = "local mode: no key needed from this machine" if settings.local_mode else "API key required"
     log.info("serving %s on http://%s:%d (%s)", settings.target, settings.host, settings.port, mode)
     try:
         app = create_app(settings)
     except psycopg2.OperationalError as exc:
-        print(
-            f"PostgreSQL is unreachable: {mask(str(exc).strip())} (PGHOST, PGPORT, PGUSER, PGDATABASE)", file=sys.stderr
-        )
+        print(cli.in_one_line(exc), file=sys.stderr)
         return 2
     server = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info")  # sets its loggers up
     for name in ("uvicorn.access", "uvicorn.error", log.name):  # `serve` logs a failed request's path

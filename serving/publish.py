@@ -14,6 +14,7 @@ Monitoring views become tables: the snapshot's freshness is as of its publicatio
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import re
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 
-from loaders import config
+from loaders import cli, config
 
 log = logging.getLogger("publish")
 
@@ -99,38 +100,50 @@ def _copy(snapshot: duckdb.DuckDBPyConnection, source: str, stem: str) -> int:
 
 def publish(database: Path | None = None) -> Path:
     """Copy the served schemas of `database` (default DUCKDB_PATH) into a new snapshot; return its path.
-    On a failure nothing is left behind but the snapshots before."""
+    On a failure nothing is left behind but the snapshots before; what a publish killed part way left
+    (its partial files) goes first. Called holding the run lock, or before any snapshot exists."""
     database = database or config.duckdb_path()
     folder = publish_dir(database)
     folder.mkdir(parents=True, exist_ok=True)
+    for leftover in folder.glob(".*.partial*"):
+        leftover.unlink(missing_ok=True)
     started = time.monotonic()
     name = f"marts-{datetime.now(UTC):%Y%m%dT%H%M%S%f}.duckdb"
-    partial = folder / f".{name}.partial"
+    partial, pointer = folder / f".{name}.partial", folder / f".{POINTER}.partial"
+    written = (partial, partial.with_name(f"{partial.name}.wal"), folder / name, pointer)
     try:
         with duckdb.connect(str(partial)) as snapshot:
             copied = _copy(snapshot, str(database).replace("'", "''"), database.stem)
+            # on close a checkpoint that fails (a full disk) passes silently: the data stays in the
+            # write-ahead log, and the file, renamed, was a snapshot without tables
+            snapshot.execute("checkpoint")
+        if written[1].exists():
+            raise OSError(errno.EIO, "the snapshot's write-ahead log was not written into it", str(written[1]))
+        os.replace(partial, folder / name)
+        pointer.write_text(name, encoding="utf-8")
+        os.replace(pointer, folder / POINTER)
     except BaseException:
-        for leftover in (partial, partial.with_name(f"{partial.name}.wal")):
+        for leftover in written:
             leftover.unlink(missing_ok=True)
         raise
-    os.replace(partial, folder / name)
-    pointer = folder / f".{POINTER}.partial"
-    pointer.write_text(name, encoding="utf-8")
-    os.replace(pointer, folder / POINTER)
     for old in sorted(folder.glob("marts-*.duckdb"))[:-KEEP]:
         old.unlink(missing_ok=True)
     log.info("published %d relations to %s in %.1f s", copied, folder / name, time.monotonic() - started)
     return folder / name
 
 
-def publish_after_build(target: str) -> None:
-    """The runner's hook: publish on DuckDB; a failure is logged, the run's outcome stands."""
+def publish_after_build(target: str) -> str | None:
+    """The runner's hook: publish on DuckDB. Why it failed, in one line (logged), else None: the server
+    goes on answering from the snapshot before."""
     if target != "duckdb":
-        return
+        return None
     try:
         publish()
     except (duckdb.Error, OSError) as exc:
-        log.error("snapshot for the server not published: %s: %s", type(exc).__name__, exc)
+        reason = f"snapshot for the server not published: {cli.in_one_line(exc)}"
+        log.error("%s", reason)
+        return reason
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,8 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.after_build:  # `make build`, holding the run lock
-        publish_after_build(config.target())
-        return 0
+        return 1 if publish_after_build(config.target()) else 0
     database = config.duckdb_path()
     if not database.exists():
         print(f"{database} does not exist: run `make run` or `make demo` first", file=sys.stderr)
@@ -150,4 +162,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main)
