@@ -70,6 +70,11 @@ def _postgres_refused(exc: psycopg2.Error) -> str:
             f"database {settings['dbname']} on {settings['host']}:{settings['port']} takes no writes ({reason}): "
             "point PGDATABASE/PGHOST at a writable database (not a replica, not default_transaction_read_only)"
         )
+    if "temporary tables" in reason:
+        return (
+            f"PostgreSQL user {settings['user']} may not create temporary tables in database {settings['dbname']}, "
+            f"which dlt merges through: GRANT TEMPORARY ON DATABASE {settings['dbname']} TO {settings['user']}"
+        )
     return (
         f"PostgreSQL user {settings['user']} may not do this in database {settings['dbname']} ({reason}): "
         f"GRANT CREATE ON DATABASE {settings['dbname']} TO {settings['user']}, or have its schemas created "

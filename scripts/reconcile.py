@@ -282,6 +282,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         lines = reconcile(target)
     except (LookupError, duckdb.Error, psycopg2.Error) as exc:
+        if cli.describe(exc):  # a fault of the environment (the server unreachable): one line from cli.run
+            raise
         print(f"reconcile: {exc}", file=sys.stderr)
         return EXIT_NOT_BUILT
     print(render(lines))

@@ -115,8 +115,7 @@ def retire(
             db.execute(f'delete from {dataset}."{table}" where {condition}', (account,) * condition.count("?"))
         if PIPELINE_STATE in tables:
             db.execute(f"delete from {dataset}.{PIPELINE_STATE} where pipeline_name = ?", (pipeline,))
-        staging = staging_dataset_layout(account) % dataset
-        db.execute(f"drop schema if exists {staging} cascade")
+        drop_staging(db, staging_dataset_layout(account) % dataset)
         for table in reversed(runlog.TABLES):  # run_log, which selects the steps, last
             db.execute(
                 f"delete from {runlog.SCHEMA}.{table} where run_id || '|' || step in "
@@ -124,6 +123,17 @@ def retire(
                 (marketplace, account),
             )
     return rows
+
+
+def drop_staging(db: database.Database, schema: str) -> None:
+    """The account's staging tables, and their schema when this role may drop it: on PostgreSQL only its
+    owner may, and a DBA may have created it and granted it to the project's role (docs/configuration.md)."""
+    tables = db.execute("select table_name from information_schema.tables where table_schema = ?", (schema,))
+    for (table,) in tables:
+        db.execute(f'drop table if exists {schema}."{table}" cascade')
+    owned = "select 1 from pg_namespace where nspname = ? and pg_has_role(nspowner, 'USAGE')"
+    if db.target != "postgres" or db.execute(owned, (schema,)):
+        db.execute(f"drop schema if exists {schema} cascade")
 
 
 def forget_local(marketplace: str, account: str) -> None:

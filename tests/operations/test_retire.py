@@ -3,6 +3,7 @@ run log, and comes back whole if it is configured again."""
 
 from __future__ import annotations
 
+import psycopg2
 import pytest
 
 from loaders import config
@@ -144,3 +145,33 @@ def test_a_retired_account_leaves_every_table_and_comes_back_whole(destination, 
         steps.load("ozon", destination, {**both, "OZON_ACCOUNTS": "outlet"})
         again = rows_per_table(destination)
         assert {t: a.get("outlet") for t, a in again.items()} == {t: a.get("outlet") for t, a in before.items()}
+
+
+@pytest.mark.postgres
+def test_a_staging_schema_a_dba_created_loses_its_tables_and_stays(postgres_database, monkeypatch):
+    """A DBA may create the account's staging schema and grant it to the project's role
+    (docs/configuration.md); only the schema's owner may drop it, and retiring the account failed."""
+    role, schema = "elt_test_retire_staging", "raw_ozon_staging_outlet"
+    owner = config.postgres_settings()
+    with psycopg2.connect(**owner) as admin, admin.cursor() as cursor:
+        cursor.execute(f"drop role if exists {role}")
+        cursor.execute(f"create role {role} login nocreatedb nosuperuser")
+        cursor.execute(f"create schema {schema}")
+        cursor.execute(f"grant usage, create on schema {schema} to {role}")
+    try:
+        monkeypatch.setenv("PGUSER", role)
+        with database.connect("postgres") as db:
+            db.execute(f"create table {schema}.postings_fbo (posting_number text)")
+        with database.connect("postgres") as db:
+            retire.drop_staging(db, schema)
+        monkeypatch.setenv("PGUSER", owner["user"])
+        with database.connect("postgres") as db:
+            assert (
+                db.execute("select table_name from information_schema.tables where table_schema = ?", (schema,)) == []
+            )
+            assert db.relation_exists(schema, "postings_fbo") is False
+            assert db.execute("select 1 from information_schema.schemata where schema_name = ?", (schema,)) == [(1,)]
+    finally:
+        with psycopg2.connect(**owner) as admin, admin.cursor() as cursor:
+            cursor.execute(f"drop owned by {role} cascade")
+            cursor.execute(f"drop role {role}")
