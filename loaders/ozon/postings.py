@@ -108,7 +108,8 @@ def posting_pages(client: ApiClient, endpoint: str, since: datetime, to: datetim
 
 def quarantine_reason(posting: Any, cursor_field: str) -> str | None:
     """Why a posting cannot be stored, or None: without its number it cannot be merged, without
-    its time it cannot move the cursor, and without a products list it has no order lines."""
+    its time it cannot move the cursor, and without products it has no order lines (stored so, its
+    merge would delete the lines stored for it)."""
     if not isinstance(posting, dict):
         return "not a JSON object"
     problems = []
@@ -116,8 +117,11 @@ def quarantine_reason(posting: Any, cursor_field: str) -> str | None:
         problems.append("no posting_number")
     if not _is_rfc3339(posting.get(cursor_field)):
         problems.append(f"no valid {cursor_field}")
-    if not isinstance(posting.get("products"), list):
+    products = posting.get("products")
+    if not isinstance(products, list):
         problems.append("products is not a list")
+    elif not products:
+        problems.append("products is empty")
     return "; ".join(problems) or None
 
 
