@@ -242,7 +242,7 @@ def freshness(db: database.Database, thresholds: dict[str, float], now: datetime
         select marketplace, step_group, account,
                max(case when status in ('success', 'partial') then finished_at end) as last_success
         from {runlog.SCHEMA}.run_log
-        where kind = 'load'
+        where kind = 'load' and marketplace is not null  -- older runners recorded a stopped run's loads without source
         group by marketplace, step_group, account
         order by marketplace, step_group, account"""
     )

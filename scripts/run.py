@@ -169,7 +169,7 @@ class Runner:
         hit."""
         records, ready = [], []
         for step in batch:
-            record = runlog.StepRecord(self.run_id, step.name, "load", step.group.name, step.marketplace, step.account)
+            record = self._load_record(step)
             unmet = self._unmet_prerequisite(step)
             if unmet:
                 record.finish("skipped", detail=f"skipped: {unmet}")
@@ -270,8 +270,12 @@ class Runner:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, self._on_signal)
 
-    def _stopped(self, step: str, kind: str) -> runlog.StepRecord:
-        record = runlog.StepRecord(self.run_id, step, kind)
+    def _load_record(self, step: plan.LoadStep) -> runlog.StepRecord:
+        return runlog.StepRecord(self.run_id, step.name, "load", step.group.name, step.marketplace, step.account)
+
+    def _stopped(self, record: runlog.StepRecord) -> runlog.StepRecord:
+        """`record` skipped: the run was stopped before it. A load keeps its source (group, marketplace,
+        account): without them health took the skipped rows for a source never loaded, for 90 days."""
         record.finish("skipped", detail=f"skipped: run stopped by {self.stop_signal}")
         return record
 
@@ -280,7 +284,7 @@ class Runner:
         for _, batch in itertools.groupby(load_steps, key=lambda step: (step.group.name, step.marketplace)):
             batch = list(batch)
             if self.stop_signal:
-                done = [self._stopped(step.name, "load") for step in batch]
+                done = [self._stopped(self._load_record(step)) for step in batch]
             else:
                 for step in batch:
                     log.info("%s: %s", step.name, ", ".join(step.resources))
@@ -290,7 +294,10 @@ class Runner:
                 records.append(record)
                 self._finished(record)
         if transform:
-            record = self._stopped("transform", "transform") if self.stop_signal else self._transform(records)
+            if self.stop_signal:
+                record = self._stopped(runlog.StepRecord(self.run_id, "transform", "transform"))
+            else:
+                record = self._transform(records)
             records.append(record)
             self._finished(record)
         return records

@@ -290,6 +290,9 @@ def test_sigterm_stops_the_run_between_steps_and_is_recorded(ops):
     assert steps["run"][0] == "interrupted"
     assert steps[f"load catalogue ozon/{account.client_id}"][0] == "success"  # the running step finished
     assert steps[f"load stock ozon/{account.client_id}"][:4:3] == ("skipped", "skipped: run stopped by SIGTERM")
+    # with its source: without it health listed a source "None/None None" never loaded, for 90 days
+    skipped = "select step_group, marketplace, account from ops.run_log where status = 'skipped'"
+    assert sorted(query(skipped)) == [("orders", "ozon", account.client_id), ("stock", "ozon", account.client_id)]
 
 
 def test_accounts_share_a_loader_process_and_a_killed_one_costs_only_a_rerun(ops):
