@@ -8,7 +8,6 @@ serves it on DOCS_PORT (default 8080) until Ctrl-C. `--no-serve` (DOCS_SERVE=0) 
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 
@@ -32,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with writer_lock("docs", runlog.utcnow().isoformat()):
             # read under the lock: a run's writer must not find the file open
-            marketplaces = os.environ.get("MARKETPLACES") or ",".join(database.marketplaces_in_database(target))
+            marketplaces = database.marketplaces_setting() or ",".join(database.marketplaces_in_database(target))
             if not marketplaces:
                 print(
                     "docs: the database holds no marketplace's data yet: run `make demo` or `make run` first",

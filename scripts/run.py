@@ -21,7 +21,6 @@ import argparse
 import itertools
 import json
 import logging
-import os
 import signal
 import sys
 import tempfile
@@ -407,21 +406,6 @@ def dry_run(groups: tuple[str, ...], load_steps: list[plan.LoadStep], transform:
         print("  transform: dbt build of every mart")
 
 
-def check_marketplaces_setting() -> None:
-    """MARKETPLACES, when set, names known marketplaces only: dbt builds the models of those it names,
-    so a misspelt one (`ozon,wb`) would drop a marketplace from the marts without a word."""
-    value = os.environ.get("MARKETPLACES")
-    if value is None:
-        return
-    names = [name.strip() for name in value.split(",") if name.strip()]
-    unknown = [name for name in names if name not in MARKETPLACES]
-    if unknown or not names:
-        raise config.ConfigError(
-            f"MARKETPLACES={value!r} names {', '.join(unknown) or 'no marketplace'}: "
-            f"use a comma-separated list of {', '.join(MARKETPLACES)}"
-        )
-
-
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     install_log_masking()
@@ -429,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
     groups = () if args.transform_only else tuple(g for g in plan.GROUP_NAMES if g in (args.groups or plan.GROUP_NAMES))
     try:
         args.target = config.target(args.target)
-        check_marketplaces_setting()
+        database.marketplaces_setting()
         config.now()  # LOADER_NOW, which every load step reads: a bad one stops the run here, named
         check_settings()  # and every other loader setting
         marketplaces, notes = configured_marketplaces()

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import os
 import re
+import sys
+from pathlib import Path
 
+import duckdb
 import pytest
 from dlt.common.normalizers.naming import snake_case
 
@@ -17,6 +20,7 @@ from loaders.wildberries import reports as wb_reports
 from scripts import ops_config
 from tests.support.operations import drop_settings, isolated_ops, run_script
 
+DBT = str(Path(sys.executable).parent / "dbt")
 ENV_FILE = """\
 # a comment line
 TARGET=postgres
@@ -254,6 +258,17 @@ def test_each_account_has_the_staging_dataset_dlt_names_for_it(monkeypatch):
     naming = snake_case.NamingConvention()
     assert [naming.normalize_table_identifier(dataset) for dataset in staging] == staging
     assert len(set(staging)) == len(names) == 4
+
+
+@pytest.mark.parametrize("program", [("scripts.locked", "build", DBT, "build"), ("scripts.docs", "--no-serve")])
+def test_a_misspelt_marketplace_stops_a_build_and_the_docs(workdir, tmp_path, monkeypatch, program):
+    """`MARKETPLACES=ozon,wildberris make build` passed the name to dbt, which built no Wildberries
+    model: the marts, the published snapshot and the docs lost the marketplace, and health said HEALTHY."""
+    isolated_ops(tmp_path, monkeypatch)
+    duckdb.connect(workdir["DUCKDB_PATH"]).close()
+    done = run_script(*program, env={"MARKETPLACES": "ozon,wildberris"})
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "MARKETPLACES='ozon,wildberris' names wildberris" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_an_env_file_named_but_missing_stops_with_one_line(workdir, tmp_path):
