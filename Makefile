@@ -94,7 +94,7 @@ transform: setup ## dbt build only, recorded in the run log like a run
 	$(RUN) --transform-only
 
 health: setup ## Check database, freshness, last run, dbt tests, data quality scores, lock, log size; non-zero exit when unhealthy
-	$(BIN)/python -m scripts.health $(HEALTH_ARGS)
+	@$(BIN)/python -m scripts.health $(HEALTH_ARGS)
 
 reconcile: setup ## Raw vs mart vs excluded/quarantined rows per marketplace, account and entity; non-zero exit when they do not add up
 	$(BIN)/python -m scripts.reconcile

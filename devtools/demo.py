@@ -156,9 +156,10 @@ def claim_database() -> Path:
     path, marker = config.duckdb_path(), demo_marker(config.duckdb_path())
     if path.exists() and not (marker.exists() and latest_run_id() == marker.read_text(encoding="utf-8").strip()):
         raise DemoRefused(
-            f"{path} holds data of your own (not only an earlier demo), which the demo does not overwrite: "
-            "point DUCKDB_PATH at another file, e.g. `DUCKDB_PATH=data/demo.duckdb make demo`, and use the "
-            "same DUCKDB_PATH for the commands after it"
+            f"{path} holds data other than a finished demo's (your own, or a demo stopped part way or still "
+            "running), which the demo does not overwrite: if it is only a demo's, delete it (`make clean` "
+            "removes data/, logs/ and target/); else point DUCKDB_PATH at another file, e.g. "
+            "`DUCKDB_PATH=data/demo.duckdb make demo`, and use the same DUCKDB_PATH for the commands after it"
         )
     for leftover in (path, path.with_name(f"{path.name}.wal"), marker):
         leftover.unlink(missing_ok=True)

@@ -128,6 +128,7 @@ def test_the_demo_refuses_a_database_of_the_users_own(tmp_path, monkeypatch, cap
     assert demo.main([]) == demo.EXIT_REFUSED
     error = capsys.readouterr().err
     assert "DUCKDB_PATH" in error and str(path) in error and len(error.strip().splitlines()) == 1
+    assert "a demo stopped part way" in error and "`make clean`" in error  # the way out after a Ctrl-C
     with duckdb.connect(str(path), read_only=True) as db:
         assert db.execute("select count(*) from sales").fetchone()[0] == 1
 
