@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 import psycopg2
+import yaml
 
 from loaders import config
 from loaders.writer_lock import writing_elsewhere
@@ -129,6 +130,25 @@ def marketplaces_in_database(target: str) -> list[str]:
     except (duckdb.Error, psycopg2.Error):
         return []
     return [name for name, marketplace in MARKETPLACES.items() if marketplace.dataset in schemas]
+
+
+def absent_sources(target: str, marketplaces: Iterable[str]) -> list[str]:
+    """dbt's selectors (`source:ozon.postings_fbs`) of the raw tables of `marketplaces` (their sources
+    are named so) the sources YAML declares that the database lacks: dlt creates a table with its first
+    row, and an account may never send one (an FBO-only seller's FBS postings, an empty trash). It
+    reads the database: call it holding the run lock."""
+    declared = [
+        (source["name"], source["schema"], table["name"])
+        for path in sorted((config.PROJECT_DIR / "dbt_project" / "models" / "staging").glob("*/_*__sources.yml"))
+        for source in yaml.safe_load(path.read_text(encoding="utf-8"))["sources"]
+        if source["name"] in marketplaces
+        for table in source["tables"]
+    ]
+    if target == "duckdb" and not config.duckdb_path().exists():
+        return []
+    with connect(target, read_only=True) as db:
+        found = set(db.execute("select table_schema, table_name from information_schema.tables"))
+    return [f"source:{source}.{table}" for source, schema, table in declared if (schema, table) not in found]
 
 
 def marketplaces_setting() -> str:

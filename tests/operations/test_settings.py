@@ -271,6 +271,18 @@ def test_a_misspelt_marketplace_stops_a_build_and_the_docs(workdir, tmp_path, mo
     assert "MARKETPLACES='ozon,wildberris' names wildberris" in done.stderr and "Traceback" not in done.stderr
 
 
+def test_freshness_leaves_out_the_raw_tables_an_account_never_sent(workdir, tmp_path, monkeypatch):
+    """dlt creates a table with its first row: an FBO-only seller has no FBS postings table, an empty
+    WB trash none either, and `make freshness` failed on each with "relation ... does not exist"."""
+    isolated_ops(tmp_path, monkeypatch)
+    with duckdb.connect(workdir["DUCKDB_PATH"]) as db:
+        db.execute("create schema raw_wildberries")
+        db.execute("create table raw_wildberries.orders as select now() as synced_at")
+    done = run_script("scripts.locked", "freshness", DBT, "source", "freshness", env={"MARKETPLACES": "wildberries"})
+    assert "PASS freshness of wildberries.orders" in done.stdout, done.stdout[-3000:]
+    assert "does not exist" not in done.stdout and done.returncode == 0, done.stdout[-3000:]
+
+
 def test_an_env_file_named_but_missing_stops_with_one_line(workdir, tmp_path):
     done = run_script("scripts.run", "--dry-run", env={"ENV_FILE": str(tmp_path / "missing.env")})
     assert done.returncode == 2, (done.stdout, done.stderr)
