@@ -43,14 +43,14 @@ def causes(exc: BaseException) -> Iterator[BaseException]:
         exc = wrapped if isinstance(wrapped, BaseException) else exc.__cause__ or exc.__context__
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0].strip()
 
 
 def _postgres(exc: psycopg2.Error) -> str:
     settings = config.postgres_settings()
     server = f"PostgreSQL at {settings['host']}:{settings['port']}"
-    reason = _first_line(exc)
+    reason = first_line(exc)
     if any(words in reason for words in _CONNECT_FAILURES):
         return (
             f"cannot connect to {server} (database {settings['dbname']}, user {settings['user']}): {reason}; "
@@ -64,7 +64,7 @@ def _postgres(exc: psycopg2.Error) -> str:
 
 def _postgres_refused(exc: psycopg2.Error) -> str:
     settings = config.postgres_settings()
-    reason = _first_line(exc)
+    reason = first_line(exc)
     if isinstance(exc, psycopg2.errors.ReadOnlySqlTransaction):
         return (
             f"database {settings['dbname']} on {settings['host']}:{settings['port']} takes no writes ({reason}): "
@@ -87,7 +87,7 @@ def _disk_full(where: object) -> str:
 
 
 def _duckdb(exc: duckdb.Error) -> str | None:
-    reason, path = _first_line(exc), config.duckdb_path()
+    reason, path = first_line(exc), config.duckdb_path()
     if "not a valid DuckDB database" in reason:
         return (
             f"{path} is not a DuckDB database (damaged, or another kind of file): point DUCKDB_PATH at the right "
@@ -146,7 +146,7 @@ def in_one_line(exc: BaseException) -> str:
     step = next((getattr(error, "step", None) for error in chain if getattr(error, "step", None)), None)
     innermost = chain[-1]
     where = f"dlt's {step} step: " if step else ""
-    return mask(f"{where}{type(innermost).__name__}: {_first_line(innermost)}")
+    return mask(f"{where}{type(innermost).__name__}: {first_line(innermost)}")
 
 
 def debug() -> bool:

@@ -596,7 +596,7 @@ def refuse_error_body(client: ApiClient, endpoint: str, status: int, answer: Any
         f"HTTP {status} with an error in its body {_describe(answer)}",
         "Nothing of this answer was read (it is no empty page); the next run reads it again.",
         status=status,
-    )
+    ) from None  # raised where WB's file pages failed to parse as a list: that error is no part of it
 
 
 def is_error_body(answer: Any) -> bool:

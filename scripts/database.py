@@ -121,15 +121,19 @@ def marketplaces_in_database(target: str) -> list[str]:
     that needs it reports that)."""
     from loaders.marketplaces import MARKETPLACES  # noqa: PLC0415 - dlt's import costs the other commands 0.6 s
 
-    if target == "duckdb" and not config.duckdb_path().exists():
-        return []
     try:
-        with connect(target, read_only=True) as db:
-            found = db.execute("select distinct table_schema from information_schema.tables")
-        schemas = {schema for (schema,) in found}
+        schemas = {schema for schema, _ in tables_in_database(target)}
     except (duckdb.Error, psycopg2.Error):
         return []
     return [name for name, marketplace in MARKETPLACES.items() if marketplace.dataset in schemas]
+
+
+def tables_in_database(target: str) -> set[tuple[str, str]]:
+    """(schema, table) of every table and view in the database; none before a DuckDB file exists."""
+    if target == "duckdb" and not config.duckdb_path().exists():
+        return set()
+    with connect(target, read_only=True) as db:
+        return set(db.execute("select table_schema, table_name from information_schema.tables"))
 
 
 def absent_sources(target: str, marketplaces: Iterable[str]) -> list[str]:
@@ -144,10 +148,7 @@ def absent_sources(target: str, marketplaces: Iterable[str]) -> list[str]:
         if source["name"] in marketplaces
         for table in source["tables"]
     ]
-    if target == "duckdb" and not config.duckdb_path().exists():
-        return []
-    with connect(target, read_only=True) as db:
-        found = set(db.execute("select table_schema, table_name from information_schema.tables"))
+    found = tables_in_database(target)
     return [f"source:{source}.{table}" for source, schema, table in declared if (schema, table) not in found]
 
 

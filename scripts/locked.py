@@ -12,7 +12,6 @@ LOCK_HOLDER names this lock's run, so the loader knows its parent holds the lock
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -48,9 +47,7 @@ def main(argv: list[str] | None = None) -> int:
             freshness = is_dbt and command[1:3] == ["source", "freshness"]
             if freshness and (absent := database.absent_sources(target, env["MARKETPLACES"].split(","))):
                 command = [*command, "--exclude", *absent]  # dbt failed on each: "relation does not exist"
-            process = subprocess.Popen(
-                command, env=steps.environment(env), preexec_fn=steps.die_with_parent(os.getpid())
-            )
+            process = subprocess.Popen(command, env=steps.environment(env), preexec_fn=steps.die_with_parent())
             return _run_to_its_end(process)
     except LockBusy as exc:
         print(f"{name}: {exc}", file=sys.stderr)

@@ -43,13 +43,13 @@ class Finished:
     peak_memory_mb: float  # the step process's maximum resident set size
 
 
-def die_with_parent(parent: int) -> Callable[[], None]:
-    """For a step's process before it starts (`preexec_fn`), `parent` being the starting process's
-    pid, taken before the fork: Linux kills the step when that process dies. The run lock dies with
+def die_with_parent() -> Callable[[], None]:
+    """For a step's process before it starts (`preexec_fn`), called by the starting process before
+    the fork, whose pid it keeps: Linux kills the step when that process dies. The run lock dies with
     its holder; a step left running after a `kill -9` of the runner (its own session: no terminal
     signal reaches it) wrote on, unlocked, beside the next run. The parent is not read in the child:
     killed between the fork and then, it would already be the reaper, and the step would live on."""
-    return functools.partial(_die_with, parent)
+    return functools.partial(_die_with, os.getpid())
 
 
 def _die_with(parent: int) -> None:
@@ -117,7 +117,7 @@ def run_measured(command: list[str], env: dict[str, str] | None = None, started=
     from a process of 500 MB reports 510 MB).
     """
     process = subprocess.Popen(
-        command, cwd=PROJECT_DIR, env=environment(env), start_new_session=True, preexec_fn=die_with_parent(os.getpid())
+        command, cwd=PROJECT_DIR, env=environment(env), start_new_session=True, preexec_fn=die_with_parent()
     )
     if started:
         started(process)

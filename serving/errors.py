@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from loaders import cli
 from serving.queries import BadRequest, NotBuilt
 
 log = logging.getLogger("serve")
@@ -54,14 +55,10 @@ async def on_http_error(_request: Request, exc: HTTPException) -> JSONResponse:
     return error_response(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
 
 
-def first_line_of(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-
 async def on_not_built(request: Request, exc: Exception) -> JSONResponse:
     """A relation or column the snapshot lacks: no build has made the marts yet (a first run that
     failed), or marts of another version of the project (a build after an update makes them anew)."""
-    first_line = first_line_of(exc)
+    first_line = cli.first_line(exc)
     log.warning("%s %s: %s", request.method, request.url.path, first_line)
     return error_response(
         503,
@@ -73,7 +70,7 @@ async def on_not_built(request: Request, exc: Exception) -> JSONResponse:
 async def on_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
     """PostgreSQL down or restarting, or a query cancelled after the reader's statement timeout (it
     waited behind a build swapping the table it reads): the next try may well succeed."""
-    first_line = first_line_of(exc)
+    first_line = cli.first_line(exc)
     log.warning("%s %s: %s", request.method, request.url.path, first_line)
     return error_response(
         503,

@@ -110,15 +110,16 @@ def publish(database: Path | None = None) -> Path:
     started = time.monotonic()
     name = f"marts-{datetime.now(UTC):%Y%m%dT%H%M%S%f}.duckdb"
     partial, pointer = folder / f".{name}.partial", folder / f".{POINTER}.partial"
-    written = (partial, partial.with_name(f"{partial.name}.wal"), folder / name, pointer)
+    wal = partial.with_name(f"{partial.name}.wal")
+    written = (partial, wal, folder / name, pointer)
     try:
         with duckdb.connect(str(partial)) as snapshot:
             copied = _copy(snapshot, str(database).replace("'", "''"), database.stem)
             # on close a checkpoint that fails (a full disk) passes silently: the data stays in the
             # write-ahead log, and the file, renamed, was a snapshot without tables
             snapshot.execute("checkpoint")
-        if written[1].exists():
-            raise OSError(errno.EIO, "the snapshot's write-ahead log was not written into it", str(written[1]))
+        if wal.exists():
+            raise OSError(errno.EIO, "the snapshot's write-ahead log was not written into it", str(wal))
         os.replace(partial, folder / name)
         pointer.write_text(name, encoding="utf-8")
         os.replace(pointer, folder / POINTER)

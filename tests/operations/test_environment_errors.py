@@ -4,9 +4,6 @@ non-zero exit and no traceback (DEBUG=1 shows it); the runner records the run as
 from __future__ import annotations
 
 import errno
-import socket
-import sys
-from pathlib import Path
 
 import duckdb
 import psycopg2
@@ -17,14 +14,13 @@ from loaders import cli, config
 from loaders.config import OzonAccount
 from scripts import database, run, runlog, steps
 from serving import publish
-from tests.support.operations import isolated_ops, query, run_script
+from tests.support.operations import DBT, closed_port, isolated_ops, query, run_script
 
 RUN = ("scripts.run", "--transform-only")
 PRUNE = ("scripts.prune",)
 SUMMARY = ("scripts.summary",)
 RECONCILE = ("scripts.reconcile",)
 LOCKED_BUILD = ("scripts.locked", "build", "true")
-DBT = str(Path(sys.executable).parent / "dbt")
 
 
 @pytest.fixture
@@ -38,12 +34,6 @@ def one_line_error(done) -> str:
     assert "Traceback" not in done.stderr, done.stderr
     (line,) = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
     return line
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]  # nothing listens there once the probe is closed
 
 
 def test_a_file_that_is_not_a_duckdb_database(ops, workdir):

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -18,9 +16,8 @@ from loaders.ozon import postings
 from loaders.wildberries import helpers
 from loaders.wildberries import reports as wb_reports
 from scripts import ops_config
-from tests.support.operations import drop_settings, isolated_ops, run_script
+from tests.support.operations import DBT, drop_settings, isolated_ops, run_script
 
-DBT = str(Path(sys.executable).parent / "dbt")
 ENV_FILE = """\
 # a comment line
 TARGET=postgres

@@ -4,7 +4,6 @@ a rebuild, whole numbers are integers, NUL characters are refused, a dead pooled
 from __future__ import annotations
 
 import json
-import socket
 import time
 
 import psycopg2
@@ -15,6 +14,7 @@ from loaders import config
 from serving import keys, reader
 from serving.app import create_app
 from serving.reader import PostgresReader
+from tests.support.operations import closed_port
 from tests.support.serving import settings_for
 
 pytestmark = pytest.mark.postgres
@@ -114,7 +114,7 @@ def test_a_query_waiting_behind_a_rebuild_or_a_server_gone_is_a_503_to_retry(
         swap.rollback()
         assert client.get("/api/v1/warehouse-stock").status_code == 200
 
-        monkeypatch.setitem(client.reader._pool._kwargs, "port", unused_port())  # the server gone: no new connection
+        monkeypatch.setitem(client.reader._pool._kwargs, "port", closed_port())  # the server gone: no new connection
         swap.autocommit = True  # pg_stat_activity is read anew by each statement, not once per transaction
         with swap.cursor() as cursor:
             served = "from pg_stat_activity where application_name = 'marketplace-elt-serve'"
@@ -125,9 +125,3 @@ def test_a_query_waiting_behind_a_rebuild_or_a_server_gone_is_a_503_to_retry(
         assert gone.status_code == 503 and "try again shortly" in gone.json()["error"]["message"]
     finally:
         swap.close()
-
-
-def unused_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import socketserver
 import subprocess
 import sys
@@ -19,6 +20,13 @@ from loaders import config
 from scripts.steps import PROJECT_DIR
 
 FOREIGN_SETTINGS = ("ALERT_", "OZON_", "WB_", "CRONTAB_COMMAND", "TARGET")
+DBT = str(Path(sys.executable).parent / "dbt")  # the virtualenv's dbt, as the Makefile's $(DBT)
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # nothing listens there once the probe is closed
 
 
 def drop_settings(monkeypatch, *prefixes: str) -> None:
