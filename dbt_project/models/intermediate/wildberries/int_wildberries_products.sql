@@ -4,8 +4,9 @@
 -- holds (with their card's article and title when the card is known). status: in_catalogue
 -- (listed), in_trash (in the trash now: the account's newest successful cards_trash read), deleted
 -- (read from the trash once, neither listed nor there now: WB deletes a card 30 days after it is
--- trashed), not_in_catalogue (only named by orders or stock). Every status but in_catalogue is
--- archived, so the history still joins; except in an account without a catalogue (its token lacks
+-- trashed), not_in_catalogue (only named by orders or stock; a size of a card sent without sizes,
+-- which WB does not require, takes its card's status). Every status but in_catalogue is archived,
+-- so the history still joins; except in an account without a catalogue (its token lacks
 -- the Контент category: no card was ever read, listed or trashed), whose products are all
 -- not_in_catalogue and active, as nothing says they are archived. Price: the latest seller price
 -- after discount (priceWithDisc) of an order of the size; WB cards carry no price.
@@ -22,9 +23,7 @@ with listed_sizes as (
         sizes.synced_at
     from {{ ref('stg_wildberries__card_sizes') }} as sizes
     left join {{ ref('stg_wildberries__card_barcodes') }} as barcodes
-        on
-            sizes.account = barcodes.account
-            and sizes.chrt_id = barcodes.chrt_id
+        on sizes.size_row_id = barcodes.size_row_id
     -- a card sent without a whole-number nmID is no product (missing_product, int_wildberries_quality_issues)
     where sizes.nm_id is not null
 ),
@@ -92,11 +91,24 @@ in_trash_now as (
             and latest.recency = 1
 ),
 
+-- every card listed, with or without sizes (WB does not require a card to send them)
 listed_cards as (
     select distinct
         account,
         nm_id
-    from listed_sizes
+    from {{ ref('stg_wildberries__cards') }}
+    where nm_id is not null
+),
+
+-- the status of every card listed or in the trash now
+card_statuses as (
+    select
+        account,
+        nm_id,
+        case when in_trash_now.nm_id is null then 'in_catalogue' else 'in_trash' end as status
+    from in_trash_now
+    full outer join listed_cards
+        using (account, nm_id)
 ),
 
 sightings as (
@@ -122,38 +134,84 @@ sightings as (
     from {{ ref('stg_wildberries__warehouse_remains') }}
 ),
 
--- A size the catalogue does not hold may be of a card it holds (a size removed from the card):
--- the card's article and title then stand in for the ones the orders and stock did not send.
+-- A size the catalogue does not hold may be of a card it holds: a size removed from the card
+-- (not_in_catalogue), or a size of a card sent without sizes, which is listed or in the trash as
+-- its card is. The card's article and title stand in for the ones the orders and stock did not send.
 known_cards as (
     select
         account,
         nm_id,
         max(vendor_code) as vendor_code,
-        max(product_name) as product_name
-    from catalogue
+        max(product_name) as product_name,
+        min(created_at) as created_at,
+        max(updated_at) as updated_at,
+        sum(size_count) as size_count
+    from (
+        {%- for cards, size_count in [('catalogue', 1), (ref('stg_wildberries__cards'), 0)] %}
+            select
+                account,
+                nm_id,
+                vendor_code,
+                product_name,
+                created_at,
+                updated_at,
+                {{ size_count }} as size_count
+            from {{ cards }}
+            union all
+        {%- endfor %}
+        select
+            account,
+            nm_id,
+            vendor_code,
+            cast(null as varchar) as product_name,
+            created_at,
+            trashed_at as updated_at,
+            0 as size_count
+        from {{ ref('stg_wildberries__trashed_cards') }}
+    ) as cards
+    where nm_id is not null
     group by account, nm_id
 ),
 
-not_in_catalogue as (
+unlisted_sizes as (
     select
         sightings.account,
         sightings.nm_id,
         sightings.tech_size,
-        coalesce(max(sightings.supplier_article), max(known_cards.vendor_code)) as vendor_code,
-        max(known_cards.product_name) as product_name,
+        max(sightings.supplier_article) as supplier_article,
         min(sightings.barcode) as barcode,
-        cast(null as timestamp with time zone) as created_at,
-        cast(null as timestamp with time zone) as updated_at,
         max(sightings.synced_at) as synced_at
     from sightings
     left join catalogue
         using (account, nm_id, tech_size)
-    left join known_cards
-        on
-            sightings.account = known_cards.account
-            and sightings.nm_id = known_cards.nm_id
     where catalogue.nm_id is null
     group by sightings.account, sightings.nm_id, sightings.tech_size
+),
+
+not_in_catalogue as (
+    select
+        sizes.account,
+        sizes.nm_id,
+        sizes.tech_size,
+        coalesce(sizes.supplier_article, cards.vendor_code) as vendor_code,
+        cards.product_name,
+        sizes.barcode,
+        case when cards.size_count = 0 then cards.created_at end as created_at,
+        case when cards.size_count = 0 then cards.updated_at end as updated_at,
+        sizes.synced_at,
+        case
+            when cards.size_count > 0 then 'not_in_catalogue'
+            else coalesce(card_statuses.status, 'not_in_catalogue')
+        end as status
+    from unlisted_sizes as sizes
+    left join known_cards as cards
+        on
+            sizes.account = cards.account
+            and sizes.nm_id = cards.nm_id
+    left join card_statuses
+        on
+            sizes.account = card_statuses.account
+            and sizes.nm_id = card_statuses.nm_id
 ),
 
 ranked_prices as (
@@ -173,29 +231,18 @@ ranked_prices as (
 catalogue_with_status as (
     select
         catalogue.*,
-        case
-            when in_trash_now.nm_id is not null then 'in_trash'
-            when listed_cards.nm_id is not null then 'in_catalogue'
-            else 'deleted'
-        end as status
+        coalesce(card_statuses.status, 'deleted') as status
     from catalogue
-    left join in_trash_now
+    left join card_statuses
         on
-            catalogue.account = in_trash_now.account
-            and catalogue.nm_id = in_trash_now.nm_id
-    left join listed_cards
-        on
-            catalogue.account = listed_cards.account
-            and catalogue.nm_id = listed_cards.nm_id
+            catalogue.account = card_statuses.account
+            and catalogue.nm_id = card_statuses.nm_id
 ),
 
 products as (
     select * from catalogue_with_status
     union all
-    select
-        *,
-        'not_in_catalogue' as status
-    from not_in_catalogue
+    select * from not_in_catalogue
 ),
 
 -- accounts whose token read cards: from the list, or from the trash
