@@ -340,9 +340,9 @@ class Runner:
         peak_memory_mb = max((r.peak_memory_mb or 0 for r in records), default=None)
         run.finish(status, peak_memory_mb=peak_memory_mb, error_message="; ".join(problems) or None)
         self._write(run)
-        # the server's read-only snapshot (DuckDB), of the marts and of this run's row as written
+        # the server's read-only snapshot (DuckDB), of the marts if they were built and of this run's row
         built = any(record.kind == "transform" and record.status == "success" for record in records)
-        unpublished = publish.publish_after_build(self.target) if built else None
+        unpublished = publish.publish_after_run(self.target, built)
         if unpublished:  # the server answers from the snapshot before: not a success
             status = "partial" if status == "success" else status
             run.finish(status, peak_memory_mb=peak_memory_mb, error_message="; ".join([*problems, unpublished]))

@@ -1,10 +1,12 @@
-"""Publish a read-only copy of what the server reads, after each successful `dbt build` (DuckDB only).
+"""Publish a read-only copy of what the server reads, after each run (DuckDB only).
 
 DuckDB admits one writer per file, and a reader blocks it: the server must not open the database the
-pipeline writes. The runner calls `publish` between steps (holding the run lock); it copies the marts,
-monitoring, quality and ops schemas and the report-request views into a new file
-`<database stem>.published/marts-<UTC time>.duckdb`, then points `current` at it with an atomic
-rename. The server opens the file `current` names on its next request and closes the one before.
+pipeline writes. The runner calls `publish` after its steps (holding the run lock); after a successful
+`dbt build` it copies the marts, monitoring, quality and ops schemas and the report-request views into
+a new file `<database stem>.published/marts-<UTC time>.duckdb`, then points `current` at it with an
+atomic rename; after a run that built nothing (a failed build) the new file takes the run log (ops)
+from the database and the rest from the snapshot before, so that the API's health judges that run.
+The server opens the file `current` names on its next request and closes the one before.
 Monitoring views become tables: the snapshot's freshness is as of its publication.
 
 `python -m serving.publish` publishes the DuckDB database DUCKDB_PATH names (e.g. the demo's);
@@ -21,6 +23,7 @@ import re
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,7 +41,9 @@ PUBLISHED: dict[str, tuple[str, ...] | None] = {
     "ops": None,
     "staging": ("stg_ozon__report_requests", "stg_wildberries__report_requests"),
 }
+Relations = Callable[[str, str], bool]  # (schema, table) -> copied?
 POINTER = "current"
+RUN_LOG_SCHEMA = "ops"
 KEEP = 2  # the newest snapshot and the one before, which a server may still be answering from
 
 
@@ -55,17 +60,17 @@ def current_snapshot(folder: Path) -> Path | None:
     return folder / name
 
 
-def _relations(source: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str]]:
+def served(schema: str, table: str) -> bool:
+    return schema in PUBLISHED and (PUBLISHED[schema] is None or table in PUBLISHED[schema])
+
+
+def _relations(source: duckdb.DuckDBPyConnection, catalog: str, wanted: Relations) -> list[tuple[str, str]]:
     rows = source.execute(
         "select table_schema, table_name from information_schema.tables where table_catalog = ? "
         "order by table_schema, table_name",
         [catalog],
     ).fetchall()
-    return [
-        (schema, table)
-        for schema, table in rows
-        if schema in PUBLISHED and (PUBLISHED[schema] is None or table in PUBLISHED[schema])
-    ]
+    return [(schema, table) for schema, table in rows if wanted(schema, table)]
 
 
 def views_catalog(snapshot: duckdb.DuckDBPyConnection, attached: str) -> str:
@@ -82,14 +87,15 @@ SCHEMAS = "select schema_name from duckdb_schemas() where database_name = ?"
 VIEWS = "select sql from duckdb_views() where database_name = ? and not internal"
 
 
-def _copy(snapshot: duckdb.DuckDBPyConnection, source: str, stem: str) -> int:
-    """Copy the served relations of the database file `source` into `snapshot`; the number copied."""
-    snapshot.execute(f"attach '{source}' as \"{stem}\" (read_only)")
+def _copy(snapshot: duckdb.DuckDBPyConnection, source: Path, wanted: Relations) -> int:
+    """Copy the `wanted` relations of the database file `source` into `snapshot`; the number copied."""
+    path, stem = str(source).replace("'", "''"), source.stem
+    snapshot.execute(f"attach '{path}' as \"{stem}\" (read_only)")
     catalog = views_catalog(snapshot, stem)
     if catalog != stem:  # attached under the name its views use, or they cannot be read
         snapshot.execute(f'detach "{stem}"')
-        snapshot.execute(f"attach '{source}' as \"{catalog}\" (read_only)")
-    relations = _relations(snapshot, catalog)
+        snapshot.execute(f"attach '{path}' as \"{catalog}\" (read_only)")
+    relations = _relations(snapshot, catalog, wanted)
     for schema in sorted({schema for schema, _ in relations}):
         snapshot.execute(f'create schema "{schema}"')
     for schema, table in relations:
@@ -98,12 +104,17 @@ def _copy(snapshot: duckdb.DuckDBPyConnection, source: str, stem: str) -> int:
     return len(relations)
 
 
-def publish(database: Path | None = None) -> Path:
+def publish(database: Path | None = None, *, run_log_only: bool = False) -> Path | None:
     """Copy the served schemas of `database` (default DUCKDB_PATH) into a new snapshot; return its path.
-    On a failure nothing is left behind but the snapshots before; what a publish killed part way left
-    (its partial files) goes first. Called holding the run lock, or before any snapshot exists."""
+    `run_log_only`: the run log (ops) from `database`, the rest from the current snapshot (None when
+    there is none), so that the server's health judges a run whose build failed. On a failure nothing
+    is left behind but the snapshots before; what a publish killed part way left (its partial files)
+    goes first. Called holding the run lock, or before any snapshot exists."""
     database = database or config.duckdb_path()
     folder = publish_dir(database)
+    previous = current_snapshot(folder)
+    if run_log_only and previous is None:
+        return None
     folder.mkdir(parents=True, exist_ok=True)
     for leftover in folder.glob(".*.partial*"):
         leftover.unlink(missing_ok=True)
@@ -114,7 +125,11 @@ def publish(database: Path | None = None) -> Path:
     written = (partial, wal, folder / name, pointer)
     try:
         with duckdb.connect(str(partial)) as snapshot:
-            copied = _copy(snapshot, str(database).replace("'", "''"), database.stem)
+            if run_log_only:
+                copied = _copy(snapshot, previous, lambda schema, _table: schema != RUN_LOG_SCHEMA)
+                copied += _copy(snapshot, database, lambda schema, _table: schema == RUN_LOG_SCHEMA)
+            else:
+                copied = _copy(snapshot, database, served)
             # on close a checkpoint that fails (a full disk) passes silently: the data stays in the
             # write-ahead log, and the file, renamed, was a snapshot without tables
             snapshot.execute("checkpoint")
@@ -133,15 +148,16 @@ def publish(database: Path | None = None) -> Path:
     return folder / name
 
 
-def publish_after_build(target: str) -> str | None:
-    """The runner's hook: publish on DuckDB. Why it failed, in one line (logged), else None: the server
-    goes on answering from the snapshot before."""
+def publish_after_run(target: str, built: bool) -> str | None:
+    """The runner's hook, on DuckDB: publish after a build, or only the run log after a run that built
+    nothing (its marts are the snapshot before). Why it failed, in one line (logged), else None: the
+    server goes on answering from the snapshot before."""
     if target != "duckdb":
         return None
     try:
-        publish()
+        publish(run_log_only=not built)
     except (duckdb.Error, OSError) as exc:
-        reason = f"snapshot for the server not published: {cli.in_one_line(exc)}"
+        reason = f"{'snapshot' if built else 'run log'} for the server not published: {cli.in_one_line(exc)}"
         log.error("%s", reason)
         return reason
     return None
@@ -153,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.after_build:  # `make build`, holding the run lock
-        return 1 if publish_after_build(config.target()) else 0
+        return 1 if publish_after_run(config.target(), built=True) else 0
     database = config.duckdb_path()
     if not database.exists():
         print(f"{database} does not exist: run `make run` or `make demo` first", file=sys.stderr)

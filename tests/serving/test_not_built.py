@@ -1,4 +1,5 @@
-"""The server on a database whose first run failed: its snapshot holds the run log but no marts."""
+"""The server on a database whose runs failed: a snapshot with the run log but no marts, and a build
+that failed after one that succeeded."""
 
 from __future__ import annotations
 
@@ -7,9 +8,13 @@ import shutil
 import duckdb
 from fastapi.testclient import TestClient
 
+from loaders import config
+from scripts import run, steps
 from serving import publish
 from serving.app import create_app
+from serving.health import Health
 from serving.reader import SnapshotReader
+from tests.support.operations import isolated_ops
 from tests.support.serving import settings_for
 
 
@@ -57,3 +62,29 @@ def test_marts_without_a_column_the_server_reads_answer_503_not_500(tmp_path):
     answer = client.get("/api/v1/warehouse-stock")
     assert answer.status_code == 503, answer.text
     assert "not by this version of the project" in answer.json()["error"]["message"]
+
+
+def test_the_api_health_judges_a_run_whose_build_failed(workdir, tmp_path, monkeypatch):
+    """A run published its snapshot only after a successful build: after a failed build the API's
+    health judged the run before it (healthy) while `make health` said UNHEALTHY. Now the failed run's
+    row is published, beside the marts of the snapshot before (not the half-built ones)."""
+    isolated_ops(tmp_path, monkeypatch)
+    database = config.duckdb_path()
+    with duckdb.connect(str(database)) as db:
+        db.execute("create schema marts; create table marts.inventory as select 7 as available_quantity")
+    monkeypatch.setattr(steps, "dbt_command", lambda *_args: ["true"])
+    assert run.main(["--transform-only"]) == 0
+    with duckdb.connect(str(database)) as db:
+        db.execute("update marts.inventory set available_quantity = 8")  # what the failed build left
+    monkeypatch.setattr(steps, "dbt_command", lambda *_args: ["false"])
+    assert run.main(["--transform-only"]) != 0
+
+    folder = publish.publish_dir(database)
+    with duckdb.connect(str(publish.current_snapshot(folder)), read_only=True) as snapshot:
+        runs = snapshot.execute("select status from ops.run_log where kind = 'run' order by started_at").fetchall()
+        assert runs == [("success",), ("failed",)]
+        assert snapshot.execute("select available_quantity from marts.inventory").fetchall() == [(7,)]
+    report = Health(SnapshotReader(folder)).report()
+    [last_run] = [check for check in report["checks"] if check["name"] == "last run"]
+    assert report["verdict"] == "unhealthy" and last_run["status"] == "fail", report
+    assert "failed" in last_run["message"], last_run
