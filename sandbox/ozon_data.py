@@ -64,20 +64,6 @@ CATALOGUE_START = datetime(2021, 3, 1, tzinfo=UTC)
 DATA_NOW = datetime(2025, 11, 20, tzinfo=UTC)
 MOSCOW = ZoneInfo("Europe/Moscow")
 
-STOCK_COUNTS = (
-    "available",
-    "valid",
-    "requested",
-    "transit",
-    "return_from_customer",
-    "return_to_seller",
-    "stock_defect",
-    "transit_defect",
-    "expiring",
-    "excess",
-    "other",
-    "waiting_docs",
-)
 # (count, share of warehouse rows where it is non-zero, mean of the non-zero values)
 _COUNT_PROFILE = (
     ("available", 0.85, 40),
@@ -93,6 +79,8 @@ _COUNT_PROFILE = (
     ("other", 0.05, 2),
     ("waiting_docs", 0.05, 3),
 )
+# The counts of a warehouse row, in the order of _COUNT_PROFILE.
+STOCK_COUNTS = tuple(name for name, _share, _mean in _COUNT_PROFILE)
 _PRICES = (199, 299, 399, 499, 699, 899, 999, 1299, 1499, 1999, 2499, 3499, 4999, 7999)
 _CATEGORIES = ((17027906, 91936), (17028922, 92499), (17027484, 93228), (200001506, 94765), (17028650, 970895715))
 _VATS = ("0.00", "0.00", "0.00", "0.20", "0.10", "0.05")
