@@ -71,8 +71,17 @@ def target(value: str | None = None) -> str:
     return chosen
 
 
+class _AccountVariables:
+    """What an account's settings are called: `<its settings_prefix>_<FIELD>`."""
+
+    settings_prefix: str
+
+    def variable(self, field: str) -> str:
+        return f"{self.settings_prefix}_{field}"
+
+
 @dataclass(frozen=True)
-class OzonAccount:
+class OzonAccount(_AccountVariables):
     name: str
     client_id: str
     api_key: str
@@ -80,23 +89,17 @@ class OzonAccount:
     settings_prefix: str = "OZON"  # its variables: OZON_CLIENT_ID, or OZON_<NAME>_CLIENT_ID with OZON_ACCOUNTS
     skip_resources: tuple[str, ...] = ()  # <prefix>_SKIP_RESOURCES: what its key has no rights to
 
-    def variable(self, field: str) -> str:
-        return f"{self.settings_prefix}_{field}"
-
     def __repr__(self) -> str:  # keeps the key out of tracebacks and debug output
         return f"OzonAccount(name={self.name!r}, client_id={self.client_id!r}, base_url={self.base_url!r})"
 
 
 @dataclass(frozen=True)
-class WildberriesAccount:
+class WildberriesAccount(_AccountVariables):
     name: str
     token: str
     base_url: str  # empty: the real WB hosts; set: one server (the sandbox) for every WB host
     settings_prefix: str = "WB"  # its variables: WB_API_TOKEN, or WB_<NAME>_API_TOKEN with WB_ACCOUNTS
     skip_resources: tuple[str, ...] = ()  # <prefix>_SKIP_RESOURCES: what its token has no rights to
-
-    def variable(self, field: str) -> str:
-        return f"{self.settings_prefix}_{field}"
 
     def __repr__(self) -> str:  # keeps the token out of tracebacks and debug output
         return f"WildberriesAccount(name={self.name!r}, base_url={self.base_url!r})"
