@@ -265,6 +265,10 @@ def listing_page(request: Request, spec: TablePage) -> Response:
 
 
 NAMES = ("marketplace", "account", "seller_article", "product_name", "warehouse_name", "cluster_name")
+# The filters of the pages over rows at two location levels (warehouse, cluster), and over rows at
+# three scopes (account, marketplace, all).
+LOCATION_FILTERS = ("marketplace", "account", "warehouse", "cluster", "location_level", "product")
+SCOPE_FILTERS = ("marketplace", "account", "scope_level", "product")
 STOCK_PAGE = TablePage(
     marts.STOCK,
     "Остатки",
@@ -286,7 +290,7 @@ PLAN_PAGE = TablePage(  # every input of a row: the mart's own columns, whatever
     marts.PLAN,
     "План поставок",
     NAMES,
-    ("marketplace", "account", "warehouse", "cluster", "location_level", "product"),
+    LOCATION_FILTERS,
     ("cluster_name", "recommended_quantity"),
     "/api/v1/replenishment-plan",
     every_column=True,
@@ -297,7 +301,7 @@ LOST_SALES_PAGE = TablePage(
     marts.LOST_SALES,
     "Упущенные продажи",
     (*NAMES, "out_of_stock_days", "availability", "average_daily_sales", "lost_units", "lost_revenue"),
-    ("marketplace", "account", "warehouse", "cluster", "location_level", "product"),
+    LOCATION_FILTERS,
     ("cluster_name", "lost_revenue"),
     "/api/v1/lost-sales",
 )
@@ -305,7 +309,7 @@ ABC_XYZ_PAGE = TablePage(
     marts.ABC_XYZ,
     "ABC/XYZ",
     ("scope_level", "marketplace", "account", "seller_article", "product_name", "abc_class", "xyz_class"),
-    ("marketplace", "account", "scope_level", "product"),
+    SCOPE_FILTERS,
     ("abc_class", "revenue"),
     "/api/v1/abc-xyz",
     every_column=True,
@@ -314,7 +318,7 @@ TURNOVER_PAGE = TablePage(
     marts.TURNOVER,
     "Оборачиваемость",
     (*NAMES, "available_quantity", "turnover_days", "overstock_units", "overstock_value", "dead_stock_age_days"),
-    ("marketplace", "account", "warehouse", "cluster", "location_level", "product"),
+    LOCATION_FILTERS,
     ("cluster_name", "overstock_value"),
     "/api/v1/inventory-turnover",
     every_column=True,
@@ -323,7 +327,7 @@ LOCALISATION_PAGE = TablePage(
     marts.LOCALISATION,
     "Локализация",
     ("scope_level", *NAMES, "units", "local_units", "local_unit_share", "units_local_if_stocked"),
-    ("marketplace", "account", "scope_level", "product"),
+    SCOPE_FILTERS,
     ("account", "units_local_if_stocked"),
     "/api/v1/localisation",
     every_column=True,
