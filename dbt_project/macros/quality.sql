@@ -155,7 +155,12 @@ group by source_table, account, natural_key, rule_name, load_id
     consecutive syncs the anomaly models compare): marketplace, account, source, product, warehouse
     and stock type, qualified by `alias` if given. -#}
 {% macro stock_cell_columns(alias=none) -%}
-    {%- for column in ['marketplace', 'account', 'snapshot_source', 'product_key', 'warehouse_key', 'stock_type'] %}
+    {{ column_list(['marketplace', 'account', 'snapshot_source', 'product_key', 'warehouse_key', 'stock_type'], alias) }}
+{%- endmacro %}
+
+{#- `columns`, one a line and qualified by `alias` if given: a select list, or the group by of one. -#}
+{% macro column_list(columns, alias=none) -%}
+    {%- for column in columns %}
     {{ alias ~ "." if alias }}{{ column }}{{ "," if not loop.last }}
     {%- endfor %}
 {%- endmacro %}

@@ -6,6 +6,10 @@
 -- of its account and source (a rerun at the same LOADER_NOW) is the same snapshot read again: only
 -- the first load of each snapshot time is kept, so a repeat leaves the stock history as it was.
 {{ config(materialized='table') }}
+{#- the grain of the sum: one row per product, warehouse and stock type in each snapshot of a source -#}
+{%- set summed_by = [
+    'marketplace', 'account', 'product_key', 'warehouse_key', 'stock_type', 'snapshot_source', 'snapshot_at', 'load_id'
+] %}
 
 with unioned as (
     -- a row that failed an error-level check is no stock (int_stock_cells_quarantined)
@@ -23,14 +27,7 @@ first_loads as (
 
 summed as (
     select
-        unioned.marketplace,
-        unioned.account,
-        unioned.product_key,
-        unioned.warehouse_key,
-        unioned.stock_type,
-        unioned.snapshot_source,
-        unioned.snapshot_at,
-        unioned.load_id,
+        {{ column_list(summed_by, 'unioned') }},
         sum(unioned.available_quantity) as available_quantity,
         sum(unioned.reserved_quantity) as reserved_quantity,
         sum(unioned.in_transit_quantity) as in_transit_quantity
@@ -38,14 +35,7 @@ summed as (
     inner join first_loads
         using (marketplace, account, snapshot_source, snapshot_at, load_id)
     group by
-        unioned.marketplace,
-        unioned.account,
-        unioned.product_key,
-        unioned.warehouse_key,
-        unioned.stock_type,
-        unioned.snapshot_source,
-        unioned.snapshot_at,
-        unioned.load_id
+        {{ column_list(summed_by, 'unioned') }}
 ),
 
 snapshot_loads as (
