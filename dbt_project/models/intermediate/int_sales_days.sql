@@ -32,29 +32,30 @@ with warehouses as (
     from {{ ref('dim_warehouses') }}
 ),
 
-daily_sales as (
+-- each product × warehouse × day with orders or a stock snapshot: the units ordered (null on a day
+-- without orders) and the day's closing stock (null on a day without a snapshot)
+{%- set day_cell = ['marketplace', 'account', 'product_key', 'warehouse_key', 'business_date'] %}
+daily as (
     select
-        marketplace,
-        account,
-        product_key,
-        warehouse_key,
-        business_date,
-        sum(quantity) as units_ordered
-    from {{ ref('fact_orders') }}
-    where order_status <> 'cancelled'
-    group by marketplace, account, product_key, warehouse_key, business_date
-),
-
-daily_stock as (
-    select
-        marketplace,
-        account,
-        product_key,
-        warehouse_key,
-        business_date,
-        sum(available_quantity) as closing_available
-    from {{ ref('inventory_daily') }}
-    group by marketplace, account, product_key, warehouse_key, business_date
+        {{ column_list(day_cell) }},
+        sum(units_ordered) as units_ordered,
+        sum(closing_available) as closing_available
+    from (
+        select
+            {{ column_list(day_cell) }},
+            quantity as units_ordered,
+            null as closing_available
+        from {{ ref('fact_orders') }}
+        where order_status <> 'cancelled'
+        union all
+        select
+            {{ column_list(day_cell) }},
+            null as units_ordered,
+            available_quantity as closing_available
+        from {{ ref('inventory_daily') }}
+    ) as data_rows
+    group by
+        {{ column_list(day_cell) }}
 ),
 
 -- each product's first order or stock snapshot
@@ -64,21 +65,7 @@ product_data_days as (
         account,
         product_key,
         min(business_date) as first_data_date
-    from (
-        select
-            marketplace,
-            account,
-            product_key,
-            business_date
-        from daily_sales
-        union all
-        select
-            marketplace,
-            account,
-            product_key,
-            business_date
-        from daily_stock
-    ) as data_days
+    from daily
     group by marketplace, account, product_key
 ),
 
@@ -114,19 +101,12 @@ product_first_days as (
 ),
 
 pairs as (
-    select
+    select distinct
         marketplace,
         account,
         product_key,
         warehouse_key
-    from daily_sales
-    union
-    select
-        marketplace,
-        account,
-        product_key,
-        warehouse_key
-    from daily_stock
+    from daily
 ),
 
 warehouse_days as (
@@ -134,7 +114,7 @@ warehouse_days as (
         pairs.product_key,
         pairs.warehouse_key,
         calendar.calendar_date as business_date,
-        coalesce(daily_sales.units_ordered, 0) as units_ordered,
+        coalesce(sales.units_ordered, 0) as units_ordered,
         opening.closing_available as opening_available,
         coalesce(
             coverage.first_stock_date < calendar.calendar_date
@@ -163,12 +143,12 @@ warehouse_days as (
             and pairs.warehouse_key = coverage.warehouse_key
     left join warehouses
         on pairs.warehouse_key = warehouses.warehouse_key
-    left join daily_sales
+    left join daily as sales
         on
-            pairs.product_key = daily_sales.product_key
-            and pairs.warehouse_key = daily_sales.warehouse_key
-            and calendar.calendar_date = daily_sales.business_date
-    left join daily_stock as opening
+            pairs.product_key = sales.product_key
+            and pairs.warehouse_key = sales.warehouse_key
+            and calendar.calendar_date = sales.business_date
+    left join daily as opening
         on
             pairs.product_key = opening.product_key
             and pairs.warehouse_key = opening.warehouse_key
