@@ -171,3 +171,33 @@ group by source_table, account, natural_key, rule_name, load_id
     {{ "and " if not loop.first }}{{ left }}.{{ column }} = {{ right }}.{{ column }}
     {%- endfor %}
 {%- endmacro %}
+
+{#- The denominator of the quality scores: how many rows each source table of the marketplace got
+    per account and load, over `row_sets`: (source table, model, condition or none), one row of the
+    model a row loaded or quarantined, `source table` an expression over the model's columns. -#}
+{% macro source_row_counts(marketplace, row_sets) -%}
+with counted as (
+    {%- for source_table, model, condition in row_sets %}
+    {%- if not loop.first %}
+    union all
+    {%- endif %}
+    select
+        {{ source_table }} as source_table,
+        account,
+        load_id
+    from {{ ref(model) }}
+    {%- if condition %}
+    where {{ condition }}
+    {%- endif %}
+    {%- endfor %}
+)
+
+select
+    '{{ marketplace }}' as marketplace,
+    source_table,
+    account,
+    load_id,
+    count(*) as row_count
+from counted
+group by source_table, account, load_id
+{%- endmacro %}
