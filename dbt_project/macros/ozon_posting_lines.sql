@@ -5,13 +5,7 @@
     is declared for both tables in _ozon__sources.yml. A seller without orders yet has no posting
     tables: the rows stay empty until they appear (macro raw_table). -#}
 {% macro ozon_posting_lines(postings_table, warehouse_id_column, warehouse_name_column, created_at_column) -%}
-with postings as (
-    {{ raw_table('ozon', postings_table) }}
-),
-
-lines as (
-    {{ raw_table('ozon', postings_table ~ '__products') }}
-)
+{{ ozon_posting_list(postings_table, 'products') }}
 
 select
     posting.account,
@@ -43,7 +37,7 @@ select
     posting.synced_at,
     posting._dlt_load_id as load_id
 from postings as posting
-inner join lines as product_line
+inner join list_entries as product_line
     on posting._dlt_id = product_line._dlt_parent_id
 {%- endmacro %}
 
@@ -52,13 +46,7 @@ inner join lines as product_line
     (price, discount, Ozon's commission, payout): the `financial_data.products` list, which dlt
     keeps in a child table; no table (the list was always empty) is no rows. -#}
 {% macro ozon_posting_financial_lines(postings_table) -%}
-with postings as (
-    {{ raw_table('ozon', postings_table) }}
-),
-
-financial_lines as (
-    {{ raw_table('ozon', postings_table ~ '__financial_data__products') }}
-)
+{{ ozon_posting_list(postings_table, 'financial_data__products') }}
 
 select
     posting.account,
@@ -74,7 +62,21 @@ select
     financial_line.commission__currency as commission_currency,
     financial_line._dlt_list_idx as list_position,
     posting._dlt_load_id as load_id
-from financial_lines as financial_line
+from list_entries as financial_line
 inner join postings as posting
     on financial_line._dlt_parent_id = posting._dlt_id
+{%- endmacro %}
+
+
+{#- The CTEs both macros above read: `postings`, the Ozon postings in raw table `postings_table`, and
+    `list_entries`, the entries of one list of theirs (`list_name`: products, financial_data__products),
+    which dlt keeps in the child table `<postings_table>__<list_name>` (joined on _dlt_parent_id). -#}
+{% macro ozon_posting_list(postings_table, list_name) -%}
+with postings as (
+    {{ raw_table('ozon', postings_table) }}
+),
+
+list_entries as (
+    {{ raw_table('ozon', postings_table ~ '__' ~ list_name) }}
+)
 {%- endmacro %}
