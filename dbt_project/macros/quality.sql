@@ -27,6 +27,14 @@
     {{ alias }}.posting_number || ':' || cast({{ alias }}.line_number as varchar)
 {%- endmacro %}
 
+{#- passes_quality_checks for an Ozon order line of `scheme` (fbo, fbs), a row of
+    stg_ozon__posting_lines_<scheme> under the alias `scheme`. -#}
+{% macro ozon_order_line_passes_checks(scheme) -%}
+    {{ passes_quality_checks(
+        'ozon', 'postings_' ~ scheme, scheme ~ '.account', ozon_order_line_natural_key(scheme), scheme ~ '.load_id'
+    ) }}
+{%- endmacro %}
+
 {#- A row of /v1/analytics/stocks without its (optional) warehouse_name is told apart by warehouse_id. -#}
 {#- Never null, whatever was not sent: a null key would match no issue and let its row through. The
     warehouse of a stock row is named as sent or by its id (macro warehouse_name_as_sent). -#}

@@ -3,25 +3,18 @@
 -- An empty string (Ozon sends "" where it does not know) is null. Lines with an error-level data
 -- quality issue are left out, as in int_ozon_order_lines (a posting in both lists counts once).
 with postings as (
-    select
-        account,
-        posting_number,
-        cluster_from,
-        cluster_to
-    from {{ ref('stg_ozon__posting_lines_fbo') }} as fbo
-    where {{ passes_quality_checks(
-        'ozon', 'postings_fbo', 'fbo.account', ozon_order_line_natural_key('fbo'), 'fbo.load_id'
-    ) }}
-    union all
-    select
-        account,
-        posting_number,
-        cluster_from,
-        cluster_to
-    from {{ ref('stg_ozon__posting_lines_fbs') }} as fbs
-    where {{ passes_quality_checks(
-        'ozon', 'postings_fbs', 'fbs.account', ozon_order_line_natural_key('fbs'), 'fbs.load_id'
-    ) }}
+    {%- for scheme in ['fbo', 'fbs'] %}
+        select
+            account,
+            posting_number,
+            cluster_from,
+            cluster_to
+        from {{ ref('stg_ozon__posting_lines_' ~ scheme) }} as {{ scheme }}
+        where {{ ozon_order_line_passes_checks(scheme) }}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 )
 
 select distinct

@@ -27,18 +27,14 @@ lines as (
         on
             warehouse_names.marketplace = 'ozon'
             and fbo.raw_warehouse_name = warehouse_names.raw_warehouse_name
-    where {{ passes_quality_checks(
-        'ozon', 'postings_fbo', 'fbo.account', ozon_order_line_natural_key('fbo'), 'fbo.load_id'
-    ) }}
+    where {{ ozon_order_line_passes_checks('fbo') }}
     union all
     select
         fbs.*,
         'fbs' as fulfilment_scheme,
         {{ warehouse_key("'ozon'", "'СКЛАДЫ_ПРОДАВЦА'") }} as warehouse_key
     from {{ ref('stg_ozon__posting_lines_fbs') }} as fbs
-    where {{ passes_quality_checks(
-        'ozon', 'postings_fbs', 'fbs.account', ozon_order_line_natural_key('fbs'), 'fbs.load_id'
-    ) }}
+    where {{ ozon_order_line_passes_checks('fbs') }}
 )
 
 select
