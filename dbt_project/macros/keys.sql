@@ -21,6 +21,13 @@
     'склад без названия ' || cast({{ id_column }} as varchar)
 {%- endmacro %}
 
+{#- Join condition: the row `alias`'s raw_warehouse_name, a warehouse name of `marketplace` as sent,
+    is the one the int_warehouse_names_resolved row `warehouse_names` resolves. -#}
+{% macro resolves_warehouse_name(marketplace, alias) -%}
+    warehouse_names.marketplace = '{{ marketplace }}'
+    and {{ alias }}.raw_warehouse_name = warehouse_names.raw_warehouse_name
+{%- endmacro %}
+
 {#- The location key of a cluster (Ozon cluster, WB federal district): `ozon:cluster:Москва`. -#}
 {% macro cluster_key(marketplace, cluster_name) -%}
     {{ marketplace }} || ':cluster:' || {{ cluster_name }}

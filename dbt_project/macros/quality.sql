@@ -130,9 +130,7 @@ group by source_table, account, natural_key, rule_name, load_id
         {%- endfor %}
     ) as rows_with_warehouse
     inner join {{ ref('int_warehouse_names_resolved') }} as warehouse_names
-        on
-            warehouse_names.marketplace = '{{ marketplace }}'
-            and rows_with_warehouse.raw_warehouse_name = warehouse_names.raw_warehouse_name
+        on {{ resolves_warehouse_name(marketplace, 'rows_with_warehouse') }}
     where not warehouse_names.is_resolved
 {%- endmacro %}
 

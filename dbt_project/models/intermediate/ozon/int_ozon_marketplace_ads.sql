@@ -26,9 +26,7 @@ inner join {{ ref('int_ozon_product_skus') }} as products
         stocks.account = products.account
         and stocks.sku = products.sku
 inner join {{ ref('int_warehouse_names_resolved') }} as warehouse_names
-    on
-        warehouse_names.marketplace = 'ozon'
-        and stocks.raw_warehouse_name = warehouse_names.raw_warehouse_name
+    on {{ resolves_warehouse_name('ozon', 'stocks') }}
 group by
     stocks.account,
     stocks.synced_at,

@@ -24,9 +24,7 @@ lines as (
         warehouse_names.warehouse_key
     from {{ ref('stg_ozon__posting_lines_fbo') }} as fbo
     left join {{ ref('int_warehouse_names_resolved') }} as warehouse_names
-        on
-            warehouse_names.marketplace = 'ozon'
-            and fbo.raw_warehouse_name = warehouse_names.raw_warehouse_name
+        on {{ resolves_warehouse_name('ozon', 'fbo') }}
     where {{ ozon_order_line_passes_checks('fbo') }}
     union all
     select

@@ -43,9 +43,7 @@ fbo as (
         ) }} as passes_checks
     from ({{ completed_snapshot_rows('ozon', 'analytics_stocks') }}) as stocks
     inner join {{ ref('int_warehouse_names_resolved') }} as warehouse_names
-        on
-            warehouse_names.marketplace = 'ozon'
-            and stocks.raw_warehouse_name = warehouse_names.raw_warehouse_name
+        on {{ resolves_warehouse_name('ozon', 'stocks') }}
     left join products
         on
             stocks.account = products.account

@@ -62,7 +62,5 @@ left join sales_by_order as sales
         orders.account = sales.account
         and orders.srid = sales.srid
 left join {{ ref('int_warehouse_names_resolved') }} as warehouse_names
-    on
-        warehouse_names.marketplace = 'wildberries'
-        and orders.raw_warehouse_name = warehouse_names.raw_warehouse_name
+    on {{ resolves_warehouse_name('wildberries', 'orders') }}
 where orders.recency = 1

@@ -26,7 +26,5 @@ select
     ) }} as passes_checks
 from ({{ completed_snapshot_rows('wildberries', 'warehouse_remains') }}) as remains
 inner join {{ ref('int_warehouse_names_resolved') }} as warehouse_names
-    on
-        warehouse_names.marketplace = 'wildberries'
-        and remains.raw_warehouse_name = warehouse_names.raw_warehouse_name
+    on {{ resolves_warehouse_name('wildberries', 'remains') }}
 where not remains.is_pseudo_warehouse and remains.report_copy = 1
