@@ -207,3 +207,13 @@ select
 from counted
 group by source_table, account, load_id
 {%- endmacro %}
+
+{#- The columns of source_comparisons, in order; source_disagreements has them all but
+    comparison_status (its rows are all compared). -#}
+{% macro source_comparison_columns() -%}
+    {{ return([
+        'comparison_level', 'marketplace', 'comparison', 'account', 'product_key', 'load_id', 'snapshot_at',
+        'comparison_status', 'expected_quantity', 'observed_quantity', 'difference', 'difference_share',
+        'is_latest_load',
+    ]) }}
+{%- endmacro %}

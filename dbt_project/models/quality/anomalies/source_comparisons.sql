@@ -85,17 +85,5 @@ measured as (
 )
 
 select
-    comparison_level,
-    marketplace,
-    comparison,
-    account,
-    product_key,
-    load_id,
-    snapshot_at,
-    comparison_status,
-    expected_quantity,
-    observed_quantity,
-    difference,
-    difference_share,
-    is_latest_load
+    {{ column_list(source_comparison_columns()) }}
 from measured

@@ -2,18 +2,7 @@
 -- that disagree by more than var source_disagreement_tolerance, as a share of the larger figure,
 -- and by at least var source_disagreement_min_units units.
 select
-    comparison_level,
-    marketplace,
-    comparison,
-    account,
-    product_key,
-    load_id,
-    snapshot_at,
-    expected_quantity,
-    observed_quantity,
-    difference,
-    difference_share,
-    is_latest_load
+    {{ column_list(source_comparison_columns() | reject('equalto', 'comparison_status') | list) }}
 from {{ ref('source_comparisons') }}
 where
     comparison_status = 'compared'
