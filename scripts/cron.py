@@ -136,11 +136,15 @@ def crontab_command() -> list[str]:
     return shlex.split(os.environ.get("CRONTAB_COMMAND", "crontab"))
 
 
+class NoCrontabProgram(ConfigError):
+    pass
+
+
 def read_crontab() -> str:
     try:
         done = subprocess.run([*crontab_command(), "-l"], capture_output=True, text=True, check=False)
     except FileNotFoundError as exc:
-        raise ConfigError("no `crontab` program: install cron, or set CRONTAB_COMMAND") from exc
+        raise NoCrontabProgram("no `crontab` program: install cron, or set CRONTAB_COMMAND") from exc
     if done.returncode == 0:
         return done.stdout
     if "no crontab" in done.stderr.lower():
@@ -265,7 +269,13 @@ def main(argv: list[str] | None = None) -> int:
     now = datetime.now().astimezone()
     try:
         settings = ops_config.load()
-        current = read_crontab()
+        try:
+            current = read_crontab()
+        except NoCrontabProgram as exc:
+            if args.action != "show" and not args.dry_run:
+                raise
+            print(f"warning: {exc}; shown as for an empty crontab")
+            current = ""
         others = without_block(current)
         if args.action == "show":
             installed = [line for line in current.splitlines() if line not in others]

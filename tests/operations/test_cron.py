@@ -87,6 +87,19 @@ def test_an_invalid_schedule_is_refused_before_the_crontab_is_touched(crontab, t
     assert crontab.read_text() == USER_CRONTAB
 
 
+def test_without_a_crontab_program_show_and_dry_run_print_and_install_stops(crontab, monkeypatch, capsys):
+    """`make cron-show` and `make cron-install DRY_RUN=1` only print: on a machine without cron they
+    failed like an install."""
+    monkeypatch.setenv("CRONTAB_COMMAND", "/nonexistent/crontab")
+    assert cron.main(["show"]) == 0
+    assert "warning: no `crontab` program" in capsys.readouterr().out
+    assert cron.main(["install", "--dry-run"]) == 0
+    shown = capsys.readouterr().out
+    assert "warning: no `crontab` program" in shown and "make run-catalogue" in shown
+    assert cron.main(["install"]) == 2
+    assert "error: no `crontab` program: install cron" in capsys.readouterr().err
+
+
 def test_a_missing_crontab_is_an_empty_one(crontab):
     crontab.unlink()
     assert cron.main(["install"]) == 0
