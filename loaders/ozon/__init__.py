@@ -71,13 +71,16 @@ def ozon_source(
 
     outcomes = outcomes or Unrecorded()
 
+    listed = helpers.FirstSeen()  # a product both visibility passes list: once, as the first listed it
+
     @dlt.resource(write_disposition="merge", primary_key=("account", "product_id"), columns=columns)
     @outcomes.guard
     def product_list_items() -> Iterator[list[dict]]:
         # The pass that listed a product tells whether it is archived when `archived` is not sent.
         for visibility in settings.CATALOGUE_VISIBILITIES:
             for page in helpers.product_list_pages(client, visibility):
-                yield stamped([{**item, "listed_with_visibility": visibility} for item in page])
+                if new := listed.only_new(page):
+                    yield stamped([{**item, "listed_with_visibility": visibility} for item in new])
 
     @dlt.transformer(
         data_from=product_list_items, write_disposition="merge", primary_key=("account", "id"), columns=columns
@@ -92,12 +95,10 @@ def ozon_source(
         for page in helpers.product_stock_pages(client):
             yield stamped(page)
 
-    analytics_read = helpers.FirstSeen()  # a product both visibility passes list: its stock once
-
     @dlt.transformer(data_from=product_list_items, write_disposition="append", columns=columns)
     @outcomes.guard
     def analytics_stocks(page: list[dict]) -> Iterator[list[dict]]:
-        skus = helpers.list_item_skus(client, analytics_read.only_new(page))
+        skus = helpers.list_item_skus(client, page)
         for start in range(0, len(skus), settings.ANALYTICS_STOCKS_SKUS_PER_CALL):
             batch = skus[start : start + settings.ANALYTICS_STOCKS_SKUS_PER_CALL]
             yield stamped(helpers.analytics_stocks(client, batch))

@@ -106,13 +106,15 @@ def _whole_number(value: Any) -> bool:
 
 
 def list_item_skus(client: ApiClient, items: list[dict]) -> list[int]:
-    """The SKUs of a /v3/product/list page: each item's `sku` (0 for a product without one yet), or,
-    for items sent without the field (it came to the list on 2026-07-09 and the published OpenAPI still
-    lacks it), the product's SKU from /v3/product/info/list."""
+    """The SKUs of a /v3/product/list page: each item's `sku`, or, for items sent without one (the
+    field came to the list on 2026-07-09 and the published OpenAPI still lacks it; an answer in
+    protobuf style sends 0 for it), the product's SKUs from /v3/product/info/list: its `sku`, else
+    those of its `sources` (an older product's FBO and FBS SKUs). A product without a SKU yet has none."""
     skus = [item["sku"] for item in items if item.get("sku")]
-    unsent = [item["product_id"] for item in items if item.get("sku") is None]
-    if unsent:
-        skus += [info["sku"] for info in product_info(client, unsent) if info.get("sku")]
+    unsent = [item["product_id"] for item in items if not item.get("sku")]
+    for info in product_info(client, unsent) if unsent else []:
+        sources = [source.get("sku") for source in info.get("sources") or [] if isinstance(source, dict)]
+        skus += [info["sku"]] if info.get("sku") else sorted({sku for sku in sources if sku})
     return skus
 
 

@@ -68,6 +68,59 @@ def test_an_ozon_list_sent_without_its_items_is_an_empty_list(ozon_sandbox, work
     assert scalar("select count(*) from raw_ozon.product_list_items") > 0
 
 
+def skus_of_each_load(table: str) -> list[set]:
+    with duckdb.connect(str(config.duckdb_path()), read_only=True) as db:
+        loads = db.execute(f"select _dlt_load_id, list(distinct sku) from raw_ozon.{table} group by 1 order by 1")
+        return [set(skus) for _, skus in loads.fetchall()]
+
+
+def test_ozon_list_items_with_sku_0_or_none_get_their_stock_by_the_products_skus(ozon_sandbox, workdir):
+    """`sku: 0` (protobuf style) in the list, and a product info whose SKUs are only in `sources`: the
+    FBO stock of every such product was never asked for (a whole account's plan came out empty)."""
+    assert load_ozon(ozon_sandbox, "product_list_items", "analytics_stocks").status == "complete"
+
+    def zero_skus(call, body):
+        for item in body["result"]["items"]:
+            item["sku"] = 0
+        return body
+
+    def skus_only_in_sources(call, body):
+        for item in body["items"]:
+            del item["sku"]
+        return body
+
+    ozon_sandbox.ozon.reshapes[ozon_settings.PRODUCT_LIST] = zero_skus
+    ozon_sandbox.ozon.reshapes[ozon_settings.PRODUCT_INFO_LIST] = skus_only_in_sources
+    assert load_ozon(ozon_sandbox, "product_list_items", "analytics_stocks").status == "complete"
+    plain, reshaped = skus_of_each_load("analytics_stocks")
+    assert reshaped == plain and plain
+
+
+def test_an_archived_product_the_all_pass_lists_too_stays_archived(workdir):
+    """Where `ALL` lists archived products too and `archived` is not sent, the product's row came from
+    whichever pass the merge kept: archived products came out active and were planned again."""
+    archived_pass = set()
+
+    def without_archived_flag(call, body):
+        for item in body["result"]["items"]:
+            del item["archived"]
+            if call.body["filter"]["visibility"] == "ARCHIVED":
+                archived_pass.add(item["product_id"])
+        return body
+
+    with Sandbox(
+        SandboxConfig(seed=7, products=60, warehouses=4, archived_share=0.3, ozon_all_lists_archived=True)
+    ) as sandbox:
+        sandbox.ozon.reshapes[ozon_settings.PRODUCT_LIST] = without_archived_flag
+        assert load_ozon(sandbox, "product_list_items").status == "complete"
+    with duckdb.connect(str(config.duckdb_path()), read_only=True) as db:
+        listed = dict(
+            db.execute("select product_id, listed_with_visibility from raw_ozon.product_list_items").fetchall()
+        )
+    assert archived_pass and {listed[product_id] for product_id in archived_pass} == {"ARCHIVED"}
+    assert set(listed.values()) == {"ARCHIVED", "ALL"}
+
+
 @pytest.fixture
 def ozon_with_orders(workdir):
     with Sandbox(SandboxConfig(seed=7, products=60, warehouses=4, history_days=14)) as sandbox:
