@@ -138,7 +138,8 @@ select
     velocity.ads_window_days,
     coalesce(velocity.in_stock_days, 0) as in_stock_days,
     coalesce(velocity.daily_units_stddev, 0) as daily_units_stddev,
-    products.price,
+    -- the plan and alerts count revenue in roubles: a price in another currency is none
+    case when coalesce(products.currency_code, 'RUB') = 'RUB' then products.price end as price,
     coalesce(stock_now.available_quantity, 0)
     / nullif(velocity.average_daily_sales, 0) as days_of_cover
 from locations
