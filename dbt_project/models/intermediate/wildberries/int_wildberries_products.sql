@@ -10,11 +10,60 @@
 -- the Контент category: no card was ever read, listed or trashed), whose products are all
 -- not_in_catalogue and active, as nothing says they are archived. Price: the latest seller price
 -- after discount (priceWithDisc) of an order of the size; WB cards carry no price.
-with listed_sizes as (
+with card_size_counts as (
+    select
+        account,
+        nm_id,
+        count(*) as size_count
+    from {{ ref('stg_wildberries__card_sizes') }}
+    group by account, nm_id
+),
+
+sightings as (
+    {%- for feed in ['stg_wildberries__orders', 'stg_wildberries__sales'] %}
+        select
+            account,
+            nm_id,
+            tech_size,
+            supplier_article,
+            barcode,
+            synced_at
+        from {{ ref(feed) }}
+        where nm_id is not null
+        union all
+    {%- endfor %}
+    select
+        account,
+        nm_id,
+        tech_size,
+        vendor_code as supplier_article,
+        barcode,
+        synced_at
+    from {{ ref('stg_wildberries__warehouse_remains') }}
+),
+
+-- the size orders, sales and stock name the barcodes of a card's size by, where they name one only
+sighted_sizes as (
+    select
+        barcodes.size_row_id,
+        min(sightings.tech_size) as tech_size
+    from {{ ref('stg_wildberries__card_barcodes') }} as barcodes
+    inner join sightings
+        using (account, nm_id, barcode)
+    group by barcodes.size_row_id
+    having count(distinct sightings.tech_size) = 1
+),
+
+-- A size sent without techSize reads "0", right for a card of one size; on a card of several it
+-- takes the size that orders, sales and stock name its barcode by.
+listed_sizes as (
     select
         sizes.account,
         sizes.nm_id,
-        sizes.tech_size,
+        case
+            when sizes.tech_size = '0' and counts.size_count > 1 then coalesce(sighted.tech_size, sizes.tech_size)
+            else sizes.tech_size
+        end as tech_size,
         sizes.vendor_code,
         sizes.product_name,
         barcodes.barcode,
@@ -22,8 +71,14 @@ with listed_sizes as (
         sizes.updated_at,
         sizes.synced_at
     from {{ ref('stg_wildberries__card_sizes') }} as sizes
+    inner join card_size_counts as counts
+        on
+            sizes.account = counts.account
+            and sizes.nm_id = counts.nm_id
     left join {{ ref('stg_wildberries__card_barcodes') }} as barcodes
         on sizes.size_row_id = barcodes.size_row_id
+    left join sighted_sizes as sighted
+        on sizes.size_row_id = sighted.size_row_id
     -- a card sent without a whole-number nmID is no product (missing_product, int_wildberries_quality_issues)
     where sizes.nm_id is not null
 ),
@@ -109,29 +164,6 @@ card_statuses as (
     from in_trash_now
     full outer join listed_cards
         using (account, nm_id)
-),
-
-sightings as (
-    {%- for feed in ['stg_wildberries__orders', 'stg_wildberries__sales'] %}
-        select
-            account,
-            nm_id,
-            tech_size,
-            supplier_article,
-            barcode,
-            synced_at
-        from {{ ref(feed) }}
-        where nm_id is not null
-        union all
-    {%- endfor %}
-    select
-        account,
-        nm_id,
-        tech_size,
-        vendor_code as supplier_article,
-        barcode,
-        synced_at
-    from {{ ref('stg_wildberries__warehouse_remains') }}
 ),
 
 -- A size the catalogue does not hold may be of a card it holds: a size removed from the card
