@@ -30,6 +30,7 @@ from pathlib import Path
 import duckdb
 
 from loaders import cli, config
+from scripts import runlog
 
 log = logging.getLogger("publish")
 
@@ -38,12 +39,11 @@ PUBLISHED: dict[str, tuple[str, ...] | None] = {
     "marts": None,
     "monitoring": None,
     "quality": None,
-    "ops": None,
+    runlog.SCHEMA: None,
     "staging": ("stg_ozon__report_requests", "stg_wildberries__report_requests"),
 }
 Relations = Callable[[str, str], bool]  # (schema, table) -> copied?
 POINTER = "current"
-RUN_LOG_SCHEMA = "ops"
 KEEP = 2  # the newest snapshot and the one before, which a server may still be answering from
 
 
@@ -126,8 +126,8 @@ def publish(database: Path | None = None, *, run_log_only: bool = False) -> Path
     try:
         with duckdb.connect(str(partial)) as snapshot:
             if run_log_only:
-                copied = _copy(snapshot, previous, lambda schema, _table: schema != RUN_LOG_SCHEMA)
-                copied += _copy(snapshot, database, lambda schema, _table: schema == RUN_LOG_SCHEMA)
+                copied = _copy(snapshot, previous, lambda schema, _table: schema != runlog.SCHEMA)
+                copied += _copy(snapshot, database, lambda schema, _table: schema == runlog.SCHEMA)
             else:
                 copied = _copy(snapshot, database, served)
             # on close a checkpoint that fails (a full disk) passes silently: the data stays in the

@@ -112,7 +112,7 @@ def list_item_skus(client: ApiClient, items: list[dict]) -> list[int]:
     those of its `sources` (an older product's FBO and FBS SKUs). A product without a SKU yet has none."""
     skus = [item["sku"] for item in items if item.get("sku")]
     unsent = [item["product_id"] for item in items if not item.get("sku")]
-    for info in product_info(client, unsent) if unsent else []:
+    for info in product_info(client, unsent):
         sources = [source.get("sku") for source in info.get("sources") or [] if isinstance(source, dict)]
         skus += [info["sku"]] if info.get("sku") else sorted({sku for sku in sources if sku})
     return skus
