@@ -20,6 +20,9 @@
 --   posting_in_both_schemes   error  a posting number of one account in both the FBO and the FBS
 --                                    list: the lines of the copy synced earlier (at the same time:
 --                                    the FBS copy) are left out, so that the posting counts once
+--   left_out_of_product_list  warn   a product with FBO stock before that the run's product list left
+--                                    out: its stock was not asked for, so it is unknown in that
+--                                    snapshot (int_ozon_stock_products_unasked; key: its product_id)
 --   quarantined_by_loader     error  a posting or report line the loader could not store; a posting
 --                                   waits (warn) while the loader reads its window again, and is no
 --                                   issue once a later read of it quarantined nothing (macro
@@ -246,6 +249,19 @@ quarantined as (
     from {{ ref('stg_ozon__warehouse_stock_report_quarantine') }}
 ),
 
+left_out_of_product_list as (
+    select
+        'analytics_stocks' as source_table,
+        account,
+        cast(product_id as varchar) as natural_key,
+        'left_out_of_product_list' as rule_name,
+        'warn' as severity,
+        'last listed ' || cast(last_listed_at as varchar) as offending_value,
+        load_id,
+        snapshot_at as detected_at
+    from {{ ref('int_ozon_stock_products_unasked') }}
+),
+
 missing_product as (
     select
         {{ issue_columns('missing_product', 'error', "'no whole-number id'") }}
@@ -270,6 +286,8 @@ issues as (
     select * from posting_in_both_schemes
     union all
     select * from missing_product
+    union all
+    select * from left_out_of_product_list
     union all
     select * from quarantined
 )

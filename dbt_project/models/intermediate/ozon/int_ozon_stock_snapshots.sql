@@ -13,7 +13,8 @@
 -- snapshot). A row with an error-level data quality issue (int_ozon_quality_issues;
 -- data_quality_issues lists them) has passes_checks false: its stock is unknown, and the stock
 -- models leave it out (int_stock_cells_quarantined lists its cell), unless its product is not in
--- the catalogue: no cell, no row.
+-- the catalogue: no cell, no row. So does a product a snapshot did not ask for, which has no row
+-- there (int_ozon_stock_products_unasked): each cell the feed listed of it before gets one that fails.
 with products as (
     select
         account,
@@ -50,6 +51,29 @@ fbo as (
             and stocks.sku = products.sku
 ),
 
+not_asked as (
+    -- the cells the feed listed before of a product a snapshot did not ask for: one row that fails,
+    -- so that the stock there is unknown, not 0 (int_ozon_stock_products_unasked)
+    select distinct
+        fbo.account,
+        fbo.product_ref,
+        fbo.warehouse_key,
+        fbo.stock_type,
+        fbo.snapshot_source,
+        cast(null as bigint) as available_quantity,
+        cast(null as bigint) as reserved_quantity,
+        cast(null as bigint) as in_transit_quantity,
+        unasked.snapshot_at,
+        unasked.load_id,
+        false as passes_checks
+    from {{ ref('int_ozon_stock_products_unasked') }} as unasked
+    inner join fbo
+        on
+            unasked.account = fbo.account
+            and unasked.product_ref = fbo.product_ref
+            and unasked.snapshot_at > fbo.snapshot_at
+),
+
 per_product as (
     select
         stocks.account,
@@ -74,6 +98,8 @@ per_product as (
 
 unioned as (
     select * from fbo
+    union all
+    select * from not_asked
     union all
     select * from per_product
 )
