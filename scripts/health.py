@@ -513,6 +513,8 @@ def database_checks(target: str, settings: ops_config.OpsConfig) -> list[Check]:
     except (duckdb.Error, psycopg2.Error, OSError) as exc:
         message = cli.describe(exc) or mask(f"{type(exc).__name__}: {exc}".strip())
         return [Check("database", FAIL, message, "health:database")]
+    except config.ConfigError as exc:  # a run log table another program made (scripts/runlog.py)
+        return [Check("run log", FAIL, str(exc), "health:database")]
 
 
 def check(target: str) -> list[Check]:

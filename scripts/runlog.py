@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from loaders import config
 from loaders.secrets import mask
 from scripts.database import Database
 
@@ -156,6 +157,23 @@ def ensure_tables(db: Database) -> None:
     for table, columns in TABLES.items():
         definition = ", ".join(f"{name} {kind}" for name, kind in columns)
         db.execute(f"create table if not exists {SCHEMA}.{table} ({definition})")
+    refuse_other_tables(db)
+
+
+def refuse_other_tables(db: Database) -> None:
+    """A table of a run log's name that another program (or the seller) made in schema `ops` lacks the
+    run log's columns: one line naming it, not a traceback from the first statement that reads or writes it."""
+    existing: dict[str, set[str]] = {}
+    for table, column in db.execute(
+        "select table_name, column_name from information_schema.columns where table_schema = ?", (SCHEMA,)
+    ):
+        existing.setdefault(table, set()).add(column)
+    for table, columns in TABLES.items():
+        if missing := [name for name, _ in columns if table in existing and name not in existing[table]]:
+            raise config.ConfigError(
+                f"{SCHEMA}.{table} is not the run log's table (no column {', '.join(missing)}): another program "
+                f"made it; rename or drop it and the runner creates its own"
+            )
 
 
 def write_step(db: Database, record: StepRecord) -> None:
@@ -257,6 +275,7 @@ def running_runs(db: Database) -> list[tuple[str, datetime]]:
     """(run_id, started_at) of every run still recorded as running, oldest first."""
     if not db.relation_exists(SCHEMA, "run_log"):
         return []
+    refuse_other_tables(db)
     return db.execute(
         f"select run_id, started_at from {SCHEMA}.run_log where kind = 'run' and status = 'running' order by started_at"
     )

@@ -212,6 +212,19 @@ def test_a_postgres_database_that_takes_no_writes(ops, postgres_database):
     assert "point PGDATABASE/PGHOST at a writable database" in line
 
 
+def test_a_run_log_table_another_program_made_is_named_in_one_line(ops, workdir):
+    with duckdb.connect(workdir["DUCKDB_PATH"]) as db:
+        db.execute("create schema ops; create table ops.run_log (id integer, message text)")
+    line = one_line_error(run_script(*RUN))
+    assert "ops.run_log is not the run log's table (no column run_id, step, kind" in line
+    assert "rename or drop it" in line
+    with duckdb.connect(workdir["DUCKDB_PATH"], read_only=True) as db:
+        assert db.execute("select count(*) from ops.run_log").fetchone() == (0,)
+    health = run_script("scripts.health")
+    assert health.returncode == 1 and "Traceback" not in health.stderr, health.stderr
+    assert "[FAIL] run log: ops.run_log is not the run log's table" in health.stdout
+
+
 def test_a_dbt_log_folder_that_cannot_be_written(ops, tmp_path, monkeypatch):
     """dbt exits 2 without a word when it cannot write its log folder, and the run log said "see the
     dbt log": the reason was nowhere."""
