@@ -160,10 +160,16 @@ def _descendants(pid: int) -> list[int]:
 
 def run_into(command: list[str], env: dict[str, str], output: TextIO) -> int:
     """Run `command` with exactly `env` (nothing of this process's environment added), its output
-    and errors written to `output`; returns the exit code."""
+    and errors written to `output`; returns the exit code. A terminal's Ctrl-C reaches the command
+    too (one process group): this waits while it stops as it does on its own (the runner after its
+    current step, recording that) before passing the interrupt on; `subprocess.run` would kill it."""
     output.flush()
-    completed = subprocess.run(command, cwd=PROJECT_DIR, env=env, stdout=output, stderr=subprocess.STDOUT, check=False)
-    return completed.returncode
+    with subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=output, stderr=subprocess.STDOUT) as process:
+        try:
+            return process.wait()
+        except KeyboardInterrupt:
+            process.wait()
+            raise
 
 
 def _run(step: str, command: list[str], env: dict[str, str] | None) -> None:

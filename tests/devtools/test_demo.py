@@ -6,7 +6,12 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -14,7 +19,7 @@ import pytest
 
 from devtools import demo
 from loaders import config
-from scripts import summary
+from scripts import steps, summary
 from tests.support.operations import isolated_ops, run_script
 from tests.support.sandbox_fixtures import paced_seller
 
@@ -165,3 +170,26 @@ def test_summary_says_when_the_marts_are_not_built(tmp_path):
     )
     assert missing.returncode == summary.EXIT_NOT_BUILT and "does not exist" in missing.stderr
     assert not (tmp_path / "none.duckdb").exists()
+
+
+def test_ctrl_c_in_the_demo_lets_its_run_stop_after_its_step(tmp_path):
+    """A terminal's Ctrl-C goes to the demo and its runner alike: the runner stops after its current step
+    and records that, while the demo waits for it (subprocess.run killed it, recorded as killed)."""
+    ready, finished = tmp_path / "ready", tmp_path / "finished"
+    runner = (
+        "import pathlib, signal, sys, time\n"
+        "signal.signal(signal.SIGINT, lambda *_: (time.sleep(1), pathlib.Path(sys.argv[2]).touch(), sys.exit(130)))\n"
+        "pathlib.Path(sys.argv[1]).touch()\n"
+        "time.sleep(60)\n"
+    )
+    demo_side = (
+        "import sys; from scripts import steps\n"
+        f"steps.run_into([sys.executable, '-c', {runner!r}, {str(ready)!r}, {str(finished)!r}], {{}}, sys.stdout)\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", demo_side], cwd=steps.PROJECT_DIR, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while not ready.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)  # as a terminal sends it: to the whole foreground group
+    assert process.wait(timeout=30) != 0
+    assert finished.exists()
