@@ -14,6 +14,7 @@ import uvicorn
 
 from loaders import cli, config
 from loaders.secrets import install_log_masking
+from scripts.database import refuse_reader
 from serving import publish
 from serving.app import create_app
 from serving.security import KeyMasking
@@ -34,9 +35,8 @@ def main() -> int:
     if settings.target == "duckdb":
         database = config.duckdb_path()
         if publish.current_snapshot(publish.publish_dir(database)) is None:
-            if not database.exists():
-                print(f"{database} does not exist: run `make run` or `make demo` first", file=sys.stderr)
-                return 2
+            if (refused := refuse_reader("duckdb", "serve")) is not None:  # no file yet, or a run writes it
+                return refused
             log.info("no snapshot of %s published yet: publishing one now", database)
             try:
                 publish.publish(database)

@@ -31,6 +31,7 @@ import duckdb
 
 from loaders import cli, config
 from scripts import runlog
+from scripts.database import refuse_reader
 
 log = logging.getLogger("publish")
 
@@ -170,11 +171,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.after_build:  # `make build`, holding the run lock
         return 1 if publish_after_run(config.target(), built=True) else 0
-    database = config.duckdb_path()
-    if not database.exists():
-        print(f"{database} does not exist: run `make run` or `make demo` first", file=sys.stderr)
-        return 2
-    print(publish(database))
+    # a run writing the file: DuckDB admits no reader beside its writer, whose next open would fail
+    if (refused := refuse_reader("duckdb", "publish")) is not None:
+        return refused
+    print(publish(config.duckdb_path()))
     return 0
 
 

@@ -18,7 +18,7 @@ from loaders.writer_lock import lock_path
 from scripts import database, runlog
 from scripts import health as health_module
 from scripts.steps import PROJECT_DIR
-from tests.support.operations import HttpReceiver, hold_lock, isolated_ops, query, run_script
+from tests.support.operations import HttpReceiver, closed_port, hold_lock, isolated_ops, query, run_script
 
 
 @pytest.fixture
@@ -245,16 +245,21 @@ def test_health_leaves_the_duckdb_file_alone_while_a_run_holds_the_lock(ops):
     assert checks["last run"]["message"] == "run 20260101T040000-dddddd in progress"
 
 
-@pytest.mark.parametrize("command", [("scripts.summary",), ("scripts.reconcile",), ("scripts.docs", "--no-serve")])
-def test_summary_reconcile_and_docs_leave_the_duckdb_file_alone_while_a_run_holds_the_lock(ops, command):
+@pytest.mark.parametrize(
+    "command",
+    [("scripts.summary",), ("scripts.reconcile",), ("scripts.docs", "--no-serve"), ("serving.publish",), ("serving",)],
+)
+def test_readers_leave_the_duckdb_file_alone_while_a_run_holds_the_lock(ops, command):
     """As health: their read-only open made the run's next loader fail on the file's lock, which failed
-    the run (the audit's make summary during a make run; docs read the file before taking the lock).
+    the run (the audit's make summary during a make run; docs read the file before taking the lock; a
+    publish by hand, or make serve's first one, failed the run's next load and the run log's write).
     They say who writes and exit 75."""
     record_run("20260101T020000-aaaaaa", hours_ago=1)
     with locked("20260101T040000-eeeeee"):
-        done = run_script(*command)
+        done = run_script(*command, env={"SERVE_PORT": str(closed_port())}, timeout=60)
     assert done.returncode == 75, done.stdout + done.stderr
     assert "run 20260101T040000-eeeeee" in done.stderr and "try again when it has ended" in done.stderr
+    assert not any(ops.glob("*.published"))
 
 
 def record_running(run_id: str, hours_ago: float) -> None:
