@@ -121,38 +121,62 @@ class Email:
 
 
 def channels() -> list[Webhook | Telegram | Email]:
-    env = os.environ
+    """Every channel configured. One whose settings are wrong is left out with its reason logged: it
+    costs only that channel, not the alerts of the others."""
     found: list[Webhook | Telegram | Email] = []
-    if env.get("ALERT_SLACK_WEBHOOK_URL"):
-        register_url(env["ALERT_SLACK_WEBHOOK_URL"])  # the URL itself is the credential
-        found.append(Webhook(env["ALERT_SLACK_WEBHOOK_URL"]))
-    if env.get("ALERT_TELEGRAM_BOT_TOKEN"):
-        if not env.get("ALERT_TELEGRAM_CHAT_ID"):
-            raise config.ConfigError("ALERT_TELEGRAM_BOT_TOKEN is set but ALERT_TELEGRAM_CHAT_ID is not")
-        register_secret(env["ALERT_TELEGRAM_BOT_TOKEN"])
-        base_url = env.get("ALERT_TELEGRAM_API_BASE_URL", "https://api.telegram.org")
-        found.append(Telegram(env["ALERT_TELEGRAM_BOT_TOKEN"], env["ALERT_TELEGRAM_CHAT_ID"], base_url))
-    if env.get("ALERT_SMTP_HOST"):
-        recipients = tuple(config.text_list("ALERT_EMAIL_TO"))
-        if not recipients or not env.get("ALERT_EMAIL_FROM"):
-            raise config.ConfigError("ALERT_SMTP_HOST is set: set ALERT_EMAIL_FROM and ALERT_EMAIL_TO too")
-        tls = env.get("ALERT_SMTP_TLS", "starttls")
-        if tls not in ("starttls", "ssl", "none"):
-            raise config.ConfigError(f"ALERT_SMTP_TLS={tls!r}: use starttls, ssl or none")
-        register_secret(env.get("ALERT_SMTP_PASSWORD"))
-        port = config.port_number("ALERT_SMTP_PORT", 465 if tls == "ssl" else 587)
-        found.append(
-            Email(
-                env["ALERT_SMTP_HOST"],
-                port,
-                env.get("ALERT_SMTP_USER", ""),
-                env.get("ALERT_SMTP_PASSWORD", ""),
-                tls,
-                env["ALERT_EMAIL_FROM"],
-                recipients,
-            )
-        )
+    for configured in (_webhook, _telegram, _email):
+        try:
+            channel = configured()
+        except config.ConfigError as exc:
+            log.error("alerts: %s; that channel is left out", exc)
+            continue
+        if channel:
+            found.append(channel)
     return found
+
+
+def _setting(name: str) -> str:
+    """A channel's setting without the blanks a copied value brings: a token sent with a trailing
+    space is URL-encoded (`%20`) and would no longer match the text masked for it."""
+    return os.environ.get(name, "").strip()
+
+
+def _webhook() -> Webhook | None:
+    if not (url := _setting("ALERT_SLACK_WEBHOOK_URL")):
+        return None
+    register_url(url)  # the URL itself is the credential
+    return Webhook(url)
+
+
+def _telegram() -> Telegram | None:
+    if not (token := _setting("ALERT_TELEGRAM_BOT_TOKEN")):
+        return None
+    register_secret(token)
+    if not (chat_id := _setting("ALERT_TELEGRAM_CHAT_ID")):
+        raise config.ConfigError("ALERT_TELEGRAM_BOT_TOKEN is set but ALERT_TELEGRAM_CHAT_ID is not")
+    return Telegram(token, chat_id, _setting("ALERT_TELEGRAM_API_BASE_URL") or "https://api.telegram.org")
+
+
+def _email() -> Email | None:
+    if not (host := _setting("ALERT_SMTP_HOST")):
+        return None
+    register_secret(os.environ.get("ALERT_SMTP_PASSWORD"))
+    recipients = tuple(config.text_list("ALERT_EMAIL_TO"))
+    if not recipients or not _setting("ALERT_EMAIL_FROM"):
+        raise config.ConfigError("ALERT_SMTP_HOST is set: set ALERT_EMAIL_FROM and ALERT_EMAIL_TO too")
+    tls = _setting("ALERT_SMTP_TLS") or "starttls"
+    if tls not in ("starttls", "ssl", "none"):
+        raise config.ConfigError(f"ALERT_SMTP_TLS={tls!r}: use starttls, ssl or none")
+    port = config.port_number("ALERT_SMTP_PORT", 465 if tls == "ssl" else 587)
+    return Email(
+        host,
+        port,
+        _setting("ALERT_SMTP_USER"),
+        os.environ.get("ALERT_SMTP_PASSWORD", ""),
+        tls,
+        _setting("ALERT_EMAIL_FROM"),
+        recipients,
+    )
 
 
 def register_url(url: str) -> None:
@@ -345,9 +369,8 @@ def within(seconds: float, send: Callable[[], None]) -> None:
         raise failure[0]
 
 
-def deliver(candidates: list[Alert], cooldown: Cooldown) -> list[Alert]:
-    """Send what is out of cool-down to every channel; returns what at least one channel took."""
-    targets = channels()
+def deliver(candidates: list[Alert], cooldown: Cooldown, targets: list[Webhook | Telegram | Email]) -> list[Alert]:
+    """Send what is out of cool-down to every channel of `targets`; returns what at least one took."""
     sent = []
     for alert in candidates:
         if all(cooldown.quiet(key) for key in alert.keys):
@@ -369,7 +392,7 @@ def deliver(candidates: list[Alert], cooldown: Cooldown) -> list[Alert]:
 
 def notify(target: str, extra: list[Alert] | None = None) -> list[Alert]:
     """Collect the conditions from the database (plus `extra`, e.g. from the health check) and send them."""
-    if not channels():
+    if not (targets := channels()):
         log.info("no alert channel configured (ALERT_SLACK_WEBHOOK_URL, ALERT_TELEGRAM_*, ALERT_SMTP_*)")
         return []
     try:
@@ -388,7 +411,7 @@ def notify(target: str, extra: list[Alert] | None = None) -> list[Alert]:
     writer = writing_elsewhere() if target == "duckdb" else None
     if writer:  # its open would fail the run's next write; the run sends its own alerts at its end
         log.info("alerts: %s is writing the database, only the health alerts go out", writer.describe())
-        return deliver(candidates, cooldown)
+        return deliver(candidates, cooldown, targets)
     try:
         with database.connect(target, read_only=target == "duckdb") as db:
             for name, collect in collectors.items():
@@ -398,4 +421,4 @@ def notify(target: str, extra: list[Alert] | None = None) -> list[Alert]:
                     log.error("alerts: the %s query failed, the other alerts still go out: %s", name, mask(str(exc)))
     except (duckdb.Error, psycopg2.Error) as exc:  # e.g. a run is writing the DuckDB file: next time
         log.warning("database not readable now, only the health alerts go out: %s", mask(str(exc)))
-    return deliver(candidates, cooldown)
+    return deliver(candidates, cooldown, targets)
