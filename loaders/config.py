@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -334,6 +335,19 @@ def memory_limit(variable: str, default: str) -> str:
 def port_number(variable: str, default: int) -> int:
     """The TCP port in environment `variable`, or `default`; a ConfigError naming the variable otherwise."""
     return whole_number(variable, default, 1, 65535)
+
+
+def check_listening(host: str, port: int, settings: str) -> None:
+    """A ConfigError naming `settings` when a server cannot listen on host:port: another one holds the
+    port, or the host is no address of this machine. Checked before the work that comes before serving."""
+    try:
+        family, kind, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind) as server:
+            server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers do: TIME_WAIT is free
+            server.bind(address)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigError(f"cannot listen on {host}:{port} ({reason}): set {settings} (environment or .env)") from None
 
 
 def text_list(variable: str) -> list[str]:

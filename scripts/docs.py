@@ -28,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     if refused is not None:
         return refused
     port = config.port_number("DOCS_PORT", 8080)
+    if not args.no_serve:  # dbt's server listens on 127.0.0.1; found busy only after the generation
+        config.check_listening("127.0.0.1", port, "DOCS_PORT")
     try:
         with writer_lock("docs", runlog.utcnow().isoformat()):
             # read under the lock: a run's writer must not find the file open

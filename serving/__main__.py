@@ -29,6 +29,7 @@ def main() -> int:
     try:
         config.load_env_file()
         settings = from_env()
+        config.check_listening(settings.host, settings.port, "SERVE_HOST and SERVE_PORT")
     except config.ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
