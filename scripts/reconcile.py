@@ -286,6 +286,9 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"reconcile: {exc}", file=sys.stderr)
         return EXIT_NOT_BUILT
+    if not lines:  # built, but no account has loaded anything: an empty table would read as all reconciled
+        print("reconcile: nothing loaded yet: run `make run` (or `make demo`) first", file=sys.stderr)
+        return EXIT_NOT_BUILT
     print(render(lines))
     mismatched = [line for line in lines if not line.reconciled]
     if mismatched:

@@ -16,6 +16,7 @@ import pytest
 from devtools import demo
 from sandbox import Sandbox
 from scripts import database, health, runlog, steps
+from scripts import reconcile as reconcile_module
 from tests.support.operations import run_script
 from tests.support.sandbox_fixtures import LOADER_ENV, paced_seller
 
@@ -318,3 +319,12 @@ def test_health_warns_about_the_sources_whose_newest_load_scores_low(faulted, mo
     for status, message in quarantine.values():
         assert status == "degraded"
         assert "wait for a re-read" in message and "of the newest load could not be stored" in message
+
+
+def test_reconcile_on_built_marts_with_nothing_loaded_says_so(tmp_path, monkeypatch, capsys):
+    """It printed an empty table and exit 0, which reads as every entity reconciled."""
+    monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "built.duckdb"))
+    duckdb.connect(str(tmp_path / "built.duckdb")).close()
+    monkeypatch.setattr(reconcile_module, "reconcile", lambda target: [])
+    assert reconcile_module.main(["--target", "duckdb"]) == reconcile_module.EXIT_NOT_BUILT
+    assert capsys.readouterr().err == "reconcile: nothing loaded yet: run `make run` (or `make demo`) first\n"
