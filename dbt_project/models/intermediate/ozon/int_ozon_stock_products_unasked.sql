@@ -11,35 +11,55 @@ with snapshots as (
     {{ reported_snapshot_loads('ozon', 'analytics_stocks') }}
 ),
 
+newest_snapshots as (
+    select
+        account,
+        max(snapshot_at) as snapshot_at
+    from snapshots
+    group by account
+),
+
+left_out as (
+    -- the list rows the newest list of their account no longer named (the newest list names most)
+    select
+        list_items.account,
+        list_items.product_id,
+        list_items.synced_at
+    from {{ ref('stg_ozon__product_list_items') }} as list_items
+    inner join newest_snapshots
+        on list_items.account = newest_snapshots.account
+    where list_items.synced_at < newest_snapshots.snapshot_at
+),
+
 first_stocked as (
     select
-        stocks.account,
-        skus.product_id,
+        left_out.account,
+        left_out.product_id,
+        left_out.synced_at as last_listed_at,
         skus.product_ref,
         min(stocks.synced_at) as first_listed_at
-    from {{ ref('stg_ozon__analytics_stocks') }} as stocks
+    from left_out
     inner join {{ ref('int_ozon_product_skus') }} as skus
         on
-            stocks.account = skus.account
-            and stocks.sku = skus.sku
-    where skus.product_id is not null
-    group by stocks.account, skus.product_id, skus.product_ref
+            left_out.account = skus.account
+            and left_out.product_id = skus.product_id
+    inner join {{ ref('stg_ozon__analytics_stocks') }} as stocks
+        on
+            skus.account = stocks.account
+            and skus.sku = stocks.sku
+    group by left_out.account, left_out.product_id, left_out.synced_at, skus.product_ref
 )
 
 select
     snapshots.account,
     first_stocked.product_id,
     first_stocked.product_ref,
-    list_items.synced_at as last_listed_at,
+    first_stocked.last_listed_at,
     snapshots.snapshot_at,
     snapshots.load_id
 from snapshots
-inner join {{ ref('stg_ozon__product_list_items') }} as list_items
-    on
-        snapshots.account = list_items.account
-        and snapshots.snapshot_at > list_items.synced_at
 inner join first_stocked
     on
-        list_items.account = first_stocked.account
-        and list_items.product_id = first_stocked.product_id
+        snapshots.account = first_stocked.account
+        and snapshots.snapshot_at > first_stocked.last_listed_at
         and snapshots.snapshot_at > first_stocked.first_listed_at
