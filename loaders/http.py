@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
-import json
 import logging
 import math
 import random
@@ -29,7 +28,7 @@ from urllib.parse import urlsplit
 import requests
 import tenacity
 
-from loaders import config
+from loaders import config, fastjson
 from loaders.cooldowns import Cooldowns
 from loaders.secrets import mask, register_secret
 
@@ -493,7 +492,7 @@ class CursorTrail:
 
 
 def _digest(value: Any) -> str:
-    return hashlib.sha1(json.dumps(value, sort_keys=True, default=str).encode(), usedforsecurity=False).hexdigest()
+    return hashlib.sha1(fastjson.canonical(value), usedforsecurity=False).hexdigest()
 
 
 def json_object(client: ApiClient, endpoint: str, answer: Any) -> dict:
@@ -575,7 +574,7 @@ def _throttled(response: requests.Response) -> bool:
 def _decoded(response: requests.Response) -> Any:
     """The JSON of an answer, decoded from its bytes (UTF-8, with or without a BOM): requests would
     decode a `text/plain` answer without a charset as ISO-8859-1, which garbles Cyrillic."""
-    return json.loads(response.content)
+    return fastjson.loads(response.content)
 
 
 def _parse(response: requests.Response) -> Any:

@@ -14,7 +14,10 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
+
+from dlt.common.json import custom_pua_encode
 
 from loaders.http import ApiAuthError, ApiCredentialsRejectedError, ApiError, ApiThrottledError
 from loaders.secrets import mask
@@ -38,6 +41,14 @@ def stamp_columns() -> dict[str, dict[str, Any]]:
         "account": {"data_type": "text", "nullable": False},
         "synced_at": {"data_type": "timestamp", "nullable": False},
     }
+
+
+def row_stamp(account: str, synced_at: datetime) -> dict[str, Any]:
+    """The values of `stamp_columns` for the rows of one load. The time goes in as dlt's extract
+    writes a datetime (its typed JSON: a marker character and the ISO text, decoded back to the
+    timestamp by its normalize): the same bytes in the extracted files, encoded once per load
+    instead of by a Python call per row (4.4 us of 5.5 per row for orjson to write a 27-field row)."""
+    return {"account": account, "synced_at": custom_pua_encode(synced_at)}
 
 
 # Declared, so that every column exists whatever the first run's outcomes were.

@@ -11,7 +11,7 @@ import dlt
 from loaders import config, raw_columns, streaming, waiting_room
 from loaders.config import OzonAccount
 from loaders.http import ApiClient
-from loaders.outcomes import Outcomes, Unrecorded, stamp_columns
+from loaders.outcomes import Outcomes, Unrecorded, row_stamp, stamp_columns
 from loaders.ozon import helpers, postings, reports, settings
 
 RESOURCES = (
@@ -63,7 +63,7 @@ def ozon_source(
     dlt.current.source_schema().remove_type_detection("iso_timestamp")
     client = client or helpers.make_client(account)
     now = synced_at or config.now()
-    stamp = {"account": account.name, "synced_at": now}
+    stamp = row_stamp(account.name, now)
     columns = stamp_columns()
 
     def stamped(items: list[dict]) -> list[dict]:

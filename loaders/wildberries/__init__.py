@@ -15,7 +15,7 @@ import dlt
 from loaders import config, raw_columns, streaming, waiting_room
 from loaders.config import WildberriesAccount
 from loaders.http import ApiAuthError, ApiClient
-from loaders.outcomes import Outcomes, Unrecorded, stamp_columns
+from loaders.outcomes import Outcomes, Unrecorded, row_stamp, stamp_columns
 from loaders.wildberries import helpers, reports, settings
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def wildberries_source(
     dlt.current.source_schema().remove_type_detection("iso_timestamp")
     client = client or helpers.make_client(account)
     now = synced_at or config.now()
-    stamp = {"account": account.name, "synced_at": now}
+    stamp = row_stamp(account.name, now)
     columns = stamp_columns()
 
     def stamped(items: list[dict], kind: str | None = None) -> Iterator[list[dict]]:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from loaders import config, streaming
+from loaders import config, fastjson, streaming
 from loaders.config import WildberriesAccount
 from loaders.cooldowns import Cooldowns
 from loaders.http import ApiClient, ApiRequestError, CursorTrail, json_object, refuse_error_body
@@ -291,8 +290,8 @@ def _json_rows(client: ApiClient, endpoint: str, download: streaming.Download, a
 
 
 def _fingerprint(row: Any) -> bytes:
-    # ASCII escapes: a row holding half a character (a lone surrogate) has a digest too
-    return hashlib.blake2b(json.dumps(row, sort_keys=True).encode(), digest_size=16).digest()
+    # a row holding half a character (a lone surrogate) has a digest too (fastjson.canonical)
+    return hashlib.blake2b(fastjson.canonical(row), digest_size=16).digest()
 
 
 def _cursor_time(row: Any) -> datetime | None:
