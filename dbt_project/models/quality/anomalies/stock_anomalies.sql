@@ -5,7 +5,9 @@
 -- condition (the alerts' cool-down key): a jump is one event per load, a frozen stretch one per
 -- start, a disagreement one per comparison × product, whichever loads repeat it.
 with latest_loads as (
-    {{ newest_loads(ref('int_stock_snapshots_unioned')) }}
+    -- from the stock history, which has the snapshots that listed nothing too: the jumps to 0 of an
+    -- empty answer are the newest load's (int_stock_snapshots_unioned has no row of it)
+    {{ newest_loads(ref('int_stock_snapshots_filled')) }}
 ),
 
 jumps as (
