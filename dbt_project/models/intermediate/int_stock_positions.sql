@@ -9,9 +9,11 @@
 -- row), but not the locations whose stock is unknown, where no stock row is no news: the
 -- warehouses no loaded feed reports (dim_warehouses.has_stock_feed), those no stock feed of the
 -- account ever listed or still reads (int_stock_feed_coverage), and the clusters with none of their
--- warehouses listed. Nor the locations whose demand is unknown: those whose orders feed the account never read
--- (int_orders_reads; Ozon's seller warehouses take the FBS list, its other locations the FBO list,
--- Wildberries' every location its orders), where no order is no news either.
+-- warehouses listed; nor a product's warehouse, and its cluster, where the newest snapshot's row
+-- failed a check and no stock was known before (int_stock_cells_quarantined_now). Nor the
+-- locations whose demand is unknown: those whose orders feed the account never read
+-- (int_orders_reads; Ozon's seller warehouses take the FBS list, its other locations the FBO
+-- list, Wildberries' every location its orders), where no order is no news either.
 -- A table: stock_alerts, replenishment_plan (three times, in its split) and inventory_turnover read it.
 {{ config(materialized='table') }}
 
@@ -105,6 +107,38 @@ clusters as (
     where cluster_name is not null
 ),
 
+unknown_cells as (
+    -- a cell quarantined in the newest snapshot with no last known stock in inventory: its stock now
+    -- is unknown, not 0 (int_stock_cells_quarantined_now)
+    select
+        quarantined.product_key,
+        quarantined.warehouse_key
+    from {{ ref('int_stock_cells_quarantined_now') }} as quarantined
+    left join {{ ref('inventory') }} as inventory
+        on
+            quarantined.product_key = inventory.product_key
+            and quarantined.warehouse_key = inventory.warehouse_key
+            and quarantined.stock_type = inventory.stock_type
+    where inventory.product_key is null
+),
+
+unknown_now as (
+    select
+        product_key,
+        'warehouse' as location_level,
+        warehouse_key as location_key
+    from unknown_cells
+    union
+    select
+        unknown_cells.product_key,
+        'cluster' as location_level,
+        {{ cluster_key('warehouses.marketplace', 'warehouses.cluster_name') }} as location_key
+    from unknown_cells
+    inner join warehouses
+        on unknown_cells.warehouse_key = warehouses.warehouse_key
+    where warehouses.cluster_name is not null
+),
+
 covered as (
     select
         coverage.account,
@@ -169,8 +203,14 @@ left join velocity
         locations.product_key = velocity.product_key
         and locations.location_level = velocity.location_level
         and locations.location_key = velocity.location_key
+left join unknown_now
+    on
+        locations.product_key = unknown_now.product_key
+        and locations.location_level = unknown_now.location_level
+        and locations.location_key = unknown_now.location_key
 where
     not products.is_archived
+    and unknown_now.product_key is null
     -- a warehouse whose stock no feed reports has no position to plan or alert on
     and coalesce(warehouse_dim.has_stock_feed, true)
     and exists (

@@ -1,5 +1,5 @@
 -- Stock now: one row per product, warehouse and stock type from each account's newest snapshot.
--- A cell whose row in that snapshot failed an error-level check (int_stock_cells_quarantined) keeps
+-- A cell whose row in that snapshot failed an error-level check (int_stock_cells_quarantined_now) keeps
 -- its last known stock, with that snapshot's time and load. from_source_with_open_issues: the
 -- snapshot it comes from has rows with error- or warn-level data quality issues (see
 -- data_quality_issues): rows were left out or are suspect; always so for a last known stock.
@@ -12,31 +12,6 @@ with newest as (
         false as is_last_known
     from {{ ref('int_stock_snapshots_unioned') }}
     where is_latest
-),
-
-newest_loads as (
-    -- each source's newest snapshot, whether it listed rows, none, or only rows that failed a check
-    select
-        marketplace,
-        account,
-        snapshot_source,
-        max(load_id) as load_id
-    from (
-        select
-            marketplace,
-            account,
-            snapshot_source,
-            load_id
-        from {{ ref('int_stock_snapshots_filled') }}
-        union all
-        select
-            marketplace,
-            account,
-            snapshot_source,
-            load_id
-        from {{ ref('int_stock_cells_quarantined') }}
-    ) as snapshot_loads
-    group by marketplace, account, snapshot_source
 ),
 
 last_known as (
@@ -52,10 +27,8 @@ last_known as (
                 order by filled.snapshot_at desc
             ) as newest_first
         from {{ ref('int_stock_snapshots_filled') }} as filled
-        inner join {{ ref('int_stock_cells_quarantined') }} as quarantined
+        inner join {{ ref('int_stock_cells_quarantined_now') }} as quarantined
             on {{ same_stock_cell('filled', 'quarantined') }}
-        inner join newest_loads
-            on {{ same_source_load('quarantined', 'newest_loads') }}
     ) as known
     -- none when the cell's last known stock is none (a snapshot no longer listed it)
     where newest_first = 1 and is_listed
