@@ -38,13 +38,14 @@ ORDER_SOURCES = (
 )
 # Stock rows in raw that feed the inventory mart: (marketplace, snapshot source, staging relation
 # and the filter of what the marts take, intermediate model of the marketplace's snapshots, the
-# inventory rows that come from the source).
+# inventory rows that come from the source). A row the answer or report sent again is a copy, not a
+# row of its own: the marts take copy 1 and rule duplicate_key warns of the others.
 STOCK_SOURCES = (
     (
         "ozon",
         "analytics_stocks",
         "staging.stg_ozon__analytics_stocks",
-        "true",
+        "answer_copy = 1",
         "intermediate.int_ozon_stock_snapshots",
         "stock_type = 'fbo'",
     ),
@@ -52,7 +53,7 @@ STOCK_SOURCES = (
         "ozon",
         "product_stocks",
         "staging.stg_ozon__product_stocks",
-        "stock_type <> 'fbo'",
+        "stock_type <> 'fbo' and answer_copy = 1",
         "intermediate.int_ozon_stock_snapshots",
         "stock_type <> 'fbo'",
     ),
@@ -60,7 +61,7 @@ STOCK_SOURCES = (
         "wildberries",
         "warehouse_remains",
         "staging.stg_wildberries__warehouse_remains",
-        "not is_pseudo_warehouse",
+        "not is_pseudo_warehouse and report_copy = 1",
         "intermediate.int_wildberries_stock_snapshots",
         "true",
     ),

@@ -4,12 +4,12 @@
 -- per account and stock type, inventory available = analytics available (fbo) or
 -- present - reserved (seller stock). Computed from the staging models on purpose, not from the
 -- intermediate models the mart is built from; rows with an error-level data quality issue
--- (data_quality_issues) and snapshots the loader reported incomplete (resource_outcomes) are not
--- counted. Returns the accounts and stock types that disagree.
+-- (data_quality_issues), the copies of a row the answer repeats (answer_copy) and snapshots the
+-- loader reported incomplete (resource_outcomes) are not counted. Returns the accounts and stock types that disagree.
 with analytics as (
     select stocks.*
     from ({{ completed_snapshot_rows('ozon', 'analytics_stocks') }}) as stocks
-    where {{ passes_quality_checks(
+    where stocks.answer_copy = 1 and {{ passes_quality_checks(
         'ozon', 'analytics_stocks', 'stocks.account', ozon_analytics_stock_natural_key('stocks'), 'stocks.load_id'
     ) }}
 ),
@@ -18,10 +18,13 @@ product_stocks as (
     select stocks.*
     from ({{ completed_snapshot_rows('ozon', 'product_stocks') }}) as stocks
     where
-        stocks.stock_type = 'fbo'
-        or {{ passes_quality_checks(
-            'ozon', 'product_stocks', 'stocks.account', ozon_product_stock_natural_key('stocks'), 'stocks.load_id'
-        ) }}
+        stocks.answer_copy = 1
+        and (
+            stocks.stock_type = 'fbo'
+            or {{ passes_quality_checks(
+                'ozon', 'product_stocks', 'stocks.account', ozon_product_stock_natural_key('stocks'), 'stocks.load_id'
+            ) }}
+        )
 ),
 
 -- Each account's newest load per source (a join, not a correlated subquery: PostgreSQL would

@@ -49,6 +49,7 @@ fbo as (
         on
             stocks.account = products.account
             and stocks.sku = products.sku
+    where stocks.answer_copy = 1
 ),
 
 not_asked as (
@@ -93,7 +94,7 @@ per_product as (
             'ozon', 'product_stocks', 'stocks.account', ozon_product_stock_natural_key('stocks'), 'stocks.load_id'
         ) }} as passes_checks
     from ({{ completed_snapshot_rows('ozon', 'product_stocks') }}) as stocks
-    where stocks.stock_type <> 'fbo'
+    where stocks.stock_type <> 'fbo' and stocks.answer_copy = 1
 ),
 
 unioned as (

@@ -19,5 +19,12 @@ select
     ads as average_daily_sales,
     idc as days_of_cover_by_ozon,
     synced_at,
-    _dlt_load_id as load_id
+    _dlt_load_id as load_id,
+    -- a row the answer repeats (one SKU at one warehouse of one snapshot, sent again, e.g. under two
+    -- clusters) is no more stock: the stock models take copy 1 (dlt's _dlt_id, random, picks among
+    -- copies that differ); rule duplicate_key still warns of it
+    row_number() over (
+        partition by account, _dlt_load_id, sku, warehouse_id, warehouse_name
+        order by _dlt_id
+    ) as answer_copy
 from source
