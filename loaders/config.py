@@ -8,6 +8,7 @@ ever written back anywhere.
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import re
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from dotenv import dotenv_values
+from dotenv.parser import parse_stream
 
 # The marketplaces' business day is Moscow's (UTC+3, no daylight saving since 2014): the marts date
 # orders and stock by it, and Wildberries statistics send its local time without an offset.
@@ -47,20 +49,37 @@ def load_env_file() -> None:
     has (the environment wins), so that every program and the dbt and loader processes they start see
     the same values."""
     path = env_file()
+    named = f"ENV_FILE={os.environ.get('ENV_FILE', '.env')!r}"
     if not path.exists() and os.environ.get("ENV_FILE"):  # named, so meant: its settings would be missed
-        raise ConfigError(f"ENV_FILE={os.environ['ENV_FILE']!r}: {path} does not exist")
-    if not path.is_file():
+        raise ConfigError(f"{named}: {path} does not exist")
+    if path.is_dir():
+        raise ConfigError(f"{named}: {path} is a folder, not a file")
+    if not path.exists():
         return
-    for name, value in _dotenv_values(path).items():
+    for name, value in _dotenv_values(path, named).items():
         if value is not None:
             os.environ.setdefault(name, value)
 
 
-def _dotenv_values(path: Path) -> dict[str, str | None]:
+def _dotenv_values(path: Path, named: str) -> dict[str, str | None]:
+    """The settings of dotenv file `path`; a ConfigError naming its line when one cannot be read
+    (python-dotenv only warns and drops that setting: a token missing its closing quote left its
+    marketplace out of every run without an error)."""
     try:
-        return dotenv_values(path, interpolate=False)
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:  # Notepad's "Unicode" is UTF-16
         raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start} of the file); save it as UTF-8") from exc
+    except OSError as exc:
+        raise ConfigError(f"{named}: cannot read {path} ({exc.strerror})") from None
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:  # the value is never shown: it may be a secret
+            start = re.match(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=", binding.original.string)
+            setting = f" (setting {start.group(1)})" if start else ""
+            raise ConfigError(
+                f"{path}: line {binding.original.line}{setting} cannot be read as NAME=value "
+                "(an unclosed quote?); fix or remove it"
+            )
+    return dotenv_values(stream=io.StringIO(text), interpolate=False)
 
 
 def target(value: str | None = None) -> str:

@@ -60,6 +60,26 @@ def test_an_env_file_not_in_utf8_stops_with_one_line_naming_it(tmp_path, monkeyp
         config.load_env_file()
 
 
+def test_an_env_file_line_dotenv_cannot_read_stops_with_one_line_naming_it(workdir, tmp_path, monkeypatch):
+    """A token missing its closing quote: python-dotenv only warned and dropped it, so Wildberries was
+    "not loaded: no account" and the run succeeded."""
+    isolated_ops(tmp_path, monkeypatch)
+    path = tmp_path / "broken.env"
+    path.write_text(
+        '# settings\nOZON_CLIENT_ID=100001\nWB_API_TOKEN="eyJsecret-token\nTARGET=duckdb\n', encoding="utf-8"
+    )
+    done = run_script("scripts.run", "--dry-run", env={"ENV_FILE": str(path)})
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert f"{path}: line 3 (setting WB_API_TOKEN) cannot be read" in done.stderr
+    assert "Traceback" not in done.stderr and "eyJsecret" not in done.stdout + done.stderr
+
+
+def test_an_env_file_that_is_a_folder_stops_with_one_line_naming_env_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("ENV_FILE", str(tmp_path))
+    with pytest.raises(ConfigError, match=re.escape(f"ENV_FILE={str(tmp_path)!r}: {tmp_path} is a folder, not a file")):
+        config.load_env_file()
+
+
 def test_locked_commands_get_the_target_of_env_file_unless_the_environment_sets_one(env_file, workdir):
     show = ("sh", "-c", 'echo "$TARGET $DBT_TARGET $PGPASSWORD"')
     done = run_script("scripts.locked", "build", *show)
