@@ -111,6 +111,8 @@ def _os_error(exc: OSError) -> str | None:
             f"cannot write {where} ({exc.strerror}): make the folder writable for this user, "
             f"or set {FOLDER_SETTINGS} to a writable folder"
         )
+    if exc.errno == errno.EISDIR and exc.filename:
+        return f"{where} is a folder, not a file: fix the setting that names it ({FOLDER_SETTINGS}, OPS_CONFIG, ...)"
     if exc.errno in (errno.ENOTDIR, errno.EEXIST) and exc.filename:
         return f"cannot write under {where}: that path (or a part of it) is a file, not a folder; fix {FOLDER_SETTINGS}"
     return None

@@ -217,6 +217,8 @@ def load() -> OpsConfig:
         raise ConfigError(f"{path}: not found (set OPS_CONFIG or restore ops.toml)") from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text (save it as UTF-8)") from exc
+    except OSError as exc:  # a folder, a file this user may not read
+        raise ConfigError(f"OPS_CONFIG={str(path)!r}: cannot read it ({exc.strerror})") from None
     try:
         settings = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -68,6 +68,24 @@ def test_a_data_folder_under_a_file(ops, tmp_path, monkeypatch):
         assert f"cannot write under {blocker}" in line and "DLT_PIPELINES_DIR" in line, program
 
 
+def test_an_ops_config_that_cannot_be_read_is_one_line_naming_it(ops, tmp_path, monkeypatch):
+    """OPS_CONFIG naming a folder: IsADirectoryError tracebacks, and `make run-transform` died after
+    its build with the transform step left running."""
+    monkeypatch.setenv("OPS_CONFIG", str(tmp_path))
+    for program in (("scripts.prune",), ("scripts.cron", "show")):
+        line = one_line_error(run_script(*program))
+        assert f"OPS_CONFIG={str(tmp_path)!r}: cannot read it (Is a directory)" in line, program
+    health = run_script("scripts.health")
+    assert health.returncode != 0 and "Traceback" not in health.stderr, health.stderr
+    assert f"OPS_CONFIG={str(tmp_path)!r}: cannot read it" in health.stdout + health.stderr
+    assert run._min_quality_score() == 0.99  # the transform step's quality line falls back to the default
+
+
+def test_a_folder_where_a_file_belongs_is_named_in_one_line():
+    message = cli.describe(IsADirectoryError(errno.EISDIR, "Is a directory", "/data/x"))
+    assert message.startswith("/data/x is a folder, not a file: fix the setting that names it")
+
+
 @pytest.mark.parametrize(
     "exc",
     [
