@@ -93,6 +93,8 @@ def _duckdb(exc: duckdb.Error) -> str | None:
             f"{path} is not a DuckDB database (damaged, or another kind of file): point DUCKDB_PATH at the right "
             f"file, or move it aside with the dlt state ({config.pipelines_dir()}) and `make run` to reload everything"
         )
+    if "Is a directory" in reason:
+        return f"{path} is a folder: point DUCKDB_PATH at the database file (default data/warehouse.duckdb)"
     if "No space left on device" in reason or "max_temp_directory_size" in str(exc):  # the latter: its spill
         return _disk_full(path)
     if "Permission denied" in reason or "Read-only file system" in reason:

@@ -84,7 +84,7 @@ def _dotenv_values(path: Path, named: str) -> dict[str, str | None]:
 
 def target(value: str | None = None) -> str:
     """The database to use: `value` (a --target option), else TARGET, else duckdb."""
-    chosen = value or os.environ.get("TARGET", "").strip() or "duckdb"
+    chosen = value or text_setting("TARGET", "duckdb")
     if chosen not in TARGETS:
         source = "--target" if value else "TARGET"
         raise ConfigError(f"{source} must be one of {', '.join(TARGETS)}, not {chosen!r}")
@@ -265,15 +265,25 @@ def dbt_profiles() -> Path:
     return path
 
 
-def duckdb_path() -> Path:
-    path = Path(os.environ.get("DUCKDB_PATH", "data/warehouse.duckdb"))
+def text_setting(variable: str, default: str) -> str:
+    """Environment `variable`, trimmed, or `default` when it is unset or empty (as for the numbers: an
+    empty DUCKDB_PATH= made the project folder the database, its lock files went to its parent)."""
+    return os.environ.get(variable, "").strip() or default
+
+
+def project_path(variable: str, default: str) -> Path:
+    """The path in environment `variable` (`default` when unset or empty), relative ones under the project."""
+    path = Path(text_setting(variable, default))
     return path if path.is_absolute() else PROJECT_DIR / path
+
+
+def duckdb_path() -> Path:
+    return project_path("DUCKDB_PATH", "data/warehouse.duckdb")
 
 
 def pipelines_dir() -> Path:
     """dlt keeps pipeline state here, inside the project, never in ~/.dlt."""
-    path = Path(os.environ.get("DLT_PIPELINES_DIR", "data/dlt"))
-    return path if path.is_absolute() else PROJECT_DIR / path
+    return project_path("DLT_PIPELINES_DIR", "data/dlt")
 
 
 def postgres_settings() -> dict[str, str | int]:
@@ -345,7 +355,7 @@ def whole_number(variable: str, default: int, low: int, high: int, unit: str = "
 def memory_limit(variable: str, default: str) -> str:
     """DuckDB's memory limit in environment `variable` ("512MB", "2GiB"), or `default`; a ConfigError
     naming the variable otherwise (DuckDB's own error names neither it nor the setting)."""
-    text = os.environ.get(variable, "").strip() or default
+    text = text_setting(variable, default)
     if not re.fullmatch(r"\d+(\.\d+)?\s*(B|[KMGT]i?B)", text, flags=re.IGNORECASE):
         raise ConfigError(f"{variable} must be a memory size such as 512MB or 2GB, not {text!r}")
     return text

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from loaders import config
 from loaders.config import PROJECT_DIR
 
 DBT = str(Path(sys.executable).with_name("dbt"))
@@ -62,8 +63,20 @@ def _die_with(parent: int) -> None:
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
+# Settings whose empty value means their default, which dbt's env_var() would read as "" (an empty
+# DUCKDB_PATH: a build into a database of its own that no one reads): left out of a step's environment.
+DEFAULTED_WHEN_EMPTY = (
+    "DUCKDB_PATH",
+    "DLT_PIPELINES_DIR",
+    "DUCKDB_DBT_MEMORY_LIMIT",
+    "DBT_TARGET_PATH",
+    "DBT_LOG_PATH",
+)
+
+
 def environment(env: dict[str, str] | None = None) -> dict[str, str]:
-    return {**POSTGRES_SESSION, **os.environ, **QUIET_TOOLS, **(env or {})}
+    merged = {**POSTGRES_SESSION, **os.environ, **QUIET_TOOLS, **(env or {})}
+    return {name: value for name, value in merged.items() if value.strip() or name not in DEFAULTED_WHEN_EMPTY}
 
 
 def load_command(marketplace: str, destination: str, *extra: str) -> list[str]:
@@ -83,8 +96,7 @@ def dbt_command(command: str, target: str, *extra: str) -> list[str]:
 
 def dbt_folder(variable: str, default: str) -> Path:
     """A folder dbt writes (DBT_TARGET_PATH, DBT_LOG_PATH), relative ones under the project."""
-    path = Path(os.environ.get(variable) or default)
-    return path if path.is_absolute() else PROJECT_DIR / path
+    return config.project_path(variable, default)
 
 
 def dbt_folders_problem() -> str | None:

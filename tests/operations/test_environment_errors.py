@@ -81,6 +81,13 @@ def test_an_ops_config_that_cannot_be_read_is_one_line_naming_it(ops, tmp_path, 
     assert run._min_quality_score() == 0.99  # the transform step's quality line falls back to the default
 
 
+def test_a_duckdb_path_that_is_a_folder_is_named_in_one_line(ops, tmp_path, monkeypatch):
+    monkeypatch.setenv("DUCKDB_PATH", str(tmp_path))
+    for program in (PRUNE, SUMMARY, RUN):
+        line = one_line_error(run_script(*program))
+        assert f"{tmp_path} is a folder: point DUCKDB_PATH at the database file" in line, program
+
+
 def test_a_folder_where_a_file_belongs_is_named_in_one_line():
     message = cli.describe(IsADirectoryError(errno.EISDIR, "Is a directory", "/data/x"))
     assert message.startswith("/data/x is a folder, not a file: fix the setting that names it")

@@ -15,7 +15,7 @@ from loaders.config import PROJECT_DIR, ConfigError
 from loaders.ozon import postings
 from loaders.wildberries import helpers
 from loaders.wildberries import reports as wb_reports
-from scripts import ops_config
+from scripts import ops_config, steps
 from tests.support.operations import DBT, drop_settings, isolated_ops, run_script
 
 ENV_FILE = """\
@@ -78,6 +78,19 @@ def test_an_env_file_that_is_a_folder_stops_with_one_line_naming_env_file(tmp_pa
     monkeypatch.setenv("ENV_FILE", str(tmp_path))
     with pytest.raises(ConfigError, match=re.escape(f"ENV_FILE={str(tmp_path)!r}: {tmp_path} is a folder, not a file")):
         config.load_env_file()
+
+
+def test_an_empty_path_setting_means_its_default(monkeypatch):
+    """An empty DUCKDB_PATH= made the project folder the database, and the lock and state files went
+    to the project's parent; dbt's env_var() read it as "" too."""
+    for name in ("DUCKDB_PATH", "DLT_PIPELINES_DIR", "DBT_TARGET_PATH", "DUCKDB_DBT_MEMORY_LIMIT"):
+        monkeypatch.setenv(name, " ")
+    assert config.duckdb_path() == PROJECT_DIR / "data" / "warehouse.duckdb"
+    assert config.pipelines_dir() == PROJECT_DIR / "data" / "dlt"
+    assert steps.dbt_folder("DBT_TARGET_PATH", "target") == PROJECT_DIR / "target"
+    assert config.memory_limit("DUCKDB_DBT_MEMORY_LIMIT", "512MB") == "512MB"
+    passed_on = steps.environment()
+    assert not {"DUCKDB_PATH", "DLT_PIPELINES_DIR", "DBT_TARGET_PATH", "DUCKDB_DBT_MEMORY_LIMIT"} & set(passed_on)
 
 
 def test_locked_commands_get_the_target_of_env_file_unless_the_environment_sets_one(env_file, workdir):
