@@ -40,8 +40,7 @@ class NotConfigured(ConfigError):
 
 
 def env_file() -> Path:
-    path = Path(os.environ.get("ENV_FILE", ".env"))
-    return path if path.is_absolute() else PROJECT_DIR / path
+    return project_path("ENV_FILE", ".env")
 
 
 def load_env_file() -> None:

@@ -33,19 +33,19 @@ def is_loopback(host: str) -> bool:
 
 
 def keys_file() -> Path:
-    return config.PROJECT_DIR / os.environ.get("SERVE_KEYS_FILE", "data/api_keys.json")
+    return config.project_path("SERVE_KEYS_FILE", "data/api_keys.json")
 
 
 def from_env() -> Settings:
     settings = Settings(
         target=config.target(),
-        host=os.environ.get("SERVE_HOST", "127.0.0.1"),
+        host=config.text_setting("SERVE_HOST", "127.0.0.1"),
         port=config.port_number("SERVE_PORT", 8000),
         keys_file=keys_file(),
         rate_limit_per_minute=config.whole_number(
             "SERVE_RATE_LIMIT", DEFAULT_RATE_LIMIT, 1, 10**9, "requests a minute"
         ),
-        local_mode=os.environ.get("SERVE_LOCAL_MODE", "") == "1",
+        local_mode=os.environ.get("SERVE_LOCAL_MODE", "").strip() == "1",
         pool_size=config.whole_number("SERVE_PG_POOL_SIZE", 8, 1, 1000, "connections"),
     )
     if settings.local_mode and not is_loopback(settings.host):

@@ -86,6 +86,8 @@ def test_an_empty_path_setting_means_its_default(monkeypatch):
     for name in ("DUCKDB_PATH", "DLT_PIPELINES_DIR", "DBT_TARGET_PATH", "DUCKDB_DBT_MEMORY_LIMIT"):
         monkeypatch.setenv(name, " ")
     assert config.duckdb_path() == PROJECT_DIR / "data" / "warehouse.duckdb"
+    monkeypatch.setenv("ENV_FILE", "")
+    assert config.env_file() == PROJECT_DIR / ".env"
     assert config.pipelines_dir() == PROJECT_DIR / "data" / "dlt"
     assert steps.dbt_folder("DBT_TARGET_PATH", "target") == PROJECT_DIR / "target"
     assert config.memory_limit("DUCKDB_DBT_MEMORY_LIMIT", "512MB") == "512MB"

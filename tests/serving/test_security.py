@@ -137,6 +137,15 @@ def test_local_mode_admits_this_machine_only_and_needs_a_loopback_address(seller
     assert settings.from_env().local_mode
 
 
+def test_an_empty_serving_setting_means_its_default(monkeypatch):
+    """An empty SERVE_HOST= served on every interface; an empty SERVE_KEYS_FILE= named the project folder."""
+    for name in ("SERVE_HOST", "SERVE_KEYS_FILE", "SERVE_PORT", "SERVE_RATE_LIMIT", "SERVE_LOCAL_MODE"):
+        monkeypatch.setenv(name, "")
+    read = settings.from_env()
+    assert (read.host, read.port, read.keys_file) == ("127.0.0.1", 8000, config.PROJECT_DIR / "data/api_keys.json")
+    assert read.rate_limit_per_minute == settings.DEFAULT_RATE_LIMIT and not read.local_mode
+
+
 def test_the_openapi_document_and_its_page(served):
     client, _ = served
     document = client.get("/openapi.json").json()
