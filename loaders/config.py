@@ -351,12 +351,24 @@ def whole_number(variable: str, default: int, low: int, high: int, unit: str = "
     return int(text)
 
 
+# A memory limit below 16 MB is too small for DuckDB to load or build anything (0MB passed, and failed
+# the load); beyond 1 PB it is a typo (99999999TB passed the check).
+MEMORY_LIMIT_RANGE = (16 * 10**6, 10**15)
+_MEMORY_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}  # DuckDB's: KB is 1000 bytes
+_MEMORY_UNITS |= {"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
 def memory_limit(variable: str, default: str) -> str:
     """DuckDB's memory limit in environment `variable` ("512MB", "2GiB"), or `default`; a ConfigError
-    naming the variable otherwise (DuckDB's own error names neither it nor the setting)."""
+    naming the variable otherwise (DuckDB's own error names neither it nor the setting), or when it is
+    below 16 MB or above 1 PB."""
     text = text_setting(variable, default)
-    if not re.fullmatch(r"\d+(\.\d+)?\s*(B|[KMGT]i?B)", text, flags=re.IGNORECASE):
+    size = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(B|[KMGT]i?B)", text, flags=re.IGNORECASE)
+    if not size:
         raise ConfigError(f"{variable} must be a memory size such as 512MB or 2GB, not {text!r}")
+    low, high = MEMORY_LIMIT_RANGE
+    if not low <= float(size.group(1)) * _MEMORY_UNITS[size.group(2).lower()] <= high:
+        raise ConfigError(f"{variable} must be a memory size between 16MB and 1PB, not {text!r}")
     return text
 
 

@@ -286,8 +286,8 @@ def test_a_429_storm_from_the_scaled_method_limit_is_survived(workdir, monkeypat
 
 
 def test_a_load_beyond_the_duckdb_memory_limit_says_what_to_raise_and_the_next_run_completes_it(sandbox, monkeypatch):
-    monkeypatch.setenv("DUCKDB_LOADER_MEMORY_LIMIT", "1MB")
-    with pytest.raises(LoaderMemoryError, match="limit of 1MB .* Raise DUCKDB_LOADER_MEMORY_LIMIT"):
+    monkeypatch.setenv("DUCKDB_LOADER_MEMORY_LIMIT", "16MB")
+    with pytest.raises(LoaderMemoryError, match="limit of 16MB .* Raise DUCKDB_LOADER_MEMORY_LIMIT"):
         load_orders(sandbox, monkeypatch)
     monkeypatch.delenv("DUCKDB_LOADER_MEMORY_LIMIT")
     load_orders(sandbox, monkeypatch)

@@ -212,6 +212,16 @@ def test_nan_or_infinity_is_no_positive_number(monkeypatch, variable, text, read
     assert str(refused.value).endswith(f", not {text!r}")
 
 
+@pytest.mark.parametrize(("text", "valid"), [("16MB", True), ("15.9MB", False), ("2GiB", True), ("1024TB", False)])
+def test_a_memory_limit_is_between_16mb_and_1pb(monkeypatch, text, valid):
+    monkeypatch.setenv("DUCKDB_LOADER_MEMORY_LIMIT", text)
+    if valid:
+        assert config.memory_limit("DUCKDB_LOADER_MEMORY_LIMIT", "128MB") == text
+    else:
+        with pytest.raises(ConfigError, match="DUCKDB_LOADER_MEMORY_LIMIT must be a memory size between 16MB and 1PB"):
+            config.memory_limit("DUCKDB_LOADER_MEMORY_LIMIT", "128MB")
+
+
 def test_a_digit_int_cannot_read_is_no_whole_number(monkeypatch):
     monkeypatch.setenv("QUARANTINE_RETRIES", "²")  # str.isdigit() says yes; int() raised ValueError
     with pytest.raises(ConfigError, match="QUARANTINE_RETRIES must be a whole number of reads between 1 and 100"):
@@ -251,6 +261,8 @@ def test_an_ops_setting_out_of_range_stops_with_one_line_before_anything_is_prun
         ("LOADER_ACCOUNTS_AT_ONCE", "0", "LOADER_ACCOUNTS_AT_ONCE must be a whole number of accounts"),
         ("DUCKDB_LOADER_MEMORY_LIMIT", "lots", "DUCKDB_LOADER_MEMORY_LIMIT must be a memory size"),
         ("DUCKDB_DBT_MEMORY_LIMIT", "lots", "DUCKDB_DBT_MEMORY_LIMIT must be a memory size"),
+        ("DUCKDB_LOADER_MEMORY_LIMIT", "0MB", "DUCKDB_LOADER_MEMORY_LIMIT must be a memory size between 16MB and 1PB"),
+        ("DUCKDB_DBT_MEMORY_LIMIT", "99999999TB", "DUCKDB_DBT_MEMORY_LIMIT must be a memory size between 16MB and 1PB"),
         ("WB_ACCOUNT_NAME", "Мой магазин", "WB_ACCOUNT_NAME: account name 'Мой магазин' may hold only Latin"),
     ],
 )
