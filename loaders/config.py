@@ -201,7 +201,7 @@ def ozon_accounts() -> list[OzonAccount]:
     a number, as Ozon's are (Ozon answers another with 400 on every call)."""
     accounts = []
     for name, variables, values in _account_settings("OZON", ("CLIENT_ID", "API_KEY")):
-        if not values["CLIENT_ID"].isdigit():
+        if not is_digits(values["CLIENT_ID"]):
             raise ConfigError(f"{variables}_CLIENT_ID must be Ozon's numeric Client-Id, not {values['CLIENT_ID']!r}")
         accounts.append(
             OzonAccount(
@@ -339,13 +339,19 @@ def positive_number(variable: str, default: float, what: str = "number") -> floa
     return value
 
 
+def is_digits(text: str) -> bool:
+    """Whether `text` is ASCII digits only: str.isdigit() also says yes to "²", which int() refuses,
+    and to full-width "１００", which int() reads but an HTTP header cannot carry."""
+    return text.isascii() and text.isdigit()
+
+
 def whole_number(variable: str, default: int, low: int, high: int, unit: str = "") -> int:
     """The whole number in environment `variable` between `low` and `high`, or `default` when it is
     unset or empty; a ConfigError naming the variable otherwise."""
     text = os.environ.get(variable, "").strip()
     if not text:
         return default
-    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:  # "²" is a digit int() refuses
+    if not is_digits(text) or not low <= int(text) <= high:
         what = f"whole number of {unit}" if unit else "whole number"
         raise ConfigError(f"{variable} must be a {what} between {low} and {high}, not {text!r}")
     return int(text)

@@ -159,6 +159,15 @@ def test_single_account_variables_beside_a_list_of_accounts_are_an_error_not_ign
         config.ozon_accounts()
 
 
+def test_an_ozon_client_id_of_other_digits_than_ascii_is_refused(monkeypatch):
+    """Full-width digits passed str.isdigit(), then every resource failed with UnicodeEncodeError."""
+    drop_settings(monkeypatch, "OZON_")
+    monkeypatch.setenv("OZON_CLIENT_ID", "１００００１")
+    monkeypatch.setenv("OZON_API_KEY", "k")
+    with pytest.raises(ConfigError, match="OZON_CLIENT_ID must be Ozon's numeric Client-Id, not '１００００１'"):
+        config.ozon_accounts()
+
+
 def test_a_half_configured_single_account_is_an_error_and_no_account_is_not(monkeypatch):
     drop_settings(monkeypatch, "OZON_")
     with pytest.raises(config.NotConfigured, match="OZON_CLIENT_ID and OZON_API_KEY"):
