@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
@@ -135,10 +136,8 @@ def _account_settings(prefix: str, fields: tuple[str, ...]) -> list[tuple[str, s
     """
     names = text_list(f"{prefix}_ACCOUNTS")
     if not names:
-        values = {
-            field: os.environ.get(f"{prefix}_{field}", "").strip()
-            for field in (*fields, "API_BASE_URL", "SKIP_RESOURCES")
-        }
+        values = {field: os.environ.get(f"{prefix}_{field}", "").strip() for field in (*fields, "SKIP_RESOURCES")}
+        values["API_BASE_URL"] = _base_url(f"{prefix}_API_BASE_URL")
         missing = [f"{prefix}_{field}" for field in fields if not values[field]]
         if len(missing) == len(fields):
             raise NotConfigured(
@@ -164,15 +163,30 @@ def _account_settings(prefix: str, fields: tuple[str, ...]) -> list[tuple[str, s
     for name in names:
         scoped = f"{prefix}_{name.upper()}"
         values = {field: os.environ.get(f"{scoped}_{field}", "").strip() for field in fields}
-        values["API_BASE_URL"] = (
-            os.environ.get(f"{scoped}_API_BASE_URL", "") or os.environ.get(f"{prefix}_API_BASE_URL", "")
-        ).strip()
+        values["API_BASE_URL"] = _base_url(f"{scoped}_API_BASE_URL", f"{prefix}_API_BASE_URL")
         values["SKIP_RESOURCES"] = os.environ.get(f"{scoped}_SKIP_RESOURCES", "")
         missing = [f"{scoped}_{field}" for field in fields if not values[field]]
         if missing:
             raise ConfigError(f"account {name!r} is listed in {prefix}_ACCOUNTS but {', '.join(missing)} is not set")
         accounts.append((name, scoped, values))
     return accounts
+
+
+def _base_url(*variables: str) -> str:
+    """The address in the first of `variables` that is set, or "" (the marketplace's own hosts); a
+    ConfigError naming it when it is no http(s) address (127.0.0.1:18671 failed every resource with
+    InvalidSchema). The value is not shown: a proxy's address may carry a password."""
+    for variable in variables:
+        text = os.environ.get(variable, "").strip()
+        if not text:
+            continue
+        address = urlsplit(text)
+        if address.scheme.lower() not in ("http", "https") or not address.netloc:
+            raise ConfigError(
+                f"{variable} must be an address starting with http:// or https://, e.g. https://host:port"
+            )
+        return text
+    return ""
 
 
 def _check_account_names(variable: str, names: list[str]) -> None:

@@ -168,6 +168,15 @@ def test_an_ozon_client_id_of_other_digits_than_ascii_is_refused(monkeypatch):
         config.ozon_accounts()
 
 
+def test_an_account_base_url_without_its_scheme_is_refused_naming_the_variable(monkeypatch):
+    set_ozon_accounts(monkeypatch, "shop,outlet")
+    monkeypatch.setenv("OZON_API_BASE_URL", "http://127.0.0.1:18671")
+    assert {account.base_url for account in config.ozon_accounts()} == {"http://127.0.0.1:18671"}
+    monkeypatch.setenv("OZON_OUTLET_API_BASE_URL", "ftp://127.0.0.1:18671")
+    with pytest.raises(ConfigError, match="OZON_OUTLET_API_BASE_URL must be an address starting with http://"):
+        config.ozon_accounts()
+
+
 def test_a_half_configured_single_account_is_an_error_and_no_account_is_not(monkeypatch):
     drop_settings(monkeypatch, "OZON_")
     with pytest.raises(config.NotConfigured, match="OZON_CLIENT_ID and OZON_API_KEY"):
@@ -273,6 +282,8 @@ def test_an_ops_setting_out_of_range_stops_with_one_line_before_anything_is_prun
         ("DUCKDB_LOADER_MEMORY_LIMIT", "0MB", "DUCKDB_LOADER_MEMORY_LIMIT must be a memory size between 16MB and 1PB"),
         ("DUCKDB_DBT_MEMORY_LIMIT", "99999999TB", "DUCKDB_DBT_MEMORY_LIMIT must be a memory size between 16MB and 1PB"),
         ("WB_ACCOUNT_NAME", "Мой магазин", "WB_ACCOUNT_NAME: account name 'Мой магазин' may hold only Latin"),
+        # no scheme: every resource failed with InvalidSchema
+        ("WB_API_BASE_URL", "127.0.0.1:18671", "WB_API_BASE_URL must be an address starting with http:// or https://"),
     ],
 )
 def test_a_bad_setting_of_the_load_steps_stops_the_run_before_it_starts(
