@@ -16,6 +16,12 @@ LOCKED = $(BIN)/python -m scripts.locked $@
 export RUNTIME__DLTHUB_TELEMETRY := false
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
+# A switch (DRY_RUN, DOCS_SERVE) is off when empty, 0, false, no or off (in lower, Title or UPPER case),
+# on for any other value: `$(call on,$(DRY_RUN))` is empty when off.
+OFF_WORDS := 0 false False FALSE no No NO off Off OFF
+on = $(filter-out $(OFF_WORDS),$(strip $(1)))
+DOCS_SERVE ?= 1
+
 # Settings and secrets a user keeps in .env (never committed) are read by the programs themselves
 # (as a dotenv file, values literal; the environment wins over it), not by make.
 
@@ -63,7 +69,7 @@ freshness: setup ## Check source freshness of the raw tables on TARGET
 	$(LOCKED) $(DBT) source freshness $(DBT_ARGS)
 
 docs: setup ## Document the database you have (every marketplace in it) and serve the site on DOCS_PORT (8080); DOCS_SERVE=0 only generates
-	$(BIN)/python -m scripts.docs $(if $(filter 0,$(DOCS_SERVE)),--no-serve)
+	$(BIN)/python -m scripts.docs $(if $(call on,$(DOCS_SERVE)),,--no-serve)
 
 bench: setup ## Benchmark floor, full and incremental load, dbt build at two sizes (BENCH_ARGS="--products 2000 8000 --destination duckdb --marketplaces ozon wildberries"; "--paced --time-scale F --accounts 1 3": the loads against the rate limits)
 	$(BIN)/python -m devtools.bench $(BENCH_ARGS)
@@ -76,7 +82,7 @@ summary: setup ## Per marketplace: products, stock, orders, the most urgent ship
 
 # Operations (scripts/run.py and friends; schedule, thresholds and retention in ops.toml).
 # DRY_RUN=1 prints what a run target would do; HEALTH_ARGS=--json or --alert for `make health`.
-RUN := $(BIN)/python -m scripts.run $(if $(DRY_RUN),--dry-run)
+RUN := $(BIN)/python -m scripts.run $(if $(call on,$(DRY_RUN)),--dry-run)
 
 run: setup ## Load every configured source in order (catalogue, orders, stock), then dbt build; DRY_RUN=1 shows the plan
 	$(RUN)
@@ -101,17 +107,17 @@ reconcile: setup ## Raw vs mart vs excluded/quarantined rows per marketplace, ac
 
 retire-account: setup ## Forget an account removed from the settings: its raw rows, dlt state and run-log rows, then a build (MARKETPLACE=ozon ACCOUNT=name; DRY_RUN=1 counts only)
 	@test -n "$(MARKETPLACE)" -a -n "$(ACCOUNT)" || { echo "usage: make retire-account MARKETPLACE=ozon|wildberries ACCOUNT=<name>" >&2; exit 2; }
-	$(BIN)/python -m scripts.retire "$(MARKETPLACE)" "$(ACCOUNT)" $(if $(DRY_RUN),--dry-run)
-	$(if $(DRY_RUN),,$(RUN) --transform-only)
+	$(BIN)/python -m scripts.retire "$(MARKETPLACE)" "$(ACCOUNT)" $(if $(call on,$(DRY_RUN)),--dry-run)
+	$(if $(call on,$(DRY_RUN)),,$(RUN) --transform-only)
 
 prune: setup ## Rotate big logs, delete logs and run-log rows older than the retention (ops.toml)
 	$(BIN)/python -m scripts.prune
 
 cron-install: setup ## Install the ops.toml schedule into your crontab (backup first; DRY_RUN=1 to preview)
-	$(BIN)/python -m scripts.cron install $(if $(DRY_RUN),--dry-run)
+	$(BIN)/python -m scripts.cron install $(if $(call on,$(DRY_RUN)),--dry-run)
 
 cron-remove: setup ## Remove the schedule from your crontab, keeping every other line (DRY_RUN=1 to preview)
-	$(BIN)/python -m scripts.cron remove $(if $(DRY_RUN),--dry-run)
+	$(BIN)/python -m scripts.cron remove $(if $(call on,$(DRY_RUN)),--dry-run)
 
 cron-show: setup ## Show the installed schedule and the one in ops.toml
 	$(BIN)/python -m scripts.cron show

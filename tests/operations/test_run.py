@@ -214,6 +214,28 @@ def test_a_make_target_that_writes_refuses_while_a_run_holds_the_lock(ops, targe
     assert busy.returncode != 0
 
 
+def make_commands(target: str, *settings: str) -> str:
+    """What `make <target> <settings>` would run (make -n; the virtualenv taken as installed)."""
+    shown = subprocess.run(
+        [shutil.which("make"), "--no-print-directory", "-n", "-o", ".venv/.installed", target, *settings],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return shown.stdout
+
+
+@pytest.mark.parametrize("value", ["", "0", "false", "no", "OFF"])
+def test_a_make_switch_set_to_off_is_off(value):
+    """DRY_RUN=0 and DRY_RUN=false still made a dry run; DOCS_SERVE=false still served."""
+    for target in ("run", "cron-install", "cron-remove", "retire-account"):
+        assert "--dry-run" not in make_commands(target, f"DRY_RUN={value}"), target
+    assert "--dry-run" in make_commands("run", "DRY_RUN=1")
+    assert "--no-serve" in make_commands("docs", f"DOCS_SERVE={value}")
+    assert "--no-serve" not in make_commands("docs") + make_commands("docs", "DOCS_SERVE=1")
+
+
 def test_a_writer_runs_holding_the_lock_and_passes_its_exit_code_on(ops):
     done = run_script("scripts.locked", "load-ozon", sys.executable, "-c", "import sys; sys.exit(4)")
     assert done.returncode == 4
