@@ -14,7 +14,6 @@ where it does, it applies to every line below it, including the user's own. The 
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shlex
 import subprocess
@@ -24,7 +23,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from loaders import cli
+from loaders import cli, config
 from loaders.config import PROJECT_DIR, ConfigError
 from scripts import ops_config
 
@@ -133,7 +132,11 @@ def convert(expression: str, job: str, shift: float) -> list[str]:
 
 
 def crontab_command() -> list[str]:
-    return shlex.split(os.environ.get("CRONTAB_COMMAND", "crontab"))
+    """CRONTAB_COMMAND (default crontab) as a command line, split as a shell would."""
+    try:
+        return shlex.split(config.text_setting("CRONTAB_COMMAND", "crontab"))
+    except ValueError as exc:  # an unclosed quote
+        raise ConfigError(f"CRONTAB_COMMAND must be a command line such as crontab ({exc})") from None
 
 
 class NoCrontabProgram(ConfigError):

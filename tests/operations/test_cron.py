@@ -87,6 +87,17 @@ def test_an_invalid_schedule_is_refused_before_the_crontab_is_touched(crontab, t
     assert crontab.read_text() == USER_CRONTAB
 
 
+def test_a_crontab_command_with_an_unclosed_quote_is_one_line_naming_it(crontab, monkeypatch, capsys):
+    """A ValueError traceback (No closing quotation) before."""
+    monkeypatch.setenv("CRONTAB_COMMAND", '"x')
+    for command in (["show"], ["install"]):
+        assert cron.main(command) == 2
+        assert "error: CRONTAB_COMMAND must be a command line such as crontab (No closing quotation)" in (
+            capsys.readouterr().err
+        )
+    assert crontab.read_text() == USER_CRONTAB
+
+
 def test_without_a_crontab_program_show_and_dry_run_print_and_install_stops(crontab, monkeypatch, capsys):
     """`make cron-show` and `make cron-install DRY_RUN=1` only print: on a machine without cron they
     failed like an install."""
