@@ -253,6 +253,9 @@ def select_accounts(accounts: list, names: list[str] | None) -> list:
     return [known[name] for name in names]
 
 
+LOADER_NOW_RANGE = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+
+
 def now() -> datetime:
     """The time the loaders treat as now: the wall clock, or LOADER_NOW (an ISO time with offset)
     when a run must see the sandbox's simulated time or replay a past moment."""
@@ -265,6 +268,10 @@ def now() -> datetime:
         raise ConfigError(f"LOADER_NOW must be an ISO time such as 2026-01-31T12:00:00+00:00, not {text!r}") from None
     if moment.tzinfo is None:
         raise ConfigError("LOADER_NOW must carry a UTC offset, e.g. 2026-01-31T12:00:00+00:00")
+    if (
+        not LOADER_NOW_RANGE[0] <= moment < LOADER_NOW_RANGE[1]
+    ):  # the loads' date arithmetic overflowed near year 1 or 9999
+        raise ConfigError(f"LOADER_NOW must lie in the years 2000 to 2099, not {text!r}")
     return moment.astimezone(UTC)
 
 

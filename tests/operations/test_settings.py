@@ -269,6 +269,9 @@ def test_an_ops_setting_out_of_range_stops_with_one_line_before_anything_is_prun
     [
         ("MARKETPLACES", "ozon,wb", "MARKETPLACES='ozon,wb' names wb: use a comma-separated list of ozon, wildberries"),
         ("LOADER_NOW", "2025-13-45", "LOADER_NOW must be an ISO time"),
+        # an OverflowError in a load step before
+        ("LOADER_NOW", "9999-12-31T23:59:59+00:00", "LOADER_NOW must lie in the years 2000 to 2099"),
+        ("LOADER_NOW", "0001-01-01T00:00:00+00:00", "LOADER_NOW must lie in the years 2000 to 2099"),
         ("API_MAX_RETRY_WAIT_SECONDS", "-5", "API_MAX_RETRY_WAIT_SECONDS"),
         # read by a load only when it reaches them: a bad one passed a first run and failed a later one
         ("OZON_ORDERS_STATUS_DAYS", "abc", "OZON_ORDERS_STATUS_DAYS must be a whole number of days"),
