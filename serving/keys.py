@@ -7,6 +7,7 @@ A key reads `mk_<id>_<secret>`: the id finds the entry, the secret is compared i
 from __future__ import annotations
 
 import argparse
+import errno
 import hashlib
 import hmac
 import json
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from loaders import config
+from loaders import cli, config
 from serving import settings
 
 NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -82,16 +83,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m serving.keys", description="Create an API key for `make serve`.")
     parser.add_argument("name", help="who or what uses the key, e.g. dashboard or erp")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    config.load_env_file()
     path = settings.keys_file()
     try:
         key = create(path, args.name)
-    except config.ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    except (OSError, ValueError, TypeError) as exc:  # a folder, a path through a file, no JSON object of keys
+        reason = cli.first_line(exc)
+        if isinstance(exc, OSError):
+            through_a_file = exc.errno in (errno.ENOTDIR, errno.EEXIST)
+            reason = "a part of that path is a file, not a folder" if through_a_file else exc.strerror
+        raise config.ConfigError(f"SERVE_KEYS_FILE: cannot use {path} as the API key file ({reason})") from None
     print(f"API key {args.name!r} (shown once; {path} keeps only its hash):\n{key}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main)  # .env read first; a bad setting or file is one line, exit 2

@@ -14,7 +14,7 @@ from loaders import cli, config
 from loaders.config import OzonAccount
 from scripts import database, run, runlog, steps
 from serving import publish
-from tests.support.operations import DBT, closed_port, isolated_ops, query, run_script
+from tests.support.operations import DBT, closed_port, isolated_ops, one_line_error, query, run_script
 
 RUN = ("scripts.run", "--transform-only")
 PRUNE = ("scripts.prune",)
@@ -27,13 +27,6 @@ LOCKED_BUILD = ("scripts.locked", "build", "true")
 def ops(workdir, tmp_path, monkeypatch):
     isolated_ops(tmp_path, monkeypatch)
     return tmp_path
-
-
-def one_line_error(done) -> str:
-    assert done.returncode != 0, done.stdout + done.stderr
-    assert "Traceback" not in done.stderr, done.stderr
-    (line,) = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
-    return line
 
 
 def test_a_file_that_is_not_a_duckdb_database(ops, workdir):

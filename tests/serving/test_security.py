@@ -12,7 +12,7 @@ from serving import keys, settings
 from serving.app import create_app
 from serving.reader import SnapshotReader
 from serving.security import SESSION_COOKIE
-from tests.support.operations import run_script
+from tests.support.operations import one_line_error, run_script
 from tests.support.serving import client_for, settings_for
 
 HOSTILE = "' or 1=1 --"
@@ -78,6 +78,22 @@ def test_keys_are_stored_hashed_and_made_by_the_cli(tmp_path, monkeypatch):
     assert key.startswith("mk_") and key.split("_", 2)[2] not in stored and "erp" in stored
     assert keys.holder(keys.load(tmp_path / "keys.json"), key) == "erp"
     assert run_script("serving.keys", "bad name;").returncode == 2
+
+
+def test_make_api_key_with_a_bad_setting_or_key_file_says_so_in_one_line(tmp_path, monkeypatch):
+    """Each was a traceback: serving.keys did not go through cli.run."""
+    utf16 = tmp_path / "utf16.env"
+    utf16.write_text("SERVE_HOST=127.0.0.1\n", encoding="utf-16")
+    (tmp_path / "a_file").write_text("x")
+    for env, message in (
+        ({"ENV_FILE": str(tmp_path / "missing.env")}, "does not exist"),
+        ({"ENV_FILE": str(utf16)}, "not UTF-8 text"),
+        ({"SERVE_KEYS_FILE": str(tmp_path)}, f"SERVE_KEYS_FILE: cannot use {tmp_path} as the API key file (Is a"),
+        ({"SERVE_KEYS_FILE": str(tmp_path / "a_file" / "k.json")}, "(a part of that path is a file, not a folder)"),
+        ({"SERVE_KEYS_FILE": str(tmp_path / "a_file")}, f"cannot use {tmp_path / 'a_file'} as the API key file"),
+    ):
+        done = run_script("serving.keys", "erp", env=env)
+        assert done.returncode == 2 and message in one_line_error(done), (env, done.stderr)
 
 
 def test_the_rate_limit_answers_429_with_retry_after(seller, tmp_path):

@@ -66,6 +66,14 @@ def run_script(
     )
 
 
+def one_line_error(done: subprocess.CompletedProcess) -> str:
+    """The one `error: ` line of a program that failed without a traceback."""
+    assert done.returncode != 0, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    (line,) = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    return line
+
+
 # The load steps of a run over two Ozon accounts, shop and outlet, in their order.
 TWO_OZON_ACCOUNTS_LOAD_STEPS = [
     f"load {group} ozon/{account}" for group in ("catalogue", "orders", "stock") for account in ("shop", "outlet")
