@@ -25,6 +25,15 @@ def test_defaults_measure_both_marketplaces_on_duckdb():
     assert bench.parse_args(["--marketplaces", "wildberries"]).marketplaces == ["wildberries"]
 
 
+@pytest.mark.parametrize(("option", "value"), [("--products", "-5"), ("--products", "0"), ("--accounts", "0")])
+def test_a_size_below_one_is_refused_in_one_line(capsys, option, value):
+    """--products -5 was a ValueError's traceback."""
+    with pytest.raises(SystemExit) as refused:
+        bench.parse_args([option, value])
+    assert refused.value.code == 2
+    assert f"argument {option}: must be a whole number above 0, not '{value}'" in capsys.readouterr().err
+
+
 def test_incremental_resources_are_the_loaders_own():
     from loaders.marketplaces import MARKETPLACES
 
