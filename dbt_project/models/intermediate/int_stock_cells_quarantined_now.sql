@@ -1,7 +1,10 @@
 -- The stock cells quarantined in the newest snapshot of their source (int_stock_cells_quarantined):
 -- their stock now is unknown. inventory keeps their last known stock; one without any (no earlier
 -- snapshot listed stock there, or it had sold out) has no stock now, and int_stock_positions plans
--- and alerts nothing there.
+-- and alerts nothing there. A table, not a view over its two parents: a build's threads replacing
+-- both at once would each drop it with cascade (PostgreSQL: deadlock detected).
+{{ config(materialized='table') }}
+
 with newest_loads as (
     -- each source's newest snapshot, whether it listed rows, none, or only rows that failed a check
     select

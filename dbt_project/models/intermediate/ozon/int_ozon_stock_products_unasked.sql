@@ -7,6 +7,11 @@
 -- (int_ozon_stock_snapshots gives their cells a row that fails, so the stock models keep the last
 -- known stock), and int_ozon_quality_issues warns (rule left_out_of_product_list). A product listed
 -- again is asked again; the snapshots it missed then read as if asked, as the list keeps no history.
+-- A table: as a view it depended on four staging views, and PostgreSQL deadlocked when a build's two
+-- threads replaced two of them at once (dbt drops a replaced view with cascade, and both drops
+-- reached this one).
+{{ config(materialized='table') }}
+
 with snapshots as (
     {{ reported_snapshot_loads('ozon', 'analytics_stocks') }}
 ),
