@@ -114,12 +114,14 @@ unknown_cells as (
         quarantined.product_key,
         quarantined.warehouse_key
     from {{ ref('int_stock_cells_quarantined_now') }} as quarantined
-    left join {{ ref('inventory') }} as inventory
-        on
-            quarantined.product_key = inventory.product_key
-            and quarantined.warehouse_key = inventory.warehouse_key
-            and quarantined.stock_type = inventory.stock_type
-    where inventory.product_key is null
+    where not exists (
+        select 1
+        from {{ ref('inventory') }} as inventory
+        where
+            inventory.product_key = quarantined.product_key
+            and inventory.warehouse_key = quarantined.warehouse_key
+            and inventory.stock_type = quarantined.stock_type
+    )
 ),
 
 unknown_now as (
