@@ -182,8 +182,9 @@ def test_ctrl_c_in_the_demo_lets_its_run_stop_after_its_step(tmp_path):
         "pathlib.Path(sys.argv[1]).touch()\n"
         "time.sleep(60)\n"
     )
-    demo_side = (
-        "import sys; from scripts import steps\n"
+    demo_side = (  # SIGINT as a terminal leaves it: a shell starting the suite in the background ignores it
+        "import signal, sys; from scripts import steps\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         f"steps.run_into([sys.executable, '-c', {runner!r}, {str(ready)!r}, {str(finished)!r}], {{}}, sys.stdout)\n"
     )
     process = subprocess.Popen([sys.executable, "-c", demo_side], cwd=steps.PROJECT_DIR, start_new_session=True)
