@@ -122,7 +122,9 @@ class Email:
 
 def channels() -> list[Webhook | Telegram | Email]:
     """Every channel configured. One whose settings are wrong is left out with its reason logged: it
-    costs only that channel, not the alerts of the others."""
+    costs only that channel, not the alerts of the others. Settings are read trimmed
+    (config.text_setting): a token copied with a trailing blank went out URL-encoded (`%20`) and no
+    longer matched the text masked for it."""
     found: list[Webhook | Telegram | Email] = []
     for configured in (_webhook, _telegram, _email):
         try:
@@ -135,46 +137,40 @@ def channels() -> list[Webhook | Telegram | Email]:
     return found
 
 
-def _setting(name: str) -> str:
-    """A channel's setting without the blanks a copied value brings: a token sent with a trailing
-    space is URL-encoded (`%20`) and would no longer match the text masked for it."""
-    return os.environ.get(name, "").strip()
-
-
 def _webhook() -> Webhook | None:
-    if not (url := _setting("ALERT_SLACK_WEBHOOK_URL")):
+    if not (url := config.text_setting("ALERT_SLACK_WEBHOOK_URL", "")):
         return None
     register_url(url)  # the URL itself is the credential
     return Webhook(url)
 
 
 def _telegram() -> Telegram | None:
-    if not (token := _setting("ALERT_TELEGRAM_BOT_TOKEN")):
+    if not (token := config.text_setting("ALERT_TELEGRAM_BOT_TOKEN", "")):
         return None
     register_secret(token)
-    if not (chat_id := _setting("ALERT_TELEGRAM_CHAT_ID")):
+    if not (chat_id := config.text_setting("ALERT_TELEGRAM_CHAT_ID", "")):
         raise config.ConfigError("ALERT_TELEGRAM_BOT_TOKEN is set but ALERT_TELEGRAM_CHAT_ID is not")
-    return Telegram(token, chat_id, _setting("ALERT_TELEGRAM_API_BASE_URL") or "https://api.telegram.org")
+    return Telegram(token, chat_id, config.text_setting("ALERT_TELEGRAM_API_BASE_URL", "https://api.telegram.org"))
 
 
 def _email() -> Email | None:
-    if not (host := _setting("ALERT_SMTP_HOST")):
+    if not (host := config.text_setting("ALERT_SMTP_HOST", "")):
         return None
     register_secret(os.environ.get("ALERT_SMTP_PASSWORD"))
     recipients = tuple(config.text_list("ALERT_EMAIL_TO"))
-    if not recipients or not _setting("ALERT_EMAIL_FROM"):
+    if not recipients or not config.text_setting("ALERT_EMAIL_FROM", ""):
         raise config.ConfigError("ALERT_SMTP_HOST is set: set ALERT_EMAIL_FROM and ALERT_EMAIL_TO too")
-    tls = _setting("ALERT_SMTP_TLS") or "starttls"
+    tls = config.text_setting("ALERT_SMTP_TLS", "starttls")
     if tls not in ("starttls", "ssl", "none"):
         raise config.ConfigError(f"ALERT_SMTP_TLS={tls!r}: use starttls, ssl or none")
     port = config.port_number("ALERT_SMTP_PORT", 465 if tls == "ssl" else 587)
     return Email(
         host,
         port,
-        _setting("ALERT_SMTP_USER"),
+        config.text_setting("ALERT_SMTP_USER", ""),
         os.environ.get("ALERT_SMTP_PASSWORD", ""),
         tls,
-        _setting("ALERT_EMAIL_FROM"),
+        config.text_setting("ALERT_EMAIL_FROM", ""),
         recipients,
     )
 
