@@ -5,7 +5,8 @@
 -- present - reserved (seller stock). Computed from the staging models on purpose, not from the
 -- intermediate models the mart is built from; rows with an error-level data quality issue
 -- (data_quality_issues), the copies of a row the answer repeats (answer_copy) and snapshots the
--- loader reported incomplete (resource_outcomes) are not counted. Returns the accounts and stock types that disagree.
+-- loader reported incomplete (resource_outcomes) are not counted. Returns the accounts and stock
+-- types that disagree.
 with analytics as (
     select stocks.*
     from ({{ completed_snapshot_rows('ozon', 'analytics_stocks') }}) as stocks

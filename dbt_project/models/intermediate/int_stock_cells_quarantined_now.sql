@@ -5,29 +5,25 @@
 -- both at once would each drop it with cascade (PostgreSQL: deadlock detected).
 {{ config(materialized='table') }}
 
-with newest_loads as (
-    -- each source's newest snapshot, whether it listed rows, none, or only rows that failed a check
+with snapshot_loads as (
+    -- each source's snapshots, whether they listed rows, none, or only rows that failed a check
     select
         marketplace,
         account,
         snapshot_source,
-        max(load_id) as load_id
-    from (
-        select
-            marketplace,
-            account,
-            snapshot_source,
-            load_id
-        from {{ ref('int_stock_snapshots_filled') }}
-        union all
-        select
-            marketplace,
-            account,
-            snapshot_source,
-            load_id
-        from {{ ref('int_stock_cells_quarantined') }}
-    ) as snapshot_loads
-    group by marketplace, account, snapshot_source
+        load_id
+    from {{ ref('int_stock_snapshots_filled') }}
+    union all
+    select
+        marketplace,
+        account,
+        snapshot_source,
+        load_id
+    from {{ ref('int_stock_cells_quarantined') }}
+),
+
+newest_loads as (
+    {{ newest_loads('snapshot_loads') }}
 )
 
 select
