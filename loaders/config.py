@@ -308,13 +308,14 @@ def pipelines_dir() -> Path:
 
 def postgres_settings() -> dict[str, str | int]:
     """The one reading of the PostgreSQL connection: libpq-style PG* variables, defaulting to the local
-    server, as psycopg2.connect keywords (dbt's profiles.yml reads the same variables)."""
+    server, as psycopg2.connect keywords (dbt's profiles.yml reads the same variables). An empty one means
+    its default, as for every setting (libpq took an empty PGHOST for its socket, PGDATABASE for the user's)."""
     return {
-        "host": os.environ.get("PGHOST", "127.0.0.1"),
+        "host": text_setting("PGHOST", "127.0.0.1"),
         "port": port_number("PGPORT", 5432),
-        "user": os.environ.get("PGUSER", "postgres"),
+        "user": text_setting("PGUSER", "postgres"),
         "password": os.environ.get("PGPASSWORD", ""),
-        "dbname": os.environ.get("PGDATABASE", "postgres"),
+        "dbname": text_setting("PGDATABASE", "postgres"),
     }
 
 

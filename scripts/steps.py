@@ -71,6 +71,10 @@ DEFAULTED_WHEN_EMPTY = (
     "DUCKDB_DBT_MEMORY_LIMIT",
     "DBT_TARGET_PATH",
     "DBT_LOG_PATH",
+    "PGHOST",
+    "PGPORT",
+    "PGUSER",
+    "PGDATABASE",
 )
 
 

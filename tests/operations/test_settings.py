@@ -95,6 +95,21 @@ def test_an_empty_path_setting_means_its_default(monkeypatch):
     assert not {"DUCKDB_PATH", "DLT_PIPELINES_DIR", "DBT_TARGET_PATH", "DUCKDB_DBT_MEMORY_LIMIT"} & set(passed_on)
 
 
+def test_an_empty_postgres_setting_means_its_default(monkeypatch):
+    """PGHOST=, PGUSER=, PGDATABASE= reached libpq as empty: the Unix socket instead of 127.0.0.1, and
+    the user's name as the database (dbt's env_var() read them as empty too)."""
+    for name in ("PGHOST", "PGPORT", "PGUSER", "PGDATABASE"):
+        monkeypatch.setenv(name, "")
+    settings = config.postgres_settings()
+    assert (settings["host"], settings["port"], settings["user"], settings["dbname"]) == (
+        "127.0.0.1",
+        5432,
+        "postgres",
+        "postgres",
+    )
+    assert not {"PGHOST", "PGPORT", "PGUSER", "PGDATABASE"} & set(steps.environment())
+
+
 def test_locked_commands_get_the_target_of_env_file_unless_the_environment_sets_one(env_file, workdir):
     show = ("sh", "-c", 'echo "$TARGET $DBT_TARGET $PGPASSWORD"')
     done = run_script("scripts.locked", "build", *show)
