@@ -44,9 +44,27 @@
     {{ product_key("'wildberries'", account, wildberries_product_id(nm_id, tech_size)) }}
 {%- endmacro %}
 
+{#- The rows of `relation` (Wildberries orders, sales or stock report rows: account, nm_id, barcode,
+    tech_size as sent) with sized_tech_size, the size they count for: techSize as sent; when WB sent
+    none, the size of the card that holds the row's barcode (stg_wildberries__barcode_sizes), not
+    "0" beside the card's real sizes (a phantom product holding the size's stock or orders). "0"
+    when that size is "0" itself (a card of one size) or no size of the card holds the barcode. -#}
+{% macro wildberries_rows_sized(relation) -%}
+    select
+        sized_rows.*,
+        coalesce(sized_rows.tech_size, barcode_sizes.tech_size, '0') as sized_tech_size
+    from {{ relation }} as sized_rows
+    left join {{ ref('stg_wildberries__barcode_sizes') }} as barcode_sizes
+        on
+            sized_rows.account = barcode_sizes.account
+            and sized_rows.nm_id = barcode_sizes.nm_id
+            and sized_rows.barcode = barcode_sizes.barcode
+{%- endmacro %}
+
 {#- The columns that name a size of a Wildberries card, from the `cards` and their `sizes` (the
     cards' dlt child table): account, nm_id, chrt_id, tech_size and wb_size. A size sent without
-    techSize is "0", as in orders, sales and the stock report, so that keys match. -#}
+    techSize is "0", as is the size of a card of one size (macro wildberries_rows_sized: orders,
+    sales and stock rows sent without techSize take the size that holds their barcode). -#}
 {% macro wildberries_card_size_columns() -%}
     cards.account,
     cards.nm_id,

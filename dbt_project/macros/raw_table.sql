@@ -15,11 +15,15 @@
     through this macro, in an import CTE at the top:
         with source as ({{ raw_table('ozon', 'products') }})
     It calls source(), so lineage (`--select source:ozon.products+`) is as with a plain source().
+    A unit test gives a raw table as `format: sql` rows of every declared column, read as given (a
+    dict fixture would need the raw table in the database for its columns' types, and a build on a
+    database without it would fail).
     Works on DuckDB and PostgreSQL: names compare case-insensitively and are quoted ("date", "rows").
     At parse time (no database, no graph yet) it renders a harmless `select *`. -#}
 {% macro raw_table(source_name, table_name) -%}
     {%- set relation = source(source_name, table_name) -%}
-    {%- if not execute -%}
+    {#- a unit test's fixture (a CTE, rows given as SQL) -#}
+    {%- if not execute or relation.is_cte -%}
         select * from {{ relation }}
     {%- else -%}
         {%- set declared = raw_table_columns(source_name, table_name) -%}

@@ -1,8 +1,13 @@
 -- Orders from the statistics API: one row per order unit (srid), its latest state. WB sends
 -- Moscow time, without an offset unless it names another zone; *_at columns are UTC instants,
 -- last_change_date_msk stays as sent (the loader's cursor). cancelDate's sentinel 0001-01-01T00:00:00 becomes null.
-with orders as (
+with raw_orders as (
     {{ raw_table('wildberries', 'orders') }}
+),
+
+-- without techSize, a row counts for the size of the card that holds its barcode
+orders as (
+    {{ wildberries_rows_sized('raw_orders') }}
 )
 
 select
@@ -13,7 +18,7 @@ select
     nm_id,
     barcode,
     supplier_article,
-    coalesce(tech_size, '0') as tech_size,
+    sized_tech_size as tech_size,
     brand,
     subject,
     category,

@@ -1,7 +1,12 @@
 -- Sales (saleID S…) and returns (R…) from the statistics API, latest state per saleID. Money
 -- fields can be 0 for up to 24 h after the row appears (WB fills them late). Times as in orders.
-with sales as (
+with raw_sales as (
     {{ raw_table('wildberries', 'sales') }}
+),
+
+-- without techSize, a row counts for the size of the card that holds its barcode
+sales as (
+    {{ wildberries_rows_sized('raw_sales') }}
 )
 
 select
@@ -17,7 +22,7 @@ select
     nm_id,
     barcode,
     supplier_article,
-    coalesce(tech_size, '0') as tech_size,
+    sized_tech_size as tech_size,
     {{ warehouse_name_as_sent('warehouse_name') }} as raw_warehouse_name,
     warehouse_type,
     {{ is_wildberries_seller_warehouse('warehouse_type') }} as is_seller_warehouse,

@@ -1,7 +1,15 @@
 -- The warehouse_remains report, one row per barcode × entry of its `warehouses` list. WB mixes
 -- three pseudo-warehouses into that list (units on the way to buyers, returns on the way back,
 -- the total over warehouses); is_pseudo_warehouse marks them so stock is not counted twice.
-with remains as (
+with raw_remains as (
+    {{ raw_table('wildberries', 'warehouse_remains') }}
+),
+
+sized_remains as (
+    {{ wildberries_rows_sized('raw_remains') }}
+),
+
+remains as (
     -- report_copy: a report row (one barcode with its warehouses) sent again in the same report is
     -- a copy (a repeated row of a flaky download), not more stock: the stock models take copy 1, the
     -- row sent first (row_number, its place in the file; dlt's _dlt_id is random, so ordered by it
@@ -9,17 +17,17 @@ with remains as (
     -- loaded before the loader stored row_number); rule duplicate_key still warns of it. Masked
     -- warehouses repeat within one row's list, and those entries are all stock.
     select
-        raw_remains.*,
+        sized_remains.*,
         row_number() over (
             partition by
-                raw_remains.account,
-                raw_remains._dlt_load_id,
-                raw_remains.nm_id,
-                raw_remains.barcode,
-                raw_remains.tech_size
-            order by raw_remains.row_number, raw_remains._dlt_id
+                sized_remains.account,
+                sized_remains._dlt_load_id,
+                sized_remains.nm_id,
+                sized_remains.barcode,
+                sized_remains.tech_size
+            order by sized_remains.row_number, sized_remains._dlt_id
         ) as report_copy
-    from ({{ raw_table('wildberries', 'warehouse_remains') }}) as raw_remains
+    from sized_remains
 ),
 
 warehouse_entries as (
@@ -30,7 +38,8 @@ select
     remains.account,
     remains.nm_id,
     remains.barcode,
-    coalesce(remains.tech_size, '0') as tech_size,
+    -- without techSize, the size of the card that holds the barcode
+    remains.sized_tech_size as tech_size,
     -- the report's rows are per barcode: without techSize the barcode tells them apart
     coalesce(remains.tech_size, 'barcode ' || remains.barcode, '0') as size_key,
     remains.vendor_code,
