@@ -1,7 +1,8 @@
 -- Every Ozon warehouse name as sent (stock rows and FBO postings), with where and when it was seen
 -- (a row sent without one is named by staging: macro warehouse_name_as_sent), and for a row sent
 -- without a name the name Ozon gives its warehouse id elsewhere (the cluster list, other stock rows
--- or postings; the newest), which resolves it.
+-- or postings; the newest), which resolves it. The warehouse id goes with each sighting: a name
+-- Ozon renamed resolves by the id (int_warehouse_names_resolved).
 with sightings as (
     select
         account,
@@ -48,6 +49,7 @@ select
     sightings.account,
     sightings.raw_warehouse_name,
     newest_names.warehouse_name as name_by_id,
+    cast(sightings.warehouse_id as varchar) as warehouse_id,
     sightings.synced_at as seen_at
 from sightings
 left join newest_names

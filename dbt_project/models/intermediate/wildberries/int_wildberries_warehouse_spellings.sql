@@ -15,6 +15,7 @@
         account,
         raw_warehouse_name,
         cast(null as varchar) as name_by_id,
+        cast(null as varchar) as warehouse_id,
         synced_at as seen_at
     from {{ ref(feed) }}
     where not {{ not_a_warehouse }}
