@@ -123,6 +123,7 @@ class Runner:
     def __init__(self, run_id: str, target: str, groups: tuple[str, ...], marketplaces: tuple[str, ...] = ()):
         self.run_id, self.target, self.groups = run_id, target, groups
         self.marketplaces = marketplaces  # the configured ones: dbt builds them and those the database has
+        self.step_timeout = steps.step_timeout_minutes()
         self.stop_signal: str | None = None
         self._process = None
         # (group, marketplace, account) -> (status, error class)
@@ -203,13 +204,13 @@ class Runner:
                 "--stats-file",
                 str(stats_file),
             )
-            finished = steps.run_measured(command, started=self._started)
+            finished = steps.run_measured(command, started=self._started, deadline_minutes=self.step_timeout)
             stats = json.loads(stats_file.read_text(encoding="utf-8")) if stats_file.exists() else []
         by_account = {entry.get("account"): entry for entry in stats}
         unreported = []
         for step, record in ready:
             entry = by_account.get(step.account)
-            if entry is None and len(ready) > 1:
+            if entry is None and len(ready) > 1 and not finished.timed_out:
                 unreported.append((step, record))
                 continue
             _finish_load(record, step, entry or {}, finished)
@@ -242,13 +243,15 @@ class Runner:
         # the marketplaces that have accounts or data in the database, unless MARKETPLACES says otherwise
         env = {"MARKETPLACES": database.dbt_marketplaces(self.target, self.marketplaces)}
         finished = steps.run_measured(
-            steps.dbt_command("build", self.target, *steps.SCHEDULED_BUILD), env, self._started
+            steps.dbt_command("build", self.target, *steps.SCHEDULED_BUILD), env, self._started, self.step_timeout
         )
         results = json.loads(run_results.read_text(encoding="utf-8"))["results"] if run_results.exists() else []
         problems = [r for r in results if r["status"] in ("error", "fail", "runtime error")]
         values = {"peak_memory_mb": finished.peak_memory_mb}
         if finished.returncode == 0:
             record.finish("success", **values)
+        elif finished.timed_out:
+            record.finish("failed", error_class=TIMED_OUT, error_message=timed_out_message("dbt build"), **values)
         else:
             summary = "; ".join(f"{r['unique_id']}: {r['status']}" for r in problems[:10]) or "see the dbt log"
             record.finish(
@@ -350,6 +353,13 @@ class Runner:
         return status
 
 
+TIMED_OUT = "StepTimedOut"
+
+
+def timed_out_message(what: str) -> str:
+    return f"{what} ran longer than {steps.step_timeout_minutes():g} min ({steps.STEP_TIMEOUT}) and was stopped"
+
+
 def _finish_load(record: runlog.StepRecord, step: plan.LoadStep, entry: dict, finished: steps.Finished) -> None:
     """`record` finished from the loader's result for its account (`entry`, empty when there is
     none) and the process's exit code."""
@@ -368,6 +378,9 @@ def _finish_load(record: runlog.StepRecord, step: plan.LoadStep, entry: dict, fi
     status = ACCOUNT_STATUSES.get(entry.get("status")) if entry else LOADER_STATUSES.get(finished.returncode)
     if status == "success":
         record.finish(status, **values)
+        return
+    if finished.timed_out and not entry:
+        record.finish("failed", error_class=TIMED_OUT, error_message=timed_out_message("the loader"), **values)
         return
     meaning = LOADER_EXIT_MEANINGS.get(finished.returncode, f"exit code {finished.returncode}")
     not_ok = [o for o in record.resources if outcomes.missed(o["status"])]
@@ -416,6 +429,7 @@ def main(argv: list[str] | None = None) -> int:
         database.marketplaces_setting()
         config.now()  # LOADER_NOW, which every load step reads: a bad one stops the run here, named
         check_settings()  # and every other loader setting
+        steps.step_timeout_minutes()
         marketplaces, notes = configured_marketplaces()
         if not args.no_transform:
             config.dbt_profiles()

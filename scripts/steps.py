@@ -42,6 +42,19 @@ class StepFailed(Exception):
 class Finished:
     returncode: int
     peak_memory_mb: float  # the step process's maximum resident set size
+    timed_out: bool = False  # stopped at its deadline (STEP_TIMEOUT_MINUTES)
+
+
+STEP_TIMEOUT = "STEP_TIMEOUT_MINUTES"
+# A step stopped at its deadline gets this long to end on SIGTERM before SIGKILL.
+STOP_GRACE_SECONDS = 30.0
+
+
+def step_timeout_minutes() -> float:
+    """How long the runner lets one step (a loader process, the dbt build) run. A step that hangs (an
+    answer trickling in, slower than the read timeout) held the run lock for good: every later run
+    refused to start, the other marketplace was never loaded and the marts never built."""
+    return config.positive_number(STEP_TIMEOUT, 120.0, "number of minutes")
 
 
 def die_with_parent() -> Callable[[], None]:
@@ -122,10 +135,14 @@ def runner_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "scripts.run", *args]
 
 
-def run_measured(command: list[str], env: dict[str, str] | None = None, started=None) -> Finished:
+def run_measured(
+    command: list[str], env: dict[str, str] | None = None, started=None, deadline_minutes: float | None = None
+) -> Finished:
     """Run `command` in its own session (a terminal's Ctrl-C reaches only the caller) and measure it.
 
     `started(process)` is called with the running `Popen`, e.g. to terminate it on a second signal.
+    After `deadline_minutes` its session (with a loader's normalize workers) gets SIGTERM, and SIGKILL
+    STOP_GRACE_SECONDS later.
     The peak is the larger of the process's own high-water mark (VmHWM) and the memory of the process
     with its descendants (the sum of their PSS, e.g. a loader's normalize workers), read every 50 ms.
     Not wait4's ru_maxrss: Python starts a child by vfork, and Linux then carries the parent's
@@ -137,8 +154,11 @@ def run_measured(command: list[str], env: dict[str, str] | None = None, started=
     )
     if started:
         started(process)
-    peak_kib = 0
+    peak_kib, signals, deadline = 0, [signal.SIGTERM, signal.SIGKILL], time.monotonic() + (deadline_minutes or 0) * 60
     while process.poll() is None:
+        if deadline_minutes and signals and time.monotonic() > deadline:
+            _signal_session(process.pid, signals.pop(0))
+            deadline += STOP_GRACE_SECONDS
         own = _proc_field(process.pid, "status", "VmHWM:")
         tree = _descendants(process.pid)
         # PSS only while the step has processes of its own: reading it costs about 5 ms for a
@@ -146,7 +166,14 @@ def run_measured(command: list[str], env: dict[str, str] | None = None, started=
         together = sum(_proc_field(pid, "smaps_rollup", "Pss:") for pid in tree) if len(tree) > 1 else 0
         peak_kib = max(peak_kib, own, own and together)  # 0 once exiting: the last reading stands
         time.sleep(0.05)
-    return Finished(process.returncode, peak_kib / 1024)
+    return Finished(process.returncode, peak_kib / 1024, timed_out=len(signals) < 2)
+
+
+def _signal_session(pid: int, signum: signal.Signals) -> None:
+    try:
+        os.killpg(pid, signum)  # the step leads its own session: the group is the step's processes
+    except ProcessLookupError:
+        pass
 
 
 def _proc_field(pid: int, file: str, field: str) -> int:

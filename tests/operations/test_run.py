@@ -8,18 +8,21 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import timedelta
+from http.server import ThreadingHTTPServer
 
 import pytest
 
 from devtools.soak import descendants
 from loaders.writer_lock import RunLock
 from sandbox import Sandbox, SandboxConfig
-from scripts import database, runlog
+from scripts import database, run, runlog
+from scripts import steps as steps_module
 from scripts.run import transform_detail
 from scripts.steps import PROJECT_DIR
-from tests.support.operations import TWO_OZON_ACCOUNTS_LOAD_STEPS, isolated_ops, query, run_script
+from tests.support.operations import TWO_OZON_ACCOUNTS_LOAD_STEPS, QuietHandler, isolated_ops, query, run_script
 from tests.support.sandbox_fixtures import ozon_env, paced_seller, wb_env
 
 SELLER = SandboxConfig(seed=3, products=40, warehouses=4, archived_share=0.1, accounts=2, history_days=3)
@@ -170,6 +173,66 @@ def test_a_catalogue_refused_to_the_token_costs_only_itself(ops, monkeypatch):
     assert steps["load orders wildberries/shop"][5] > 0 and steps["load stock wildberries/shop"][5] > 0
     assert again.returncode == 0, again.stderr[-3000:]
     assert steps_of(latest_run_id())["load orders wildberries/shop"][0] == "success"
+
+
+class TricklingHandler(QuietHandler):
+    """An answer that never ends: a byte of its headers every half second, inside any read timeout."""
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.flush_headers()
+        try:
+            while True:
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.5)
+        except OSError:  # the loader was stopped
+            pass
+
+
+def test_a_step_that_hangs_is_stopped_at_its_deadline_and_costs_only_itself(ops, monkeypatch):
+    """An Ozon API trickling its answer in (each byte within the read timeout) held the run and its
+    lock for good: Wildberries was never loaded, nothing built, and every later run refused to start."""
+    monkeypatch.setenv("MARKETPLACES", "ozon,wildberries")
+    trickling = ThreadingHTTPServer(("127.0.0.1", 0), TricklingHandler)
+    trickling.daemon_threads = True
+    threading.Thread(target=trickling.serve_forever, daemon=True).start()
+    try:
+        with Sandbox(paced_seller(seed=3, products=20, warehouses=3)) as sandbox:
+            env = {
+                **wb_env(sandbox),
+                "OZON_API_BASE_URL": f"http://127.0.0.1:{trickling.server_address[1]}",
+                "OZON_CLIENT_ID": "100001",
+                "OZON_API_KEY": "key",
+                "OZON_ACCOUNT_NAME": "shop",
+                "STEP_TIMEOUT_MINUTES": "0.2",  # 12 s
+            }
+            done = run_script("scripts.run", "catalogue", "--no-transform", env=env, timeout=300)
+    finally:
+        trickling.shutdown()
+    assert done.returncode == 1, done.stderr[-3000:]
+    steps = steps_of(latest_run_id())
+    status, error_class, message, *_ = steps["load catalogue ozon/shop"]
+    assert (status, error_class) == ("failed", "StepTimedOut")
+    assert message == "the loader ran longer than 0.2 min (STEP_TIMEOUT_MINUTES) and was stopped"
+    assert steps["load catalogue wildberries/shop"][0] == "success", steps["load catalogue wildberries/shop"]
+    assert steps["run"][0] == "failed"
+
+
+def test_a_build_that_hangs_is_stopped_at_its_deadline(ops, monkeypatch):
+    monkeypatch.setattr(steps_module, "dbt_command", lambda *_args: ["sleep", "600"])
+    monkeypatch.setenv("STEP_TIMEOUT_MINUTES", "0.02")
+    assert run.main(["--transform-only"]) == run.EXIT_FAILED
+    status, error_class, message, *_ = steps_of(latest_run_id())["transform"]
+    assert (status, error_class) == ("failed", "StepTimedOut")
+    assert message == "dbt build ran longer than 0.02 min (STEP_TIMEOUT_MINUTES) and was stopped"
+
+
+def test_a_step_deadline_that_is_no_positive_number_stops_the_run_before_it_starts(ops, monkeypatch):
+    done = run_script("scripts.run", "--transform-only", env={"STEP_TIMEOUT_MINUTES": "two hours"})
+    assert done.returncode == 2
+    assert "STEP_TIMEOUT_MINUTES must be a positive number of minutes, not 'two hours'" in done.stderr
 
 
 def test_a_build_after_failed_loads_says_which_sources_keep_older_rows_and_which_have_none(workdir):
