@@ -2,8 +2,9 @@
 -- /v3/product/list says (its `archived`, or the visibility pass that listed the product), both
 -- fields being optional; a product neither tells about counts as active. An account without a
 -- catalogue (int_ozon_product_skus) has a product per SKU its order lines name, status
--- not_in_catalogue: article and name as the newest line sent them, its price the newest line's in
--- roubles; active, as nothing says it is archived.
+-- not_in_catalogue: article and name as the newest line the marts count sent them (a line with an
+-- error-level quality issue is left out of them: none when no line counts), its price the newest
+-- such line's in roubles; active, as nothing says it is archived.
 with catalogued as (
     select
         products.account,
@@ -33,12 +34,6 @@ line_sightings as (
         select
             account,
             sku,
-            offer_id,
-            product_name,
-            unit_price,
-            currency_code,
-            created_at,
-            posting_number,
             synced_at
         from {{ ref('stg_ozon__posting_lines_' ~ scheme) }}
         {%- if not loop.last %}
@@ -47,45 +42,83 @@ line_sightings as (
     {%- endfor %}
 ),
 
-ranked_sightings as (
+-- the SKUs of accounts without a catalogue, each a product (int_ozon_product_skus) as long as an
+-- order line names it, a line the marts leave out too; synced_at: when the newest was read
+uncatalogued_skus as (
     select
         skus.account,
         skus.sku,
         skus.product_ref,
-        sightings.offer_id,
-        sightings.product_name,
-        sightings.unit_price,
-        sightings.currency_code,
-        max(sightings.synced_at) over (partition by skus.account, skus.sku) as synced_at,
-        row_number() over (
-            partition by skus.account, skus.sku
-            order by sightings.created_at desc nulls last, sightings.posting_number desc
-        ) as recency
+        max(sightings.synced_at) as synced_at
     from {{ ref('int_ozon_product_skus') }} as skus
     inner join line_sightings as sightings
         on
             skus.account = sightings.account
             and skus.sku = sightings.sku
     where skus.product_id is null
+    group by skus.account, skus.sku, skus.product_ref
+),
+
+-- The newest line of each such SKU the marts count (int_ozon_order_lines): a line with an
+-- error-level issue, such as invalid_date, gives no article, name or price. nulls last:
+-- PostgreSQL would sort a null first in a descending order, DuckDB last.
+ranked_lines as (
+    select
+        account,
+        sku,
+        offer_id,
+        product_name,
+        unit_price,
+        currency_code,
+        row_number() over (
+            partition by account, sku
+            order by created_at desc nulls last, posting_number desc
+        ) as recency
+    from (
+        {%- for scheme in ['fbo', 'fbs'] %}
+            select
+                {{ scheme }}.account,
+                {{ scheme }}.sku,
+                {{ scheme }}.offer_id,
+                {{ scheme }}.product_name,
+                {{ scheme }}.unit_price,
+                {{ scheme }}.currency_code,
+                {{ scheme }}.created_at,
+                {{ scheme }}.posting_number
+            from {{ ref('int_ozon_product_skus') }} as skus
+            inner join {{ ref('stg_ozon__posting_lines_' ~ scheme) }} as {{ scheme }}
+                on
+                    skus.account = {{ scheme }}.account
+                    and skus.sku = {{ scheme }}.sku
+            where skus.product_id is null and {{ ozon_order_line_passes_checks(scheme) }}
+            {%- if not loop.last %}
+                union all
+            {%- endif %}
+        {%- endfor %}
+    ) as counted_lines
 ),
 
 uncatalogued as (
     select
-        account,
-        {{ product_key("'ozon'", 'account', 'product_ref') }} as product_key,
+        skus.account,
+        {{ product_key("'ozon'", 'skus.account', 'skus.product_ref') }} as product_key,
         cast(null as varchar) as marketplace_product_id,
-        offer_id as seller_article,
-        cast(sku as varchar) as sku,
-        product_name,
+        newest_line.offer_id as seller_article,
+        cast(skus.sku as varchar) as sku,
+        newest_line.product_name,
         false as is_archived,
         'not_in_catalogue' as status,
-        case when currency_code = 'RUB' then unit_price end as price,
+        case when newest_line.currency_code = 'RUB' then newest_line.unit_price end as price,
         'RUB' as currency_code,
         cast(null as timestamp with time zone) as created_at,
         cast(null as timestamp with time zone) as updated_at,
-        synced_at
-    from ranked_sightings
-    where recency = 1
+        skus.synced_at
+    from uncatalogued_skus as skus
+    left join ranked_lines as newest_line
+        on
+            skus.account = newest_line.account
+            and skus.sku = newest_line.sku
+            and newest_line.recency = 1
 ),
 
 products as (

@@ -9,7 +9,8 @@
 -- so the history still joins; except in an account without a catalogue (its token lacks
 -- the Контент category: no card was ever read, listed or trashed), whose products are all
 -- not_in_catalogue and active, as nothing says they are archived. Price: the latest seller price
--- after discount (priceWithDisc) of an order of the size; WB cards carry no price.
+-- after discount (priceWithDisc) of an order of the size that passes the quality checks (one the
+-- marts leave out sets no price); WB cards carry no price.
 with card_size_counts as (
     select
         account,
@@ -246,18 +247,23 @@ not_in_catalogue as (
             and sizes.nm_id = card_statuses.nm_id
 ),
 
+-- The price of a size: its latest order that the marts count (an order with an error-level issue,
+-- such as invalid_date, is left out of them and cannot set it). nulls last: PostgreSQL would sort
+-- a null first in a descending order, DuckDB last.
 ranked_prices as (
     select
-        account,
-        nm_id,
-        tech_size,
-        price_with_discount,
+        orders.account,
+        orders.nm_id,
+        orders.tech_size,
+        orders.price_with_discount,
         row_number() over (
-            partition by account, nm_id, tech_size
-            order by ordered_at desc, srid desc
+            partition by orders.account, orders.nm_id, orders.tech_size
+            order by orders.ordered_at desc nulls last, orders.srid desc
         ) as recency
-    from {{ ref('stg_wildberries__orders') }}
-    where price_with_discount > 0
+    from {{ ref('stg_wildberries__orders') }} as orders
+    where
+        orders.price_with_discount > 0
+        and {{ passes_quality_checks('wildberries', 'orders', 'orders.account', 'orders.srid', 'orders.load_id') }}
 ),
 
 catalogue_with_status as (
