@@ -357,6 +357,19 @@ def _extract(
         source, refresh = prepared.source.with_resources(*left), None
 
 
+def with_feeders(resources: tuple[str, ...], needs: dict[str, str]) -> tuple[str, ...]:
+    """`resources` with the resource that feeds each transformer among them (`needs`), before them.
+
+    A transformer reads its feeder whether or not the feeder is selected; selected, what it read is
+    stored too, in the same load and with the same synced_at. So the database holds what the
+    transformer asked for: Ozon's analytics_stocks asks for the SKUs of the product list it read,
+    and int_ozon_stock_products_unasked compares that list with each snapshot. Loaded without it
+    (the stock group), the stored list kept the catalogue load's time, and every later snapshot
+    looked as if the list had left out every product."""
+    feeders = [needs[name] for name in resources if name in needs and needs[name] not in resources]
+    return (*dict.fromkeys(feeders), *resources)
+
+
 def run(
     marketplace: Marketplace,
     account: Any,
@@ -374,8 +387,9 @@ def run(
     """
     started = time.monotonic()
     wanted = resources or marketplace.resources
-    resources = tuple(name for name in wanted if name not in account.skip_resources)
-    unread = [name for name in wanted if name not in resources]
+    kept = tuple(name for name in wanted if name not in account.skip_resources)
+    unread = [name for name in wanted if name not in kept]
+    resources = with_feeders(kept, marketplace.needs)
     left_out = outcomes.left_out(unread, account.variable("SKIP_RESOURCES")) if unread else []
     if left_out:
         names = ", ".join(outcome.resource for outcome in left_out)

@@ -38,6 +38,8 @@ GROUPS: tuple[Group, ...] = (
         "stock",
         after=("catalogue",),
         resources={
+            # with analytics_stocks the loader stores the product_list_items it asked for
+            # (loaders/pipeline.py with_feeders); products, the list's other transformer, is not read
             "ozon": ("product_stocks", "analytics_stocks", "warehouse_stock_report"),
             "wildberries": ("warehouse_remains", "wb_warehouse_stocks"),
         },

@@ -18,7 +18,7 @@ from loaders.http import ApiAuthError
 from loaders.marketplaces import MARKETPLACES
 from loaders.outcomes import Outcomes
 from loaders.ozon import settings as ozon_settings
-from loaders.pipeline import run
+from loaders.pipeline import run, with_feeders
 from loaders.wildberries import helpers as wb_helpers
 from loaders.wildberries import settings as wb_settings
 from sandbox import Sandbox
@@ -234,6 +234,20 @@ def test_an_account_leaves_out_what_its_key_may_not_read_and_loads_complete(scal
         recorded = dict(db.execute(f"select resource, status from {dataset}.resource_outcomes").fetchall())
     # what it leaves out is recorded as such: the marts know its older rows are no news of today
     assert recorded == {name: "left_out" if name in left_out else "ok" for name in resources}
+
+
+def test_a_load_of_a_transformer_stores_what_fed_it():
+    """The stock group loads analytics_stocks, which asks for the SKUs of the product list it reads: the
+    list is stored with it (int_ozon_stock_products_unasked compares the two). Left out, it reads none."""
+    needs = MARKETPLACES["ozon"].needs
+    stock = ("product_stocks", "analytics_stocks", "warehouse_stock_report")
+    assert with_feeders(stock, needs) == ("product_list_items", *stock)
+    assert with_feeders(("product_stocks", "warehouse_stock_report"), needs) == (
+        "product_stocks",
+        "warehouse_stock_report",
+    )
+    catalogue = ("product_list_items", "products", "warehouses", "clusters")
+    assert with_feeders(catalogue, needs) == catalogue
 
 
 def test_a_load_whose_every_resource_is_left_out_records_that_and_is_complete(scaled):

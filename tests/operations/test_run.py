@@ -10,12 +10,14 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from datetime import timedelta
 from http.server import ThreadingHTTPServer
 
 import pytest
 
 from devtools.soak import descendants
+from loaders.ozon import settings as ozon_settings
 from loaders.writer_lock import RunLock
 from sandbox import Sandbox, SandboxConfig
 from scripts import database, run, runlog
@@ -233,6 +235,60 @@ def test_a_step_deadline_that_is_no_positive_number_stops_the_run_before_it_star
     done = run_script("scripts.run", "--transform-only", env={"STEP_TIMEOUT_MINUTES": "two hours"})
     assert done.returncode == 2
     assert "STEP_TIMEOUT_MINUTES must be a positive number of minutes, not 'two hours'" in done.stderr
+
+
+# One Ozon account, a week of orders: its best sellers have an ADS, and 30 SKUs ask the analytics once.
+STOCK_SELLER = paced_seller(seed=3, products=30, warehouses=4, history_days=7)
+
+
+def test_a_stock_only_run_stores_the_product_list_its_snapshot_asked_for(ops):
+    """Cron's schedule: the full run, then `make run-stock` hours later (the stock group alone). That load
+    read the product list to ask /v1/analytics/stocks for its SKUs, but stored only the snapshot: the
+    stored list kept the catalogue load's time, so int_ozon_stock_products_unasked took every product for
+    left out of that snapshot (a left_out_of_product_list warning each, every FBO cell's stock the last
+    known one with open issues), and a cell sold out since (Ozon sends no row for it) got no out_of_stock
+    alert: it kept its last known stock, or, with nothing but the failing row, was quarantined."""
+    with Sandbox(STOCK_SELLER) as sandbox:
+        done = run_script("scripts.run", "--no-transform", env=ozon_env(sandbox))
+        assert done.returncode == 0, done.stderr[-3000:]
+        truth = sandbox.ozon.truth(sandbox.ozon.accounts[0].client_id)
+        # the FBO cell holding stock that sold the most sells out: the next answer has no row for it
+        stocked = {
+            (row["sku"], row["warehouse_id"]): row["canonical_warehouse"]
+            for row in truth.fbo_stock
+            if row["known"] and row["available"] > 0
+        }
+        sold = Counter()
+        for line in truth.order_lines:
+            if (line["sku"], line["warehouse_id"]) in stocked and line["order_status"] != "cancelled":
+                sold[line["sku"], line["warehouse_id"]] += line["quantity"]
+        ((sold_out, units),) = sold.most_common(1)
+        assert units > 0
+
+        def without_the_sold_out_cell(call, body: dict) -> dict:
+            body["items"] = [row for row in body["items"] if (row["sku"], row["warehouse_id"]) != sold_out]
+            return body
+
+        sandbox.clock.advance(timedelta(hours=2))
+        sandbox.ozon.reshapes[ozon_settings.ANALYTICS_STOCKS] = without_the_sold_out_cell
+        stock = run_script("scripts.run", "stock", env=ozon_env(sandbox))
+    assert stock.returncode == 0, stock.stderr[-3000:]
+    assert steps_of(latest_run_id())["transform"][0] == "success"
+
+    assert query("select count(*) from quality.data_quality_issues where rule = 'left_out_of_product_list'") == [(0,)]
+    fbo = query(
+        "select count(*), count(*) filter (where from_source_with_open_issues) from marts.inventory"
+        " where stock_type = 'fbo'"
+    )
+    assert fbo[0][0] > 0 and fbo[0][1] == 0, fbo
+    cell = (f"ozon:{stocked[sold_out]}", str(sold_out[0]))
+    in_cell = "where warehouse_key = ? and product_key = (select product_key from marts.dim_products where sku = ?)"
+    assert query(f"select severity, available_quantity from marts.stock_alerts {in_cell}", cell) == [
+        ("out_of_stock", 0)
+    ]
+    assert query(f"select count(*) from marts.replenishment_plan {in_cell} and location_level = 'warehouse'", cell) == [
+        (1,)
+    ]
 
 
 def test_a_build_after_failed_loads_says_which_sources_keep_older_rows_and_which_have_none(workdir):

@@ -1,7 +1,8 @@
 -- The products whose FBO stock an Ozon analytics_stocks snapshot did not ask for, one row per
 -- product and snapshot: the loader asks /v1/analytics/stocks for the SKUs of the product list it
 -- read in the same run, so a product that list left out (a fault of the answer: Ozon deletes only
--- products never on sale) has no row in that snapshot, whatever its stock. The list merges on
+-- products never on sale) has no row in that snapshot, whatever its stock. The load stores that list
+-- with the snapshot, stock group included (loaders/pipeline.py with_feeders), and the list merges on
 -- product_id, so its row of such a product was last listed before the snapshot. Only products the
 -- feed listed before that snapshot are here: their stock there is unknown, not 0
 -- (int_ozon_stock_snapshots gives their cells a row that fails, so the stock models keep the last
