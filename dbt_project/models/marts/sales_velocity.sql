@@ -1,6 +1,6 @@
 -- Average daily sales (ADS) per product × warehouse and per product × cluster, for every window in
 -- var velocity_windows (days before the newest data day), by the rule of doc velocity_ads:
---   ads_<N>d = units_<N>d / (in-stock days + days of unknown stock in the window)
+--   ads_<N>d = units_<N>d / in_stock_days_<N>d (the window's in-stock days + days of unknown stock)
 -- A stock-out day (no stock at its start, no sales) is left out, so stock-outs do not drag ADS
 -- down; a day before the account's stock history without sales has unknown stock and counts as a
 -- calendar day, so a first run's orders give a velocity. velocity_basis names the rule the
@@ -22,7 +22,7 @@ windows as (
         max(as_of_date) as as_of_date,
         {% for window in var('velocity_windows') %}
             sum(case when days_ago <= {{ window }} then units_ordered else 0 end) as units_{{ window }}d,
-            sum(case when days_ago <= {{ window }} and is_in_stock_day then 1 else 0 end)
+            sum(case when days_ago <= {{ window }} and is_counted_day then 1 else 0 end)
                 as in_stock_days_{{ window }}d,
             sum(case when days_ago <= {{ window }} and has_stock_history then 1 else 0 end)
                 as stock_history_days_{{ window }}d,
