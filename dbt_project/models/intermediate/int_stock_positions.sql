@@ -4,16 +4,17 @@
 -- the planning window and the product's price. A location out of stock the whole planning window
 -- has no ADS there (no day to count): it takes the ADS of the next longer velocity window that has
 -- one (ads_window_days says which), so the best sellers' longest stock-outs still raise an
--- out_of_stock alert and a shipment instead of dropping out of both. Covers every product ×
--- location that has stock now or sold in the velocity windows (a sold-out location has no stock
--- row), but not the locations whose stock is unknown, where no stock row is no news: the
--- warehouses no loaded feed reports (dim_warehouses.has_stock_feed), those no stock feed of the
--- account ever listed or still reads (int_stock_feed_coverage), and the clusters with none of their
--- warehouses listed; nor a product's warehouse, and its cluster, where the newest snapshot's row
--- failed a check and no stock was known before (int_stock_cells_quarantined_now). Nor the
--- locations whose demand is unknown: those whose orders feed the account never read
--- (int_orders_reads; Ozon's seller warehouses take the FBS list, its other locations the FBO
--- list, Wildberries' every location its orders), where no order is no news either.
+-- out_of_stock alert and a shipment instead of dropping out of both; the days that ADS divides by
+-- (in_stock_days) and σ_d of the safety stock (daily_units_stddev) come from that same window.
+-- Covers every product × location that has stock now or sold in the velocity windows (a sold-out
+-- location has no stock row), but not the locations whose stock is unknown, where no stock row is
+-- no news: the warehouses no loaded feed reports (dim_warehouses.has_stock_feed), those no stock
+-- feed of the account ever listed or still reads (int_stock_feed_coverage), and the clusters with
+-- none of their warehouses listed; nor a product's warehouse, and its cluster, where the newest
+-- snapshot's row failed a check and no stock was known before (int_stock_cells_quarantined_now).
+-- Nor the locations whose demand is unknown: those whose orders feed the account never read
+-- (int_orders_reads; Ozon's seller warehouses take the FBS list, its other locations the FBO list,
+-- Wildberries' every location its orders), where no order is no news either.
 -- A table: stock_alerts, replenishment_plan (three times, in its split) and inventory_turnover read it.
 {{ config(materialized='table') }}
 
@@ -61,28 +62,39 @@ stock_now as (
 
 {#- the planning window, then the longer velocity windows: the first that has a day to count -#}
 {%- set windows = var('velocity_windows') | select('ge', var('planning_window_days')) | sort | list %}
-{%- set ads_columns = [] %}
-{%- for window in windows %}{% do ads_columns.append('ads_' ~ window ~ 'd') %}{% endfor %}
+{#- what a position takes from that one window: ADS, the days it divides by, σ_d of safety stock -#}
+{%- set taken = [
+    ('ads', 'average_daily_sales'),
+    ('in_stock_days', 'in_stock_days'),
+    ('daily_units_stddev', 'daily_units_stddev'),
+] %}
+
+velocity_windows as (
+    select
+        *,
+        case
+            {% for window in windows -%}
+                when ads_{{ window }}d is not null then {{ window }}
+            {% endfor -%}
+        end as ads_window_days
+    from {{ ref('sales_velocity') }}
+),
 
 velocity as (
     select
         product_key,
         location_level,
         location_key,
-        cast(coalesce({{ ads_columns | join(', ') }}) as decimal(18, 6)) as average_daily_sales,
-        case
-            {% for window in windows -%}
-                when ads_{{ window }}d is not null then {{ window }}
-            {% endfor -%}
-        end as ads_window_days,
-        case
-            {% for window in windows -%}
-                when ads_{{ window }}d is not null then in_stock_days_{{ window }}d
-            {% endfor -%}
-            else 0
-        end as in_stock_days,
-        coalesce(daily_units_stddev, 0) as daily_units_stddev
-    from {{ ref('sales_velocity') }}
+        ads_window_days,
+        {% for column, name in taken -%}
+            case ads_window_days
+                {% for window in windows -%}
+                    when {{ window }} then {{ column }}_{{ window }}d
+                {% endfor -%}
+            end as {{ name }}
+            {%- if not loop.last %},{% endif %}
+        {% endfor %}
+    from velocity_windows
 ),
 
 locations as (

@@ -2,7 +2,7 @@
 -- warehouses pooled: the quantity to send to the cluster, whichever warehouse takes it),
 --   recommended_quantity = max(0, ceil(ADS × (lead time + coverage days) + safety stock
 --                                      − (available + in transit)))
---   safety stock = z(service level) × σ(daily sales over in-stock days) × √(lead time)
+--   safety stock = z(service level) × σ(daily units over the days ADS divides by) × √(lead time)
 -- with lead time, coverage and service level from vars. Every row carries its inputs.
 -- lost_revenue_per_day ranks the rows: what a stock-out of this pair costs each day.
 -- What to order (doc replenishment_order_terms):

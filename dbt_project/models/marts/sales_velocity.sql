@@ -1,6 +1,8 @@
 -- Average daily sales (ADS) per product × warehouse and per product × cluster, for every window in
 -- var velocity_windows (days before the newest data day), by the rule of doc velocity_ads:
 --   ads_<N>d = units_<N>d / in_stock_days_<N>d (the window's in-stock days + days of unknown stock)
+-- and daily_units_stddev_<N>d, σ_d of the safety stock, over the same counted days: the plan takes
+-- both from the one window whose ADS it uses (int_stock_positions).
 -- A stock-out day (no stock at its start, no sales) is left out, so stock-outs do not drag ADS
 -- down; a day before the account's stock history without sales has unknown stock and counts as a
 -- calendar day, so a first run's orders give a velocity. velocity_basis names the rule the
@@ -35,14 +37,13 @@ windows as (
                 )
                 as decimal(18, 6)
             ) as ads_{{ window }}d,
+            -- rounded like the ADS: a float sum's last digit depends on the order rows arrive in
+            cast(
+                stddev_samp(case when days_ago <= {{ window }} and is_counted_day then units_ordered end)
+                as decimal(18, 6)
+            ) as daily_units_stddev_{{ window }}d
+            {%- if not loop.last %},{% endif %}
         {% endfor %}
-        -- rounded like the ADS: a float sum's last digit depends on the order rows arrive in
-        cast(
-            stddev_samp(
-                case when days_ago <= {{ var('planning_window_days') }} and is_counted_day then units_ordered end
-            )
-            as decimal(18, 6)
-        ) as daily_units_stddev
     from sales_days
     group by product_key, location_level, location_key
 )
