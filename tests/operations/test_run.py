@@ -451,7 +451,11 @@ def test_accounts_share_a_loader_process_and_a_killed_one_costs_only_a_rerun(ops
         for line in runner.stderr:  # the batch of both accounts has started
             if "load catalogue ozon/outlet: " in line:
                 break
-        time.sleep(1)
+        waited = 0.0
+        while not (shared := descendants(runner.pid)) and waited < 60:  # the runner writes its run log first
+            time.sleep(0.1)
+            waited += 0.1
+        time.sleep(1)  # the loader is started, its first request held by the delay
         shared = descendants(runner.pid)
         for pid in shared:
             os.kill(pid, signal.SIGKILL)
