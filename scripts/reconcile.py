@@ -76,7 +76,11 @@ POSTING_LINE_TABLES = (
 )
 # Catalogue: (marketplace, SQL of the raw products per account, the mart's filter on dim_products).
 CATALOGUE_SOURCES = (
-    ("ozon", "select account, count(*) from staging.stg_ozon__products group by account", "true"),
+    (
+        "ozon",
+        "select account, count(*) from staging.stg_ozon__products group by account",
+        "marketplace_product_id is not null",  # not the products keyed by a SKU no product names
+    ),
     (
         "wildberries",
         "select account, count(*) from (select account, nm_id, tech_size from staging.stg_wildberries__card_sizes "

@@ -4,9 +4,12 @@
 -- product has one SKU for FBO and FBS, but older products can keep a separate FBS SKU, and their
 -- FBS postings name that one. A SKU that names two products names neither: their order lines and
 -- stock rows are then product_not_in_catalogue (int_ozon_quality_issues) rather than counted twice.
--- An account without a catalogue (its key lacks the product role: /v3/product/list is refused) knows
--- its products from its order lines alone: each SKU they name is a product of its own, product_id
--- null. product_ref identifies the product in product_key: its product_id, else `sku-<SKU>`.
+-- A SKU that order lines or analytics stock rows name and no product names is a product of its own,
+-- product_id null: in an account without a catalogue (its key lacks the product role:
+-- /v3/product/list is refused) every SKU is; in one with a catalogue, a product whose info was not
+-- read (its /v3/product/info/list batch failed, or it is newer than the last catalogue run) keeps
+-- its orders and stock (product_not_in_catalogue warns), and is keyed by its product_id once read.
+-- product_ref identifies the product in product_key: its product_id, else `sku-<SKU>`.
 -- A table: the order, stock and quality models all read it.
 {{ config(materialized='table') }}
 
@@ -74,18 +77,34 @@ catalogued_skus as (
     having count(distinct product_id) = 1
 ),
 
-uncatalogued_skus as (
-    select distinct
+sighted_skus as (
+    select
         account,
         sku
     from line_skus
+    union
+    select
+        account,
+        sku
+    from {{ ref('stg_ozon__analytics_stocks') }}
+),
+
+uncatalogued_skus as (
+    -- neither a product's SKU nor one that names two products (left out rather than counted twice)
+    select
+        account,
+        sku
+    from sighted_skus
     where
         sku is not null
         and sku <> 0
         and not exists (
             select 1
-            from {{ ref('stg_ozon__products') }} as products
-            where products.account = line_skus.account
+            from skus
+            where
+                skus.account = sighted_skus.account
+                and skus.sku = sighted_skus.sku
+                and skus.product_id is not null
         )
 )
 

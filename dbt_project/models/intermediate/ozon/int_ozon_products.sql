@@ -1,10 +1,11 @@
 -- One row per Ozon product of every account. Archived: as /v3/product/info/list says, else as
 -- /v3/product/list says (its `archived`, or the visibility pass that listed the product), both
--- fields being optional; a product neither tells about counts as active. An account without a
--- catalogue (int_ozon_product_skus) has a product per SKU its order lines name, status
--- not_in_catalogue: article and name as the newest line the marts count sent them (a line with an
--- error-level quality issue is left out of them: none when no line counts), its price the newest
--- such line's in roubles; active, as nothing says it is archived.
+-- fields being optional; a product neither tells about counts as active. A SKU no catalogued
+-- product names (every SKU of an account without a catalogue, a product whose info was not read;
+-- int_ozon_product_skus) is a product of its own, status not_in_catalogue: article and name as the
+-- newest line the marts count sent them (a line with an error-level quality issue is left out of
+-- them), else as its newest /v1/analytics/stocks row sent them (none when neither); its price the
+-- newest counted line's in roubles; active, as nothing says it is archived.
 with catalogued as (
     select
         products.account,
@@ -29,21 +30,25 @@ with catalogued as (
     where products.product_id is not null
 ),
 
-line_sightings as (
+sightings as (
     {%- for scheme in ['fbo', 'fbs'] %}
         select
             account,
             sku,
             synced_at
         from {{ ref('stg_ozon__posting_lines_' ~ scheme) }}
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
+        union all
     {%- endfor %}
+    select
+        account,
+        sku,
+        synced_at
+    from {{ ref('stg_ozon__analytics_stocks') }}
 ),
 
--- the SKUs of accounts without a catalogue, each a product (int_ozon_product_skus) as long as an
--- order line names it, a line the marts leave out too; synced_at: when the newest was read
+-- the SKUs no catalogued product names, each a product (int_ozon_product_skus) as long as an
+-- order line or stock row names it, a line the marts leave out too; synced_at: when the newest was
+-- read
 uncatalogued_skus as (
     select
         skus.account,
@@ -51,7 +56,7 @@ uncatalogued_skus as (
         skus.product_ref,
         max(sightings.synced_at) as synced_at
     from {{ ref('int_ozon_product_skus') }} as skus
-    inner join line_sightings as sightings
+    inner join sightings
         on
             skus.account = sightings.account
             and skus.sku = sightings.sku
@@ -98,14 +103,33 @@ ranked_lines as (
     ) as counted_lines
 ),
 
+-- the newest stock row of each such SKU: its article and name when no counted line gives them
+ranked_stock_rows as (
+    select
+        skus.account,
+        skus.sku,
+        stocks.offer_id,
+        stocks.product_name,
+        row_number() over (
+            partition by skus.account, skus.sku
+            order by stocks.synced_at desc, stocks.load_id desc, stocks.offer_id desc, stocks.product_name desc
+        ) as recency
+    from {{ ref('int_ozon_product_skus') }} as skus
+    inner join {{ ref('stg_ozon__analytics_stocks') }} as stocks
+        on
+            skus.account = stocks.account
+            and skus.sku = stocks.sku
+    where skus.product_id is null
+),
+
 uncatalogued as (
     select
         skus.account,
         {{ product_key("'ozon'", 'skus.account', 'skus.product_ref') }} as product_key,
         cast(null as varchar) as marketplace_product_id,
-        newest_line.offer_id as seller_article,
+        coalesce(newest_line.offer_id, newest_stock_row.offer_id) as seller_article,
         cast(skus.sku as varchar) as sku,
-        newest_line.product_name,
+        coalesce(newest_line.product_name, newest_stock_row.product_name) as product_name,
         false as is_archived,
         'not_in_catalogue' as status,
         case when newest_line.currency_code = 'RUB' then newest_line.unit_price end as price,
@@ -119,6 +143,11 @@ uncatalogued as (
             skus.account = newest_line.account
             and skus.sku = newest_line.sku
             and newest_line.recency = 1
+    left join ranked_stock_rows as newest_stock_row
+        on
+            skus.account = newest_stock_row.account
+            and skus.sku = newest_stock_row.sku
+            and newest_stock_row.recency = 1
 ),
 
 products as (

@@ -6,7 +6,11 @@
 -- (the int_ozon_* models filter with macro passes_quality_checks); warn: kept but suspect. Rules:
 --   quantity_out_of_range     error  order or stock quantity < 0 or > var max_plausible_quantity
 --   product_not_in_catalogue  error  an order line's or stock row's SKU / product_id is not in products
---                                    (a SKU: none of a product's, int_ozon_product_skus)
+--                                    (a SKU: none of a product's, int_ozon_product_skus); warn for
+--                                    a SKU kept as a product of its own (sku-<SKU>: no product
+--                                    names it, e.g. its info was not read; none in an account
+--                                    without a catalogue, whose products all are); a SKU that names
+--                                    two products stays error (left out rather than counted twice)
 --   invalid_date              error  order time missing, unparseable or after the load's synced_at
 --                                    + 1 day (offending value: the text as sent)
 --   duplicate_key             warn   a natural key more than once in one load (one row per key;
@@ -30,7 +34,8 @@
 with product_skus as (
     select
         account,
-        sku
+        sku,
+        product_id
     from {{ ref('int_ozon_product_skus') }}
 ),
 
@@ -39,6 +44,21 @@ catalogue_product_ids as (
         account,
         product_id
     from {{ ref('stg_ozon__products') }}
+),
+
+-- the SKUs of catalogued products, and every SKU of an account without a catalogue
+catalogued_skus as (
+    select
+        account,
+        sku
+    from product_skus
+    where
+        product_id is not null
+        or not exists (
+            select 1
+            from catalogue_product_ids
+            where catalogue_product_ids.account = product_skus.account
+        )
 ),
 
 products_without_id as (
@@ -157,6 +177,9 @@ quantity_out_of_range as (
 
 not_in_catalogue as (
     {{ not_in_catalogue_issues('error', 'sku', 'sku', ['order_lines', 'analytics_stocks'], 'product_skus') }}
+    union all
+    -- kept under a product of its own (a row the first flags too stays error: the gravest counts)
+    {{ not_in_catalogue_issues('warn', 'sku', 'sku', ['order_lines', 'analytics_stocks'], 'catalogued_skus') }}
     union all
     {{ not_in_catalogue_issues('error', 'product_id', 'product_id', ['product_stocks'], 'catalogue_product_ids') }}
 ),

@@ -17,6 +17,8 @@ ozon_product_skus as (
         product_id,
         sku
     from {{ ref('int_ozon_product_skus') }}
+    -- a SKU kept as a product of its own (sku-<SKU>) has no product_id to compare by
+    where product_id is not null
 ),
 
 ozon_v4 as (

@@ -6,6 +6,7 @@ select
     account,
     sku,
     offer_id,
+    name as product_name,
     warehouse_id,
     {{ warehouse_name_as_sent('warehouse_name', 'warehouse_id') }} as raw_warehouse_name,
     cluster_id,
