@@ -95,17 +95,13 @@ uncatalogued_skus as (
         account,
         sku
     from sighted_skus
-    where
-        sku is not null
-        and sku <> 0
-        and not exists (
-            select 1
-            from skus
-            where
-                skus.account = sighted_skus.account
-                and skus.sku = sighted_skus.sku
-                and skus.product_id is not null
-        )
+    where sku is not null and sku <> 0
+    except
+    select
+        account,
+        sku
+    from skus
+    where product_id is not null
 )
 
 select

@@ -51,17 +51,14 @@ sightings as (
 -- read
 uncatalogued_skus as (
     select
-        skus.account,
-        skus.sku,
+        account,
+        sku,
         skus.product_ref,
         max(sightings.synced_at) as synced_at
     from {{ ref('int_ozon_product_skus') }} as skus
-    inner join sightings
-        on
-            skus.account = sightings.account
-            and skus.sku = sightings.sku
+    inner join sightings using (account, sku)
     where skus.product_id is null
-    group by skus.account, skus.sku, skus.product_ref
+    group by account, sku, skus.product_ref
 ),
 
 -- The newest line of each such SKU the marts count (int_ozon_order_lines): a line with an
