@@ -19,6 +19,7 @@ import dataclasses
 import importlib
 import json
 import logging
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -124,22 +125,52 @@ def side_by_side(work: Callable[[Any], Any], items: list, at_once: int) -> list:
     return results
 
 
+class StatsFile:
+    """The accounts' results for the runner (--stats-file), written again as each account ends, so
+    that a loader stopped part way (the runner's STEP_TIMEOUT_MINUTES: another account's API trickling
+    its answer in) still reports the accounts it loaded: they were stored, and counted as failed."""
+
+    def __init__(self, path: str | None):
+        self.path, self.entries, self._lock = path, [], threading.Lock()
+
+    def add(self, entry: dict) -> None:
+        if not self.path:
+            return
+        with self._lock:
+            self.entries.append(entry)
+            partial = f"{self.path}.partial"
+            with open(partial, "w", encoding="utf-8") as file:
+                json.dump(self.entries, file, ensure_ascii=False)
+            os.replace(partial, self.path)  # the runner never reads half a file
+
+
 def load_accounts(
-    marketplace, accounts: list, destination: str, args: argparse.Namespace, at_once: int
-) -> tuple[int, list[dict]]:
+    marketplace,
+    accounts: list,
+    destination: str,
+    args: argparse.Namespace,
+    at_once: int,
+    report: Callable[[dict], None],
+) -> int:
     """Load the accounts side by side, `at_once` at a time (they take turns with the database, see
-    loaders/pipeline.py); the worst exit code and each account's result (or error)."""
+    loaders/pipeline.py); `report` gets each account's result (or error) as it ends. The worst exit
+    code."""
     alone = at_once == 1 or len(accounts) == 1
     if not alone:
         # dlt imports pyarrow on first use (normalize's parquet writer) and elsewhere looks it up in
         # sys.modules to tell Arrow items apart: an extract beside that first import found the module
         # half initialised ("partially initialized module 'pyarrow'"). So it is imported before.
         importlib.import_module("dlt.common.libs.pyarrow")
-    done = side_by_side(lambda account: load_account(marketplace, account, destination, args, alone), accounts, at_once)
+
+    def load_and_report(account) -> int:
+        code, stats = load_account(marketplace, account, destination, args, alone)
+        report(stats)
+        return code
+
     status = 0
-    for code, _ in done:
+    for code in side_by_side(load_and_report, accounts, at_once):
         status = worse(status, code)
-    return status, [stats for _, stats in done]
+    return status
 
 
 def _postgres_in_utf8() -> None:
@@ -174,14 +205,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONFIG
     try:
         with writer_lock(f"load-{args.marketplace}", config.now().isoformat()):
-            status, stats = load_accounts(marketplace, accounts, destination, args, at_once)
+            return load_accounts(marketplace, accounts, destination, args, at_once, StatsFile(args.stats_file).add)
     except LockBusy as exc:
         log.error("%s", exc)
         return EXIT_BUSY
-    if args.stats_file:
-        with open(args.stats_file, "w", encoding="utf-8") as file:
-            json.dump(stats, file, ensure_ascii=False)
-    return status
 
 
 if __name__ == "__main__":
