@@ -425,6 +425,10 @@ def dbt_tests(db: database.Database) -> Check:
     latest = latest_build(db)
     if not latest:
         return Check("dbt tests", WARN, "no dbt build recorded yet")
+    if not db.execute(f"select 1 from {runlog.SCHEMA}.dbt_results where run_id = ? limit 1", (latest,)):
+        # stopped at STEP_TIMEOUT_MINUTES, or dbt failed to start: nothing says its tests passed
+        message = f"the dbt build of run {latest} recorded no results (see its transform step in the run log)"
+        return Check("dbt tests", WARN, message)
     rows = db.execute(
         f"select unique_id, status from {runlog.SCHEMA}.dbt_results "
         "where run_id = ? and resource_type in ('test', 'unit_test') and status in ('fail', 'error', 'warn') "

@@ -86,6 +86,20 @@ def test_healthy_after_a_recent_successful_run(ops):
     assert text.returncode == 0 and text.stdout.startswith("health: HEALTHY")
 
 
+def test_a_build_stopped_before_its_tests_is_no_build_whose_tests_passed(ops):
+    """A build stopped at STEP_TIMEOUT_MINUTES writes no run_results: health said "all passed" for it."""
+    record_run("20260101T020000-aaaaaa", hours_ago=3)
+    with database.connect("duckdb") as db:
+        record = runlog.StepRecord("20260101T040000-bbbbbb", "transform", "transform")
+        record.finish("failed", error_class="StepTimedOut", error_message="dbt build ran longer than 120 min")
+        runlog.write_step(db, record)
+    _, checks = health()
+    assert checks["dbt tests"]["status"] == "warn"
+    assert checks["dbt tests"]["message"] == (
+        "the dbt build of run 20260101T040000-bbbbbb recorded no results (see its transform step in the run log)"
+    )
+
+
 def test_stale_when_the_last_successful_load_is_older_than_its_threshold(ops):
     record_run("20260101T020000-aaaaaa", hours_ago=10)  # stock threshold 6 h, catalogue 26 h
     code, checks = health()
