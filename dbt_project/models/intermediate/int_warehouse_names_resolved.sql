@@ -70,7 +70,8 @@ sightings_resolved as (
         on
             sightings.marketplace = resolved_by_name.marketplace
             and sightings.raw_warehouse_name = resolved_by_name.raw_warehouse_name
-    where sightings.warehouse_id is not null
+    -- 0 is protobuf's default, sent for a warehouse Ozon does not name: no id
+    where sightings.warehouse_id is not null and sightings.warehouse_id <> '0'
     window same_id as (partition by sightings.marketplace, sightings.warehouse_id)
 ),
 
