@@ -69,8 +69,8 @@ def spoil_stock_row(destination: str, load: str) -> None:
 
 
 def spoil_new_order_line(destination: str, known: set[str]) -> str:
-    """A line of the newest FBS postings that fact_orders already has gets a SKU outside the catalogue
-    (an error-level issue of the new load); returns its order_line_key."""
+    """A line of the newest FBS postings that fact_orders already has gets a negative quantity (an
+    error-level issue of the new load, quantity_out_of_range); returns its order_line_key."""
     with database.connect(destination) as db:
         lines = db.execute(
             "select l._dlt_id, p.account, p.posting_number, l._dlt_list_idx"
@@ -85,7 +85,7 @@ def spoil_new_order_line(destination: str, known: set[str]) -> str:
             if f"ozon:{account}:{posting}:{line}" in known
         )
         db.execute(
-            "update raw_ozon.postings_fbs__products set sku = 999, offer_id = 'no such article' where _dlt_id = ?",
+            "update raw_ozon.postings_fbs__products set quantity = -1 where _dlt_id = ?",
             (line_id,),
         )
     return key
