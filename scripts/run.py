@@ -251,7 +251,9 @@ class Runner:
         if finished.returncode == 0:
             record.finish("success", **values)
         elif finished.timed_out:
-            record.finish("failed", error_class=TIMED_OUT, error_message=timed_out_message("dbt build"), **values)
+            record.finish(
+                "failed", error_class=TIMED_OUT, error_message=timed_out_message("dbt build", finished), **values
+            )
         else:
             summary = "; ".join(f"{r['unique_id']}: {r['status']}" for r in problems[:10]) or "see the dbt log"
             record.finish(
@@ -356,8 +358,8 @@ class Runner:
 TIMED_OUT = "StepTimedOut"
 
 
-def timed_out_message(what: str) -> str:
-    return f"{what} ran longer than {steps.step_timeout_minutes():g} min ({steps.STEP_TIMEOUT}) and was stopped"
+def timed_out_message(what: str, finished: steps.Finished) -> str:
+    return f"{what} ran longer than {finished.stopped_after_minutes:g} min ({steps.STEP_TIMEOUT}) and was stopped"
 
 
 def _finish_load(record: runlog.StepRecord, step: plan.LoadStep, entry: dict, finished: steps.Finished) -> None:
@@ -380,7 +382,9 @@ def _finish_load(record: runlog.StepRecord, step: plan.LoadStep, entry: dict, fi
         record.finish(status, **values)
         return
     if finished.timed_out and not entry:
-        record.finish("failed", error_class=TIMED_OUT, error_message=timed_out_message("the loader"), **values)
+        record.finish(
+            "failed", error_class=TIMED_OUT, error_message=timed_out_message("the loader", finished), **values
+        )
         return
     meaning = LOADER_EXIT_MEANINGS.get(finished.returncode, f"exit code {finished.returncode}")
     not_ok = [o for o in record.resources if outcomes.missed(o["status"])]

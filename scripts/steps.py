@@ -42,7 +42,11 @@ class StepFailed(Exception):
 class Finished:
     returncode: int
     peak_memory_mb: float  # the step process's maximum resident set size
-    timed_out: bool = False  # stopped at its deadline (STEP_TIMEOUT_MINUTES)
+    stopped_after_minutes: float | None = None  # the deadline (STEP_TIMEOUT_MINUTES) it was stopped at
+
+    @property
+    def timed_out(self) -> bool:
+        return self.stopped_after_minutes is not None
 
 
 STEP_TIMEOUT = "STEP_TIMEOUT_MINUTES"
@@ -166,7 +170,7 @@ def run_measured(
         together = sum(_proc_field(pid, "smaps_rollup", "Pss:") for pid in tree) if len(tree) > 1 else 0
         peak_kib = max(peak_kib, own, own and together)  # 0 once exiting: the last reading stands
         time.sleep(0.05)
-    return Finished(process.returncode, peak_kib / 1024, timed_out=len(signals) < 2)
+    return Finished(process.returncode, peak_kib / 1024, deadline_minutes if len(signals) < 2 else None)
 
 
 def _signal_session(pid: int, signum: signal.Signals) -> None:
