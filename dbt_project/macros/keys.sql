@@ -79,3 +79,16 @@
     {{ wildberries_product_key(alias ~ '.account', alias ~ '.nm_id',
         "case when unmapped.nm_id is null then " ~ alias ~ ".tech_size else '*' end") }}
 {%- endmacro %}
+
+{#- Whether the card of the trashed size `trashed` is one `listed` does not hold: the trash fills in a
+    card the list leaves out, while a card both listed and trashed (trashed after the list read it)
+    keeps the list's sizes and fields. -#}
+{% macro wildberries_card_not_listed(listed) -%}
+    not exists (
+        select 1
+        from {{ listed }} as listed
+        where
+            listed.account = trashed.account
+            and listed.nm_id = trashed.nm_id
+    )
+{%- endmacro %}

@@ -84,8 +84,7 @@ listed_sizes as (
     where sizes.nm_id is not null
 ),
 
--- A card both listed and read from the trash (trashed after the list read it) keeps the list's
--- fields: the trash sends no title.
+-- The trash sends no title.
 trashed_sizes as (
     select
         trashed.account,
@@ -98,13 +97,7 @@ trashed_sizes as (
         trashed.trashed_at as updated_at,
         trashed.synced_at
     from {{ ref('stg_wildberries__trashed_card_sizes') }} as trashed
-    where trashed.nm_id is not null and not exists (
-        select 1
-        from listed_sizes
-        where
-            listed_sizes.account = trashed.account
-            and listed_sizes.nm_id = trashed.nm_id
-    )
+    where trashed.nm_id is not null and {{ wildberries_card_not_listed('listed_sizes') }}
 ),
 
 catalogue as (

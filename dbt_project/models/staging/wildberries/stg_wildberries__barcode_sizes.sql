@@ -22,13 +22,7 @@ trashed_barcodes as (
         trashed.tech_size,
         trashed.barcode
     from {{ ref('stg_wildberries__trashed_card_sizes') }} as trashed
-    where not exists (
-        select 1
-        from listed_barcodes as listed
-        where
-            listed.account = trashed.account
-            and listed.nm_id = trashed.nm_id
-    )
+    where {{ wildberries_card_not_listed('listed_barcodes') }}
 ),
 
 card_barcodes as (
