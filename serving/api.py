@@ -252,7 +252,9 @@ def replenishment_plan(request: Request, conditions: ByLocation, paging: Page) -
     return listing_answer(request, marts.PLAN, conditions, paging, "replenishment-plan")
 
 
-@router.get("/sales-velocity", summary="Average daily sales over in-stock days, per window", description=BY_LOCATION)
+@router.get(
+    "/sales-velocity", summary="Average daily sales over the days not out of stock, per window", description=BY_LOCATION
+)
 def sales_velocity(request: Request, conditions: ByLocation, paging: Page) -> Response:
     return listing_answer(request, marts.VELOCITY, conditions, paging, "sales-velocity")
 
