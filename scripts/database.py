@@ -7,9 +7,12 @@ file, so callers open a connection only between pipeline steps and close it righ
 from __future__ import annotations
 
 import os
+import re
 import sys
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -23,9 +26,16 @@ TARGETS = config.TARGETS
 
 
 class Database:
-    def __init__(self, target: str, connection: Any):
-        self.target, self._connection = target, connection
+    def __init__(self, target: str, connection: Any, catalog: str | None = None):
+        """`catalog`: the DuckDB catalog each cursor uses, when it is not the connection's own (_open_duckdb)."""
+        self.target, self._connection, self._catalog = target, connection, catalog
         self._in_transaction = False
+
+    def _cursor(self) -> Any:
+        cursor = self._connection.cursor()
+        if self._catalog:
+            cursor.execute(f'use "{self._catalog}"')
+        return cursor
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -53,7 +63,7 @@ class Database:
         if self._in_transaction:
             result = self._connection.execute(sql, params)
             return result.fetchall() if result.description else []
-        cursor = self._connection.cursor()
+        cursor = self._cursor()
         try:
             cursor.execute(sql, params)
             return cursor.fetchall() if cursor.description else []
@@ -68,7 +78,7 @@ class Database:
         if self._in_transaction:
             self._connection.executemany(sql, rows)
             return
-        cursor = self._connection.cursor()
+        cursor = self._cursor()
         cursor.executemany(sql, rows)
         cursor.close()
 
@@ -80,6 +90,46 @@ class Database:
         )
 
 
+def views_catalog(connection: duckdb.DuckDBPyConnection, attached: str) -> str:
+    """The catalog name dbt's views in the database attached as `attached` refer to (`warehouse.staging.x`):
+    the file's stem when dbt built it, which a copied or renamed file keeps."""
+    schemas = [row[0] for row in connection.execute(SCHEMAS, [attached]).fetchall()]
+    views = [row[0] for row in connection.execute(VIEWS, [attached]).fetchall()]
+    qualified = re.compile(r'(?:"((?:[^"]|"")+)"|(\w+))\.(?:' + "|".join(map(re.escape, schemas)) + r")\.")
+    named = Counter((quoted.replace('""', '"') or bare) for sql in views for quoted, bare in qualified.findall(sql))
+    return named.most_common(1)[0][0] if named else attached
+
+
+SCHEMAS = "select schema_name from duckdb_schemas() where database_name = ?"
+VIEWS = "select sql from duckdb_views() where database_name = ? and not internal"
+
+
+def attach_as_built(connection: duckdb.DuckDBPyConnection, path: Path, read_only: bool) -> str:
+    """Attach the DuckDB file `path` under the catalog name its views refer to (views_catalog), or they
+    cannot be read; that name."""
+    quoted = str(path).replace("'", "''")
+    mode = " (read_only)" if read_only else ""
+    connection.execute(f"attach '{quoted}' as \"{path.stem}\"{mode}")
+    catalog = views_catalog(connection, path.stem)
+    if catalog != path.stem:
+        connection.execute(f'detach "{path.stem}"')
+        connection.execute(f"attach '{quoted}' as \"{catalog}\"{mode}")
+    return catalog
+
+
+def _open_duckdb(path: Path, read_only: bool) -> Database:
+    """The file as the default catalog; a copied or renamed one under the name its views were built with
+    (else they cannot be read), which each cursor then uses."""
+    connection = duckdb.connect(str(path), read_only=read_only)
+    if views_catalog(connection, path.stem) == path.stem:
+        return Database("duckdb", connection)
+    connection.close()
+    connection = duckdb.connect()
+    catalog = attach_as_built(connection, path, read_only)
+    connection.execute(f'use "{catalog}"')
+    return Database("duckdb", connection, catalog)
+
+
 @contextmanager
 def connect(target: str, read_only: bool = False) -> Iterator[Database]:
     """Open, yield, commit and close; a DuckDB file that does not exist yet is created unless read_only."""
@@ -87,7 +137,7 @@ def connect(target: str, read_only: bool = False) -> Iterator[Database]:
         path = config.duckdb_path()
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
-        connection = duckdb.connect(str(path), read_only=read_only)
+        database = _open_duckdb(path, read_only)
     elif target == "postgres":
         connection = psycopg2.connect(**config.postgres_settings(), connect_timeout=10)
         try:
@@ -95,13 +145,14 @@ def connect(target: str, read_only: bool = False) -> Iterator[Database]:
         except config.ConfigError:
             connection.close()
             raise
+        database = Database(target, connection)
     else:
         raise config.ConfigError(f"unknown target {target!r}: use one of {', '.join(TARGETS)}")
     try:
-        yield Database(target, connection)
-        connection.commit()
+        yield database
+        database._connection.commit()
     finally:
-        connection.close()
+        database._connection.close()
 
 
 def require_utf8(target: str) -> None:

@@ -19,10 +19,8 @@ import argparse
 import errno
 import logging
 import os
-import re
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +29,7 @@ import duckdb
 
 from loaders import cli, config
 from scripts import runlog
-from scripts.database import refuse_reader
+from scripts.database import attach_as_built, refuse_reader
 
 log = logging.getLogger("publish")
 
@@ -74,28 +72,9 @@ def _relations(source: duckdb.DuckDBPyConnection, catalog: str, wanted: Relation
     return [(schema, table) for schema, table in rows if wanted(schema, table)]
 
 
-def views_catalog(snapshot: duckdb.DuckDBPyConnection, attached: str) -> str:
-    """The catalog name dbt's views in the database attached as `attached` refer to (`warehouse.staging.x`):
-    the file's stem when dbt built it, which a copied or renamed file keeps."""
-    schemas = [row[0] for row in snapshot.execute(SCHEMAS, [attached]).fetchall()]
-    views = [row[0] for row in snapshot.execute(VIEWS, [attached]).fetchall()]
-    qualified = re.compile(r'(?:"((?:[^"]|"")+)"|(\w+))\.(?:' + "|".join(map(re.escape, schemas)) + r")\.")
-    named = Counter((quoted.replace('""', '"') or bare) for sql in views for quoted, bare in qualified.findall(sql))
-    return named.most_common(1)[0][0] if named else attached
-
-
-SCHEMAS = "select schema_name from duckdb_schemas() where database_name = ?"
-VIEWS = "select sql from duckdb_views() where database_name = ? and not internal"
-
-
 def _copy(snapshot: duckdb.DuckDBPyConnection, source: Path, wanted: Relations) -> int:
     """Copy the `wanted` relations of the database file `source` into `snapshot`; the number copied."""
-    path, stem = str(source).replace("'", "''"), source.stem
-    snapshot.execute(f"attach '{path}' as \"{stem}\" (read_only)")
-    catalog = views_catalog(snapshot, stem)
-    if catalog != stem:  # attached under the name its views use, or they cannot be read
-        snapshot.execute(f'detach "{stem}"')
-        snapshot.execute(f"attach '{path}' as \"{catalog}\" (read_only)")
+    catalog = attach_as_built(snapshot, source, read_only=True)
     relations = _relations(snapshot, catalog, wanted)
     for schema in sorted({schema for schema, _ in relations}):
         snapshot.execute(f'create schema "{schema}"')

@@ -48,6 +48,18 @@ def test_a_copied_and_renamed_database_is_published(seller, tmp_path):
         assert snapshot.execute("select count(*) from monitoring.etl_runs").fetchone()[0] > 0
 
 
+def test_reconcile_reads_a_copied_and_renamed_database_as_the_one_it_was_built_as(seller, tmp_path):
+    """A restored backup under another name: its staging views name the file it was built in."""
+    copied = tmp_path / "backup-1201.duckdb"
+    shutil.copy(seller.database, copied)
+    original, backup = (
+        run_script("scripts.reconcile", env={"TARGET": "duckdb", "DUCKDB_PATH": str(path)}, timeout=120)
+        for path in (seller.database, copied)
+    )
+    assert (backup.returncode, original.returncode) == (0, 0), backup.stdout + backup.stderr
+    assert backup.stdout == original.stdout and " ok " in backup.stdout
+
+
 def test_serve_on_a_database_a_run_writes_says_so_in_one_line_and_leaves_nothing(seller, tmp_path):
     database = tmp_path / "busy.duckdb"
     shutil.copy(seller.database, database)
