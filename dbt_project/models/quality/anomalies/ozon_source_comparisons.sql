@@ -1,6 +1,7 @@
 -- Ozon's two pairs of stock figures, per product and load (see source_comparisons): ozon_fbo (/v4 fbo
 -- present − reserved vs Σ /v1/analytics/stocks available) and ozon_fbs (/v4 fbs + rfbs present −
--- reserved vs the FBS warehouse stock report, by offer_id); a figure is null when its source gave none.
+-- reserved vs the FBS warehouse stock report, by offer_id); a figure is null when its source gave none,
+-- but for the marts' own source read whole (0: an empty answer is a comparison).
 -- Stock on partner warehouses (fbp) is in neither pair: the FBS report covers the seller's own only.
 {{ config(enabled=marketplace_enabled('ozon')) }}
 with ozon_product_offers as (
@@ -80,6 +81,20 @@ ozon_v4_loads as (
     from ozon_v4
 ),
 
+-- The loads that read whole the source the marts take each comparison's stock from (analytics for
+-- FBO, /v4 for FBS): a product it lacks there is 0, as in the marts, even when it listed nothing at
+-- all (an answer that came back empty is what the comparison must catch).
+marts_source_loads as (
+    {%- for comparison, resource in [('ozon_fbo', 'analytics_stocks'), ('ozon_fbs', 'product_stocks')] %}
+        {{ 'union all' if not loop.first }}
+        select
+            account,
+            load_id,
+            '{{ comparison }}' as comparison
+        from ({{ reported_snapshot_loads('ozon', resource) }}) as whole_reads
+    {%- endfor %}
+),
+
 -- Every product either source gave in a load; a quantity is null where its source gave none.
 ozon_pairs as (
     select
@@ -90,11 +105,20 @@ ozon_pairs as (
     {{ product_key("'ozon'", 'coalesce(v4.account, by_warehouse.account)',
                    'coalesce(v4.product_id, by_warehouse.product_id)') }} as product_key,
         coalesce(v4.snapshot_at, by_warehouse.snapshot_at) as snapshot_at,
-        v4.quantity as expected_quantity,
-        by_warehouse.quantity as observed_quantity
+        case
+            when marts_loads.comparison = 'ozon_fbs' then coalesce(v4.quantity, 0) else v4.quantity
+        end as expected_quantity,
+        case
+            when marts_loads.comparison = 'ozon_fbo' then coalesce(by_warehouse.quantity, 0) else by_warehouse.quantity
+        end as observed_quantity
     from ozon_v4 as v4
     full outer join ozon_by_warehouse as by_warehouse
         using (account, load_id, product_id, comparison)
+    left join marts_source_loads as marts_loads
+        on
+            coalesce(v4.comparison, by_warehouse.comparison) = marts_loads.comparison
+            and coalesce(v4.account, by_warehouse.account) = marts_loads.account
+            and coalesce(v4.load_id, by_warehouse.load_id) = marts_loads.load_id
     left join ozon_listed as listed
         on
             coalesce(v4.account, by_warehouse.account) = listed.account

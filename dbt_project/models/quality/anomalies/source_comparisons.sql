@@ -9,7 +9,9 @@
 --              warehouses.
 -- A load in which only one source of a comparison delivered rows for the account is no comparison:
 -- its rows say comparison_status no_comparable_source, the missing figure null (e.g. Ozon's /v4 has
--- sent no FBO rows since its announced change). In a compared load a product one source lacks is 0.
+-- sent no FBO rows since its announced change). But the source the marts read, read whole and empty,
+-- counts 0 (the marts show no stock there: the other source's units are a disagreement). In a
+-- compared load a product one source lacks is 0.
 with paired as (
     {{ union_marketplaces({'ozon': 'ozon_source_comparisons', 'wildberries': 'wildberries_source_comparisons'}) }}
 ),

@@ -1,4 +1,5 @@
--- Wildberries' pair of stock figures per size and load (see source_comparisons), null where a source gave none:
+-- Wildberries' pair of stock figures per size and load (see source_comparisons), null where a source gave none
+-- (but for the report read whole: 0):
 -- the warehouse_remains report (real warehouses) vs the analytics wb-warehouses rows (chrtID ↔ techSize
 -- through the cards).
 {{ config(enabled=marketplace_enabled('wildberries')) }}
@@ -64,6 +65,13 @@ wildberries_analytics as (
         {{ wildberries_comparison_key('sized') }}
 ),
 
+-- The loads that read the report whole, the marts' source: a size it lacks there is 0, as in the
+-- marts, even when it listed nothing at all (an answer that came back empty is what the comparison
+-- must catch).
+wildberries_remains_loads as (
+    {{ reported_snapshot_loads('wildberries', 'warehouse_remains') }}
+),
+
 -- Every size either source gave in a load; a quantity is null where its source gave none.
 wildberries_pairs as (
     select
@@ -73,11 +81,17 @@ wildberries_pairs as (
         coalesce(remains.load_id, analytics.load_id) as load_id,
         coalesce(remains.product_key, analytics.product_key) as product_key,
         coalesce(remains.snapshot_at, analytics.snapshot_at) as snapshot_at,
-        remains.quantity as expected_quantity,
+        case
+            when remains_loads.load_id is null then remains.quantity else coalesce(remains.quantity, 0)
+        end as expected_quantity,
         analytics.quantity as observed_quantity
     from wildberries_remains as remains
     full outer join wildberries_analytics as analytics
         using (account, load_id, product_key)
+    left join wildberries_remains_loads as remains_loads
+        on
+            coalesce(remains.account, analytics.account) = remains_loads.account
+            and coalesce(remains.load_id, analytics.load_id) = remains_loads.load_id
 )
 
 select * from wildberries_pairs
