@@ -43,7 +43,9 @@ PUBLISHED: dict[str, tuple[str, ...] | None] = {
 }
 Relations = Callable[[str, str], bool]  # (schema, table) -> copied?
 POINTER = "current"
-KEEP = 2  # the newest snapshot and the one before, which a server may still be answering from
+# Kept after a publication: the snapshot just published and the one `current` named before, which a
+# server may still be answering from. Every other snapshot goes, whatever its name: names carry the
+# clock's time, which may go back (a snapshot named in the future must not outlive the newest).
 
 
 def publish_dir(database: Path) -> Path:
@@ -122,8 +124,10 @@ def publish(database: Path | None = None, *, run_log_only: bool = False) -> Path
         for leftover in written:
             leftover.unlink(missing_ok=True)
         raise
-    for old in sorted(folder.glob("marts-*.duckdb"))[:-KEEP]:
-        old.unlink(missing_ok=True)
+    kept = {name, previous.name if previous else None}
+    for old in folder.glob("marts-*.duckdb"):
+        if old.name not in kept:
+            old.unlink(missing_ok=True)
     log.info("published %d relations to %s in %.1f s", copied, folder / name, time.monotonic() - started)
     return folder / name
 
