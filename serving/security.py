@@ -69,6 +69,9 @@ class RateLimiter:
             return (1 - tokens) / self.rate
 
 
+UNREADABLE = "unreadable"  # the stamp of a key file whose state cannot be read
+
+
 class KeyFile:
     """The stored keys, re-read when the file changes (a key made while the server runs works at once,
     a key deleted from it stops working at once, with its sessions)."""
@@ -78,16 +81,22 @@ class KeyFile:
 
     def _stored(self) -> dict[str, keys.StoredKey]:
         try:
-            stamp = self.path.stat().st_mtime_ns
+            stamp: int | str | None = self.path.stat().st_mtime_ns
         except FileNotFoundError:
             stamp = None
-        if stamp != self._stamp:
+        except OSError:  # a folder on the way the server may not enter: reading the file says why
+            stamp = UNREADABLE
+        if stamp != self._stamp or stamp == UNREADABLE:
             try:
                 loaded = keys.load(self.path)
-            except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                # A file edited by hand (a key deleted) that no longer parses: no key is good until it
-                # does, rather than the keys read before the edit.
-                reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+                # A file edited by hand (a key deleted) that no longer parses, or one the server cannot
+                # open (a folder, no permission): no key is good until it can be read, rather than the
+                # keys read before.
+                if isinstance(exc, OSError):
+                    reason = exc.strerror or type(exc).__name__
+                else:
+                    reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
                 if self._unreadable != stamp:
                     log.error("the API key file %s cannot be read (%s): no key is good until fixed", self.path, reason)
                     self._unreadable = stamp

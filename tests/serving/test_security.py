@@ -215,3 +215,24 @@ def test_a_key_file_that_does_not_parse_is_a_503_saying_so_until_fixed(tmp_path)
     keys_file.write_text(good)
     fixed = client.get("/api/v1/runs", headers={"X-API-Key": key})  # the key is good again (no marts here)
     assert fixed.status_code != 401 and "API key file" not in fixed.text
+
+
+def test_a_key_file_the_server_cannot_open_is_a_503_naming_it_in_one_log_line(tmp_path, caplog):
+    """SERVE_KEYS_FILE naming a folder (or a file without read permission): every keyed request was a 500."""
+    keys_file = tmp_path / "api_keys.json"
+    key = keys.create(tmp_path / "elsewhere.json", "erp")
+    keys_file.mkdir()
+    client = TestClient(create_app(settings_for(keys_file), SnapshotReader(tmp_path / "none")))
+
+    with caplog.at_level("ERROR", logger="serve"):
+        answers = [client.get("/api/v1/runs", headers={"X-API-Key": key}) for _ in range(2)]
+    for answer in answers:
+        assert answer.status_code == 503, answer.text
+        assert "API key file cannot be read (Is a directory)" in answer.json()["error"]["message"]
+    logged = [record.getMessage() for record in caplog.records if "API key file" in record.getMessage()]
+    assert len(logged) == 1 and str(keys_file) in logged[0], logged
+
+    keys_file.rmdir()
+    (tmp_path / "elsewhere.json").rename(keys_file)
+    fixed = client.get("/api/v1/runs", headers={"X-API-Key": key})  # the key is good (no marts here)
+    assert fixed.status_code != 401 and "API key file" not in fixed.text
