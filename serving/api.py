@@ -24,6 +24,10 @@ ERROR_RESPONSES = {
 }
 
 Text = Annotated[str | None, Query(max_length=200)]
+# A quantity bound: any BIGINT (DuckDB cannot bind an integer beyond 128 bits: a 500, where PostgreSQL
+# compared it), else a 422 naming the parameter on both engines.
+BIGINT_MAX = 2**63 - 1
+Quantity = Annotated[int | None, Query(ge=0, le=BIGINT_MAX)]
 
 
 class Marketplace(StrEnum):
@@ -190,8 +194,8 @@ router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES, dependencies=[De
 def stock_conditions(
     conditions: Filters,
     stock_type: StockType | None = None,
-    min_available: Annotated[int | None, Query(ge=0)] = None,
-    max_available: Annotated[int | None, Query(ge=0)] = None,
+    min_available: Quantity = None,
+    max_available: Quantity = None,
 ) -> list[Condition]:
     return [
         *conditions,

@@ -86,3 +86,13 @@ def test_a_sort_with_two_minus_signs_is_a_422(api):
     """`--product_key` was read as `-product_key`."""
     answer = api.get("/api/v1/warehouse-stock", params={"sort": "--product_key"})
     assert answer.status_code == 422 and fields_of(answer) == ["sort"], answer.text
+
+
+def test_a_quantity_bound_beyond_64_bits_is_a_422_naming_it(api):
+    """DuckDB cannot bind an integer beyond 128 bits: `min_available=10**42` was a 500 (200 on PostgreSQL)."""
+    for name in ("min_available", "max_available"):
+        for value in (2**63, 10**42):
+            answer = api.get("/api/v1/warehouse-stock", params={name: value})
+            assert answer.status_code == 422 and fields_of(answer) == [name], answer.text
+        assert api.get("/api/v1/warehouse-stock", params={name: 2**63 - 1}).status_code == 200
+    assert api.get("/api/v1/warehouse-stock/x", params={"min_available": 10**42}).status_code == 422
