@@ -142,21 +142,23 @@ class Guard:
         self.sessions = Sessions()
         self.limiter = RateLimiter(settings.rate_limit_per_minute)
 
-    def identify(self, request: Request) -> str | None:
-        """The key's name (or `local`), None for nobody; a wrong key is a 401 even with a session."""
+    def identify(self, request: Request) -> tuple[str, str] | None:
+        """The key's name (or `local`) and the rate limit's bucket it draws from, None for nobody; a
+        wrong key is a 401 even with a session. Each key has a bucket of its own (two keys may bear one
+        name), and so has each session."""
         authorization = request.headers.get("authorization", "")
         key = request.headers.get("x-api-key") or (authorization[7:] if authorization.startswith("Bearer ") else "")
         if key:
             holder = self.keys.holder(key)
             if holder is None:
                 raise ApiError(401, "the API key is not valid")
-            return holder
+            return holder, f"key {keys.key_id(key)}"
         session = request.cookies.get(SESSION_COOKIE)
         holder = self._session_holder(session) if session else None
         if holder:
-            return holder
+            return holder, f"session {session}"
         if self.local_mode and request.client and is_loopback(request.client.host):
-            return "local"
+            return "local", "local"
         return None
 
     def sign_in(self, key: str) -> str | None:
@@ -174,10 +176,11 @@ class Guard:
 
     def admit(self, request: Request) -> str:
         """The holder of the request, after the rate limit; 401 for nobody, 429 over the limit."""
-        holder = self.identify(request)
-        if holder is None:
+        identified = self.identify(request)
+        if identified is None:
             raise ApiError(401, "an API key is required: send it in the X-API-Key header (make api-key NAME=...)")
-        wait = self.limiter.wait(holder)
+        holder, bucket = identified
+        wait = self.limiter.wait(bucket)
         if wait:
             seconds = math.ceil(wait)
             raise ApiError(429, f"rate limit reached: retry in {seconds} s", {"Retry-After": str(seconds)})
