@@ -135,6 +135,13 @@ class Sessions:
             self._sessions.pop(token, None)
 
 
+def bearer_token(authorization: str) -> str:
+    """The token of an `Authorization: Bearer <token>` header, else "": the scheme in any case (RFC 9110
+    11.1), any whitespace around it."""
+    parts = authorization.split()
+    return parts[1] if len(parts) == 2 and parts[0].lower() == "bearer" else ""
+
+
 class Guard:
     def __init__(self, settings: Settings):
         self.local_mode = settings.local_mode
@@ -146,8 +153,7 @@ class Guard:
         """The key's name (or `local`) and the rate limit's bucket it draws from, None for nobody; a
         wrong key is a 401 even with a session. Each key has a bucket of its own (two keys may bear one
         name), and so has each session."""
-        authorization = request.headers.get("authorization", "")
-        key = request.headers.get("x-api-key") or (authorization[7:] if authorization.startswith("Bearer ") else "")
+        key = request.headers.get("x-api-key") or bearer_token(request.headers.get("authorization", ""))
         if key:
             holder = self.keys.holder(key)
             if holder is None:

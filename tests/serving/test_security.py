@@ -252,3 +252,15 @@ def test_a_key_file_the_server_cannot_open_is_a_503_naming_it_in_one_log_line(tm
     (tmp_path / "elsewhere.json").rename(keys_file)
     fixed = client.get("/api/v1/runs", headers={"X-API-Key": key})  # the key is good (no marts here)
     assert fixed.status_code != 401 and "API key file" not in fixed.text
+
+
+def test_the_bearer_scheme_is_read_in_any_case_and_spacing(tmp_path):
+    """`Authorization: bearer <key>` (the scheme is case-insensitive, RFC 9110 11.1) or two spaces after
+    Bearer were a 401. No snapshot here: an admitted request is a 503."""
+    keys_file = tmp_path / "api_keys.json"
+    key = keys.create(keys_file, "erp")
+    client = TestClient(create_app(settings_for(keys_file), SnapshotReader(tmp_path / "none")))
+    for header in (f"Bearer {key}", f"bearer {key}", f"BEARER {key}", f"Bearer  {key}", f" Bearer\t{key} "):
+        assert client.get("/api/v1/runs", headers={"Authorization": header}).status_code == 503, header
+    for header in (f"Basic {key}", f"Bearer{key}", f"Bearer {key} x", "Bearer", key):
+        assert client.get("/api/v1/runs", headers={"Authorization": header}).status_code == 401, header
