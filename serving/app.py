@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from serving import api, dashboard, errors
 from serving.health import Health
@@ -35,6 +36,26 @@ ABC/XYZ and localisation, unless one level is asked for. CSV: `?format=csv` or
 (`as_of` in the body, `X-Data-As-Of`). Every error is
 `{"error": {"status", "code", "message", "fields": [{"field", "message"}]}}`.
 """
+
+
+class HeadAsGet:
+    """HEAD answered as GET, without its body (uptime monitors ask HEAD): FastAPI's routes take only the
+    methods they are declared with, so HEAD was a 405. The headers are GET's, Content-Length too."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)
 
 
 async def on_not_published(_request: Request, exc: NotPublished) -> Response:
@@ -73,6 +94,7 @@ def create_app(settings: Settings, reader: Reader | None = None) -> FastAPI:
     app.state.health = Health(app.state.reader)
     app.state.guard = Guard(settings)
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
+    app.add_middleware(HeadAsGet)  # outside gzip: HEAD's headers are those of GET's compressed answer
     app.include_router(api.health_router)
     app.include_router(api.router)
     app.include_router(dashboard.router)
