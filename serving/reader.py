@@ -123,6 +123,34 @@ class SnapshotReader:
 STATEMENT_TIMEOUT_MS = 15_000
 
 
+# The views the API lists besides the marts: dbt rebuilds them, but loads and runs write the tables they
+# read between builds (serving/marts.py: REPORT_SOURCES, RUNS, SOURCES, RESOURCES).
+WRITTEN_VIEWS = (
+    "staging.stg_ozon__report_requests",
+    "staging.stg_wildberries__report_requests",
+    "monitoring.etl_runs",
+    "monitoring.etl_source_status",
+    "monitoring.etl_resource_status",
+)
+# The tables under those views (through views over views too), schema and name.
+TABLES_READ_BY_VIEWS = """
+    with recursive read_by (oid) as (
+        select c.oid from pg_class as c inner join pg_namespace as n on n.oid = c.relnamespace
+        where n.nspname || '.' || c.relname = any(?)
+        union
+        select d.refobjid from read_by
+        inner join pg_rewrite as r on r.ev_class = read_by.oid
+        inner join pg_depend as d
+            on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid and d.refclassid = 'pg_class'::regclass
+    )
+    select n.nspname, c.relname from read_by
+    inner join pg_class as c on c.oid = read_by.oid
+    inner join pg_namespace as n on n.oid = c.relnamespace
+    where c.relkind in ('r', 'p', 'm')
+    order by n.nspname, c.relname
+"""
+
+
 class _ConnectionLost(Exception):
     """The server closed a pooled connection before this query."""
 
@@ -170,12 +198,25 @@ class PostgresReader:
         return str(int(time.monotonic() // POSTGRES_TICK_SECONDS))
 
     def marts_version(self) -> str:
-        """dbt rebuilds every table and view of a mart under a new name and renames it: new OIDs."""
+        """dbt rebuilds every table and view of a mart under a new name and renames it: new OIDs. The
+        lists read outside the marts (report requests, the run log's monitoring) are views over tables
+        loads and runs write, no OID changing: their rows' count and transaction ids (an insert or
+        update gives a row a new xmin) join the version."""
         sql = (
             "select md5(coalesce(string_agg(c.oid::text, ',' order by c.oid), '')) from pg_class as c "
             "inner join pg_namespace as n on n.oid = c.relnamespace where n.nspname = 'marts'"
         )
-        return self.query(sql)[1][0][0]
+        return f"{self.query(sql)[1][0][0]}:{self._written_version()}"
+
+    def _written_version(self) -> str:
+        tables = self.query(TABLES_READ_BY_VIEWS, [list(WRITTEN_VIEWS)])[1]
+        if not tables:
+            return ""
+        quoted = ['"{}"."{}"'.format(*(name.replace('"', '""') for name in table)) for table in tables]
+        counts = " union all ".join(
+            f"select {i}, count(*), coalesce(sum(xmin::text::bigint), 0) from {name}" for i, name in enumerate(quoted)
+        )
+        return ";".join(f"{count},{xmins}" for _, count, xmins in sorted(self.query(counts)[1]))
 
     def close(self) -> None:
         self._pool.closeall()

@@ -125,3 +125,49 @@ def test_a_query_waiting_behind_a_rebuild_or_a_server_gone_is_a_503_to_retry(
         assert gone.status_code == 503 and "try again shortly" in gone.json()["error"]["message"]
     finally:
         swap.close()
+
+
+# The run log and a report-request view as the runner and dbt make them, written between builds.
+WRITTEN = """
+    create schema ops;
+    create table ops.run_log (
+        run_id text, kind text, status text, started_at timestamptz, finished_at timestamptz);
+    insert into ops.run_log
+    select 'r' || n, 'run', 'success', timestamptz '2026-01-01 00:00+00' + n * interval '1 hour', null
+    from generate_series(1, 5) as n;
+    create schema monitoring;
+    create view monitoring.etl_runs as select run_id, status, started_at from ops.run_log where kind = 'run';
+    create schema raw_ozon;
+    create table raw_ozon.report_requests as
+    select 'shop' as account, 'c' || n as report_code, 'stock' as report_type,
+        timestamptz '2026-01-01 00:00+00' + n * interval '1 hour' as requested_at, null::timestamptz as finished_at,
+        'ok' as api_status, 'loaded' as outcome, null as error, 1 as polls, 10 as rows_loaded, 0 as rows_quarantined
+    from generate_series(1, 5) as n;
+    create schema staging;
+    create view staging.stg_ozon__report_requests as select * from raw_ozon.report_requests;
+"""
+
+
+def test_a_cursor_over_the_run_log_or_the_reports_lasts_until_they_are_written(client):
+    """Their cursors fingerprinted only the marts' OIDs: a run or a load writing the tables under the
+    monitoring and report-request views left them valid, and the next page repeated or skipped rows."""
+    execute(WRITTEN)
+
+    def cursor(path: str) -> str:
+        answer = client.get(path, params={"limit": 2})
+        assert answer.status_code == 200, answer.text
+        return answer.json()["next_cursor"]
+
+    def next_page(path: str, token: str) -> int:
+        return client.get(path, params={"limit": 2, "cursor": token}).status_code
+
+    for path, write in (
+        ("/api/v1/runs", "insert into ops.run_log values ('r9', 'run', 'running', now(), null)"),
+        ("/api/v1/runs", "update ops.run_log set status = 'success', finished_at = now() where run_id = 'r9'"),
+        ("/api/v1/stock-reports", "insert into raw_ozon.report_requests (account, report_code) values ('shop', 'c9')"),
+    ):
+        token = cursor(path)
+        execute("select pg_sleep(0.2)")  # generations of the cache pass meanwhile
+        assert next_page(path, token) == 200, (path, write)
+        execute(write + "; select pg_sleep(0.2)")
+        assert next_page(path, token) == 409, (path, write)
