@@ -4,11 +4,14 @@
 -- product has one SKU for FBO and FBS, but older products can keep a separate FBS SKU, and their
 -- FBS postings name that one. A SKU that names two products names neither: their order lines and
 -- stock rows are then product_not_in_catalogue (int_ozon_quality_issues) rather than counted twice.
--- A SKU that order lines or analytics stock rows name and no product names is a product of its own,
--- product_id null: in an account without a catalogue (its key lacks the product role:
--- /v3/product/list is refused) every SKU is; in one with a catalogue, a product whose info was not
--- read (its /v3/product/info/list batch failed, or it is newer than the last catalogue run) keeps
--- its orders and stock (product_not_in_catalogue warns), and is keyed by its product_id once read.
+-- A SKU that order lines, analytics stock rows or /v4 stock entries (/v4/product/info/stocks, whose
+-- entries carry the SKU) name and no product names is a product of its own, product_id null: in an
+-- account without a catalogue (its key lacks the product role: /v3/product/list is refused) every
+-- SKU is; in one with a catalogue, a product whose info was not read (its /v3/product/info/list
+-- batch failed, or it is newer than the last catalogue run, common as a stock run reads /v4 every 2
+-- hours and the catalogue once a day) keeps its orders and stock, FBS/rFBS/FBP included
+-- (product_not_in_catalogue warns), and is keyed by its product_id once read. A SKU the /v4 entries
+-- of two product_ids carry names two products too, and is none.
 -- product_ref identifies the product in product_key: its product_id, else `sku-<SKU>`.
 -- A table: the order, stock and quality models all read it.
 {{ config(materialized='table') }}
@@ -77,6 +80,15 @@ catalogued_skus as (
     having count(distinct product_id) = 1
 ),
 
+-- the SKUs of /v4 stock entries (each entry carries its product's SKU), with the entry's product_id
+stock_row_skus as (
+    select distinct
+        account,
+        sku,
+        product_id
+    from {{ ref('stg_ozon__product_stocks') }}
+),
+
 sighted_skus as (
     select
         account,
@@ -87,10 +99,16 @@ sighted_skus as (
         account,
         sku
     from {{ ref('stg_ozon__analytics_stocks') }}
+    union
+    select
+        account,
+        sku
+    from stock_row_skus
 ),
 
 uncatalogued_skus as (
-    -- neither a product's SKU nor one that names two products (left out rather than counted twice)
+    -- neither a product's SKU nor one that names two products (left out rather than counted twice):
+    -- two in the catalogue, or, in /v4 stock entries, two product_ids
     select
         account,
         sku
@@ -102,6 +120,13 @@ uncatalogued_skus as (
         sku
     from skus
     where product_id is not null
+    except
+    select
+        account,
+        sku
+    from stock_row_skus
+    group by account, sku
+    having count(distinct product_id) > 1
 )
 
 select

@@ -4,8 +4,9 @@
 -- product names (every SKU of an account without a catalogue, a product whose info was not read;
 -- int_ozon_product_skus) is a product of its own, status not_in_catalogue: article and name as the
 -- newest line the marts count sent them (a line with an error-level quality issue is left out of
--- them), else as its newest /v1/analytics/stocks row sent them (none when neither); its price the
--- newest counted line's in roubles; active, as nothing says it is archived.
+-- them), else as its newest /v1/analytics/stocks row sent them, else the article of its newest
+-- /v4/product/info/stocks entry (a product stocked only at the seller's warehouse; none when none
+-- gives one); its price the newest counted line's in roubles; active, as nothing says it is archived.
 with catalogued as (
     select
         products.account,
@@ -44,10 +45,16 @@ sightings as (
         sku,
         synced_at
     from {{ ref('stg_ozon__analytics_stocks') }}
+    union all
+    select
+        account,
+        sku,
+        synced_at
+    from {{ ref('stg_ozon__product_stocks') }}
 ),
 
 -- the SKUs no catalogued product names, each a product (int_ozon_product_skus) as long as an
--- order line or stock row names it, a line the marts leave out too; synced_at: when the newest was
+-- order line or stock row (analytics or /v4) names it, a line the marts leave out too; synced_at: when the newest was
 -- read
 uncatalogued_skus as (
     select
@@ -119,12 +126,31 @@ ranked_stock_rows as (
     where skus.product_id is null
 ),
 
+-- the newest /v4 stock entry of each such SKU: its article when neither gives one (/v4 sends no name)
+ranked_product_stock_rows as (
+    select
+        skus.account,
+        skus.sku,
+        stocks.offer_id,
+        row_number() over (
+            partition by skus.account, skus.sku
+            order by stocks.synced_at desc, stocks.load_id desc, stocks.offer_id desc
+        ) as recency
+    from {{ ref('int_ozon_product_skus') }} as skus
+    inner join {{ ref('stg_ozon__product_stocks') }} as stocks
+        on
+            skus.account = stocks.account
+            and skus.sku = stocks.sku
+    where skus.product_id is null
+),
+
 uncatalogued as (
     select
         skus.account,
         {{ product_key("'ozon'", 'skus.account', 'skus.product_ref') }} as product_key,
         cast(null as varchar) as marketplace_product_id,
-        coalesce(newest_line.offer_id, newest_stock_row.offer_id) as seller_article,
+        coalesce(newest_line.offer_id, newest_stock_row.offer_id, newest_product_stock_row.offer_id)
+            as seller_article,
         cast(skus.sku as varchar) as sku,
         coalesce(newest_line.product_name, newest_stock_row.product_name) as product_name,
         false as is_archived,
@@ -145,6 +171,11 @@ uncatalogued as (
             skus.account = newest_stock_row.account
             and skus.sku = newest_stock_row.sku
             and newest_stock_row.recency = 1
+    left join ranked_product_stock_rows as newest_product_stock_row
+        on
+            skus.account = newest_product_stock_row.account
+            and skus.sku = newest_product_stock_row.sku
+            and newest_product_stock_row.recency = 1
 ),
 
 products as (

@@ -10,7 +10,10 @@
 --                                    a SKU kept as a product of its own (sku-<SKU>: no product
 --                                    names it, e.g. its info was not read; none in an account
 --                                    without a catalogue, whose products all are); a SKU that names
---                                    two products stays error (left out rather than counted twice)
+--                                    two products stays error (left out rather than counted twice).
+--                                    A /v4 stock row (product_stocks) whose product_id the
+--                                    catalogue lacks: warn when its entry's SKU names a product
+--                                    (macro ozon_stock_rows_keyed_by_sku), else error
 --   invalid_date              error  order time missing, unparseable or after the load's synced_at
 --                                    + 1 day (offending value: the text as sent)
 --   duplicate_key             warn   a natural key more than once in one load (one row per key;
@@ -127,6 +130,7 @@ product_stocks as (
         stocks.account,
         {{ ozon_product_stock_natural_key('stocks') }} as natural_key,
         stocks.product_id,
+        stocks.sku,
         stocks.stock_type,
         stocks.present_quantity,
         stocks.reserved_quantity,
@@ -134,6 +138,31 @@ product_stocks as (
         stocks.load_id
     from {{ ref('stg_ozon__product_stocks') }} as stocks
     where stocks.stock_type is null or stocks.stock_type <> 'fbo'
+),
+
+-- the rows of a product the catalogue lacks (its info was not read), with the product their SKU
+-- keys them under (macro ozon_stock_rows_keyed_by_sku), null for none
+stock_rows_keyed_by_sku as (
+    {{ ozon_stock_rows_keyed_by_sku() }}
+),
+
+product_stocks_outside_catalogue as (
+    select
+        product_stocks.*,
+        by_sku.product_ref
+    from product_stocks
+    left join stock_rows_keyed_by_sku as by_sku
+        on
+            product_stocks.account = by_sku.account
+            and product_stocks.product_id = by_sku.product_id
+            and product_stocks.sku = by_sku.sku
+    where not exists (
+        select 1
+        from catalogue_product_ids
+        where
+            catalogue_product_ids.account = product_stocks.account
+            and catalogue_product_ids.product_id = product_stocks.product_id
+    )
 ),
 
 quantity_out_of_range as (
@@ -181,7 +210,22 @@ not_in_catalogue as (
     -- kept under a product of its own (a row the first flags too stays error: the gravest counts)
     {{ not_in_catalogue_issues('warn', 'sku', 'sku', ['order_lines', 'analytics_stocks'], 'catalogued_skus') }}
     union all
-    {{ not_in_catalogue_issues('error', 'product_id', 'product_id', ['product_stocks'], 'catalogue_product_ids') }}
+    -- a /v4 stock row: its product_id, else its SKU (error when neither names a product; warn when
+    -- the SKU does, in an account with a catalogue)
+    select
+        {{ issue_columns(
+            'product_not_in_catalogue',
+            "case when product_ref is null then 'error' else 'warn' end",
+            labelled_values([('product_id', 'product_id'), ('sku', 'sku')])
+        ) }}
+    from product_stocks_outside_catalogue
+    where
+        product_ref is null
+        or exists (
+            select 1
+            from catalogue_product_ids
+            where catalogue_product_ids.account = product_stocks_outside_catalogue.account
+        )
 ),
 
 invalid_date as (

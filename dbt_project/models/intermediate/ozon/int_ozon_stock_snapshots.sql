@@ -7,7 +7,11 @@
 --     product, not per warehouse: it sits on the pseudo-warehouse СКЛАДЫ_ПРОДАВЦА; fbp, the stock
 --     on partner warehouses (Ozon's FBP scheme), likewise on СКЛАДЫ_ПАРТНЕРОВ.
 --     Available there is present minus reserved. The v4 fbo totals are not used: the analytics
---     rows split the same units by warehouse.
+--     rows split the same units by warehouse. A row is keyed by its product_id; one of a product
+--     the catalogue lacks (its info was not read) by its entry's `sku`, as its orders and FBO stock
+--     are (int_ozon_product_skus: `sku-<SKU>`, or the catalogued product of that SKU), unless
+--     another product's stock rows reach that product too (macro ozon_stock_rows_keyed_by_sku);
+--     else it keeps its product_id and fails (product_not_in_catalogue).
 -- Rows of loads that dlt did not finish (no _dlt_loads row with status 0) never get here, nor rows
 -- of a source the loader reported skipped or failed in that run (resource_outcomes: a partial
 -- snapshot). A row with an error-level data quality issue (int_ozon_quality_issues;
@@ -21,6 +25,11 @@ with products as (
         sku,
         product_ref
     from {{ ref('int_ozon_product_skus') }}
+),
+
+-- the /v4 rows of a product the catalogue lacks that their SKU keys (macro ozon_stock_rows_keyed_by_sku)
+stock_rows_keyed_by_sku as (
+    {{ ozon_stock_rows_keyed_by_sku() }}
 ),
 
 fbo as (
@@ -78,7 +87,7 @@ not_asked as (
 per_product as (
     select
         stocks.account,
-        cast(stocks.product_id as varchar) as product_ref,
+        coalesce(by_sku.product_ref, cast(stocks.product_id as varchar)) as product_ref,
         case
             when stocks.stock_type = 'fbp' then {{ warehouse_key("'ozon'", "'СКЛАДЫ_ПАРТНЕРОВ'") }}
             else {{ warehouse_key("'ozon'", "'СКЛАДЫ_ПРОДАВЦА'") }}
@@ -94,6 +103,11 @@ per_product as (
             'ozon', 'product_stocks', 'stocks.account', ozon_product_stock_natural_key('stocks'), 'stocks.load_id'
         ) }} as passes_checks
     from ({{ completed_snapshot_rows('ozon', 'product_stocks') }}) as stocks
+    left join stock_rows_keyed_by_sku as by_sku
+        on
+            stocks.account = by_sku.account
+            and stocks.product_id = by_sku.product_id
+            and stocks.sku = by_sku.sku
     where stocks.stock_type <> 'fbo' and stocks.answer_copy = 1
 ),
 

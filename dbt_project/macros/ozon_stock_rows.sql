@@ -1,0 +1,58 @@
+{#- The /v4/product/info/stocks rows (stg_ozon__product_stocks) of a product the catalogue lacks
+    (its info was not read: its /v3/product/info/list batch failed, or it is newer than the last
+    catalogue run) that its entry's `sku` keys instead, one row per account, product_id and sku with
+    the product_ref of the product that SKU names in int_ozon_product_skus: a catalogued product's
+    SKU, or a product of its own (`sku-<SKU>`). Only when no stock row of another product_id reaches
+    that product (a SKU two product_ids carry, or a catalogued product with stock rows of its own):
+    the stock would count twice. A row not here whose product_id the catalogue lacks has no product
+    (product_not_in_catalogue, an error: int_ozon_quality_issues); int_ozon_stock_snapshots keys the
+    rest by product_id. -#}
+{% macro ozon_stock_rows_keyed_by_sku() -%}
+    with catalogue as (
+        select distinct
+            account,
+            product_id
+        from {{ ref('stg_ozon__products') }}
+        where product_id is not null
+    ),
+
+    stock_row_products as (
+        select distinct
+            stocks.account,
+            stocks.product_id,
+            stocks.sku,
+            catalogue.product_id is null as is_uncatalogued,
+            case
+                when catalogue.product_id is not null then cast(stocks.product_id as varchar)
+                else skus.product_ref
+            end as product_ref
+        from {{ ref('stg_ozon__product_stocks') }} as stocks
+        left join catalogue
+            on
+                stocks.account = catalogue.account
+                and stocks.product_id = catalogue.product_id
+        left join {{ ref('int_ozon_product_skus') }} as skus
+            on
+                stocks.account = skus.account
+                and stocks.sku = skus.sku
+        where stocks.product_id is not null
+    )
+
+    select
+        keyed.account,
+        keyed.product_id,
+        keyed.sku,
+        keyed.product_ref
+    from stock_row_products as keyed
+    where
+        keyed.is_uncatalogued
+        and keyed.product_ref is not null
+        and not exists (
+            select 1
+            from stock_row_products as other
+            where
+                other.account = keyed.account
+                and other.product_ref = keyed.product_ref
+                and other.product_id <> keyed.product_id
+        )
+{%- endmacro %}
