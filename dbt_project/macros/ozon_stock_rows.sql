@@ -18,7 +18,7 @@
 
     stock_row_products as (
         select distinct
-            stocks.account,
+            account,
             stocks.product_id,
             stocks.sku,
             catalogue.product_id is null as is_uncatalogued,
@@ -28,13 +28,9 @@
             end as product_ref
         from {{ ref('stg_ozon__product_stocks') }} as stocks
         left join catalogue
-            on
-                stocks.account = catalogue.account
-                and stocks.product_id = catalogue.product_id
+            using (account, product_id)
         left join {{ ref('int_ozon_product_skus') }} as skus
-            on
-                stocks.account = skus.account
-                and stocks.sku = skus.sku
+            using (account, sku)
         where stocks.product_id is not null
     )
 

@@ -107,40 +107,43 @@ ranked_lines as (
     ) as counted_lines
 ),
 
--- the newest stock row of each such SKU: its article and name when no counted line gives them
+-- the newest stock row of each such SKU per feed: the article and name of its newest
+-- /v1/analytics/stocks row (feed 1) when no counted line gives them, else the article of its newest
+-- /v4/product/info/stocks entry (feed 2: /v4 sends no name)
 ranked_stock_rows as (
     select
         skus.account,
         skus.sku,
+        stocks.feed,
         stocks.offer_id,
         stocks.product_name,
         row_number() over (
-            partition by skus.account, skus.sku
+            partition by skus.account, skus.sku, stocks.feed
             order by stocks.synced_at desc, stocks.load_id desc, stocks.offer_id desc, stocks.product_name desc
         ) as recency
     from {{ ref('int_ozon_product_skus') }} as skus
-    inner join {{ ref('stg_ozon__analytics_stocks') }} as stocks
-        on
-            skus.account = stocks.account
-            and skus.sku = stocks.sku
-    where skus.product_id is null
-),
-
--- the newest /v4 stock entry of each such SKU: its article when neither gives one (/v4 sends no name)
-ranked_product_stock_rows as (
-    select
-        skus.account,
-        skus.sku,
-        stocks.offer_id,
-        row_number() over (
-            partition by skus.account, skus.sku
-            order by stocks.synced_at desc, stocks.load_id desc, stocks.offer_id desc
-        ) as recency
-    from {{ ref('int_ozon_product_skus') }} as skus
-    inner join {{ ref('stg_ozon__product_stocks') }} as stocks
-        on
-            skus.account = stocks.account
-            and skus.sku = stocks.sku
+    inner join (
+        select
+            1 as feed,
+            account,
+            sku,
+            offer_id,
+            product_name,
+            synced_at,
+            load_id
+        from {{ ref('stg_ozon__analytics_stocks') }}
+        union all
+        select
+            2 as feed,
+            account,
+            sku,
+            offer_id,
+            cast(null as varchar) as product_name,
+            synced_at,
+            load_id
+        from {{ ref('stg_ozon__product_stocks') }}
+    ) as stocks
+        using (account, sku)
     where skus.product_id is null
 ),
 
@@ -170,11 +173,13 @@ uncatalogued as (
         on
             skus.account = newest_stock_row.account
             and skus.sku = newest_stock_row.sku
+            and newest_stock_row.feed = 1
             and newest_stock_row.recency = 1
-    left join ranked_product_stock_rows as newest_product_stock_row
+    left join ranked_stock_rows as newest_product_stock_row
         on
             skus.account = newest_product_stock_row.account
             and skus.sku = newest_product_stock_row.sku
+            and newest_product_stock_row.feed = 2
             and newest_product_stock_row.recency = 1
 ),
 

@@ -152,17 +152,10 @@ product_stocks_outside_catalogue as (
         by_sku.product_ref
     from product_stocks
     left join stock_rows_keyed_by_sku as by_sku
-        on
-            product_stocks.account = by_sku.account
-            and product_stocks.product_id = by_sku.product_id
-            and product_stocks.sku = by_sku.sku
-    where not exists (
-        select 1
-        from catalogue_product_ids
-        where
-            catalogue_product_ids.account = product_stocks.account
-            and catalogue_product_ids.product_id = product_stocks.product_id
-    )
+        using (account, product_id, sku)
+    left join catalogue_product_ids
+        using (account, product_id)
+    where catalogue_product_ids.product_id is null
 ),
 
 quantity_out_of_range as (
