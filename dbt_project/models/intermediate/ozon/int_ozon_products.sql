@@ -107,9 +107,32 @@ ranked_lines as (
     ) as counted_lines
 ),
 
--- the newest stock row of each such SKU per feed: the article and name of its newest
--- /v1/analytics/stocks row (feed 1) when no counted line gives them, else the article of its newest
--- /v4/product/info/stocks entry (feed 2: /v4 sends no name)
+-- the stock rows of every SKU: /v1/analytics/stocks (feed 1) and /v4/product/info/stocks (feed 2,
+-- which sends no name)
+stock_rows as (
+    select
+        1 as feed,
+        account,
+        sku,
+        offer_id,
+        product_name,
+        synced_at,
+        load_id
+    from {{ ref('stg_ozon__analytics_stocks') }}
+    union all
+    select
+        2 as feed,
+        account,
+        sku,
+        offer_id,
+        cast(null as varchar) as product_name,
+        synced_at,
+        load_id
+    from {{ ref('stg_ozon__product_stocks') }}
+),
+
+-- the newest stock row of each such SKU per feed: the article and name of its newest analytics row
+-- when no counted line gives them, else the article of its newest /v4 entry
 ranked_stock_rows as (
     select
         skus.account,
@@ -122,27 +145,7 @@ ranked_stock_rows as (
             order by stocks.synced_at desc, stocks.load_id desc, stocks.offer_id desc, stocks.product_name desc
         ) as recency
     from {{ ref('int_ozon_product_skus') }} as skus
-    inner join (
-        select
-            1 as feed,
-            account,
-            sku,
-            offer_id,
-            product_name,
-            synced_at,
-            load_id
-        from {{ ref('stg_ozon__analytics_stocks') }}
-        union all
-        select
-            2 as feed,
-            account,
-            sku,
-            offer_id,
-            cast(null as varchar) as product_name,
-            synced_at,
-            load_id
-        from {{ ref('stg_ozon__product_stocks') }}
-    ) as stocks
+    inner join stock_rows as stocks
         using (account, sku)
     where skus.product_id is null
 ),
