@@ -6,10 +6,9 @@ browser on this machine needs none. Numbers in Russian style: 12 345, 1 234,50 �
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode
@@ -29,20 +28,62 @@ PAGE_ROWS = 200
 DAYS = {"type": "date", "tickformat": "%d.%m.%Y", "dtick": 86400000}  # one tick a day, never hours
 
 
-def number(value, digits: int = 0) -> str:
+# Columns holding a fraction of 1 (the marts', monitoring's and quality's docs), besides every
+# `*_share`: shown as percentages.
+FRACTIONS = frozenset(
+    {"availability", "service_level", "cumulative_share_before", "success_rate_24h", "score", "share"}
+)
+
+
+def _decimal(value) -> Decimal:
+    """A number as it is written, exactly: a float by its shortest repr (0.95, not 0.9499999…)."""
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+
+
+def _places(amount: Decimal) -> int:
+    """Decimals enough for a figure's size: none from 1000, one from 10, two from 1, and three
+    significant digits below 1 (0,0333)."""
+    size = abs(amount)
+    if size >= 1000:
+        return 0
+    if size >= 10:
+        return 1
+    if size >= 1 or not size:
+        return 2
+    return 2 - size.adjusted()  # 0.0333… is 3.33E-2: four places
+
+
+def number(value, digits: int | None = None) -> str:
+    """The one number format of every page: exact (no float in between, halves rounded up),
+    `digits` decimals or as many as the figure's size needs (then without trailing zeros),
+    thousands apart by a narrow space, a decimal comma."""
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return "да" if value else "нет"
-    amount = float(value)
-    if not math.isfinite(amount):  # NaN or ±Infinity in a DOUBLE column
-        return "—" if math.isnan(amount) else ("∞" if amount > 0 else "−∞")
-    text = f"{amount:,.{digits}f}" if digits else f"{round(amount):,}"
+    if isinstance(value, int):
+        return f"{value:,}".replace(",", NARROW_SPACE)
+    amount = _decimal(value)
+    if not amount.is_finite():  # NaN or ±Infinity in a DOUBLE column
+        return "—" if amount.is_nan() else ("∞" if amount > 0 else "−∞")
+    with localcontext(prec=max(28, amount.adjusted() + 30)):  # DECIMAL(38, 2) quantizes too
+        rounded = amount.quantize(Decimal(1).scaleb(-(_places(amount) if digits is None else digits)), ROUND_HALF_UP)
+        if digits is None and rounded == rounded.to_integral_value():
+            rounded = rounded.quantize(Decimal(1))
+        elif digits is None:
+            rounded = rounded.normalize()
+    text = f"{abs(rounded) if rounded.is_zero() else rounded:,f}"  # never -0
     return text.replace(",", NARROW_SPACE).replace(".", ",")
 
 
 def rubles(value) -> str:
     return "—" if value is None else f"{number(value, 2)} ₽"
+
+
+def percent(value) -> str:
+    """A fraction of 1 as a percentage: 0.95 → 95 %, 0.966667 → 96,7 %."""
+    amount = _decimal(value)
+    return f"{number(amount * 100)} %" if amount.is_finite() else number(amount)
 
 
 def cell(column: str, value) -> str:
@@ -51,13 +92,11 @@ def cell(column: str, value) -> str:
         return "—"
     if isinstance(value, bool):
         return number(value)
-    if column.endswith("_share"):  # a fraction (revenue_share), not money
-        return f"{number(float(value) * 100, 1)} %"
+    if isinstance(value, int | float | Decimal) and (column in FRACTIONS or column.endswith("_share")):
+        return percent(value)
     if column.endswith(("_rub", "price")) or "revenue" in column:
         return rubles(value)
-    if isinstance(value, float | Decimal):
-        return number(value, 1 if abs(value) < 1000 else 0)
-    if isinstance(value, int):
+    if isinstance(value, int | float | Decimal):
         return number(value)
     if isinstance(value, datetime):  # the pages say UTC: a time without a zone is UTC already (the run log)
         return f"{value.astimezone(UTC) if value.tzinfo else value:%d.%m.%Y %H:%M}"

@@ -4,10 +4,11 @@ hold, filtered and ranked as asked."""
 from __future__ import annotations
 
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import pytest
 
-from serving import marts
+from serving import dashboard, marts
 from tests.support.serving import every_page
 
 pytestmark = pytest.mark.e2e
@@ -105,3 +106,70 @@ def test_totals_of_alternative_views_are_given_per_level_never_added_up(api, sel
 
 def plain_number(value):
     return float(value) if isinstance(value, Decimal) else value
+
+
+class _Table(HTMLParser):
+    """The rows of a page's table: {data-key: {column: text}}."""
+
+    def __init__(self):
+        super().__init__()
+        self.columns, self.rows, self.text, self.key, self.cells = [], {}, None, None, []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("th", "td"):
+            self.text = ""
+        elif tag == "tr":
+            self.key, self.cells = dict(attrs).get("data-key"), []
+
+    def handle_data(self, data):
+        if self.text is not None:
+            self.text += data
+
+    def handle_endtag(self, tag):
+        if tag == "th":
+            self.columns.append(self.text.strip())
+        elif tag == "td":
+            self.cells.append(self.text.strip())
+        elif tag == "tr" and self.key:
+            self.rows[self.key] = dict(zip(self.columns, self.cells, strict=True))
+        if tag in ("th", "td"):
+            self.text = None
+
+
+def read_back(text: str) -> float:
+    """A figure as a page writes it (1 234,5 · 96,7 %) as a number."""
+    figure = text.replace("\u202f", "").replace(",", ".")
+    return float(figure.removesuffix(" %")) / 100 if figure.endswith(" %") else float(figure)
+
+
+@pytest.mark.parametrize(
+    ("page", "path"), [("/replenishment", "/api/v1/replenishment-plan"), ("/lost-sales", "/api/v1/lost-sales")]
+)
+def test_the_pages_show_the_apis_figures_to_three_significant_digits(api, seller, page, path):
+    """The pages rounded every figure below 1000 to one decimal: the plan's service_level 0.95 showed
+    as 0,9 and service_level_z 1.65 as 1,6; a lost-sales row's availability 0.966667 as 1,0 and its
+    average_daily_sales 0.033333 as 0,0. Every figure but money (whole kopecks) now reads back as the
+    API's value within half a unit of its third significant digit."""
+    table = _Table()
+    answer = api.get(page)
+    assert answer.status_code == 200, answer.text
+    table.feed(answer.text)
+    assert table.rows, "the sandbox seller has rows on the page"
+    listing = dashboard.LISTING_PAGES[page].listing
+    checked = set()
+    for row in every_page(api, path, location_level="warehouse", limit=1000):
+        shown = table.rows.get("|".join(str(row[key]) for key in listing.key))
+        if shown is None:
+            continue
+        for column, value in row.items():
+            if column in shown and isinstance(value, int | float) and not isinstance(value, bool):
+                if shown[column].endswith(" ₽"):
+                    continue
+                assert read_back(shown[column]) == pytest.approx(value, rel=0.005, abs=1e-9), (column, value, shown)
+                checked.add(column)
+    small = (
+        {"average_daily_sales", "availability", "lost_units"}
+        if page == "/lost-sales"
+        else {"service_level", "service_level_z"}
+    )
+    assert small <= checked

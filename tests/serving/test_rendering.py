@@ -19,6 +19,30 @@ def test_a_share_is_a_percentage_and_money_is_roubles():
     assert dashboard.cell("lost_revenue", Decimal("1500.5")).endswith(" ₽")
 
 
+def test_small_figures_and_fractions_read_as_the_api_gives_them():
+    """The pages rounded every figure below 1000 to one decimal through a float: the plan's
+    service_level 0.95 showed as 0,9 and its z 1.65 as 1,6, a lost-sales row's availability 0.966667
+    as 1,0 and its average_daily_sales 0.033333 as 0,0; integers beyond 2**53 lost their last digits."""
+    cell, narrow = dashboard.cell, dashboard.NARROW_SPACE
+    assert cell("service_level", Decimal("0.95")) == "95 %"
+    assert cell("service_level_z", Decimal("1.65")) == "1,65"
+    assert cell("availability", Decimal("0.966667")) == "96,7 %"
+    assert cell("cumulative_share_before", Decimal("0.802")) == "80,2 %"
+    assert cell("local_unit_share", Decimal("0.033333")) == "3,33 %"
+    assert cell("average_daily_sales", Decimal("0.033333")) == "0,0333"
+    assert cell("lost_units", Decimal("0.000000")) == "0"
+    assert cell("days_of_cover", 0.95) == "0,95"  # a DOUBLE by its shortest repr, not the binary 0.9499…
+    assert cell("average_stock", Decimal("12.250000")) == "12,3"  # halves up, trailing zeros dropped
+    assert cell("overstock_units", Decimal("1234.5")) == f"1{narrow}235"
+    assert cell("revenue", Decimal("0.125")) == "0,13 ₽"
+    assert cell("units", 2000000000000008320) == narrow.join(["2", "000", "000", "000", "000", "008", "320"])
+    assert cell("units", Decimal("-2000000000000008320")) == narrow.join(
+        ["-2", "000", "000", "000", "000", "008", "320"]
+    )
+    assert cell("revenue", Decimal("12345678901234567890123456789012345.67")).endswith(f"{narrow}345,67 ₽")
+    assert cell("difference", Decimal("-0.0001")) == "-0,0001" and cell("difference", Decimal("-0.00")) == "0"
+
+
 def test_a_row_without_a_product_links_nowhere():
     table = dashboard.templates.env.get_template("table.html").module.table
     html = str(
