@@ -6,7 +6,7 @@ browser on this machine needs none. Numbers in Russian style: 12 345, 1 234,50 �
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
@@ -267,9 +267,11 @@ def listing_page(request: Request, spec: TablePage) -> Response:
         columns += [column for column in found.columns if column not in (*columns, *KEYS)]
     index = {column: found.columns.index(column) for column in found.columns}
     by, measure = spec.chart
-    group = (
-        by if request.query_params.get("by") not in ("warehouse_name", "cluster_name") else request.query_params["by"]
-    )
+    group, asked = by, request.query_params.get("by")
+    if asked in ("warehouse_name", "cluster_name"):  # the request's choice: a 422 (the page's own, a 503)
+        if asked not in found.columns:
+            raise queries.BadRequest("by", f"cannot chart by {asked!r}: this list's rows have no such column")
+        group = asked
     bars = queries.sums_by(catalog, listing, conditions, group, measure)
     level = f" ({listing.levels}: {chosen[listing.levels]})" if listing.levels else ""
     charts = [
@@ -445,7 +447,7 @@ def monitoring(request: Request, runs: Annotated[int, Query(ge=1, le=500)] = 50)
     parts = {
         "runs": queries.page(catalog, marts.RUNS, [], limit=runs),
         "sources": queries.every_row(catalog, marts.SOURCES, []),
-        "resources": queries.every_row(catalog, marts.RESOURCES, [], sort="-last_attempt_at"),
+        "resources": queries.every_row(catalog, replace(marts.RESOURCES, default_sort="-last_attempt_at"), []),
         # the run log itself: absent from a database only `make build` has written (monitoring's views are empty)
         "outcomes": queries.every_row(catalog, marts.RESOURCE_OUTCOMES, [])
         if catalog.exists("ops", "run_log_resources")
@@ -458,7 +460,14 @@ def monitoring(request: Request, runs: Annotated[int, Query(ge=1, le=500)] = 50)
     started = [run["started_at"] for run in timeline]
     charts = [
         figure(
-            [{"type": "bar", "x": started, "y": [r["duration_seconds"] for r in timeline], "name": "длительность, с"}],
+            [
+                {
+                    "type": "bar",
+                    "x": started,
+                    "y": [r.get("duration_seconds") for r in timeline],
+                    "name": "длительность, с",
+                }
+            ],
             "Длительность запусков, с",
         ),
         figure(

@@ -173,9 +173,13 @@ def enriched(catalog: Catalog, listing: Listing) -> tuple[str, tuple]:
 
 
 def _order(columns: list[str], listing: Listing, sort: str | None) -> str:
+    """The order of `sort` (the client's), else of the listing's default: a default the rows lack
+    is a column of marts this version did not build (503), not a mistake of the request (422)."""
     wanted = sort or listing.default_sort
     descending = wanted.startswith("-")
     column = wanted[1:] if descending else wanted
+    if column not in columns and not sort:
+        raise NotBuilt(f"{listing.mart} has no column {column!r} to sort by")
     if column not in columns:
         raise BadRequest(
             "sort", f"cannot sort by {column!r}: choose one of {', '.join(columns)} (prefix - for descending)"
@@ -297,11 +301,13 @@ def every_row(catalog: Catalog, listing: Listing, conditions: list[Condition], s
 
 
 def sums_by(catalog: Catalog, listing: Listing, conditions: list[Condition], group: str, measure: str) -> list[tuple]:
-    """(value of `group`, sum of `measure`) over the matching rows, largest first: a chart's bars."""
+    """(value of `group`, sum of `measure`) over the matching rows, largest first: a chart's bars.
+    The chart's columns are the server's own choice: rows without one are marts this version did not
+    build (503). A caller letting the request choose `group` checks it first (a 422 naming its parameter)."""
     found = _filtered(catalog, listing, conditions)
-    for name, column in (("group", group), ("measure", measure)):
+    for column in (group, measure):
         if column not in found.columns:
-            raise BadRequest(name, f"no column {column!r} in this listing")
+            raise NotBuilt(f"{listing.mart} has no column {column!r} to chart")
     return catalog.query(
         f'select "{group}", sum("{measure}") as total from {found.relation} as r where {found.where} '
         f'group by "{group}" order by total desc nulls last',

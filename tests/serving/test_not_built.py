@@ -55,13 +55,60 @@ def test_the_sync_page_of_a_database_without_a_run_log_is_empty_not_an_error(sel
     assert TestClient(app, client=("127.0.0.1", 5000)).get("/monitoring").status_code == 200
 
 
-def test_marts_without_a_column_the_server_reads_answer_503_not_500(tmp_path):
+def snapshot_client(seller, folder, ddl: str) -> TestClient:
+    """A local client of a server on a copy of the seller's snapshot, changed by `ddl`."""
+    published = folder / "warehouse.published"
+    published.mkdir()
+    shutil.copy(publish.current_snapshot(seller.published), published / "marts-1.duckdb")
+    (published / "current").write_text("marts-1.duckdb", encoding="utf-8")
+    with duckdb.connect(str(published / "marts-1.duckdb")) as db:
+        db.execute(ddl)
+    app = create_app(settings_for(folder / "keys.json", local_mode=True), SnapshotReader(published))
+    return TestClient(app, client=("127.0.0.1", 5000))
+
+
+def test_marts_without_a_column_the_server_reads_answer_503_not_500(seller, tmp_path):
     """Marts of another version of the project (a column renamed or dropped) are not built for this
-    server: the same clear 503 as no marts, not an internal error."""
+    server: the same clear 503 as no marts, not an internal error. A column the server itself sorts
+    or charts by was blamed on the request (422 `cannot sort by 'days_of_cover'`, field `sort`, to a
+    client that sent no sort), and the sync page failed (500) on a run log without duration_seconds."""
     client = local_client(tmp_path, "create schema marts; create table marts.inventory (product_key varchar)")
     answer = client.get("/api/v1/warehouse-stock")
     assert answer.status_code == 503, answer.text
     assert "not by this version of the project" in answer.json()["error"]["message"]
+
+    older = tmp_path / "older"
+    older.mkdir()
+    client = snapshot_client(
+        seller,
+        older,
+        "alter table marts.stock_alerts drop column days_of_cover;"  # the default sorts
+        "alter table marts.lost_sales drop column lost_revenue;"
+        "alter table marts.inventory_turnover drop column overstock_value;"
+        "alter table marts.inventory drop column available_quantity;"  # /stock's chart (sorted by product_key)
+        "alter table monitoring.etl_runs drop column duration_seconds;"
+        "insert into monitoring.etl_runs (run_id, started_at) values ('older', timestamp '2026-01-02 03:04');",
+    )
+    for path in (
+        "/api/v1/stock-alerts",
+        "/api/v1/lost-sales",
+        "/api/v1/inventory-turnover",
+        "/alerts",
+        "/lost-sales",
+        "/turnover",
+        "/stock",
+    ):
+        answer = client.get(path)
+        assert answer.status_code == 503, (path, answer.text)
+        assert "not by this version of the project" in answer.json()["error"]["message"], path
+    assert client.get("/api/v1/warehouse-stock").status_code == 200  # sorted by product_key: nothing lacking
+    asked = client.get("/api/v1/lost-sales", params={"sort": "-lost_revenue"})  # the client's own sort: its mistake
+    assert asked.status_code == 422 and asked.json()["error"]["fields"][0]["field"] == "sort", asked.text
+    by = client.get("/abc-xyz", params={"by": "warehouse_name"})  # a chart by a column the rows lack
+    assert by.status_code == 422 and by.json()["error"]["fields"][0]["field"] == "by", by.text
+    sync = client.get("/monitoring", headers={"Accept": "text/html"})
+    assert sync.status_code == 200, sync.text
+    assert 'id="chart-1"' in sync.text and '<td class="">older</td>' in sync.text  # its charts and its runs
 
 
 def test_the_api_health_judges_a_run_whose_build_failed(workdir, tmp_path, monkeypatch):
