@@ -1,6 +1,8 @@
--- One row per product × location × day over the longest velocity window before the account's
--- as_of_date (the newest data day, or the day of the account's newest read of all its orders when
--- earlier: a day whose orders are not all loaded yet is no day without sales), at two levels:
+-- One row per product × location × day over the longest velocity window before the as_of_date of
+-- the account's orders feed that serves the location (int_orders_as_of_dates: the newest data day,
+-- or the day of the account's newest read of all its orders when earlier: a day whose orders are
+-- not all loaded yet is no day without sales; or the day of the feed's last whole read, when the
+-- account left the feed out since), at two levels:
 -- each warehouse, and each cluster (the warehouses of a cluster pooled), from the account's first
 -- known day (its first order or stock snapshot) on: before it, demand is unknown and the day is
 -- left out; so are the days before the product's first known day (its first order or snapshot,
@@ -27,6 +29,7 @@ with warehouses as (
     select
         warehouse_key,
         marketplace,
+        warehouse_type,
         cluster_name,
         has_stock_feed
     from {{ ref('dim_warehouses') }}
@@ -71,22 +74,11 @@ product_data_days as (
 
 accounts as (
     select
-        known.marketplace,
-        known.account,
-        known.first_known_date,
-        account_as_of.as_of_date
-    from (
-        select
-            marketplace,
-            account,
-            min(first_data_date) as first_known_date
-        from product_data_days
-        group by marketplace, account
-    ) as known
-    inner join {{ ref('int_account_as_of_dates') }} as account_as_of
-        on
-            known.marketplace = account_as_of.marketplace
-            and known.account = account_as_of.account
+        marketplace,
+        account,
+        min(first_data_date) as first_known_date
+    from product_data_days
+    group by marketplace, account
 ),
 
 -- Each product's first known day: its first order or stock snapshot, or its creation in the
@@ -122,18 +114,27 @@ warehouse_days as (
             false
         )
         and coalesce(warehouses.has_stock_feed, true) as has_stock_history,
-        accounts.as_of_date
+        feed_as_of.as_of_date
     from pairs
     inner join accounts
         on
             pairs.marketplace = accounts.marketplace
             and pairs.account = accounts.account
+    left join warehouses
+        on pairs.warehouse_key = warehouses.warehouse_key
+    -- the days end where the orders of the feed that serves the warehouse are loaded
+    inner join {{ ref('int_orders_as_of_dates') }} as feed_as_of
+        on
+            pairs.marketplace = feed_as_of.marketplace
+            and pairs.account = feed_as_of.account
+            and feed_as_of.resource
+            = {{ orders_feed_of('pairs.marketplace', 'warehouses.warehouse_type') | indent(12) }}
     inner join product_first_days
         on pairs.product_key = product_first_days.product_key
     inner join {{ ref('int_calendar_days') }} as calendar
         on
-            accounts.as_of_date - {{ var('velocity_windows') | max }} <= calendar.calendar_date
-            and accounts.as_of_date > calendar.calendar_date
+            feed_as_of.as_of_date - {{ var('velocity_windows') | max }} <= calendar.calendar_date
+            and feed_as_of.as_of_date > calendar.calendar_date
             and accounts.first_known_date <= calendar.calendar_date
             and product_first_days.first_known_date <= calendar.calendar_date
     left join {{ ref('int_stock_feed_coverage') }} as coverage
@@ -141,8 +142,6 @@ warehouse_days as (
             pairs.marketplace = coverage.marketplace
             and pairs.account = coverage.account
             and pairs.warehouse_key = coverage.warehouse_key
-    left join warehouses
-        on pairs.warehouse_key = warehouses.warehouse_key
     left join daily as sales
         on
             pairs.product_key = sales.product_key
@@ -178,7 +177,7 @@ by_cluster as (
         sum(warehouse_days.opening_available) as opening_available,
         -- a stock-out of the cluster only when the stock of each of its warehouses is known
         bool_and(warehouse_days.has_stock_history) as has_stock_history,
-        -- a product is of one account
+        -- a product is of one account, a cluster's warehouses of one orders feed (FBO)
         max(warehouse_days.as_of_date) as as_of_date
     from warehouse_days
     inner join warehouses

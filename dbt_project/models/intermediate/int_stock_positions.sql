@@ -13,8 +13,9 @@
 -- none of their warehouses listed; nor a product's warehouse, and its cluster, where the newest
 -- snapshot's row failed a check and no stock was known before (int_stock_cells_quarantined_now).
 -- Nor the locations whose demand is unknown: those whose orders feed the account never read
--- (int_orders_reads; Ozon's seller warehouses take the FBS list, its other locations the FBO list,
--- Wildberries' every location its orders), where no order is no news either.
+-- or no longer reads (int_orders_reads; orders_feed_of: Ozon's seller warehouses take the FBS list,
+-- its other locations the FBO list, Wildberries' every location its orders), where no order is no
+-- news either.
 -- A table: stock_alerts, replenishment_plan (three times, in its split) and inventory_turnover read it.
 {{ config(materialized='table') }}
 
@@ -233,9 +234,6 @@ where
         where
             orders_reads.marketplace = products.marketplace
             and orders_reads.account = products.account
-            and orders_reads.resource = case
-                when products.marketplace = 'wildberries' then 'orders'
-                when warehouse_dim.warehouse_type = 'seller' then 'postings_fbs'
-                else 'postings_fbo'
-            end
+            and orders_reads.resource
+            = {{ orders_feed_of('products.marketplace', 'warehouse_dim.warehouse_type') | indent(12) }}
     )

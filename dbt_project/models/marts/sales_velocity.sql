@@ -1,5 +1,6 @@
 -- Average daily sales (ADS) per product × warehouse and per product × cluster, for every window in
--- var velocity_windows (days before the newest data day), by the rule of doc velocity_ads:
+-- var velocity_windows (days before the location's as_of_date, int_sales_days), by the rule of doc
+-- velocity_ads:
 --   ads_<N>d = units_<N>d / in_stock_days_<N>d (the window's in-stock days + days of unknown stock)
 -- and daily_units_stddev_<N>d, σ_d of the safety stock, over the same counted days: the plan takes
 -- both from the one window whose ADS it uses (int_stock_positions).

@@ -1,5 +1,6 @@
 -- How much of the demand ships from the buyer's own cluster, over var localisation_window_days
--- (the days before the account's as_of_date, int_account_as_of_dates), per product, per shipping
+-- (the days before the as_of_date of the account's orders feed that served the line,
+-- int_orders_as_of_dates: a feed left out ends at its last read), per product, per shipping
 -- warehouse and per account (doc order_localisation). An order line is local when the cluster it
 -- ships from is the buyer's:
 --   Ozon: financial_data.cluster_from = cluster_to (the warehouse's cluster where cluster_from is empty)
@@ -9,7 +10,7 @@
 --   units_local_if_stocked = units shipped from another cluster: local had the buyer's cluster held stock
 -- Cancelled lines are left out.
 with as_of as (
-    select * from {{ ref('int_account_as_of_dates') }}
+    select * from {{ ref('int_orders_as_of_dates') }}
 ),
 
 destinations as (
@@ -34,10 +35,6 @@ lines as (
             case when not warehouse_dim.is_aggregate then warehouse_dim.cluster_name end
         ) as shipped_from_cluster
     from {{ ref('fact_orders') }} as order_lines
-    inner join as_of
-        on
-            order_lines.marketplace = as_of.marketplace
-            and order_lines.account = as_of.account
     left join destinations
         on
             order_lines.marketplace = destinations.marketplace
@@ -45,6 +42,12 @@ lines as (
             and order_lines.order_id = destinations.order_id
     left join {{ ref('dim_warehouses') }} as warehouse_dim
         on order_lines.warehouse_key = warehouse_dim.warehouse_key
+    inner join as_of
+        on
+            order_lines.marketplace = as_of.marketplace
+            and order_lines.account = as_of.account
+            and as_of.resource
+            = {{ orders_feed_of('order_lines.marketplace', 'warehouse_dim.warehouse_type') | indent(12) }}
     where
         order_lines.order_status <> 'cancelled'
         and order_lines.business_date < as_of.as_of_date

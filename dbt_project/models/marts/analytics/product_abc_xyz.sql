@@ -1,5 +1,7 @@
 -- ABC and XYZ classes of every active product over the window var abc_xyz_window_weeks (whole
--- weeks before its account's as_of_date, int_account_as_of_dates), ranked at three scopes: within its account
+-- weeks before the as_of_date of the account's orders feed that served each order line,
+-- int_orders_as_of_dates: a feed left out since its last read counts the weeks before that read,
+-- not weeks without its sales after it), ranked at three scopes: within its account
 -- (scope account), within its marketplace (scope marketplace, the accounts pooled) and across every
 -- marketplace and account (scope all). Doc abc_xyz:
 --   ABC: products by revenue, largest first; cumulative share before the product < var abc_a_share
@@ -9,26 +11,41 @@
 --        account's first order, or the product's creation in the catalogue if later; weeks without
 --        sales count as 0); CV ≤ var xyz_x_max_cv → X, ≤ var xyz_y_max_cv → Y, else Z; no units → no class
 {%- set weeks = var('abc_xyz_window_weeks') %}
-with as_of as (
-    select * from {{ ref('int_account_as_of_dates') }}
+with feed_as_of as (
+    select * from {{ ref('int_orders_as_of_dates') }}
+),
+
+-- the account's windows end before the newest of its feeds' as_of_dates
+as_of as (
+    select
+        marketplace,
+        account,
+        max(as_of_date) as as_of_date
+    from feed_as_of
+    group by marketplace, account
 ),
 
 weekly as (
     select
         orders.product_key,
-        floor((as_of.as_of_date - orders.business_date - 1) / 7) as week_index,
+        floor((feed_as_of.as_of_date - orders.business_date - 1) / 7) as week_index,
         sum(orders.quantity) as units,
         sum(orders.amount_rub) as revenue
     from {{ ref('fact_orders') }} as orders
-    inner join as_of
+    left join {{ ref('dim_warehouses') }} as warehouse_dim
+        on orders.warehouse_key = warehouse_dim.warehouse_key
+    -- each line in the weeks its feed's orders are loaded
+    inner join feed_as_of
         on
-            orders.marketplace = as_of.marketplace
-            and orders.account = as_of.account
+            orders.marketplace = feed_as_of.marketplace
+            and orders.account = feed_as_of.account
+            and feed_as_of.resource
+            = {{ orders_feed_of('orders.marketplace', 'warehouse_dim.warehouse_type') | indent(12) }}
     where
         orders.order_status <> 'cancelled'
-        and orders.business_date < as_of.as_of_date
-        and orders.business_date >= as_of.as_of_date - {{ weeks * 7 }}
-    group by orders.product_key, floor((as_of.as_of_date - orders.business_date - 1) / 7)
+        and orders.business_date < feed_as_of.as_of_date
+        and orders.business_date >= feed_as_of.as_of_date - {{ weeks * 7 }}
+    group by orders.product_key, floor((feed_as_of.as_of_date - orders.business_date - 1) / 7)
 ),
 
 account_first_days as (
