@@ -15,3 +15,12 @@
         else 'postings_fbo'
     end
 {%- endmacro %}
+
+{#- Join condition: `feeds`' row (marketplace, account, resource) is the orders feed that serves the
+    location of `rows` (its marketplace and account), whose dim_warehouses row is `warehouses`
+    (orders_feed_of). -#}
+{% macro served_by_orders_feed(rows, warehouses, feeds) -%}
+    {{ rows }}.marketplace = {{ feeds }}.marketplace
+    and {{ rows }}.account = {{ feeds }}.account
+    and {{ feeds }}.resource = {{ orders_feed_of(rows ~ '.marketplace', warehouses ~ '.warehouse_type') }}
+{%- endmacro %}

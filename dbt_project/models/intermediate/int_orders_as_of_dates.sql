@@ -15,16 +15,6 @@ with orders_reads as (
     {{ whole_reads(orders_feeds()) }}
 ),
 
-newest_reads as (
-    select
-        marketplace,
-        account,
-        resource,
-        max(snapshot_at) as newest_read_at
-    from orders_reads
-    group by marketplace, account, resource
-),
-
 feeds as (
     {%- for marketplace, resource in enabled_resources(orders_feeds()) %}
         {{ "union all" if not loop.first }}
@@ -38,15 +28,17 @@ select
     account_as_of.marketplace,
     account_as_of.account,
     feeds.resource,
+    -- the feed's newest whole read, when it is earlier
     least(
         account_as_of.as_of_date,
-        coalesce({{ to_business_date('newest_reads.newest_read_at') }}, account_as_of.as_of_date)
+        coalesce(max({{ to_business_date('orders_reads.snapshot_at') }}), account_as_of.as_of_date)
     ) as as_of_date
 from {{ ref('int_account_as_of_dates') }} as account_as_of
 inner join feeds
     on account_as_of.marketplace = feeds.marketplace
-left join newest_reads
+left join orders_reads
     on
-        account_as_of.marketplace = newest_reads.marketplace
-        and account_as_of.account = newest_reads.account
-        and feeds.resource = newest_reads.resource
+        account_as_of.marketplace = orders_reads.marketplace
+        and account_as_of.account = orders_reads.account
+        and feeds.resource = orders_reads.resource
+group by account_as_of.marketplace, account_as_of.account, feeds.resource, account_as_of.as_of_date

@@ -26,13 +26,7 @@
 {{ config(materialized='table') }}
 
 with warehouses as (
-    select
-        warehouse_key,
-        marketplace,
-        warehouse_type,
-        cluster_name,
-        has_stock_feed
-    from {{ ref('dim_warehouses') }}
+    select * from {{ ref('dim_warehouses') }}
 ),
 
 -- each product × warehouse × day with orders or a stock snapshot: the units ordered (null on a day
@@ -124,11 +118,7 @@ warehouse_days as (
         on pairs.warehouse_key = warehouses.warehouse_key
     -- the days end where the orders of the feed that serves the warehouse are loaded
     inner join {{ ref('int_orders_as_of_dates') }} as feed_as_of
-        on
-            pairs.marketplace = feed_as_of.marketplace
-            and pairs.account = feed_as_of.account
-            and feed_as_of.resource
-            = {{ orders_feed_of('pairs.marketplace', 'warehouses.warehouse_type') | indent(12) }}
+        on {{ served_by_orders_feed('pairs', 'warehouses', 'feed_as_of') }}
     inner join product_first_days
         on pairs.product_key = product_first_days.product_key
     inner join {{ ref('int_calendar_days') }} as calendar

@@ -231,9 +231,5 @@ where
     and exists (
         select 1
         from {{ ref('int_orders_reads') }} as orders_reads
-        where
-            orders_reads.marketplace = products.marketplace
-            and orders_reads.account = products.account
-            and orders_reads.resource
-            = {{ orders_feed_of('products.marketplace', 'warehouse_dim.warehouse_type') | indent(12) }}
+        where {{ served_by_orders_feed('products', 'warehouse_dim', 'orders_reads') }}
     )

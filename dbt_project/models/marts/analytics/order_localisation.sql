@@ -43,11 +43,7 @@ lines as (
     left join {{ ref('dim_warehouses') }} as warehouse_dim
         on order_lines.warehouse_key = warehouse_dim.warehouse_key
     inner join as_of
-        on
-            order_lines.marketplace = as_of.marketplace
-            and order_lines.account = as_of.account
-            and as_of.resource
-            = {{ orders_feed_of('order_lines.marketplace', 'warehouse_dim.warehouse_type') | indent(12) }}
+        on {{ served_by_orders_feed('order_lines', 'warehouse_dim', 'as_of') }}
     where
         order_lines.order_status <> 'cancelled'
         and order_lines.business_date < as_of.as_of_date

@@ -36,11 +36,7 @@ weekly as (
         on orders.warehouse_key = warehouse_dim.warehouse_key
     -- each line in the weeks its feed's orders are loaded
     inner join feed_as_of
-        on
-            orders.marketplace = feed_as_of.marketplace
-            and orders.account = feed_as_of.account
-            and feed_as_of.resource
-            = {{ orders_feed_of('orders.marketplace', 'warehouse_dim.warehouse_type') | indent(12) }}
+        on {{ served_by_orders_feed('orders', 'warehouse_dim', 'feed_as_of') }}
     where
         orders.order_status <> 'cancelled'
         and orders.business_date < feed_as_of.as_of_date
