@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 
@@ -33,6 +34,13 @@ _CONNECT_FAILURES = (
 )
 
 
+# libpq's and the server's words for a setting they cannot use (PGSSLMODE=bogus; PGOPTIONS naming no
+# parameter, or a value it does not take): no fault of the server or the connection.
+_SETTING_FAILURES = re.compile(
+    r"invalid \w+ value|invalid connection option|invalid value for parameter|unrecognized configuration parameter"
+)
+
+
 def causes(exc: BaseException) -> Iterator[BaseException]:
     """`exc` and what it wraps (dlt wraps errors several times, in `.exception` or as the cause)."""
     seen: set[int] = set()
@@ -51,6 +59,11 @@ def _postgres(exc: psycopg2.Error) -> str:
     settings = config.postgres_settings()
     server = f"PostgreSQL at {settings['host']}:{settings['port']}"
     reason = first_line(exc)
+    if _SETTING_FAILURES.search(reason):
+        return (
+            f"a PostgreSQL connection setting is not valid ({reason.rpartition('FATAL:')[2].strip()}): "
+            "fix PGSSLMODE, PGOPTIONS or the other PG* settings (environment or .env; docs/configuration.md)"
+        )
     if any(words in reason for words in _CONNECT_FAILURES):
         return (
             f"cannot connect to {server} (database {settings['dbname']}, user {settings['user']}): {reason}; "
