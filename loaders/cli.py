@@ -91,7 +91,8 @@ def _postgres_refused(exc: psycopg2.Error) -> str:
     return (
         f"PostgreSQL user {settings['user']} may not do this in database {settings['dbname']} ({reason}): "
         f"GRANT CREATE ON DATABASE {settings['dbname']} TO {settings['user']}, or have its schemas created "
-        "and granted to it (docs/configuration.md)"
+        "and granted to it; a role that only reads (make summary, make serve) needs USAGE on the schema and "
+        "SELECT on its tables (docs/configuration.md)"
     )
 
 
