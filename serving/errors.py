@@ -79,6 +79,19 @@ async def on_database_unavailable(request: Request, exc: Exception) -> JSONRespo
     )
 
 
+async def on_not_allowed(request: Request, exc: Exception) -> JSONResponse:
+    """The serving role may not read a relation: a grant missing, or a table dbt rebuilt (a new table)
+    after the grants, without default privileges for its owner (docs/serving.md, "A read-only role")."""
+    first_line = cli.first_line(exc)
+    log.warning("%s %s: %s", request.method, request.url.path, first_line)
+    return error_response(
+        503,
+        f"the serving role may not read what this asks for ({first_line}): GRANT USAGE ON SCHEMA and SELECT ON "
+        "ALL TABLES IN SCHEMA marts, monitoring, staging, quality and ops to it, and ALTER DEFAULT PRIVILEGES "
+        "of the role dbt builds as to grant it SELECT on the tables to come (docs/serving.md)",
+    )
+
+
 async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     """A bug or a broken database: logged with its traceback, answered without details."""
     log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
@@ -90,6 +103,7 @@ HANDLERS = {
     duckdb.BinderException: on_not_built,  # a column the snapshot lacks: marts of another version
     psycopg2.errors.UndefinedTable: on_not_built,
     psycopg2.errors.UndefinedColumn: on_not_built,
+    psycopg2.errors.InsufficientPrivilege: on_not_allowed,
     psycopg2.OperationalError: on_database_unavailable,  # QueryCanceledError too
     NotBuilt: on_not_built,
     ApiError: on_api_error,

@@ -132,7 +132,12 @@ WRITTEN_VIEWS = (
     "monitoring.etl_source_status",
     "monitoring.etl_resource_status",
 )
-# The tables under those views (through views over views too), schema and name.
+# The tables under those views (through views over views too), with the counts of rows written to them and
+# of their rows. A serving role may read the views (with their owner's rights) but not the tables under them
+# (raw_*, ops): the catalog and the statistics views are what any role may read. A writer's connection sends
+# its statistics at its transaction's end, or, if it sent some less than a second before, at a later one's
+# end, when it closes or after 10 s idle (PostgreSQL 15): a cursor may outlast a write by that long, as it
+# may by a generation (POSTGRES_TICK_SECONDS) of the cache of the version.
 TABLES_READ_BY_VIEWS = """
     with recursive read_by (oid) as (
         select c.oid from pg_class as c inner join pg_namespace as n on n.oid = c.relnamespace
@@ -143,11 +148,15 @@ TABLES_READ_BY_VIEWS = """
         inner join pg_depend as d
             on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid and d.refclassid = 'pg_class'::regclass
     )
-    select n.nspname, c.relname from read_by
+    select
+        c.oid,
+        s.n_tup_ins + s.n_tup_upd + s.n_tup_del,
+        s.n_live_tup
+    from read_by
     inner join pg_class as c on c.oid = read_by.oid
-    inner join pg_namespace as n on n.oid = c.relnamespace
+    inner join pg_stat_all_tables as s on s.relid = c.oid
     where c.relkind in ('r', 'p', 'm')
-    order by n.nspname, c.relname
+    order by c.oid
 """
 
 
@@ -200,8 +209,8 @@ class PostgresReader:
     def marts_version(self) -> str:
         """dbt rebuilds every table and view of a mart under a new name and renames it: new OIDs. The
         lists read outside the marts (report requests, the run log's monitoring) are views over tables
-        loads and runs write, no OID changing: their rows' count and transaction ids (an insert or
-        update gives a row a new xmin) join the version."""
+        loads and runs write, no OID changing: the counts of rows inserted, updated and deleted in those
+        tables (pg_stat_all_tables: readable by a role that may read the views only) join the version."""
         sql = (
             "select md5(coalesce(string_agg(c.oid::text, ',' order by c.oid), '')) from pg_class as c "
             "inner join pg_namespace as n on n.oid = c.relnamespace where n.nspname = 'marts'"
@@ -210,13 +219,7 @@ class PostgresReader:
 
     def _written_version(self) -> str:
         tables = self.query(TABLES_READ_BY_VIEWS, [list(WRITTEN_VIEWS)])[1]
-        if not tables:
-            return ""
-        quoted = ['"{}"."{}"'.format(*(name.replace('"', '""') for name in table)) for table in tables]
-        counts = " union all ".join(
-            f"select {i}, count(*), coalesce(sum(xmin::text::bigint), 0) from {name}" for i, name in enumerate(quoted)
-        )
-        return ";".join(f"{count},{xmins}" for _, count, xmins in sorted(self.query(counts)[1]))
+        return ";".join(f"{oid},{written},{live}" for oid, written, live in tables)
 
     def close(self) -> None:
         self._pool.closeall()
