@@ -185,13 +185,23 @@ def run_in_progress(writer: Holder, hours: float, now: datetime) -> list[Check]:
 def close_dead_runs(target: str) -> Check | None:
     """Runs recorded as running while no live process holds the lock died: closed as the next run would
     (the stale lock's run as killed, any other as died), holding the lock for that one write. Nothing
-    when a live run holds the lock (it closes them when it starts)."""
+    when a live run holds the lock (it closes them when it starts). A role that may not write the run log
+    (a read-only PostgreSQL role, e.g. the API's) reports them without closing them or touching the lock:
+    taking the lock clears a stale one, and the writer's next health or run would no longer know it."""
     if writing_elsewhere():
         return None
     with database.connect(target, read_only=target == "duckdb") as db:
         dead = [run_id for run_id, _ in runlog.running_runs(db)]
+        writable = runlog.may_write(db)
     if not dead:
         return None
+    key = f"health:died:{','.join(dead)}"
+    if not writable:
+        message = (
+            f"run {', '.join(dead)} is recorded as running, but its process is gone: not closed, this role "
+            f"may not write {runlog.SCHEMA}.run_log (the next run or `make health` of the runner's role closes it)"
+        )
+        return Check("dead runs", FAIL, message, key)
     now = runlog.utcnow()
     try:
         with RunLock(f"health-{now:%Y%m%dT%H%M%S}-{os.getpid()}", now.isoformat()) as lock:
@@ -203,7 +213,7 @@ def close_dead_runs(target: str) -> Check | None:
         return None  # a run started meanwhile: it closes them
     how = f"cleared the stale lock of {lock.stale.describe()}, marked killed" if lock.stale else "closed as died"
     message = f"run {', '.join(dead)} was recorded as running, but its process is gone: {how}"
-    return Check("dead runs", FAIL, message, f"health:died:{','.join(dead)}")
+    return Check("dead runs", FAIL, message, key)
 
 
 # Free space a data folder's device needs: a run's loads and build write tens of MB for a small

@@ -154,10 +154,25 @@ def ensure_tables(db: Database) -> None:
     # when the schema exists, which a role given only its schemas by the DBA lacks.
     if not db.execute("select 1 from information_schema.schemata where schema_name = ?", (SCHEMA,)):
         db.execute(f"create schema {SCHEMA}")
+    # Likewise each table: `create table if not exists` asks for CREATE on the schema though the table
+    # exists, which a role that may only write the run log's rows lacks.
+    existing = {
+        name
+        for (name,) in db.execute("select table_name from information_schema.tables where table_schema = ?", (SCHEMA,))
+    }
     for table, columns in TABLES.items():
-        definition = ", ".join(f"{name} {kind}" for name, kind in columns)
-        db.execute(f"create table if not exists {SCHEMA}.{table} ({definition})")
+        if table not in existing:
+            definition = ", ".join(f"{name} {kind}" for name, kind in columns)
+            db.execute(f"create table if not exists {SCHEMA}.{table} ({definition})")
     refuse_other_tables(db)
+
+
+def may_write(db: Database) -> bool:
+    """Whether this connection's role may close the runs of the run log (update `run_log`): on
+    PostgreSQL a read-only role may not; a DuckDB file opened for writing may be written."""
+    if db.target != "postgres" or not db.relation_exists(SCHEMA, "run_log"):
+        return True
+    return bool(db.execute(f"select has_table_privilege('{SCHEMA}.run_log', 'UPDATE')")[0][0])
 
 
 def refuse_other_tables(db: Database) -> None:

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -63,8 +64,8 @@ def locked(run_id: str, hours_ago: float | None = None) -> Iterator[subprocess.P
         holder.wait()
 
 
-def health() -> tuple[int, dict]:
-    done = run_script("scripts.health", "--json")
+def health(env: dict[str, str] | None = None) -> tuple[int, dict]:
+    done = run_script("scripts.health", "--json", env=env)
     return done.returncode, {check["name"]: check for check in json.loads(done.stdout)["checks"]}
 
 
@@ -306,6 +307,45 @@ def test_health_clears_the_stale_lock_of_a_killed_run_and_marks_it_killed(ops):
     assert checks["lock"]["status"] == "ok"
     assert query("select status from ops.run_log where run_id = '20200101T000000-dead00'") == [("killed",)]
     assert checks["last run"]["status"] == "fail" and "killed" in checks["last run"]["message"]
+
+
+@pytest.mark.postgres
+def test_a_read_only_role_reports_a_dead_run_without_closing_it_or_clearing_its_lock(ops, postgres_database):
+    """A role that may only read (the API's health) took the lock, clearing the stale one, then failed to
+    write the run log (`create table if not exists` asks for CREATE on ops): one failed database check in
+    place of all the others, and the writer's next health said "closed as died", not "marked killed". A
+    role that may write the run log's rows, not create tables in ops, could not close it either."""
+    run_id = "20200101T000000-dead00"
+    holder = hold_lock(run_id)
+    with database.connect("postgres") as db:
+        record = runlog.StepRecord(run_id, "run", "run")
+        record.started_at = runlog.utcnow() - timedelta(hours=0.5)
+        runlog.write_step(db, record)
+    holder.send_signal(signal.SIGKILL)  # the runner killed during its build
+    holder.wait()
+    role = f"health_{uuid.uuid4().hex[:12]}"
+    with database.connect("postgres") as db:
+        db.execute(f'create role {role} login; grant connect on database "{postgres_database["PGDATABASE"]}" to {role}')
+        db.execute(f"grant usage on schema ops to {role}; grant select on all tables in schema ops to {role}")
+    try:
+        code, checks = health({"TARGET": "postgres", "PGUSER": role})
+        assert code == 1 and checks["database"]["status"] == "ok", checks
+        assert checks["dead runs"]["status"] == "fail" and "not closed" in checks["dead runs"]["message"]
+        assert checks["last run"]["status"] == "fail" and "it died" in checks["last run"]["message"]
+        assert checks["lock"]["status"] == "fail" and run_id in checks["lock"]["message"]
+        with database.connect("postgres") as db:
+            assert db.execute("select status from ops.run_log where run_id = ?", (run_id,)) == [("running",)]
+        # The runner's role, which may write the run log's rows but create nothing in ops, closes it.
+        with database.connect("postgres") as db:
+            db.execute(f"grant insert, update, delete on all tables in schema ops to {role}")
+        code, checks = health({"TARGET": "postgres", "PGUSER": role})
+        assert "cleared the stale lock of run 20200101T000000-dead00" in checks["dead runs"]["message"], checks
+        assert checks["lock"]["status"] == "ok"
+        with database.connect("postgres") as db:
+            assert db.execute("select status from ops.run_log where run_id = ?", (run_id,)) == [("killed",)]
+    finally:
+        with database.connect("postgres") as db:
+            db.execute(f"drop owned by {role}; drop role {role}")
 
 
 def test_a_live_run_older_than_the_stuck_timeout_is_unhealthy_and_left_running(ops):
