@@ -333,17 +333,24 @@ def require_utf8(connection: Any) -> None:
         )
 
 
-def postgres_credentials() -> dict[str, str | int]:
-    """`postgres_settings` in dlt's credential form."""
+def postgres_credentials() -> Any:
+    """`postgres_settings` as dlt's PostgreSQL credentials (loaders/postgres_destination.py: a PGHOST
+    starting with / is the folder of the server's socket, as libpq reads it)."""
+    from loaders.postgres_destination import LibpqCredentials  # dlt: not imported by every script
+
     settings = postgres_settings()
-    return {
-        "drivername": "postgresql",
-        "host": settings["host"],
-        "port": settings["port"],
-        "username": settings["user"],
-        "password": settings["password"],
-        "database": settings["dbname"],
-    }
+    credentials = LibpqCredentials(
+        {
+            "drivername": "postgresql",
+            "host": settings["host"],
+            "port": settings["port"],
+            "username": settings["user"],
+            "password": settings["password"],
+            "database": settings["dbname"],
+        }
+    )
+    credentials.resolve()  # dlt keeps resolved credentials as given, and rebuilds others as its own class
+    return credentials
 
 
 def positive_number(variable: str, default: float, what: str = "number") -> float:

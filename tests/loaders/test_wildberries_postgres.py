@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from loaders.wildberries import settings
@@ -51,3 +53,23 @@ def test_postgres_gets_every_table_with_its_types(workdir, postgres_database, mo
     assert ("cards", "nm_id", "bigint") in types
     assert ("warehouse_remains__warehouses", "quantity", "bigint") in types
     assert ("orders", "synced_at", "timestamp with time zone") in types
+
+
+SOCKET_FOLDER = Path("/var/run/postgresql")
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not (SOCKET_FOLDER / ".s.PGSQL.5432").exists(), reason=f"no PostgreSQL socket in {SOCKET_FOLDER}")
+def test_pghost_naming_a_socket_folder_loads_through_the_socket(workdir, postgres_database, monkeypatch):
+    """libpq takes a PGHOST starting with / for the folder of the server's socket (as summary, health, dbt
+    and serve do); the loaders made it part of dlt's URL, postgresql://postgres@/var/run/postgresql:5432/db,
+    and every load failed with 'database "var/run/postgresql:5432/db" does not exist'."""
+    monkeypatch.setenv("WB_RATE_LIMIT_SCALE", str(TEST_PACE))
+    monkeypatch.delenv("LOADER_NOW", raising=False)  # `load` sets it; restored afterwards
+    monkeypatch.setenv("PGHOST", str(SOCKET_FOLDER))
+    monkeypatch.setenv("PGPORT", "5432")
+    with Sandbox(paced_seller(seed=11, products=5, history_days=1)) as sandbox:
+        assert load(sandbox, "offices", destination_name="postgres").status == "complete"
+    with database.connect("postgres", read_only=True) as db:
+        ((offices,),) = db.execute("select count(*) from raw_wildberries.offices")
+    assert offices > 0
