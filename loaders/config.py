@@ -335,7 +335,9 @@ def require_utf8(connection: Any) -> None:
 
 def postgres_credentials() -> Any:
     """`postgres_settings` as dlt's PostgreSQL credentials (loaders/postgres_destination.py: a PGHOST
-    starting with / is the folder of the server's socket, as libpq reads it)."""
+    starting with / is the folder of the server's socket, as libpq reads it), with PGOPTIONS' session
+    settings: dlt gives psycopg2 `options` of its own (the search path), so libpq never reads PGOPTIONS;
+    dlt puts its options after the query's `options`."""
     from loaders.postgres_destination import LibpqCredentials  # dlt: not imported by every script
 
     settings = postgres_settings()
@@ -347,6 +349,7 @@ def postgres_credentials() -> Any:
             "username": settings["user"],
             "password": settings["password"],
             "database": settings["dbname"],
+            "query": {"options": options} if (options := os.environ.get("PGOPTIONS", "").strip()) else None,
         }
     )
     credentials.resolve()  # dlt keeps resolved credentials as given, and rebuilds others as its own class

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from loaders import cli
 from loaders.wildberries import settings
 from sandbox import Sandbox
 from scripts import database
@@ -73,3 +74,17 @@ def test_pghost_naming_a_socket_folder_loads_through_the_socket(workdir, postgre
     with database.connect("postgres", read_only=True) as db:
         ((offices,),) = db.execute("select count(*) from raw_wildberries.offices")
     assert offices > 0
+
+
+@pytest.mark.postgres
+def test_the_loaders_sessions_take_pgoptions(workdir, postgres_database, monkeypatch):
+    """PGOPTIONS are the session settings of the runner's dbt and loaders (docs/configuration.md); dlt gives
+    psycopg2 options of its own, so libpq never read the variable and a read-only session loaded its rows."""
+    monkeypatch.setenv("WB_RATE_LIMIT_SCALE", str(TEST_PACE))
+    monkeypatch.delenv("LOADER_NOW", raising=False)  # `load` sets it; restored afterwards
+    monkeypatch.setenv("PGOPTIONS", "-c default_transaction_read_only=on")
+    with Sandbox(paced_seller(seed=11, products=5, history_days=1)) as sandbox:
+        with pytest.raises(Exception) as failed:
+            load(sandbox, "offices", destination_name="postgres")
+    line = cli.describe(failed.value)
+    assert line and f"database {postgres_database['PGDATABASE']} on" in line and "takes no writes" in line, line
