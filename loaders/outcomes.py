@@ -21,6 +21,7 @@ from dlt.common.json import custom_pua_encode
 
 from loaders.http import ApiAuthError, ApiCredentialsRejectedError, ApiError, ApiThrottledError
 from loaders.secrets import mask
+from loaders.storable import storable_text
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,11 @@ class ResourceOutcome:
     auth: bool = False  # refused for these credentials (an account whose every resource is refused: exit 3)
     window_since: str | None = None
     quarantined_rows: int | None = None
+
+    def __post_init__(self) -> None:
+        # A message quotes the marketplace's answer, which may hold what no database stores (loaders/storable.py)
+        if self.message:
+            object.__setattr__(self, "message", storable_text(self.message))
 
     def row(self) -> dict[str, Any]:
         """The `resource_outcomes` columns of this outcome."""

@@ -72,6 +72,13 @@ class StorableValues:
         return storable
 
 
+def storable_text(text: str) -> str:
+    """`text` as a raw value's text is stored: NUL characters removed, lone surrogates made U+FFFD.
+    For the loaders' own text that quotes an answer, such as a resource's error message (a NUL in
+    one failed the account's load on PostgreSQL on every run, a lone surrogate its extract)."""
+    return _storable(text, Counter())
+
+
 def _unchecked(value: Any) -> None:
     """A value orjson cannot write (a Decimal, say) is no text or integer: none to check."""
 

@@ -22,6 +22,8 @@ from loaders.pipeline import run, with_feeders
 from loaders.wildberries import helpers as wb_helpers
 from loaders.wildberries import settings as wb_settings
 from sandbox import Sandbox
+from sandbox.server import ApiError as SandboxApiError
+from scripts import database
 from tests.support.operations import run_script
 from tests.support.sandbox_fixtures import TEST_PACE, paced_seller
 
@@ -360,3 +362,31 @@ def test_a_transformer_refused_on_items_under_way_side_by_side_is_recorded_and_l
             outcomes.record("analytics_stocks", refusal)
     assert [record.getMessage().count("analytics_stocks failed") for record in caplog.records] == [1]
     assert "batch 1" in outcomes.failures["analytics_stocks"].message
+
+
+@pytest.mark.parametrize(
+    ("said", "stored"),
+    [("bad value \x00 here", "bad value  here"), ("bad value \ud800 here", "bad value \ufffd here")],
+    ids=["nul", "lone-surrogate"],
+)
+def test_an_error_message_holding_what_no_database_stores_costs_only_its_resource(
+    scaled, destination, monkeypatch, said, stored
+):
+    """A marketplace's error message is stored as the data is (loaders/storable.py): a NUL failed the
+    account's whole load on PostgreSQL, on every run, and a lone surrogate failed the extract on both
+    engines, with the real cause recorded nowhere."""
+    path = ozon_settings.CLUSTER_LIST
+    body = json.dumps({"code": 3, "message": said}).encode()  # escaped: "bad value \u0000 here"
+    monkeypatch.setattr(scaled.ozon, "disabled", lambda path, mode: SandboxApiError(400, body))
+    scaled.ozon.disable_endpoint(path, "removed")
+    try:
+        resources = ("warehouses", "clusters")
+        result = run(MARKETPLACES["ozon"], account(scaled, "ozon"), destination_name=destination, resources=resources)
+    finally:
+        scaled.ozon.enable_endpoint(path)
+    assert result.status == "partial"
+    assert {o["resource"]: o["status"] for o in result.resources} == {"warehouses": "ok", "clusters": "failed"}
+    with database.connect(destination, read_only=True) as db:
+        [(message,)] = db.execute("select message from raw_ozon.resource_outcomes where resource = 'clusters'")
+    assert f"message {stored}" in message, message
+    assert f"message {stored}" in result.resources[1]["message"]
