@@ -31,6 +31,12 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 TARGETS = ("duckdb", "postgres")
 
+# Each marketplace's raw dataset, by its variables' prefix (loaders/marketplaces.py); an account's loads
+# stage in <dataset>_staging_<account> (loaders/pipeline.py `staging_dataset_layout`).
+RAW_DATASETS = {"OZON": "raw_ozon", "WB": "raw_wildberries"}
+# PostgreSQL's longest name (NAMEDATALEN - 1 bytes): dlt shortens a longer one, with a hash
+POSTGRES_NAME_LIMIT = 63
+
 
 class ConfigError(Exception):
     """Configuration is missing or malformed; the message says which variable to set."""
@@ -146,9 +152,9 @@ def _account_settings(prefix: str, fields: tuple[str, ...]) -> list[tuple[str, s
         if missing:
             raise ConfigError(f"{', '.join(missing)} is not set (the other account variables of {prefix} are)")
         name = os.environ.get(f"{prefix}_ACCOUNT_NAME", "").strip()
-        _check_account_names(f"{prefix}_ACCOUNT_NAME", [name] if name else [])
+        _check_account_names(f"{prefix}_ACCOUNT_NAME", [name] if name else [], RAW_DATASETS[prefix])
         return [(name, prefix, values)]
-    _check_account_names(f"{prefix}_ACCOUNTS", names)
+    _check_account_names(f"{prefix}_ACCOUNTS", names, RAW_DATASETS[prefix])
     single = [
         f"{prefix}_{field}"
         for field in (*fields, "ACCOUNT_NAME", "SKIP_RESOURCES")
@@ -189,17 +195,27 @@ def _base_url(*variables: str) -> str:
     return ""
 
 
-def _check_account_names(variable: str, names: list[str]) -> None:
+def _check_account_names(variable: str, names: list[str], dataset: str) -> None:
     """Account names name dlt pipelines, state folders, staging datasets and run-log rows: words of Latin
     letters and digits joined by single _ (a quote broke the load's SQL, spaces and Cyrillic are renamed
     by dlt with a warning per table; dlt also renames a leading, trailing or doubled _, so a_b and a__b
     shared one staging dataset, and a load of one between a killed load of the other and its finish
-    lost the rows it had staged)."""
+    lost the rows it had staged). The staging dataset's name, `dataset`_staging_<name>, the longest
+    name made of an account's, must fit PostgreSQL's limit: dlt shortened a longer one with a hash
+    (warning for every table, every run), and retire-account left that schema behind."""
     invalid = [name for name in names if not re.fullmatch(r"[A-Za-z0-9]+(_[A-Za-z0-9]+)*", name)]
     if invalid:
         raise ConfigError(
             f"{variable}: account name {invalid[0]!r} may hold only Latin letters, digits and single _ between them"
         )
+    room = POSTGRES_NAME_LIMIT - len(f"{dataset}_staging_")
+    for name in names:
+        if len(name) > room:  # Latin letters, digits and _: a byte each
+            raise ConfigError(
+                f"{variable}: account name {name!r} is {len(name)} characters long; at most {room} fit "
+                f"PostgreSQL's {POSTGRES_NAME_LIMIT}-byte limit on names in its staging schema "
+                f"{dataset}_staging_{name.lower()}"
+            )
     # an account's variables are named in capitals (OZON_SHOP_...): shop and Shop would be one account loaded twice
     seen: dict[str, str] = {}
     for name in names:

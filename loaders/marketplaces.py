@@ -41,7 +41,7 @@ def _checked(accounts: Callable[[], list], resources: tuple[str, ...], needs: di
 MARKETPLACES: dict[str, Marketplace] = {
     "ozon": Marketplace(
         name="ozon",
-        dataset="raw_ozon",
+        dataset=config.RAW_DATASETS["OZON"],
         resources=ozon.RESOURCES,
         accounts=_checked(config.ozon_accounts, ozon.RESOURCES, ozon.NEEDS),
         prepare=_prepare_ozon,
@@ -50,7 +50,7 @@ MARKETPLACES: dict[str, Marketplace] = {
     ),
     "wildberries": Marketplace(
         name="wildberries",
-        dataset="raw_wildberries",
+        dataset=config.RAW_DATASETS["WB"],
         resources=wildberries.RESOURCES,
         accounts=_checked(config.wildberries_accounts, wildberries.RESOURCES, {}),
         prepare=_prepare_wildberries,

@@ -174,6 +174,30 @@ def test_single_account_variables_beside_a_list_of_accounts_are_an_error_not_ign
         config.ozon_accounts()
 
 
+@pytest.mark.parametrize(("prefix", "schema"), [("OZON", "raw_ozon"), ("WB", "raw_wildberries")])
+def test_an_account_name_too_long_for_its_staging_schema_is_refused(monkeypatch, prefix, schema):
+    """dlt shortened raw_<marketplace>_staging_<name> beyond PostgreSQL's 63 bytes (with a hash, warning 218
+    times a run), and retire-account, which builds the whole name, left that schema behind."""
+    room = 63 - len(f"{schema}_staging_")
+    for longest, refused in (("a" * room, False), ("a" * (room + 1), True)):
+        drop_settings(monkeypatch, f"{prefix}_")
+        fields = {"OZON": {"CLIENT_ID": "100001", "API_KEY": "k"}, "WB": {"API_TOKEN": "t"}}[prefix]
+        for name in ("shop", longest):
+            for field, value in fields.items():
+                monkeypatch.setenv(f"{prefix}_{name.upper()}_{field}", value)
+        monkeypatch.setenv(f"{prefix}_ACCOUNTS", f"shop,{longest}")
+        read = config.ozon_accounts if prefix == "OZON" else config.wildberries_accounts
+        if not refused:
+            assert [account.name for account in read()] == ["shop", longest]
+            continue
+        says = (
+            f"{prefix}_ACCOUNTS: account name {longest!r} is {room + 1} characters long; at most {room} fit "
+            f"PostgreSQL's 63-byte limit on names in its staging schema {schema}_staging_{longest}"
+        )
+        with pytest.raises(ConfigError, match=re.escape(says)):
+            read()
+
+
 def test_an_ozon_client_id_of_other_digits_than_ascii_is_refused(monkeypatch):
     """Full-width digits passed str.isdigit(), then every resource failed with UnicodeEncodeError."""
     drop_settings(monkeypatch, "OZON_")
