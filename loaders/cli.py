@@ -38,6 +38,7 @@ _CONNECT_FAILURES = (
 # parameter, or a value it does not take): no fault of the server or the connection.
 _SETTING_FAILURES = re.compile(
     r"invalid \w+ value|invalid connection option|invalid value for parameter|unrecognized configuration parameter"
+    r"|command-line argument"  # PGOPTIONS without its -c: "invalid command-line argument for server process"
 )
 
 

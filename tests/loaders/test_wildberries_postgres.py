@@ -88,3 +88,16 @@ def test_the_loaders_sessions_take_pgoptions(workdir, postgres_database, monkeyp
             load(sandbox, "offices", destination_name="postgres")
     line = cli.describe(failed.value)
     assert line and f"database {postgres_database['PGDATABASE']} on" in line and "takes no writes" in line, line
+
+
+@pytest.mark.postgres
+def test_a_session_setting_the_server_refuses_names_pgoptions(workdir, postgres_database, monkeypatch):
+    monkeypatch.setenv("WB_RATE_LIMIT_SCALE", str(TEST_PACE))
+    monkeypatch.delenv("LOADER_NOW", raising=False)  # `load` sets it; restored afterwards
+    monkeypatch.setenv("PGOPTIONS", "-c nosuch_setting=1")
+    with Sandbox(paced_seller(seed=11, products=5, history_days=1)) as sandbox:
+        with pytest.raises(Exception) as failed:
+            load(sandbox, "offices", destination_name="postgres")
+    line = cli.describe(failed.value)
+    assert line and 'unrecognized configuration parameter "nosuch_setting"' in line, line
+    assert "fix PGSSLMODE, PGOPTIONS" in line and "start the server" not in line, line
