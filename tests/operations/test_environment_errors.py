@@ -50,21 +50,15 @@ def test_unreachable_postgres(ops):
     assert health.returncode == 1 and f"cannot connect to PostgreSQL at 127.0.0.1:{env['PGPORT']}" in health.stdout
 
 
-@pytest.mark.parametrize(
-    ("setting", "value", "reported"),
-    [
+def test_a_postgres_setting_libpq_or_the_server_refuses_is_named_not_called_a_lost_connection(ops, postgres_database):
+    for setting, value, reported in (
         ("PGSSLMODE", "bogus", 'invalid sslmode value: "bogus"'),
         ("PGOPTIONS", "-c nosuch_setting=1", 'unrecognized configuration parameter "nosuch_setting"'),
-    ],
-)
-def test_a_postgres_setting_libpq_or_the_server_refuses_is_named_not_called_a_lost_connection(
-    ops, postgres_database, setting, value, reported
-):
-    env = {"TARGET": "postgres", setting: value}
-    for program in (SUMMARY, RECONCILE):
-        line = one_line_error(run_script(*program, env=env))
-        assert f"a PostgreSQL connection setting is not valid ({reported})" in line, program
-        assert "fix PGSSLMODE, PGOPTIONS" in line and "was lost" not in line
+    ):
+        for program in (SUMMARY, RECONCILE):
+            line = one_line_error(run_script(*program, env={"TARGET": "postgres", setting: value}))
+            assert f"a PostgreSQL connection setting is not valid ({reported})" in line, program
+            assert "fix PGSSLMODE, PGOPTIONS" in line and "was lost" not in line
 
 
 def test_a_data_folder_under_a_file(ops, tmp_path, monkeypatch):
