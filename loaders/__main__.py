@@ -61,7 +61,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--resources", nargs="+", metavar="RESOURCE", help="load only these resources")
     parser.add_argument("--account", nargs="+", metavar="NAME", help="load only these accounts")
     parser.add_argument("--destination", choices=DESTINATIONS)
-    parser.add_argument("--full-refresh", action="store_true", help="drop this source's tables and state first")
+    parser.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="drop this source's tables and state first (on PostgreSQL also the views reading them, which"
+        " the next dbt build creates again)",
+    )
     parser.add_argument("--stats-file", metavar="PATH", help="write per-account results as JSON (for the run log)")
     args = parser.parse_args(argv)
     known = MARKETPLACES[args.marketplace].resources

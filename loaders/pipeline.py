@@ -214,7 +214,68 @@ def normalize_and_load(pipeline, destination_name: str, rows: int = 0) -> None:
     in the database's turn."""
     with _database_turn, _memory_made_clear(destination_name):
         pipeline.normalize(workers=normalize_workers(rows))
+        if destination_name == "postgres":
+            _drop_views_reading(pipeline, _tables_to_drop(pipeline))
         pipeline.load()
+
+
+# The views (dbt's staging models, and any built on them) that read the given tables of a schema.
+# PostgreSQL records a view's reads in pg_depend, through the view's rewrite rule.
+VIEWS_READING = """
+select distinct view_schema.nspname, dependent.relname, dependent.relkind
+from pg_depend as dependency
+join pg_rewrite as rule on rule.oid = dependency.objid
+join pg_class as dependent on dependent.oid = rule.ev_class
+join pg_namespace as view_schema on view_schema.oid = dependent.relnamespace
+join pg_class as table_read on table_read.oid = dependency.refobjid
+join pg_namespace as read_schema on read_schema.oid = table_read.relnamespace
+where dependency.classid = 'pg_rewrite'::regclass and dependency.refclassid = 'pg_class'::regclass
+  and read_schema.nspname = %s and table_read.relname = any(%s) and dependent.oid <> table_read.oid
+order by 1, 2
+"""
+
+
+def _tables_to_drop(pipeline) -> list[str]:
+    """The tables the normalized packages of `pipeline` drop when they load and have not dropped yet: a
+    full refresh (`refresh="drop_sources"`) drops the source's tables in the load step."""
+    tables: set[str] = set()
+    for load_id in pipeline.list_normalized_load_packages():
+        state = pipeline.get_load_package_state(load_id)
+        if "applied_dropped_tables" not in state:
+            tables.update(table["name"] for table in state.get("dropped_tables", []))
+    return sorted(tables)
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _drop_views_reading(pipeline, tables: list[str]) -> None:
+    """Drop the views that read `tables` of the pipeline's dataset, with the views built on them
+    (CASCADE), before dlt drops the tables: PostgreSQL refuses to drop a table a view reads (dlt's
+    `DROP TABLE` has no CASCADE), which failed every full refresh once dbt had built its staging
+    views over raw. DuckDB does not track what a view reads, so there dlt's drop succeeds and the
+    views read the new tables. The next dbt build creates the dropped views again."""
+    if not tables:
+        return
+    with pipeline.sql_client() as client:
+        views = client.execute_sql(VIEWS_READING, pipeline.dataset_name, tables) or []
+        if not views:
+            return
+        with client.begin_transaction():
+            for schema, name, kind in views:
+                what = "materialized view" if kind == "m" else "view"
+                client.execute_sql(f"drop {what} if exists {_quoted(schema)}.{_quoted(name)} cascade")
+    names = [f"{schema}.{name}" for schema, name, _ in views]
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    log.warning(
+        "%s: full refresh: dropped %d views that read the %s tables it drops (%s), with any view built on"
+        " them (CASCADE); the next dbt build (make build, or make run) creates them again",
+        pipeline.pipeline_name.replace("__", " account ", 1),
+        len(names),
+        pipeline.dataset_name,
+        shown,
+    )
 
 
 @contextmanager
