@@ -440,15 +440,22 @@ def dbt_tests(db: database.Database) -> Check:
         message = f"the dbt build of run {latest} recorded no results (see its transform step in the run log)"
         return Check("dbt tests", WARN, message)
     rows = db.execute(
-        f"select unique_id, status from {runlog.SCHEMA}.dbt_results "
-        "where run_id = ? and resource_type in ('test', 'unit_test') and status in ('fail', 'error', 'warn') "
-        "order by unique_id",
+        f"select unique_id, status, message from {runlog.SCHEMA}.dbt_results "
+        "where run_id = ? and resource_type in ('test', 'unit_test') "
+        "and status in ('fail', 'error', 'runtime error', 'warn') order by unique_id",
         (latest,),
     )
-    failing = [unique_id for unique_id, status in rows if status != "warn"]
-    warning = [unique_id for unique_id, status in rows if status == "warn"]
-    if failing:
-        return Check("dbt tests", FAIL, f"{len(failing)} failing: {', '.join(failing[:5])}", "health:dbt_tests")
+    failing = [unique_id for unique_id, status, _ in rows if status == "fail"]
+    # A test that could not run (the database cancelled or lost its query) found nothing wrong with the data.
+    errored = [(unique_id, message) for unique_id, status, message in rows if status in runlog.DBT_COULD_NOT_RUN]
+    warning = [unique_id for unique_id, status, _ in rows if status == "warn"]
+    if failing or errored:
+        parts = [f"{len(failing)} failing (found rows): {', '.join(failing[:5])}"] if failing else []
+        if errored:
+            reasons = runlog.dbt_error_reasons([message for _, message in errored])
+            names = ", ".join(unique_id for unique_id, _ in errored[:5])
+            parts.append(f"{len(errored)} could not run ({reasons}): {names}")
+        return Check("dbt tests", FAIL, "; ".join(parts), "health:dbt_tests")
     if warning:
         return Check("dbt tests", WARN, f"{len(warning)} warning: {', '.join(warning[:5])}")
     return Check("dbt tests", OK, f"all passed in run {latest}")

@@ -95,6 +95,17 @@ def configured_marketplaces() -> tuple[dict[str, tuple[tuple[str, ...], list[str
     return configured, notes
 
 
+def build_failure(returncode: int, problems: list[dict]) -> str:
+    """The run log's one line for a failed dbt build with these failing nodes (dbt's run results): the
+    database's reason first when some could not run (a statement timeout, a lost connection), so that
+    it does not read as tests that found rows."""
+    errored = [r for r in problems if r["status"] in runlog.DBT_COULD_NOT_RUN]
+    reasons = runlog.dbt_error_reasons([r.get("message") for r in errored])
+    why = f" ({len(errored)} could not run: {reasons})" if errored else ""
+    summary = "; ".join(f"{r['unique_id']}: {r['status']}" for r in problems[:10]) or "see the dbt log"
+    return f"dbt build exit code {returncode}, {len(problems)} failing{why}: {summary}"
+
+
 def dbt_target_path() -> Path:
     return steps.dbt_folder("DBT_TARGET_PATH", "target")
 
@@ -255,11 +266,10 @@ class Runner:
                 "failed", error_class=TIMED_OUT, error_message=timed_out_message("dbt build", finished), **values
             )
         else:
-            summary = "; ".join(f"{r['unique_id']}: {r['status']}" for r in problems[:10]) or "see the dbt log"
             record.finish(
                 "failed",
                 error_class="DbtBuildFailed",
-                error_message=f"dbt build exit code {finished.returncode}, {len(problems)} failing: {summary}",
+                error_message=build_failure(finished.returncode, problems),
                 **values,
             )
         with database.connect(self.target) as db:

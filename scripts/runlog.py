@@ -7,6 +7,7 @@ read them. Every text that may carry a secret goes through `loaders.secrets.mask
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -227,6 +228,30 @@ def _replace_step(db: Database, record: StepRecord) -> None:
             for outcome in record.resources
         ],
     )
+
+
+# dbt's statuses of a node that could not run (the database refused or lost the statement, the SQL did not
+# compile), as against a test that ran and found rows (`fail`).
+DBT_COULD_NOT_RUN = ("error", "runtime error")
+# The lines around the reason in dbt's message of a node that could not run: a header naming the node
+# ("Database Error in test <name> (<path>)", "<project>.on-run-start.0 failed, error:") and where its
+# compiled SQL is.
+_DBT_MESSAGE_FRAME = re.compile(r"^(\w+ )?Error in \w+ |failed, error:$|^compiled code at ")
+
+
+def dbt_error_reason(message: str | None) -> str:
+    """Why dbt could not run a node, in one line: the first line of its message that is neither the
+    header naming the node nor the compiled code's path ("canceling statement due to statement
+    timeout", "server closed the connection unexpectedly"), masked and at most 200 characters."""
+    lines = [line.strip() for line in (message or "").splitlines() if line.strip()]
+    reason = next((line for line in lines if not _DBT_MESSAGE_FRAME.search(line)), lines[0] if lines else "")
+    return mask(reason[:200]) or "no message"
+
+
+def dbt_error_reasons(messages: list[str | None], at_most: int = 3) -> str:
+    """The distinct reasons of `messages` (`dbt_error_reason`), the first `at_most`, in one line."""
+    reasons = list(dict.fromkeys(dbt_error_reason(message) for message in messages))
+    return " | ".join(reasons[:at_most]) + (f" | {len(reasons) - at_most} more" if len(reasons) > at_most else "")
 
 
 def write_dbt_results(db: Database, run_id: str, step: str, results: list[dict]) -> None:

@@ -197,6 +197,39 @@ def test_unhealthy_after_a_failed_run_and_a_failing_dbt_test(ops):
     assert checks["freshness ozon/shop stock"]["status"] == "ok"  # the 3-hour-old load is still fresh
 
 
+def test_a_test_the_database_could_not_run_is_told_from_one_that_found_rows_with_the_reason(ops):
+    """A statement timeout or a lost connection during the build errs tests: that is no finding about
+    the data, and health said "2 failing" with nothing of the reason."""
+    record_run("20260101T050000-bbbbbb", hours_ago=0.5)
+    timeout = (
+        "Database Error in test not_negative_fact_orders_quantity (dbt_project/models/marts/_marts__models.yml)\n"
+        "  canceling statement due to statement timeout\n  compiled code at target/run/not_negative.sql"
+    )
+    with database.connect("duckdb") as db:
+        runlog.write_dbt_results(
+            db,
+            "20260101T050000-bbbbbb",
+            "transform",
+            [
+                {
+                    "unique_id": "test.marketplace_elt.not_negative_fact_orders_quantity",
+                    "status": "error",
+                    "message": timeout,
+                },
+                {"unique_id": "test.marketplace_elt.not_null_inventory_sku", "status": "error", "message": timeout},
+                {"unique_id": "test.marketplace_elt.unique_y", "status": "fail", "message": "Got 2 results"},
+            ],
+        )
+    code, checks = health()
+    assert code == 1
+    assert checks["dbt tests"]["status"] == "fail"
+    assert checks["dbt tests"]["message"] == (
+        "1 failing (found rows): test.marketplace_elt.unique_y; 2 could not run (canceling statement due to"
+        " statement timeout): test.marketplace_elt.not_negative_fact_orders_quantity,"
+        " test.marketplace_elt.not_null_inventory_sku"
+    )
+
+
 def test_unhealthy_without_a_database_or_with_too_many_logs(ops):
     code, checks = health()
     assert code == 1 and checks["database"]["status"] == "fail"

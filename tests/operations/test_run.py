@@ -239,6 +239,42 @@ def test_a_build_that_hangs_is_stopped_at_its_deadline(ops, monkeypatch):
     assert message == "dbt build ran longer than 0.02 min (STEP_TIMEOUT_MINUTES) and was stopped"
 
 
+# dbt's run results of a build whose statements the database cancelled or lost, beside a test that found rows.
+ERRED_BUILD = [
+    {
+        "unique_id": "test.marketplace_elt.not_negative_fact_orders_quantity.1a2b",
+        "status": "error",
+        "message": "Database Error in test not_negative_fact_orders_quantity (dbt_project/models/marts/_marts.yml)\n"
+        "  canceling statement due to statement timeout\n  compiled code at target/run/not_negative.sql",
+    },
+    {
+        "unique_id": "model.marketplace_elt.inventory",
+        "status": "error",
+        "message": "Database Error in model inventory (dbt_project/models/marts/inventory.sql)\n"
+        "  server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally\n"
+        "\tbefore or while processing the request.\n  compiled code at target/run/inventory.sql",
+    },
+    {"unique_id": "test.marketplace_elt.unique_y", "status": "fail", "message": "Got 2 results, configured to fail"},
+    {"unique_id": "model.marketplace_elt.dim_products", "status": "success", "message": "SELECT 40"},
+]
+
+
+def test_a_build_the_database_failed_names_the_databases_reason(ops, monkeypatch):
+    """A statement timeout or a lost connection mid-build read as failing tests ("1 failing: test...:
+    error"): the reason was only in ops.dbt_results and the dbt log."""
+    results = os.path.join(os.environ["DBT_TARGET_PATH"], "run_results.json")
+    write = f"import json, sys; json.dump({{'results': {ERRED_BUILD!r}}}, open({results!r}, 'w')); sys.exit(1)"
+    monkeypatch.setattr(steps_module, "dbt_command", lambda *_args: [sys.executable, "-c", write])
+    assert run.main(["--transform-only"]) == run.EXIT_FAILED
+    status, error_class, message, *_ = steps_of(latest_run_id())["transform"]
+    assert (status, error_class) == ("failed", "DbtBuildFailed")
+    assert message == (
+        "dbt build exit code 1, 3 failing (2 could not run: canceling statement due to statement timeout"
+        " | server closed the connection unexpectedly): test.marketplace_elt.not_negative_fact_orders_quantity.1a2b:"
+        " error; model.marketplace_elt.inventory: error; test.marketplace_elt.unique_y: fail"
+    )
+
+
 def test_a_step_deadline_that_is_no_positive_number_stops_the_run_before_it_starts(ops, monkeypatch):
     done = run_script("scripts.run", "--transform-only", env={"STEP_TIMEOUT_MINUTES": "two hours"})
     assert done.returncode == 2
