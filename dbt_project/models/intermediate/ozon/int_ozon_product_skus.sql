@@ -80,13 +80,18 @@ catalogued_skus as (
     having count(distinct product_id) = 1
 ),
 
--- the SKUs of /v4 stock entries (each entry carries its product's SKU), with the entry's product_id
+-- the SKUs of the /v4 stock entries (each entry carries its product's SKU) of the products the
+-- catalogue lacks, with the entry's product_id: a catalogued product's stock counts under it whatever
+-- SKU its entries carry (one its info does not list makes no product of its own)
 stock_row_skus as (
     select distinct
-        account,
-        sku,
-        product_id
-    from {{ ref('stg_ozon__product_stocks') }}
+        stocks.account,
+        stocks.sku,
+        stocks.product_id
+    from {{ ref('stg_ozon__product_stocks') }} as stocks
+    left join catalogue_skus as catalogued
+        using (account, product_id)
+    where catalogued.product_id is null
 ),
 
 sighted_skus as (
