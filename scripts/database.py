@@ -121,7 +121,9 @@ def _open_duckdb(path: Path, read_only: bool) -> Database:
     """The file as the default catalog; a copied or renamed one under the name its views were built with
     (else they cannot be read), which each cursor then uses."""
     connection = duckdb.connect(str(path), read_only=read_only)
-    if views_catalog(connection, path.stem) == path.stem:
+    # its catalog: the name up to the first dot (backup.2026-12-01.duckdb is "backup"), not path.stem
+    ((own,),) = connection.execute("select current_database()").fetchall()
+    if views_catalog(connection, own) == own:
         return Database("duckdb", connection)
     connection.close()
     connection = duckdb.connect()

@@ -50,7 +50,7 @@ def test_a_copied_and_renamed_database_is_published(seller, tmp_path):
 
 def test_reconcile_reads_a_copied_and_renamed_database_as_the_one_it_was_built_as(seller, tmp_path):
     """A restored backup under another name: its staging views name the file it was built in."""
-    copied = tmp_path / "backup-1201.duckdb"
+    copied = tmp_path / "backup.2026-12-01.duckdb"  # its catalog: "backup"
     shutil.copy(seller.database, copied)
     original, backup = (
         run_script("scripts.reconcile", env={"TARGET": "duckdb", "DUCKDB_PATH": str(path)}, timeout=120)
