@@ -160,9 +160,10 @@ class Guard:
                 raise ApiError(401, "the API key is not valid")
             return holder, f"key {keys.key_id(key)}"
         session = request.cookies.get(SESSION_COOKIE)
-        holder = self._session_holder(session) if session else None
-        if holder:
-            return holder, f"session {session}"
+        signed_in = self._session_holder(session) if session else None
+        if signed_in:  # the bucket of the key it signed in with: signing in again gives no more requests
+            holder, key_id = signed_in
+            return holder, f"key {key_id}"
         if self.local_mode and request.client and is_loopback(request.client.host):
             return "local", "local"
         return None
@@ -172,11 +173,12 @@ class Guard:
         holder = self.keys.holder(key)
         return self.sessions.start(holder, keys.key_id(key)) if holder else None
 
-    def _session_holder(self, token: str) -> str | None:
-        """The holder of a live session whose key still exists: deleting a key ends its sessions."""
+    def _session_holder(self, token: str) -> tuple[str, str] | None:
+        """The holder of a live session whose key still exists, and its key's id: deleting a key ends its
+        sessions."""
         found = self.sessions.find(token)
         if found and self.keys.exists(found[1]):
-            return found[0]
+            return found
         self.sessions.end(token)
         return None
 
