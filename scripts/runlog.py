@@ -245,7 +245,7 @@ def dbt_error_reason(message: str | None) -> str:
     timeout", "server closed the connection unexpectedly"), masked and at most 200 characters."""
     lines = [line.strip() for line in (message or "").splitlines() if line.strip()]
     reason = next((line for line in lines if not _DBT_MESSAGE_FRAME.search(line)), lines[0] if lines else "")
-    return mask(reason[:200]) or "no message"
+    return mask(reason)[:200] or "no message"
 
 
 def dbt_error_reasons(messages: list[str | None], at_most: int = 3) -> str:

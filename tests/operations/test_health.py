@@ -448,3 +448,11 @@ def test_unhealthy_when_the_clock_went_back(ops):
     assert code == 1
     assert checks["clock"]["status"] == "fail" and "the clock went back (check NTP)" in checks["clock"]["message"]
     assert "24.0 h after this machine's clock" in checks["clock"]["message"]
+
+
+def test_a_dbt_reason_is_masked_before_it_is_cut(monkeypatch):
+    """Cut to 200 characters first, a secret across the cut lost its end and `mask` no longer knew it."""
+    secret = "SECRETKEY0123456789abcdefghijklmn"
+    monkeypatch.setattr("loaders.secrets._secrets", {secret})
+    reason = runlog.dbt_error_reason("Database Error in test t (x.sql)\n  " + "x" * 190 + secret)
+    assert "SECRET" not in reason and reason.startswith("x" * 190)
