@@ -50,7 +50,7 @@ def _places(amount: Decimal) -> int:
         return 1
     if size >= 1 or not size:
         return 2
-    return 2 - size.adjusted()  # 0.0333… is 3.33E-2: four places
+    return min(2 - size.adjusted(), 6)  # 0.0333… is 3.33E-2: four places; a float's 1e-17 is 0
 
 
 def number(value, digits: int | None = None) -> str:

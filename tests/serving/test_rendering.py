@@ -41,6 +41,9 @@ def test_small_figures_and_fractions_read_as_the_api_gives_them():
     )
     assert cell("revenue", Decimal("12345678901234567890123456789012345.67")).endswith(f"{narrow}345,67 ₽")
     assert cell("difference", Decimal("-0.0001")) == "-0,0001" and cell("difference", Decimal("-0.00")) == "0"
+    # a float's leftover of arithmetic (5.55e-17 where 0 was meant) is 0, not a cell of twenty zeros
+    assert cell("days_of_cover", 5.55e-17) == "0" and cell("days_of_cover", 5e-324) == "0"
+    assert cell("days_of_cover", 0.0000012) == "0,000001"
 
 
 def test_a_row_without_a_product_links_nowhere():
