@@ -214,7 +214,7 @@ def _check_account_names(variable: str, names: list[str], dataset: str) -> None:
             raise ConfigError(
                 f"{variable}: account name {name!r} is {len(name)} characters long; at most {room} fit "
                 f"PostgreSQL's {POSTGRES_NAME_LIMIT}-byte limit on names in its staging schema "
-                f"{dataset}_staging_{name.lower()}"
+                f"{dataset}_staging_{name.lower()} (on DuckDB too: one configuration serves both engines)"
             )
     # an account's variables are named in capitals (OZON_SHOP_...): shop and Shop would be one account loaded twice
     seen: dict[str, str] = {}
