@@ -152,7 +152,7 @@ class Guard:
     def identify(self, request: Request) -> tuple[str, str] | None:
         """The key's name (or `local`) and the rate limit's bucket it draws from, None for nobody; a
         wrong key is a 401 even with a session. Each key has a bucket of its own (two keys may bear one
-        name), and so has each session."""
+        name), which its sessions draw on."""
         key = request.headers.get("x-api-key") or bearer_token(request.headers.get("authorization", ""))
         if key:
             holder = self.keys.holder(key)
