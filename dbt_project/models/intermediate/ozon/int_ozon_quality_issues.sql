@@ -13,7 +13,7 @@
 --                                    two products stays error (left out rather than counted twice).
 --                                    A /v4 stock row (product_stocks) whose product_id the
 --                                    catalogue lacks: warn when its entry's SKU names a product
---                                    (macro ozon_stock_rows_keyed_by_sku), else error
+--                                    (int_ozon_stock_rows_keyed_by_sku), else error
 --   invalid_date              error  order time missing, unparseable or after the load's synced_at
 --                                    + 1 day (offending value: the text as sent)
 --   duplicate_key             warn   a natural key more than once in one load (one row per key;
@@ -141,17 +141,13 @@ product_stocks as (
 ),
 
 -- the rows of a product the catalogue lacks (its info was not read), with the product their SKU
--- keys them under (macro ozon_stock_rows_keyed_by_sku), null for none
-stock_rows_keyed_by_sku as (
-    {{ ozon_stock_rows_keyed_by_sku() }}
-),
-
+-- keys them under (int_ozon_stock_rows_keyed_by_sku), null for none
 product_stocks_outside_catalogue as (
     select
         product_stocks.*,
         by_sku.product_ref
     from product_stocks
-    left join stock_rows_keyed_by_sku as by_sku
+    left join {{ ref('int_ozon_stock_rows_keyed_by_sku') }} as by_sku
         using (account, product_id, sku)
     left join catalogue_product_ids
         using (account, product_id)

@@ -10,7 +10,7 @@
 --     rows split the same units by warehouse. A row is keyed by its product_id; one of a product
 --     the catalogue lacks (its info was not read) by its entry's `sku`, as its orders and FBO stock
 --     are (int_ozon_product_skus: `sku-<SKU>`, or the catalogued product of that SKU), unless
---     another product's stock rows reach that product too (macro ozon_stock_rows_keyed_by_sku);
+--     another product's stock rows reach that product too (int_ozon_stock_rows_keyed_by_sku);
 --     else it keeps its product_id and fails (product_not_in_catalogue).
 -- Rows of loads that dlt did not finish (no _dlt_loads row with status 0) never get here, nor rows
 -- of a source the loader reported skipped or failed in that run (resource_outcomes: a partial
@@ -27,9 +27,14 @@ with products as (
     from {{ ref('int_ozon_product_skus') }}
 ),
 
--- the /v4 rows of a product the catalogue lacks that their SKU keys (macro ozon_stock_rows_keyed_by_sku)
+-- the /v4 rows of a product the catalogue lacks that their SKU keys
 stock_rows_keyed_by_sku as (
-    {{ ozon_stock_rows_keyed_by_sku() }}
+    select
+        account,
+        product_id,
+        sku,
+        product_ref
+    from {{ ref('int_ozon_stock_rows_keyed_by_sku') }}
 ),
 
 fbo as (
