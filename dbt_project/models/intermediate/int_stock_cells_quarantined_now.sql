@@ -24,11 +24,19 @@ with snapshot_loads as (
 
 newest_loads as (
     {{ newest_loads('snapshot_loads') }}
+),
+
+newest_loads_still_read as (
+    -- not of a feed the account no longer reads (left out by <PREFIX>_SKIP_RESOURCES): its last
+    -- snapshot is no stock now, quarantined cells included (as in int_stock_snapshots_unioned)
+    select *
+    from newest_loads
+    where {{ still_read('newest_loads', 'snapshot_source', stock_snapshot_feeds()) }}
 )
 
 select
     {{ stock_cell_columns('quarantined') }},
     quarantined.load_id
 from {{ ref('int_stock_cells_quarantined') }} as quarantined
-inner join newest_loads
-    on {{ same_source_load('quarantined', 'newest_loads') }}
+inner join newest_loads_still_read
+    on {{ same_source_load('quarantined', 'newest_loads_still_read') }}

@@ -14,24 +14,37 @@ with newest as (
     where is_latest
 ),
 
-last_known as (
+known_of_quarantined as (
+    -- each quarantined cell's snapshots, newest first, and whether they listed it
     select
-        {{ stock_cell_columns() }},
-        {{ quantities_and_load }},
+        filled.*,
+        row_number() over (
+            partition by {{ stock_cell_columns('filled') }}
+            order by filled.snapshot_at desc
+        ) as newest_first
+    from {{ ref('int_stock_snapshots_filled') }} as filled
+    inner join {{ ref('int_stock_cells_quarantined_now') }} as quarantined
+        on {{ same_stock_cell('filled', 'quarantined') }}
+),
+
+last_known as (
+    -- the quantities as that snapshot listed them: null where the source reports none (Ozon's FBO
+    -- reserve), as in a stock now, not the 0 the filled history holds there
+    select
+        {{ stock_cell_columns('listed') }},
+        listed.available_quantity,
+        listed.reserved_quantity,
+        listed.in_transit_quantity,
+        listed.snapshot_at,
+        listed.load_id,
         true as is_last_known
-    from (
-        select
-            filled.*,
-            row_number() over (
-                partition by {{ stock_cell_columns('filled') }}
-                order by filled.snapshot_at desc
-            ) as newest_first
-        from {{ ref('int_stock_snapshots_filled') }} as filled
-        inner join {{ ref('int_stock_cells_quarantined_now') }} as quarantined
-            on {{ same_stock_cell('filled', 'quarantined') }}
-    ) as known
-    -- none when the cell's last known stock is none (a snapshot no longer listed it)
-    where newest_first = 1 and is_listed
+    from known_of_quarantined as known
+    inner join {{ ref('int_stock_snapshots_unioned') }} as listed
+        on
+            {{ same_stock_cell('known', 'listed') }}
+            and known.load_id = listed.load_id
+    -- none when the cell's last known stock is none (its newest snapshot no longer listed it: no row)
+    where known.newest_first = 1
 ),
 
 snapshots as (
