@@ -22,6 +22,8 @@ from urllib.parse import urlsplit
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
 
+from loaders.secrets import register_secret
+
 # The marketplaces' business day is Moscow's (UTC+3, no daylight saving since 2014): the marts date
 # orders and stock by it, and Wildberries statistics send its local time without an offset.
 MOSCOW = timezone(timedelta(hours=3), "MSK")
@@ -181,12 +183,14 @@ def _account_settings(prefix: str, fields: tuple[str, ...]) -> list[tuple[str, s
 def _base_url(*variables: str) -> str:
     """The address in the first of `variables` that is set, or "" (the marketplace's own hosts); a
     ConfigError naming it when it is no http(s) address (127.0.0.1:18671 failed every resource with
-    InvalidSchema). The value is not shown: a proxy's address may carry a password."""
+    InvalidSchema). The value is not shown: a proxy's address may carry a password, which is masked
+    wherever the address appears (an error names the URL it called)."""
     for variable in variables:
         text = os.environ.get(variable, "").strip()
         if not text:
             continue
         address = urlsplit(text)
+        register_secret(address.password)
         if address.scheme.lower() not in ("http", "https") or not address.netloc:
             raise ConfigError(
                 f"{variable} must be an address starting with http:// or https://, e.g. https://host:port"

@@ -62,7 +62,8 @@ class ApiError(Exception):
     def __init__(
         self, marketplace: str, account: str, endpoint: str, detail: str, hint: str = "", status: int | None = None
     ):
-        self.marketplace, self.account, self.endpoint, self.status = marketplace, account, endpoint, status
+        # an absolute endpoint (Wildberries', a report's link) carries the base URL, a proxy's password too
+        self.marketplace, self.account, self.endpoint, self.status = marketplace, account, mask(endpoint), status
         self.detail = detail  # what the marketplace answered, without the hint
         text = f"{marketplace} account {account}: {endpoint}: {detail}"
         super().__init__(mask(f"{text.rstrip('.')}. {hint}" if hint else text))

@@ -85,3 +85,17 @@ def test_retry_after_header_wins_but_is_capped():
     policy = RetryPolicy(max_delay=30.0)
     assert policy.delay(1, 7.0) == 7.0
     assert policy.delay(1, 600.0) == 30.0
+
+
+def test_a_password_in_the_api_address_is_masked_where_the_address_shows(wb_sandbox, workdir, monkeypatch):
+    """WB_API_BASE_URL may name a proxy with its password: each failing call's message and endpoint
+    (Wildberries' endpoints are whole URLs) show the address, in the log and in resource_outcomes."""
+    drop_settings(monkeypatch, "WB_")
+    password = "SECRETPROXYPW"
+    address = wb_sandbox.wildberries.base_url.replace("http://", f"http://proxyuser:{password}@")
+    done = run_script("loaders", "wildberries", env={"WB_API_BASE_URL": address, "WB_API_TOKEN": "not-a-token"})
+    assert done.returncode == 3, done.stderr
+    assert "http://proxyuser:***@" in done.stderr
+    outcomes = query("duckdb", "select endpoint, message from raw_wildberries.resource_outcomes")
+    assert any(endpoint and endpoint.startswith("http://proxyuser:***@") for endpoint, _ in outcomes), outcomes
+    assert password not in done.stderr + done.stdout and password not in repr(outcomes)
