@@ -12,7 +12,6 @@ LOCK_HOLDER names this lock's run, so the loader knows its parent holds the lock
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 import uuid
@@ -48,28 +47,10 @@ def main(argv: list[str] | None = None) -> int:
             if freshness and (absent := database.absent_sources(target, env["MARKETPLACES"].split(","))):
                 command = [*command, "--exclude", *absent]  # dbt failed on each: "relation does not exist"
             process = subprocess.Popen(command, env=steps.environment(env), preexec_fn=steps.die_with_parent())
-            return _run_to_its_end(process)
+            return steps.run_to_its_end(process)
     except LockBusy as exc:
         print(f"{name}: {exc}", file=sys.stderr)
         return EXIT_BUSY
-
-
-def _run_to_its_end(process: subprocess.Popen) -> int:
-    """The command's exit code, the lock held until it has ended: a SIGTERM or SIGHUP to this
-    wrapper goes on to the command (once the wrapper died with the command still writing, a run
-    took the freed lock and collided with it); Ctrl-C reaches the command from the terminal."""
-
-    def forward(signum: int, _frame) -> None:
-        process.send_signal(signum)
-
-    handlers = {signal.SIGTERM: forward, signal.SIGHUP: forward, signal.SIGINT: signal.SIG_IGN}
-    previous = {signum: signal.signal(signum, handler) for signum, handler in handlers.items()}
-    try:
-        code = process.wait()
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-    return 128 - code if code < 0 else code  # killed by a signal: the shell's 128 + its number
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -219,10 +220,33 @@ def run_into(command: list[str], env: dict[str, str], output: TextIO) -> int:
             raise
 
 
+def run_to_its_end(process: subprocess.Popen) -> int:
+    """The exit code of `process`, started with `preexec_fn=die_with_parent()` by a program that holds
+    the run lock, which it keeps until the process has ended: a SIGTERM or SIGHUP to the program goes
+    on to the process (once a program died with its dbt still writing, a run took the freed lock and
+    collided with it); Ctrl-C reaches the process from the terminal. A process killed by a signal
+    gives the shell's 128 + its number."""
+
+    def forward(signum: int, _frame) -> None:
+        process.send_signal(signum)
+
+    handlers = {signal.SIGTERM: forward, signal.SIGHUP: forward, signal.SIGINT: signal.SIG_IGN}
+    in_main_thread = threading.current_thread() is threading.main_thread()  # only it may set handlers
+    previous = {signum: signal.signal(signum, handler) for signum, handler in handlers.items() if in_main_thread}
+    try:
+        code = process.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return 128 - code if code < 0 else code
+
+
 def _run(step: str, command: list[str], env: dict[str, str] | None) -> None:
-    completed = subprocess.run(command, cwd=PROJECT_DIR, env=environment(env), check=False)
-    if completed.returncode != 0:
-        raise StepFailed(step, completed.returncode)
+    """`command` to its end (`run_to_its_end`): its caller may hold the run lock (`make docs`)."""
+    process = subprocess.Popen(command, cwd=PROJECT_DIR, env=environment(env), preexec_fn=die_with_parent())
+    returncode = run_to_its_end(process)
+    if returncode != 0:
+        raise StepFailed(step, returncode)
 
 
 def load(marketplace: str, destination: str, env: dict[str, str] | None = None, *extra: str) -> None:

@@ -93,6 +93,43 @@ def test_a_locked_command_keeps_the_lock_until_it_ends_when_its_wrapper_is_termi
     assert not pid_alive(int(child.read_text())), "the command was stopped, not left writing"
 
 
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_make_docs_keeps_the_lock_until_its_dbt_ends_when_it_is_terminated(ops, monkeypatch, signum):
+    """`make docs` takes the lock itself and runs dbt through `steps.dbt`: a SIGTERM (or SIGHUP) to it
+    during `dbt docs generate` freed the lock with dbt still writing, and the next run collided with
+    it (operations audit). The signal goes on to dbt and docs ends with it, as `make build` does."""
+    duckdb.connect(os.environ["DUCKDB_PATH"]).close()
+    monkeypatch.setenv("MARKETPLACES", "ozon")
+    child = ops / "dbt.pid"
+    fake_dbt = ops / "dbt"
+    fake_dbt.write_text(
+        f"#!{sys.executable}\n"
+        "import os, signal, sys, time\n"
+        f"open({str(child)!r}, 'w').write(str(os.getpid()))\n"
+        "for signum in (signal.SIGTERM, signal.SIGHUP):\n"
+        "    signal.signal(signum, lambda *_: (time.sleep(0.5), sys.exit(7)))\n"
+        "time.sleep(600)\n"
+    )
+    fake_dbt.chmod(0o755)
+    docs = (
+        f"from loaders import cli; from scripts import docs, steps; steps.DBT = {str(fake_dbt)!r}; "
+        "cli.run(lambda: docs.main(['--no-serve']))"
+    )
+    wrapper = subprocess.Popen([sys.executable, "-c", docs], cwd=PROJECT_DIR, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while not child.exists() or not child.read_text():
+        assert time.monotonic() < deadline, "dbt never started"
+        time.sleep(0.05)
+    wrapper.send_signal(signum)
+    try:
+        assert wrapper.wait(timeout=20) == 7, "docs ends with its dbt, and with its code"
+        assert not pid_alive(int(child.read_text())), "dbt was stopped, not left writing"
+        assert "failed with exit code 7" in wrapper.stderr.read()
+    finally:
+        if pid_alive(int(child.read_text())):
+            os.kill(int(child.read_text()), signal.SIGKILL)
+
+
 def test_a_dbt_command_of_make_builds_every_marketplace_the_database_holds(ops, monkeypatch):
     """`make build` on a database with Wildberries data (and no MARKETPLACES) builds the Wildberries
     models too: dbt_project.yml's default is Ozon alone, and a build of it dropped every Wildberries row
