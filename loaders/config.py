@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
@@ -189,14 +189,24 @@ def _base_url(*variables: str) -> str:
         text = os.environ.get(variable, "").strip()
         if not text:
             continue
-        address = urlsplit(text)
-        register_secret(address.password)
-        if address.scheme.lower() not in ("http", "https") or not address.netloc:
-            raise ConfigError(
-                f"{variable} must be an address starting with http:// or https://, e.g. https://host:port"
-            )
+        register_secret(http_address(variable, text).password)
         return text
     return ""
+
+
+def http_address(variable: str, text: str) -> SplitResult:
+    """`text`, the value of `variable`, split into its parts; a ConfigError naming `variable` when it is
+    no http(s) address or cannot be split (`http://[::1/x`: urlsplit's ValueError ended health --alert
+    in a traceback, every alert channel unsent). The value is not shown: it may carry a password or
+    a webhook's token."""
+    try:
+        address = urlsplit(text)
+        address.port  # noqa: B018 - a port that is no number raises only when read
+    except ValueError as exc:
+        raise ConfigError(f"{variable} is not a valid address ({exc}): fix it, e.g. https://host:port/path") from None
+    if address.scheme.lower() not in ("http", "https") or not address.netloc:
+        raise ConfigError(f"{variable} must be an address starting with http:// or https://, e.g. https://host:port")
+    return address
 
 
 def _check_account_names(variable: str, names: list[str], dataset: str) -> None:

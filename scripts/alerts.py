@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from functools import partial
 from pathlib import Path
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import parse_qsl, quote
 
 import duckdb
 import psycopg2
@@ -140,7 +140,7 @@ def channels() -> list[Webhook | Telegram | Email]:
 def _webhook() -> Webhook | None:
     if not (url := config.text_setting("ALERT_SLACK_WEBHOOK_URL", "")):
         return None
-    register_url(url)  # the URL itself is the credential
+    register_url("ALERT_SLACK_WEBHOOK_URL", url)  # the URL itself is the credential
     return Webhook(url)
 
 
@@ -150,7 +150,9 @@ def _telegram() -> Telegram | None:
     register_secret(token)
     if not (chat_id := config.text_setting("ALERT_TELEGRAM_CHAT_ID", "")):
         raise config.ConfigError("ALERT_TELEGRAM_BOT_TOKEN is set but ALERT_TELEGRAM_CHAT_ID is not")
-    return Telegram(token, chat_id, config.text_setting("ALERT_TELEGRAM_API_BASE_URL", "https://api.telegram.org"))
+    base_url = config.text_setting("ALERT_TELEGRAM_API_BASE_URL", "https://api.telegram.org")
+    config.http_address("ALERT_TELEGRAM_API_BASE_URL", base_url)
+    return Telegram(token, chat_id, base_url)
 
 
 def _email() -> Email | None:
@@ -175,12 +177,13 @@ def _email() -> Email | None:
     )
 
 
-def register_url(url: str) -> None:
+def register_url(variable: str, url: str) -> None:
     """Mask a credential URL wherever it shows: whole, its path and query (a connection error names
     only those) and each part that looks like a credential (a token in the path, `sig=...` in the
-    query; also inside another URL a redirect names). Plain words (`services`) stay readable."""
-    parts = urlsplit(url)
+    query; also inside another URL a redirect names). Plain words (`services`) stay readable. A
+    ConfigError naming `variable` when it is no http(s) address (config.http_address)."""
     register_secret(url)
+    parts = config.http_address(variable, url)
     register_secret(parts.path.rstrip("/") if len(parts.path) >= MIN_SECRET_PART else None)
     register_secret(parts.query if len(parts.query) >= MIN_SECRET_PART else None)
     values = [value for _, value in parse_qsl(parts.query)]
@@ -418,3 +421,13 @@ def notify(target: str, extra: list[Alert] | None = None) -> list[Alert]:
     except (duckdb.Error, psycopg2.Error) as exc:  # e.g. a run is writing the DuckDB file: next time
         log.warning("database not readable now, only the health alerts go out: %s", mask(str(exc)))
     return deliver(candidates, cooldown, targets)
+
+
+def notify_come_what_may(target: str, extra: list[Alert] | None = None) -> list[Alert]:
+    """`notify`, a failure of it logged instead of raised: the alerts never change the outcome (and
+    the exit code) of the run or the health check that sends them."""
+    try:
+        return notify(target, extra)
+    except Exception as exc:  # noqa: BLE001 - a broken alert channel must not hide the run's own outcome
+        log.error("alerts not sent: %s", mask(f"{type(exc).__name__}: {exc}"))
+        return []

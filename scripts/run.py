@@ -31,7 +31,7 @@ from pathlib import Path
 from loaders import cli, config, outcomes
 from loaders.http import ApiCredentialsRejectedError
 from loaders.marketplaces import MARKETPLACES
-from loaders.secrets import install_log_masking, mask
+from loaders.secrets import install_log_masking
 from loaders.settings_check import check_settings
 from loaders.writer_lock import LockBusy, RunLock
 from scripts import alerts, database, ops_config, plan, runlog, schema_changes, steps
@@ -468,10 +468,7 @@ def main(argv: list[str] | None = None) -> int:
         log.error("%s", exc)
         return EXIT_BUSY
     log.info("run %s: %s", run_id, status)
-    try:
-        alerts.notify(args.target)
-    except Exception as exc:  # noqa: BLE001 - a broken alert channel must not hide the run's own outcome
-        log.error("alerts not sent: %s", mask(f"{type(exc).__name__}: {exc}"))
+    alerts.notify_come_what_may(args.target)
     return {"success": EXIT_OK, "partial": EXIT_PARTIAL, "interrupted": EXIT_STOPPED}.get(status, EXIT_FAILED)
 
 

@@ -19,7 +19,7 @@ from loaders.writer_lock import lock_path
 from scripts import database, runlog
 from scripts import health as health_module
 from scripts.steps import PROJECT_DIR
-from tests.support.operations import HttpReceiver, closed_port, hold_lock, isolated_ops, query, run_script
+from tests.support.operations import BOT_TOKEN, HttpReceiver, closed_port, hold_lock, isolated_ops, query, run_script
 
 
 @pytest.fixture
@@ -255,6 +255,32 @@ def test_alert_flag_sends_a_stale_source_to_the_webhook_once(ops, monkeypatch):
         receiver.server.shutdown()
     (message,) = receiver.texts("/hook", "text")
     assert "Unhealthy: freshness ozon/shop stock" in message and "threshold 6 h" in message
+
+
+@pytest.mark.parametrize(
+    ("variable", "address"),
+    [("ALERT_SLACK_WEBHOOK_URL", "http://[::1/hooks/T000/B000/secret"), ("ALERT_TELEGRAM_API_BASE_URL", "http://h:8x")],
+)
+def test_an_alert_address_that_cannot_be_read_costs_only_its_channel_and_not_the_verdict(
+    ops, receivers, monkeypatch, variable, address
+):
+    """`http://[::1/...` (urlsplit's "Invalid IPv6 URL") ended health --alert in a traceback, exit 1
+    when healthy, and no channel got anything (operations audit)."""
+    http, smtp = receivers
+    monkeypatch.setenv(variable, address)
+    record_run("20260101T020000-aaaaaa", hours_ago=10)  # a stale source: health alerts
+    unhealthy = run_script("scripts.health", "--alert")
+    assert unhealthy.returncode == 1 and "Traceback" not in unhealthy.stderr, unhealthy.stderr
+    assert f"{variable} is not a valid address" in unhealthy.stderr and "that channel is left out" in unhealthy.stderr
+    assert len(smtp.messages) == 1, "the other channels still alert"
+    webhook, telegram = (
+        http.texts("/hooks/T000/B000/secret", "text"),
+        http.texts(f"/bot{BOT_TOKEN}/sendMessage", "text"),
+    )
+    assert len(webhook + telegram) == 1 and "Unhealthy: freshness" in (webhook + telegram)[0]
+    record_run("20260101T030000-bbbbbb", hours_ago=1)
+    healthy = run_script("scripts.health", "--alert")
+    assert healthy.returncode == 0 and "Traceback" not in healthy.stderr, healthy.stderr
 
 
 def test_a_run_writing_the_duckdb_file_makes_the_database_busy_not_unhealthy(ops):

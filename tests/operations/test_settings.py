@@ -326,6 +326,8 @@ def test_an_ops_setting_out_of_range_stops_with_one_line_before_anything_is_prun
         ("WB_ACCOUNT_NAME", "Мой магазин", "WB_ACCOUNT_NAME: account name 'Мой магазин' may hold only Latin"),
         # no scheme: every resource failed with InvalidSchema
         ("WB_API_BASE_URL", "127.0.0.1:18671", "WB_API_BASE_URL must be an address starting with http:// or https://"),
+        # urlsplit's ValueError: a traceback before
+        ("WB_API_BASE_URL", "http://[::1/x", "WB_API_BASE_URL is not a valid address (Invalid IPv6 URL)"),
     ],
 )
 def test_a_bad_setting_of_the_load_steps_stops_the_run_before_it_starts(
