@@ -31,7 +31,7 @@ from pathlib import Path
 from loaders import cli, config, outcomes
 from loaders.http import ApiCredentialsRejectedError
 from loaders.marketplaces import MARKETPLACES
-from loaders.secrets import install_log_masking
+from loaders.secrets import install_log_masking, mask
 from loaders.settings_check import check_settings
 from loaders.writer_lock import LockBusy, RunLock
 from scripts import alerts, database, ops_config, plan, runlog, schema_changes, steps
@@ -317,7 +317,15 @@ class Runner:
         return records
 
     def _finished(self, record: runlog.StepRecord) -> None:
-        log.info("%s: %s%s", record.step, record.status, f" ({record.detail})" if record.detail else "")
+        """The step's line in the runner's output (cron's log), with why it failed (as recorded in the
+        run log), then its record."""
+        detail = f" ({record.detail})" if record.detail else ""
+        why = (
+            f": {reason_in_one_line(record.error_message)}"
+            if record.status == "failed" and record.error_message
+            else ""
+        )
+        log.info("%s: %s%s%s", record.step, record.status, detail, why)
         self._write(record)
 
     def execute(self, load_steps: list[plan.LoadStep], transform: bool, notes: list[str], lock: RunLock) -> str:
@@ -366,6 +374,15 @@ class Runner:
 
 
 TIMED_OUT = "StepTimedOut"
+# How much of a failed step's error message its line in the runner's output shows (all of it is in the
+# run log): a dbt build's names ten failing nodes.
+REASON_LENGTH = 300
+
+
+def reason_in_one_line(message: str) -> str:
+    """A step's error message masked, in one line, cut at REASON_LENGTH characters."""
+    line = " ".join(mask(message).split())
+    return line if len(line) <= REASON_LENGTH else f"{line[: REASON_LENGTH - 1]}…"
 
 
 def timed_out_message(what: str, finished: steps.Finished) -> str:

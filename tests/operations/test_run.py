@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import signal
@@ -272,6 +273,28 @@ def test_a_build_the_database_failed_names_the_databases_reason(ops, monkeypatch
         "dbt build exit code 1, 3 failing (2 could not run: canceling statement due to statement timeout"
         " | server closed the connection unexpectedly): test.marketplace_elt.not_negative_fact_orders_quantity.1a2b:"
         " error; model.marketplace_elt.inventory: error; test.marketplace_elt.unique_y: fail"
+    )
+
+
+def test_the_runners_output_says_why_a_step_failed(ops, monkeypatch, caplog):
+    """Cron's log said only "transform: failed (full build)": why was in ops.run_log and health alone
+    (operations audit)."""
+    caplog.set_level(logging.INFO, logger="run")
+    results = os.path.join(os.environ["DBT_TARGET_PATH"], "run_results.json")
+    write = f"import json, sys; json.dump({{'results': {ERRED_BUILD * 3!r}}}, open({results!r}, 'w')); sys.exit(1)"
+    monkeypatch.setattr(steps_module, "dbt_command", lambda *_args: [sys.executable, "-c", write])
+    assert run.main(["--transform-only"]) == run.EXIT_FAILED
+    message = steps_of(latest_run_id())["transform"][2]
+    (line,) = [record.getMessage() for record in caplog.records if record.getMessage().startswith("transform: ")]
+    assert line.startswith("transform: failed (full build): dbt build exit code 1, 9 failing (6 could not run"), line
+    assert len(message) > run.REASON_LENGTH, "a long message is cut"
+    assert line == f"transform: failed (full build): {message[: run.REASON_LENGTH - 1]}…"
+
+    caplog.clear()
+    monkeypatch.setenv("DBT_TARGET_PATH", str(ops / "ops.toml"))  # a file
+    assert run.main(["--transform-only"]) == run.EXIT_FAILED
+    assert f"transform: failed (full build): dbt cannot write its folder {ops / 'ops.toml'} (DBT_TARGET_PATH)" in (
+        caplog.text
     )
 
 
