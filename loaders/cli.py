@@ -4,7 +4,9 @@
 or a fault of the environment (a database that cannot be reached or opened, a connection lost, a
 full disk, a folder it cannot write) ends the program with one line naming the problem and the fix,
 exit 2 (configuration) or 1, instead of a traceback; DEBUG=1 shows the traceback. Anything else is
-a bug and keeps its traceback.
+a bug and keeps its traceback. A program whose reader closed its output (`make summary | head`) ends
+quietly with exit code 141, as one killed by SIGPIPE does in a shell (128 + 13; seen only under
+`set -o pipefail`), instead of a BrokenPipeError traceback.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import select
 import sys
 from collections.abc import Callable, Iterator
 
@@ -22,7 +25,7 @@ import psycopg2.errors
 from loaders import config
 from loaders.secrets import mask
 
-EXIT_FAILED, EXIT_CONFIG, EXIT_STOPPED = 1, 2, 130
+EXIT_FAILED, EXIT_CONFIG, EXIT_STOPPED, EXIT_PIPE_CLOSED = 1, 2, 130, 141
 FOLDER_SETTINGS = "DUCKDB_PATH or DLT_PIPELINES_DIR"
 # libpq's words for a connection that never opened; any other connection error is a lost connection.
 _CONNECT_FAILURES = (
@@ -177,12 +180,31 @@ def run(main: Callable[[], int]) -> None:
     try:
         config.load_env_file()
         code = main()
+        sys.stdout.flush()  # here, not at exit, where a closed pipe is only "Exception ignored", exit 120
     except KeyboardInterrupt:
         code = EXIT_STOPPED
     except Exception as exc:
+        if isinstance(exc, BrokenPipeError) and _output_closed():
+            sys.exit(EXIT_PIPE_CLOSED)
         message = describe(exc)
         if message is None or debug():
             raise
         print(f"error: {message}", file=sys.stderr)
         code = EXIT_CONFIG if isinstance(exc, config.ConfigError) else EXIT_FAILED
     sys.exit(code)
+
+
+def _output_closed() -> bool:
+    """Whether the reader of standard output has closed it (and not some other pipe or socket of the
+    program: poll finds an error on the output); the output left is then sent to /dev/null, where
+    Python's flush at exit can write it."""
+    try:
+        output = sys.stdout.fileno()
+        poller = select.poll()
+        poller.register(output, select.POLLOUT)
+        if not any(events & select.POLLERR for _, events in poller.poll(0)):
+            return False
+        os.dup2(os.open(os.devnull, os.O_WRONLY), output)
+    except (OSError, ValueError):  # no file behind sys.stdout
+        return False
+    return True

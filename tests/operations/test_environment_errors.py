@@ -4,6 +4,9 @@ non-zero exit and no traceback (DEBUG=1 shows it); the runner records the run as
 from __future__ import annotations
 
 import errno
+import os
+import subprocess
+import sys
 
 import duckdb
 import psycopg2
@@ -350,3 +353,26 @@ def test_a_role_without_temporary_tables_is_told_to_grant_them(workdir):
     line = cli.describe(denied)
     assert f"GRANT TEMPORARY ON DATABASE {settings['dbname']} TO {settings['user']}" in line
     assert "GRANT CREATE" not in line
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        ("-m", "scripts.health"),  # its report is larger than the output's buffer: print fails
+        ("-c", "from loaders import cli; cli.run(lambda: print('one line') or 0)"),  # the flush at the end fails
+    ],
+    ids=["health", "a line"],
+)
+def test_a_reader_that_closes_the_output_early_ends_the_program_quietly(ops, program):
+    """`make summary | head`, `make health | true`: the reader gone, Python raised BrokenPipeError and
+    the program ended in its traceback, exit 1 (operations audit). It ends as one killed by SIGPIPE."""
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first line
+    try:
+        done = subprocess.run(
+            [sys.executable, *program], cwd=steps.PROJECT_DIR, stdout=write, stderr=subprocess.PIPE, text=True
+        )
+    finally:
+        os.close(write)
+    assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr, done.stderr
+    assert done.returncode == cli.EXIT_PIPE_CLOSED == 141
