@@ -313,8 +313,9 @@ def _analytics_stocks(call: ApiCall) -> dict:
         if listing is None:
             continue
         product = seller.product(listing)
-        for stock in seller.stock(listing, at).fbo:
-            row = _analytics_row(product, stock)
+        product_stock = seller.stock(listing, at)
+        for stock in product_stock.fbo:
+            row = _analytics_row(product, stock, product_stock)
             if all(not values or row[key] in values for key, values in wanted.items()) and (
                 not tags or tags & set(row["item_tags"])
             ):
@@ -585,8 +586,15 @@ def _stock_item(listing: Listing, stock: ProductStock, with_fbo: bool) -> dict:
     }
 
 
-def _analytics_row(product: Product, stock: WarehouseStock) -> dict:
-    listing, warehouse, available = product.listing, stock.warehouse, stock.counts["available"]
+def _analytics_row(product: Product, stock: WarehouseStock, product_stock: ProductStock) -> dict:
+    """One row of /v1/analytics/stocks. The figures over all clusters (`ads`, `idc`, ...) are the
+    product's, repeated on each of its rows; the `*_cluster` ones those of the row's cluster: days of
+    cover divide the product's available units (of the cluster) by its ads (ads_cluster)."""
+    listing, warehouse = product.listing, stock.warehouse
+    available = product_stock.fbo_available
+    available_cluster = sum(
+        row.counts["available"] for row in product_stock.fbo if row.warehouse.cluster_id == warehouse.cluster_id
+    )
     return {
         "sku": listing.sku,
         "offer_id": listing.offer_id,
@@ -600,11 +608,11 @@ def _analytics_row(product: Product, stock: WarehouseStock) -> dict:
         "ads": stock.ads,
         "ads_cluster": stock.ads_cluster,
         "idc": round(available / stock.ads, 1) if stock.ads else 0.0,
-        "idc_cluster": round(available / stock.ads_cluster, 1) if stock.ads_cluster else 0.0,
+        "idc_cluster": round(available_cluster / stock.ads_cluster, 1) if stock.ads_cluster else 0.0,
         "days_without_sales": stock.days_without_sales,
         "days_without_sales_cluster": stock.days_without_sales_cluster,
         "turnover_grade": _turnover_grade(available, stock.ads),
-        "turnover_grade_cluster": _turnover_grade(available, stock.ads_cluster),
+        "turnover_grade_cluster": _turnover_grade(available_cluster, stock.ads_cluster),
         "item_tags": list(product.item_tags),
     }
 

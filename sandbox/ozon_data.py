@@ -104,9 +104,9 @@ class WarehouseStock(NamedTuple):
     name_variant: str
     counts: dict[str, int]
     reserved: int  # units of orders not shipped yet; Ozon reports them per product only
-    ads: float
-    ads_cluster: float
-    days_without_sales: int
+    ads: float  # the product's, over all clusters (every row of it repeats it); see `_stock_at`
+    ads_cluster: float  # the product's in this warehouse's cluster
+    days_without_sales: int  # all clusters
     days_without_sales_cluster: int
 
 
@@ -464,17 +464,25 @@ _PARTS_OF_AVAILABLE = ("expiring", "excess")
 
 
 def _stock_at(life: ProductLife, at: int) -> ProductStock:
+    """The product's stock at `at`. Ozon's sales figures of /v1/analytics/stocks are the product's,
+    not the row's warehouse's: `ads` and `days_without_sales` over all its Ozon warehouses (all
+    clusters), `ads_cluster` and `days_without_sales_cluster` over those of the row's cluster; every
+    row of the product (of the cluster) repeats them. `ads` is units ordered (cancelled orders
+    included) in the SALES_WINDOW_DAYS before `at`, a day."""
     fbo, seller_stock = [], []
     window_start = at - SALES_WINDOW_DAYS * DAY
     sold_by_cluster: Counter[int] = Counter()
-    last_sale_by_cluster: dict[int, int] = {}
-    fbo_locations = [location for location in life.locations if location.kind == "fbo"]
-    for location in fbo_locations:
-        cluster = location.placement.warehouse.cluster_id
+    idle_by_cluster: dict[int, int] = {}
+    for location in life.locations:
+        if location.kind != "fbo":
+            continue
+        placement = location.placement
+        cluster = placement.warehouse.cluster_id
         sold_by_cluster[cluster] += location.sales.units_between(window_start, at)
-        last_sale = location.sales.last_before(at)
-        if last_sale is not None:
-            last_sale_by_cluster[cluster] = max(last_sale, last_sale_by_cluster.get(cluster, last_sale))
+        idle = _days_without_sales(location.sales.last_before(at), placement, life, at)
+        idle_by_cluster[cluster] = min(idle, idle_by_cluster.get(cluster, idle))
+    ads = round(sum(sold_by_cluster.values()) / SALES_WINDOW_DAYS, 2)
+    days_without_sales = min(idle_by_cluster.values(), default=0)
     for location in life.locations:
         state = location.state_at(at)
         if location.kind != "fbo":
@@ -496,10 +504,10 @@ def _stock_at(life: ProductLife, at: int) -> ProductStock:
                 name_variant=placement.name_variant,
                 counts=counts,
                 reserved=state[RESERVED],
-                ads=round(location.sales.units_between(window_start, at) / SALES_WINDOW_DAYS, 2),
+                ads=ads,
                 ads_cluster=round(sold_by_cluster[cluster] / SALES_WINDOW_DAYS, 2),
-                days_without_sales=_days_without_sales(location.sales.last_before(at), placement, life, at),
-                days_without_sales_cluster=_days_without_sales(last_sale_by_cluster.get(cluster), placement, life, at),
+                days_without_sales=days_without_sales,
+                days_without_sales_cluster=idle_by_cluster[cluster],
             )
         )
     return product_stock(tuple(fbo), tuple(seller_stock))

@@ -76,7 +76,8 @@ SELLER_RATE_SHARE = {"fbs": 0.3, "rfbs": 0.15}
 ARCHIVED_A_DAY = 0.0005  # chance that an active product is archived on a given day
 LATE_IN_PROCESS_SHARE = 0.15  # FBO postings whose in_process_at Ozon fills 1-2 days late
 MAX_ORDERS_A_DAY = 99  # per product: the order id keeps two digits for the day's sequence
-SALES_WINDOW_DAYS = 60  # Ozon's `ads` is the plain average over 60 days
+# Ozon's `ads` (/v1/analytics/stocks): units ordered a day over the last 28 days, all clusters
+SALES_WINDOW_DAYS = 28
 
 
 def micros(moment: datetime) -> int:

@@ -14,6 +14,7 @@ import sys
 import time
 from collections import Counter
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 import requests
@@ -292,6 +293,41 @@ def test_served_fbo_stock_adds_up_to_the_truth(ozon_sandbox):
     assert any(row["sku"] in archived_skus and row["available_stock_count"] for row in rows), (
         "archived products keep FBO stock, and the truth counts it"
     )
+
+
+def test_analytics_sales_figures_are_the_products_over_28_days_all_clusters_and_per_cluster():
+    """/v1/analytics/stocks' `ads` is the product's units ordered a day over the last 28 days at all its
+    Ozon warehouses (all clusters), repeated on each of its rows; `ads_cluster` the same over the
+    warehouses of the row's cluster; `idc`/`idc_cluster` divide the available units there by them
+    (ozon.md §4.3; OpenAPI v1AnalyticsStocksResponseItem). It was each warehouse's own 60-day
+    average, the figure of /v1/analytics/turnover/stocks."""
+    config = SandboxConfig(seed=5, products=60, warehouses=16, history_days=45, rate_limit_rps=0)
+    with Sandbox(config) as sandbox:
+        truth = truth_of(sandbox)
+        rows = analytics_rows(sandbox, [p["sku"] for p in truth.products])
+    since = truth.as_of - timedelta(days=28)
+    ordered, ordered_in_cluster = Counter(), Counter()
+    for line in truth.order_lines:
+        if line["scheme"] == "fbo" and since < line["created_at"] <= truth.as_of:
+            ordered[line["sku"]] += line["quantity"]
+            ordered_in_cluster[line["sku"], line["cluster_from"]] += line["quantity"]
+    available, available_in_cluster = Counter(), Counter()
+    for row in rows:
+        available[row["sku"]] += row["available_stock_count"]
+        available_in_cluster[row["sku"], row["cluster_name"]] += row["available_stock_count"]
+
+    for row in rows:
+        sku, cluster = row["sku"], row["cluster_name"]
+        assert row["ads"] == round(ordered[sku] / 28, 2), row
+        assert row["ads_cluster"] == round(ordered_in_cluster[sku, cluster] / 28, 2), row
+        assert row["idc"] == (round(available[sku] / row["ads"], 1) if row["ads"] else 0.0), row
+        assert row["idc_cluster"] == (
+            round(available_in_cluster[sku, cluster] / row["ads_cluster"], 1) if row["ads_cluster"] else 0.0
+        ), row
+    rows_of = Counter(row["sku"] for row in rows)
+    repeated = {row["sku"] for row in rows if rows_of[row["sku"]] > 1 and row["ads"] > 0}
+    assert len(repeated) >= 10, "products selling from several warehouses carry one figure on each row"
+    assert any(row["ads_cluster"] < row["ads"] for row in rows), "a cluster's figure is part of the product's"
 
 
 def test_unknown_warehouses_are_served_verbatim_and_kept_apart_in_the_truth():
