@@ -29,12 +29,12 @@ BOTH = {"MARKETPLACES": "ozon,wildberries"}
 FIRST_LOAD, SECOND_LOAD = "1767225600.000001", "1767229200.000002"  # 2026-01-01 00:00 and 01:00 UTC
 
 # Raw tables made by hand as dlt would have made them for an account that sent little: no
-# `volume_weight` on products, analytics stock rows without `stock_defect_stock_count`, `ads` and
-# `idc`, cards without `imt_id` and with `subject_id` sent as text (dlt's variant column
+# `volume_weight` on products, analytics stock rows without `stock_defect_stock_count`, `ads`,
+# `ads_cluster` and `idc`, cards without `imt_id` and with `subject_id` sent as text (dlt's variant column
 # `subject_id__v_text`, the column null; `rating__v_text` is only named like one: there is no
 # `rating`); no analytics_stocks__item_tags (every `item_tags` list was empty); no other table at all.
-# Ozon's JSON leaves out counts that are zero (protobuf): those columns, `ads` (Ozon's average daily
-# sales) and `idc` read as 0 when never sent; an FBS stock row without `reserved`, an
+# Ozon's JSON leaves out counts that are zero (protobuf): those columns, `ads` and `ads_cluster`
+# (Ozon's average daily sales) and `idc` read as 0 when never sent; an FBS stock row without `reserved`, an
 # analytics row without `available_stock_count` at ГРИВНО_РФЦ, and one at ПУШКИНО_1_РФЦ whose count
 # came as text (dlt's variant `available_stock_count__v_text`), which is no zero but an error. The
 # analytics_stocks resource failed after one page in the second load (its resource_outcomes row
@@ -188,7 +188,8 @@ def test_missing_tables_are_empty_and_missing_columns_null(destination, tmp_path
                 db.execute(statement)
     output = build(destination)
     assert "raw table raw_ozon.products has no column volume_weight" in output
-    assert "raw_ozon.analytics_stocks has no column stock_defect_stock_count, ads, idc (never sent" in output
+    missing = "stock_defect_stock_count, ads, ads_cluster, idc"
+    assert f"raw_ozon.analytics_stocks has no column {missing} (never sent" in output
     assert "read as 0, the value an answer leaves out" in output
     assert "raw table raw_ozon.analytics_stocks__item_tags does not exist" in output
 
@@ -197,9 +198,9 @@ def test_missing_tables_are_empty_and_missing_columns_null(destination, tmp_path
     ]
     assert query(
         destination,
-        "select available_quantity, defect_quantity, average_daily_sales from staging.stg_ozon__analytics_stocks"
-        " where warehouse_id = 7 order by load_id",
-    ) == [(5, 0, 0), (1, 0, 0)]
+        "select available_quantity, defect_quantity, average_daily_sales, cluster_average_daily_sales"
+        " from staging.stg_ozon__analytics_stocks where warehouse_id = 7 order by load_id",
+    ) == [(5, 0, 0, 0), (1, 0, 0, 0)]
     assert query(destination, "select nm_id, imt_id, product_name from staging.stg_wildberries__cards") == [
         (500, None, "Kettle")
     ]

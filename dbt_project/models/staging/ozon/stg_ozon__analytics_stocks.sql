@@ -18,6 +18,7 @@ select
     return_from_customer_stock_count as returning_from_customer_quantity,
     stock_defect_stock_count as defect_quantity,
     ads as average_daily_sales,
+    ads_cluster as cluster_average_daily_sales,
     idc as days_of_cover_by_ozon,
     synced_at,
     _dlt_load_id as load_id,
