@@ -63,9 +63,10 @@ stock_now as (
 
 {#- the planning window, then the longer velocity windows: the first that has a day to count -#}
 {%- set windows = var('velocity_windows') | select('ge', var('planning_window_days')) | sort | list %}
-{#- what a position takes from that one window: ADS, the days it divides by, σ_d of safety stock -#}
+{#- what a position takes from that one window: ADS, the units and days it divides, σ_d of safety stock -#}
 {%- set taken = [
     ('ads', 'average_daily_sales'),
+    ('units', 'units_ordered'),
     ('in_stock_days', 'in_stock_days'),
     ('daily_units_stddev', 'daily_units_stddev'),
 ] %}
@@ -185,12 +186,16 @@ select
     coalesce(stock_now.in_transit_quantity, 0) as in_transit_quantity,
     coalesce(velocity.average_daily_sales, 0) as average_daily_sales,
     velocity.ads_window_days,
+    coalesce(velocity.units_ordered, 0) as units_ordered,
     coalesce(velocity.in_stock_days, 0) as in_stock_days,
     coalesce(velocity.daily_units_stddev, 0) as daily_units_stddev,
     -- the plan and alerts count revenue in roubles: a price in another currency is none
     case when coalesce(products.currency_code, 'RUB') = 'RUB' then products.price end as price,
-    coalesce(stock_now.available_quantity, 0)
-    / nullif(velocity.average_daily_sales, 0) as days_of_cover
+    -- available / ADS, from the units and days ADS divides, not from the rounded ADS (6 units over 7
+    -- days is 0.857143 a day: 12 units would last 13.999998 days, not 14): one floating-point
+    -- division of whole numbers, the same on both engines, so a cover of exactly N days is N
+    cast(coalesce(stock_now.available_quantity, 0) * velocity.in_stock_days as double precision)  -- noqa: RF04
+    / nullif(velocity.units_ordered, 0) as days_of_cover
 from locations
 inner join {{ ref('dim_products') }} as products
     on locations.product_key = products.product_key

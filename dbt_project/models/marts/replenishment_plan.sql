@@ -2,6 +2,7 @@
 -- warehouses pooled: the quantity to send to the cluster, whichever warehouse takes it),
 --   recommended_quantity = max(0, ceil(ADS × (lead time + coverage days) + safety stock
 --                                      − (available + in transit)))
+--   (ADS and days of cover from the units and in-stock days ADS divides, not the rounded ADS)
 --   safety stock = z(service level) × σ(daily units over the days ADS divides by) × √(lead time)
 -- with lead time, coverage and service level from vars. Every row carries its inputs.
 -- lost_revenue_per_day ranks the rows: what a stock-out of this pair costs each day.
@@ -48,8 +49,15 @@ recommended as (
         planned.*,
         greatest(
             0,
+            -- ADS × (L + C) as units × (L + C) / in-stock days: the rounded ADS (6 / 7 = 0.857143)
+            -- would ask for 36.000006 → 37 units over 42 days, not 36
             ceil(
-                planned.average_daily_sales * (planned.lead_time_days + planned.coverage_days) + planned.safety_stock
+                cast(
+                    planned.units_ordered * (planned.lead_time_days + planned.coverage_days)
+                    as double precision  -- noqa: RF04
+                )
+                / nullif(planned.in_stock_days, 0)
+                + planned.safety_stock
                 - (planned.available_quantity + planned.in_transit_quantity)
             )
         ) as recommended_quantity,

@@ -105,8 +105,14 @@ measured as (
         history.last_sale_date,
         history.first_stock_date,
         as_of.as_of_date - coalesce(history.last_sale_date, history.first_stock_date) as days_without_sales,
+        -- ADS × days as units × days / in-stock days, not the rounded ADS × days
         greatest(
-            0, positions.available_quantity - positions.average_daily_sales * {{ var('overstock_days_of_cover') }}
+            0,
+            positions.available_quantity - coalesce(
+                cast(positions.units_ordered * {{ var('overstock_days_of_cover') }} as double precision)  -- noqa: RF04
+                / nullif(positions.in_stock_days, 0),
+                0
+            )
         ) as overstock_units
     from positions
     inner join as_of
