@@ -9,8 +9,12 @@
 --        belongs to the class it completes; no revenue → C)
 --   XYZ: CV = σ / μ of the weekly units over the window's weeks the data covers (W: from the
 --        account's first order, or the product's creation in the catalogue if later; weeks without
---        sales count as 0); CV ≤ var xyz_x_max_cv → X, ≤ var xyz_y_max_cv → Y, else Z; no units → no class
+--        sales count as 0); CV ≤ var xyz_x_max_cv → X, ≤ var xyz_y_max_cv → Y, else Z; no units → no class;
+--        W < 2 (a window of 1 week, or the account's orders or the product starting in its newest
+--        week) → no CV and no class: σ of a single week is 0 whatever the demand, which reads as X
 {%- set weeks = var('abc_xyz_window_weeks') %}
+{#- the fewest weeks a CV of weekly units measures anything over -#}
+{%- set xyz_min_weeks = 2 %}
 with feed_as_of as (
     select * from {{ ref('int_orders_as_of_dates') }}
 ),
@@ -109,10 +113,10 @@ variation as (
             ))
             as decimal(18, 6)
         ) as weekly_units_stddev,
-        -- σ / μ = √(W × Σ units² / (Σ units)² − 1), exact before rounding
+        -- σ / μ = √(W × Σ units² / (Σ units)² − 1), exact before rounding; none over a single week
         cast(
             case
-                when units > 0
+                when units > 0 and window_weeks >= {{ xyz_min_weeks }}
                     then sqrt(greatest(window_weeks * cast(units_squared as decimal(18, 6)) / (units * units) - 1, 0))
             end
             as decimal(18, 6)
