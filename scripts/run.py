@@ -95,10 +95,14 @@ def configured_marketplaces() -> tuple[dict[str, tuple[tuple[str, ...], list[str
     return configured, notes
 
 
-def build_failure(returncode: int, problems: list[dict]) -> str:
+def build_failure(returncode: int, problems: list[dict], logged_error: str | None = None) -> str:
     """The run log's one line for a failed dbt build with these failing nodes (dbt's run results): the
     database's reason first when some could not run (a statement timeout, a lost connection), so that
-    it does not read as tests that found rows."""
+    it does not read as tests that found rows. A build that stopped before any node ran (a var that
+    failed its check, a project that did not parse) has no results: the reason its log gave
+    (`logged_error`, runlog.dbt_logged_error)."""
+    if not problems and logged_error:
+        return f"dbt build exit code {returncode}, stopped before any node ran: {logged_error}"
     errored = [r for r in problems if r["status"] in runlog.DBT_COULD_NOT_RUN]
     reasons = runlog.dbt_error_reasons([r.get("message") for r in errored])
     why = f" ({len(errored)} could not run: {reasons})" if errored else ""
@@ -108,6 +112,28 @@ def build_failure(returncode: int, problems: list[dict]) -> str:
 
 def dbt_target_path() -> Path:
     return steps.dbt_folder("DBT_TARGET_PATH", "target")
+
+
+def dbt_log_file() -> Path:
+    return steps.dbt_folder("DBT_LOG_PATH", "logs") / "dbt.log"
+
+
+def dbt_log_size() -> int:
+    try:
+        return dbt_log_file().stat().st_size
+    except OSError:
+        return 0
+
+
+def dbt_log_error(since: int) -> str | None:
+    """The reason of the last error dbt wrote to its log after byte `since` (runlog.dbt_logged_error);
+    from the log's start when dbt rotated it meanwhile."""
+    try:
+        with dbt_log_file().open("rb") as file:
+            file.seek(since if file.seek(0, 2) >= since else 0)
+            return runlog.dbt_logged_error(file.read().decode("utf-8", "replace"))
+    except OSError:
+        return None
 
 
 def _min_quality_score() -> float:
@@ -251,6 +277,7 @@ class Runner:
             return record
         run_results = dbt_target_path() / "run_results.json"
         run_results.unlink(missing_ok=True)
+        log_since = dbt_log_size()
         # the marketplaces that have accounts or data in the database, unless MARKETPLACES says otherwise
         env = {"MARKETPLACES": database.dbt_marketplaces(self.target, self.marketplaces)}
         finished = steps.run_measured(
@@ -269,7 +296,9 @@ class Runner:
             record.finish(
                 "failed",
                 error_class="DbtBuildFailed",
-                error_message=build_failure(finished.returncode, problems),
+                error_message=build_failure(
+                    finished.returncode, problems, None if results else dbt_log_error(log_since)
+                ),
                 **values,
             )
         with database.connect(self.target) as db:

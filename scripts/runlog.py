@@ -235,8 +235,10 @@ def _replace_step(db: Database, record: StepRecord) -> None:
 DBT_COULD_NOT_RUN = ("error", "runtime error")
 # The lines around the reason in dbt's message of a node that could not run: a header naming the node
 # ("Database Error in test <name> (<path>)", "<project>.on-run-start.0 failed, error:") and where its
-# compiled SQL is.
-_DBT_MESSAGE_FRAME = re.compile(r"^(\w+ )?Error in \w+ |failed, error:$|^compiled code at ")
+# compiled SQL is; in its log, the line that opens an error that stopped it ("Encountered an error:").
+_DBT_MESSAGE_FRAME = re.compile(r"^(\w+ )?Error in \w+ |failed, error:$|^compiled code at |^Encountered an error:$")
+# An entry of dbt's log file: "<ESC>[0m14:18:21.596830 [error] [MainThread]: <message, maybe many lines>".
+_DBT_LOG_ENTRY = re.compile(r"^(?:\x1b\[0m)?\d\d:\d\d:\d\d\.\d+ \[(\w+)\s*\] \[[^\]]*\]: ", re.MULTILINE)
 
 
 def dbt_error_reason(message: str | None) -> str:
@@ -246,6 +248,20 @@ def dbt_error_reason(message: str | None) -> str:
     lines = [line.strip() for line in (message or "").splitlines() if line.strip()]
     reason = next((line for line in lines if not _DBT_MESSAGE_FRAME.search(line)), lines[0] if lines else "")
     return mask(reason)[:200] or "no message"
+
+
+def dbt_logged_error(log_text: str) -> str | None:
+    """The reason (`dbt_error_reason`) of the last error in `log_text`, a part of dbt's log file, or
+    None: why a dbt command stopped before it ran any node (a var that failed its check in
+    macros/settings.sql, a project that did not parse, a database that refused the connection),
+    which leaves no run results to read it from."""
+    entries = list(_DBT_LOG_ENTRY.finditer(log_text))
+    ends = [entry.start() for entry in entries[1:]] + [len(log_text)] if entries else []
+    errors = [
+        log_text[entry.end() : end] for entry, end in zip(entries, ends, strict=True) if entry.group(1) == "error"
+    ]
+    # a run's banner line ("==== 14:18:21 | <invocation id> ====") is no part of the message before it
+    return dbt_error_reason(re.split(r"^=+ ", errors[-1], flags=re.MULTILINE)[0]) if errors else None
 
 
 def dbt_error_reasons(messages: list[str | None], at_most: int = 3) -> str:

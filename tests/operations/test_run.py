@@ -298,6 +298,23 @@ def test_the_runners_output_says_why_a_step_failed(ops, monkeypatch, caplog):
     )
 
 
+def test_a_build_stopped_by_a_bad_setting_names_it_in_the_run_log_and_health(ops, monkeypatch):
+    """A var that fails its check (dbt_project/macros/settings.sql) stops dbt before it runs any node,
+    so it leaves no run results: the run log said only "dbt build exit code 2, 0 failing: see the dbt
+    log". The line dbt logged is the reason now, and `make health` shows it."""
+    dbt_command = steps_module.dbt_command
+    with_var = [*dbt_command("build", "duckdb"), "--vars", "{lead_time_days: abc}"]
+    monkeypatch.setattr(steps_module, "dbt_command", lambda *_args: with_var)
+    assert run.main(["--transform-only"]) == run.EXIT_FAILED
+    status, error_class, message, *_ = steps_of(latest_run_id())["transform"]
+    assert (status, error_class) == ("failed", "DbtBuildFailed")
+    line = "dbt var lead_time_days must be a whole number of days from 0 to 365, got 'abc'"
+    assert message == f"dbt build exit code 2, stopped before any node ran: {line}"
+    report = json.loads(run_script("scripts.health", "--json").stdout)
+    last_run = next(check for check in report["checks"] if check["name"] == "last run")
+    assert last_run["status"] == "fail" and line in last_run["message"], last_run
+
+
 def test_a_step_deadline_that_is_no_positive_number_stops_the_run_before_it_starts(ops, monkeypatch):
     done = run_script("scripts.run", "--transform-only", env={"STEP_TIMEOUT_MINUTES": "two hours"})
     assert done.returncode == 2

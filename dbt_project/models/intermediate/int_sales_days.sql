@@ -123,7 +123,7 @@ warehouse_days as (
         on pairs.product_key = product_first_days.product_key
     inner join {{ ref('int_calendar_days') }} as calendar
         on
-            feed_as_of.as_of_date - {{ var('velocity_windows') | max }} <= calendar.calendar_date
+            feed_as_of.as_of_date - {{ setting('velocity_windows') | max }} <= calendar.calendar_date
             and feed_as_of.as_of_date > calendar.calendar_date
             and accounts.first_known_date <= calendar.calendar_date
             and product_first_days.first_known_date <= calendar.calendar_date

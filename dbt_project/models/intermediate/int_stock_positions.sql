@@ -62,7 +62,7 @@ stock_now as (
 ),
 
 {#- the planning window, then the longer velocity windows: the first that has a day to count -#}
-{%- set windows = var('velocity_windows') | select('ge', var('planning_window_days')) | sort | list %}
+{%- set windows = setting('velocity_windows') | select('ge', setting('planning_window_days')) | sort | list %}
 {#- what a position takes from that one window: ADS, the units and days it divides, σ_d of safety stock -#}
 {%- set taken = [
     ('ads', 'average_daily_sales'),

@@ -40,7 +40,7 @@ known as (
         is_aggregate,
         true as is_resolved,
         {{ warehouse_key('marketplace', 'warehouse_name') }} not in (
-            '{{ var("warehouses_without_stock_feed") | join("', '") }}'
+            '{{ setting("warehouses_without_stock_feed") | join("', '") }}'
         ) as has_stock_feed
     from {{ ref('warehouses') }}
 ),

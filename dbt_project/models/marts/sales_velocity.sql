@@ -23,7 +23,7 @@ windows as (
         location_level,
         location_key,
         max(as_of_date) as as_of_date,
-        {% for window in var('velocity_windows') %}
+        {% for window in setting('velocity_windows') %}
             sum(case when days_ago <= {{ window }} then units_ordered else 0 end) as units_{{ window }}d,
             sum(case when days_ago <= {{ window }} and is_counted_day then 1 else 0 end)
                 as in_stock_days_{{ window }}d,

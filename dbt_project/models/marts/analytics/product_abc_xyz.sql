@@ -10,9 +10,9 @@
 --   XYZ: CV = σ / μ of the weekly units over the window's weeks the data covers (W: from the
 --        account's first order, or the product's creation in the catalogue if later; weeks without
 --        sales count as 0); CV ≤ var xyz_x_max_cv → X, ≤ var xyz_y_max_cv → Y, else Z; no units → no class;
---        W < 2 (a window of 1 week, or the account's orders or the product starting in its newest
---        week) → no CV and no class: σ of a single week is 0 whatever the demand, which reads as X
-{%- set weeks = var('abc_xyz_window_weeks') %}
+--        W < 2 (the account's orders or the product starting in the window's newest week) → no CV
+--        and no class: σ of a single week is 0 whatever the demand, which reads as X
+{%- set weeks = setting('abc_xyz_window_weeks') %}
 {#- the fewest weeks a CV of weekly units measures anything over -#}
 {%- set xyz_min_weeks = 2 %}
 with feed_as_of as (
@@ -170,7 +170,7 @@ select
     case
         when revenue <= 0 then 'C'
         when cumulative_share_before < {{ var('abc_a_share') }} then 'A'
-        when cumulative_share_before < {{ (var('abc_a_share') + var('abc_b_share')) | round(6) }} then 'B'
+        when cumulative_share_before < {{ (setting('abc_a_share') + setting('abc_b_share')) | round(6) }} then 'B'
         else 'C'
     end as abc_class,
     window_weeks,
