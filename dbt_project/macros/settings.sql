@@ -41,7 +41,7 @@
         'default_min_order_quantity': (true, 1, 100000, 'units'),
         'default_pack_size': (true, 1, 100000, 'units'),
         'lost_sales_window_days': (true, 1, 365, 'days'),
-        'abc_xyz_window_weeks': (true, 2, 104, 'weeks'),
+        'abc_xyz_window_weeks': (true, 1, 104, 'weeks'),
         'abc_a_share': (false, 0, 1, 'a share'),
         'abc_b_share': (false, 0, 1, 'a share'),
         'xyz_x_max_cv': (false, 0, 10, 'a coefficient of variation'),

@@ -106,7 +106,7 @@ BAD = {
         "dbt var localisation_window_days must be a whole number of days from 1 to 365, got 0"
     ),
     "{dead_stock_days: -1}": "dbt var dead_stock_days must be a whole number of days from 1 to 3650, got -1",
-    "{abc_xyz_window_weeks: 1}": "dbt var abc_xyz_window_weeks must be a whole number of weeks from 2 to 104, got 1",
+    "{abc_xyz_window_weeks: 0}": "dbt var abc_xyz_window_weeks must be a whole number of weeks from 1 to 104, got 0",
     "{abc_a_share: x}": "dbt var abc_a_share must be a share from 0 to 1, got 'x'",
     "{abc_a_share: 80}": "dbt var abc_a_share must be a share from 0 to 1, got 80",
     "{xyz_y_max_cv: -1}": "dbt var xyz_y_max_cv must be a coefficient of variation from 0 to 10, got -1",
