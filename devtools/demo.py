@@ -284,7 +284,7 @@ def run_days(
 def next_commands(faults: bool) -> list[str]:
     """What to run next on the demo's data, with the DUCKDB_PATH it used when not the default."""
     prefix = f"DUCKDB_PATH={os.environ['DUCKDB_PATH']} " if os.environ.get("DUCKDB_PATH") else ""
-    prefix += "TARGET=duckdb " if os.environ.get("TARGET", "duckdb") != "duckdb" else ""
+    prefix += "TARGET=duckdb " if config.text_setting("TARGET", "duckdb") != "duckdb" else ""
     makefile = (steps.PROJECT_DIR / "Makefile").read_text(encoding="utf-8")
     lines = [
         f"{prefix}make health      # is it healthy: freshness, last run, tests, quality"

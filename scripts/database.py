@@ -6,7 +6,6 @@ file, so callers open a connection only between pipeline steps and close it righ
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from collections import Counter
@@ -211,8 +210,8 @@ def marketplaces_setting() -> str:
     snapshot and the docs without a word."""
     from loaders.marketplaces import MARKETPLACES  # noqa: PLC0415 - dlt's import costs the other commands 0.6 s
 
-    value = os.environ.get("MARKETPLACES")
-    if value is None:
+    value = config.text_setting("MARKETPLACES", "")
+    if not value:  # unset, empty or blank: the default, as for every setting
         return ""
     names = [name.strip() for name in value.split(",") if name.strip()]
     unknown = [name for name in names if name not in MARKETPLACES]

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import math
-import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from loaders.config import PROJECT_DIR, ConfigError
+from loaders.config import PROJECT_DIR, ConfigError, project_path
 from scripts.plan import GROUP_NAMES
 
 
@@ -36,7 +35,10 @@ class OpsConfig:
 
 
 def config_path() -> Path:
-    return Path(os.environ.get("OPS_CONFIG", PROJECT_DIR / "ops.toml"))
+    """OPS_CONFIG, a relative one under the project, or ops.toml there when it is unset or empty (as
+    for every path setting: an empty OPS_CONFIG= named the current folder, which stopped prune, cron
+    and health)."""
+    return project_path("OPS_CONFIG", "ops.toml")
 
 
 # A retention (or an hour threshold) beyond 100 years is a typo, and dates near it overflow.

@@ -93,6 +93,7 @@ DEFAULTED_WHEN_EMPTY = (
     "PGPORT",
     "PGUSER",
     "PGDATABASE",
+    "QUARANTINE_RETRIES",  # waiting_room.sql read "" as 0: rows called given up while the loader still waits
 )
 
 

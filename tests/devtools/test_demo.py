@@ -159,6 +159,13 @@ def test_the_demo_replaces_only_a_database_without_runs_since_the_demo(demo_run,
     assert not path.exists() and not demo.demo_marker(path).exists()
 
 
+def test_an_empty_target_asks_for_no_target_in_the_next_commands(monkeypatch):
+    """TARGET= is the default target, duckdb, as for every command (it added `TARGET=duckdb` to each)."""
+    monkeypatch.setenv("TARGET", "")
+    monkeypatch.delenv("DUCKDB_PATH", raising=False)
+    assert not any("TARGET" in line for line in demo.next_commands(False))
+
+
 def test_summary_says_when_the_marts_are_not_built(tmp_path):
     path = tmp_path / "empty.duckdb"
     duckdb.connect(str(path)).close()

@@ -105,3 +105,19 @@ def test_a_log_folder_holding_the_project_or_home_folder_is_refused(tmp_path, mo
 def test_a_log_folder_of_its_own_is_kept_as_written(tmp_path, monkeypatch):
     ops_file_with(tmp_path, monkeypatch, 'dir = "logs"', f'dir = "{tmp_path / "logs"}"')
     assert ops_config.load().logs_dir == tmp_path / "logs"
+
+
+@pytest.mark.parametrize("value", ["", " "])
+def test_an_empty_ops_config_means_the_project_s_ops_toml(monkeypatch, value):
+    """docs/configuration.md: an empty setting means its default. `OPS_CONFIG=` named the current
+    folder: prune and cron stopped with "OPS_CONFIG='.': cannot read it (Is a directory)"."""
+    monkeypatch.setenv("OPS_CONFIG", value)
+    assert ops_config.config_path() == PROJECT_DIR / "ops.toml"
+    assert ops_config.load().retention_days == 90
+
+
+def test_a_relative_ops_config_is_under_the_project_like_every_path_setting(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # not the current folder: cron starts `make` elsewhere than a shell does
+    monkeypatch.setenv("OPS_CONFIG", "ops.toml")
+    assert ops_config.config_path() == PROJECT_DIR / "ops.toml"
+    assert ops_config.load().timezone == "Europe/Moscow"

@@ -15,7 +15,7 @@ from loaders.config import PROJECT_DIR, ConfigError
 from loaders.ozon import postings
 from loaders.wildberries import helpers
 from loaders.wildberries import reports as wb_reports
-from scripts import ops_config, steps
+from scripts import database, ops_config, steps
 from tests.support.operations import DBT, drop_settings, isolated_ops, run_script
 
 ENV_FILE = """\
@@ -93,6 +93,35 @@ def test_an_empty_path_setting_means_its_default(monkeypatch):
     assert config.memory_limit("DUCKDB_DBT_MEMORY_LIMIT", "512MB") == "512MB"
     passed_on = steps.environment()
     assert not {"DUCKDB_PATH", "DLT_PIPELINES_DIR", "DBT_TARGET_PATH", "DUCKDB_DBT_MEMORY_LIMIT"} & set(passed_on)
+
+
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_marketplaces_means_its_default(monkeypatch, value):
+    """`MARKETPLACES= make run` stopped with "MARKETPLACES='' names no marketplace" (exit 2)."""
+    monkeypatch.setenv("MARKETPLACES", value)
+    assert database.marketplaces_setting() == ""
+    assert database.dbt_marketplaces("duckdb", ["wildberries"]) == "wildberries"  # as when it is unset
+    monkeypatch.setenv("MARKETPLACES", ",")
+    with pytest.raises(ConfigError, match="MARKETPLACES=',' names no marketplace"):
+        database.marketplaces_setting()
+
+
+def test_every_setting_the_dbt_project_reads_is_passed_on_as_its_default_when_empty():
+    """dbt's env_var() reads an empty setting as "", not as its default: `QUARANTINE_RETRIES=` made the
+    quality models call every quarantined row given up (`"" | int` is 0) while the loaders, reading 3,
+    still read its window again. Each setting with a default is left out of a step's environment when
+    empty, or set by the programs that start dbt."""
+    set_by_the_programs = {"MARKETPLACES", "DBT_TARGET"}  # scripts/run.py, locked.py, docs.py
+    read = {
+        name
+        for path in (PROJECT_DIR / "dbt_project", PROJECT_DIR / "dbt_project.yml", PROJECT_DIR / "profiles.example.yml")
+        for file in ([path] if path.is_file() else sorted(path.rglob("*.*")))
+        if file.suffix in (".sql", ".yml", ".yaml")
+        for name, default in re.findall(r"env_var\(\s*'(\w+)'\s*,\s*'([^']*)'", file.read_text(encoding="utf-8"))
+        if default
+    }
+    assert "QUARANTINE_RETRIES" in read and "DUCKDB_PATH" in read
+    assert read - set_by_the_programs <= set(steps.DEFAULTED_WHEN_EMPTY)
 
 
 def test_an_empty_postgres_setting_means_its_default(monkeypatch):
