@@ -48,6 +48,10 @@ class NotConfigured(ConfigError):
     """A marketplace has no account at all: it is left out of a run, which is not an error."""
 
 
+# The settings `load_env_file` put into the environment, which had none of them.
+_FROM_ENV_FILE: set[str] = set()
+
+
 def env_file() -> Path:
     return project_path("ENV_FILE", ".env")
 
@@ -65,8 +69,16 @@ def load_env_file() -> None:
     if not path.exists():
         return
     for name, value in _dotenv_values(path, named).items():
-        if value is not None:
-            os.environ.setdefault(name, value)
+        if value is not None and name not in os.environ:
+            os.environ[name] = value
+            _FROM_ENV_FILE.add(name)
+
+
+def set_outside_env_file(variable: str) -> bool:
+    """Whether environment `variable` is set, not empty, other than by the dotenv file: by the command
+    line or the shell. A program that starts another one elsewhere (a cron job) passes such a setting on;
+    the other one reads the dotenv file itself."""
+    return bool(text_setting(variable, "")) and variable not in _FROM_ENV_FILE
 
 
 def _dotenv_values(path: Path, named: str) -> dict[str, str | None]:

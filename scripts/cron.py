@@ -7,7 +7,8 @@ of the crontab is kept byte for byte. Before writing, the current crontab is sav
 Times in ops.toml are in `[schedule] timezone` (Moscow). They are converted to the zone cron reads
 the block in (`cron_timezone`, else the user's last `CRON_TZ=` line above the block, else this
 machine's local zone) instead of writing a `CRON_TZ=` line: not every cron supports CRON_TZ, and
-where it does, it applies to every line below it, including the user's own. The crontab program is
+where it does, it applies to every line below it, including the user's own. A job is given the
+OPS_CONFIG and ENV_FILE the schedule was installed with (`job_settings`). The crontab program is
 `crontab`, or CRONTAB_COMMAND (tests use a file-backed fake).
 """
 
@@ -219,6 +220,22 @@ def cron_zone(settings: ops_config.OpsConfig, others: list[str]) -> tuple[str | 
     return None, "this machine's local time"
 
 
+# The settings naming the files of the other settings: a job is given those the schedule was installed
+# with, since cron starts it with a bare environment (it read ops.toml, not the OPS_CONFIG the schedule
+# came from: other log files, retention, thresholds and cool-downs).
+SETTINGS_FILES = (("ENV_FILE", ".env"), ("OPS_CONFIG", "ops.toml"))
+
+
+def job_settings() -> str:
+    """`ENV_FILE=<path> OPS_CONFIG=<path> ` (absolute, quoted) for those set in the environment, not
+    by the dotenv file, which the job reads itself; "" when neither is, so that the job lines stay."""
+    return "".join(
+        f"{name}={shlex.quote(str(config.project_path(name, default).resolve()))} "
+        for name, default in SETTINGS_FILES
+        if config.set_outside_env_file(name)
+    )
+
+
 def block(
     settings: ops_config.OpsConfig, others: list[str], now: datetime, project_dir: Path = PROJECT_DIR
 ) -> tuple[list[str], list]:
@@ -227,6 +244,7 @@ def block(
     zone, described = cron_zone(settings, others)
     shift, warning = zone_shift(settings.timezone, zone, now)
     lines = [begin, f"# times converted from {settings.timezone} in ops.toml to {described}: {shift:+g} h"]
+    passed = job_settings()
     for job in settings.jobs:
         if "\n" in job.command or "\r" in job.command:
             raise ConfigError(f"job {job.name!r}: its command holds a line break; write it on one line in ops.toml")
@@ -234,7 +252,7 @@ def block(
             shlex.quote(str(path)) for path in (settings.logs_dir, settings.logs_dir / f"cron-{job.name}.log")
         )
         # `make clean` removes the log folder; cron reads a bare % as a line break.
-        command = f"cd {shlex.quote(str(project_dir))} && mkdir -p {logs} && {job.command} >> {log_file} 2>&1"
+        command = f"cd {shlex.quote(str(project_dir))} && mkdir -p {logs} && {passed}{job.command} >> {log_file} 2>&1"
         lines.extend(
             f"{expression} {command.replace('%', chr(92) + '%')}" for expression in convert(job.cron, job.name, shift)
         )

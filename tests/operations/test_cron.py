@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
-from loaders.config import ConfigError
+from loaders.config import PROJECT_DIR, ConfigError
 from scripts import cron
 from tests.support.operations import isolated_ops, run_script
 
@@ -56,7 +58,8 @@ def test_install_and_remove_keep_every_other_line(crontab, tmp_path, capsys):
     # Moscow (UTC+3) converted to the cron zone, UTC.
     assert any(line.startswith("0 23 * * * cd ") and "make run-catalogue >> " in line for line in jobs)
     assert any(line.startswith("0 0 * * * cd ") and "make run-orders" in line for line in jobs)
-    assert any(line.startswith("0 1 * * * cd ") and "&& make run-stock >> " in line for line in jobs)
+    passed = f"OPS_CONFIG={tmp_path / 'ops.toml'} "  # the file the schedule came from (isolated_ops)
+    assert any(line.startswith("0 1 * * * cd ") and f" {passed}make run-stock >> " in line for line in jobs)
     assert any(line.startswith("0 3,5,7,9,11,13,15,17,19,21 * * * ") for line in jobs)  # stock-intraday
     assert any(line.startswith("*/15 * * * * ") and "make health HEALTH_ARGS=--alert" in line for line in jobs)
     assert len(jobs) == 6
@@ -226,3 +229,70 @@ def test_a_command_with_a_line_break_is_refused(crontab, tmp_path, capsys):
         == "error: job 'stock': its command holds a line break; write it on one line in ops.toml\n"
     )
     assert crontab.read_text() == USER_CRONTAB
+
+
+def add_probe_job(ops_file: Path) -> None:
+    """A job that prints the settings files it was given into its cron log."""
+    text = ops_file.read_text(encoding="utf-8")
+    probe = 'probe = { cron = "* * * * *", command = "printenv OPS_CONFIG ENV_FILE" }\n'
+    ops_file.write_text(text.replace("[schedule.jobs]\n", "[schedule.jobs]\n" + probe, 1), encoding="utf-8")
+
+
+def test_a_job_reads_the_ops_config_and_env_file_the_schedule_was_installed_with(
+    crontab, tmp_path, monkeypatch, capsys
+):
+    """`OPS_CONFIG=... make cron-install` wrote jobs that read the project's ops.toml under cron's bare
+    environment: other log files, retention, thresholds and cool-downs than the schedule's."""
+    folder = tmp_path / "my settings"  # a space: the paths are quoted
+    folder.mkdir()
+    ops_file = folder / "ops.toml"
+    ops_file.write_text((tmp_path / "ops.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    add_probe_job(ops_file)
+    (folder / "settings.env").write_text("", encoding="utf-8")
+    monkeypatch.chdir(folder)  # the install's folder; relative paths are under the project, as every program reads them
+    monkeypatch.setenv("OPS_CONFIG", str(ops_file))
+    monkeypatch.setenv("ENV_FILE", os.path.relpath(folder / "settings.env", PROJECT_DIR))
+
+    assert cron.main(["install"]) == 0
+
+    (probe,) = [line for line in crontab.read_text().splitlines() if "printenv" in line]
+    command = probe.split(" ", 5)[5]
+    assert f"&& ENV_FILE='{folder / 'settings.env'}' OPS_CONFIG='{ops_file}' printenv " in command
+    bare = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "SHELL": "/bin/sh"}  # as cron starts a job
+    subprocess.run(["/bin/sh", "-c", command], env=bare, check=True)
+    assert (tmp_path / "logs" / "cron-probe.log").read_text().splitlines() == [
+        str(ops_file),
+        str(folder / "settings.env"),
+    ]
+    installed = crontab.read_text()
+    assert cron.main(["install"]) == 0 and crontab.read_text() == installed  # the same block again
+    capsys.readouterr()
+    assert cron.main(["show"]) == 0
+    assert probe in capsys.readouterr().out
+
+
+def test_without_settings_files_named_the_job_lines_stay_as_they_were(crontab, tmp_path, monkeypatch):
+    settings = cron.ops_config.load()  # the test's ops.toml, then no OPS_CONFIG or ENV_FILE at install
+    monkeypatch.delenv("OPS_CONFIG")
+    monkeypatch.delenv("ENV_FILE", raising=False)
+    lines, _ = cron.block(settings, [], datetime(2026, 1, 15).astimezone())
+    logs = tmp_path / "logs"
+    assert (
+        f"0 23 * * * cd {PROJECT_DIR} && mkdir -p {logs} && make run-catalogue >> {logs}/cron-catalogue.log 2>&1"
+        in lines
+    )
+
+
+def test_an_ops_config_of_the_env_file_is_left_to_the_job_to_read_there(crontab, tmp_path, monkeypatch):
+    """The job reads the dotenv file itself (the one ENV_FILE names, passed on): only ENV_FILE is added."""
+    ops_file = tmp_path / "ops.toml"
+    env_file = tmp_path / "settings.env"
+    env_file.write_text(f"OPS_CONFIG={ops_file}\n", encoding="utf-8")
+    monkeypatch.delenv("OPS_CONFIG")
+
+    shown = run_script("scripts.cron", "install", "--dry-run", env={"ENV_FILE": str(env_file)})
+
+    assert shown.returncode == 0, shown.stderr
+    jobs = [line for line in shown.stdout.splitlines() if " cd " in line]
+    assert jobs and all(f"&& ENV_FILE={env_file} make " in line for line in jobs), jobs
+    assert all(f">> {tmp_path / 'logs'}/cron-" in line for line in jobs)  # the env file's ops.toml was read
