@@ -10,7 +10,10 @@ screen gets one line per run.
 
 The database is the one every command uses: DUCKDB_PATH, by default data/warehouse.duckdb. The demo
 writes it only when it does not exist or holds nothing but an earlier demo (no run since); otherwise
-it stops and says so. Alert channels and accounts of your settings are not used by the demo.
+it stops and says so. Into a database of its own (DUCKDB_PATH not the default) its dlt state, run
+lock and cool-downs go beside it, in `<database>.state/`, unless DLT_PIPELINES_DIR is set for it (not
+by `.env`, which holds your own settings): they never touch those of your runs. Alert channels and
+accounts of your settings are not used by the demo.
 
 `--faults` (`make demo-faults`) switches every data fault of the sandbox on along the way, one run a
 simulated day: malformed, duplicated and drifting rows in the order feeds, stock reports with a
@@ -29,13 +32,16 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
 from loaders import cli, config
+from loaders.writer_lock import LockBusy, RunLock, lock_path, recorded_holder
 from sandbox import Sandbox, SandboxConfig
 from sandbox.ozon import PRODUCT_STOCKS
 from sandbox.ozon_postings import FBO_LIST
@@ -59,6 +65,7 @@ MARKETPLACE_NAMES = ("ozon", "wildberries")
 # Settings of the user's own that must not reach the demo's runs: real accounts, real alert channels.
 USER_SETTINGS = ("OZON_", "WB_", "ALERT_")
 EXIT_REFUSED = 2
+EXIT_BUSY = database.EXIT_BUSY  # another run holds the demo's run lock
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,10 @@ FAULTS = Schedule(days=tuple(range(9)), first=(), between=("orders", "stock"))
 
 class DemoRefused(Exception):
     """The database holds something the demo must not overwrite."""
+
+
+class DemoBusy(Exception):
+    """Another run holds the run lock of the demo's state: a run of the demo was refused (75)."""
 
 
 def inject_feed_faults(sandbox: Sandbox) -> str:
@@ -150,21 +161,57 @@ def latest_run_id() -> str | None:
         return db.execute(f"select max(run_id) from {runlog.SCHEMA}.run_log where kind = 'run'")[0][0]
 
 
+def state_folder() -> Path:
+    """The dlt state folder of the demo's runs, whose folder also holds their run lock and cool-downs
+    (loaders/writer_lock.py, loaders/cooldowns.py): DLT_PIPELINES_DIR's (data/dlt) for the default
+    database or when set for the demo, else `<database>.state/dlt` beside the demo's own database.
+    `DUCKDB_PATH=data/demo.duckdb make demo`, as the refusal below advises, deleted the state of
+    your runs in data/dlt at once, shared their run lock and cool-downs and left its pipelines there."""
+    path = config.duckdb_path()
+    default = config.PROJECT_DIR / config.DEFAULT_DUCKDB_PATH
+    if path.resolve() == default.resolve() or config.set_outside_env_file("DLT_PIPELINES_DIR"):
+        return config.pipelines_dir()
+    return path.with_name(f"{path.name}.state") / "dlt"
+
+
+@contextmanager
+def own_state(folder: Path) -> Iterator[None]:
+    """DLT_PIPELINES_DIR `folder` for this process (its runs, lock, summary) until the demo ends."""
+    before = os.environ.get("DLT_PIPELINES_DIR")
+    os.environ["DLT_PIPELINES_DIR"] = str(folder)
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["DLT_PIPELINES_DIR"]
+        else:
+            os.environ["DLT_PIPELINES_DIR"] = before
+
+
 def claim_database() -> Path:
-    """The DuckDB file of every command, emptied for the demo: it must not exist or hold only an
-    earlier demo (its last run is the demo's)."""
+    """The DuckDB file of every command, emptied for the demo with its dlt state: it must not exist or
+    hold only an earlier demo (its last run is the demo's). The demo's run lock is held while the file
+    is read and anything is deleted (LockBusy when another run holds it)."""
     path, marker = config.duckdb_path(), demo_marker(config.duckdb_path())
-    if path.exists() and not (marker.exists() and latest_run_id() == marker.read_text(encoding="utf-8").strip()):
-        raise DemoRefused(
-            f"{path} holds data other than a finished demo's (your own, or a demo stopped part way or still "
-            "running), which the demo does not overwrite: if it is only a demo's, delete it (`make clean` "
-            "removes data/, logs/ and target/); else point DUCKDB_PATH at another file, e.g. "
-            "`DUCKDB_PATH=data/demo.duckdb make demo`, and use the same DUCKDB_PATH for the commands after it"
-        )
-    for leftover in (path, path.with_name(f"{path.name}.wal"), marker):
-        leftover.unlink(missing_ok=True)
-    shutil.rmtree(config.pipelines_dir(), ignore_errors=True)
+    if path.exists() and not marker.exists():  # not a demo's: neither read nor locked
+        raise DemoRefused(refusal(path))
+    with RunLock(f"{runlog.utcnow():%Y%m%dT%H%M%S}-demo-{uuid.uuid4().hex[:6]}", runlog.utcnow().isoformat()):
+        if path.exists() and latest_run_id() != marker.read_text(encoding="utf-8").strip():
+            raise DemoRefused(refusal(path))
+        for leftover in (path, path.with_name(f"{path.name}.wal"), marker):
+            leftover.unlink(missing_ok=True)
+        shutil.rmtree(config.pipelines_dir(), ignore_errors=True)
     return path
+
+
+def refusal(path: Path) -> str:
+    return (
+        f"{path} holds data other than a finished demo's (your own, or a demo stopped part way or still "
+        "running), which the demo does not overwrite: if it is only a demo's, delete it (`make clean` "
+        "removes data/, logs/ and target/); else point DUCKDB_PATH at another file, e.g. "
+        "`DUCKDB_PATH=data/demo.duckdb make demo` (its dlt state, lock and cool-downs go beside it), and use "
+        "the commands it prints after it"
+    )
 
 
 def runner_environment(sandbox: Sandbox) -> dict[str, str]:
@@ -201,14 +248,18 @@ def describe(arguments: tuple[str, ...]) -> str:
     return loads if "--no-transform" in arguments else f"{loads}, dbt build"
 
 
-def last_run() -> tuple[str, str, str]:
-    """(run id, status, what went wrong) of the newest run in the run log."""
+def last_run() -> tuple[str, str, str] | None:
+    """(run id, status, what went wrong) of the newest run in the run log; None before the first one."""
+    if not config.duckdb_path().exists():
+        return None
     with database.connect("duckdb", read_only=True) as db:
+        if not db.relation_exists(runlog.SCHEMA, "run_log"):
+            return None
         rows = db.execute(
             f"select run_id, status, coalesce(error_message, '') from {runlog.SCHEMA}.run_log "
             "where kind = 'run' order by started_at desc limit 1"
         )
-    return rows[0]
+    return rows[0] if rows else None
 
 
 def build_warnings(run_id: str) -> list[str]:
@@ -274,16 +325,27 @@ def run_days(
         returncode = steps.run_into(
             steps.runner_command(*arguments), {**env, "LOADER_NOW": sandbox.clock.now().isoformat()}, log
         )
-        run_id, status, problem = last_run()
+        if returncode == EXIT_BUSY:
+            print("refused", flush=True)
+            holder = recorded_holder()
+            raise DemoBusy(
+                f"{holder.describe() if holder else 'another run'} holds the run lock {lock_path()}, so the "
+                f"run of day {day} did not start: run the demo again when it has ended"
+            )
+        run_id, status, problem = last_run() or ("", "failed", f"exit code {returncode}, no run recorded")
         print(f"{status} in {time.monotonic() - started:.0f}s", flush=True)
         if returncode != 0 and not (faults and day in FAILING_RUNS):
             raise RuntimeError(f"the run of day {day} ended {status}: {problem[:300]} (details in {log_path})")
     return run_id
 
 
-def next_commands(faults: bool) -> list[str]:
-    """What to run next on the demo's data, with the DUCKDB_PATH it used when not the default."""
+def next_commands(faults: bool, state: Path | None = None) -> list[str]:
+    """What to run next on the demo's data, with the DUCKDB_PATH it used when not the default, and
+    its dlt state folder `state` when the commands would not find it themselves (its run lock)."""
     prefix = f"DUCKDB_PATH={os.environ['DUCKDB_PATH']} " if os.environ.get("DUCKDB_PATH") else ""
+    if state is not None:
+        shown = state.relative_to(config.PROJECT_DIR) if state.is_relative_to(config.PROJECT_DIR) else state
+        prefix += f"DLT_PIPELINES_DIR={shown} "
     prefix += "TARGET=duckdb " if config.text_setting("TARGET", "duckdb") != "duckdb" else ""
     makefile = (steps.PROJECT_DIR / "Makefile").read_text(encoding="utf-8")
     lines = [
@@ -302,13 +364,29 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devtools.demo", description=__doc__.split("\n\n")[0])
     parser.add_argument("--faults", action="store_true", help="switch every data fault of the sandbox on")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    state = state_folder()
+    named = None if state == config.pipelines_dir() else state  # the commands after it would not find it
+    with own_state(state):
+        try:
+            return demo(args.faults, named)
+        except DemoBusy as exc:
+            print(f"demo: {exc}", file=sys.stderr)
+            return EXIT_BUSY
+
+
+def demo(faults: bool, named_state: Path | None) -> int:
+    """The demo, in its own dlt state folder; `named_state` is that folder when the commands after it
+    need to be told."""
     started = time.monotonic()
     try:
         path = claim_database()
     except DemoRefused as exc:
         print(f"demo: {exc}", file=sys.stderr)
         return EXIT_REFUSED
-    log_path = ops_config.load().logs_dir / ("demo-faults.log" if args.faults else "demo.log")
+    except LockBusy as exc:
+        print(f"demo: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    log_path = ops_config.load().logs_dir / ("demo-faults.log" if faults else "demo.log")
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w", encoding="utf-8") as log, Sandbox(DEMO_SELLER) as sandbox:
         print(
@@ -316,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{' and '.join(ACCOUNT_NAMES)} on each, 90 days of orders) into {path}; its output goes to {log_path}"
         )
         try:
-            run_id = run_schedule(sandbox, FAULTS if args.faults else CLEAN, args.faults, log, log_path)
+            run_id = run_schedule(sandbox, FAULTS if faults else CLEAN, faults, log, log_path)
         except RuntimeError as exc:
             print(f"demo failed: {exc}", file=sys.stderr)
             return 1
@@ -326,11 +404,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dbt build: {len(warnings)} warning(s): {', '.join(warnings[:3])}; details in {log_path}")
     summary.main(["--target", "duckdb"])
     status = 0
-    if args.faults:
+    if faults:
         print("\nreconcile (raw = mart + excluded rows):")
         status = reconcile.main(["--target", "duckdb"])
     print(f"\ndemo finished in {time.monotonic() - started:.0f}s; the data is in {path}. Next:")
-    for line in next_commands(args.faults):
+    for line in next_commands(faults, named_state):
         print(f"  {line}")
     return status
 

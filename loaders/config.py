@@ -339,8 +339,11 @@ def project_path(variable: str, default: str) -> Path:
     return path if path.is_absolute() else PROJECT_DIR / path
 
 
+DEFAULT_DUCKDB_PATH = "data/warehouse.duckdb"
+
+
 def duckdb_path() -> Path:
-    return project_path("DUCKDB_PATH", "data/warehouse.duckdb")
+    return project_path("DUCKDB_PATH", DEFAULT_DUCKDB_PATH)
 
 
 def pipelines_dir() -> Path:

@@ -18,9 +18,10 @@ import duckdb
 import pytest
 
 from devtools import demo
-from loaders import config
+from loaders import config, cooldowns
+from loaders.writer_lock import lock_path
 from scripts import steps, summary
-from tests.support.operations import isolated_ops, run_script
+from tests.support.operations import hold_lock, isolated_ops, run_script
 from tests.support.sandbox_fixtures import paced_seller
 
 SMALL_SELLER = paced_seller(seed=7, products=30, warehouses=4, archived_share=0.1, accounts=2, history_days=10)
@@ -157,6 +158,94 @@ def test_the_demo_replaces_only_a_database_without_runs_since_the_demo(demo_run,
         db.execute("delete from ops.run_log where run_id = '99991231T000000-user'")
     assert demo.claim_database() == config.duckdb_path() == path
     assert not path.exists() and not demo.demo_marker(path).exists()
+
+
+@pytest.fixture
+def own_database(tmp_path, monkeypatch):
+    """`DUCKDB_PATH=<tmp>/demo.duckdb make demo` beside runs of the user's own, whose dlt state folder
+    (in `.env`) holds a pipeline: (the demo's database, the user's state folder)."""
+    isolated_ops(tmp_path, monkeypatch)
+    users = tmp_path / "data" / "dlt"
+    (users / "ozon__shop").mkdir(parents=True)
+    env_file = tmp_path / "settings.env"
+    env_file.write_text(f"DLT_PIPELINES_DIR={users}\n", encoding="utf-8")
+    monkeypatch.setenv("ENV_FILE", str(env_file))
+    monkeypatch.setenv("DLT_PIPELINES_DIR", "")  # so that it is restored: load_env_file sets it
+    monkeypatch.delenv("DLT_PIPELINES_DIR")
+    monkeypatch.setattr(config, "_FROM_ENV_FILE", set())
+    monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "data" / "demo.duckdb"))
+    config.load_env_file()
+    assert config.pipelines_dir() == users
+    return tmp_path / "data" / "demo.duckdb", users
+
+
+def test_a_demo_into_a_database_of_its_own_keeps_its_state_beside_it(own_database):
+    """`DUCKDB_PATH=data/demo.duckdb make demo`, as the demo's refusal and the README advise, deleted the
+    user's dlt state at once, without the run lock, and shared the user's run lock and cool-downs."""
+    path, users = own_database
+    state = demo.state_folder()
+    assert state == path.with_name("demo.duckdb.state") / "dlt"
+    with demo.own_state(state):
+        assert demo.claim_database() == path
+        assert lock_path() == state.parent / "run.lock" and lock_path().exists()  # the demo's own lock
+        assert cooldowns.path() == state.parent / "cooldowns.json"
+        commands = demo.next_commands(False, state)
+    assert (users / "ozon__shop").is_dir(), "the user's dlt state is left alone"
+    assert not (users.parent / "run.lock").exists()
+    assert commands[0].startswith(f"DUCKDB_PATH={path} DLT_PIPELINES_DIR={state} make health")
+    assert config.pipelines_dir() == users  # restored after the demo
+
+
+def test_the_demo_uses_the_state_folder_set_for_it_or_that_of_the_default_database(tmp_path, monkeypatch):
+    monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "demo.duckdb"))
+    monkeypatch.setenv("DLT_PIPELINES_DIR", str(tmp_path / "demo-dlt"))  # on the command line
+    assert demo.state_folder() == tmp_path / "demo-dlt"
+    monkeypatch.delenv("DLT_PIPELINES_DIR")
+    monkeypatch.setenv("DUCKDB_PATH", config.DEFAULT_DUCKDB_PATH)  # `make demo` as in the quick start
+    assert demo.state_folder() == config.PROJECT_DIR / "data" / "dlt"
+
+
+def hold_demo_lock(path: Path) -> subprocess.Popen:
+    """Another run holding the run lock of the demo into `path` (its state folder `<path>.state/dlt`)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DLT_PIPELINES_DIR", str(path.with_name(f"{path.name}.state") / "dlt"))
+        return hold_lock("20261207T030000-other")
+
+
+def test_a_run_lock_held_by_another_run_stops_the_demo_in_one_line_before_anything_is_deleted(
+    own_database, monkeypatch, capsys
+):
+    path, users = own_database
+    monkeypatch.setattr(demo, "Sandbox", None)  # the demo stops before it starts the sandbox
+    holder = hold_demo_lock(path)
+    try:
+        assert demo.main([]) == demo.EXIT_BUSY
+    finally:
+        holder.kill()
+        holder.wait()
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "20261207T030000-other" in error and "Traceback" not in error
+    assert (users / "ozon__shop").is_dir()
+
+
+def test_a_run_refused_by_the_run_lock_ends_the_demo_in_one_line(own_database, monkeypatch, capsys):
+    """Another run took the lock between the demo's claim and its first run: the run exits 75, and the
+    demo ended in a traceback (`Cannot open database ... in read-only mode: database does not exist`)."""
+    path, _ = own_database
+    monkeypatch.setattr(demo, "DEMO_SELLER", SMALL_SELLER)
+    monkeypatch.setattr(demo, "claim_database", config.duckdb_path)  # the lock taken right after the claim
+    holders = [hold_demo_lock(path), hold_lock("20261207T030000-other")]  # the user's lock too: refused either way
+    try:
+        code = demo.main([])
+    finally:
+        for holder in holders:
+            holder.kill()
+            holder.wait()
+    captured = capsys.readouterr()
+    assert code == demo.EXIT_BUSY, captured
+    assert "catalogue, stock ... refused" in captured.out
+    (line,) = captured.err.splitlines()
+    assert line.startswith("demo: run 20261207T030000-other (pid ") and "did not start" in line
 
 
 def test_an_empty_target_asks_for_no_target_in_the_next_commands(monkeypatch):
