@@ -96,8 +96,9 @@ def test_an_empty_path_setting_means_its_default(monkeypatch):
 
 
 @pytest.mark.parametrize("value", ["", "  "])
-def test_an_empty_marketplaces_means_its_default(monkeypatch, value):
+def test_an_empty_marketplaces_means_its_default(monkeypatch, tmp_path, value):
     """`MARKETPLACES= make run` stopped with "MARKETPLACES='' names no marketplace" (exit 2)."""
+    monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "none.duckdb"))  # no raw data of any marketplace
     monkeypatch.setenv("MARKETPLACES", value)
     assert database.marketplaces_setting() == ""
     assert database.dbt_marketplaces("duckdb", ["wildberries"]) == "wildberries"  # as when it is unset
