@@ -23,3 +23,11 @@
     {%- set cleaned = "replace(replace(replace(" ~ text_expression ~ ", ' ', ''), '\u00a0', ''), ',', '.')" -%}
     cast(case when {{ cleaned }} ~ '^[+-]?[0-9]+(\.[0-9]+)?$' then {{ cleaned }} end as decimal(18, 2))
 {%- endmacro %}
+
+{#- The units `alias` (a row with units_ordered and in_stock_days, int_stock_positions') sells in `days`
+    days at its ADS: units × days / in-stock days, the units and days ADS divides, not the ADS rounded to
+    6 decimals (6 / 7 = 0.857143 made 36 units over 42 days 36.000006, an order of 37). One
+    floating-point division of whole numbers, the same on both engines; null without an in-stock day. -#}
+{% macro units_sold_in(alias, days) -%}
+    cast({{ alias }}.units_ordered * ({{ days }}) as double precision) / nullif({{ alias }}.in_stock_days, 0)
+{%- endmacro %}

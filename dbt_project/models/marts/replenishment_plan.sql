@@ -49,14 +49,9 @@ recommended as (
         planned.*,
         greatest(
             0,
-            -- ADS × (L + C) as units × (L + C) / in-stock days: the rounded ADS (6 / 7 = 0.857143)
-            -- would ask for 36.000006 → 37 units over 42 days, not 36
+            -- ADS × (L + C), from the units and days ADS divides, not the rounded ADS (macro units_sold_in)
             ceil(
-                cast(
-                    planned.units_ordered * (planned.lead_time_days + planned.coverage_days)
-                    as double precision  -- noqa: RF04
-                )
-                / nullif(planned.in_stock_days, 0)
+                {{ units_sold_in('planned', 'planned.lead_time_days + planned.coverage_days') }}
                 + planned.safety_stock
                 - (planned.available_quantity + planned.in_transit_quantity)
             )

@@ -105,14 +105,11 @@ measured as (
         history.last_sale_date,
         history.first_stock_date,
         as_of.as_of_date - coalesce(history.last_sale_date, history.first_stock_date) as days_without_sales,
-        -- ADS × days as units × days / in-stock days, not the rounded ADS × days
+        -- ADS × days, from the units and days ADS divides, not the rounded ADS (macro units_sold_in)
         greatest(
             0,
-            positions.available_quantity - coalesce(
-                cast(positions.units_ordered * {{ var('overstock_days_of_cover') }} as double precision)  -- noqa: RF04
-                / nullif(positions.in_stock_days, 0),
-                0
-            )
+            positions.available_quantity
+            - coalesce({{ units_sold_in('positions', var('overstock_days_of_cover')) }}, 0)
         ) as overstock_units
     from positions
     inner join as_of
