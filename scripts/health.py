@@ -137,7 +137,7 @@ def run_problems(db: database.Database, run_id: str) -> str:
 
 def first_sentence(text: str, longest: int = 240) -> str:
     sentence = text.split(". ", 1)[0]
-    return sentence if len(sentence) <= longest else f"{sentence[: longest - 1]}…"
+    return runlog.shortened(sentence, longest)
 
 
 def stuck_runs(db: database.Database, hours: float, now: datetime) -> list[Check]:

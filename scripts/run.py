@@ -410,8 +410,7 @@ REASON_LENGTH = 300
 
 def reason_in_one_line(message: str) -> str:
     """A step's error message masked, in one line, cut at REASON_LENGTH characters."""
-    line = " ".join(mask(message).split())
-    return line if len(line) <= REASON_LENGTH else f"{line[: REASON_LENGTH - 1]}…"
+    return runlog.shortened(" ".join(mask(message).split()), REASON_LENGTH)
 
 
 def timed_out_message(what: str, finished: steps.Finished) -> str:

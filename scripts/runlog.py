@@ -241,6 +241,11 @@ _DBT_MESSAGE_FRAME = re.compile(r"^(\w+ )?Error in \w+ |failed, error:$|^compile
 _DBT_LOG_ENTRY = re.compile(r"^(?:\x1b\[0m)?\d\d:\d\d:\d\d\.\d+ \[(\w+)\s*\] \[[^\]]*\]: ", re.MULTILINE)
 
 
+def shortened(text: str, longest: int) -> str:
+    """`text`, cut to `longest` characters with … when it is longer."""
+    return text if len(text) <= longest else f"{text[: longest - 1]}…"
+
+
 def dbt_error_reason(message: str | None) -> str:
     """Why dbt could not run a node, in one line: the first line of its message that is neither the
     header naming the node nor the compiled code's path ("canceling statement due to statement
