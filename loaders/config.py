@@ -157,7 +157,7 @@ def _account_settings(prefix: str, fields: tuple[str, ...]) -> list[tuple[str, s
     names = text_list(f"{prefix}_ACCOUNTS")
     if not names:
         values = {field: os.environ.get(f"{prefix}_{field}", "").strip() for field in (*fields, "SKIP_RESOURCES")}
-        values["API_BASE_URL"] = _base_url(f"{prefix}_API_BASE_URL")
+        values["API_BASE_URL"] = _base_url(f"{prefix}_API_BASE_URL", token_header=prefix == "WB")
         missing = [f"{prefix}_{field}" for field in fields if not values[field]]
         if len(missing) == len(fields):
             raise NotConfigured(
@@ -183,7 +183,9 @@ def _account_settings(prefix: str, fields: tuple[str, ...]) -> list[tuple[str, s
     for name in names:
         scoped = f"{prefix}_{name.upper()}"
         values = {field: os.environ.get(f"{scoped}_{field}", "").strip() for field in fields}
-        values["API_BASE_URL"] = _base_url(f"{scoped}_API_BASE_URL", f"{prefix}_API_BASE_URL")
+        values["API_BASE_URL"] = _base_url(
+            f"{scoped}_API_BASE_URL", f"{prefix}_API_BASE_URL", token_header=prefix == "WB"
+        )
         values["SKIP_RESOURCES"] = os.environ.get(f"{scoped}_SKIP_RESOURCES", "")
         missing = [f"{scoped}_{field}" for field in fields if not values[field]]
         if missing:
@@ -192,16 +194,25 @@ def _account_settings(prefix: str, fields: tuple[str, ...]) -> list[tuple[str, s
     return accounts
 
 
-def _base_url(*variables: str) -> str:
+def _base_url(*variables: str, token_header: bool = False) -> str:
     """The address in the first of `variables` that is set, or "" (the marketplace's own hosts); a
     ConfigError naming it when it is no http(s) address (127.0.0.1:18671 failed every resource with
     InvalidSchema). The value is not shown: a proxy's address may carry a password, which is masked
-    wherever the address appears (an error names the URL it called)."""
+    wherever the address appears (an error names the URL it called). Where the account's token goes
+    in the Authorization header (`token_header`, Wildberries), an address with a user is refused:
+    requests sends it as Basic authentication in that header, in place of the token, and every call
+    came back 401 as if the token were wrong."""
     for variable in variables:
         text = os.environ.get(variable, "").strip()
         if not text:
             continue
-        register_secret(http_address(variable, text).password)
+        address = http_address(variable, text)
+        register_secret(address.password)
+        if token_header and address.username is not None:
+            raise ConfigError(
+                f"{variable} holds a user name (user:password@): it would replace the token in the"
+                " Authorization header; give the address without it"
+            )
         return text
     return ""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from loaders import config
 from loaders.http import RetryPolicy
 from loaders.secrets import MASK, MaskingFilter, mask, register_secret
 from tests.support.destinations import query
@@ -87,15 +88,31 @@ def test_retry_after_header_wins_but_is_capped():
     assert policy.delay(1, 600.0) == 30.0
 
 
-def test_a_password_in_the_api_address_is_masked_where_the_address_shows(wb_sandbox, workdir, monkeypatch):
-    """WB_API_BASE_URL may name a proxy with its password: each failing call's message and endpoint
-    (Wildberries' endpoints are whole URLs) show the address, in the log and in resource_outcomes."""
+def test_a_password_in_the_api_address_is_masked_where_the_address_shows(monkeypatch):
+    """OZON_API_BASE_URL may name a proxy with its password: reading the settings registers it, so any
+    message that shows the address (a connection error names the URL it called) shows it masked."""
+    drop_settings(monkeypatch, "OZON_")
+    address = "http://proxyuser:SECRETPROXYPW@127.0.0.1:9"
+    for name, value in {"OZON_API_BASE_URL": address, "OZON_CLIENT_ID": "1", "OZON_API_KEY": "key"}.items():
+        monkeypatch.setenv(name, value)
+    (account,) = config.ozon_accounts()
+    assert account.base_url == address
+    assert (
+        mask(f"cannot reach {address}/v3/product/list")
+        == "cannot reach http://proxyuser:***@127.0.0.1:9/v3/product/list"
+    )
+
+
+def test_a_user_in_the_wildberries_address_is_refused_not_sent_in_place_of_the_token(workdir, monkeypatch):
+    """requests turns an address's user:password into Basic authentication in the Authorization header,
+    where Wildberries' token goes: every call came back 401, reported as a wrong token (exit 3)."""
     drop_settings(monkeypatch, "WB_")
-    password = "SECRETPROXYPW"
-    address = wb_sandbox.wildberries.base_url.replace("http://", f"http://proxyuser:{password}@")
-    done = run_script("loaders", "wildberries", env={"WB_API_BASE_URL": address, "WB_API_TOKEN": "not-a-token"})
-    assert done.returncode == 3, done.stderr
-    assert "http://proxyuser:***@" in done.stderr
-    outcomes = query("duckdb", "select endpoint, message from raw_wildberries.resource_outcomes")
-    assert any(endpoint and endpoint.startswith("http://proxyuser:***@") for endpoint, _ in outcomes), outcomes
-    assert password not in done.stderr + done.stdout and password not in repr(outcomes)
+    address = "http://proxyuser:SECRETPROXYPW@127.0.0.1:9"
+    done = run_script("loaders", "wildberries", env={"WB_API_BASE_URL": address, "WB_API_TOKEN": "token"})
+    assert done.returncode == 2, done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert line.endswith(
+        "WB_API_BASE_URL holds a user name (user:password@): it would replace the token in the"
+        " Authorization header; give the address without it"
+    ), line
+    assert "SECRETPROXYPW" not in done.stderr + done.stdout
