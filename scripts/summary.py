@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from loaders import cli, config
+from loaders import cli, config, outcomes
 from scripts import database, health, runlog
 
 EXIT_NOT_BUILT = 2
@@ -46,12 +46,13 @@ SUMMARY = f"""
 # their order with the product key, so that ties come in the same order every time.
 ARTICLE = "coalesce(p.seller_article, p.marketplace_product_id, p.product_key)"
 
+# {partly_stocked}: the accounts left out, "marketplace/account" each (see print_least_stocked).
 LEAST_STOCKED = f"""
     select p.marketplace, p.account, {ARTICLE}, coalesce(p.product_name, ''), coalesce(sum(i.available_quantity), 0)
     from marts.dim_products as p
     inner join ({STOCKED_ACCOUNTS}) as stocked on p.marketplace = stocked.marketplace and p.account = stocked.account
     left join marts.inventory as i on i.product_key = p.product_key
-    where not p.is_archived
+    where not p.is_archived and p.marketplace || '/' || p.account not in ({{partly_stocked}})
     group by p.product_key, p.marketplace, p.account, {ARTICLE}, p.product_name
     order by coalesce(sum(i.available_quantity), 0), p.marketplace, p.account, {ARTICLE}, p.product_key
     limit 10
@@ -150,15 +151,46 @@ def print_overview(db: database.Database) -> None:
         print(f"    order lines:           {lines} ({int(sold)} units not cancelled)")
         print(f"    critical stock alerts: {alerts}")
         print(f"    units to ship:         {int(to_ship)}")
+    print_least_stocked(db)
+
+
+# "marketplace/account" of each account whose newest stock load did not read a resource: it failed or
+# was skipped (an Ozon key without the analytics role reads no FBO stock), or the account leaves it
+# out (*_SKIP_RESOURCES).
+PARTLY_STOCKED = f"""
+    with newest as (
+        select run_id, step, marketplace, account,
+               row_number() over (partition by marketplace, account order by started_at desc) as recency
+        from {runlog.SCHEMA}.run_log
+        where kind = 'load' and step_group = 'stock' and status <> 'running'
+    )
+    select distinct newest.marketplace || '/' || newest.account
+    from newest
+    inner join {runlog.SCHEMA}.run_log_resources as resources
+        on resources.run_id = newest.run_id and resources.step = newest.step
+    where newest.recency = 1 and resources.status <> '{outcomes.OK}'
+    order by 1
+"""
+
+
+def print_least_stocked(db: database.Database) -> None:
+    """The accounts some of whose stock the newest load did not read (PARTLY_STOCKED) are left out and
+    named: their products' stock there is unknown, and would read 0 in the sum."""
+    partly_stocked = []
+    if db.relation_exists(runlog.SCHEMA, "run_log"):
+        partly_stocked = [name for (name,) in db.execute(PARTLY_STOCKED)]
     print_list(
         db,
         "ten active products with the least stock:",
-        LEAST_STOCKED,
+        LEAST_STOCKED.format(partly_stocked=", ".join("?" for _ in partly_stocked) or "''"),
         lambda marketplace, account, article, name, available: (
             f"{int(available):>6}  {marketplace:<12} {account:<10} {article:<12} {name[:50]}"
         ),
         "none",
+        partly_stocked,
     )
+    if partly_stocked:
+        print(f"    left out, their stock partly unknown (make health says why): {', '.join(partly_stocked)}")
 
 
 # Per marketplace, account and load group: the newest load's status and the newest successful one's end.
@@ -180,7 +212,7 @@ NEWEST_LOADS = f"""
 def print_gaps(db: database.Database) -> None:
     """The sources the figures above lack, from the run log: those whose newest load failed or was
     skipped (their rows are older, or missing when none ever loaded) and the resources a partial one
-    left out (an Ozon key without the analytics role: no FBO stock, so the least stocked read 0). A
+    left out (an Ozon key without the analytics role: no FBO stock). A
     database built without the runner has no run log: nothing to say."""
     if not db.relation_exists(runlog.SCHEMA, "run_log"):
         return
@@ -196,10 +228,17 @@ def print_gaps(db: database.Database) -> None:
             print(f"    {gap}")
 
 
-def print_list(db: database.Database, heading: str, sql: str, line: Callable[..., str], empty: str | None = "") -> None:
+def print_list(
+    db: database.Database,
+    heading: str,
+    sql: str,
+    line: Callable[..., str],
+    empty: str | None = "",
+    params: list[str] | tuple = (),
+) -> None:
     """`heading`, then a line per row of `sql` (`line(*row)`), or `empty` when there is no row (None:
     nothing at all, not even the heading)."""
-    rows = db.execute(sql)
+    rows = db.execute(sql, params)
     if not rows and empty is None:
         return
     print(f"  {heading}")

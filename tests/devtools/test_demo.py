@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import json
 import os
 import shutil
@@ -114,7 +115,7 @@ def test_the_least_stocked_are_products_of_one_account_each(demo_run):
     code, _, folder = demo_run
     assert code == 0
     with duckdb.connect(str(folder / "warehouse.duckdb"), read_only=True) as db:
-        rows = db.execute(summary.LEAST_STOCKED).fetchall()
+        rows = db.execute(summary.LEAST_STOCKED.format(partly_stocked="''")).fetchall()
         per_product = db.execute(
             f"""select p.marketplace, p.account, {summary.ARTICLE}, coalesce(sum(i.available_quantity), 0)
             from marts.dim_products as p left join marts.inventory as i on i.product_key = p.product_key
@@ -123,6 +124,43 @@ def test_the_least_stocked_are_products_of_one_account_each(demo_run):
     assert rows
     for marketplace, account, article, _, available in rows:
         assert (marketplace, account, article, available) in per_product
+
+
+def test_an_account_whose_newest_stock_load_missed_a_feed_is_not_listed_as_least_stocked(
+    demo_run, tmp_path, monkeypatch, capsys
+):
+    """An Ozon key without the analytics role reads no FBO stock: its products' stock there is unknown,
+    and the least stocked listed them at the FBS stock alone, 0 (multi-account audit)."""
+    code, _, folder = demo_run
+    assert code == 0
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(folder / "warehouse.duckdb", path)
+    monkeypatch.setenv("DUCKDB_PATH", str(path))
+    monkeypatch.setenv("TARGET", "duckdb")
+    assert summary.main([]) == 0
+    least = least_stocked_lines(capsys.readouterr().out)
+    marketplace, account = least[0].split()[1:3]
+    assert "left out, their stock" not in "\n".join(least)
+    with duckdb.connect(str(path)) as db:
+        db.execute(
+            """update ops.run_log_resources set status = 'failed'
+            where (run_id, step) in (
+                select run_id, step from ops.run_log
+                where kind = 'load' and step_group = 'stock' and marketplace = ? and account = ?
+                order by started_at desc limit 1
+            )""",
+            (marketplace, account),
+        )
+    assert summary.main([]) == 0
+    least = least_stocked_lines(capsys.readouterr().out)
+    assert least[-1] == f"    left out, their stock partly unknown (make health says why): {marketplace}/{account}"
+    assert len(least) == 11 and not [line for line in least[:-1] if line.split()[1:3] == [marketplace, account]]
+
+
+def least_stocked_lines(printed: str) -> list[str]:
+    """The lines under the summary's least-stocked heading (indented by four spaces)."""
+    after = printed.split("least stock:\n")[1].splitlines()
+    return [line for line in itertools.takewhile(lambda line: line.startswith("    "), after)]
 
 
 def test_the_demo_refuses_a_database_of_the_users_own(tmp_path, monkeypatch, capsys):
