@@ -50,7 +50,9 @@ select
         when sales.is_bought_out then 'sale'
         else 'order'
     end as marketplace_status,
-    1 as quantity,
+    -- bigint, as Ozon's quantity: fact_orders' (and its sums') type must not change with the
+    -- marketplaces built (an integer made it integer with Wildberries alone)
+    cast(1 as bigint) as quantity,
     orders.price_with_discount as unit_price_rub,
     'RUB' as currency_code,
     orders.ordered_at,
