@@ -7,13 +7,31 @@
 -- them), else as its newest /v1/analytics/stocks row sent them, else the article of its newest
 -- /v4/product/info/stocks entry (a product stocked only at the seller's warehouse; none when none
 -- gives one); its price the newest counted line's in roubles; active, as nothing says it is archived.
-with catalogued as (
+-- A product's SKU (int_ozon_product_skus decides which SKUs name it): its own `sku` when that names
+-- it, else the smallest of the SKUs that do (its sources', /v3/product/info/list sending `sku` as an
+-- optional field, 0 when left at its default); null when none does.
+
+-- the SKU each catalogued product shows
+with shown_skus as (
+    select
+        skus.account,
+        skus.product_id,
+        coalesce(max(case when skus.sku = products.sku then skus.sku end), min(skus.sku)) as sku
+    from {{ ref('int_ozon_product_skus') }} as skus
+    inner join {{ ref('stg_ozon__products') }} as products
+        on
+            skus.account = products.account
+            and skus.product_id = products.product_id
+    group by skus.account, skus.product_id
+),
+
+catalogued as (
     select
         products.account,
         {{ product_key("'ozon'", 'products.account', 'products.product_id') }} as product_key,
         cast(products.product_id as varchar) as marketplace_product_id,
         products.offer_id as seller_article,
-        cast(products.sku as varchar) as sku,
+        cast(shown_skus.sku as varchar) as sku,
         products.product_name,
         coalesce(products.is_archived, list_items.is_archived, false) as is_archived,
         products.status,
@@ -27,6 +45,10 @@ with catalogued as (
         on
             products.account = list_items.account
             and products.product_id = list_items.product_id
+    left join shown_skus
+        on
+            products.account = shown_skus.account
+            and products.product_id = shown_skus.product_id
     -- a product sent without a whole-number id is none (missing_product, int_ozon_quality_issues)
     where products.product_id is not null
 ),
