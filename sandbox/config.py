@@ -58,6 +58,9 @@ class SandboxConfig:
     # Whether visibility ALL lists archived products too (ozon.md: "probably excludes" them, not
     # confirmed); ARCHIVED lists them either way, so a loader reading both passes sees them twice.
     ozon_all_lists_archived: bool = False
+    # The content API (cards/list, cards/trash) sends techSize "" for the one size of a card of one
+    # size, while orders, sales and the stock report send "0" for it (seen on a real account).
+    wb_cards_blank_tech_size: bool = False
 
     def __post_init__(self) -> None:
         if self.products < 0:

@@ -370,6 +370,7 @@ class WildberriesApi(MarketplaceApi):
         self._feeds: dict[tuple[str, str], Feed] = {}
         self._feeds_lock = threading.RLock()  # held while a feed is synced or read
         self.faults = WbFaults()
+        self.cards_blank_tech_size = config.wb_cards_blank_tech_size
         self.frozen_feeds: dict[tuple[str, str], int] = {}  # (account name, path) → the moment it froze
         self.reports = WbReports(self)
         self._generated: dict[str, WbSeller] | None = None
@@ -689,7 +690,7 @@ def _cards_list(call: ApiCall) -> dict:
         previous = seller.by_nm.get(after[1])
         if previous is not None and not previous.in_trash(at):
             page = [previous, *page[:-1]] if len(page) == limit else [previous, *page]
-    items = [_card(card, at) for card in page]
+    items = [_card(card, at, api.cards_blank_tech_size) for card in page]
     if fault == "new_field":
         items = [{**item, NEW_FIELD: "sandbox"} for item in items]
     elif fault == "missing_field":
@@ -724,7 +725,8 @@ def _sorted_cards(seller: WbSeller, at: int, with_photo: int) -> list[tuple[int,
     return sorted((card.updated_at(at), card.nm_id, card) for card in cards)  # (updatedAt, nmID) is unique
 
 
-def _card(card, at: int) -> dict:
+def _card(card, at: int, blank_tech_size: bool = False) -> dict:
+    """A card as the content API serves it; `blank_tech_size` sends techSize "" where it is "0"."""
     edits = card.edit_count(at)
     photo = f"https://basket-01.wbbasket.ru/vol{card.nm_id // 100000}/part{card.nm_id // 1000}/{card.nm_id}/images"
     return {
@@ -754,7 +756,13 @@ def _card(card, at: int) -> dict:
         },
         "characteristics": [{"id": 14177449, "name": "Цвет", "value": [card.colour]}],
         "sizes": [
-            {"chrtID": s.chrt_id, "techSize": s.tech_size, "wbSize": s.wb_size, "skus": [s.barcode]} for s in card.sizes
+            {
+                "chrtID": s.chrt_id,
+                "techSize": "" if blank_tech_size and s.tech_size == "0" else s.tech_size,
+                "wbSize": s.wb_size,
+                "skus": [s.barcode],
+            }
+            for s in card.sizes
         ],
         "tags": [],
         "createdAt": utc_text(card.created_at),
@@ -808,7 +816,7 @@ def _cards_trash(call: ApiCall) -> dict:
     if search.strip():
         keyed = [item for item in keyed if _matches(item[2], search.strip())]
     chosen = _cursor_page(keyed, after, limit, ascending)
-    items = [_trash_card(card, at) for _, _, card in chosen]
+    items = [_trash_card(card, at, seller.api.cards_blank_tech_size) for _, _, card in chosen]
     last_card = chosen[-1][2] if chosen else None
     return {
         "cards": items,
@@ -833,8 +841,8 @@ def _matches(card, text: str) -> bool:
     )
 
 
-def _trash_card(card, at: int) -> dict:
-    served = _card(card, at)
+def _trash_card(card, at: int, blank_tech_size: bool = False) -> dict:
+    served = _card(card, at, blank_tech_size)
     return {**{name: served[name] for name in TRASH_CARD_FIELDS}, "trashedAt": utc_text(card.trashed_at)}
 
 

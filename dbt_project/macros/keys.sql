@@ -63,8 +63,9 @@
 
 {#- The columns that name a size of a Wildberries card, from the `cards` and their `sizes` (the
     cards' dlt child table): account, nm_id, chrt_id, tech_size and wb_size. A size sent without
-    techSize is "0", as is the size of a card of one size (macro wildberries_rows_sized: orders,
-    sales and stock rows sent without techSize take the size that holds their barcode). -#}
+    techSize, or with "" (read as null, macro raw_table), is "0", as is the size of a card of one
+    size, as orders and the stock report send it (macro wildberries_rows_sized: orders, sales and
+    stock rows sent without techSize take the size that holds their barcode). -#}
 {% macro wildberries_card_size_columns() -%}
     cards.account,
     cards.nm_id,

@@ -22,11 +22,8 @@ select
     product_line.quantity,
     {{ text_to_money('product_line.price__amount') }} as unit_price,
     -- the lists send roubles (RUB, the only currency they document; RUR is its old code): a price
-    -- sent without its currency is in roubles, not left out of the revenue
-    case
-        when coalesce(upper(product_line.price__currency), '') in ('', 'RUR') then 'RUB'
-        else upper(product_line.price__currency)
-    end as currency_code,
+    -- sent without its currency (or with "", which reads null) is in roubles, not left out of the revenue
+    coalesce(nullif(upper(product_line.price__currency), 'RUR'), 'RUB') as currency_code,
     posting.{{ warehouse_id_column }} as warehouse_id,
     {{ warehouse_name_as_sent('posting.' ~ warehouse_name_column, 'posting.' ~ warehouse_id_column) }} as raw_warehouse_name,
     posting.financial_data__cluster_from as cluster_from,

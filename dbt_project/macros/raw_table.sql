@@ -7,6 +7,11 @@
       * a declared column the table lacks comes out as `cast(null as <declared data_type>)`;
       * a table that does not exist comes out as typed nulls `where 1 = 0` (no rows);
     and either is logged as a warning naming the table and columns, once per model that reads them.
+    A declared text column (data_type varchar, text or string) that the table holds as text reads an
+    empty string as null (`nullif(column, '')`), on both databases: dlt loads PostgreSQL by csv COPY
+    with FORCE_NULL, so "" arrives there as null, while DuckDB (parquet) keeps ''; read this way a
+    field sent as "" (a WB card size's techSize, an Ozon product's name) means the same on both, and
+    the models need not tell '' from null (both are "not sent").
     A table's `meta: {zero_when_omitted: [columns]}` names numbers an API leaves out when they hold 0
     (Ozon's protobuf JSON omits default values; so may a WB answer): such a column reads 0 where the
     row did not send it, unless dlt kept a value of another type for it in a variant column
@@ -15,9 +20,9 @@
     through this macro, in an import CTE at the top:
         with source as ({{ raw_table('ozon', 'products') }})
     It calls source(), so lineage (`--select source:ozon.products+`) is as with a plain source().
-    A unit test gives a raw table as `format: sql` rows of every declared column, read as given (a
-    dict fixture would need the raw table in the database for its columns' types, and a build on a
-    database without it would fail).
+    A unit test gives a raw table as `format: sql` rows of every declared column, read as given, ''
+    too (a dict fixture would need the raw table in the database for its columns' types, and a
+    build on a database without it would fail).
     Works on DuckDB and PostgreSQL: names compare case-insensitively and are quoted ("date", "rows").
     At parse time (no database, no graph yet) it renders a harmless `select *`. -#}
 {% macro raw_table(source_name, table_name) -%}
@@ -29,9 +34,10 @@
         {%- set declared = raw_table_columns(source_name, table_name) -%}
         {%- set zeroed = raw_table_meta(source_name, table_name).get('zero_when_omitted', []) -%}
         {#- lower-case name → name as the database spells it -#}
-        {%- set present = {} -%}
-        {%- for column_name in raw_table_column_names(relation) -%}
+        {%- set present, texts = {}, [] -%}
+        {%- for column_name, data_type in raw_table_database_columns(relation) -%}
             {%- do present.update({column_name | lower: column_name}) -%}
+            {%- if is_text_type(data_type) %}{% do texts.append(column_name) %}{% endif -%}
         {%- endfor -%}
         {%- set existing = present | length > 0 -%}
         {%- set missing, missing_zeroed = [], [] -%}
@@ -65,6 +71,8 @@
         {%- endfor %}
         coalesce({{ adapter.quote(actual) }}, {{ 'case when ' ~ (variants | join(' and ')) ~ ' then 0 end' if variants else '0' }})
             as {{ adapter.quote(column.name) }}
+        {%- elif actual is not none and actual in texts and is_text_type(column.data_type) %}
+        nullif({{ adapter.quote(actual) }}, '') as {{ adapter.quote(column.name) }}
         {%- elif actual is not none %}
         {{ adapter.quote(actual) }}{{ " as " ~ adapter.quote(column.name) if actual != column.name }}
         {%- elif column.name in zeroed %}
@@ -81,21 +89,28 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The columns `relation` has in the database, in their order; none when it does not exist. Asked
-    of the catalog, not of dbt's relation cache (adapter.get_relation): dbt lists a schema no model
-    lives in, as the raw schemas, when a model first asks for it and adds what it found one relation
-    at a time, and a model built meanwhile by another thread finds the schema listed but only part
-    of it, so a raw table that exists read as no rows (seen: raw_wildberries._dlt_loads, and with
-    it every WB snapshot). -#}
-{% macro raw_table_column_names(relation) -%}
+{#- The columns `relation` has in the database, as (name, data_type) in their order; none when it
+    does not exist. Asked of the catalog, not of dbt's relation cache (adapter.get_relation): dbt
+    lists a schema no model lives in, as the raw schemas, when a model first asks for it and adds
+    what it found one relation at a time, and a model built meanwhile by another thread finds the
+    schema listed but only part of it, so a raw table that exists read as no rows (seen:
+    raw_wildberries._dlt_loads, and with it every WB snapshot). -#}
+{% macro raw_table_database_columns(relation) -%}
     {%- set listed = run_query(
-        "select column_name from information_schema.columns"
+        "select column_name, data_type from information_schema.columns"
         ~ " where lower(table_schema) = lower('" ~ relation.schema ~ "')"
         ~ " and lower(table_name) = lower('" ~ relation.identifier ~ "')"
         ~ (" and lower(table_catalog) = lower('" ~ relation.database ~ "')" if relation.database else "")
         ~ " order by ordinal_position"
     ) -%}
-    {{ return(listed.columns[0].values() | list) }}
+    {{ return(listed.rows | map('list') | list) }}
+{%- endmacro %}
+
+{#- Whether `data_type`, as the sources YAML declares it or the catalog names it (DuckDB VARCHAR,
+    PostgreSQL text or character varying, any length), is a text type. -#}
+{% macro is_text_type(data_type) -%}
+    {%- set base_type = ((data_type or '') | lower).split('(')[0] | trim -%}
+    {{ return(base_type in ['varchar', 'character varying', 'text', 'string']) }}
 {%- endmacro %}
 
 {#- The columns declared for a source table (name, data_type), in their YAML order; only at execute

@@ -223,6 +223,23 @@ def test_cards_trash_pages_serve_exactly_what_the_cards_list_leaves_out(wb_sandb
     assert other and not other & set(trashed)
 
 
+def test_cards_blank_tech_size_sends_it_as_empty_in_the_cards_alone(wb_sandbox):
+    """wb_cards_blank_tech_size: cards/list and cards/trash send techSize "" for a card of one size,
+    orders and the stock report go on sending "0" for that size."""
+    wb = wb_sandbox.wildberries
+    wb_sandbox.clock.advance(timedelta(days=40))
+    truth = wb.truth(token(wb_sandbox))
+    one_size = {row["nm_id"] for row in truth.cards if row["tech_size"] == "0"}
+    wb.cards_blank_tech_size = True
+    served = all_cards(wb_sandbox, limit=100)[0] + all_trash(wb_sandbox, limit=100)[0]
+    sizes = {(card["nmID"], size["techSize"]) for card in served for size in card["sizes"]}
+    assert one_size and {(nm_id, "") for nm_id in one_size} <= sizes and not any(t == "0" for _, t in sizes)
+    assert any(t not in ("", "0") for _, t in sizes)
+    orders = unique(all_rows(wb_sandbox, ORDERS), "srid").values()
+    assert {row["techSize"] for row in orders if row["nmId"] in one_size} == {"0"}
+    assert {row["techSize"] for row in remains(wb_sandbox)[1].json() if row["nmId"] in one_size} == {"0"}
+
+
 def test_cards_trash_cursor_reads_only_cards_trashed_since(wb_sandbox):
     wb = wb_sandbox.wildberries
     before, cursor = all_trash(wb_sandbox, limit=100)

@@ -1,7 +1,8 @@
 -- Where each Ozon posting goes from and to: financial_data.cluster_from (the cluster of the
 -- shipping warehouse) and cluster_to (the buyer's cluster), one row per posting of either scheme.
--- An empty string (Ozon sends "" where it does not know) is null. Lines with an error-level data
--- quality issue are left out, as in int_ozon_order_lines (a posting in both lists counts once).
+-- Ozon sends "" where it does not know, which reads null (macro raw_table). Lines with an
+-- error-level data quality issue are left out, as in int_ozon_order_lines (a posting in both
+-- lists counts once).
 with postings as (
     {%- for scheme in ['fbo', 'fbs'] %}
         select
@@ -21,6 +22,6 @@ select distinct
     'ozon' as marketplace,
     account,
     posting_number as order_id,
-    nullif(cluster_from, '') as shipped_from_cluster,
-    nullif(cluster_to, '') as buyer_cluster
+    cluster_from as shipped_from_cluster,
+    cluster_to as buyer_cluster
 from postings

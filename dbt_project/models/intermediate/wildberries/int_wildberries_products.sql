@@ -293,7 +293,7 @@ select
     products.vendor_code as seller_article,
     products.barcode as sku,
     case
-        when products.tech_size in ('0', '') then products.product_name
+        when products.tech_size = '0' then products.product_name
         else products.product_name || ', размер ' || products.tech_size
     end as product_name,
     products.status <> 'in_catalogue' and accounts_with_catalogue.account is not null as is_archived,

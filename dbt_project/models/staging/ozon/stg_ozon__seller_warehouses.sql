@@ -12,8 +12,8 @@ select
     is_kgt,
     is_express,
     address_info__address as address,
-    {{ try_cast_timestamp("nullif(created_at, '')") }} as created_at,
-    {{ try_cast_timestamp("nullif(updated_at, '')") }} as updated_at,
+    {{ try_cast_timestamp('created_at') }} as created_at,
+    {{ try_cast_timestamp('updated_at') }} as updated_at,
     synced_at,
     _dlt_load_id as load_id
 from source
