@@ -5,10 +5,13 @@
 -- earlier: a feed the account no longer reads (left out by <PREFIX>_SKIP_RESOURCES, so
 -- int_orders_reads leaves it out and it no longer holds the account's as_of_date) has not loaded
 -- its locations' orders since that read, and those days are no days without sales, as for a feed
--- that fails (which holds the account's as_of_date there). A feed never read whole takes the
--- account's as_of_date: it loaded no orders to end anywhere, and its locations' demand is unknown
--- (int_stock_positions gives them no position). int_sales_days, product_abc_xyz and
--- order_localisation end their windows here. A table: they all read it.
+-- that fails (which holds the account's as_of_date there). A feed never read whole (refused, removed
+-- or left out on every load so far) has a null as_of_date: its locations' demand is unknown, not
+-- zero, so they have no day of the windows (int_sales_days: no velocity or lost sales there), no
+-- position (int_stock_positions), and its account's products no ABC/XYZ class (product_abc_xyz).
+-- A feed read whole that listed no order (a new seller, no FBS sales) is read: zero demand, known.
+-- int_sales_days, product_abc_xyz and order_localisation end their windows here. A table: they all
+-- read it.
 {{ config(materialized='table') }}
 
 with orders_reads as (
@@ -28,11 +31,12 @@ select
     account_as_of.marketplace,
     account_as_of.account,
     feeds.resource,
-    -- the feed's newest whole read, when it is earlier
-    least(
-        account_as_of.as_of_date,
-        coalesce(max({{ to_business_date('orders_reads.snapshot_at') }}), account_as_of.as_of_date)
-    ) as as_of_date
+    -- the feed's newest whole read, when it is earlier; none when it was never read whole (least
+    -- skips a null)
+    case
+        when max(orders_reads.snapshot_at) is not null
+            then least(account_as_of.as_of_date, max({{ to_business_date('orders_reads.snapshot_at') }}))
+    end as as_of_date
 from {{ ref('int_account_as_of_dates') }} as account_as_of
 inner join feeds
     on account_as_of.marketplace = feeds.marketplace

@@ -2,7 +2,8 @@
 -- the account's orders feed that serves the location (int_orders_as_of_dates: the newest data day,
 -- or the day of the account's newest read of all its orders when earlier: a day whose orders are
 -- not all loaded yet is no day without sales; or the day of the feed's last whole read, when the
--- account left the feed out since), at two levels:
+-- account left the feed out since; none when the feed was never read whole: demand unknown, no
+-- day), at two levels:
 -- each warehouse, and each cluster (the warehouses of a cluster pooled), from the account's first
 -- known day (its first order or stock snapshot) on: before it, demand is unknown and the day is
 -- left out; so are the days before the product's first known day (its first order or snapshot,

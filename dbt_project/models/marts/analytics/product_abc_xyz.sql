@@ -1,7 +1,8 @@
 -- ABC and XYZ classes of every active product over the window var abc_xyz_window_weeks (whole
 -- weeks before the as_of_date of the account's orders feed that served each order line,
 -- int_orders_as_of_dates: a feed left out since its last read counts the weeks before that read,
--- not weeks without its sales after it), ranked at three scopes: within its account
+-- not weeks without its sales after it), but for the products of an account with an orders feed
+-- never read whole (their demand is unknown, not zero), ranked at three scopes: within its account
 -- (scope account), within its marketplace (scope marketplace, the accounts pooled) and across every
 -- marketplace and account (scope all). Doc abc_xyz:
 --   ABC: products by revenue, largest first; cumulative share before the product < var abc_a_share
@@ -19,7 +20,9 @@ with feed_as_of as (
     select * from {{ ref('int_orders_as_of_dates') }}
 ),
 
--- the account's windows end before the newest of its feeds' as_of_dates
+-- the account's windows end before the newest of its feeds' as_of_dates; an account with an orders
+-- feed never read whole (as_of_date null) is left out: any of its products may sell through that
+-- feed, so their revenue and units are unknown, not those of the feeds read (nor 0, class C)
 as_of as (
     select
         marketplace,
@@ -27,6 +30,7 @@ as_of as (
         max(as_of_date) as as_of_date
     from feed_as_of
     group by marketplace, account
+    having count(*) = count(as_of_date)
 ),
 
 weekly as (
