@@ -161,11 +161,14 @@ def listing_answer(
 
 
 def _parameters(request: Request) -> frozenset[str]:
-    """The query parameters the request's endpoint reads, its dependencies' included."""
+    """The query parameters the request's endpoint reads, its dependencies' included, and those an
+    endpoint reading `request.query_params` itself declares in its `query_names` (the dashboard's lists)."""
     route = request.scope["route"]
-    if route.path not in _PARAMETERS:
-        _PARAMETERS[route.path] = frozenset(_query_names(route.dependant))
-    return _PARAMETERS[route.path]
+    key = (route.path, tuple(sorted(route.methods)))  # GET /login reads `next`, POST /login a form
+    if key not in _PARAMETERS:
+        declared = getattr(route.endpoint, "query_names", frozenset())
+        _PARAMETERS[key] = frozenset(_query_names(route.dependant)) | frozenset(declared)
+    return _PARAMETERS[key]
 
 
 def _query_names(dependant) -> set[str]:
@@ -175,7 +178,17 @@ def _query_names(dependant) -> set[str]:
     return names
 
 
-_PARAMETERS: dict[str, frozenset[str]] = {}  # by the route's path (one GET route each)
+_PARAMETERS: dict[tuple, frozenset[str]] = {}  # by the route's path and methods
+
+
+def declared_only(request: Request) -> None:
+    """A query parameter the endpoint does not read is a 422 naming it: ignored, a misspelt or
+    misplaced filter (`marketpalce`, `min_available` on alerts) answered every row as if it applied."""
+    known = _parameters(request)
+    for name in request.query_params:
+        if name not in known:
+            takes = ", ".join(sorted(known)) or "no parameters"
+            raise BadRequest(name, f"{name} is not a parameter of {request.url.path}: it takes {takes}")
 
 
 def freshness(request: Request) -> dict:
@@ -188,7 +201,9 @@ def admitted(request: Request) -> str:
     return request.app.state.guard.admit(request)
 
 
-router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES, dependencies=[Depends(admitted), Depends(without_nul)])
+# Every endpoint of the API and the dashboard: NUL characters and parameters it does not read are a 422.
+CHECKED = [Depends(without_nul), Depends(declared_only)]
+router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES, dependencies=[Depends(admitted), *CHECKED])
 
 
 def stock_conditions(

@@ -108,7 +108,7 @@ def cell(column: str, value) -> str:
 templates.env.filters.update(number=number, rubles=rubles)
 templates.env.globals.update(cell=cell)
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=api.CHECKED)
 
 
 def render(request: Request, name: str, context: dict, signed_in: str | None) -> HTMLResponse:
@@ -250,6 +250,7 @@ class TablePage:
 
 
 KEYS = ("product_key", "warehouse_key", "location_key")
+PAGE_PARAMETERS = ("sort", "cursor", "by")  # a list page's parameters besides its filters
 
 
 def listing_page(request: Request, spec: TablePage) -> Response:
@@ -391,6 +392,7 @@ def show_listing(spec: TablePage):
     def show(request: Request) -> Response:
         return listing_page(request, spec)
 
+    show.query_names = frozenset({*spec.filters, *PAGE_PARAMETERS})  # read from request.query_params
     return show
 
 

@@ -94,6 +94,21 @@ def test_a_nul_character_is_a_422_and_a_dead_pooled_connection_is_replaced(clien
     assert client.get("/api/v1/warehouse-stock", params={"sort": "-product_key"}).status_code == 200
 
 
+def test_a_nul_character_in_a_page_s_filter_or_product_is_a_422(client):
+    """The pages sent them to the database as they were: psycopg2 cannot bind a NUL character, a 500."""
+    for path, name in (
+        ("/stock?account=%00", "account"),
+        ("/stock?warehouse=x%00", "warehouse"),
+        ("/alerts?product=%00", "product"),
+        ("/replenishment?location_level=%00", "location_level"),
+        ("/products/a%00", "product_key"),
+    ):
+        answer = client.get(path)
+        assert answer.status_code == 422, (path, answer.text)
+        assert answer.json()["error"]["message"] == f"{name} must not contain a NUL character"
+        assert client.get(path, headers={"Accept": "text/html"}).status_code == 422
+
+
 def test_stock_reports_of_an_unbuilt_database_is_a_503(client):
     answer = client.get("/api/v1/stock-reports")
     assert answer.status_code == 503 and "not built yet" in answer.json()["error"]["message"]
