@@ -35,6 +35,24 @@ FRACTIONS = frozenset(
 )
 
 
+# Columns holding roubles (the marts' docs say "roubles"), shown as 1 234,50 ₽: the only list of them.
+MONEY = frozenset(
+    {
+        "price",
+        "unit_price_rub",
+        "amount_rub",
+        "revenue",
+        "revenue_rub",
+        "lost_revenue",
+        "lost_revenue_per_day",
+        "revenue_per_day_at_risk",
+        "revenue_at_risk",
+        "overstock_value",
+        "dead_stock_value",
+    }
+)
+
+
 def _decimal(value) -> Decimal:
     """A number as it is written, exactly: a float by its shortest repr (0.95, not 0.9499999…)."""
     return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
@@ -77,7 +95,11 @@ def number(value, digits: int | None = None) -> str:
 
 
 def rubles(value) -> str:
-    return "—" if value is None else f"{number(value, 2)} ₽"
+    """Roubles with two decimals, a whole sum too: 1 415 823,00 ₽ (NaN and infinity without the sign)."""
+    if value is None:
+        return "—"
+    amount = _decimal(value)
+    return f"{number(amount, 2)} ₽" if amount.is_finite() else number(amount)
 
 
 def percent(value) -> str:
@@ -94,7 +116,7 @@ def cell(column: str, value) -> str:
         return number(value)
     if isinstance(value, int | float | Decimal) and (column in FRACTIONS or column.endswith("_share")):
         return percent(value)
-    if column.endswith(("_rub", "price")) or "revenue" in column:
+    if column in MONEY and isinstance(value, int | float | Decimal):
         return rubles(value)
     if isinstance(value, int | float | Decimal):
         return number(value)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
+import yaml
 from starlette.requests import Request
 
 from serving import dashboard, responses
+from tests.support.operations import PROJECT_DIR
 
 
 def request(path: str = "/", query: bytes = b"", headers: list[tuple[bytes, bytes]] | None = None) -> Request:
@@ -17,6 +19,23 @@ def request(path: str = "/", query: bytes = b"", headers: list[tuple[bytes, byte
 def test_a_share_is_a_percentage_and_money_is_roubles():
     assert dashboard.cell("revenue_share", Decimal("0.102139")) == "10,2 %"
     assert dashboard.cell("lost_revenue", Decimal("1500.5")).endswith(" ₽")
+
+
+def test_every_column_the_marts_give_in_roubles_is_money():
+    """`overstock_value` (roubles, the turnover page's total) read 384 681 188 beside a price of
+    7 999,00 ₽: only names ending `_rub` or `price` or holding `revenue` were money."""
+    narrow = dashboard.NARROW_SPACE
+    assert dashboard.cell("overstock_value", Decimal("384681188.24")) == f"384{narrow}681{narrow}188,24 ₽"
+    assert dashboard.cell("dead_stock_value", 1415823) == f"1{narrow}415{narrow}823,00 ₽"
+    assert dashboard.cell("lost_revenue", float("nan")) == "—" and dashboard.rubles(float("inf")) == "∞"
+    in_roubles = set()
+    for path in (PROJECT_DIR / "dbt_project" / "models" / "marts").rglob("*.yml"):
+        for model in yaml.safe_load(path.read_text(encoding="utf-8")).get("models", []):
+            for column in model.get("columns", []):
+                if "rouble" in column.get("description", "") and column["name"] != "currency_code":
+                    in_roubles.add(column["name"])
+    assert {"price", "overstock_value", "dead_stock_value", "lost_revenue", "revenue"} <= in_roubles
+    assert [name for name in sorted(in_roubles) if not dashboard.cell(name, Decimal("1.5")).endswith(" ₽")] == []
 
 
 def test_small_figures_and_fractions_read_as_the_api_gives_them():
