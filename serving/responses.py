@@ -48,6 +48,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _csv_cell(value) -> str:
+    value = _finite(value)  # NaN and ±Infinity: an empty cell, as null is (JSON's null)
     if value is None:
         return ""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):

@@ -113,6 +113,13 @@ def test_nan_and_infinity_are_null_in_json_and_read_as_such_on_pages():
     assert responses._csv(["units"], [(Decimal("188"),)]).decode().splitlines() == ["units", "188"]
 
 
+def test_nan_and_infinity_are_empty_csv_cells_as_null_is():
+    """CSV wrote them as `nan` and `inf` where JSON has null."""
+    row = (float("nan"), float("inf"), float("-inf"), Decimal("NaN"), Decimal("-Infinity"), None, 1.5)
+    text = responses._csv(list("abcdefg"), [row]).decode()
+    assert text.splitlines() == ["a,b,c,d,e,f,g", ",,,,,,1.5"]
+
+
 def test_a_time_without_a_zone_is_utc():
     assert responses.plain(datetime(2026, 1, 2, 3, 4)) == "2026-01-02T03:04:00+00:00"
     vladivostok = timezone(timedelta(hours=10))
