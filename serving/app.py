@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from serving import api, dashboard, errors
@@ -40,20 +41,35 @@ ABC/XYZ and localisation, unless one level is asked for. CSV: `?format=csv` or
 
 class HeadAsGet:
     """HEAD answered as GET, without its body (uptime monitors ask HEAD): FastAPI's routes take only the
-    methods they are declared with, so HEAD was a 405. The headers are GET's, Content-Length too."""
+    methods they are declared with, so HEAD was a 405. The headers are GET's, Content-Length too. A 405 to
+    another method says so: `Allow: GET, HEAD`."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "HEAD":
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+
+        async def head_allowed(message: Message) -> None:
+            """A 405's `Allow` names HEAD beside GET, as this middleware answers it (OPTIONS said `GET`)."""
+            if message["type"] == "http.response.start" and message["status"] == 405:
+                headers = MutableHeaders(raw=list(message["headers"]))
+                allowed = [method.strip() for method in headers.get("allow", "").split(",") if method.strip()]
+                if "GET" in allowed and "HEAD" not in allowed:
+                    headers["allow"] = ", ".join([*allowed, "HEAD"])
+                    message = {**message, "headers": headers.raw}
+            await send(message)
+
+        if scope["method"] != "HEAD":
+            await self.app(scope, receive, head_allowed)
             return
 
         async def without_body(message: Message) -> None:
             if message["type"] == "http.response.body":
                 message = {**message, "body": b""}
-            await send(message)
+            await head_allowed(message)
 
         await self.app({**scope, "method": "GET"}, receive, without_body)
 

@@ -29,3 +29,13 @@ def test_head_is_answered_as_get_without_a_body(tmp_path):
         for name in ("content-type", "content-length", "etag"):
             assert head.headers.get(name) == got.headers.get(name), (path, name)
     assert client.head("/logout").status_code == 405  # POST only: HEAD is GET's
+
+
+def test_a_405_allows_head_beside_get(tmp_path):
+    """OPTIONS said `Allow: GET` although HEAD is answered (as GET, by serving/app.py's HeadAsGet)."""
+    client = TestClient(create_app(settings_for(tmp_path / "api_keys.json"), SnapshotReader(tmp_path / "none")))
+    for path in ("/api/v1/health", "/api/v1/runs", "/stock", "/login"):
+        answer = client.options(path)
+        assert answer.status_code == 405 and answer.headers["allow"] == "GET, HEAD", (path, answer.headers)
+    assert client.post("/api/v1/health").headers["allow"] == "GET, HEAD"
+    assert client.options("/logout").headers["allow"] == "POST"
