@@ -144,11 +144,12 @@ class Catalog:
         )
 
     def built_at(self) -> datetime | None:
-        """When the marts were last built (the run log's last successful transform)."""
-        if not self.exists("ops", "run_log"):
+        """When the marts served were built: the end of the last `dbt build` (or `dbt run`) that succeeded,
+        which dbt itself records (macros/build_record.sql), whether a run, `make build` or dbt by hand ran
+        it; None for marts no such build has made. The run log knew only the runs' builds."""
+        if not self.exists("marts", "marts_built"):
             return None
-        sql = "select max(finished_at) from ops.run_log where kind = 'transform' and status = 'success'"
-        return self.query(sql)[1][0][0]
+        return self.query("select max(built_at) from marts.marts_built")[1][0][0]
 
     def exists(self, schema: str, table: str) -> bool:
         sql = "select 1 from information_schema.tables where table_schema = ? and table_name = ?"

@@ -8,6 +8,7 @@ import io
 import json
 import threading
 import time
+from datetime import UTC
 
 import psycopg2
 import pytest
@@ -223,6 +224,9 @@ def test_requests_are_answered_from_the_previous_snapshot_while_a_run_loads_and_
 def test_on_postgres_the_api_reads_the_marts_through_read_only_connections(postgres_database, tmp_path):
     with Sandbox(SELLER) as sandbox:
         Seller(tmp_path, sandbox).run(target="postgres")
+    with database.connect("postgres") as db:  # as if `make build` had built the marts: no run-log row of it
+        (recorded,) = db.execute("select built_at from marts.marts_built")[0]
+        db.execute("delete from ops.run_log where kind = 'transform'")
     reader = PostgresReader(pool_size=2)
     try:
         key = keys.create(tmp_path / "keys.json", "pg")
@@ -232,7 +236,9 @@ def test_on_postgres_the_api_reads_the_marts_through_read_only_connections(postg
             expected = {tuple(row) for row in db.execute(STOCK_SQL.format(where="i.marketplace = 'ozon'"))}
         rows = every_page(client, "/api/v1/warehouse-stock", limit=50, marketplace="ozon")
         assert expected and stock_keys(rows) == expected
-        assert client.get("/api/v1/runs").json()["totals"]["rows"] == 1
+        runs = client.get("/api/v1/runs").json()
+        assert runs["totals"]["rows"] == 1
+        assert runs["as_of"]["built_at"] == recorded.replace(tzinfo=UTC).isoformat()  # it was null
         with pytest.raises(psycopg2.errors.ReadOnlySqlTransaction):
             reader.query("create table marts.written_by_the_server (a int)")
         with database.connect("postgres") as db:
