@@ -10,7 +10,7 @@ from typing import Any
 from loaders import config
 from loaders.config import OzonAccount
 from loaders.cooldowns import Cooldowns
-from loaders.http import ApiClient, CursorTrail, json_object, member
+from loaders.http import ApiClient, CursorTrail, json_object, member, rows_at
 from loaders.ozon import settings
 
 log = logging.getLogger(__name__)
@@ -75,13 +75,13 @@ def product_list_pages(client: ApiClient, visibility: str) -> Iterator[list[dict
     trail = CursorTrail(client, settings.PRODUCT_LIST, last_id)
     while True:
         body = {"filter": {"visibility": visibility}, "last_id": last_id, "limit": settings.PRODUCT_LIST_PAGE_SIZE}
-        result = member(client.post(settings.PRODUCT_LIST, body), "result")
-        items = member(result, "items") or []  # an empty pass (no archived product) may send no list
+        answer = client.post(settings.PRODUCT_LIST, body)
+        items = rows_at(client, settings.PRODUCT_LIST, answer, "result", "items")  # an empty pass may send none
         if items:
             yield items
-        if len(items) < settings.PRODUCT_LIST_PAGE_SIZE or not member(result, "last_id"):
+        if len(items) < settings.PRODUCT_LIST_PAGE_SIZE or not member(answer, "result", "last_id"):
             return
-        last_id = trail.follow(result["last_id"], items)
+        last_id = trail.follow(answer["result"]["last_id"], items)
 
 
 def product_info(client: ApiClient, product_ids: list[Any]) -> list[dict]:
@@ -98,7 +98,8 @@ def product_info(client: ApiClient, product_ids: list[Any]) -> list[dict]:
         )
     if not asked:
         return []
-    return member(client.post(settings.PRODUCT_INFO_LIST, {"product_id": asked}), "items") or []
+    answer = client.post(settings.PRODUCT_INFO_LIST, {"product_id": asked})
+    return rows_at(client, settings.PRODUCT_INFO_LIST, answer, "items")
 
 
 def _whole_number(value: Any) -> bool:
@@ -149,7 +150,7 @@ def product_stock_pages(client: ApiClient) -> Iterator[list[dict]]:
         while True:
             body = {"cursor": cursor, "limit": settings.PRODUCT_STOCKS_PAGE_SIZE, "filter": {"visibility": visibility}}
             answer = json_object(client, settings.PRODUCT_STOCKS, client.post(settings.PRODUCT_STOCKS, body))
-            items = answer.get("items") or []
+            items = rows_at(client, settings.PRODUCT_STOCKS, answer, "items")
             if unread := read.only_new(items):
                 yield unread
             if not items or not answer.get("cursor"):
@@ -160,4 +161,4 @@ def product_stock_pages(client: ApiClient) -> Iterator[list[dict]]:
 def analytics_stocks(client: ApiClient, skus: list[int]) -> list[dict]:
     """Stock per Ozon warehouse for at most 100 SKUs from /v1/analytics/stocks."""
     answer = client.post(settings.ANALYTICS_STOCKS, {"skus": [str(sku) for sku in skus]})
-    return member(json_object(client, settings.ANALYTICS_STOCKS, answer), "items") or []
+    return rows_at(client, settings.ANALYTICS_STOCKS, json_object(client, settings.ANALYTICS_STOCKS, answer), "items")

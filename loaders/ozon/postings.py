@@ -11,7 +11,7 @@ from typing import Any
 import dlt
 
 from loaders import config
-from loaders.http import ApiClient, CursorTrail, has_next_page, member
+from loaders.http import ApiClient, CursorTrail, has_next_page, rows_at
 from loaders.ozon import settings
 
 MAX_PERIOD = timedelta(days=365)  # Ozon refuses longer periods (PERIOD_IS_TOO_LONG)
@@ -98,7 +98,7 @@ def posting_pages(client: ApiClient, endpoint: str, since: datetime, to: datetim
             "with": {"analytics_data": True, "financial_data": True},
         }
         answer = client.post(endpoint, body)
-        page = member(answer, "postings") or []  # a window without postings may send no list
+        page = rows_at(client, endpoint, answer, "postings")  # a window without postings may send no list
         if page:
             yield page
         if not has_next_page(client, endpoint, answer, len(page), settings.POSTING_PAGE_SIZE):

@@ -36,6 +36,7 @@ from loaders.http import (
     has_next_page,
     json_object,
     member,
+    rows_at,
 )
 from loaders.ozon import settings
 from loaders.report_outcomes import (
@@ -73,7 +74,7 @@ def warehouse_pages(client: ApiClient) -> Iterator[list[dict]]:
     trail = CursorTrail(client, settings.WAREHOUSE_LIST, cursor)
     while True:
         answer = client.post(settings.WAREHOUSE_LIST, {"limit": settings.WAREHOUSE_LIST_PAGE_SIZE, "cursor": cursor})
-        warehouses = member(answer, "warehouses") or []
+        warehouses = rows_at(client, settings.WAREHOUSE_LIST, answer, "warehouses")
         if warehouses:
             yield warehouses
         if not has_next_page(

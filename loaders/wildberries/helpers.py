@@ -12,7 +12,7 @@ from typing import Any
 from loaders import config, fastjson, streaming
 from loaders.config import WildberriesAccount
 from loaders.cooldowns import Cooldowns
-from loaders.http import ApiClient, ApiRequestError, CursorTrail, json_object, refuse_error_body
+from loaders.http import ApiClient, ApiRequestError, CursorTrail, json_object, refuse_error_body, rows_at
 from loaders.wildberries import settings
 
 log = logging.getLogger(__name__)
@@ -363,5 +363,5 @@ def wb_warehouse_stock_pages(client: ApiClient, account: WildberriesAccount) -> 
 
 def plain_list(client: ApiClient, account: WildberriesAccount, endpoint: Endpoint) -> list[dict]:
     """A marketplace list answered as a bare JSON array (warehouses, offices)."""
-    answer = client.get(url(account, endpoint))
-    return answer if isinstance(answer, list) else []
+    address = url(account, endpoint)
+    return rows_at(client, address, client.get(address))

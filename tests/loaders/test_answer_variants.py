@@ -9,7 +9,7 @@ import pytest
 
 from loaders import config
 from loaders.config import OzonAccount, WildberriesAccount
-from loaders.http import ApiRequestError, has_next_page, member
+from loaders.http import ApiRequestError, has_next_page, member, rows_at
 from loaders.marketplaces import MARKETPLACES
 from loaders.ozon import helpers as ozon_helpers
 from loaders.ozon import settings as ozon_settings
@@ -66,6 +66,102 @@ def test_an_ozon_list_sent_without_its_items_is_an_empty_list(ozon_sandbox, work
 
     assert result.status == "complete", result.resources
     assert scalar("select count(*) from raw_ozon.product_list_items") > 0
+
+
+@pytest.mark.parametrize(
+    ("path", "answer", "resources", "failed", "where"),
+    [
+        (
+            ozon_settings.ANALYTICS_STOCKS,
+            {"items": {}},
+            ("product_list_items", "analytics_stocks"),
+            "analytics_stocks",
+            "items is not a JSON list",
+        ),
+        (
+            ozon_settings.PRODUCT_LIST,
+            {"result": []},
+            ("product_list_items",),
+            "product_list_items",
+            "result is not a JSON object",
+        ),
+        (
+            ozon_settings.PRODUCT_STOCKS,
+            {"items": {}, "cursor": ""},
+            ("product_stocks",),
+            "product_stocks",
+            "items is not a JSON list",
+        ),
+        (
+            ozon_settings.PRODUCT_INFO_LIST,
+            {"items": {"id": 1}},
+            ("product_list_items", "products"),
+            "products",
+            "items is not a JSON list",
+        ),
+    ],
+    ids=[
+        "analytics-stocks-items-object",
+        "product-list-result-list",
+        "product-stocks-items-object",
+        "product-info-items-object",
+    ],
+)
+def test_an_ozon_answer_of_another_shape_fails_its_resource_not_read_as_empty(
+    ozon_sandbox, workdir, path, answer, resources, failed, where
+):
+    """Read as empty, `{"items": {}}` from /v1/analytics/stocks loaded as "ok, 0 rows" and the account's
+    FBO stock read 0 in the marts (faults audit); every other resource still loads."""
+    ozon_sandbox.ozon.reshapes[path] = lambda call, body: answer
+
+    result = load_ozon(ozon_sandbox, *resources)
+
+    outcomes = {outcome["resource"]: outcome for outcome in result.resources}
+    assert outcomes[failed]["status"] == "failed", outcomes
+    assert outcomes[failed]["endpoint"] == path and where in outcomes[failed]["message"], outcomes[failed]
+    assert all(outcome["status"] == "ok" for name, outcome in outcomes.items() if name != failed), outcomes
+
+
+def test_an_ozon_postings_page_of_another_shape_fails_the_read(ozon_with_orders, workdir, monkeypatch):
+    """`"postings": {...}` was walked as a list of its keys: one row quarantined, the rest of the page lost."""
+    monkeypatch.setenv("LOADER_NOW", ozon_with_orders.clock.now().isoformat())
+    ozon_with_orders.ozon.reshapes[ozon_settings.POSTING_FBO_LIST] = lambda call, body: {
+        **body,
+        "postings": {"posting_number": "x"},
+    }
+
+    [outcome] = load_ozon(ozon_with_orders, "postings_fbo").resources
+
+    assert outcome["status"] == "failed" and "postings is not a JSON list" in outcome["message"], outcome
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "resource", "answer"),
+    [
+        (wb_settings.OFFICES, "offices", {"data": []}),
+        (wb_settings.SELLER_WAREHOUSES, "seller_warehouses", {"title": "x"}),
+    ],
+)
+def test_a_wb_list_answered_as_an_object_fails_its_resource(wb, endpoint, resource, answer):
+    wb.wildberries.reshapes[endpoint[1]] = lambda call, body: answer
+
+    [outcome] = load_wb(wb, resource).resources
+
+    assert outcome["status"] == "failed" and "the answer is not a JSON list" in outcome["message"], outcome
+
+
+def test_rows_at_reads_missing_and_null_levels_as_no_rows_and_refuses_other_shapes():
+    assert rows_at(CLIENT, "/x", {"result": {"items": [1]}}, "result", "items") == [1]
+    assert rows_at(CLIENT, "/x", {"result": None}, "result", "items") == []
+    assert rows_at(CLIENT, "/x", {}, "result", "items") == []
+    assert rows_at(CLIENT, "/x", None) == [] and rows_at(CLIENT, "/x", [2]) == [2]
+    for answer, message in [
+        ({"result": []}, "result is not a JSON object"),
+        ({"result": {"items": {}}}, "result.items is not a JSON list"),
+        ([], "the answer is not a JSON object"),
+    ]:
+        with pytest.raises(ApiRequestError, match=message):
+            rows_at(CLIENT, "/x", answer, "result", "items")
 
 
 def skus_of_each_load(table: str) -> list[set]:
