@@ -14,7 +14,8 @@ one order only (no stock feed ever listed it): its stock is unknown, and no aler
 on it. A price sent with three decimals rounds the same on both engines. An order sent without isCancel but
 with its cancelDate is cancelled; one whose warehouseType names the seller's warehouse in another case and
 spacing ships from the seller's warehouses. A sale whose order is in no order row (WB leaves orders of
-unconfirmed payment out of its orders feed) is a data quality warning.
+unconfirmed payment out of its orders feed) is a data quality warning. The loads' resource_outcomes rows say
+which were read whole, as a loader writes them: an orders feed without one was never read, its demand unknown.
 """
 
 from __future__ import annotations
@@ -96,7 +97,8 @@ create table raw_wildberries.resource_outcomes (
 );
 insert into raw_wildberries.resource_outcomes values
     ('shop', '2026-01-01 00:00:30+00', 'warehouse_remains', 'ok', null, null, null, '{FIRST_LOAD}', '1767225700.1'),
-    ('shop', '2026-01-02 00:00:30+00', 'warehouse_remains', 'ok', null, null, null, '{SECOND_LOAD}', '1767312100.2');
+    ('shop', '2026-01-02 00:00:30+00', 'warehouse_remains', 'ok', null, null, null, '{SECOND_LOAD}', '1767312100.2'),
+    ('shop', '2026-01-08 12:00:00+00', 'orders', 'ok', null, null, null, '{ORDERS_LOAD}', '1767873700.3');
 """
 
 
