@@ -6,6 +6,13 @@
     cast(cast({{ expression }} as decimal(38, 9)) as decimal({{ precision }}, {{ scale }}))
 {%- endmacro %}
 
+{#- `amount` where `currency_code` is RUB, else null (revenue counts roubles only), as decimal(18, 2):
+    through as_decimal, as a CASE's result loses the scale on PostgreSQL (numeric, not numeric(18, 2)),
+    and the marts' money columns would change type with the marketplaces built. -#}
+{% macro price_in_roubles(amount, currency_code) -%}
+    {{ as_decimal("case when " ~ currency_code ~ " = 'RUB' then " ~ amount ~ " end") }}
+{%- endmacro %}
+
 {#- A money amount the API sends as text ("1990.00") as decimal(18, 2); a decimal comma ("499,00") and
     thousands spaces read as written, anything else that is no number null: one odd value must not
     fail the build (as a hard cast did) but cost that value alone. -#}

@@ -189,9 +189,8 @@ select
     coalesce(velocity.units_ordered, 0) as units_ordered,
     coalesce(velocity.in_stock_days, 0) as in_stock_days,
     coalesce(velocity.daily_units_stddev, 0) as daily_units_stddev,
-    -- the plan and alerts count revenue in roubles: a price in another currency is none; as_decimal
-    -- keeps dim_products' type, which a CASE loses on PostgreSQL (numeric, not numeric(18, 2))
-    {{ as_decimal("case when coalesce(products.currency_code, 'RUB') = 'RUB' then products.price end") }} as price,
+    -- the plan and alerts count revenue in roubles: a price in another currency is none
+    {{ price_in_roubles('products.price', "coalesce(products.currency_code, 'RUB')") }} as price,
     -- available / ADS, from the units and days ADS divides, not from the rounded ADS (6 units over 7
     -- days is 0.857143 a day: 12 units would last 13.999998 days, not 14): one floating-point
     -- division of whole numbers, the same on both engines, so a cover of exactly N days is N

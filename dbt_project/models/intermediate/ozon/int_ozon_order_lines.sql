@@ -52,9 +52,7 @@ select
     end as order_status,
     lines.status as marketplace_status,
     lines.quantity,
-    -- as_decimal: a CASE's result loses the scale on PostgreSQL (numeric, not numeric(18, 2)),
-    -- and fact_orders' unit_price_rub would change type with the marketplaces built
-    {{ as_decimal("case when lines.currency_code = 'RUB' then lines.unit_price end") }} as unit_price_rub,
+    {{ price_in_roubles('lines.unit_price', 'lines.currency_code') }} as unit_price_rub,
     lines.currency_code,
     lines.created_at as ordered_at,
     lines.synced_at,

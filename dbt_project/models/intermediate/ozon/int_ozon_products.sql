@@ -183,9 +183,7 @@ uncatalogued as (
         coalesce(newest_line.product_name, newest_stock_row.product_name) as product_name,
         false as is_archived,
         'not_in_catalogue' as status,
-        -- as_decimal: a CASE's result loses the scale on PostgreSQL (numeric, not numeric(18, 2)),
-        -- and dim_products' price would change type with the marketplaces built
-        {{ as_decimal("case when newest_line.currency_code = 'RUB' then newest_line.unit_price end") }} as price,
+        {{ price_in_roubles('newest_line.unit_price', 'newest_line.currency_code') }} as price,
         'RUB' as currency_code,
         cast(null as timestamp with time zone) as created_at,
         cast(null as timestamp with time zone) as updated_at,
