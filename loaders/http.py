@@ -75,7 +75,19 @@ class ApiAuthError(ApiError):
 
 
 class ApiCredentialsRejectedError(ApiAuthError):
-    """The marketplace rejected the credentials themselves (wrong, expired or revoked): every call fails."""
+    """The marketplace rejected the credentials themselves (wrong, expired or revoked): every call fails.
+
+    `sent` is False on the copy raised for a call that sent no request (`unsent`): its endpoint and
+    status are those of the call that was refused, so the resource that made that call, and not the
+    one that happens to record its error first, is the one refused there (`loaders/outcomes.py`)."""
+
+    sent = True
+
+    def unsent(self) -> ApiCredentialsRejectedError:
+        """This error, for a later call that sent no request because of it."""
+        copy = type(self).__new__(type(self), *self.args)
+        copy.__dict__.update(self.__dict__, sent=False)
+        return copy
 
 
 class ApiRequestError(ApiError):
@@ -214,6 +226,7 @@ class ApiClient:
     session: requests.Session = field(default_factory=requests.Session)
     stats: dict[str, int] = field(default_factory=lambda: {"requests": 0, "failed": 0, "retries": 0, "throttled": 0})
     # The error that rejected the credentials, if one did; shared, like `stats`, with copies of this client.
+    # A later call raises a copy of it (`unsent`) without a request.
     rejected: list[ApiCredentialsRejectedError] = field(default_factory=list)
     first_call: FirstCall = field(default_factory=FirstCall, repr=False)  # shared with copies too
     # Every answer of this API is a JSON object (Ozon's): `null`, a list or a number is no answer.
@@ -254,7 +267,7 @@ class ApiClient:
 
     def _call(self, method: str, endpoint: str, **kwargs: Any) -> requests.Response:
         if self.rejected:
-            raise self.rejected[0]
+            raise self.rejected[0].unsent()
         if not self.first_call.answered.is_set():
             if self.first_call.taken.acquire(blocking=False):
                 try:
@@ -263,7 +276,7 @@ class ApiClient:
                     self.first_call.answered.set()  # or refused, in `rejected`: either way the others may go
             self.first_call.answered.wait()
             if self.rejected:
-                raise self.rejected[0]
+                raise self.rejected[0].unsent()
         return self._call_endpoint(method, endpoint, **kwargs)
 
     def _call_endpoint(self, method: str, endpoint: str, **kwargs: Any) -> requests.Response:

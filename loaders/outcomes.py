@@ -114,7 +114,7 @@ class Outcomes:
     def __init__(self, label: str) -> None:
         self.label = label
         self._failures: dict[str, ResourceOutcome] = {}
-        self._rejected_by: tuple[str, BaseException] | None = None  # the resource whose call was refused first
+        self._unsent: set[str] = set()  # the resources refused without a request: credentials rejected before
         self.windows: dict[str, tuple[str, int]] = {}  # resource -> (window_since, quarantined rows)
         self._recording = threading.Lock()
 
@@ -136,21 +136,23 @@ class Outcomes:
 
     def record(self, resource: str, exc: BaseException) -> None:
         """The first failure of `resource` in this load, logged once: a transformer's items run side by side
-        (dlt's parallelized extract), so the calls already under way when the first was refused fail too."""
+        (dlt's parallelized extract), so the calls already under way when the first was refused fail too.
+        A failure of its own request replaces a refusal without one, whichever was recorded first."""
         with self._recording:
-            if resource not in self._failures:
+            if resource not in self._failures or (resource in self._unsent and not _unsent(exc)):
                 self._record(resource, exc)
 
     def _record(self, resource: str, exc: BaseException) -> None:
         outcome = outcome_of(resource, exc)
-        if isinstance(exc, ApiCredentialsRejectedError):
-            # The client refuses every later call with the first rejection: say it once, and name
-            # that resource in the others instead of repeating its endpoint and hint.
-            if self._rejected_by and self._rejected_by[1] is exc:
-                message = f"not read: the credentials were rejected (see {self._rejected_by[0]})"
-                self._failures[resource] = replace(outcome, endpoint=None, http_status=None, message=message)
-                return
-            self._rejected_by = (resource, exc)
+        if _unsent(exc):
+            # The client refuses every call after the credentials were rejected, without a request: the
+            # resource whose request was refused says it once, with its endpoint, status and hint, and
+            # the others where that was, whichever resource records first (they run side by side).
+            message = f"not read: the credentials were rejected at {exc.endpoint}"
+            self._failures[resource] = replace(outcome, endpoint=None, http_status=None, message=message)
+            self._unsent.add(resource)
+            return
+        self._unsent.discard(resource)
         self._failures[resource] = outcome
         log.error("%s: %s %s: %s", self.label, resource, outcome.status, outcome.message)
 
@@ -162,6 +164,11 @@ class Outcomes:
         """Record a read of `resource`'s window beginning at `since`; several reads of one load
         (a long window read in parts) make one window from the earliest beginning."""
         windows_merge(self.windows, {resource: (since, quarantined)})
+
+
+def _unsent(exc: BaseException) -> bool:
+    """`exc` refused a call without a request: an earlier call's credentials were rejected."""
+    return isinstance(exc, ApiCredentialsRejectedError) and not exc.sent
 
 
 class Unrecorded:

@@ -14,7 +14,7 @@ import dlt
 
 from loaders import config, raw_columns, streaming, waiting_room
 from loaders.config import WildberriesAccount
-from loaders.http import ApiAuthError, ApiClient
+from loaders.http import ApiAuthError, ApiClient, ApiCredentialsRejectedError
 from loaders.outcomes import Outcomes, Unrecorded, row_stamp, stamp_columns
 from loaders.wildberries import helpers, reports, settings
 
@@ -185,6 +185,8 @@ def wildberries_source(
         try:
             for page in helpers.wb_warehouse_stock_pages(client, account):
                 yield from stamped(page)
+        except ApiCredentialsRejectedError:
+            raise  # the token itself, not its type: maybe refused at another resource's endpoint
         except ApiAuthError as exc:
             raise _token_type_error(exc, account) from exc
 

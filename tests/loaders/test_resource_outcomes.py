@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
+import time
 from pathlib import Path
 
 import duckdb
@@ -14,13 +16,14 @@ import pytest
 
 from loaders import config
 from loaders.config import OzonAccount, WildberriesAccount
-from loaders.http import ApiAuthError
+from loaders.http import ApiAuthError, ApiCredentialsRejectedError
 from loaders.marketplaces import MARKETPLACES
 from loaders.outcomes import Outcomes
 from loaders.ozon import settings as ozon_settings
 from loaders.pipeline import run, with_feeders
 from loaders.wildberries import helpers as wb_helpers
 from loaders.wildberries import settings as wb_settings
+from loaders.wildberries import wildberries_source
 from sandbox import Sandbox
 from sandbox.server import ApiError as SandboxApiError
 from scripts import database
@@ -362,6 +365,91 @@ def test_a_transformer_refused_on_items_under_way_side_by_side_is_recorded_and_l
             outcomes.record("analytics_stocks", refusal)
     assert [record.getMessage().count("analytics_stocks failed") for record in caplog.records] == [1]
     assert "batch 1" in outcomes.failures["analytics_stocks"].message
+
+
+# What WB answers for a token it cannot use at all (a 401 without "scope" in its detail).
+TOKEN_REJECTED = {"title": "unauthorized", "detail": "token problem; token is malformed: bad signature", "status": 401}
+
+
+def test_rejected_credentials_are_said_by_the_resource_whose_request_was_refused_whoever_records_first(
+    scaled, monkeypatch
+):
+    """The client refuses every call after the token was rejected, without a request, and resources
+    run side by side: the one that records first was given the 401 of another one's endpoint, and
+    the one refused said "see <the other>". Here orders' request is refused, and offices, which calls
+    after that, records first (orders' clean-up outlasts it, as a read's window bookkeeping may)."""
+    wb = scaled.wildberries
+    monkeypatch.setattr(wb, "disabled", lambda path, mode: SandboxApiError(401, TOKEN_REJECTED))
+    wb.disable_endpoint(wb_settings.ORDERS[1], "forbidden")
+    shop = account(scaled, "wildberries")
+    client = wb_helpers.make_client(shop)
+    outcomes = Outcomes("Wildberries account shop")
+    offices_recorded = threading.Event()
+
+    @outcomes.guard
+    def orders():
+        try:
+            yield client.get(wb_helpers.url(shop, wb_settings.ORDERS), {"dateFrom": "2026-01-01"})
+        finally:
+            offices_recorded.wait(30)
+
+    @outcomes.guard
+    def offices():
+        yield client.get(wb_helpers.url(shop, wb_settings.OFFICES))
+
+    refused = threading.Thread(target=lambda: list(orders()))
+    try:
+        refused.start()
+        deadline = time.monotonic() + 30
+        while not client.rejected and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert list(offices()) == []
+        offices_recorded.set()
+        refused.join(30)
+    finally:
+        offices_recorded.set()
+        wb.enable_endpoint(wb_settings.ORDERS[1])
+    failures = outcomes.failures
+    orders_endpoint = wb_helpers.url(shop, wb_settings.ORDERS)
+    said = failures["orders"]
+    assert (said.endpoint, said.http_status, said.auth) == (orders_endpoint, 401, True), said
+    assert "token is malformed" in said.message and "WB_API_TOKEN" in said.message, said.message
+    pointed = failures["offices"]
+    assert (pointed.endpoint, pointed.http_status, pointed.auth) == (None, None, True), pointed
+    assert pointed.message == f"not read: the credentials were rejected at {orders_endpoint}"
+    assert said.error_class == pointed.error_class == "ApiCredentialsRejectedError"  # the run log's class
+    assert [request.path for request in wb.requests if request.status == 401] == [wb_settings.ORDERS[1]]
+
+
+def test_a_resource_refused_after_a_call_of_its_own_was_refused_says_so_whichever_came_first():
+    """A transformer's items run side by side: one's request is refused, another's call is refused
+    without a request; the resource carries the refused request's endpoint, status and hint."""
+    rejected = ApiCredentialsRejectedError("Ozon", "shop", "/v1/analytics/stocks", "HTTP 401", "hint", status=401)
+    outcomes = Outcomes("Ozon account shop")
+    outcomes.record("analytics_stocks", rejected.unsent())
+    outcomes.record("analytics_stocks", rejected)
+    outcomes.record("analytics_stocks", rejected.unsent())
+    failure = outcomes.failures["analytics_stocks"]
+    assert (failure.endpoint, failure.http_status, failure.message) == ("/v1/analytics/stocks", 401, str(rejected))
+
+
+def test_wb_warehouse_stocks_refused_for_rejected_credentials_says_so_not_that_its_token_type_is_wrong():
+    """wb_warehouse_stocks gives a refusal the hint on the token types it accepts: a call it never sent,
+    refused for a token WB rejected at another endpoint, was said as its own 401 with that hint."""
+    shop = WildberriesAccount("shop", "wb-test-token-value", "http://127.0.0.1:9")
+    client = wb_helpers.make_client(shop)
+    cards = wb_helpers.url(shop, wb_settings.CARDS_LIST)
+    client.rejected.append(
+        ApiCredentialsRejectedError("Wildberries", "shop", cards, "HTTP 401", wb_helpers.AUTH_HINT, status=401)
+    )
+    outcomes = Outcomes("Wildberries account shop")
+    assert list(wildberries_source(shop, client=client, outcomes=outcomes).with_resources("wb_warehouse_stocks")) == []
+    failure = outcomes.failures["wb_warehouse_stocks"]
+    assert (failure.message, failure.endpoint, failure.error_class) == (
+        f"not read: the credentials were rejected at {cards}",
+        None,
+        "ApiCredentialsRejectedError",
+    )
 
 
 @pytest.mark.parametrize(

@@ -41,12 +41,16 @@ def test_a_rejected_key_of_a_named_account_names_its_own_variables(ozon_sandbox,
     assert done.returncode == 3, done.stderr
     assert "with this Api-Key: check OZON_OUTLET_CLIENT_ID and OZON_OUTLET_API_KEY" in done.stderr
     assert wrong_key not in done.stderr and "OZON_API_KEY" not in done.stderr
-    # said once, by the resource whose call was refused first; the others point at it
+    # said once, by the resource whose call was refused; the others, which sent none, say where that was
     [error] = [line for line in done.stderr.splitlines() if " ERROR " in line]
     first = error.split("Ozon account outlet: ")[1].split(" failed")[0]
-    outcomes = dict(query("duckdb", "select resource, message from raw_ozon.resource_outcomes"))
+    rows = query("duckdb", "select resource, message, endpoint from raw_ozon.resource_outcomes")
+    endpoints = {resource: endpoint for resource, _, endpoint in rows}
+    outcomes = {resource: message for resource, message, _ in rows}
     assert "with this Api-Key" in outcomes.pop(first)
-    pointer = f"not read: the credentials were rejected (see {first})"
+    refused_at = endpoints.pop(first)
+    assert refused_at and f": {refused_at}: HTTP " in error and not any(endpoints.values()), (error, endpoints)
+    pointer = f"not read: the credentials were rejected at {refused_at}"
     assert outcomes and all(
         message == pointer or message.startswith("needs ") and message.endswith(", which failed")
         for message in outcomes.values()
