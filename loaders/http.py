@@ -513,14 +513,15 @@ def json_object(client: ApiClient, endpoint: str, answer: Any) -> dict:
     """`answer` when it is a JSON object, as the endpoint's specification says; otherwise (`null`, a
     list, a number) the read fails, naming the endpoint: such a page is not an empty one."""
     if not isinstance(answer, dict):
-        raise ApiRequestError(
-            client.marketplace,
-            client.account,
-            endpoint,
-            f"the answer is not a JSON object: {str(answer)[:80]}",
-            "Nothing of this page was read; the next run reads again.",
-        )
+        raise page_refused(client, endpoint, f"the answer is not a JSON object: {str(answer)[:80]}")
     return answer
+
+
+def page_refused(client: ApiClient, endpoint: str, detail: str) -> ApiRequestError:
+    """The error of a page whose answer is not of the shape specified: it is not read at all."""
+    return ApiRequestError(
+        client.marketplace, client.account, endpoint, detail, "Nothing of this page was read; the next run reads again."
+    )
 
 
 def member(answer: Any, *path: str) -> Any:
@@ -533,12 +534,14 @@ def member(answer: Any, *path: str) -> Any:
     return answer
 
 
-def rows_at(client: ApiClient, endpoint: str, answer: Any, *path: str) -> list:
+def rows_at(client: ApiClient, endpoint: str, answer: Any, *path: str, objects: bool = True) -> list:
     """The list at `path` in a JSON answer (the answer itself without `path`): [] where a level is
     missing or null (protobuf JSON leaves an empty list out; every response field is optional in the
     specs). A level that is there in another shape (an object where the list goes, a list where an
     object goes) fails the read, naming the endpoint: read as empty, an Ozon stock answer
-    `{"items": {}}` loaded as "ok, 0 rows" and the account's FBO stock read 0 in the marts."""
+    `{"items": {}}` loaded as "ok, 0 rows" and the account's FBO stock read 0 in the marts. So does
+    an element that is no JSON object (`objects`; a reader that quarantines such a row says False):
+    `{"items": ["x"]}` ended in a bare TypeError without the endpoint."""
     value = answer
     for depth, name in enumerate((*path, None)):
         if value is None:
@@ -546,16 +549,24 @@ def rows_at(client: ApiClient, endpoint: str, answer: Any, *path: str) -> list:
         expected = "list" if name is None else "object"
         if not isinstance(value, list if name is None else dict):
             where = ".".join(path[:depth]) or "the answer"
-            raise ApiRequestError(
-                client.marketplace,
-                client.account,
-                endpoint,
-                f"{where} is not a JSON {expected} as specified: {str(value)[:80]}",
-                "Nothing of this page was read; the next run reads again.",
-            )
+            raise page_refused(client, endpoint, f"{where} is not a JSON {expected} as specified: {str(value)[:80]}")
         if name is not None:
             value = value.get(name)
+    if objects:
+        for row in value:
+            json_row(client, endpoint, row, *path)
     return value
+
+
+def json_row(client: ApiClient, endpoint: str, row: Any, *path: str) -> dict:
+    """`row`, an element of the list at `path` in an answer, when it is a JSON object, as every list the
+    loaders read holds; otherwise the read fails, naming the endpoint."""
+    if not isinstance(row, dict):
+        where = ".".join(path) or "the answer"
+        raise page_refused(
+            client, endpoint, f"{where} holds a {type(row).__name__} where a JSON object goes: {str(row)[:80]}"
+        )
+    return row
 
 
 def has_next_page(client: ApiClient, endpoint: str, answer: Any, rows: int, limit: int) -> bool:

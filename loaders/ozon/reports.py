@@ -88,7 +88,9 @@ def cluster_pages(client: ApiClient) -> Iterator[list[dict]]:
     """Ozon's clusters with their warehouses from /v1/cluster/list, one call per cluster type."""
     for cluster_type in settings.CLUSTER_TYPES:
         answer = client.post(settings.CLUSTER_LIST, {"cluster_type": cluster_type})
-        clusters = json_object(client, settings.CLUSTER_LIST, answer).get("clusters") or []
+        clusters = rows_at(
+            client, settings.CLUSTER_LIST, json_object(client, settings.CLUSTER_LIST, answer), "clusters"
+        )
         if clusters:
             yield clusters
 

@@ -12,7 +12,7 @@ from typing import Any
 from loaders import config, fastjson, streaming
 from loaders.config import WildberriesAccount
 from loaders.cooldowns import Cooldowns
-from loaders.http import ApiClient, ApiRequestError, CursorTrail, json_object, refuse_error_body, rows_at
+from loaders.http import ApiClient, ApiRequestError, CursorTrail, json_object, json_row, refuse_error_body, rows_at
 from loaders.wildberries import settings
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ def card_pages(client: ApiClient, account: WildberriesAccount, start: dict | Non
             }
         }
         answer = json_object(client, endpoint, client.post(endpoint, body))
-        cards = answer.get("cards") or []
+        cards = rows_at(client, endpoint, answer, "cards")
         after = answer.get("cursor") or {}
         if not cards:
             return
@@ -162,7 +162,7 @@ def trash_cards(client: ApiClient, account: WildberriesAccount) -> list[dict]:
     while True:
         body = {"settings": {"sort": {"ascending": True}, "cursor": cursor}}
         answer = json_object(client, endpoint, client.post(endpoint, body))
-        cards = [card for card in answer.get("cards") or [] if isinstance(card, dict)]
+        cards = rows_at(client, endpoint, answer, "cards")
         after = answer.get("cursor") or {}
         for card in cards:
             if card.get("nmID") is None:
@@ -268,11 +268,15 @@ class _Page:
             self.fingerprints.add(fingerprint)
 
 
-def _json_rows(client: ApiClient, endpoint: str, download: streaming.Download, at: tuple[str, ...] = ()) -> Iterator:
+def _json_rows(
+    client: ApiClient, endpoint: str, download: streaming.Download, at: tuple[str, ...] = (), objects: bool = False
+) -> Iterator:
     """The rows of a downloaded page: the JSON array at the members `at` (none where that is null
-    or missing); anything else there is an ApiRequestError."""
+    or missing); anything else there is an ApiRequestError, and so is a row that is no JSON object
+    when `objects` (a statistics row of that kind is quarantined instead)."""
     try:
-        yield from streaming.json_array(download.path, at)
+        for row in streaming.json_array(download.path, at):
+            yield json_row(client, endpoint, row, *at) if objects else row
     except streaming.NotAnArrayError as exc:
         refuse_error_body(client, endpoint, download.status, exc.value)
         found = exc.value
@@ -352,7 +356,7 @@ def wb_warehouse_stock_pages(client: ApiClient, account: WildberriesAccount) -> 
             body = {"nmIds": [], "chrtIds": [], "limit": limit, "offset": offset}
             download = files.download(download_client, endpoint, body=body)
             rows = 0
-            for batch in streaming.batches(_json_rows(client, endpoint, download, ("data", "items"))):
+            for batch in streaming.batches(_json_rows(client, endpoint, download, ("data", "items"), objects=True)):
                 rows += len(batch)
                 yield batch
             download.path.unlink()

@@ -99,12 +99,68 @@ def test_an_ozon_list_sent_without_its_items_is_an_empty_list(ozon_sandbox, work
             "products",
             "items is not a JSON list",
         ),
+        (
+            ozon_settings.PRODUCT_INFO_LIST,
+            {"items": ["x"]},
+            ("product_list_items", "products"),
+            "products",
+            "items holds a str where a JSON object goes: x",
+        ),
+        (
+            ozon_settings.PRODUCT_LIST,
+            {"result": {"items": [1], "last_id": ""}},
+            ("product_list_items",),
+            "product_list_items",
+            "result.items holds a int where a JSON object goes: 1",
+        ),
+        (
+            ozon_settings.PRODUCT_STOCKS,
+            {"items": [None], "cursor": ""},
+            ("product_stocks",),
+            "product_stocks",
+            "items holds a NoneType where a JSON object goes: None",
+        ),
+        (
+            ozon_settings.ANALYTICS_STOCKS,
+            {"items": [["x"]]},
+            ("product_list_items", "analytics_stocks"),
+            "analytics_stocks",
+            "items holds a list where a JSON object goes: ['x']",
+        ),
+        (
+            ozon_settings.WAREHOUSE_LIST,
+            {"warehouses": ["x"], "has_next": False},
+            ("warehouses",),
+            "warehouses",
+            "warehouses holds a str where a JSON object goes",
+        ),
+        (
+            ozon_settings.CLUSTER_LIST,
+            {"clusters": {}},
+            ("clusters",),
+            "clusters",
+            "clusters is not a JSON list",
+        ),
+        (
+            ozon_settings.CLUSTER_LIST,
+            {"clusters": ["x"]},
+            ("clusters",),
+            "clusters",
+            "clusters holds a str where a JSON object goes",
+        ),
     ],
     ids=[
         "analytics-stocks-items-object",
         "product-list-result-list",
         "product-stocks-items-object",
         "product-info-items-object",
+        "product-info-item-text",
+        "product-list-item-number",
+        "product-stocks-item-null",
+        "analytics-stocks-item-list",
+        "warehouse-list-item-text",
+        "cluster-list-clusters-object",
+        "cluster-list-cluster-text",
     ],
 )
 def test_an_ozon_answer_of_another_shape_fails_its_resource_not_read_as_empty(
@@ -135,6 +191,42 @@ def test_an_ozon_postings_page_of_another_shape_fails_the_read(ozon_with_orders,
     assert outcome["status"] == "failed" and "postings is not a JSON list" in outcome["message"], outcome
 
 
+def first_page_with(rows: list, at: str | None = None):
+    """A reshape that adds `rows` to the list (at `at`, or the answer itself) of the first answer only."""
+    added = []
+
+    def reshape(call, body):
+        if added:
+            return body
+        added.append(True)
+        return {**body, at: body[at] + rows} if at else body + rows
+
+    return reshape
+
+
+def test_an_ozon_posting_that_is_no_object_is_quarantined_and_the_rest_load(ozon_with_orders, workdir, monkeypatch):
+    """rows_at refuses a list element that is no object; the posting list keeps quarantining one."""
+    monkeypatch.setenv("LOADER_NOW", ozon_with_orders.clock.now().isoformat())
+    ozon_with_orders.ozon.reshapes[ozon_settings.POSTING_FBO_LIST] = first_page_with(["x"], "postings")
+
+    [outcome] = load_ozon(ozon_with_orders, "postings_fbo").resources
+
+    assert outcome["status"] == "ok", outcome
+    assert scalar("select count(*) from raw_ozon.postings_quarantine where reason = 'not a JSON object'") == 1
+    assert scalar("select count(*) from raw_ozon.postings_fbo") > 0
+
+
+def test_a_wb_statistics_row_that_is_no_object_is_quarantined_and_the_rest_load(wb):
+    wb.wildberries.reshapes[wb_settings.ORDERS[1]] = first_page_with(["x"])
+
+    [outcome] = load_wb(wb, "orders").resources
+
+    assert outcome["status"] == "ok", outcome
+    quarantined = "select count(*) from raw_wildberries.statistics_quarantine where reason = 'not a JSON object'"
+    assert scalar(quarantined) == 1
+    assert scalar("select count(*) from raw_wildberries.orders") > 0
+
+
 @pytest.mark.parametrize(
     ("endpoint", "resource", "answer"),
     [
@@ -150,15 +242,64 @@ def test_a_wb_list_answered_as_an_object_fails_its_resource(wb, endpoint, resour
     assert outcome["status"] == "failed" and "the answer is not a JSON list" in outcome["message"], outcome
 
 
+@pytest.mark.parametrize(
+    ("endpoint", "resource", "answer", "where"),
+    [
+        (wb_settings.CARDS_LIST, "cards", {"cards": {}}, "cards is not a JSON list"),
+        (wb_settings.CARDS_LIST, "cards", {"cards": {"nmID": 1}}, "cards is not a JSON list"),
+        (wb_settings.CARDS_LIST, "cards", {"cards": ["x"]}, "cards holds a str where a JSON object goes: x"),
+        (wb_settings.CARDS_TRASH, "cards_trash", {"cards": {}}, "cards is not a JSON list"),
+        (wb_settings.CARDS_TRASH, "cards_trash", {"cards": {"nmID": 1}}, "cards is not a JSON list"),
+        (wb_settings.CARDS_TRASH, "cards_trash", {"cards": [1]}, "cards holds a int where a JSON object goes: 1"),
+        (wb_settings.SELLER_WAREHOUSES, "seller_warehouses", ["x"], "the answer holds a str where a JSON object goes"),
+        (wb_settings.OFFICES, "offices", [None], "the answer holds a NoneType where a JSON object goes"),
+    ],
+    ids=[
+        "cards-empty-object",
+        "cards-object",
+        "cards-card-text",
+        "trash-empty-object",
+        "trash-object",
+        "trash-card-number",
+        "seller-warehouse-text",
+        "office-null",
+    ],
+)
+def test_a_wb_list_of_another_shape_or_with_an_element_not_an_object_fails_its_resource(
+    wb, endpoint, resource, answer, where
+):
+    """`{"cards": {}}` from cards/list ended in a bare `KeyError: -1`, `["x"]` in a TypeError, neither
+    naming the endpoint; cards/trash left such cards out without a word (the trash read complete)."""
+    wb.wildberries.reshapes[endpoint[1]] = lambda call, body: answer
+
+    [outcome] = load_wb(wb, resource).resources
+
+    assert outcome["status"] == "failed", outcome
+    assert outcome["endpoint"].endswith(endpoint[1]) and where in outcome["message"], outcome
+
+
+def test_a_wb_warehouse_stock_row_not_an_object_fails_the_read(wb):
+    """A wb-warehouses row that is no JSON object ended in a bare TypeError without the endpoint."""
+    wb.wildberries.reshapes[wb_settings.WB_WAREHOUSE_STOCKS[1]] = lambda call, body: {"data": {"items": ["x"]}}
+
+    [outcome] = load_wb(wb, "wb_warehouse_stocks").resources
+
+    assert outcome["status"] == "failed", outcome
+    assert outcome["endpoint"].endswith(wb_settings.WB_WAREHOUSE_STOCKS[1]), outcome
+    assert "data.items holds a str where a JSON object goes: x" in outcome["message"], outcome
+
+
 def test_rows_at_reads_missing_and_null_levels_as_no_rows_and_refuses_other_shapes():
-    assert rows_at(CLIENT, "/x", {"result": {"items": [1]}}, "result", "items") == [1]
+    assert rows_at(CLIENT, "/x", {"result": {"items": [{"a": 1}]}}, "result", "items") == [{"a": 1}]
     assert rows_at(CLIENT, "/x", {"result": None}, "result", "items") == []
     assert rows_at(CLIENT, "/x", {}, "result", "items") == []
-    assert rows_at(CLIENT, "/x", None) == [] and rows_at(CLIENT, "/x", [2]) == [2]
+    assert rows_at(CLIENT, "/x", None) == [] and rows_at(CLIENT, "/x", [{"a": 2}]) == [{"a": 2}]
     for answer, message in [
         ({"result": []}, "result is not a JSON object"),
         ({"result": {"items": {}}}, "result.items is not a JSON list"),
         ([], "the answer is not a JSON object"),
+        ({"result": {"items": [{}, "x"]}}, "result.items holds a str where a JSON object goes: x"),
+        ({"result": {"items": [None]}}, "result.items holds a NoneType where a JSON object goes: None"),
     ]:
         with pytest.raises(ApiRequestError, match=message):
             rows_at(CLIENT, "/x", answer, "result", "items")
