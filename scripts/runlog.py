@@ -343,7 +343,10 @@ def running_runs(db: Database) -> list[tuple[str, datetime]]:
 
 
 def last_statuses(db: Database, step_group: str, marketplace: str) -> dict[str, tuple[str, str | None]]:
-    """account -> (status, error class) of the latest finished load of `step_group` for `marketplace`."""
+    """account -> (status, error class) of the latest load of `step_group` for `marketplace` that ran: a
+    load skipped because its run was stopped before it says nothing of the account (read as the latest,
+    a Ctrl-C'd run's skipped catalogue made every stock and orders run of the account skip and fail
+    until the next catalogue run, a day later on the default schedule)."""
     if not db.relation_exists(SCHEMA, "run_log"):
         return {}
     rows = db.execute(
@@ -352,7 +355,7 @@ def last_statuses(db: Database, step_group: str, marketplace: str) -> dict[str, 
             select account, status, error_class,
                    row_number() over (partition by account order by started_at desc) as recency
             from {SCHEMA}.run_log
-            where kind = 'load' and step_group = ? and marketplace = ? and status <> 'running'
+            where kind = 'load' and step_group = ? and marketplace = ? and status not in ('running', 'skipped')
         ) as latest
         where recency = 1""",
         (step_group, marketplace),

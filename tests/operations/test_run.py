@@ -520,6 +520,26 @@ def test_sigterm_stops_the_run_between_steps_and_is_recorded(ops):
     assert sorted(query(skipped)) == [("orders", "ozon", account.client_id), ("stock", "ozon", account.client_id)]
 
 
+def test_a_catalogue_skipped_by_a_stopped_run_does_not_stop_the_next_stock_load(ops):
+    """A run stopped (Ctrl-C, SIGTERM) before an account's catalogue load records it skipped; the next
+    `make run-stock` reads the last catalogue load that ran. Before, it read the skipped one, skipped
+    the stock and failed, as every stock and orders run did until the next catalogue run."""
+    with Sandbox(SandboxConfig(seed=4, products=10, warehouses=2)) as sandbox:
+        account = sandbox.ozon.accounts[0]
+        done = run_script("scripts.run", "catalogue", "--no-transform", env=ozon_env(sandbox))
+        assert done.returncode == 0, done.stderr[-3000:]
+        stopped = runlog.StepRecord(  # the row a stopped run writes for a step it did not start
+            "29990101T000000-stop00", f"load catalogue ozon/{account.client_id}", "load", "catalogue", "ozon"
+        )
+        stopped.account = account.client_id
+        stopped.finish("skipped", detail="skipped: run stopped by SIGINT")
+        with database.connect("duckdb") as db:
+            runlog.write_step(db, stopped)
+        again = run_script("scripts.run", "stock", "--no-transform", env=ozon_env(sandbox))
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert steps_of(latest_run_id())[f"load stock ozon/{account.client_id}"][0] == "success"
+
+
 def test_accounts_share_a_loader_process_and_a_killed_one_costs_only_a_rerun(ops):
     """The two accounts' catalogue loads run in one loader process; killed before it reported, each
     account is loaded again in a process of its own, and the run succeeds."""
