@@ -8,6 +8,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,12 +17,14 @@ from dlt.common.storages.load_storage import LoadStorage, ParsedLoadJobFileName
 from dlt.load.load import Load
 from dlt.pipeline.exceptions import PipelineStepFailed
 
+from loaders.cli import EXIT_STOPPED
 from loaders.config import OzonAccount
 from loaders.marketplaces import MARKETPLACES
 from loaders.ozon import settings as ozon_settings
 from loaders.pipeline import run
 from sandbox import Sandbox, SandboxConfig
 from scripts import database
+from scripts.steps import PROJECT_DIR
 from tests.loaders.test_ozon_orders_loader import ORDER_RESOURCES, truth_lines
 
 KILLED = 137
@@ -163,3 +167,30 @@ def test_a_pending_load_the_database_refuses_again_is_aborted_and_read_afresh(
         )
     [[completed_loads, rows]] = loads
     assert completed_loads == 2 and rows % 2 == 0, "the first load and the one read afresh, alike"
+
+
+CTRL_C_DURING_A_QUERY = """
+import os, signal, threading
+import duckdb
+from loaders import cli
+from loaders.__main__ import side_by_side
+
+def work(_):
+    duckdb.connect().execute("select count(*) from range(100000000000)").fetchall()
+
+def main():
+    threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT)).start()
+    return side_by_side(work, [0], 1)
+
+cli.run(main)
+"""
+
+
+def test_a_ctrl_c_while_an_account_loads_in_duckdb_ends_the_loader_with_130():
+    """The accounts load in threads (loaders/__main__.py side_by_side); a Ctrl-C while one is inside
+    DuckDB's native code aborted the process in C++ ("terminate called without an active exception",
+    exit 134) instead of the loader's exit code for a stop."""
+    done = subprocess.run(
+        [sys.executable, "-c", CTRL_C_DURING_A_QUERY], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120
+    )
+    assert (done.returncode, done.stderr) == (EXIT_STOPPED, "")
