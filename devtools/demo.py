@@ -205,11 +205,14 @@ def claim_database() -> Path:
 
 
 def refusal(path: Path) -> str:
+    """The way out names the refused file alone (`make clean` deleted all of data/, the user's database
+    beside a demo's among it) and another file than the refused one."""
+    other = path.with_name("demo-2.duckdb" if path.name == "demo.duckdb" else "demo.duckdb")
     return (
         f"{path} holds data other than a finished demo's (your own, or a demo stopped part way or still "
-        "running), which the demo does not overwrite: if it is only a demo's, delete it (`make clean` "
-        "removes data/, logs/ and target/); else point DUCKDB_PATH at another file, e.g. "
-        "`DUCKDB_PATH=data/demo.duckdb make demo` (its dlt state, lock and cool-downs go beside it), and use "
+        f"running), which the demo does not overwrite: if it is only a demo's, delete it (`rm {path}`: the "
+        "demo then replaces its dlt state too); else point DUCKDB_PATH at another file, e.g. "
+        f"`DUCKDB_PATH={other} make demo` (its dlt state, lock and cool-downs go beside it), and use "
         "the commands it prints after it"
     )
 

@@ -8,6 +8,7 @@ import io
 import itertools
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -163,8 +164,9 @@ def least_stocked_lines(printed: str) -> list[str]:
     return [line for line in itertools.takewhile(lambda line: line.startswith("    "), after)]
 
 
-def test_the_demo_refuses_a_database_of_the_users_own(tmp_path, monkeypatch, capsys):
-    path = tmp_path / "warehouse.duckdb"
+@pytest.mark.parametrize("name", ["warehouse.duckdb", "demo.duckdb"])
+def test_the_demo_refuses_a_database_of_the_users_own(name, tmp_path, monkeypatch, capsys):
+    path = tmp_path / name
     monkeypatch.setenv("DUCKDB_PATH", str(path))
     monkeypatch.setenv("DLT_PIPELINES_DIR", str(tmp_path / "dlt"))
     with duckdb.connect(str(path)) as db:
@@ -172,7 +174,11 @@ def test_the_demo_refuses_a_database_of_the_users_own(tmp_path, monkeypatch, cap
     assert demo.main([]) == demo.EXIT_REFUSED
     error = capsys.readouterr().err
     assert "DUCKDB_PATH" in error and str(path) in error and len(error.strip().splitlines()) == 1
-    assert "a demo stopped part way" in error and "`make clean`" in error  # the way out after a Ctrl-C
+    # the way out after a Ctrl-C deletes that file alone (`make clean` deleted all of data/, the
+    # user's own database among it), and the other file it suggests is not the one refused
+    assert "a demo stopped part way" in error and f"`rm {path}`" in error and "make clean" not in error
+    (suggested,) = re.findall(r"`DUCKDB_PATH=(\S+) make demo`", error)
+    assert suggested != str(path)
     with duckdb.connect(str(path), read_only=True) as db:
         assert db.execute("select count(*) from sales").fetchone()[0] == 1
 
