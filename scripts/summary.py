@@ -75,7 +75,7 @@ URGENT_SHIPMENTS = f"""
     order by
         r.days_of_cover,
         case a.severity when 'out_of_stock' then 0 when 'critical' then 1 else 2 end,
-        r.lost_revenue_per_day desc,
+        r.lost_revenue_per_day desc nulls last,
         r.marketplace, {ARTICLE}, w.warehouse_name, r.product_key
     limit 10
 """

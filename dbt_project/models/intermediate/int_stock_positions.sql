@@ -184,7 +184,8 @@ select
     coalesce(warehouse_dim.cluster_name, clusters.cluster_name) as cluster_name,
     coalesce(stock_now.available_quantity, 0) as available_quantity,
     coalesce(stock_now.in_transit_quantity, 0) as in_transit_quantity,
-    coalesce(velocity.average_daily_sales, 0) as average_daily_sales,
+    -- null when no window has a day to count (ads_window_days null): demand unknown, not zero
+    velocity.average_daily_sales,
     velocity.ads_window_days,
     coalesce(velocity.units_ordered, 0) as units_ordered,
     coalesce(velocity.in_stock_days, 0) as in_stock_days,

@@ -5,7 +5,8 @@
 --   (ADS and days of cover from the units and in-stock days ADS divides, not the rounded ADS)
 --   safety stock = z(service level) × σ(daily units over the days ADS divides by) × √(lead time)
 -- with lead time, coverage and service level from vars. Every row carries its inputs.
--- lost_revenue_per_day ranks the rows: what a stock-out of this pair costs each day.
+-- lost_revenue_per_day ranks the rows: what a stock-out of this pair costs each day (null when the
+-- price is unknown: such rows rank last, nulls last, not as costing nothing).
 -- What to order (doc replenishment_order_terms):
 --   order_quantity = ceil(max(recommended, minimum order quantity) / pack size) × pack size
 --     (0 when nothing is recommended), terms from seed product_order_terms, else the default vars
@@ -158,7 +159,8 @@ select
     split_parts.days_of_cover,
     coalesce(split_parts.days_of_cover, 0) < split_parts.lead_time_days as runs_out_before_arrival,
     split_parts.price,
-    cast(split_parts.average_daily_sales * coalesce(split_parts.price, 0) as decimal(18, 2)) as lost_revenue_per_day,
+    -- null when the price is unknown: rank those rows last (nulls last), never as costing nothing
+    cast(split_parts.average_daily_sales * split_parts.price as decimal(18, 2)) as lost_revenue_per_day,
     split_parts.min_order_quantity,
     split_parts.pack_size,
     cast(split_parts.order_quantity as integer) as order_quantity,

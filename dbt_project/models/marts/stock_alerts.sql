@@ -34,6 +34,9 @@ select
     ads_window_days,
     in_stock_days,
     days_of_cover,
-    cast(average_daily_sales * coalesce(price, 0) as decimal(18, 2)) as revenue_per_day_at_risk
+    -- ADS × price: unknown (null) when the price is; no sales risk nothing, price or not
+    cast(
+        case when average_daily_sales = 0 then 0 else average_daily_sales * price end as decimal(18, 2)
+    ) as revenue_per_day_at_risk
 from classified
 where severity is not null

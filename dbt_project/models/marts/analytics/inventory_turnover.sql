@@ -99,18 +99,28 @@ measured as (
         positions.price,
         cast(window_days.average_stock as decimal(18, 6)) as average_stock,
         window_days.units_ordered,
-        cast(window_days.units_ordered / cast(nullif(window_days.window_days, 0) as decimal(18, 6)) as decimal(18, 6))
-            as average_daily_units,
+        -- none where demand is unknown (no window with a day to count: ads_window_days null)
+        case
+            when positions.ads_window_days is not null
+                then cast(
+                    window_days.units_ordered / cast(nullif(window_days.window_days, 0) as decimal(18, 6))
+                    as decimal(18, 6)
+                )
+        end as average_daily_units,
         window_days.window_days,
         history.last_sale_date,
         history.first_stock_date,
         as_of.as_of_date - coalesce(history.last_sale_date, history.first_stock_date) as days_without_sales,
         -- ADS × days, from the units and days ADS divides, not the rounded ADS (macro units_sold_in)
-        greatest(
-            0,
-            positions.available_quantity
-            - coalesce({{ units_sold_in('positions', var('overstock_days_of_cover')) }}, 0)
-        ) as overstock_units
+        -- and none where demand is unknown: not all the stock is overstock then
+        case
+            when positions.ads_window_days is not null
+                then greatest(
+                    0,
+                    positions.available_quantity
+                    - {{ units_sold_in('positions', var('overstock_days_of_cover')) }}
+                )
+        end as overstock_units
     from positions
     inner join as_of
         on
@@ -140,7 +150,8 @@ select
     average_daily_sales,
     {{ var('overstock_days_of_cover') }} as overstock_days_of_cover,
     cast(overstock_units as decimal(18, 2)) as overstock_units,
-    cast(overstock_units * coalesce(price, 0) as decimal(18, 2)) as overstock_value,
+    -- null when the price is unknown (no overstock is worth 0, price or not)
+    cast(case when overstock_units = 0 then 0 else overstock_units * price end as decimal(18, 2)) as overstock_value,
     last_sale_date,
     days_without_sales,
     available_quantity > 0 and coalesce(days_without_sales, 0) >= {{ var('dead_stock_days') }} as is_dead_stock,
@@ -150,7 +161,7 @@ select
     cast(
         case
             when available_quantity > 0 and days_without_sales >= {{ var('dead_stock_days') }}
-                then available_quantity * coalesce(price, 0)
+                then available_quantity * price
             else 0
         end
         as decimal(18, 2)
