@@ -7,7 +7,10 @@
 -- marketplace and account (scope all). Doc abc_xyz:
 --   ABC: products by revenue, largest first; cumulative share before the product < var abc_a_share
 --        → A, < var abc_a_share + var abc_b_share → B, else C (the product that crosses a line
---        belongs to the class it completes; no revenue → C)
+--        belongs to the class it completes; no revenue → C). A product whose revenue is unknown (a
+--        counted line without an amount: no price, or one in another currency) has revenue null
+--        and no class, and is left out of the ranking and of the scope's revenue the others'
+--        shares divide (their classes are those they would have without it), not 0, class C
 --   XYZ: CV = σ / μ of the weekly units over the window's weeks the data covers (W: from the
 --        account's first order, or the product's creation in the catalogue if later; weeks without
 --        sales count as 0); CV ≤ var xyz_x_max_cv → X, ≤ var xyz_y_max_cv → Y, else Z; no units → no class;
@@ -38,7 +41,9 @@ weekly as (
         orders.product_key,
         floor((feed_as_of.as_of_date - orders.business_date - 1) / 7) as week_index,
         sum(orders.quantity) as units,
-        sum(orders.amount_rub) as revenue
+        sum(orders.amount_rub) as revenue,
+        -- lines whose amount is unknown: the sum of the others' would understate the revenue
+        count(*) - count(orders.amount_rub) as lines_without_amount
     from {{ ref('fact_orders') }} as orders
     left join {{ ref('dim_warehouses') }} as warehouse_dim
         on orders.warehouse_key = warehouse_dim.warehouse_key
@@ -80,7 +85,11 @@ product_totals as (
             )),
             {{ weeks }}
         ) as window_weeks,
-        coalesce(sum(weekly.revenue), 0) as revenue,
+        -- unknown (null) if any of the window's counted lines has no amount, not the sum of the
+        -- others'; 0 for a product without counted lines (zero demand, known)
+        case
+            when coalesce(sum(weekly.lines_without_amount), 0) = 0 then coalesce(sum(weekly.revenue), 0)
+        end as revenue,
         coalesce(sum(weekly.units), 0) as units,
         coalesce(sum(weekly.units * weekly.units), 0) as units_squared
     from {{ ref('dim_products') }} as products
@@ -143,10 +152,12 @@ scoped as (
             {%- else %}
                 'all' as scope_key,
             {%- endif %}
+            -- a product of unknown revenue (null) adds nothing to the scope's revenue nor to the
+            -- revenue ranked before another; nulls last: PostgreSQL sorts them first when descending
             sum(revenue) over ({% if partition %}partition by {{ partition }}{% endif %}) as scope_revenue,
             sum(revenue) over (
                 {% if partition %}partition by {{ partition }} {% endif -%}
-                order by revenue desc, product_key asc
+                order by revenue desc nulls last, product_key asc
                 rows between unbounded preceding and 1 preceding
             ) as revenue_before
         from variation
@@ -157,7 +168,12 @@ shares as (
     select
         *,
         cast(revenue / nullif(scope_revenue, 0) as decimal(18, 6)) as revenue_share,
-        cast(coalesce(revenue_before, 0) / nullif(scope_revenue, 0) as decimal(18, 6)) as cumulative_share_before
+        -- no rank, no share before it for a product of unknown revenue (the cast outside the case:
+        -- PostgreSQL's case would drop the decimal's scale)
+        cast(
+            case when revenue is not null then coalesce(revenue_before, 0) / nullif(scope_revenue, 0) end
+            as decimal(18, 6)
+        ) as cumulative_share_before
     from scoped
 )
 
@@ -172,6 +188,7 @@ select
     revenue_share,
     cumulative_share_before,
     case
+        when revenue is null then null
         when revenue <= 0 then 'C'
         when cumulative_share_before < {{ var('abc_a_share') }} then 'A'
         when cumulative_share_before < {{ (setting('abc_a_share') + setting('abc_b_share')) | round(6) }} then 'B'
