@@ -114,7 +114,7 @@ def load_account(marketplace, account, destination: str, args: argparse.Namespac
 def side_by_side(work: Callable[[Any], Any], items: list, at_once: int) -> list:
     """`work(item)` for every item, at most `at_once` at a time, each in a thread; the results in the
     items' order. Daemon threads: a Ctrl-C ends the process without waiting for them, as a kill would
-    (a load cut short is finished by the account's next run), with EXIT_STOPPED (cli.exit_now)."""
+    (a load cut short is finished by the account's next run; cli.run)."""
     results: list = [None] * len(items)
     turns = threading.BoundedSemaphore(at_once)
 
@@ -125,11 +125,8 @@ def side_by_side(work: Callable[[Any], Any], items: list, at_once: int) -> list:
     threads = [threading.Thread(target=one, args=pair, daemon=True) for pair in enumerate(items)]
     for thread in threads:
         thread.start()
-    try:
-        for thread in threads:
-            thread.join()
-    except KeyboardInterrupt:
-        cli.exit_now(cli.EXIT_STOPPED)
+    for thread in threads:
+        thread.join()
     return results
 
 
@@ -220,4 +217,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    cli.run(main)
+    cli.run(main, duckdb_in_threads=True)

@@ -177,9 +177,10 @@ def debug() -> bool:
 
 
 def exit_now(code: int) -> NoReturn:
-    """End the process at once, as a kill would, its output flushed: for a Ctrl-C while threads run in
-    DuckDB's native code, where the interpreter's own exit aborts in C++ instead ("terminate called
-    without an active exception", exit 134). A load cut short is finished by the account's next run."""
+    """End the process at once, its output flushed, skipping the interpreter's exit: after a Ctrl-C
+    while threads worked DuckDB (a loader's accounts), that exit aborted in DuckDB's native code
+    ("terminate called without an active exception", exit 134). Called once the interrupt has unwound
+    the main thread (its locks released); a load cut short is finished by the account's next run."""
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
@@ -188,14 +189,18 @@ def exit_now(code: int) -> NoReturn:
     os._exit(code)
 
 
-def run(main: Callable[[], int]) -> None:
-    """The entry point of a program: `.env` read, `main()` run, its exit code or a one-line error."""
+def run(main: Callable[[], int], duckdb_in_threads: bool = False) -> None:
+    """The entry point of a program: `.env` read, `main()` run, its exit code or a one-line error.
+    `duckdb_in_threads`: the program works DuckDB from threads (the loader's accounts, dlt's jobs), so a
+    Ctrl-C ends it with `exit_now`."""
     try:
         config.load_env_file()
         code = main()
         sys.stdout.flush()  # here, not at exit, where a closed pipe is only "Exception ignored", exit 120
     except KeyboardInterrupt:
         code = EXIT_STOPPED
+        if duckdb_in_threads:
+            exit_now(code)
     except Exception as exc:
         if isinstance(exc, BrokenPipeError) and _output_closed():
             sys.exit(EXIT_PIPE_CLOSED)
