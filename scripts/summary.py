@@ -248,6 +248,11 @@ def print_list(
         print(f"    {empty}")
 
 
+def roubles(value) -> str:
+    """An amount in roubles, or that it is unknown (a product without a price in roubles)."""
+    return f"{float(value):>9.2f} ₽" if value is not None else "price unknown"
+
+
 def print_shipments(db: database.Database) -> None:
     print_list(
         db,
@@ -255,7 +260,7 @@ def print_shipments(db: database.Database) -> None:
         URGENT_SHIPMENTS,
         lambda marketplace, account, article, warehouse, severity, quantity, cover, lost: (
             f"{int(quantity):>6}  {marketplace:<12} {account:<8} {article:<12} → {warehouse[:24]:<24} "
-            f"{severity:<12} cover {float(cover):>5.1f} d  {float(lost):>9.2f} ₽"
+            f"{severity:<12} cover {float(cover):>5.1f} d  {roubles(lost)}"
         ),
         "none: no warehouse runs short",
     )

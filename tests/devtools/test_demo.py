@@ -299,6 +299,25 @@ def test_an_empty_target_asks_for_no_target_in_the_next_commands(monkeypatch):
     assert not any("TARGET" in line for line in demo.next_commands(False))
 
 
+class OneShipment:
+    """A database whose replenishment plan holds one urgent shipment, its lost revenue `lost`."""
+
+    def __init__(self, lost):
+        self.lost = lost
+
+    def execute(self, sql, params=()):
+        return [("ozon", "shop", "ART-1", "Хоругвино", "critical", 12, 1.5, self.lost)]
+
+
+def test_summary_says_an_unknown_lost_revenue_instead_of_failing(capsys):
+    """A product without a price in roubles has lost_revenue_per_day null: the summary ended in a
+    TypeError (float(None)) at the first such urgent shipment, exit 1, the demo's summary with it."""
+    summary.print_shipments(OneShipment(None))
+    summary.print_shipments(OneShipment(1234.5))
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].endswith("cover   1.5 d  price unknown") and lines[3].endswith("cover   1.5 d    1234.50 ₽")
+
+
 def test_summary_says_when_the_marts_are_not_built(tmp_path):
     path = tmp_path / "empty.duckdb"
     duckdb.connect(str(path)).close()
