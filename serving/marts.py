@@ -116,8 +116,8 @@ def overview(catalog: Catalog) -> list[dict]:
         "order by marketplace, account"
     )
     _, alerts = catalog.query(
-        "select marketplace, account, severity, count(*), sum(revenue_per_day_at_risk) from marts.stock_alerts "
-        "group by marketplace, account, severity"
+        "select marketplace, account, severity, count(*), sum(revenue_per_day_at_risk),"
+        " count(*) - count(revenue_per_day_at_risk) from marts.stock_alerts group by marketplace, account, severity"
     )
     by_account = {
         (marketplace, account): {
@@ -129,12 +129,15 @@ def overview(catalog: Catalog) -> list[dict]:
             "stock_as_of": as_of,
             "alerts": {},
             "revenue_at_risk": 0,
+            # alerts whose revenue at risk is unknown (no price in roubles): not in the sum, not 0
+            "revenue_at_risk_unknown": 0,
         }
         for marketplace, account, units, warehouses, products, as_of in stock
     }
-    for marketplace, account, severity, count, at_risk in alerts:
+    for marketplace, account, severity, count, at_risk, unknown in alerts:
         entry = by_account.get((marketplace, account))
         if entry:
             entry["alerts"][severity] = count
             entry["revenue_at_risk"] += at_risk or 0
+            entry["revenue_at_risk_unknown"] += unknown
     return list(by_account.values())

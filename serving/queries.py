@@ -302,7 +302,8 @@ def every_row(catalog: Catalog, listing: Listing, conditions: list[Condition], s
 
 
 def sums_by(catalog: Catalog, listing: Listing, conditions: list[Condition], group: str, measure: str) -> list[tuple]:
-    """(value of `group`, sum of `measure`) over the matching rows, largest first: a chart's bars.
+    """(value of `group`, sum of `measure`) over the matching rows, largest first (equal sums by `group`:
+    the same order on both databases): a chart's bars.
     The chart's columns are the server's own choice: rows without one are marts this version did not
     build (503). A caller letting the request choose `group` checks it first (a 422 naming its parameter)."""
     found = _filtered(catalog, listing, conditions)
@@ -311,6 +312,6 @@ def sums_by(catalog: Catalog, listing: Listing, conditions: list[Condition], gro
             raise NotBuilt(f"{listing.mart} has no column {column!r} to chart")
     return catalog.query(
         f'select "{group}", sum("{measure}") as total from {found.relation} as r where {found.where} '
-        f'group by "{group}" order by total desc nulls last',
+        f'group by "{group}" order by total desc nulls last, "{group}" nulls last',
         found.params,
     )[1]
