@@ -96,7 +96,8 @@ ABC_COUNTS = """
     select marketplace,
         sum(case when abc_class = 'A' then 1 else 0 end),
         sum(case when abc_class = 'B' then 1 else 0 end),
-        sum(case when abc_class = 'C' then 1 else 0 end)
+        sum(case when abc_class = 'C' then 1 else 0 end),
+        sum(case when abc_class is null then 1 else 0 end)
     from marts.product_abc_xyz
     where scope_level = 'marketplace'
     group by marketplace
@@ -266,6 +267,12 @@ def print_shipments(db: database.Database) -> None:
     )
 
 
+def abc_line(marketplace: str, a_count, b_count, c_count, unknown) -> str:
+    """A marketplace's products per ABC class, and those left unclassed as their revenue is unknown."""
+    line = f"{marketplace:<12} A {int(a_count)}, B {int(b_count)}, C {int(c_count)}"
+    return f"{line}, revenue unknown {int(unknown)}" if unknown else line
+
+
 def print_analytics(db: database.Database) -> None:
     if not all(db.relation_exists("marts", name) for name in ("lost_sales", "product_abc_xyz")):
         return
@@ -283,9 +290,7 @@ def print_analytics(db: database.Database) -> None:
         db,
         "ABC classes by revenue within each marketplace (marts.product_abc_xyz):",
         ABC_COUNTS,
-        lambda marketplace, a_count, b_count, c_count: (
-            f"{marketplace:<12} A {int(a_count)}, B {int(b_count)}, C {int(c_count)}"
-        ),
+        abc_line,
         "none: no sales in the window",
     )
 

@@ -318,6 +318,12 @@ def test_summary_says_an_unknown_lost_revenue_instead_of_failing(capsys):
     assert lines[1].endswith("cover   1.5 d  price unknown") and lines[3].endswith("cover   1.5 d    1234.50 ₽")
 
 
+def test_summary_counts_the_products_of_unknown_revenue_beside_the_abc_classes():
+    """A product of unknown revenue has no ABC class: the summary's counts left it out without a word."""
+    assert summary.abc_line("ozon", 7, 5, 24, 0) == "ozon         A 7, B 5, C 24"
+    assert summary.abc_line("ozon", 7, 5, 11, 13) == "ozon         A 7, B 5, C 11, revenue unknown 13"
+
+
 def test_summary_says_when_the_marts_are_not_built(tmp_path):
     path = tmp_path / "empty.duckdb"
     duckdb.connect(str(path)).close()
