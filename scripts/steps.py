@@ -22,7 +22,7 @@ from typing import TextIO
 from loaders import config
 from loaders.config import PROJECT_DIR
 
-DBT = str(Path(sys.executable).with_name("dbt"))
+DBT = str(Path(sys.executable).with_name("dbt"))  # the virtualenv's; environment variable DBT names another
 
 QUIET_TOOLS = {"RUNTIME__DLTHUB_TELEMETRY": "false", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 # PostgreSQL sessions of the steps (libpq reads PGOPTIONS) plan without nested loops: dbt's queries
@@ -114,7 +114,8 @@ SCHEDULED_BUILD = ("--exclude-resource-type", "unit_test")
 
 def dbt_command(command: str, target: str, *extra: str) -> list[str]:
     """`command` may be two words (`docs generate`)."""
-    return [DBT, *command.split(), "--profiles-dir", ".", "--project-dir", ".", "--target", target, *extra]
+    program = config.text_setting("DBT", DBT)
+    return [program, *command.split(), "--profiles-dir", ".", "--project-dir", ".", "--target", target, *extra]
 
 
 def dbt_folder(variable: str, default: str) -> Path:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from tests.support import shared_parse_dbt
 from tests.support.operations import BOT_TOKEN, HttpReceiver, SmtpReceiver, isolated_ops
 from tests.support.postgres import throwaway_database
 
@@ -15,6 +19,17 @@ os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
 os.environ["ENV_FILE"] = os.devnull  # a developer's .env never reaches the programs the tests start
 
 pytest_plugins = ["tests.support.sandbox_fixtures", "tests.support.serving"]
+
+
+def pytest_configure(config) -> None:
+    """Every dbt the tests start shares the parse of the project with the others
+    (tests/support/shared_parse_dbt.py). The folder is made once, before pytest-xdist starts its
+    workers: they inherit it."""
+    if not os.environ.get(shared_parse_dbt.SHARED_DIR):
+        folder = Path(tempfile.mkdtemp(prefix="shared-dbt-parse-"))
+        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+        os.environ[shared_parse_dbt.SHARED_DIR] = str(folder)
+        os.environ["DBT"] = str(shared_parse_dbt.program(folder))
 
 
 # A test taking one of these writes a database of its own: it loads, builds or runs the runner.

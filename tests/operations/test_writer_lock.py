@@ -111,10 +111,8 @@ def test_make_docs_keeps_the_lock_until_its_dbt_ends_when_it_is_terminated(ops, 
         "time.sleep(600)\n"
     )
     fake_dbt.chmod(0o755)
-    docs = (
-        f"from loaders import cli; from scripts import docs, steps; steps.DBT = {str(fake_dbt)!r}; "
-        "cli.run(lambda: docs.main(['--no-serve']))"
-    )
+    monkeypatch.setenv("DBT", str(fake_dbt))
+    docs = "from loaders import cli; from scripts import docs; cli.run(lambda: docs.main(['--no-serve']))"
     wrapper = subprocess.Popen([sys.executable, "-c", docs], cwd=PROJECT_DIR, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 20
     while not child.exists() or not child.read_text():
