@@ -6,7 +6,7 @@ MAKEFLAGS += --no-builtin-rules
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-DBT ?= $(BIN)/dbt
+DBT := $(or $(DBT),$(BIN)/dbt)
 # The database is TARGET (duckdb|postgres) from the environment, `make build TARGET=postgres` or
 # .env; scripts.locked passes it to dbt as DBT_TARGET (profiles.yml's target) and to the loaders.
 DBT_ARGS := --profiles-dir . --project-dir .
