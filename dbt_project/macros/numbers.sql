@@ -38,3 +38,9 @@
 {% macro units_sold_in(alias, days) -%}
     cast({{ alias }}.units_ordered * ({{ days }}) as double precision) / nullif({{ alias }}.in_stock_days, 0)
 {%- endmacro %}
+
+{#- `quantity` × `price` (roubles) as decimal(18, 2): null when the price is unknown, but 0 when the
+    quantity is 0 (no sales put nothing at risk, no overstock is worth nothing), price or not. -#}
+{% macro value_at_price(quantity, price) -%}
+    cast(case when {{ quantity }} = 0 then 0 else {{ quantity }} * {{ price }} end as decimal(18, 2))
+{%- endmacro %}

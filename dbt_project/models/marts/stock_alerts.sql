@@ -34,9 +34,6 @@ select
     ads_window_days,
     in_stock_days,
     days_of_cover,
-    -- ADS × price: unknown (null) when the price is; no sales risk nothing, price or not
-    cast(
-        case when average_daily_sales = 0 then 0 else average_daily_sales * price end as decimal(18, 2)
-    ) as revenue_per_day_at_risk
+    {{ value_at_price('average_daily_sales', 'price') }} as revenue_per_day_at_risk
 from classified
 where severity is not null

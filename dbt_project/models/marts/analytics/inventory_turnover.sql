@@ -150,8 +150,7 @@ select
     average_daily_sales,
     {{ var('overstock_days_of_cover') }} as overstock_days_of_cover,
     cast(overstock_units as decimal(18, 2)) as overstock_units,
-    -- null when the price is unknown (no overstock is worth 0, price or not)
-    cast(case when overstock_units = 0 then 0 else overstock_units * price end as decimal(18, 2)) as overstock_value,
+    {{ value_at_price('overstock_units', 'price') }} as overstock_value,
     last_sale_date,
     days_without_sales,
     available_quantity > 0 and coalesce(days_without_sales, 0) >= {{ var('dead_stock_days') }} as is_dead_stock,
